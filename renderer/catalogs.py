@@ -1,0 +1,101 @@
+"""Fixed wording, from gettext catalogs (Babel), one per language.
+
+Slovenian is the source language: message ids are the regulation's own Slovenian wording,
+copied from the seed, so the Slovenian catalog translates nothing. The Italian and
+Hungarian catalogs are PO files a translator edits; they are compiled in memory at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from markupsafe import Markup, escape
+
+from .paths import LOCALE_DIR
+
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "sl"
+
+
+class MissingTranslation(LookupError):
+    """A fixed text has no translation in a language the request asked for."""
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One fixed text in each language of a request, Slovenian first."""
+
+    texts: tuple[tuple[str, str], ...]  # (language, text)
+
+    def __iter__(self):
+        return iter(self.texts)
+
+    def __getitem__(self, lang: str) -> str:
+        return dict(self.texts)[lang]
+
+    @property
+    def first(self) -> str:
+        return self.texts[0][1]
+
+    def __str__(self) -> str:
+        return " / ".join(text for _, text in self.texts)
+
+    def __html__(self) -> str:
+        """Inline form: every language, each in its own element, equal prominence."""
+        parts = [
+            Markup('<span class="lang" lang="{}">{}</span>').format(lang, text)
+            for lang, text in self.texts
+        ]
+        return Markup('<span class="sep"> / </span>').join(parts)
+
+    def format(self, **values) -> "Phrase":
+        """Fill ``%(name)s`` placeholders; values are escaped unless already markup."""
+        return Phrase(tuple((lang, Markup(escape(text)) % values) for lang, text in self.texts))
+
+    def upper(self) -> "Phrase":
+        return Phrase(tuple((lang, text.upper()) for lang, text in self.texts))
+
+
+class Catalogs:
+    """The compiled catalogs, loaded once."""
+
+    def __init__(self, languages=("sl", "it", "hu")):
+        self._translations: dict[str, Translations] = {}
+        self._messages: dict[str, dict[str, str]] = {}
+        for lang in languages:
+            po_path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+            with po_path.open("rb") as fh:
+                catalog = read_po(fh, locale=lang, domain=DOMAIN)
+            self._messages[lang] = {
+                m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy
+            }
+            buf = BytesIO()
+            write_mo(buf, catalog)
+            buf.seek(0)
+            self._translations[lang] = Translations(buf, domain=DOMAIN)
+
+    def gettext(self, lang: str, msgid: str) -> str:
+        if lang == SOURCE_LANGUAGE:
+            return msgid
+        if msgid not in self._messages[lang]:
+            raise MissingTranslation(f"no {lang} translation for {msgid!r}")
+        return self._translations[lang].gettext(msgid)
+
+    def has(self, lang: str, msgid: str) -> bool:
+        return lang == SOURCE_LANGUAGE or msgid in self._messages[lang]
+
+    def phrase(self, languages: tuple[str, ...], msgid: str) -> Phrase:
+        return Phrase(tuple((lang, self.gettext(lang, msgid)) for lang in languages))
+
+    def translator(self, languages: tuple[str, ...]):
+        """The `_` a template calls: `_("Prejeto")` → a Phrase in the request's languages."""
+
+        def _(msgid: str) -> Phrase:
+            return self.phrase(languages, msgid)
+
+        return _
+

@@ -1,0 +1,66 @@
+"""Compose: a validated request + the layout's Jinja2 template + the catalogs → HTML.
+
+Autoescaping is on for every template, so request data is always text, never markup. Data
+never goes into a style attribute or URL; templates only place it in element content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from .catalogs import Catalogs
+from .paths import TEMPLATES_DIR
+from .registry import Layout
+from .schema import ValidRequest, pointer
+from .textfit import fit_size
+
+
+@dataclass(frozen=True)
+class Composition:
+    html: str
+    base_url: str  # file: URL of the layout's folder, for its own relative assets
+
+
+def _field(value, *path, upper: bool = False) -> Markup:
+    """One value from the request, tagged with its JSON pointer for the overflow check."""
+    value = str(value).upper() if upper else value
+    return Markup('<span class="v" data-field="{}">{}</span>').format(pointer("data", *path), value)
+
+
+def _numeric_date(value) -> str:
+    """A date as the dater prints it: 22. 11. 2026."""
+    return f"{value.day}. {value.month}. {value.year}"
+
+
+def _local(value: dict, *path, upper: bool = False) -> list[tuple[str, Markup]]:
+    """A localized value as (language, tagged text) pairs in the request's order."""
+    return [(lang, _field(text, *path, lang, upper=upper)) for lang, text in value.items()]
+
+
+class Composer:
+    def __init__(self, catalogs: Catalogs):
+        self.catalogs = catalogs
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES_DIR),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals.update(field=_field, local=_local, fit_size=fit_size)
+        self.env.filters["numeric_date"] = _numeric_date
+
+    def compose(self, layout: Layout, request: ValidRequest) -> Composition:
+        template = self.env.get_template(layout.template_name)
+        html = template.render(
+            _=self.catalogs.translator(request.languages),
+            languages=request.languages,
+            bilingual=len(request.languages) > 1,
+            data=request.data,
+            layout=layout,
+            title=" / ".join(layout.titles[lang] for lang in request.languages),
+        )
+        return Composition(html, layout.directory.as_uri() + "/")

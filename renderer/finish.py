@@ -1,0 +1,103 @@
+"""Finish: pikepdf sets what WeasyPrint leaves open.
+
+- page boxes: TrimBox and BleedBox equal to the MediaBox (no bleed yet) so print tools
+  see the exact trim size;
+- document metadata: Info and XMP written together so they match (PDF/A requires it), the
+  XMP namespaces declared on each ``rdf:Description`` (the form every validator reads,
+  including PDFBox 2's xmpbox, which rejects WeasyPrint's declarations on ``rdf:RDF``);
+- the document language;
+- a classic cross-reference table and no object streams (PDF/A-1 forbids them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+import pikepdf
+
+from . import __version__
+from .specs import OutputFormat
+
+PRODUCER = f"obrazci {__version__}"
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    title: str
+    languages: tuple[str, ...]
+    created: datetime
+
+
+def _pdf_date(moment: datetime) -> str:
+    return moment.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def _xmp(info: DocumentInfo, output: OutputFormat) -> bytes:
+    stamp = info.created.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    title = escape(info.title)
+    languages = "".join(f"<rdf:li>{lang}</rdf:li>" for lang in info.languages)
+    pdfaid = (
+        '<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">'
+        f"<pdfaid:part>{output.pdfa_part}</pdfaid:part>"
+        f"<pdfaid:conformance>{output.pdfa_conformance}</pdfaid:conformance></rdf:Description>"
+        if output.is_pdfa
+        else ""
+    )
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f"{pdfaid}"
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        "<dc:format>application/pdf</dc:format>"
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>'
+        f"<dc:language><rdf:Bag>{languages}</rdf:Bag></dc:language></rdf:Description>"
+        '<rdf:Description rdf:about="" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">'
+        f"<pdf:Producer>{PRODUCER}</pdf:Producer></rdf:Description>"
+        '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
+        f"<xmp:CreatorTool>{PRODUCER}</xmp:CreatorTool>"
+        f"<xmp:CreateDate>{stamp}</xmp:CreateDate><xmp:ModifyDate>{stamp}</xmp:ModifyDate>"
+        f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate></rdf:Description>"
+        "</rdf:RDF></x:xmpmeta>"
+        '<?xpacket end="w"?>'
+    ).encode("utf-8")
+
+
+def finish(pdf_bytes: bytes, info: DocumentInfo, output: OutputFormat) -> bytes:
+    with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+        for page in pdf.pages:
+            media = page.obj.MediaBox
+            page.obj.TrimBox = media
+            page.obj.BleedBox = media
+            page.obj.CropBox = media
+        pdf.Root.Lang = pikepdf.String(info.languages[0])
+        created = _pdf_date(info.created)
+        pdf.docinfo = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Title=pikepdf.String(info.title),
+                Creator=pikepdf.String(PRODUCER),
+                Producer=pikepdf.String(PRODUCER),
+                CreationDate=pikepdf.String(created),
+                ModDate=pikepdf.String(created),
+            )
+        )
+        metadata = pikepdf.Stream(pdf, _xmp(info, output))
+        metadata.Type = pikepdf.Name.Metadata
+        metadata.Subtype = pikepdf.Name.XML
+        pdf.Root.Metadata = pdf.make_indirect(metadata)
+        out = BytesIO()
+        pdf.save(
+            out,
+            object_stream_mode=pikepdf.ObjectStreamMode.disable,
+            compress_streams=True,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+            fix_metadata_version=False,
+        )
+        return out.getvalue()
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)

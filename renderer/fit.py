@@ -1,0 +1,90 @@
+"""The overflow check: after layout, every value must lie inside its box.
+
+Templates mark boxes with ``data-fit`` (a fixed-size area) and values with ``data-field``
+(the JSON pointer of the request member, see ``compose.field``). Any text that ends up
+outside its box, or past the page, is reported against the field it came from; a fixed
+text that does not fit is a defect of the layout and raises ``LayoutOverflow``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from weasyprint.formatting_structure import boxes
+
+from .schema import FieldError
+
+MM_PER_PX = 25.4 / 96
+TOLERANCE_PX = 0.05
+
+
+class LayoutOverflow(RuntimeError):
+    """Fixed wording of a layout does not fit: a bug in the template, not in the request."""
+
+
+@dataclass(frozen=True)
+class Rect:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def contains(self, other: "Rect") -> bool:
+        return (
+            other.x0 >= self.x0 - TOLERANCE_PX
+            and other.y0 >= self.y0 - TOLERANCE_PX
+            and other.x1 <= self.x1 + TOLERANCE_PX
+            and other.y1 <= self.y1 + TOLERANCE_PX
+        )
+
+    def describe(self) -> str:
+        return f"{(self.x1 - self.x0) * MM_PER_PX:.1f} x {(self.y1 - self.y0) * MM_PER_PX:.1f} mm"
+
+
+def _padding_rect(box) -> Rect:
+    x, y = box.padding_box_x(), box.padding_box_y()
+    return Rect(x, y, x + box.padding_width(), y + box.padding_height())
+
+
+def _text_rect(box, line) -> Rect:
+    """Horizontal extent of the text, vertical extent of its line (the line height, not the
+    font's ascent and descent, is what the layout reserves for it)."""
+    return Rect(box.position_x, line.position_y, box.position_x + box.width, line.position_y + line.height)
+
+
+def check_overflow(document, expected_pages: int) -> list[FieldError]:
+    """Field errors for every value outside its box; raises for fixed text that overflows."""
+    errors: dict[str, FieldError] = {}
+    layout_bugs: list[str] = []
+
+    def visit(box, container: Rect, limit: str, field: str | None, element_ids: frozenset, line=None):
+        element = box.element
+        if element is not None and id(element) not in element_ids:
+            element_ids = element_ids | {id(element)}
+            if element.get("data-field") is not None:
+                field = element.get("data-field")
+            if element.get("data-fit") is not None and isinstance(box, boxes.BlockContainerBox):
+                container = _padding_rect(box)
+                limit = element.get("data-fit") or container.describe()
+        if isinstance(box, boxes.LineBox):
+            line = box
+        if isinstance(box, boxes.TextBox) and box.text.strip():
+            if not container.contains(_text_rect(box, line)):
+                if field is None:
+                    layout_bugs.append(f"fixed text {box.text!r} does not fit its box")
+                elif field not in errors:
+                    errors[field] = FieldError(field, f"does not fit its box ({limit}); shorten it")
+        if isinstance(box, boxes.ParentBox):
+            for child in box.all_children():
+                visit(child, container, limit, field, element_ids, line)
+
+    for page in document.pages:
+        page_box = page._page_box
+        page_rect = Rect(0, 0, page.width, page.height)
+        visit(page_box, page_rect, "the page", None, frozenset())
+    if layout_bugs:
+        raise LayoutOverflow("; ".join(layout_bugs))
+    result = list(errors.values())
+    if len(document.pages) > expected_pages and not result:
+        result.append(FieldError("/data", f"the content needs more than {expected_pages} page(s); shorten it"))
+    return result

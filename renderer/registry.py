@@ -1,0 +1,138 @@
+"""The layout registry: every folder under ``templates/`` with a ``layout.toml`` is a layout.
+
+A layout is data: ``layout.toml`` (id, titles, page size, source articles, data model),
+``template.html.j2`` and ``style.css`` beside it, and samples under ``samples/`` named
+``<id>.json``, ``<id>.sl-it.json`` and ``<id>.sl-hu.json``. Nothing is registered by hand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from .paths import SAMPLES_DIR, TEMPLATES_DIR
+from .schema import LayoutData, request_json_schema
+from .specs import LANGUAGE_SETS
+
+SCHEMA_PACKAGE = "renderer.schemas"
+
+
+class LayoutError(RuntimeError):
+    """A layout folder is incomplete or inconsistent."""
+
+
+@dataclass(frozen=True)
+class PageSize:
+    width_mm: float
+    height_mm: float
+
+    def __post_init__(self) -> None:
+        if not (0 < self.width_mm <= 2000 and 0 < self.height_mm <= 2000):
+            raise LayoutError(f"page size {self.width_mm} x {self.height_mm} mm is not plausible")
+
+
+@dataclass(frozen=True)
+class Layout:
+    id: str
+    titles: Mapping[str, str]
+    page: PageSize
+    pages: int  # how many pages a rendered document has
+    source: str  # the articles it implements
+    description: str
+    data_model: type[LayoutData]
+    directory: Path
+
+    @property
+    def template_name(self) -> str:
+        return f"{self.id}/template.html.j2"
+
+    @property
+    def stylesheet(self) -> Path:
+        return self.directory / "style.css"
+
+    def sample_path(self, languages: tuple[str, ...]) -> Path:
+        suffix = "" if languages == ("sl",) else "." + "-".join(languages)
+        return SAMPLES_DIR / f"{self.id}{suffix}.json"
+
+    def sample(self, languages: tuple[str, ...]) -> dict:
+        with self.sample_path(languages).open(encoding="utf-8") as fh:
+            return json.load(fh)
+
+    @cached_property
+    def request_schema(self) -> dict:
+        return request_json_schema(self.data_model)
+
+    def summary(self) -> dict:
+        return {
+            "id": self.id,
+            "title": dict(self.titles),
+            "page": {"width_mm": self.page.width_mm, "height_mm": self.page.height_mm},
+            "pages": self.pages,
+            "source": self.source,
+            "description": self.description,
+        }
+
+
+def _load_layout(directory: Path) -> Layout:
+    meta_path = directory / "layout.toml"
+    try:
+        with meta_path.open("rb") as fh:
+            meta = tomllib.load(fh)
+        module_name, _, class_name = meta["schema"].partition(":")
+        module = importlib.import_module(f"{SCHEMA_PACKAGE}.{module_name}")
+        data_model = getattr(module, class_name)
+        layout = Layout(
+            id=meta["id"],
+            titles=MappingProxyType(dict(meta["title"])),
+            page=PageSize(float(meta["page"]["width_mm"]), float(meta["page"]["height_mm"])),
+            pages=int(meta.get("pages", 1)),
+            source=meta["source"],
+            description=meta["description"],
+            data_model=data_model,
+            directory=directory,
+        )
+    except (KeyError, ValueError, TypeError, AttributeError, ImportError, tomllib.TOMLDecodeError) as exc:
+        raise LayoutError(f"{meta_path}: {type(exc).__name__}: {exc}") from exc
+    if layout.id != directory.name:
+        raise LayoutError(f"{meta_path}: id {layout.id!r} differs from its folder name")
+    if not issubclass(data_model, LayoutData):
+        raise LayoutError(f"{meta_path}: {meta['schema']} is not a LayoutData model")
+    missing = [lang for lang in ("sl", "it", "hu") if lang not in layout.titles]
+    if missing:
+        raise LayoutError(f"{meta_path}: no title in {', '.join(missing)}")
+    for needed in (directory / "template.html.j2", layout.stylesheet):
+        if not needed.is_file():
+            raise LayoutError(f"layout {layout.id}: {needed} is missing")
+    for languages in LANGUAGE_SETS:
+        if not layout.sample_path(languages).is_file():
+            raise LayoutError(f"layout {layout.id}: sample {layout.sample_path(languages)} is missing")
+    return layout
+
+
+class Registry:
+    """All layouts, found once under ``templates/``."""
+
+    def __init__(self, root: Path = TEMPLATES_DIR):
+        layouts = [_load_layout(meta.parent) for meta in sorted(root.glob("*/layout.toml"))]
+        self._layouts = {layout.id: layout for layout in layouts}
+
+    def __iter__(self):
+        return iter(self._layouts.values())
+
+    def __len__(self) -> int:
+        return len(self._layouts)
+
+    def __contains__(self, layout_id: str) -> bool:
+        return layout_id in self._layouts
+
+    def get(self, layout_id: str) -> Layout:
+        return self._layouts[layout_id]
+
+    def ids(self) -> list[str]:
+        return list(self._layouts)

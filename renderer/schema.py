@@ -1,0 +1,226 @@
+"""Request validation: the envelope every layout shares and the field types layouts use.
+
+A layout's data model is a pydantic model built from these types (see ``renderer/schemas``).
+Every failure becomes a ``FieldError`` with a JSON pointer into the request body, so the
+HTTP layer can answer 422 naming each field and the reason.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Annotated, Any, Optional
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo
+from pydantic.functional_validators import PlainValidator
+from pydantic.json_schema import WithJsonSchema
+
+from .fonts import FONTS
+from .specs import LANGUAGE_SETS, Limits
+
+#: Municipalities where Italian or Hungarian is an official language too (P 6, 13, 45, 51(4)).
+AREA_LANGUAGES = {
+    **{m: ("sl", "it") for m in ("koper", "izola", "piran", "ankaran")},
+    **{m: ("sl", "hu") for m in ("lendava", "dobrovnik", "hodoš", "moravske toplice", "šalovci")},
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    pointer: str  # RFC 6901 JSON pointer into the request body
+    reason: str
+
+
+class InvalidRequest(Exception):
+    """The request cannot be rendered; each error names a field."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(f"{e.pointer or '/'}: {e.reason}" for e in errors))
+        self.errors = errors
+
+
+def pointer(*parts: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+# --- field types ------------------------------------------------------------------------
+
+def clean_text(value: Any, max_length: int, *, required: bool = True) -> str:
+    """Normalise one string and refuse what cannot be printed faithfully."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    text = unicodedata.normalize("NFC", value).strip()
+    if required and not text:
+        raise ValueError("must not be empty")
+    if len(text) > max_length:
+        raise ValueError(f"is {len(text)} characters long; the limit is {max_length}")
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != " ":
+            raise ValueError(f"contains the control character U+{ord(ch):04X}")
+        if ord(ch) not in FONTS.codepoints:
+            raise ValueError(f"contains {ch!r} (U+{ord(ch):04X}), which the layout's fonts cannot print")
+    return text
+
+
+def text(max_length: int, *, description: str = ""):
+    """A plain string printed the same in every language (a personal name, a code, a date)."""
+
+    def validate(value: Any) -> str:
+        return clean_text(value, max_length)
+
+    schema = {"type": "string", "minLength": 1, "maxLength": max_length}
+    if description:
+        schema["description"] = description
+    return Annotated[str, PlainValidator(validate), WithJsonSchema(schema)]
+
+
+def optional_text(max_length: int, *, description: str = ""):
+    """Like ``text``, for a field that may stay blank: null, "" or spaces mean not given."""
+
+    def validate(value: Any) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return clean_text(value, max_length)
+
+    schema = {"anyOf": [{"type": "string", "maxLength": max_length}, {"type": "null"}], "default": None}
+    if description:
+        schema["description"] = description
+    return Annotated[Optional[str], PlainValidator(validate), WithJsonSchema(schema)]
+
+
+def local_text(max_length: int, *, description: str = ""):
+    """Wording that differs by language (a body's name, a position).
+
+    In a Slovenian-only request a plain string; in a bilingual one an object with the
+    wording in each language of the request, e.g. ``{"sl": "…", "it": "…"}``. The
+    validated value is always a dict in the request's language order.
+    """
+
+    def validate(value: Any, info: ValidationInfo) -> dict[str, str]:
+        languages = (info.context or {}).get("languages", ("sl",))
+        if isinstance(value, str):
+            if len(languages) > 1:
+                raise ValueError(
+                    "give the wording in each language of the request as an object "
+                    f"with the keys {', '.join(languages)}"
+                )
+            return {languages[0]: clean_text(value, max_length)}
+        if not isinstance(value, dict):
+            raise ValueError("must be a string or an object of strings keyed by language")
+        extra = sorted(set(value) - set(languages))
+        if extra:
+            raise ValueError(f"has wording in {', '.join(extra)}, which the request does not print")
+        missing = [lang for lang in languages if lang not in value]
+        if missing:
+            raise ValueError(f"lacks the wording in {', '.join(missing)}")
+        result = {}
+        for lang in languages:
+            try:
+                result[lang] = clean_text(value[lang], max_length)
+            except ValueError as exc:
+                raise ValueError(f"[{lang}] {exc}") from None
+        return result
+
+    one = {"type": "string", "minLength": 1, "maxLength": max_length}
+    schema = {
+        "anyOf": [
+            one,
+            {
+                "type": "object",
+                "properties": {lang: one for lang in ("sl", "it", "hu")},
+                "required": ["sl"],
+                "additionalProperties": False,
+            },
+        ]
+    }
+    if description:
+        schema["description"] = description
+    return Annotated[dict, PlainValidator(validate), WithJsonSchema(schema)]
+
+
+class LayoutData(BaseModel):
+    """Base of every layout's data model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- the envelope -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ValidRequest:
+    languages: tuple[str, ...]
+    data: LayoutData
+
+
+def request_json_schema(data_model: type[LayoutData]) -> dict:
+    """JSON Schema of the whole request body for one layout."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["data"],
+        "properties": {
+            "languages": {
+                "description": "Slovenian alone or Slovenian first with Italian or Hungarian.",
+                "enum": [list(s) for s in LANGUAGE_SETS],
+            },
+            "area": {
+                "description": "A municipality; its official languages are used when "
+                "'languages' is absent (e.g. Koper → sl, it; Lendava → sl, hu).",
+                "type": "string",
+            },
+            "data": data_model.model_json_schema(ref_template="#/$defs/{model}"),
+        },
+    }
+
+
+def validate_request(data_model: type[LayoutData], body: Any, limits: Limits = Limits()) -> ValidRequest:
+    if not isinstance(body, dict):
+        raise InvalidRequest([FieldError("", "the request body must be a JSON object")])
+    errors = [
+        FieldError(pointer(key), "is not a known member (expected languages, area, data)")
+        for key in body
+        if key not in ("languages", "area", "data")
+    ]
+    languages = _languages(body, errors)
+    if "data" not in body:
+        errors.append(FieldError("/data", "is required"))
+    elif not isinstance(body["data"], dict):
+        errors.append(FieldError("/data", "must be a JSON object"))
+    if errors:
+        raise InvalidRequest(errors)
+    try:
+        data = data_model.model_validate(body["data"], context={"languages": languages})
+    except ValidationError as exc:
+        raise InvalidRequest(
+            [FieldError(pointer("data", *e["loc"]), _reason(e)) for e in exc.errors()]
+        ) from None
+    return ValidRequest(languages, data)
+
+
+def _languages(body: dict, errors: list[FieldError]) -> tuple[str, ...]:
+    if "languages" in body:
+        value = body["languages"]
+        if isinstance(value, list) and tuple(value) in LANGUAGE_SETS:
+            return tuple(value)
+        allowed = ", ".join(str(list(s)).replace("'", '"') for s in LANGUAGE_SETS)
+        errors.append(FieldError("/languages", f"must be one of {allowed}"))
+        return ("sl",)
+    if "area" in body:
+        area = body["area"]
+        key = area.strip().lower() if isinstance(area, str) else None
+        if key in AREA_LANGUAGES:
+            return AREA_LANGUAGES[key]
+        if isinstance(area, str) and area.strip():
+            return ("sl",)  # a municipality with Slovenian as its only official language
+        errors.append(FieldError("/area", "must be the name of a municipality"))
+    return ("sl",)
+
+
+def _reason(error: dict) -> str:
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "extra_forbidden":
+        return "is not a field of this layout"
+    return error["msg"][0].lower() + error["msg"][1:]

@@ -1,0 +1,78 @@
+"""Configuration as data: small frozen dataclasses, validated on construction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LANGUAGE_SETS: tuple[tuple[str, ...], ...] = (("sl",), ("sl", "it"), ("sl", "hu"))
+LANGUAGE_NAMES = {"sl": "slovenščina", "it": "italiano", "hu": "magyar"}
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One thing the pipeline can deliver."""
+
+    name: str
+    media_type: str
+    extension: str
+    pdf_variant: str | None = None  # WeasyPrint's pdf_variant
+    pdfa_part: int | None = None
+    pdfa_conformance: str | None = None
+    raster: bool = False
+
+    @property
+    def is_pdfa(self) -> bool:
+        return self.pdfa_part is not None
+
+
+FORMATS: dict[str, OutputFormat] = {
+    f.name: f
+    for f in (
+        OutputFormat("pdf", "application/pdf", "pdf"),
+        OutputFormat("pdfa-1b", "application/pdf", "pdf", "pdf/a-1b", 1, "B"),
+        OutputFormat("pdfa-2b", "application/pdf", "pdf", "pdf/a-2b", 2, "B"),
+        OutputFormat("pdfa-3b", "application/pdf", "pdf", "pdf/a-3b", 3, "B"),
+        OutputFormat("png", "image/png", "png", raster=True),
+    )
+}
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How one document is delivered: its format and, for PNG, the resolution."""
+
+    format: str = "pdf"
+    dpi: int = 150
+
+    MIN_DPI = 36
+    MAX_DPI = 600
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"unknown format {self.format!r}; one of {', '.join(FORMATS)}")
+        if not self.MIN_DPI <= self.dpi <= self.MAX_DPI:
+            raise ValueError(f"dpi must be between {self.MIN_DPI} and {self.MAX_DPI}")
+
+    @property
+    def output(self) -> OutputFormat:
+        return FORMATS[self.format]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Hard limits on what a request may ask for."""
+
+    max_body_bytes: int = 256 * 1024
+    max_text_length: int = 2000  # any single string in a request
+    max_png_pixels: int = 40_000_000  # e.g. A4 at 600 dpi is 35 Mpx
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How `renderer serve` runs."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    timeout_s: int = 60
+    limits: Limits = field(default_factory=Limits)

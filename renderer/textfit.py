@@ -1,0 +1,42 @@
+"""Text measurement with the shipped fonts' advance widths (fontTools), for layouts that
+define how a value shrinks: pick the largest allowed size at which each line fits.
+
+This is a prediction made before layout; the overflow check after layout (``fit``) is what
+guarantees that nothing is clipped.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from fontTools.ttLib import TTFont
+
+from .fonts import FONTS
+
+PT_PER_MM = 72 / 25.4
+
+
+@lru_cache(maxsize=None)
+def _metrics(weight: int) -> tuple[dict[int, int], int]:
+    face = next(f for f in FONTS.faces if f.weight == weight)
+    with TTFont(face.path) as font:
+        cmap = font.getBestCmap()
+        hmtx = font["hmtx"].metrics
+        widths = {cp: hmtx[name][0] for cp, name in cmap.items()}
+        return widths, font["head"].unitsPerEm
+
+
+def text_width_mm(text: str, size_pt: float, bold: bool = False) -> float:
+    widths, upem = _metrics(700 if bold else 400)
+    units = sum(widths.get(ord(ch), upem) for ch in text)
+    return units / upem * size_pt / PT_PER_MM
+
+
+def fit_size(lines, width_mm: float, sizes_pt, bold: bool = False) -> float:
+    """The first of ``sizes_pt`` (largest first) at which every line fits ``width_mm``;
+    the smallest if none does (the overflow check then refuses the value)."""
+    lines = [str(line) for line in lines]
+    for size in sizes_pt:
+        if all(text_width_mm(line, size, bold) <= width_mm for line in lines):
+            return size
+    return sizes_pt[-1]
