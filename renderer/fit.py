@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from weasyprint.formatting_structure import boxes
+from weasyprint.layout.absolute import AbsolutePlaceholder
 
 from .schema import FieldError
 
 MM_PER_PX = 25.4 / 96
+#: Boxes that can be a fixed area (a block, flex or grid container, a table cell).
+AREA_BOXES = (boxes.BlockContainerBox, boxes.FlexContainerBox, boxes.GridContainerBox)
 TOLERANCE_PX = 0.05
 
 
@@ -52,23 +55,34 @@ def _text_rect(box, line) -> Rect:
     return Rect(box.position_x, line.position_y, box.position_x + box.width, line.position_y + line.height)
 
 
-def check_overflow(document, expected_pages: int) -> list[FieldError]:
+@dataclass(frozen=True)
+class FitReport:
+    errors: list[FieldError]
+    checked: frozenset[str]  # pointers of every value whose text was measured
+
+
+def check_overflow(document, expected_pages: int) -> FitReport:
     """Field errors for every value outside its box; raises for fixed text that overflows."""
     errors: dict[str, FieldError] = {}
     layout_bugs: list[str] = []
+    checked: set[str] = set()
 
     def visit(box, container: Rect, limit: str, field: str | None, element_ids: frozenset, line=None):
+        if isinstance(box, AbsolutePlaceholder):  # positioned boxes sit behind a placeholder
+            box = box._box
         element = box.element
         if element is not None and id(element) not in element_ids:
             element_ids = element_ids | {id(element)}
             if element.get("data-field") is not None:
                 field = element.get("data-field")
-            if element.get("data-fit") is not None and isinstance(box, boxes.BlockContainerBox):
+            if element.get("data-fit") is not None and isinstance(box, AREA_BOXES):
                 container = _padding_rect(box)
                 limit = element.get("data-fit") or container.describe()
         if isinstance(box, boxes.LineBox):
             line = box
         if isinstance(box, boxes.TextBox) and box.text.strip():
+            if field is not None:
+                checked.add(field)
             if not container.contains(_text_rect(box, line)):
                 if field is None:
                     layout_bugs.append(f"fixed text {box.text!r} does not fit its box")
@@ -87,4 +101,4 @@ def check_overflow(document, expected_pages: int) -> list[FieldError]:
     result = list(errors.values())
     if len(document.pages) > expected_pages and not result:
         result.append(FieldError("/data", f"the content needs more than {expected_pages} page(s); shorten it"))
-    return result
+    return FitReport(result, frozenset(checked))

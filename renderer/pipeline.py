@@ -54,9 +54,9 @@ class Pipeline:
         output = options.output
         composition = self.composer.compose(layout, request)
         document = self.renderer.layout(layout, composition)
-        errors = check_overflow(document, layout.pages)
-        if errors:
-            raise InvalidRequest(errors)
+        fit = check_overflow(document, layout.pages)
+        if fit.errors:
+            raise InvalidRequest(fit.errors)
         pdf = self.renderer.write_pdf(document, output)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output)

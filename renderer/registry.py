@@ -66,7 +66,12 @@ class Layout:
 
     @cached_property
     def request_schema(self) -> dict:
-        return request_json_schema(self.data_model)
+        """Standalone JSON Schema (2020-12) of a request body for this layout."""
+        schema, definitions = request_json_schema(self.data_model)
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": self.id, **schema}
+        if definitions:
+            schema["$defs"] = definitions
+        return schema
 
     def summary(self) -> dict:
         return {

@@ -19,9 +19,13 @@ from .fonts import FONTS
 from .specs import LANGUAGE_SETS, Limits
 
 #: Municipalities where Italian or Hungarian is an official language too (P 6, 13, 45, 51(4)).
+#: Keys are lower case; both the Slovenian and the Italian or Hungarian names are accepted.
 AREA_LANGUAGES = {
-    **{m: ("sl", "it") for m in ("koper", "izola", "piran", "ankaran")},
-    **{m: ("sl", "hu") for m in ("lendava", "dobrovnik", "hodoš", "moravske toplice", "šalovci")},
+    **{m: ("sl", "it") for m in (
+        "koper", "capodistria", "izola", "isola", "piran", "pirano", "ankaran", "ancarano")},
+    **{m: ("sl", "hu") for m in (
+        "lendava", "lendva", "dobrovnik", "dobronak", "hodoš", "hodos",
+        "moravske toplice", "šalovci")},
 }
 
 
@@ -152,9 +156,12 @@ class ValidRequest:
     data: LayoutData
 
 
-def request_json_schema(data_model: type[LayoutData]) -> dict:
-    """JSON Schema of the whole request body for one layout."""
-    return {
+def request_json_schema(data_model: type[LayoutData], ref_prefix: str = "#/$defs/") -> tuple[dict, dict]:
+    """JSON Schema of the whole request body for one layout, and the definitions its
+    ``$ref``s point to (at ``ref_prefix``: ``#/$defs/`` standalone, or OpenAPI components)."""
+    data = data_model.model_json_schema(ref_template=ref_prefix + "{model}")
+    definitions = data.pop("$defs", {})
+    schema = {
         "type": "object",
         "additionalProperties": False,
         "required": ["data"],
@@ -168,9 +175,10 @@ def request_json_schema(data_model: type[LayoutData]) -> dict:
                 "'languages' is absent (e.g. Koper → sl, it; Lendava → sl, hu).",
                 "type": "string",
             },
-            "data": data_model.model_json_schema(ref_template="#/$defs/{model}"),
+            "data": data,
         },
     }
+    return schema, definitions
 
 
 def validate_request(data_model: type[LayoutData], body: Any, limits: Limits = Limits()) -> ValidRequest:

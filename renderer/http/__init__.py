@@ -1,0 +1,1 @@
+"""Delivery over HTTP: Falcon resources, problem+json errors, OpenAPI, the WSGI server."""

@@ -1,0 +1,111 @@
+"""Falcon resources: small classes, one per kind of thing the API offers."""
+
+from __future__ import annotations
+
+import falcon
+
+from ..pipeline import Pipeline, Rendered
+from ..raster import RasterTooLarge
+from ..specs import LANGUAGE_SETS
+from . import params
+from .body import read_json
+from .problems import Problem
+
+
+def _layout(pipeline: Pipeline, layout_id: str):
+    if layout_id not in pipeline.registry:
+        raise Problem(falcon.HTTP_404, "Unknown layout", f"there is no layout {layout_id!r}; see /v1/layouts")
+    return pipeline.layout(layout_id)
+
+
+def _deliver(resp: falcon.Response, rendered: Rendered) -> None:
+    resp.content_type = rendered.media_type
+    resp.data = rendered.content
+    resp.set_header("Content-Disposition", f'inline; filename="{rendered.filename}"')
+    resp.set_header("X-Page-Count", str(rendered.pages))
+
+
+def _links(layout_id: str) -> dict:
+    return {
+        "self": f"/v1/layouts/{layout_id}",
+        "render": f"/v1/render/{layout_id}",
+        "samples": {
+            ",".join(langs): f"/v1/layouts/{layout_id}/sample?languages={','.join(langs)}"
+            for langs in LANGUAGE_SETS
+        },
+    }
+
+
+class LayoutsResource:
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+
+    def on_get(self, req, resp):
+        resp.media = {
+            "layouts": [{**layout.summary(), "links": _links(layout.id)} for layout in self.pipeline.registry]
+        }
+
+
+class LayoutResource:
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+
+    def on_get(self, req, resp, layout_id):
+        layout = _layout(self.pipeline, layout_id)
+        resp.media = {**layout.summary(), "links": _links(layout.id), "request_schema": layout.request_schema}
+
+
+class SampleResource:
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+
+    def on_get(self, req, resp, layout_id):
+        layout = _layout(self.pipeline, layout_id)
+        options = params.render_options(req)
+        languages = params.languages(req)
+        _deliver(resp, _render(lambda: self.pipeline.render_sample(layout.id, languages, options)))
+
+
+class RenderResource:
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+
+    def on_post(self, req, resp, layout_id):
+        layout = _layout(self.pipeline, layout_id)
+        options = params.render_options(req)
+        body = read_json(req, self.pipeline.limits.max_body_bytes)
+        _deliver(resp, _render(lambda: self.pipeline.render(layout.id, body, options)))
+
+
+def _render(make) -> Rendered:
+    try:
+        return make()
+    except RasterTooLarge as exc:
+        raise Problem(falcon.HTTP_422, "Image too large", str(exc), [{"parameter": "dpi", "detail": str(exc)}])
+
+
+class HealthResource:
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+
+    def on_get(self, req, resp):
+        resp.media = {"status": "ok", "layouts": len(self.pipeline.registry)}
+
+
+class OpenAPIResource:
+    def __init__(self, document: dict):
+        self.document = document
+
+    def on_get(self, req, resp):
+        resp.media = self.document
+
+
+class GalleryResource:
+    """The plain gallery at /: every layout, its sample as PDF and PNG in each language set."""
+
+    def __init__(self, page: str):
+        self.page = page
+
+    def on_get(self, req, resp):
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = self.page

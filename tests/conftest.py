@@ -1,0 +1,43 @@
+import json
+from pathlib import Path
+
+import pytest
+from falcon import testing
+
+from renderer.http.app import create_app
+from renderer.pipeline import Pipeline
+from renderer.specs import LANGUAGE_SETS, RenderOptions
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@pytest.fixture(scope="session")
+def pipeline() -> Pipeline:
+    return Pipeline()
+
+
+@pytest.fixture(scope="session")
+def client(pipeline) -> testing.TestClient:
+    return testing.TestClient(create_app(pipeline))
+
+
+@pytest.fixture(scope="session")
+def rendered_samples(pipeline):
+    """Every layout's sample in every language set, as PDF, rendered once per session."""
+    cache = {}
+
+    def get(layout_id: str, languages: tuple[str, ...], fmt: str = "pdf") -> bytes:
+        key = (layout_id, languages, fmt)
+        if key not in cache:
+            cache[key] = pipeline.render_sample(layout_id, languages, RenderOptions(fmt)).content
+        return cache[key]
+
+    return get
+
+
+def sample(layout_id: str, languages=("sl",)) -> dict:
+    suffix = "" if tuple(languages) == ("sl",) else "." + "-".join(languages)
+    return json.loads((SAMPLES / f"{layout_id}{suffix}.json").read_text(encoding="utf-8"))
+
+
+ALL_LANGUAGE_SETS = [pytest.param(langs, id="+".join(langs)) for langs in LANGUAGE_SETS]

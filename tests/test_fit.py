@@ -1,0 +1,23 @@
+"""The overflow check sees every value: nothing can escape it by its position in the tree."""
+
+import re
+
+import pytest
+
+from renderer.fit import check_overflow
+from renderer.registry import Registry
+from renderer.specs import LANGUAGE_SETS
+
+CASES = [pytest.param(l.id, langs, id=f"{l.id}-{'+'.join(langs)}") for l in Registry() for langs in LANGUAGE_SETS]
+
+
+@pytest.mark.parametrize("layout_id, languages", CASES)
+def test_every_tagged_value_is_measured(pipeline, layout_id, languages):
+    layout = pipeline.layout(layout_id)
+    request = pipeline.validate(layout, layout.sample(languages))
+    composition = pipeline.composer.compose(layout, request)
+    tagged = set(re.findall(r'data-field="([^"]+)"', composition.html))
+    assert tagged, "the sample fills no field"
+    report = check_overflow(pipeline.renderer.layout(layout, composition), layout.pages)
+    assert report.errors == []
+    assert report.checked == tagged
