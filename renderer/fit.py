@@ -44,9 +44,9 @@ class Rect:
         return f"{(self.x1 - self.x0) * MM_PER_PX:.1f} x {(self.y1 - self.y0) * MM_PER_PX:.1f} mm"
 
 
-def _padding_rect(box) -> Rect:
-    x, y = box.padding_box_x(), box.padding_box_y()
-    return Rect(x, y, x + box.padding_width(), y + box.padding_height())
+def _content_rect(box) -> Rect:
+    x, y = box.content_box_x(), box.content_box_y()
+    return Rect(x, y, x + box.width, y + box.height)
 
 
 def _text_rect(box, line) -> Rect:
@@ -76,7 +76,7 @@ def check_overflow(document, expected_pages: int) -> FitReport:
             if element.get("data-field") is not None:
                 field = element.get("data-field")
             if element.get("data-fit") is not None and isinstance(box, AREA_BOXES):
-                container = _padding_rect(box)
+                container = _content_rect(box)
                 limit = element.get("data-fit") or container.describe()
         if isinstance(box, boxes.LineBox):
             line = box

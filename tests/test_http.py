@@ -1,0 +1,163 @@
+"""The HTTP API through Falcon's test client: documents, catalog, and every 4xx."""
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from falcon import testing
+
+from renderer.http.app import create_app
+from renderer.pipeline import Pipeline
+from renderer.registry import Registry
+from renderer.specs import LANGUAGE_SETS, Limits
+
+from .conftest import sample
+from .pdfmeasure import page_boxes_mm
+
+LAYOUTS = Registry().ids()
+PROBLEM = "application/problem+json"
+
+
+def post(client, path, body, content_type="application/json", **kw):
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    return client.simulate_post(path, body=data, headers={"Content-Type": content_type}, **kw)
+
+
+def assert_problem(resp, status):
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"] == PROBLEM
+    body = resp.json
+    assert body["status"] == status and body["title"] and body["type"] == "about:blank"
+    return body
+
+
+def test_catalog_lists_every_layout(client):
+    resp = client.simulate_get("/v1/layouts")
+    ids = [l["id"] for l in resp.json["layouts"]]
+    assert ids == LAYOUTS
+    receipt = next(l for l in resp.json["layouts"] if l["id"] == "stamp.receipt")
+    assert receipt["page"] == {"width_mm": 65.0, "height_mm": 25.0}
+    assert set(receipt["title"]) == {"sl", "it", "hu"}
+
+
+@pytest.mark.parametrize("layout_id", LAYOUTS)
+def test_one_layout_with_its_json_schema(client, layout_id):
+    resp = client.simulate_get(f"/v1/layouts/{layout_id}")
+    assert resp.status_code == 200
+    schema = resp.json["request_schema"]
+    assert schema["required"] == ["data"] and "properties" in schema["properties"]["data"]
+
+
+def test_render_returns_the_document(client):
+    resp = post(client, "/v1/render/stamp.receipt?format=pdfa-2b", sample("stamp.receipt", ("sl", "it")))
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "application/pdf"
+    assert resp.headers["content-disposition"] == 'inline; filename="stamp.receipt.sl-it.pdf"'
+    assert resp.content.startswith(b"%PDF-")
+    width, height = page_boxes_mm(resp.content)["MediaBox"]
+    assert abs(width - 65) <= 0.1 and abs(height - 25) <= 0.1
+
+
+@pytest.mark.parametrize("languages", LANGUAGE_SETS, ids=["+".join(l) for l in LANGUAGE_SETS])
+def test_sample_as_png_with_dpi(client, languages):
+    resp = client.simulate_get("/v1/layouts/stamp.certified-copy/sample",
+                               params={"format": "png", "dpi": "300", "languages": ",".join(languages)})
+    assert resp.status_code == 200 and resp.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(resp.content))
+    width, height = image.size
+    assert abs(width - 70 / 25.4 * 300) <= 1 and abs(height - 30 / 25.4 * 300) <= 1
+    assert resp.headers["content-disposition"].endswith(f'.{"-".join(languages)}.png"')
+
+
+def test_openapi_has_a_typed_path_per_layout(client):
+    doc = client.simulate_get("/openapi.json").json
+    assert doc["openapi"].startswith("3.1")
+    for layout_id in LAYOUTS:
+        op = doc["paths"][f"/v1/render/{layout_id}"]["post"]
+        ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.split("/")[-1] in doc["components"]["schemas"]
+        assert {"400", "413", "415", "422"} <= set(op["responses"])
+
+
+def test_healthz(client):
+    assert client.simulate_get("/healthz").json == {"status": "ok", "layouts": len(LAYOUTS)}
+
+
+def test_gallery_links_every_sample(client):
+    resp = client.simulate_get("/")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
+    for layout_id in LAYOUTS:
+        for languages in LANGUAGE_SETS:
+            q = "languages=" + ",".join(languages)
+            assert f"/v1/layouts/{layout_id}/sample?{q}&amp;format=pdf" in resp.text
+            assert f"/v1/layouts/{layout_id}/sample?{q}&amp;format=png" in resp.text
+
+
+# --- errors -------------------------------------------------------------------------------
+
+def test_400_malformed_json(client):
+    body = assert_problem(post(client, "/v1/render/stamp.receipt", '{"data": {'), 400)
+    assert "line 1" in body["detail"]
+    assert_problem(post(client, "/v1/render/stamp.receipt", '{"data": NaN}'), 400)
+    assert_problem(post(client, "/v1/render/stamp.receipt", b"\xff\xfe"), 400)
+    assert_problem(post(client, "/v1/render/stamp.receipt", "[" * 100000 + "]" * 100000), 400)
+
+
+def test_400_bad_query_parameters(client):
+    body = assert_problem(post(client, "/v1/render/stamp.receipt?format=docx", sample("stamp.receipt")), 400)
+    assert body["errors"] == [{"parameter": "format", "detail": "must be one of pdf, pdfa-1b, pdfa-2b, pdfa-3b, png"}]
+    for dpi in ("0", "9999", "abc"):
+        body = assert_problem(client.simulate_get("/v1/layouts/stamp.receipt/sample", params={"format": "png", "dpi": dpi}), 400)
+        assert body["errors"][0]["parameter"] == "dpi"
+    body = assert_problem(client.simulate_get("/v1/layouts/stamp.receipt/sample", params={"languages": "sl,de"}), 400)
+    assert body["errors"][0]["parameter"] == "languages"
+
+
+def test_404_unknown_layout_and_route(client):
+    body = assert_problem(post(client, "/v1/render/stamp.nope", sample("stamp.receipt")), 404)
+    assert "stamp.nope" in body["detail"]
+    assert_problem(client.simulate_get("/v1/layouts/stamp.nope"), 404)
+    assert_problem(client.simulate_get("/v1/layouts/stamp.nope/sample"), 404)
+    assert_problem(client.simulate_get("/v2/whatever"), 404)
+
+
+def test_405_wrong_method(client):
+    assert_problem(client.simulate_get("/v1/render/stamp.receipt"), 405)
+
+
+def test_413_body_too_large(client, pipeline):
+    big = {"data": {"authority": "A"}, "languages": ["sl"], "pad": "x" * (pipeline.limits.max_body_bytes + 1)}
+    body = assert_problem(post(client, "/v1/render/stamp.receipt", big), 413)
+    assert str(pipeline.limits.max_body_bytes) in body["detail"]
+
+
+def test_415_wrong_content_type(client):
+    body = assert_problem(post(client, "/v1/render/stamp.receipt", sample("stamp.receipt"), "text/plain"), 415)
+    assert "text/plain" in body["detail"]
+    assert_problem(post(client, "/v1/render/stamp.receipt", sample("stamp.receipt"), "application/x-www-form-urlencoded"), 415)
+
+
+def test_422_names_every_field(client):
+    resp = post(client, "/v1/render/sign.name-plate", {
+        "languages": ["sl", "hu"],
+        "data": {"name": "Ana Novak", "scientific_title": "dr.", "professional_title": "univ. dipl. prav.",
+                 "position": "svetovalka", "room": "12"}})
+    body = assert_problem(resp, 422)
+    pointers = {e["pointer"]: e["detail"] for e in body["errors"]}
+    assert set(pointers) == {"/data/professional_title", "/data/position", "/data/room"}
+    assert "never both" in pointers["/data/professional_title"]
+
+
+def test_422_value_that_does_not_fit(client):
+    resp = post(client, "/v1/render/stamp.receipt", {"data": {"authority": "Upravna enota " + "W" * 60}})
+    body = assert_problem(resp, 422)
+    assert body["errors"] == [{"pointer": "/data/authority/sl", "detail": "does not fit its box (62.0 x 7.0 mm); shorten it"}]
+
+
+def test_422_png_too_large():
+    small = testing.TestClient(create_app(Pipeline(Limits(max_png_pixels=1_000_000))))
+    resp = small.simulate_get("/v1/layouts/sign.unit-door/sample", params={"format": "png", "dpi": "300"})
+    body = assert_problem(resp, 422)
+    assert body["errors"][0]["parameter"] == "dpi" and "1000000" in body["detail"]
