@@ -1,0 +1,11 @@
+# The same steps as .ci/setup on Debian 12 with Python 3.11.
+FROM python:3.11-slim-bookworm
+WORKDIR /app
+COPY . /app
+RUN apt-get update -qq \
+ && bash .ci/setup \
+ && rm -rf /var/lib/apt/lists/* /root/.cache/pip
+ENV PATH="/app/.venv/bin:${PATH}"
+EXPOSE 8000
+USER nobody
+CMD ["renderer", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -1,0 +1,74 @@
+"""Warm render time per layout, against a raw WeasyPrint render of the same HTML.
+
+    .venv/bin/python bench/bench_render.py [--repeat 20] [--format pdf]
+
+For each layout's Slovenian and bilingual samples: the full pipeline warm (validate,
+compose, render, overflow check, finish), and, in the same run, plain WeasyPrint
+``HTML(string=...).write_pdf()`` of the same composed HTML with the same CSS inlined and
+nothing kept between renders. Prints the median ms per document and the ratio
+pipeline / raw. Not a test: timing is not asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from weasyprint import HTML
+
+from renderer.pipeline import Pipeline
+from renderer.render import BASE_CSS
+from renderer.specs import RenderOptions
+
+
+def median_ms(fn, repeat: int) -> float:
+    fn()  # warm
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def raw_html(pipeline: Pipeline, layout, languages) -> tuple[str, str]:
+    """The composed HTML with fonts, base, page and layout CSS inlined in a <style>."""
+    request = pipeline.validate(layout, layout.sample(languages))
+    composition = pipeline.composer.compose(layout, request)
+    css = "\n".join([
+        pipeline.renderer.fonts.css(),
+        BASE_CSS.read_text(encoding="utf-8"),
+        f"@page {{ size: {layout.page.width_mm}mm {layout.page.height_mm}mm; margin: 0; }}",
+        layout.stylesheet.read_text(encoding="utf-8"),
+    ])
+    return composition.html.replace("</head>", f"<style>{css}</style></head>", 1), composition.base_url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--format", default="pdf", choices=["pdf", "pdfa-1b", "pdfa-2b", "pdfa-3b"])
+    args = parser.parse_args()
+    pipeline = Pipeline()
+    options = RenderOptions(args.format)
+    variant = options.output.pdf_variant
+    print(f"format={args.format} repeat={args.repeat} (median ms per document)")
+    print(f"{'layout':<24} {'langs':<6} {'pipeline':>9} {'raw WP':>9} {'ratio':>6}")
+    ratios = []
+    for layout in pipeline.registry:
+        for languages in (("sl",), ("sl", "hu")):
+            body = layout.sample(languages)
+            ours = median_ms(lambda: pipeline.render(layout.id, body, options), args.repeat)
+            html, base_url = raw_html(pipeline, layout, languages)
+            raw = median_ms(
+                lambda: HTML(string=html, base_url=base_url).write_pdf(**({"pdf_variant": variant} if variant else {})),
+                args.repeat,
+            )
+            ratios.append(ours / raw)
+            print(f"{layout.id:<24} {'+'.join(languages):<6} {ours:>9.1f} {raw:>9.1f} {ours / raw:>6.2f}")
+    print(f"geometric mean ratio: {statistics.geometric_mean(ratios):.2f}")
+
+
+if __name__ == "__main__":
+    main()
