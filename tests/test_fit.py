@@ -21,3 +21,12 @@ def test_every_tagged_value_is_measured(pipeline, layout_id, languages):
     report = check_overflow(pipeline.renderer.layout(layout, composition), layout.pages)
     assert report.errors == []
     assert report.checked == tagged
+
+
+def test_no_stylesheet_clips():
+    """Clipping would hide what the overflow check lets through (e.g. descenders)."""
+    from renderer.paths import TEMPLATES_DIR
+
+    for css in TEMPLATES_DIR.glob("**/*.css"):
+        text = css.read_text().replace(" ", "")
+        assert "overflow:hidden" not in text and "overflow:clip" not in text, css
