@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .specs import FORMATS, RenderOptions, ServiceSpec
+from .specs import FORMATS, OptionError, RenderOptions, ServiceSpec
 
 
 def _layouts(args) -> int:
@@ -30,7 +30,7 @@ def _render(args) -> int:
     from .schema import InvalidRequest
 
     try:
-        options = RenderOptions(args.format, args.dpi)
+        options = RenderOptions(args.format, args.dpi, args.variant)
     except ValueError as exc:
         print(f"renderer: {exc}", file=sys.stderr)
         return 2
@@ -49,6 +49,11 @@ def _render(args) -> int:
         for error in exc.errors:
             print(f"renderer: {error.pointer or '/'}: {error.reason}", file=sys.stderr)
         return 1
+    except OptionError as exc:
+        print(f"renderer: --{exc}", file=sys.stderr)
+        return 2
+    for finding in rendered.findings:
+        print(f"renderer: finding: {finding.pointer}: {finding.reason}", file=sys.stderr)
     out = Path(args.output)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_bytes(rendered.content)
@@ -78,6 +83,7 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", required=True, help="output file")
     render.add_argument("--format", default="pdf", choices=list(FORMATS))
     render.add_argument("--dpi", type=int, default=RenderOptions.dpi, help="resolution for --format png")
+    render.add_argument("--variant", help="one of the layout's variants (see 'renderer layouts --json')")
     render.set_defaults(run=_render)
 
     serve = sub.add_parser("serve", help="run the HTTP service")

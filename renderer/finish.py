@@ -6,6 +6,7 @@
   XMP namespaces declared on each ``rdf:Description`` (the form every validator reads,
   including PDFBox 2's xmpbox, which rejects WeasyPrint's declarations on ``rdf:RDF``);
 - the document language;
+- in the print variant, the inks as spot colours (``spots``);
 - a classic cross-reference table and no object streams (PDF/A-1 forbids them).
 """
 
@@ -20,6 +21,7 @@ import pikepdf
 
 from . import __version__
 from .specs import OutputFormat
+from .spots import SpotColour, apply_spots
 
 PRODUCER = f"obrazci {__version__}"
 
@@ -66,8 +68,11 @@ def _xmp(info: DocumentInfo, output: OutputFormat) -> bytes:
     ).encode("utf-8")
 
 
-def finish(pdf_bytes: bytes, info: DocumentInfo, output: OutputFormat) -> bytes:
+def finish(pdf_bytes: bytes, info: DocumentInfo, output: OutputFormat, spots: tuple[SpotColour, ...] = ()) -> bytes:
+    """``spots``: inks to turn into Separations (the print variant)."""
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+        if spots:
+            apply_spots(pdf, spots)
         for page in pdf.pages:
             media = page.obj.MediaBox
             page.obj.TrimBox = media

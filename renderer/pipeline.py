@@ -19,8 +19,9 @@ from .fonts import FONTS
 from .raster import png
 from .registry import Layout, Registry
 from .render import Renderer
-from .schema import InvalidRequest, ValidRequest, validate_request
-from .specs import LANGUAGE_SETS, Limits, RenderOptions
+from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
+from .specs import LANGUAGE_SETS, Limits, OptionError, RenderOptions
+from .spots import load_spots
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Rendered:
     media_type: str
     filename: str
     pages: int
+    findings: tuple[FieldError, ...] = ()  # what a layout's checks report but do not refuse
 
 
 class Pipeline:
@@ -39,6 +41,7 @@ class Pipeline:
         self.catalogs = Catalogs()
         self.composer = Composer(self.catalogs)
         self.renderer = Renderer(FONTS)
+        self.spots = load_spots()
 
     def layout(self, layout_id: str) -> Layout:
         return self.registry.get(layout_id)
@@ -50,19 +53,38 @@ class Pipeline:
         layout = self.layout(layout_id)
         return self.render_valid(layout, self.validate(layout, body), options)
 
+    @staticmethod
+    def variant(layout: Layout, options: RenderOptions) -> str:
+        """The variant to render: the asked one if the layout offers it, else its default."""
+        variant = options.variant or layout.variants[0]
+        if variant not in layout.variants:
+            raise OptionError("variant", f"{layout.id} offers {', '.join(layout.variants)}")
+        if variant == "print" and options.format != "pdf":
+            raise OptionError("variant", "the print variant (spot colours with CMYK alternates) is format=pdf")
+        return variant
+
     def render_valid(self, layout: Layout, request: ValidRequest, options: RenderOptions) -> Rendered:
+        variant = self.variant(layout, options)
         output = options.output
+        findings = tuple(request.data.findings())
+        if findings and getattr(request.data, "strict", False):
+            raise InvalidRequest(list(findings))
         composition = self.composer.compose(layout, request)
         document = self.renderer.layout(layout, composition)
+        if layout.page.auto_height and len(document.pages) == 1:
+            height = self.renderer.content_height_mm(document)
+            document = self.renderer.layout(layout, composition, height)
         fit = check_overflow(document, layout.pages)
         if fit.errors:
             raise InvalidRequest(fit.errors)
         pdf = self.renderer.write_pdf(document, output)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
-        pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output)
+        spots = self.spots if variant == "print" else ()
+        pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots)
         content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
-        filename = f"{layout.id}.{'-'.join(request.languages)}.{output.extension}"
-        return Rendered(content, output.media_type, filename, len(document.pages))
+        suffix = "" if variant == layout.variants[0] else f".{variant}"
+        filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
+        return Rendered(content, output.media_type, filename, len(document.pages), findings)
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:
         return self.render(layout_id, self.layout(layout_id).sample(languages), options)

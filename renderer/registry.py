@@ -27,14 +27,31 @@ class LayoutError(RuntimeError):
     """A layout folder is incomplete or inconsistent."""
 
 
+MAX_PAGE_MM = 2000
+
+
 @dataclass(frozen=True)
 class PageSize:
+    """A fixed page, or (height_mm None) a page whose height follows the content, up to
+    ``max_height_mm``."""
+
     width_mm: float
-    height_mm: float
+    height_mm: float | None
+    max_height_mm: float | None = None
 
     def __post_init__(self) -> None:
-        if not (0 < self.width_mm <= 2000 and 0 < self.height_mm <= 2000):
-            raise LayoutError(f"page size {self.width_mm} x {self.height_mm} mm is not plausible")
+        heights = [h for h in (self.height_mm, self.max_height_mm) if h is not None]
+        if len(heights) != 1 or not all(0 < v <= MAX_PAGE_MM for v in (self.width_mm, *heights)):
+            raise LayoutError(f"page size {self.width_mm} x {self.height_mm or self.max_height_mm} mm is not plausible")
+
+    @property
+    def auto_height(self) -> bool:
+        return self.height_mm is None
+
+    def as_json(self) -> dict:
+        if self.auto_height:
+            return {"width_mm": self.width_mm, "height_mm": "auto", "max_height_mm": self.max_height_mm}
+        return {"width_mm": self.width_mm, "height_mm": self.height_mm}
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class Layout:
     titles: Mapping[str, str]
     page: PageSize
     pages: int  # how many pages a rendered document has
+    variants: tuple[str, ...]  # the first is the default
     source: str  # the articles it implements
     description: str
     data_model: type[LayoutData]
@@ -77,11 +95,18 @@ class Layout:
         return {
             "id": self.id,
             "title": dict(self.titles),
-            "page": {"width_mm": self.page.width_mm, "height_mm": self.page.height_mm},
+            "page": self.page.as_json(),
             "pages": self.pages,
+            "variants": list(self.variants),
             "source": self.source,
             "description": self.description,
         }
+
+
+def _page_size(page: dict) -> PageSize:
+    if page["height_mm"] == "auto":
+        return PageSize(float(page["width_mm"]), None, float(page["max_height_mm"]))
+    return PageSize(float(page["width_mm"]), float(page["height_mm"]))
 
 
 def _load_layout(directory: Path) -> Layout:
@@ -95,8 +120,9 @@ def _load_layout(directory: Path) -> Layout:
         layout = Layout(
             id=meta["id"],
             titles=MappingProxyType(dict(meta["title"])),
-            page=PageSize(float(meta["page"]["width_mm"]), float(meta["page"]["height_mm"])),
+            page=_page_size(meta["page"]),
             pages=int(meta.get("pages", 1)),
+            variants=tuple(meta.get("variants", ["screen"])),
             source=meta["source"],
             description=meta["description"],
             data_model=data_model,

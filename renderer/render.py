@@ -6,6 +6,7 @@ layout's parsed stylesheets (fonts, page size, shared base, the layout's own CSS
 
 from __future__ import annotations
 
+import math
 import threading
 
 from weasyprint import CSS, HTML
@@ -29,28 +30,45 @@ class Renderer:
         self._fonts_css = CSS(string=fonts.css(), font_config=self.font_config, url_fetcher=self.fetcher)
         self._base_css = self._parse(BASE_CSS.read_text(encoding="utf-8"), BASE_CSS.as_uri())
         self._stylesheets: dict[str, list[CSS]] = {}
+        self._page_css: dict[tuple[float, float], CSS] = {}
         self._lock = threading.Lock()
 
     def _parse(self, css: str, base_url: str) -> CSS:
         return CSS(string=css, base_url=base_url, font_config=self.font_config, url_fetcher=self.fetcher)
 
+    def _page(self, width_mm: float, height_mm: float) -> CSS:
+        key = (width_mm, height_mm)
+        sheet = self._page_css.get(key)
+        if sheet is None:
+            sheet = self._parse(f"@page {{ size: {width_mm}mm {height_mm}mm; margin: 0; }}", BASE_CSS.as_uri())
+            with self._lock:
+                self._page_css[key] = sheet
+        return sheet
+
     def stylesheets(self, layout: Layout) -> list[CSS]:
+        """The fonts, the shared base and the layout's own CSS, parsed once."""
         sheets = self._stylesheets.get(layout.id)
         if sheets is None:
-            page = self._parse(
-                f"@page {{ size: {layout.page.width_mm}mm {layout.page.height_mm}mm; margin: 0; }}",
-                layout.directory.as_uri() + "/",
-            )
             own = self._parse(layout.stylesheet.read_text(encoding="utf-8"), layout.stylesheet.as_uri())
-            sheets = [self._fonts_css, self._base_css, page, own]
+            sheets = [self._fonts_css, self._base_css, own]
             with self._lock:
                 self._stylesheets[layout.id] = sheets
         return sheets
 
-    def layout(self, layout: Layout, composition: Composition):
-        """Lay out and paginate; the result can be checked before it is written."""
+    def layout(self, layout: Layout, composition: Composition, height_mm: float | None = None):
+        """Lay out and paginate on a page of the layout's size (or of ``height_mm`` for a
+        layout whose height follows its content); the result is checked before writing."""
+        height = height_mm or layout.page.height_mm or layout.page.max_height_mm
+        page = self._page(layout.page.width_mm, height)
         html = HTML(string=composition.html, base_url=composition.base_url, url_fetcher=self.fetcher)
-        return html.render(font_config=self.font_config, stylesheets=self.stylesheets(layout))
+        return html.render(font_config=self.font_config, stylesheets=[page, *self.stylesheets(layout)])
+
+    @staticmethod
+    def content_height_mm(document) -> float:
+        """How tall the laid-out content of page 1 is, rounded up to a whole mm."""
+        root = document.pages[0]._page_box.children[0]
+        bottom_px = root.position_y + root.margin_height()
+        return float(math.ceil(bottom_px * 25.4 / 96 - 0.01))
 
     @staticmethod
     def write_pdf(document, output: OutputFormat) -> bytes:

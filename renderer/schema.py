@@ -143,9 +143,17 @@ def local_text(max_length: int, *, description: str = ""):
 
 
 class LayoutData(BaseModel):
-    """Base of every layout's data model."""
+    """Base of every layout's data model.
+
+    A layout may check its data beyond validity (e.g. a schedule against the decree) in
+    ``findings``: they are reported with the document, and refuse it when the data has a
+    true ``strict`` field.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def findings(self) -> list[FieldError]:
+        return []
 
 
 # --- the envelope -------------------------------------------------------------------------

@@ -37,12 +37,23 @@ FORMATS: dict[str, OutputFormat] = {
 }
 
 
+class OptionError(ValueError):
+    """A render option the layout does not offer; names the query parameter."""
+
+    def __init__(self, parameter: str, reason: str):
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter = parameter
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class RenderOptions:
-    """How one document is delivered: its format and, for PNG, the resolution."""
+    """How one document is delivered: format, variant (e.g. screen or print) and, for
+    PNG, the resolution."""
 
     format: str = "pdf"
     dpi: int = 150
+    variant: str | None = None  # None: the layout's default (its first variant)
 
     MIN_DPI = 36
     MAX_DPI = 600

@@ -54,9 +54,16 @@ DPI_PARAM = _param(
     {"type": "integer", "minimum": RenderOptions.MIN_DPI, "maximum": RenderOptions.MAX_DPI, "default": 150},
     "Resolution of format=png.",
 )
+VARIANT_PARAM = _param(
+    "variant", {"type": "string", "default": "screen"},
+    "A layout's variant (see its 'variants'): screen, or print with spot colours (format=pdf).",
+)
 DOCUMENT = {
     "description": "The document",
-    "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+    "headers": {
+        "Content-Disposition": {"schema": {"type": "string"}},
+        "X-Findings": {"schema": {"type": "string"}, "description": "JSON list of a layout's findings"},
+    },
     "content": {"application/pdf": {}, "image/png": {}},
 }
 
@@ -80,6 +87,7 @@ def openapi_document(registry: Registry) -> dict:
                     {"name": "layout_id", "in": "path", "required": True, "schema": {"enum": registry.ids()}},
                     FORMAT_PARAM,
                     DPI_PARAM,
+                    VARIANT_PARAM,
                     _param("languages", {"enum": ["sl", "sl,it", "sl,hu"], "default": "sl"}, "Language set."),
                 ],
                 "responses": {"200": DOCUMENT, **_problems(400, 404)},
@@ -95,7 +103,7 @@ def openapi_document(registry: Registry) -> dict:
             "post": {
                 "summary": f"Render {layout.titles['sl']} ({layout.source})",
                 "operationId": f"render_{layout.id.replace('.', '_').replace('-', '_')}",
-                "parameters": [FORMAT_PARAM, DPI_PARAM],
+                "parameters": [FORMAT_PARAM, DPI_PARAM, VARIANT_PARAM],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": {"$ref": COMPONENTS + name}}},

@@ -9,6 +9,7 @@ from .problems import bad_parameter
 
 
 def render_options(req: falcon.Request) -> RenderOptions:
+    """format, dpi and variant; whether the layout offers the variant is checked later."""
     fmt = req.get_param("format") or "pdf"
     if fmt not in FORMATS:
         raise bad_parameter("format", f"must be one of {', '.join(FORMATS)}")
@@ -22,7 +23,7 @@ def render_options(req: falcon.Request) -> RenderOptions:
         dpi = int(dpi_text)
         if fmt != "png":
             raise bad_parameter("dpi", "applies only to format=png")
-    return RenderOptions(fmt, dpi)
+    return RenderOptions(fmt, dpi, req.get_param("variant"))
 
 
 def languages(req: falcon.Request) -> tuple[str, ...]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import falcon
 
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge
-from ..specs import LANGUAGE_SETS
+from ..specs import LANGUAGE_SETS, OptionError
 from . import params
 from .body import read_json
-from .problems import Problem
+from .problems import Problem, bad_parameter
 
 
 def _layout(pipeline: Pipeline, layout_id: str):
@@ -23,6 +25,9 @@ def _deliver(resp: falcon.Response, rendered: Rendered) -> None:
     resp.data = rendered.content
     resp.set_header("Content-Disposition", f'inline; filename="{rendered.filename}"')
     resp.set_header("X-Page-Count", str(rendered.pages))
+    if rendered.findings:
+        findings = [{"pointer": f.pointer, "detail": f.reason} for f in rendered.findings]
+        resp.set_header("X-Findings", json.dumps(findings, ensure_ascii=True))
 
 
 def _links(layout_id: str) -> dict:
@@ -80,6 +85,8 @@ class RenderResource:
 def _render(make) -> Rendered:
     try:
         return make()
+    except OptionError as exc:
+        raise bad_parameter(exc.parameter, exc.reason) from None
     except RasterTooLarge as exc:
         raise Problem(falcon.HTTP_422, "Image too large", str(exc), [{"parameter": "dpi", "detail": str(exc)}])
 
