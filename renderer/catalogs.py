@@ -45,7 +45,11 @@ class Phrase:
         return " / ".join(text for _, text in self.texts)
 
     def __html__(self) -> str:
-        """Inline form: every language, each in its own element, equal prominence."""
+        """Inline form: every language, each in its own element, equal prominence; a text
+        that reads the same in every language (an abbreviation) is printed once."""
+        if len({text for _, text in self.texts}) == 1:
+            lang, text = self.texts[0]
+            return Markup('<span class="lang" lang="{}">{}</span>').format(lang, text)
         parts = [
             Markup('<span class="lang" lang="{}">{}</span>').format(lang, text)
             for lang, text in self.texts

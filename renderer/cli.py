@@ -20,7 +20,8 @@ def _layouts(args) -> int:
         print()
         return 0
     for layout in registry:
-        size = f"{layout.page.width_mm:g} x {layout.page.height_mm:g} mm"
+        height = f"{layout.page.height_mm:g}" if not layout.page.auto_height else "auto"
+        size = f"{layout.page.width_mm:g} x {height} mm"
         print(f"{layout.id:<24} {size:<18} {layout.titles['sl']}")
     return 0
 

@@ -35,6 +35,17 @@ def _numeric_date(value) -> str:
     return f"{value.day}. {value.month}. {value.year}"
 
 
+def _roman(number: int) -> str:
+    """Storeys are Roman numerals (P 9(7)): 2 → II."""
+    numerals = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    result = ""
+    for value, letters in numerals:
+        while number >= value:
+            result += letters
+            number -= value
+    return result
+
+
 def _local(value: dict, *path, upper: bool = False) -> list[tuple[str, Markup]]:
     """A localized value as (language, tagged text) pairs in the request's order."""
     return [(lang, _field(text, *path, lang, upper=upper)) for lang, text in value.items()]
@@ -49,9 +60,11 @@ class Composer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.do"],
         )
         self.env.globals.update(field=_field, local=_local, fit_size=fit_size)
         self.env.filters["numeric_date"] = _numeric_date
+        self.env.filters["roman"] = _roman
 
     def compose(self, layout: Layout, request: ValidRequest) -> Composition:
         template = self.env.get_template(layout.template_name)

@@ -19,7 +19,7 @@ from .paths import TEMPLATES_DIR
 from .registry import Layout
 from .specs import OutputFormat
 
-BASE_CSS = TEMPLATES_DIR / "_shared" / "base.css"
+BASE_CSS = TEMPLATES_DIR / "common" / "base.css"
 
 
 class Renderer:

@@ -17,7 +17,7 @@ import pikepdf
 
 from .paths import TEMPLATES_DIR
 
-SPOTS_FILE = TEMPLATES_DIR / "_shared" / "spot-colours.toml"
+SPOTS_FILE = TEMPLATES_DIR / "common" / "spot-colours.toml"
 TOLERANCE = 0.6 / 255  # WeasyPrint writes 6 decimals of value/255
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..schema import LayoutData, local_text, optional_text, text
 
@@ -57,3 +57,82 @@ class OfficialBadge(PersonName):
 
     title: local_text(80, description="Naziv: the official's title.")
     authority: Optional[local_text(120, description="The body the official works for (optional).")] = None
+
+
+# --- facade and directory signs (P 8–9) --------------------------------------------------
+
+MAX_NAME_LEVELS = 4  # with REPUBLIKA SLOVENIJA, the directory sign's five levels (P 9(4))
+
+
+def _levels(value):
+    """A body's name as a list of levels (lines); a single name may be given bare."""
+    return [value] if isinstance(value, (str, dict)) else value
+
+
+class FacadeSign(LayoutData):
+    """Tabla na pročelju (P 8): the body's name in one or more levels, under REPUBLIKA SLOVENIJA."""
+
+    authority: list[local_text(120)] = Field(
+        min_length=1, max_length=MAX_NAME_LEVELS,
+        description="Naziv organa državne uprave, one item per line (level), printed in bold capitals.",
+    )
+
+    @field_validator("authority", mode="before")
+    @classmethod
+    def _as_levels(cls, value):
+        return _levels(value)
+
+
+class Room(LayoutData):
+    number: text(12, description="Številka sobe.")
+    purpose: local_text(
+        100,
+        description="Področje dela ali položaj (P 9(5)). Never an employee's name (P 9(6)): the caller's duty, "
+        "as a name cannot be told reliably from a field of work.",
+    )
+
+
+class Unit(LayoutData):
+    name: local_text(120, description="Notranja organizacijska enota, printed in capitals.")
+    rooms: list[Room] = Field(default_factory=list, max_length=40)
+
+
+class Floor(LayoutData):
+    floor: int = Field(ge=-1, le=30, description="-1 klet, 0 pritličje, 1 and up the storey (I. nadstropje, …).")
+    units: list[Unit] = Field(min_length=1, max_length=30)
+
+
+class DirectorySign(LayoutData):
+    """Napotilna tabla (P 9). Give ``units``, or ``floors`` when the body uses several floors."""
+
+    authority: list[local_text(120)] = Field(
+        min_length=1,
+        description="The body's name, one item per level: with REPUBLIKA SLOVENIJA at most five levels (P 9(4)).",
+    )
+    units: Optional[list[Unit]] = Field(None, min_length=1, max_length=40)
+    floors: Optional[list[Floor]] = Field(None, min_length=1, max_length=20)
+
+    @field_validator("authority", mode="before")
+    @classmethod
+    def _five_levels(cls, value):
+        value = _levels(value)
+        if isinstance(value, list) and len(value) > MAX_NAME_LEVELS:
+            raise ValueError(
+                f"has {len(value) + 1} levels with REPUBLIKA SLOVENIJA; the logotype has at most five (P 9(4))"
+            )
+        return value
+
+    @field_validator("floors")
+    @classmethod
+    def _distinct_floors(cls, value):
+        numbers = [f.floor for f in value or []]
+        duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"lists floor {duplicates[0]} more than once")
+        return value
+
+    @model_validator(mode="after")
+    def _units_or_floors(self):
+        if (self.units is None) == (self.floors is None):
+            raise ValueError("give either units (one floor) or floors (several floors), not both or neither")
+        return self
