@@ -124,8 +124,8 @@ def _uncovered(intervals: list[Interval], start: int, end: int, break_allowed: b
             break
     if cursor < end:
         gaps.append((cursor, end))
-    if break_allowed:
-        gaps = [g for g in gaps if not (UE_BREAK[0] <= g[0] and g[1] <= UE_BREAK[1])]
+    if break_allowed:  # the break is not a gap: cut it out of every gap
+        gaps = [part for gap in gaps for part in ((gap[0], min(gap[1], UE_BREAK[0])), (max(gap[0], UE_BREAK[1]), gap[1]))]
     return [str(Interval(g)) for g in gaps if g[1] > g[0]]
 
 
