@@ -1,5 +1,6 @@
 """Finish: pikepdf sets what WeasyPrint leaves open.
 
+- books: the repeated pages assembled from one drawing each (``assemble``);
 - page boxes: TrimBox and BleedBox equal to the MediaBox (no bleed yet) so print tools
   see the exact trim size;
 - document metadata: Info and XMP written together so they match (PDF/A requires it), the
@@ -20,6 +21,7 @@ from xml.sax.saxutils import escape
 import pikepdf
 
 from . import __version__
+from .assemble import Assembly, assemble
 from .specs import OutputFormat
 from .spots import SpotColour, apply_spots
 
@@ -68,9 +70,18 @@ def _xmp(info: DocumentInfo, output: OutputFormat) -> bytes:
     ).encode("utf-8")
 
 
-def finish(pdf_bytes: bytes, info: DocumentInfo, output: OutputFormat, spots: tuple[SpotColour, ...] = ()) -> bytes:
-    """``spots``: inks to turn into Separations (the print variant)."""
+def finish(
+    pdf_bytes: bytes,
+    info: DocumentInfo,
+    output: OutputFormat,
+    spots: tuple[SpotColour, ...] = (),
+    book: tuple[Assembly, int] | None = None,
+) -> bytes:
+    """``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
+    and its repetition count, for a layout whose repeated pages are rendered once."""
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+        if book:
+            assemble(pdf, *book)
         if spots:
             apply_spots(pdf, spots)
         for page in pdf.pages:

@@ -63,6 +63,14 @@ class Pipeline:
             raise OptionError("variant", "the print variant (spot colours with CMYK alternates) is format=pdf")
         return variant
 
+    @staticmethod
+    def render_pages(layout: Layout, request: ValidRequest) -> int:
+        """How many pages the layout's own render has: a book's distinct pages, a register's
+        pages for its entries, or the layout's page count."""
+        if layout.assembly:
+            return layout.assembly.render_pages
+        return getattr(request.data, "page_count", layout.pages)
+
     def render_valid(self, layout: Layout, request: ValidRequest, options: RenderOptions) -> Rendered:
         variant = self.variant(layout, options)
         output = options.output
@@ -74,17 +82,23 @@ class Pipeline:
         if layout.page.auto_height and len(document.pages) == 1:
             height = self.renderer.content_height_mm(document)
             document = self.renderer.layout(layout, composition, height)
-        fit = check_overflow(document, layout.pages)
+        book = None
+        if layout.assembly:
+            book = (layout.assembly, layout.assembly.count or request.data.repeat_count)
+            if len(document.pages) != layout.assembly.render_pages:
+                raise InvalidRequest([FieldError("/data", f"the content needs more than the {layout.id} layout's pages; shorten it")])
+        fit = check_overflow(document, self.render_pages(layout, request))
         if fit.errors:
             raise InvalidRequest(fit.errors)
         pdf = self.renderer.write_pdf(document, output)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         spots = self.spots if variant == "print" else ()
-        pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots)
+        pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book)
         content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
         suffix = "" if variant == layout.variants[0] else f".{variant}"
         filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
-        return Rendered(content, output.media_type, filename, len(document.pages), findings)
+        pages = layout.assembly.total_pages(book[1]) if book else len(document.pages)
+        return Rendered(content, output.media_type, filename, pages, findings)
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:
         return self.render(layout_id, self.layout(layout_id).sample(languages), options)

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
+from .assemble import Assembly
 from .paths import SAMPLES_DIR, TEMPLATES_DIR
 from .schema import LayoutData, request_json_schema
 from .specs import LANGUAGE_SETS
@@ -61,6 +62,7 @@ class Layout:
     page: PageSize
     pages: int  # how many pages a rendered document has
     variants: tuple[str, ...]  # the first is the default
+    assembly: Assembly | None  # a book: distinct pages rendered once, the rest reused
     source: str  # the articles it implements
     description: str
     data_model: type[LayoutData]
@@ -123,6 +125,7 @@ def _load_layout(directory: Path) -> Layout:
             page=_page_size(meta["page"]),
             pages=int(meta.get("pages", 1)),
             variants=tuple(meta.get("variants", ["screen"])),
+            assembly=Assembly.from_toml(meta["assembly"]) if "assembly" in meta else None,
             source=meta["source"],
             description=meta["description"],
             data_model=data_model,

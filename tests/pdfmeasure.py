@@ -69,9 +69,11 @@ def find(pdf_bytes: bytes, text: str, page: int = 0) -> Box:
         return Box(hit["x0"] * MM_PER_PT, hit["top"] * MM_PER_PT, hit["x1"] * MM_PER_PT, hit["bottom"] * MM_PER_PT)
 
 
-def all_text(pdf_bytes: bytes) -> str:
+def all_text(pdf_bytes: bytes, pages=None) -> str:
+    """The text of every page, or of the pages whose indexes are given."""
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
-        return "\n".join(page.extract_text() or "" for page in pdf.pages)
+        chosen = pdf.pages if pages is None else [pdf.pages[i] for i in pages]
+        return "\n".join(page.extract_text() or "" for page in chosen)
 
 
 def fonts(pdf_bytes: bytes) -> list[tuple[str, bool]]:

@@ -28,7 +28,9 @@ def require_preflight() -> str:
 def preflight(path: Path) -> tuple[bool, str]:
     """(valid, PDFBox's report) for one file."""
     result = subprocess.run(
-        ["java", "-Djava.awt.headless=true", "-cp", require_preflight(), MAIN, str(path)],
+        # a short-lived JVM: C1 only and the serial collector start it about twice as fast
+        ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
+         "-cp", require_preflight(), MAIN, str(path)],
         capture_output=True, text=True, timeout=120,
     )
     valid = result.returncode == 0 and "is a valid PDF/A-1b file" in result.stdout

@@ -17,7 +17,7 @@ def test_every_tagged_value_is_measured(pipeline, layout_id, languages):
     request = pipeline.validate(layout, layout.sample(languages))
     composition = pipeline.composer.compose(layout, request)
     tagged = set(re.findall(r'data-field="([^"]+)"', composition.html))
-    report = check_overflow(pipeline.renderer.layout(layout, composition), layout.pages)
+    report = check_overflow(pipeline.renderer.layout(layout, composition), pipeline.render_pages(layout, request))
     assert report.errors == []
     assert report.checked == tagged
 

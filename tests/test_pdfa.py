@@ -15,10 +15,14 @@ LAYOUTS = Registry().ids()
 
 
 def test_pdfa_1b_passes_preflight_for_every_layout(rendered_samples, tmp_path):
+    """Every layout in sl+hu (the most letters beyond ASCII); the first layouts in all three
+    language sets. One JVM per file is the cost, so not every combination is run here."""
     require_preflight()
     paths = []
+    all_sets = {"stamp.receipt", "stamp.certified-copy", "sign.facade", "complaint-book"}
     for layout_id in LAYOUTS:
-        for languages in (("sl",), ("sl", "hu"), ("sl", "it")):
+        sets = (("sl",), ("sl", "hu"), ("sl", "it")) if layout_id in all_sets else (("sl", "hu"),)
+        for languages in sets:
             path = tmp_path / f"{layout_id}.{'-'.join(languages)}.pdf"
             path.write_bytes(rendered_samples(layout_id, languages, "pdfa-1b"))
             paths.append(path)

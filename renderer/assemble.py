@@ -1,0 +1,127 @@
+"""Assemble a book from one render: identical pages are drawn once and reused.
+
+A book layout renders its distinct pages once: the front pages, the template page(s) of the
+repeated part, the back pages, and last a "digits page" whose only text is 0123456789 in
+the page-number font. The assembler (pikepdf) turns each template page into one Form
+XObject and adds ``count`` pages (or spreads) that draw it, each with its own page number
+written in the digits page's embedded font. A 100-page book thus costs a handful of page
+layouts instead of a hundred, and the file holds each inner page's drawing once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pikepdf
+
+from .textfit import text_width_mm
+
+PT_PER_MM = 72 / 25.4
+
+
+@dataclass(frozen=True)
+class NumberSpec:
+    """Where the page number goes on a repeated page (mm from the top left)."""
+
+    x_mm: float  # the anchor: centre, left or right edge of the number
+    baseline_mm: float
+    size_pt: float
+    align: str = "center"
+    bold: bool = False
+
+    def x_for(self, text: str) -> float:
+        width = text_width_mm(text, self.size_pt, self.bold)
+        return {"left": self.x_mm, "center": self.x_mm - width / 2, "right": self.x_mm - width}[self.align]
+
+
+@dataclass(frozen=True)
+class Assembly:
+    front: int  # rendered pages kept as they are, first
+    repeat: int  # rendered pages that form the repeated sequence (1 page, or 2 for a spread)
+    back: int  # rendered pages kept as they are, after the repeated part
+    numbers: tuple[NumberSpec, ...]  # one per page of the sequence
+    count: int | None = None  # repetitions; None: the request's data says (``repeat_count``)
+    number_start: int = 1
+
+    def __post_init__(self) -> None:
+        if len(self.numbers) != self.repeat:
+            raise ValueError("give one page-number position per repeated page")
+
+    def total_pages(self, count: int) -> int:
+        return self.front + count * self.repeat + self.back
+
+    @property
+    def render_pages(self) -> int:
+        """Pages the layout's own render must have (with the digits page)."""
+        return self.front + self.repeat + self.back + 1
+
+    @classmethod
+    def from_toml(cls, table: dict) -> "Assembly":
+        return cls(
+            front=int(table["front"]),
+            repeat=int(table["repeat"]),
+            back=int(table["back"]),
+            numbers=tuple(NumberSpec(**n) for n in table["numbers"]),
+            count=int(table["count"]) if "count" in table else None,
+            number_start=int(table.get("number_start", 1)),
+        )
+
+
+class AssemblyError(RuntimeError):
+    """The render does not have the pages the assembly expects: a layout bug."""
+
+
+def _digit_codes(pdf: pikepdf.Pdf, page: pikepdf.Page) -> tuple[pikepdf.Name, pikepdf.Object, dict[str, bytes]]:
+    """The font (resource name, object) and the glyph code of each digit on the digits page."""
+    font_name, codes = None, b""
+    for operands, operator in pikepdf.parse_content_stream(page):
+        if str(operator) == "Tf":
+            font_name = operands[0]
+        elif str(operator) == "TJ":
+            codes += b"".join(bytes(item) for item in operands[0] if isinstance(item, pikepdf.String))
+        elif str(operator) == "Tj":
+            codes += bytes(operands[0])
+    if font_name is None or len(codes) != 20:
+        raise AssemblyError(f"the digits page must show 0123456789 in one two-byte font, found {codes!r}")
+    digits = {str(d): codes[2 * d : 2 * d + 2] for d in range(10)}
+    return font_name, page.Resources.Font[font_name], digits
+
+
+def assemble(pdf: pikepdf.Pdf, assembly: Assembly, count: int) -> None:
+    """Replace the template pages by ``count`` numbered repetitions, in place."""
+    pages = pdf.pages
+    if len(pages) != assembly.render_pages:
+        raise AssemblyError(f"expected {assembly.render_pages} rendered pages, got {len(pages)}")
+    digits_page = pages[-1]
+    font_name, font, digits = _digit_codes(pdf, digits_page)
+    first_template = assembly.front
+    templates = [pages[first_template + i] for i in range(assembly.repeat)]
+    forms = [pdf.make_indirect(t.as_form_xobject()) for t in templates]
+    insert_at = first_template + assembly.repeat  # before the back pages
+    for i in range(count):
+        for j, (template, form, spec) in enumerate(zip(templates, forms, assembly.numbers)):
+            number = str(assembly.number_start + i * assembly.repeat + j)
+            height_pt = float(template.MediaBox[3]) - float(template.MediaBox[1])
+            x = spec.x_for(number) * PT_PER_MM
+            y = height_pt - spec.baseline_mm * PT_PER_MM
+            glyphs = b"".join(digits[d] for d in number).hex().encode()
+            content = (
+                b"q /Tpl Do Q BT " + bytes(font_name.unparse()) + b" %.3f Tf %.3f %.3f Td <" % (spec.size_pt, x, y)
+                + glyphs + b"> Tj ET"
+            )
+            page = pikepdf.Dictionary(
+                Type=pikepdf.Name.Page,
+                MediaBox=template.MediaBox,
+                Resources=pikepdf.Dictionary(
+                    XObject=pikepdf.Dictionary(Tpl=form),
+                    Font=pikepdf.Dictionary({str(font_name): font}),
+                ),
+                Contents=pdf.make_stream(content),
+            )
+            if "/Group" in template.obj:
+                page.Group = template.obj.Group
+            pages.insert(insert_at, pikepdf.Page(pdf.make_indirect(page)))
+            insert_at += 1
+    for _ in range(assembly.repeat):  # the templates themselves
+        del pages[first_template]
+    del pages[len(pages) - 1]  # the digits page

@@ -1,0 +1,80 @@
+"""The complaint and praise book (P 2–6) and the certification book (P 46–50)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal, Optional
+
+from pydantic import Field
+
+from ..schema import LayoutData, local_text, optional_text, text
+
+COMPLAINT_BOOK_PAGES = 100  # P 2
+
+
+class NoData(LayoutData):
+    """A page with nothing variable on it (a cover, the endpaper notice)."""
+
+
+class BookTitle(LayoutData):
+    """An inner title page; the body's name is written above the bottom rule (P 4(2), 48(1))."""
+
+    authority: Optional[local_text(160, description="The body that keeps the book; blank to write it by hand.")] = None
+
+
+class ComplaintBookPage(LayoutData):
+    page_number: int = Field(1, ge=1, le=COMPLAINT_BOOK_PAGES, description="The number printed on the page.")
+
+
+class CertificationBook(BookTitle):
+    spreads: int = Field(
+        50, ge=1, le=250,
+        description="How many two-page spreads of the register the book has (its pages are numbered 1 to 2 x spreads).",
+    )
+
+    @property
+    def repeat_count(self) -> int:
+        return self.spreads
+
+
+class CertificationBookSpread(LayoutData):
+    first_page: int = Field(1, ge=1, le=9999, description="The number of the spread's left page.")
+
+
+REGISTER_ROWS = 12  # entries per spread: one row across the two facing pages
+
+
+class RegisterEntry(LayoutData):
+    """One certification, with the particulars of art. 216 of the Decree."""
+
+    number: text(20, description="Št. OV: the serial number of the certification.")
+    certified_on: date = Field(description="Datum overitve (ISO 8601).")
+    party: text(160, description="Priimek, ime in prebivališče stranke.")
+    identity: Literal["acquaintance", "identity-card", "passport", "witnesses"] = Field(
+        description="Način ugotovitve istovetnosti: osebno znanstvo, osebna izkaznica, potni list or priče."
+    )
+    identity_detail: optional_text(120, description="The document's number, or the witnesses' names.") = None
+    kind: Literal["signature", "transcript", "copy"] = Field(description="Vrsta overitve: podpis, prepis or kopija.")
+    document: text(120, description="Listina: the document certified.")
+    pages_or_copies: text(20, description="Število strani oziroma izvodov, e.g. '3 strani'.")
+    fee: optional_text(24, description="Upravna taksa, with its currency, e.g. '4,50 EUR'.") = None
+    official: text(60, description="Uradna oseba.")
+    remarks: optional_text(160, description="Opombe.") = None
+
+
+class CertificationRegister(LayoutData):
+    """The register of a period printed on the book's spreads (P 49): every entry once, in
+    the order given, REGISTER_ROWS to a spread; a row never splits across pages."""
+
+    entries: list[RegisterEntry] = Field(min_length=1, max_length=5000)
+    first_page: int = Field(1, ge=1, le=9999, description="The number of the first (left) page.")
+
+    rows_per_spread: ClassVar[int] = REGISTER_ROWS
+
+    @property
+    def spreads(self) -> list[list[RegisterEntry]]:
+        return [self.entries[i : i + REGISTER_ROWS] for i in range(0, len(self.entries), REGISTER_ROWS)]
+
+    @property
+    def page_count(self) -> int:
+        return 2 * len(self.spreads)
