@@ -1,0 +1,120 @@
+"""Whole books and the printed register.
+
+    .venv/bin/python bench/bench_books.py [--repeat 5]
+
+1. The 100-page complaint book, warm, through the pipeline (the inner page rendered once
+   and reused), against plain WeasyPrint rendering the same 100 pages as one HTML document
+   (the 96 inner pages written out with their numbers) in the same run. Prints both medians
+   and the ratio.
+2. The printed certification register for 100, 250 and 500 entries: median time, ms per
+   entry, and the peak RSS of a fresh process rendering it, to show time and memory grow
+   linearly. Not a test: nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+from weasyprint import HTML
+
+from renderer.pipeline import Pipeline
+from renderer.render import BASE_CSS
+from renderer.specs import RenderOptions
+
+
+def median_s(fn, repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def plain_book_html(pipeline: Pipeline) -> tuple[str, str]:
+    """The complaint book as one HTML document of 100 pages, every page written out."""
+    layout = pipeline.layout("complaint-book")
+    body = layout.sample(("sl",))
+    request = pipeline.validate(layout, body)
+    env = pipeline.composer.env
+    template = env.from_string(
+        '{% extends "common/base.html.j2" %}'
+        '{% import "common/complaint-book.html.j2" as book with context %}'
+        '{% from "common/books.html.j2" import title_page, blank_page with context %}'
+        '{% block page %}{{ book.cover() }}{{ book.notice() }}'
+        '{{ title_page(_("KNJIGA PRIPOMB IN POHVAL"), _("Organ javne uprave"), _("Žig")) }}{{ blank_page() }}'
+        '{% for n in range(1, 97) %}{{ book.inner_page(n) }}{% endfor %}{% endblock %}'
+    )
+    html = template.render(
+        _=pipeline.catalogs.translator(request.languages), languages=request.languages,
+        bilingual=False, data=request.data, layout=layout, title=layout.titles["sl"],
+    )
+    css = "\n".join([
+        pipeline.renderer.fonts.css(),
+        BASE_CSS.read_text(encoding="utf-8"),
+        "@page { size: 210mm 297mm; margin: 0; }",
+        (layout.directory.parent / "common" / "books.css").read_text(encoding="utf-8"),
+        (layout.directory.parent / "common" / "complaint-book.css").read_text(encoding="utf-8").replace(
+            '@import url("books.css");', ""),
+    ])
+    return html.replace("</head>", f"<style>{css}</style></head>", 1), layout.directory.as_uri() + "/"
+
+
+def register_entries(count: int) -> list[dict]:
+    return [{
+        "number": f"{i + 1}/26", "certified_on": "2026-11-20", "party": f"Priimek{i + 1} Ime, Celje, Ulica {i % 90 + 1}",
+        "identity": "identity-card", "identity_detail": f"{100000 + i}", "kind": ["signature", "transcript", "copy"][i % 3],
+        "document": "pooblastilo", "pages_or_copies": "1 str.", "fee": "4,50 EUR", "official": "Maja Kos",
+    } for i in range(count)]
+
+
+def register_child(count: int) -> None:
+    """In a fresh process: render the register once warm, print seconds and peak RSS."""
+    pipeline = Pipeline()
+    body = {"languages": ["sl"], "data": {"entries": register_entries(count)}}
+    pipeline.render("certification-book.register", {"languages": ["sl"], "data": {"entries": register_entries(12)}})
+    start = time.perf_counter()
+    result = pipeline.render("certification-book.register", body, RenderOptions("pdf"))
+    elapsed = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": elapsed, "peak_mib": peak_kib / 1024, "pages": result.pages}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--register-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.register_child:
+        register_child(args.register_child)
+        return
+
+    pipeline = Pipeline()
+    for fmt in ("pdf", "pdfa-2b"):
+        options = RenderOptions(fmt)
+        body = pipeline.layout("complaint-book").sample(("sl",))
+        ours = median_s(lambda: pipeline.render("complaint-book", body, options), args.repeat)
+        html, base_url = plain_book_html(pipeline)
+        variant = {"pdf_variant": options.output.pdf_variant} if options.output.pdf_variant else {}
+        plain = median_s(lambda: HTML(string=html, base_url=base_url).write_pdf(**variant), max(1, args.repeat // 2))
+        print(f"complaint book, 100 pages, {fmt:<8} pipeline {ours * 1000:7.0f} ms   "
+              f"plain WeasyPrint {plain * 1000:7.0f} ms   ratio {ours / plain:.3f}")
+
+    print("certification register (fresh process each): entries, seconds, ms/entry, peak RSS")
+    for count in (100, 250, 500):
+        out = subprocess.run([sys.executable, __file__, "--register-child", str(count)],
+                             capture_output=True, text=True, check=True).stdout
+        result = json.loads(out)
+        print(f"  {count:4d} entries  {result['pages']:3d} pages  {result['seconds']:6.2f} s  "
+              f"{result['seconds'] * 1000 / count:5.1f} ms/entry  {result['peak_mib']:6.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
