@@ -15,6 +15,7 @@ from .catalogs import Catalogs
 from .paths import TEMPLATES_DIR
 from .registry import Layout
 from .schema import ValidRequest, pointer
+from .barcodes import Code128Symbol
 from .textfit import fit_size
 
 
@@ -46,6 +47,11 @@ def _roman(number: int) -> str:
     return result
 
 
+def _code128(text: str, width_mm: float, height_mm: float) -> Markup:
+    """A Code 128 symbol filling a box of the given size, as one SVG path."""
+    return Code128Symbol.encode(text).svg(width_mm, height_mm)
+
+
 def _local(value: dict, *path, upper: bool = False) -> list[tuple[str, Markup]]:
     """A localized value as (language, tagged text) pairs in the request's order."""
     return [(lang, _field(text, *path, lang, upper=upper)) for lang, text in value.items()]
@@ -62,13 +68,14 @@ class Composer:
             lstrip_blocks=True,
             extensions=["jinja2.ext.do"],
         )
-        self.env.globals.update(field=_field, local=_local, fit_size=fit_size)
+        self.env.globals.update(field=_field, local=_local, fit_size=fit_size, code128=_code128)
         self.env.filters["numeric_date"] = _numeric_date
         self.env.filters["roman"] = _roman
 
-    def compose(self, layout: Layout, request: ValidRequest) -> Composition:
+    def compose(self, layout: Layout, request: ValidRequest, variant: str | None = None) -> Composition:
         template = self.env.get_template(layout.template_name)
         html = template.render(
+            variant=variant or layout.variants[0],
             _=self.catalogs.translator(request.languages),
             languages=request.languages,
             bilingual=len(request.languages) > 1,

@@ -59,8 +59,8 @@ class Pipeline:
         variant = options.variant or layout.variants[0]
         if variant not in layout.variants:
             raise OptionError("variant", f"{layout.id} offers {', '.join(layout.variants)}")
-        if variant == "print" and options.format != "pdf":
-            raise OptionError("variant", "the print variant (spot colours with CMYK alternates) is format=pdf")
+        if variant in layout.spot_variants and options.format != "pdf":
+            raise OptionError("variant", f"the {variant} variant (spot colours with CMYK alternates) is format=pdf")
         return variant
 
     @staticmethod
@@ -77,7 +77,7 @@ class Pipeline:
         findings = tuple(request.data.findings())
         if findings and getattr(request.data, "strict", False):
             raise InvalidRequest(list(findings))
-        composition = self.composer.compose(layout, request)
+        composition = self.composer.compose(layout, request, variant)
         document = self.renderer.layout(layout, composition)
         if layout.page.auto_height and len(document.pages) == 1:
             height = self.renderer.content_height_mm(document)
@@ -92,7 +92,7 @@ class Pipeline:
             raise InvalidRequest(fit.errors)
         pdf = self.renderer.write_pdf(document, output)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
-        spots = self.spots if variant == "print" else ()
+        spots = self.spots if variant in layout.spot_variants else ()
         pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book)
         content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
         suffix = "" if variant == layout.variants[0] else f".{variant}"

@@ -62,6 +62,7 @@ class Layout:
     page: PageSize
     pages: int  # how many pages a rendered document has
     variants: tuple[str, ...]  # the first is the default
+    spot_variants: tuple[str, ...]  # variants whose inks become spot colours (format pdf only)
     assembly: Assembly | None  # a book: distinct pages rendered once, the rest reused
     source: str  # the articles it implements
     description: str
@@ -125,6 +126,7 @@ def _load_layout(directory: Path) -> Layout:
             page=_page_size(meta["page"]),
             pages=int(meta.get("pages", 1)),
             variants=tuple(meta.get("variants", ["screen"])),
+            spot_variants=tuple(meta.get("spot_variants", ["print"])),
             assembly=Assembly.from_toml(meta["assembly"]) if "assembly" in meta else None,
             source=meta["source"],
             description=meta["description"],

@@ -1,0 +1,59 @@
+"""Envelopes (P 27–34)."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator
+
+from ..barcodes import s10_problem
+from ..schema import LayoutData, optional_text, text
+
+CODE128_TEXT = re.compile(r"^[\x20-\x7e]+$")  # what Code 128 set B prints one to one
+
+
+class PersonalDeliveryEnvelope(LayoutData):
+    """Ovojnica za osebno vročanje (P 28–34): the sender's variable data, printed in black."""
+
+    code: optional_text(40, description="ŠIFRA: the case's code.") = None
+    content: optional_text(60, description="VSEBINA: what the letter holds (e.g. odločba).") = None
+    sender: list[text(60)] = Field(
+        min_length=1, max_length=4,
+        description="POŠILJATELJ, also the PREJEMNIK VROČILNICE to whom the slip returns: one item per line.",
+    )
+    addressee: list[text(60)] = Field(
+        min_length=1, max_length=4, description="NASLOVNIK, also PREJEMNIK PISMA: one item per line."
+    )
+    post_office: str = Field(pattern=r"^\d{4}$", description="Številka sprejemne pošte: four digits (e.g. 1102).")
+    item_number: str = Field(description="Številka priporočene pošiljke, UPU S10 (e.g. RR123456785SI).")
+    document_number: str = Field(
+        min_length=1, max_length=24, description="Številka dokumenta, printed as a Code 128 barcode (ASCII)."
+    )
+
+    @field_validator("item_number")
+    @classmethod
+    def _s10(cls, value: str) -> str:
+        problem = s10_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("document_number")
+    @classmethod
+    def _ascii(cls, value: str) -> str:
+        if not CODE128_TEXT.match(value):
+            raise ValueError("may hold only printable ASCII characters (letters without diacritics, digits, - / .)")
+        return value
+
+    @property
+    def postal_code(self) -> str:
+        """What the 60 x 18 mm boxes encode: the post office's number, then the item number."""
+        return f"{self.post_office}{self.item_number}"
+
+
+class Wrapper(LayoutData):
+    """Ovoj (P 27): sender, addressee and the file reference."""
+
+    sender: list[text(60)] = Field(min_length=1, max_length=5, description="Pošiljatelj, one item per line.")
+    addressee: list[text(60)] = Field(min_length=1, max_length=6, description="Naslovnik, one item per line.")
+    reference: optional_text(40, description="Zadeva / šifra: the file reference.") = None
