@@ -76,9 +76,13 @@ def finish(
     output: OutputFormat,
     spots: tuple[SpotColour, ...] = (),
     book: tuple[Assembly, int] | None = None,
+    underlay: bytes | None = None,
 ) -> bytes:
     """``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
-    and its repetition count, for a layout whose repeated pages are rendered once."""
+    and its repetition count, for a layout whose repeated pages are rendered once;
+    ``underlay``: a layer (same page sizes) drawn under every page, e.g. the pre-print."""
+    if underlay is not None:
+        return _finish_layers(underlay, pdf_bytes, info, output, spots)
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         if book:
             assemble(pdf, *book)
@@ -112,6 +116,27 @@ def finish(
             stream_decode_level=pikepdf.StreamDecodeLevel.none,
             fix_metadata_version=False,
         )
+        return out.getvalue()
+
+
+def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFormat, spots) -> bytes:
+    """The base layer's pages with the top layer's pages drawn over them, then finished."""
+    with pikepdf.open(BytesIO(base)) as pdf, pikepdf.open(BytesIO(top)) as layer:
+        if len(pdf.pages) != len(layer.pages):
+            raise ValueError("layers differ in page count")
+        for page, over in zip(pdf.pages, layer.pages):
+            page.add_overlay(over)
+        out = BytesIO()
+        pdf.save(out)
+    return finish(out.getvalue(), info, output, spots)
+
+
+def separate(pdf_bytes: bytes, spots: tuple[SpotColour, ...]) -> bytes:
+    """The same PDF with its inks as spot colours (for a layer that is cached that way)."""
+    with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+        apply_spots(pdf, spots)
+        out = BytesIO()
+        pdf.save(out)
         return out.getvalue()
 
 

@@ -8,19 +8,20 @@ catalogs, the Jinja2 environment and WeasyPrint's fonts and parsed stylesheets.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from .catalogs import Catalogs
 from .compose import Composer
-from .finish import DocumentInfo, finish, now
+from .finish import DocumentInfo, finish, now, separate
 from .fit import check_overflow
 from .fonts import FONTS
 from .raster import png
 from .registry import Layout, Registry
 from .render import Renderer
 from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
-from .specs import LANGUAGE_SETS, Limits, OptionError, RenderOptions
+from .specs import FORMATS, LANGUAGE_SETS, Limits, OptionError, OutputFormat, RenderOptions
 from .spots import load_spots
 
 
@@ -77,6 +78,29 @@ class Pipeline:
         findings = tuple(request.data.findings())
         if findings and getattr(request.data, "strict", False):
             raise InvalidRequest(list(findings))
+        underlay = None
+        if variant in layout.composite:  # e.g. the proof: the shared pre-print under the variable layer
+            base, variant_drawn = layout.composite[variant]
+            underlay = self._layer(layout, request.languages, base, output.name)
+        else:
+            variant_drawn = variant
+        spots = self.spots if variant in layout.spot_variants else ()
+        if variant_drawn in layout.shared_variants:
+            pdf, pages, book = self._layer(layout, request.languages, variant_drawn, output.name, bool(spots))
+            spots = ()  # already separated in the cached layer
+        else:
+            pdf, pages, book = self._draw(layout, request, variant_drawn, output)
+        title = " / ".join(layout.titles[lang] for lang in request.languages)
+        pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book,
+                     underlay[0] if underlay else None)
+        content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
+        suffix = "" if variant == layout.variants[0] else f".{variant}"
+        filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
+        return Rendered(content, output.media_type, filename, pages, findings)
+
+    def _draw(self, layout: Layout, request: ValidRequest, variant: str, output: OutputFormat):
+        """compose → lay out → check → PDF bytes, the page count delivered, and the book
+        assembly (or None) the finisher applies."""
         composition = self.composer.compose(layout, request, variant)
         document = self.renderer.layout(layout, composition)
         if layout.page.auto_height and len(document.pages) == 1:
@@ -90,15 +114,17 @@ class Pipeline:
         fit = check_overflow(document, self.render_pages(layout, request))
         if fit.errors:
             raise InvalidRequest(fit.errors)
-        pdf = self.renderer.write_pdf(document, output)
-        title = " / ".join(layout.titles[lang] for lang in request.languages)
-        spots = self.spots if variant in layout.spot_variants else ()
-        pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book)
-        content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
-        suffix = "" if variant == layout.variants[0] else f".{variant}"
-        filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
         pages = layout.assembly.total_pages(book[1]) if book else len(document.pages)
-        return Rendered(content, output.media_type, filename, pages, findings)
+        return self.renderer.write_pdf(document, output), pages, book
+
+    @functools.lru_cache(maxsize=64)
+    def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, output_name: str, spots: bool = False):
+        """A variant that does not depend on the request's data (a pre-printed layer), drawn
+        once per language set and output from the layout's sample (its inks made spot colours
+        if asked), then reused."""
+        request = self.validate(layout, layout.sample(languages))
+        pdf, pages, book = self._draw(layout, request, variant, FORMATS[output_name])
+        return (separate(pdf, self.spots) if spots else pdf), pages, book
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:
         return self.render(layout_id, self.layout(layout_id).sample(languages), options)

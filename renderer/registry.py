@@ -55,7 +55,7 @@ class PageSize:
         return {"width_mm": self.width_mm, "height_mm": self.height_mm}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: one object per layout, hashable for caches
 class Layout:
     id: str
     titles: Mapping[str, str]
@@ -63,6 +63,8 @@ class Layout:
     pages: int  # how many pages a rendered document has
     variants: tuple[str, ...]  # the first is the default
     spot_variants: tuple[str, ...]  # variants whose inks become spot colours (format pdf only)
+    shared_variants: tuple[str, ...]  # variants that do not depend on the data: rendered once
+    composite: Mapping[str, tuple[str, str]]  # variant → (base layer, overlay layer)
     assembly: Assembly | None  # a book: distinct pages rendered once, the rest reused
     source: str  # the articles it implements
     description: str
@@ -127,6 +129,8 @@ def _load_layout(directory: Path) -> Layout:
             pages=int(meta.get("pages", 1)),
             variants=tuple(meta.get("variants", ["screen"])),
             spot_variants=tuple(meta.get("spot_variants", ["print"])),
+            shared_variants=tuple(meta.get("shared_variants", [])),
+            composite=MappingProxyType({k: tuple(v) for k, v in meta.get("composite", {}).items()}),
             assembly=Assembly.from_toml(meta["assembly"]) if "assembly" in meta else None,
             source=meta["source"],
             description=meta["description"],

@@ -1,0 +1,227 @@
+"""The personal-delivery envelope, measured from the output (mm from the top left)."""
+
+import io
+import re
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+
+from renderer.barcodes import s10_check_digit, s10_problem
+from renderer.schema import InvalidRequest
+from renderer.specs import OptionError, RenderOptions
+
+from .conftest import sample
+from .pdfmeasure import MM_PER_PT
+
+DATA = Path(__file__).parent / "data"
+LAYOUT = "envelope.personal-delivery"
+BLUE_2995 = (0x22 / 255, 0xA3 / 255, 0xDC / 255)
+RED_032 = (0xF2 / 255, 0x55 / 255, 0x5F / 255)
+
+
+def render(pipeline, variant, languages=("sl",), fmt="pdf", data=None):
+    body = sample(LAYOUT, languages) if data is None else {"languages": list(languages), "data": data}
+    return pipeline.render(LAYOUT, body, RenderOptions(fmt, variant=variant)).content
+
+
+@pytest.fixture(scope="module")
+def proof(pipeline):
+    return render(pipeline, "proof")
+
+
+def rects(pdf_bytes, page=0):
+    """Filled rectangles in mm: (x, y, w, h, colour)."""
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as doc:
+        return [(r["x0"] * MM_PER_PT, r["top"] * MM_PER_PT, (r["x1"] - r["x0"]) * MM_PER_PT,
+                 (r["bottom"] - r["top"]) * MM_PER_PT, tuple(r["non_stroking_color"] or ()))
+                for r in doc.pages[page].rects]
+
+
+def has_box(found, x, y, w, h, colour=BLUE_2995, tol=0.5):
+    return any(abs(fx - x) <= tol and abs(fy - y) <= tol and abs(fw - w) <= tol and abs(fh - h) <= tol
+               and all(abs(a - b) < 0.01 for a, b in zip(c, colour)) for fx, fy, fw, fh, c in found)
+
+
+def test_slip_rectangle_position(proof):
+    with pdfplumber.open(io.BytesIO(proof)) as doc:
+        dashed = [c for c in doc.pages[0].lines + doc.pages[0].curves if c.get("dash")]
+        edges = [(c["x0"] * MM_PER_PT, c["top"] * MM_PER_PT, c["x1"] * MM_PER_PT, c["bottom"] * MM_PER_PT) for c in dashed]
+    slip = [e for e in edges if e[1] < 100]  # the envelope part, not the extension's perforations
+    x0, y0 = min(e[0] for e in slip), min(e[1] for e in slip)
+    x1, y1 = max(e[2] for e in slip), max(e[3] for e in slip)
+    assert abs(x0 - 20) <= 0.5 and abs(y0 - 15) <= 0.5  # 20 mm from the left, 15 mm from the top
+    assert abs(162 - y1 - 15) <= 0.5  # 15 mm from the bottom of the envelope
+    assert abs(x1 - 229 / 2) <= 0.5  # right edge on the vertical centre line
+
+
+@pytest.mark.parametrize("x, y, w, h, what", [
+    (23, 21.5, 60, 18, "slip: post office + item number"),
+    (23, 132, 80, 14, "slip: document number"),
+    (124, 27, 80, 27, "sender"),
+    (124, 56, 60, 18, "post office + item number"),
+    (124, 98, 80, 27, "addressee"),
+    (124, 128, 80, 14, "document number"),
+])
+def test_boxes_of_arts_29_30(proof, x, y, w, h, what):
+    assert has_box(rects(proof), x, y, w, h), what
+
+
+def test_ar_box_red_and_corner_ticked_boxes(proof):
+    found = rects(proof)
+    assert has_box(found, 124, 77, 40, 13, RED_032)
+    for x, y in ((23, 53), (23, 104)):  # 80 x 27 marked by corner ticks: four 4 mm corners
+        corners = [(x, y), (x + 76, y), (x, y + 23), (x + 76, y + 23)]
+        for cx, cy in corners:
+            assert has_box(found, cx, cy, 4, 4), (cx, cy)
+
+
+def test_three_column_table(proof):
+    with pdfplumber.open(io.BytesIO(proof)) as doc:
+        lines = [(c["x0"] * MM_PER_PT, c["top"] * MM_PER_PT, c["x1"] * MM_PER_PT, c["bottom"] * MM_PER_PT)
+                 for c in doc.pages[0].lines + doc.pages[0].curves if not c.get("dash")]
+    table = [l for l in lines if 22 <= l[0] <= 104 and 81 <= l[1] <= 99]
+    xs = sorted({round((l[0] + l[2]) / 2, 1) for l in table if abs(l[0] - l[2]) < 0.5})
+    ys = sorted({round((l[1] + l[3]) / 2, 1) for l in table if abs(l[1] - l[3]) < 0.5})
+    assert abs(xs[0] - 23) <= 0.5 and abs(xs[-1] - 103) <= 0.5  # 80 mm wide
+    assert abs(xs[1] - xs[0] - 14) <= 0.5  # first column 14 mm
+    assert abs((xs[2] - xs[1]) - (xs[3] - xs[2])) <= 0.5  # the others share the rest equally
+    assert abs(ys[-1] - ys[0] - 17) <= 0.5 and len(ys) == 4  # 17 mm, three equal rows
+    assert abs((ys[1] - ys[0]) - (ys[3] - ys[2])) <= 0.5
+
+
+def normalise(text: str) -> str:
+    text = text.replace("“", "").replace("”", "").replace("»", "").replace("«", "")
+    return re.sub(r"\s+", "", text)
+
+
+def region_text(pdf_bytes, page, x0, top, x1, bottom):
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as doc:
+        pt = 72 / 25.4
+        p = doc.pages[page]
+        box = (x0 * pt, top * pt, min(x1 * pt, float(p.width)), min(bottom * pt, float(p.height)))
+        return p.crop(box).extract_text()
+
+
+def test_notice_text_art_31_2_verbatim_on_both_notices(proof):
+    expected = normalise((DATA / "p31-2.txt").read_text(encoding="utf-8"))
+    for x in (0, 114.5):
+        text = region_text(proof, 0, x + 5, 178, x + 114.5, 282)
+        text = text.replace("OBRNI!", "")
+        assert normalise(text) == expected
+
+
+def test_warning_art_31_4_verbatim_on_the_back(proof):
+    expected = normalise((DATA / "p31-4.txt").read_text(encoding="utf-8"))
+    for x in (0, 114.5):
+        text = normalise(region_text(proof, 1, x, 162, x + 114.5, 282))
+        assert text.startswith("OPOZORILO" + expected)
+        assert "Potrjujem,dasemv/na" in text and "(podpisprejemnika)" in text and "(podpisvročevalca)" in text
+
+
+def decode(pdf_bytes, page=0, dpi=300):
+    image = pdfium.PdfDocument(pdf_bytes)[page].render(scale=dpi / 72).to_pil()
+    return sorted(r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.Code128)
+
+
+@pytest.mark.parametrize("variant", ["proof", "variable"])
+def test_every_barcode_decodes_to_its_input(pipeline, proof, variant):
+    pdf = proof if variant == "proof" else render(pipeline, "variable")
+    data = sample(LAYOUT)["data"]
+    postal = data["post_office"] + data["item_number"]
+    assert decode(pdf) == sorted([postal, postal, data["document_number"], data["document_number"]])
+
+
+def test_each_barcode_is_one_path(pipeline):
+    layout = pipeline.layout(LAYOUT)
+    request = pipeline.validate(layout, sample(LAYOUT))
+    html = pipeline.composer.compose(layout, request, "variable").html
+    svgs = re.findall(r"<svg[^>]*class=\"barcode\".*?</svg>", html, flags=re.S)
+    assert len(svgs) == 4 and all(svg.count("<path") == 1 and "<rect" not in svg for svg in svgs)
+
+
+@pytest.mark.parametrize("number, ok", [("RR123456785SI", True), ("RR987654326SI", True), ("EE123456785SI", True),
+                                        ("RR123456784SI", False), ("RR12345678SI", False), ("rr123456785si", False)])
+def test_s10(number, ok):
+    assert (s10_problem(number) is None) == ok
+
+
+def test_s10_check_digit_by_hand():
+    # 1·8 + 2·6 + 3·4 + 4·2 + 5·3 + 6·5 + 7·9 + 8·7 = 204; 204 mod 11 = 6; 11 − 6 = 5
+    assert s10_check_digit("12345678") == 5
+    assert s10_check_digit("00000012") == 0  # remainder 1 → 0
+    assert s10_check_digit("00000000") == 5  # remainder 0 → 5
+
+
+def test_wrong_check_digit_is_a_422_that_says_so(pipeline):
+    data = dict(sample(LAYOUT)["data"], item_number="RR123456784SI")
+    with pytest.raises(InvalidRequest) as exc:
+        render(pipeline, "proof", data=data)
+    assert exc.value.errors[0].pointer == "/data/item_number"
+    assert "check digit 4" in exc.value.errors[0].reason and "is 5" in exc.value.errors[0].reason
+
+
+def test_document_number_must_be_code128_text(pipeline):
+    data = dict(sample(LAYOUT)["data"], document_number="351-č/2026")
+    with pytest.raises(InvalidRequest) as exc:
+        render(pipeline, "proof", data=data)
+    assert exc.value.errors[0].pointer == "/data/document_number"
+
+
+def separations(pdf_bytes):
+    names = set()
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as doc:
+        for page in doc.pages:
+            for cs in page.Resources.get("/ColorSpace", {}).values():
+                if isinstance(cs, pikepdf.Array) and cs[0] == "/Separation":
+                    names.add(str(cs[1]))
+    return names
+
+
+def test_preprint_has_the_three_pantones_as_spot_colours(pipeline):
+    pre = render(pipeline, "preprint")
+    assert separations(pre) == {"/PANTONE#20277#20U", "/PANTONE#202995#20U", "/PANTONE#20Red#20032#20U"}
+    with pdfplumber.open(io.BytesIO(pre)) as doc:
+        assert not [w for w in doc.pages[0].extract_words() if w["text"] in ("Novak", "RR123456785SI")]
+    with pytest.raises(OptionError):
+        render(pipeline, "preprint", fmt="pdfa-2b")
+
+
+def test_preprint_is_the_same_for_every_request(pipeline):
+    other = dict(sample(LAYOUT)["data"], addressee=["Ana Kos", "Trg 1", "4000 Kranj"], item_number="RR987654326SI")
+    a = render(pipeline, "preprint")
+    b = render(pipeline, "preprint", data=other)
+    with pdfplumber.open(io.BytesIO(a)) as x, pdfplumber.open(io.BytesIO(b)) as y:
+        assert x.pages[0].extract_words() == y.pages[0].extract_words()
+
+
+def test_variable_layer_is_black_only(pipeline):
+    var = render(pipeline, "variable")
+    assert separations(var) == set()
+    with pdfplumber.open(io.BytesIO(var)) as doc:
+        colours = {tuple(c["non_stroking_color"] or ()) for c in doc.pages[0].chars}
+        assert colours <= {(0,), (0, 0, 0), (0.0, 0.0, 0.0)}
+        assert not doc.pages[1].chars and not doc.pages[2].chars
+
+
+def words(pdf_bytes, page=0):
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as doc:
+        return sorted((w["text"], round(w["x0"], 2), round(w["top"], 2)) for w in doc.pages[page].extract_words())
+
+
+@pytest.mark.parametrize("languages", [("sl",), ("sl", "hu")], ids=["sl", "sl+hu"])
+def test_variable_over_preprint_equals_proof(pipeline, languages):
+    proof = render(pipeline, "proof", languages)
+    pre = render(pipeline, "preprint", languages)
+    var = render(pipeline, "variable", languages)
+    for page in range(3):
+        assert words(proof, page) == sorted(words(pre, page) + words(var, page))
+
+
+def test_page_sizes(proof):
+    with pikepdf.open(io.BytesIO(proof)) as doc:
+        sizes = [tuple(round(float(v) * MM_PER_PT, 1) for v in p.MediaBox[2:]) for p in doc.pages]
+    assert sizes == [(229.0, 282.0), (229.0, 282.0), (229.0, 162.0)]
