@@ -65,7 +65,13 @@ def _render(args) -> int:
 
 def _serve(args) -> int:
     from .http.server import serve
+    from .signing import SigningConfig, SigningConfigError, SigningService
 
+    try:  # refuse to start with a profile that cannot be opened (wrong passphrase, PIN, file)
+        SigningService(SigningConfig.from_environment())
+    except SigningConfigError as exc:
+        print(f"renderer: cannot start: {exc}", file=sys.stderr)
+        return 1
     serve(ServiceSpec(host=args.host, port=args.port, workers=args.workers))
     return 0
 

@@ -293,11 +293,35 @@ def _service_failure(exc: Exception) -> Exception:
         chain.append(cause)
         cause = cause.__cause__ or cause.__context__
     text = " ".join(f"{type(c).__name__}: {c}" for c in chain)
-    unreachable = any(isinstance(c, (OSError, ConnectionError, TimeoutError)) for c in chain) or any(
-        w in text for w in ("Connection refused", "Cannot connect", "timed out", "ClientConnector")
+    # unreachable (503): no answer at all; an answer that is not what was asked for is a 502
+    answered = any(type(c).__name__ in ("ClientResponseError", "ContentTypeError") for c in chain)
+    unreachable = not answered and any(
+        isinstance(c, (ConnectionError, TimeoutError)) or type(c).__name__.startswith("ClientConnect")
+        for c in chain
     )
     if any(isinstance(c, TimestampRequestError) for c in chain) or "imestamp" in text:
         return ServiceFailure("TSA", text[:300], unreachable)
     if any(w in text.lower() for w in ("ocsp", "crl", "revocation", "validation")) or isinstance(exc, SigningError):
         return ServiceFailure("OCSP/CRL", text[:300], unreachable)
     return exc
+
+
+class SigningService:
+    """The loaded profiles of one process, and the checks a signing request goes through."""
+
+    def __init__(self, config: SigningConfig):
+        self.config = config
+        self.loaded = {name: load_profile(profile) for name, profile in config.profiles.items()}
+
+    @property
+    def trust_roots(self):
+        seen, roots = set(), []
+        for loaded in self.loaded.values():
+            for root in loaded.trust_roots:
+                if root.sha256 not in seen:
+                    seen.add(root.sha256)
+                    roots.append(root)
+        return roots
+
+    def sign(self, pdf_bytes: bytes, profile: str, level: str) -> bytes:
+        return sign_pdf(pdf_bytes, self.loaded[profile], level)

@@ -6,9 +6,11 @@ import falcon
 from jinja2 import Environment, PackageLoader
 
 from ..pipeline import Pipeline
+from ..signing import SigningConfig, SigningService
 from ..specs import LANGUAGE_SETS
 from . import problems
 from .openapi import openapi_document
+from .signing_resources import SignResource, VerifyResource
 from .resources import (
     GalleryResource,
     HealthResource,
@@ -25,8 +27,11 @@ def gallery_page(pipeline: Pipeline) -> str:
     return env.get_template("gallery.html.j2").render(layouts=list(pipeline.registry), language_sets=LANGUAGE_SETS)
 
 
-def create_app(pipeline: Pipeline | None = None) -> falcon.App:
+def create_app(pipeline: Pipeline | None = None, signing: SigningService | None = None) -> falcon.App:
+    """The service. Signer profiles come from OBRAZCI_SIGNING_CONFIG unless given; a profile
+    that cannot be opened raises SigningConfigError here, before any request is served."""
     pipeline = pipeline or Pipeline()
+    signing = signing or SigningService(SigningConfig.from_environment())
     app = falcon.App(media_type=falcon.MEDIA_JSON)
     app.req_options.strip_url_path_trailing_slash = True
     problems.install(app)
@@ -36,5 +41,7 @@ def create_app(pipeline: Pipeline | None = None) -> falcon.App:
     app.add_route("/v1/layouts", LayoutsResource(pipeline))
     app.add_route("/v1/layouts/{layout_id}", LayoutResource(pipeline))
     app.add_route("/v1/layouts/{layout_id}/sample", SampleResource(pipeline))
-    app.add_route("/v1/render/{layout_id}", RenderResource(pipeline))
+    app.add_route("/v1/render/{layout_id}", RenderResource(pipeline, signing))
+    app.add_route("/v1/sign", SignResource(signing))
+    app.add_route("/v1/verify", VerifyResource(signing))
     return app

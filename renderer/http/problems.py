@@ -43,7 +43,7 @@ def serialize(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError)
     if exc.description:
         body["detail"] = exc.description
     body["instance"] = req.relative_uri
-    errors = getattr(exc, "errors", None)
+    errors = getattr(exc, "errors", None)  # one entry per field, parameter or failing service
     if errors:
         body["errors"] = errors
     resp.content_type = PROBLEM_JSON

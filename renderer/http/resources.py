@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import falcon
 
@@ -11,7 +12,9 @@ from ..raster import RasterTooLarge
 from ..specs import LANGUAGE_SETS, OptionError
 from . import params
 from .body import read_json
+from ..signing import SigningService
 from .problems import Problem, bad_parameter
+from .signing_resources import sign_or_fail, signing_request
 
 
 def _layout(pipeline: Pipeline, layout_id: str):
@@ -72,14 +75,21 @@ class SampleResource:
 
 
 class RenderResource:
-    def __init__(self, pipeline: Pipeline):
+    def __init__(self, pipeline: Pipeline, signing: SigningService):
         self.pipeline = pipeline
+        self.signing = signing
 
     def on_post(self, req, resp, layout_id):
         layout = _layout(self.pipeline, layout_id)
         options = params.render_options(req)
+        asked = signing_request(req, self.signing)
+        if asked and options.output.raster:
+            raise bad_parameter("sign", "only PDF formats can be signed")
         body = read_json(req, self.pipeline.limits.max_body_bytes)
-        _deliver(resp, _render(lambda: self.pipeline.render(layout.id, body, options)))
+        rendered = _render(lambda: self.pipeline.render(layout.id, body, options))
+        if asked:
+            rendered = replace(rendered, content=sign_or_fail(self.signing, rendered.content, *asked))
+        _deliver(resp, rendered)
 
 
 def _render(make) -> Rendered:

@@ -1,0 +1,203 @@
+"""PAdES signing and verification against a real test PKI on 127.0.0.1, checked by three
+independent implementations: pyHanko's validator, poppler's pdfsig (NSS) and OpenSSL."""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+from falcon import testing
+
+from renderer.http.app import create_app
+from renderer.signing import SigningConfig, SigningConfigError, SigningService
+from renderer.verify import verify_pdf
+
+from .conftest import sample
+from .pki import free_port, start_pki
+from .preflight import preflight, require_preflight
+
+PASSPHRASE = "geslo-za-test"
+KEY_OFFICE, KEY_OTHER = "office-key-1", "other-key-2"
+
+
+def config_text(pki, tsa_url=None, profile_extra=""):
+    return f"""
+[profiles.office]
+kind = "pkcs12"
+path = "signer.p12"
+passphrase_env = "OBRAZCI_TEST_P12"
+trust_roots = ["root.cert.pem"]
+tsa_url = "{tsa_url or pki.tsa_url}"
+reason = "Uradni dokument"
+location = "Ljubljana"
+{profile_extra}
+
+[api_keys.office]
+sha256 = "{hashlib.sha256(KEY_OFFICE.encode()).hexdigest()}"
+profiles = ["office"]
+
+[api_keys.other]
+sha256 = "{hashlib.sha256(KEY_OTHER.encode()).hexdigest()}"
+profiles = []
+"""
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("pki")
+    pki = start_pki(directory, PASSPHRASE.encode())
+    os.environ["OBRAZCI_TEST_P12"] = PASSPHRASE
+    yield pki
+    pki.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def signing(pki):
+    path = pki.directory / "signing.toml"
+    path.write_text(config_text(pki))
+    return SigningService(SigningConfig.from_file(path))
+
+
+@pytest.fixture(scope="module")
+def signing_client(pipeline, signing):
+    return testing.TestClient(create_app(pipeline, signing))
+
+
+def render_signed(client, level, fmt="pdfa-1b", key=KEY_OFFICE, layout="stamp.receipt"):
+    return client.simulate_post(
+        f"/v1/render/{layout}", params={"format": fmt, "sign": "office", "level": level},
+        body=json.dumps(sample(layout, ("sl", "hu"))),
+        headers={"Content-Type": "application/json", **({"X-API-Key": key} if key else {})})
+
+
+@pytest.fixture(scope="module")
+def signed(signing_client):
+    out = {}
+    for level in ("B-B", "B-T", "B-LT", "B-LTA"):
+        resp = render_signed(signing_client, level)
+        assert resp.status_code == 200, resp.text
+        out[level] = resp.content
+    return out
+
+
+def cms_and_signed_bytes(pdf: bytes, index: int = 0) -> tuple[bytes, bytes]:
+    """The CMS blob of the index-th signature and the bytes its /ByteRange covers."""
+    ranges = re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)
+    a, b, c, d = (int(x) for x in ranges[index])
+    contents = pdf[a + b: c].strip(b"<> \n")
+    return bytes.fromhex(contents.decode()).rstrip(b"\x00"), pdf[a:a + b] + pdf[c:c + d]
+
+
+def openssl_verify(pdf: bytes, root, tmp_path) -> subprocess.CompletedProcess:
+    cms, data = cms_and_signed_bytes(pdf)
+    (tmp_path / "sig.der").write_bytes(cms)
+    (tmp_path / "data.bin").write_bytes(data)
+    return subprocess.run(
+        ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", str(tmp_path / "sig.der"),
+         "-content", str(tmp_path / "data.bin"), "-CAfile", str(root), "-purpose", "any", "-out", os.devnull],
+        capture_output=True, text=True)
+
+
+def pdfsig(pdf: bytes, root, tmp_path) -> str:
+    if not shutil.which("pdfsig") or not shutil.which("certutil"):
+        if os.environ.get("CI"):
+            pytest.fail("pdfsig/certutil missing: .ci/setup installs poppler-utils and libnss3-tools")
+        pytest.skip("pdfsig/certutil missing")
+    db = tmp_path / "nss"
+    db.mkdir(exist_ok=True)
+    subprocess.run(["certutil", "-N", "-d", f"sql:{db}", "--empty-password"], check=True, capture_output=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{db}", "-n", "root", "-t", "CT,C,C", "-i", str(root)],
+                   check=True, capture_output=True)
+    (tmp_path / "in.pdf").write_bytes(pdf)
+    return subprocess.run(["pdfsig", "-nssdir", f"sql:{db}", "-no-ocsp", str(tmp_path / "in.pdf")],
+                          capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("level", ["B-B", "B-T", "B-LT", "B-LTA"])
+def test_every_level_verified_three_ways(signed, signing, pki, level, tmp_path):
+    pdf = signed[level]
+    report = verify_pdf(pdf, signing.trust_roots)  # 1. pyHanko
+    assert report["level"] == level, report
+    signature = report["signatures"][0]
+    assert signature["intact"] and signature["valid"] and signature["trusted"]
+    assert "Uradna Oseba Test" in signature["signer"]
+    result = openssl_verify(pdf, pki.cert("root"), tmp_path)  # 2. OpenSSL over the ByteRange
+    assert result.returncode == 0 and "Verification successful" in result.stderr, result.stderr
+    assert "Signature is Valid" in pdfsig(pdf, pki.cert("root"), tmp_path)  # 3. poppler / NSS
+
+
+def test_signed_pdfa_1b_still_passes_preflight(signed, tmp_path):
+    require_preflight()
+    for level in ("B-B", "B-LTA"):
+        path = tmp_path / f"{level}.pdf"
+        path.write_bytes(signed[level])
+        valid, report = preflight(path)
+        assert valid, report
+
+
+def test_tampered_byte_and_wrong_root_fail(signed, signing, pki, tmp_path):
+    pdf = bytearray(signed["B-B"])
+    position = pdf.find(b"/MediaBox")  # inside the signed revision
+    pdf[position + 2] ^= 0x01
+    report = verify_pdf(bytes(pdf), signing.trust_roots)
+    assert report["level"] is None and report["signatures"][0]["intact"] is False
+    assert openssl_verify(bytes(pdf), pki.cert("root"), tmp_path).returncode != 0
+    from pyhanko.sign.general import load_cert_from_pemder
+    wrong = verify_pdf(signed["B-T"], [load_cert_from_pemder(str(pki.cert("other-root")))])
+    assert wrong["level"] is None and wrong["signatures"][0]["trusted"] is False
+    assert openssl_verify(signed["B-T"], pki.cert("other-root"), tmp_path).returncode != 0
+
+
+def test_api_key_required_and_scoped(signing_client):
+    assert render_signed(signing_client, "B-B", key=None).status_code == 401
+    assert render_signed(signing_client, "B-B", key="wrong").status_code == 401
+    resp = render_signed(signing_client, "B-B", key=KEY_OTHER)
+    assert resp.status_code == 403 and resp.headers["content-type"] == "application/problem+json"
+    resp = signing_client.simulate_post("/v1/render/stamp.receipt", params={"sign": "nobody"},
+                                        body=json.dumps(sample("stamp.receipt")),
+                                        headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "sign"
+
+
+def test_sign_an_uploaded_pdf_and_verify_endpoint(signing_client, pipeline):
+    from renderer.specs import RenderOptions
+    pdf = pipeline.render_sample("sign.room-plate", ("sl",), RenderOptions("pdfa-2b")).content
+    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office", "level": "B-T"}, body=pdf,
+                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code == 200, resp.text
+    assert resp.content.startswith(pdf[:20]) and resp.content[:len(pdf)] == pdf  # incremental: original kept
+    report = signing_client.simulate_post("/v1/verify", body=resp.content, headers={"Content-Type": "application/pdf"})
+    assert report.status_code == 200
+    assert report.json["level"] == "B-T" and report.json["pdfa"] == "PDF/A-2b"
+    bad = signing_client.simulate_post("/v1/verify", body=b"hello", headers={"Content-Type": "application/pdf"})
+    assert bad.status_code == 422
+    wrong_type = signing_client.simulate_post("/v1/verify", body=pdf, headers={"Content-Type": "text/plain"})
+    assert wrong_type.status_code == 415
+
+
+def test_unreachable_tsa_is_503_and_garbage_tsa_502(pipeline, pki):
+    for url, status in ((f"http://127.0.0.1:{free_port()}/tsa", "503"), (f"http://127.0.0.1:{pki.port}/t/crls/root/latest.crl", "502")):
+        path = pki.directory / f"signing-{status}.toml"
+        path.write_text(config_text(pki, tsa_url=url))
+        client = testing.TestClient(create_app(pipeline, SigningService(SigningConfig.from_file(path))))
+        resp = render_signed(client, "B-T")
+        assert resp.status_code == int(status), resp.text
+        assert resp.json["errors"][0]["service"] == "TSA"
+        assert resp.headers["content-type"] == "application/problem+json"
+        assert render_signed(client, "B-B").status_code == 200  # B-B needs no TSA
+
+
+def test_bad_passphrase_refuses_to_start(pki, monkeypatch):
+    path = pki.directory / "signing.toml"
+    path.write_text(config_text(pki))
+    monkeypatch.setenv("OBRAZCI_TEST_P12", "Zx9-not-the-passphrase")
+    with pytest.raises(SigningConfigError) as exc:
+        SigningService(SigningConfig.from_file(path))
+    assert "office" in str(exc.value) and "wrong passphrase" in str(exc.value)
+    assert "Zx9" not in str(exc.value)  # the secret never appears in a message
+    monkeypatch.delenv("OBRAZCI_TEST_P12")
+    with pytest.raises(SigningConfigError, match="OBRAZCI_TEST_P12 is not set"):
+        SigningService(SigningConfig.from_file(path))
