@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -52,6 +53,15 @@ def _code128(text: str, width_mm: float, height_mm: float) -> Markup:
     return Code128Symbol.encode(text).svg(width_mm, height_mm)
 
 
+def _qr_svg(text: str, size_mm: float) -> Markup:
+    """A QR code (segno) of ``text`` as one SVG path, ``size_mm`` square, quiet zone included."""
+    qr = segno.make(text, error="m")
+    width = qr.symbol_size(border=2)[0]
+    path = qr.svg_inline(border=2, omitsize=True).split('<path ', 1)[1].split('/>', 1)[0]
+    return Markup('<svg xmlns="http://www.w3.org/2000/svg" width="{s}mm" height="{s}mm" viewBox="0 0 {w} {w}">'
+                  '<path {p}/></svg>').format(s=size_mm, w=width, p=Markup(path))
+
+
 def _local(value: dict, *path, upper: bool = False) -> list[tuple[str, Markup]]:
     """A localized value as (language, tagged text) pairs in the request's order."""
     return [(lang, _field(text, *path, lang, upper=upper)) for lang, text in value.items()]
@@ -68,7 +78,7 @@ class Composer:
             lstrip_blocks=True,
             extensions=["jinja2.ext.do"],
         )
-        self.env.globals.update(field=_field, local=_local, fit_size=fit_size, code128=_code128)
+        self.env.globals.update(field=_field, local=_local, fit_size=fit_size, code128=_code128, qr_svg=_qr_svg)
         self.env.filters["numeric_date"] = _numeric_date
         self.env.filters["roman"] = _roman
 

@@ -33,6 +33,7 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import load_cert_from_pemder
 from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.stamp import NoOpStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
@@ -63,6 +64,7 @@ class SignerProfile:
     tsa_url: str | None = None
     reason: str | None = None
     location: str | None = None
+    verify_url: str | None = None  # printed as a QR code on visible signatures
     # pkcs12
     path: str | None = None
     passphrase_env: str | None = None
@@ -219,26 +221,66 @@ def _metadata_untouched():
         yield
 
 
-def _add_field(writer: IncrementalPdfFileWriter, name: str = FIELD_NAME) -> None:
-    """An invisible signature field whose widget has an appearance stream and the print
-    flag, as PDF/A requires of every annotation."""
-    fields.append_signature_field(writer, fields.SigFieldSpec(name, on_page=0, box=(0, 0, 0, 0)))
-    appearance = generic.StreamObject(
+@dataclass(frozen=True)
+class VisibleStamp:
+    """A visible signature: a rendered one-page PDF (its appearance) placed on a page at
+    (x, y) mm from the page's top left."""
+
+    pdf: bytes
+    page: int = 0
+    x_mm: float = 0.0
+    y_mm: float = 0.0
+
+
+PT_PER_MM = 72 / 25.4
+
+
+def _form_from_page(writer: IncrementalPdfFileWriter, pdf_bytes: bytes):
+    """Page 1 of ``pdf_bytes`` as a form XObject in ``writer``, and its size in points."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(BytesIO(pdf_bytes))
+    page = reader.root["/Pages"]["/Kids"][0].get_object()
+    x0, y0, x1, y1 = (float(v) for v in page["/MediaBox"])
+    contents = page["/Contents"]
+    contents = contents.get_object()
+    data = b"".join(c.get_object().data for c in contents) if isinstance(contents, generic.ArrayObject) else contents.data
+    form = generic.StreamObject(
         {generic.pdf_name("/Type"): generic.pdf_name("/XObject"), generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
-         generic.pdf_name("/BBox"): generic.ArrayObject([generic.NumberObject(0)] * 4)},
-        stream_data=b"",
+         generic.pdf_name("/BBox"): generic.ArrayObject([generic.FloatObject(v) for v in (x0, y0, x1, y1)]),
+         generic.pdf_name("/Resources"): writer.import_object(page["/Resources"].get_object())},
+        stream_data=data,
     )
+    return writer.add_object(form), (x1 - x0, y1 - y0)
+
+
+def _add_field(writer: IncrementalPdfFileWriter, name: str = FIELD_NAME, stamp: VisibleStamp | None = None) -> None:
+    """A signature field whose widget has an appearance stream and the print flag, as PDF/A
+    requires of every annotation: empty and invisible, or the rendered stamp."""
+    if stamp is None:
+        fields.append_signature_field(writer, fields.SigFieldSpec(name, on_page=0, box=(0, 0, 0, 0)))
+        appearance = writer.add_object(generic.StreamObject(
+            {generic.pdf_name("/Type"): generic.pdf_name("/XObject"), generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
+             generic.pdf_name("/BBox"): generic.ArrayObject([generic.NumberObject(0)] * 4)},
+            stream_data=b"",
+        ))
+    else:
+        appearance, (width, height) = _form_from_page(writer, stamp.pdf)
+        page_height = float(writer.root["/Pages"]["/Kids"][stamp.page].get_object()["/MediaBox"][3])
+        x, top = stamp.x_mm * PT_PER_MM, page_height - stamp.y_mm * PT_PER_MM
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(name, on_page=stamp.page, box=(int(x), int(top - height), int(x + width), int(top))))
     for ref in writer.root["/AcroForm"]["/Fields"]:
         widget = ref.get_object()
         if widget.get("/T") == name:
             widget["/F"] = generic.NumberObject(4 | 128)  # Print, Locked
-            widget["/AP"] = generic.DictionaryObject({generic.pdf_name("/N"): writer.add_object(appearance)})
+            widget["/AP"] = generic.DictionaryObject({generic.pdf_name("/N"): appearance})
             writer.update_container(widget)
 
 
-def sign_pdf(pdf_bytes: bytes, loaded: LoadedProfile, level: str) -> bytes:
-    """Sign ``pdf_bytes`` (incrementally) at ``level``; raises ServiceFailure if a trust
-    service fails, so nothing below the asked level is ever returned."""
+def sign_pdf(pdf_bytes: bytes, loaded: LoadedProfile, level: str, stamp: VisibleStamp | None = None) -> bytes:
+    """Sign ``pdf_bytes`` (incrementally) at ``level``, invisibly or with ``stamp``; raises
+    ServiceFailure if a trust service fails, so nothing below the asked level is returned."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     profile = loaded.profile
@@ -258,9 +300,10 @@ def sign_pdf(pdf_bytes: bytes, loaded: LoadedProfile, level: str) -> bytes:
     out = BytesIO()
     with _metadata_untouched():
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes))
-        _add_field(writer)
+        _add_field(writer, FIELD_NAME, stamp)
         try:
-            signers.PdfSigner(meta, signer=loaded.signer, timestamper=timestamper).sign_pdf(
+            signers.PdfSigner(meta, signer=loaded.signer, timestamper=timestamper,
+                              stamp_style=NoOpStampStyle()).sign_pdf(
                 writer, output=out, bytes_reserved=RESERVE[level]
             )
             if level == "B-LTA":  # a document timestamp over the signature and its DSS
@@ -323,5 +366,9 @@ class SigningService:
                     roots.append(root)
         return roots
 
-    def sign(self, pdf_bytes: bytes, profile: str, level: str) -> bytes:
-        return sign_pdf(pdf_bytes, self.loaded[profile], level)
+    def sign(self, pdf_bytes: bytes, profile: str, level: str, stamp: VisibleStamp | None = None) -> bytes:
+        return sign_pdf(pdf_bytes, self.loaded[profile], level, stamp)
+
+    def signer_name(self, profile: str) -> str:
+        subject = self.loaded[profile].signer.signing_cert.subject.native
+        return subject.get("common_name") or self.loaded[profile].signer.signing_cert.subject.human_friendly

@@ -33,6 +33,7 @@ trust_roots = ["root.cert.pem"]
 tsa_url = "{tsa_url or pki.tsa_url}"
 reason = "Uradni dokument"
 location = "Ljubljana"
+verify_url = "https://obrazci.example.si/v1/verify"
 {profile_extra}
 
 [api_keys.office]
@@ -201,3 +202,36 @@ def test_bad_passphrase_refuses_to_start(pki, monkeypatch):
     monkeypatch.delenv("OBRAZCI_TEST_P12")
     with pytest.raises(SigningConfigError, match="OBRAZCI_TEST_P12 is not set"):
         SigningService(SigningConfig.from_file(path))
+
+
+def test_visible_signature_with_qr_keeps_pdfa(signing_client, signing, pki, tmp_path):
+    resp = signing_client.simulate_post(
+        "/v1/render/sign.name-plate", params={"format": "pdfa-1b", "sign": "office", "level": "B-T", "stamp": "135,30"},
+        body=json.dumps(sample("sign.name-plate")),
+        headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code == 200, resp.text
+    pdf = resp.content
+    assert verify_pdf(pdf, signing.trust_roots)["level"] == "B-T"
+    import io
+    import pdfplumber
+    import pypdfium2 as pdfium
+    import zxingcpp
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        annots = doc.pages[0].annots
+    widget = next(a for a in annots if a.get("data", {}).get("FT") == "/Sig" or "Signature1" in str(a))
+    assert abs(widget["x0"] * 25.4 / 72 - 135) < 0.6 and abs(widget["top"] * 25.4 / 72 - 30) < 0.6
+    document = pdfium.PdfDocument(pdf)
+    document.init_forms()  # PDFium draws widget annotations only with its form environment
+    image = document[0].render(scale=300 / 72, may_draw_forms=True).to_pil()
+    image.save(tmp_path / "visible.png")
+    texts = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+    assert texts == ["https://obrazci.example.si/v1/verify"]  # the QR code of the verification address
+    require_preflight()
+    path = tmp_path / "visible.pdf"
+    path.write_bytes(pdf)
+    valid, report = preflight(path)
+    assert valid, report
+    bad = signing_client.simulate_post(
+        "/v1/render/stamp.receipt", params={"sign": "office", "stamp": "30,10"},
+        body=json.dumps(sample("stamp.receipt")), headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
+    assert bad.status_code == 400 and bad.json["errors"][0]["parameter"] == "stamp"

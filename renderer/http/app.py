@@ -42,6 +42,6 @@ def create_app(pipeline: Pipeline | None = None, signing: SigningService | None 
     app.add_route("/v1/layouts/{layout_id}", LayoutResource(pipeline))
     app.add_route("/v1/layouts/{layout_id}/sample", SampleResource(pipeline))
     app.add_route("/v1/render/{layout_id}", RenderResource(pipeline, signing))
-    app.add_route("/v1/sign", SignResource(signing))
+    app.add_route("/v1/sign", SignResource(pipeline, signing))
     app.add_route("/v1/verify", VerifyResource(signing))
     return app

@@ -88,7 +88,7 @@ class RenderResource:
         body = read_json(req, self.pipeline.limits.max_body_bytes)
         rendered = _render(lambda: self.pipeline.render(layout.id, body, options))
         if asked:
-            rendered = replace(rendered, content=sign_or_fail(self.signing, rendered.content, *asked))
+            rendered = replace(rendered, content=sign_or_fail(self.pipeline, self.signing, rendered.content, asked))
         _deliver(resp, rendered)
 
 

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from io import BytesIO
+
 import falcon
 
-from ..signing import LEVELS, ServiceFailure, SigningService
+from ..signing import LEVELS, ServiceFailure, SigningService, VisibleStamp
+from ..specs import RenderOptions
 from ..verify import NotAPdf, verify_pdf
 from .problems import Problem, bad_parameter
 
 MAX_PDF_BYTES = 32 * 1024 * 1024
 
 
-def signing_request(req: falcon.Request, signing: SigningService) -> tuple[str, str] | None:
-    """(profile, level) if the request asks for a signature, after checking the caller's
-    API key (X-API-Key) may use that profile; None if no signature is asked for."""
+@dataclass(frozen=True)
+class SigningAsk:
+    profile: str
+    level: str
+    stamp_at: tuple[int, float, float] | None  # (page index, x mm, y mm) of a visible signature
+
+
+def signing_request(req: falcon.Request, signing: SigningService) -> SigningAsk | None:
+    """What the request asks to sign, after checking the caller's API key (X-API-Key) may use
+    that profile; None if no signature is asked for."""
     profile = req.get_param("sign")
     if profile is None:
         return None
@@ -27,12 +39,62 @@ def signing_request(req: falcon.Request, signing: SigningService) -> tuple[str, 
         raise Problem(falcon.HTTP_401, "API key required", "signing needs a valid X-API-Key header")
     if verdict == "forbidden":
         raise Problem(falcon.HTTP_403, "Not allowed", f"this API key may not sign with the profile {profile!r}")
-    return profile, level
+    return SigningAsk(profile, level, _stamp_at(req))
 
 
-def sign_or_fail(signing: SigningService, pdf: bytes, profile: str, level: str) -> bytes:
+def _stamp_at(req: falcon.Request) -> tuple[int, float, float] | None:
+    """``stamp=X,Y`` (mm from the page's top left) and ``stamp_page=N`` (1-based) ask for a
+    visible signature."""
+    where = req.get_param("stamp")
+    if where is None:
+        return None
     try:
-        return signing.sign(pdf, profile, level)
+        x, y = (float(v) for v in where.split(","))
+        page = int(req.get_param("stamp_page") or 1)
+    except ValueError:
+        raise bad_parameter("stamp", "give the stamp's position as X,Y in mm, e.g. stamp=130,250") from None
+    if not (0 <= x <= 2000 and 0 <= y <= 2000 and page >= 1):
+        raise bad_parameter("stamp", "the position must lie on the page")
+    return page - 1, x, y
+
+
+def visible_stamp(pipeline, signing: SigningService, ask: SigningAsk, pdf: bytes) -> VisibleStamp | None:
+    """Render the signature's appearance (layout signature.stamp) for a visible signature."""
+    if ask.stamp_at is None:
+        return None
+    page, x, y = ask.stamp_at
+    pages, width, height = _page_sizes(pdf)
+    stamp_layout = pipeline.layout("signature.stamp")
+    if page >= pages:
+        raise bad_parameter("stamp_page", f"the document has {pages} page(s)")
+    if x + stamp_layout.page.width_mm > width[page] + 0.01 or y + stamp_layout.page.height_mm > height[page] + 0.01:
+        raise bad_parameter("stamp", f"a {stamp_layout.page.width_mm:g} x {stamp_layout.page.height_mm:g} mm stamp "
+                                     f"at {x:g},{y:g} does not fit the {width[page]:.0f} x {height[page]:.0f} mm page")
+    profile = signing.loaded[ask.profile].profile
+    data = {"signer": signing.signer_name(ask.profile),
+            "signed_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "reason": profile.reason, "verify_url": profile.verify_url}
+    rendered = pipeline.render("signature.stamp", {"languages": ["sl"], "data": data}, RenderOptions("pdfa-1b"))
+    return VisibleStamp(rendered.content, page, x, y)
+
+
+def _page_sizes(pdf: bytes):
+    import pikepdf
+
+    try:
+        with pikepdf.open(BytesIO(pdf)) as doc:
+            boxes = [[float(v) for v in p.MediaBox] for p in doc.pages]
+    except pikepdf.PdfError:
+        raise Problem(falcon.HTTP_422, "Not a readable PDF", "the PDF cannot be parsed") from None
+    mm = 25.4 / 72
+    return len(boxes), [(b[2] - b[0]) * mm for b in boxes], [(b[3] - b[1]) * mm for b in boxes]
+
+
+def sign_or_fail(pipeline, signing: SigningService, pdf: bytes, ask: SigningAsk) -> bytes:
+    stamp = visible_stamp(pipeline, signing, ask, pdf)
+    level = ask.level
+    try:
+        return signing.sign(pdf, ask.profile, level, stamp)
     except ServiceFailure as exc:
         status = falcon.HTTP_503 if exc.unreachable else falcon.HTTP_502
         problem = Problem(status, f"{exc.service} failed", f"{exc.service}: {exc.reason}; the document was not signed at {level}")
@@ -56,7 +118,8 @@ def read_pdf(req: falcon.Request) -> bytes:
 
 
 class SignResource:
-    def __init__(self, signing: SigningService):
+    def __init__(self, pipeline, signing: SigningService):
+        self.pipeline = pipeline
         self.signing = signing
 
     def on_post(self, req, resp):
@@ -65,7 +128,7 @@ class SignResource:
             raise bad_parameter("sign", "name the signer profile: ?sign=PROFILE&level=B-B|B-T|B-LT|B-LTA")
         pdf = read_pdf(req)
         try:
-            signed = sign_or_fail(self.signing, pdf, *asked)
+            signed = sign_or_fail(self.pipeline, self.signing, pdf, asked)
         except (ValueError, KeyError, TypeError) as exc:
             raise Problem(falcon.HTTP_422, "Cannot sign this PDF", f"{type(exc).__name__}: {exc}"[:300]) from None
         resp.content_type = "application/pdf"
