@@ -66,6 +66,7 @@ class Layout:
     shared_variants: tuple[str, ...]  # variants that do not depend on the data: rendered once
     composite: Mapping[str, tuple[str, str]]  # variant → (base layer, overlay layer)
     assembly: Assembly | None  # a book: distinct pages rendered once, the rest reused
+    signed: bool  # always signed (with the default profile) when signing is configured
     source: str  # the articles it implements
     description: str
     data_model: type[LayoutData]
@@ -103,6 +104,7 @@ class Layout:
             "page": self.page.as_json(),
             "pages": self.pages,
             "variants": list(self.variants),
+            "signed": self.signed,
             "source": self.source,
             "description": self.description,
         }
@@ -132,6 +134,7 @@ def _load_layout(directory: Path) -> Layout:
             shared_variants=tuple(meta.get("shared_variants", [])),
             composite=MappingProxyType({k: tuple(v) for k, v in meta.get("composite", {}).items()}),
             assembly=Assembly.from_toml(meta["assembly"]) if "assembly" in meta else None,
+            signed=bool(meta.get("signed", False)),
             source=meta["source"],
             description=meta["description"],
             data_model=data_model,

@@ -88,6 +88,8 @@ class ApiKey:
 class SigningConfig:
     profiles: dict[str, SignerProfile] = field(default_factory=dict)
     api_keys: tuple[ApiKey, ...] = ()
+    default_profile: str | None = None  # signs layouts marked `signed = true` unless another is named
+    default_level: str = "B-T"
 
     @classmethod
     def from_file(cls, path: str | Path) -> "SigningConfig":
@@ -114,7 +116,13 @@ class SigningConfig:
         unknown = {p for k in keys for p in k.profiles} - set(profiles)
         if unknown:
             raise SigningConfigError(f"signing configuration {path}: API keys name unknown profiles {sorted(unknown)}")
-        return cls(profiles, keys)
+        default = table.get("default_profile")
+        if default is not None and default not in profiles:
+            raise SigningConfigError(f"signing configuration {path}: default_profile {default!r} is not a profile")
+        level = table.get("default_level", "B-T")
+        if level not in LEVELS:
+            raise SigningConfigError(f"signing configuration {path}: default_level must be one of {', '.join(LEVELS)}")
+        return cls(profiles, keys, default, level)
 
     @classmethod
     def from_environment(cls) -> "SigningConfig":

@@ -12,7 +12,8 @@ from .pdfmeasure import all_text, find, fonts, lines, page_boxes_mm
 
 LAYOUTS = [layout.id for layout in Registry()]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-OPTIONS = {"kind", "identity"}  # data members that choose, not print
+OPTIONS = {"kind", "identity", "verify_url"}  # data members that choose, or print as a QR code
+ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 HOURS = re.compile(r"\d\d:\d\d-\d\d:\d\d")
 CASES = [pytest.param(lid, langs, id=f"{lid}-{'+'.join(langs)}") for lid in LAYOUTS for langs in LANGUAGE_SETS]
 
@@ -47,6 +48,9 @@ def test_page_size_and_boxes_exact(pipeline, rendered_samples, layout_id, langua
 
 def _printed(value: str) -> str:
     """How a value appears on the page: dates as the dater prints them, hours as 8.00–15.00."""
+    if ISO_DATETIME.fullmatch(value):  # a signature's time: 20. 11. 2026 10:15:00 UTC
+        day, time = value[:10], value[11:19]
+        return f"{day[8:]}. {day[5:7]}. {day[:4]} {time} UTC"
     if ISO_DATE.fullmatch(value):
         year, month, day = value.split("-")
         return f"{int(day)}. {int(month)}. {year}"

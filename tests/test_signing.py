@@ -235,3 +235,22 @@ def test_visible_signature_with_qr_keeps_pdfa(signing_client, signing, pki, tmp_
         "/v1/render/stamp.receipt", params={"sign": "office", "stamp": "30,10"},
         body=json.dumps(sample("stamp.receipt")), headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
     assert bad.status_code == 400 and bad.json["errors"][0]["parameter"] == "stamp"
+
+
+def test_layouts_marked_signed_use_the_default_profile(pipeline, pki, monkeypatch):
+    import dataclasses
+    path = pki.directory / "signing-default.toml"
+    path.write_text('default_profile = "office"\ndefault_level = "B-T"\n' + config_text(pki))
+    service = SigningService(SigningConfig.from_file(path))
+    client = testing.TestClient(create_app(pipeline, service))
+    layout = pipeline.layout("stamp.receipt")
+    monkeypatch.setitem(pipeline.registry._layouts, "stamp.receipt", dataclasses.replace(layout, signed=True))
+    body = json.dumps(sample("stamp.receipt"))
+    unsigned_try = client.simulate_post("/v1/render/stamp.receipt", body=body, headers={"Content-Type": "application/json"})
+    assert unsigned_try.status_code == 401  # a document that must be signed needs an allowed key
+    resp = client.simulate_post("/v1/render/stamp.receipt", params={"format": "pdfa-2b"}, body=body,
+                                headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code == 200 and verify_pdf(resp.content, service.trust_roots)["level"] == "B-T"
+    png = client.simulate_post("/v1/render/stamp.receipt", params={"format": "png"}, body=body,
+                               headers={"Content-Type": "application/json"})
+    assert png.status_code == 200  # a preview picture is never signed

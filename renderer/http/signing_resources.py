@@ -23,15 +23,19 @@ class SigningAsk:
     stamp_at: tuple[int, float, float] | None  # (page index, x mm, y mm) of a visible signature
 
 
-def signing_request(req: falcon.Request, signing: SigningService) -> SigningAsk | None:
+def signing_request(req: falcon.Request, signing: SigningService, always: bool = False) -> SigningAsk | None:
     """What the request asks to sign, after checking the caller's API key (X-API-Key) may use
-    that profile; None if no signature is asked for."""
+    that profile; None if no signature is asked for. A layout that is ``always`` signed uses
+    the default profile and level when the request names none (and signing is configured)."""
     profile = req.get_param("sign")
+    default = always and profile is None and signing.config.default_profile is not None
+    if default:
+        profile = signing.config.default_profile
     if profile is None:
         return None
     if profile not in signing.loaded:
         raise bad_parameter("sign", f"no signer profile {profile!r}")
-    level = req.get_param("level") or "B-B"
+    level = req.get_param("level") or (signing.config.default_level if default else "B-B")
     if level not in LEVELS:
         raise bad_parameter("level", f"must be one of {', '.join(LEVELS)}")
     verdict = signing.config.authorise(req.get_header("X-API-Key"), profile)
