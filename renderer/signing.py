@@ -23,6 +23,7 @@ from io import BytesIO
 from pathlib import Path
 from unittest import mock
 
+from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -31,6 +32,8 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec, SigningCertificateV2Provider
+from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.general import load_cert_from_pemder
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import NoOpStampStyle
@@ -140,13 +143,49 @@ class SigningConfig:
         return "unauthenticated"
 
 
+class _CachedAttribute(CMSAttributeProvider):
+    """A signed attribute that is the same in every signature, encoded once."""
+
+    def __init__(self, attribute_type: str, der: bytes):
+        self.attribute_type = attribute_type
+        self._der = der
+
+    async def get_attribute(self, dry_run=False):
+        return cms.CMSAttribute.load(self._der)
+
+
+class _CachingSpec(SignedAttributeProviderSpec):
+    """pyHanko's own attribute providers, with the signing-certificate-v2 attribute (the
+    costly one: the certificate's issuer re-encoded every time) computed once."""
+
+    def __init__(self, inner: SignedAttributeProviderSpec, cache: dict):
+        self.inner = inner
+        self.cache = cache
+
+    def signed_attr_providers(self, *args, **kwargs):
+        for provider in self.inner.signed_attr_providers(*args, **kwargs):
+            if isinstance(provider, SigningCertificateV2Provider):
+                der = self.cache.get("scv2")
+                if der is None:
+                    der = simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(provider.signing_cert)).dump()
+                    self.cache["scv2"] = der
+                yield _CachedAttribute("signing_certificate_v2", der)
+            else:
+                yield provider
+
+
 class CachedKeySigner(signers.SimpleSigner):
     """pyHanko's SimpleSigner re-parses the private key for every signature; this one keeps
-    the parsed RSA key (PKCS#1 v1.5, the PAdES default)."""
+    the parsed RSA key (PKCS#1 v1.5, the PAdES default) and encodes the attributes that never
+    change once."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+        self._attribute_cache: dict = {}
+
+    def _signed_attr_provider_spec(self, *args, **kwargs):
+        return _CachingSpec(super()._signed_attr_provider_spec(*args, **kwargs), self._attribute_cache)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
