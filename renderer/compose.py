@@ -16,6 +16,7 @@ from .catalogs import Catalogs
 from .paths import TEMPLATES_DIR
 from .registry import Layout
 from .schema import ValidRequest, pointer
+from . import messages
 from .barcodes import Code128Symbol
 from .textfit import fit_size
 
@@ -62,6 +63,11 @@ def _qr_svg(text: str, size_mm: float) -> Markup:
                   '<path {p}/></svg>').format(s=size_mm, w=width, p=Markup(path))
 
 
+def _fill(text: str, data) -> Markup:
+    """A message text with its blanks filled from ``data.blanks()`` (see renderer/messages)."""
+    return messages.as_html(text, data.blanks(), lambda value, name: _field(value, name))
+
+
 def _local(value: dict, *path, upper: bool = False) -> list[tuple[str, Markup]]:
     """A localized value as (language, tagged text) pairs in the request's order."""
     return [(lang, _field(text, *path, lang, upper=upper)) for lang, text in value.items()]
@@ -78,7 +84,8 @@ class Composer:
             lstrip_blocks=True,
             extensions=["jinja2.ext.do"],
         )
-        self.env.globals.update(field=_field, local=_local, fit_size=fit_size, code128=_code128, qr_svg=_qr_svg)
+        self.env.globals.update(field=_field, local=_local, fit_size=fit_size, code128=_code128, qr_svg=_qr_svg,
+                                fill=_fill)
         self.env.filters["numeric_date"] = _numeric_date
         self.env.filters["roman"] = _roman
 

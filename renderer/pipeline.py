@@ -18,6 +18,7 @@ from .finish import DocumentInfo, finish, now, separate
 from .fit import check_overflow
 from .fonts import FONTS
 from .raster import png
+from .textout import as_email_html, as_plain_text
 from .registry import Layout, Registry
 from .render import Renderer
 from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
@@ -75,6 +76,8 @@ class Pipeline:
     def render_valid(self, layout: Layout, request: ValidRequest, options: RenderOptions) -> Rendered:
         variant = self.variant(layout, options)
         output = options.output
+        if output.textual:
+            return self._render_text(layout, request, variant, output)
         findings = tuple(request.data.findings())
         if findings and getattr(request.data, "strict", False):
             raise InvalidRequest(list(findings))
@@ -97,6 +100,16 @@ class Pipeline:
         suffix = "" if variant == layout.variants[0] else f".{variant}"
         filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
         return Rendered(content, output.media_type, filename, pages, findings)
+
+    def _render_text(self, layout: Layout, request: ValidRequest, variant: str, output: OutputFormat) -> Rendered:
+        """A message as an e-mail body, from the same composition as its PDF."""
+        if not layout.text_formats:
+            raise OptionError("format", f"{layout.id} is delivered as a document only (pdf, pdfa-*, png)")
+        composition = self.composer.compose(layout, request, variant)
+        content = as_email_html(composition.html, self.renderer.own_css(layout)) if output.name == "html" \
+            else as_plain_text(composition.html)
+        filename = f"{layout.id}.{'-'.join(request.languages)}.{output.extension}"
+        return Rendered(content.encode("utf-8"), output.media_type, filename, 1)
 
     def _draw(self, layout: Layout, request: ValidRequest, variant: str, output: OutputFormat):
         """compose → lay out → check → PDF bytes, the page count delivered, and the book

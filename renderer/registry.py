@@ -67,6 +67,7 @@ class Layout:
     composite: Mapping[str, tuple[str, str]]  # variant → (base layer, overlay layer)
     assembly: Assembly | None  # a book: distinct pages rendered once, the rest reused
     signed: bool  # always signed (with the default profile) when signing is configured
+    text_formats: bool  # also delivered as text/plain and text/html (messages for e-mail)
     source: str  # the articles it implements
     description: str
     data_model: type[LayoutData]
@@ -135,6 +136,7 @@ def _load_layout(directory: Path) -> Layout:
             composite=MappingProxyType({k: tuple(v) for k, v in meta.get("composite", {}).items()}),
             assembly=Assembly.from_toml(meta["assembly"]) if "assembly" in meta else None,
             signed=bool(meta.get("signed", False)),
+            text_formats=bool(meta.get("text_formats", False)),
             source=meta["source"],
             description=meta["description"],
             data_model=data_model,

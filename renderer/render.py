@@ -7,6 +7,7 @@ layout's parsed stylesheets (fonts, page size, shared base, the layout's own CSS
 from __future__ import annotations
 
 import math
+import re
 import threading
 
 from weasyprint import CSS, HTML
@@ -62,6 +63,16 @@ class Renderer:
         page = self._page(layout.page.width_mm, height)
         html = HTML(string=composition.html, base_url=composition.base_url, url_fetcher=self.fetcher)
         return html.render(font_config=self.font_config, stylesheets=[page, *self.stylesheets(layout)])
+
+    @staticmethod
+    def own_css(layout: Layout) -> str:
+        """The layout's CSS with its @imports (under templates/) inlined, for e-mail HTML."""
+        css, base = layout.stylesheet.read_text(encoding="utf-8"), layout.stylesheet.parent
+        for match in re.finditer(r'@import url\("([^"]+)"\);', css):
+            imported = (base / match.group(1)).resolve()
+            if imported.is_relative_to(TEMPLATES_DIR):
+                css = css.replace(match.group(0), imported.read_text(encoding="utf-8"))
+        return css
 
     @staticmethod
     def content_height_mm(document) -> float:

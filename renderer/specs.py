@@ -19,10 +19,15 @@ class OutputFormat:
     pdfa_part: int | None = None
     pdfa_conformance: str | None = None
     raster: bool = False
+    textual: bool = False  # an e-mail body (text or HTML) made from the composed HTML
 
     @property
     def is_pdfa(self) -> bool:
         return self.pdfa_part is not None
+
+    @property
+    def is_pdf(self) -> bool:
+        return not (self.raster or self.textual)
 
 
 FORMATS: dict[str, OutputFormat] = {
@@ -33,6 +38,8 @@ FORMATS: dict[str, OutputFormat] = {
         OutputFormat("pdfa-2b", "application/pdf", "pdf", "pdf/a-2b", 2, "B"),
         OutputFormat("pdfa-3b", "application/pdf", "pdf", "pdf/a-3b", 3, "B"),
         OutputFormat("png", "image/png", "png", raster=True),
+        OutputFormat("txt", "text/plain; charset=utf-8", "txt", textual=True),
+        OutputFormat("html", "text/html; charset=utf-8", "html", textual=True),
     )
 }
 

@@ -14,6 +14,7 @@ LAYOUTS = [layout.id for layout in Registry()]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 OPTIONS = {"kind", "identity", "verify_url"}  # data members that choose, or print as a QR code
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+TIME = re.compile(r"\d\d:\d\d")
 HOURS = re.compile(r"\d\d:\d\d-\d\d:\d\d")
 CASES = [pytest.param(lid, langs, id=f"{lid}-{'+'.join(langs)}") for lid in LAYOUTS for langs in LANGUAGE_SETS]
 
@@ -54,6 +55,8 @@ def _printed(value: str) -> str:
     if ISO_DATE.fullmatch(value):
         year, month, day = value.split("-")
         return f"{int(day)}. {int(month)}. {year}"
+    if TIME.fullmatch(value):  # a time of day: 8.17
+        return f"{int(value[:2])}.{value[3:]}"
     if HOURS.fullmatch(value):
         start, end = value.split("-")
         return "–".join(f"{int(t[:2])}.{t[3:]}" for t in (start, end))

@@ -254,3 +254,19 @@ def test_layouts_marked_signed_use_the_default_profile(pipeline, pki, monkeypatc
     png = client.simulate_post("/v1/render/stamp.receipt", params={"format": "png"}, body=body,
                                headers={"Content-Type": "application/json"})
     assert png.status_code == 200  # a preview picture is never signed
+
+
+def test_e_delivery_slip_is_signed_by_default(pipeline, pki):
+    path = pki.directory / "signing-slip.toml"
+    path.write_text('default_profile = "office"\n' + config_text(pki))
+    service = SigningService(SigningConfig.from_file(path))
+    client = testing.TestClient(create_app(pipeline, service))
+    resp = client.simulate_post("/v1/render/e-delivery.slip", params={"format": "pdfa-2b"},
+                                body=json.dumps(sample("e-delivery.slip")),
+                                headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code == 200, resp.text
+    report = verify_pdf(resp.content, service.trust_roots)
+    assert report["level"] == "B-T" and report["pdfa"] == "PDF/A-2b"  # "varen e-podpis": signed
+    text = client.simulate_post("/v1/render/e-delivery.slip", params={"format": "txt"},
+                                body=json.dumps(sample("e-delivery.slip")), headers={"Content-Type": "application/json"})
+    assert text.status_code == 200  # the e-mail text itself carries no PDF signature

@@ -82,8 +82,8 @@ class RenderResource:
     def on_post(self, req, resp, layout_id):
         layout = _layout(self.pipeline, layout_id)
         options = params.render_options(req)
-        asked = signing_request(req, self.signing, always=layout.signed and not options.output.raster)
-        if asked and options.output.raster:
+        asked = signing_request(req, self.signing, always=layout.signed and options.output.is_pdf)
+        if asked and not options.output.is_pdf:
             raise bad_parameter("sign", "only PDF formats can be signed")
         body = read_json(req, self.pipeline.limits.max_body_bytes)
         rendered = _render(lambda: self.pipeline.render(layout.id, body, options))

@@ -1,0 +1,61 @@
+"""Electronic messages and e-delivery slips (P 35–44): the values for the blanks."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Optional
+
+from pydantic import Field
+
+from ..schema import LayoutData, optional_text
+
+
+def _date(value: date | None) -> str | None:
+    return f"{value.day}. {value.month}. {value.year}" if value else None
+
+
+def _time(value: time | None) -> str | None:
+    return f"{value.hour}.{value.minute:02d}" if value else None
+
+
+class Message(LayoutData):
+    """Every blank may stay empty: it then prints as dots with the regulation's hint."""
+
+    def blanks(self) -> dict[str, str | None]:
+        values = {}
+        for name, value in self:
+            if isinstance(value, time):
+                values[name] = _time(value)
+            elif isinstance(value, date):
+                values[name] = _date(value)
+            else:
+                values[name] = value
+        return values
+
+
+class DeliveryAccepted(Message):
+    """P 36: the provider received the document and notified the addressee."""
+
+    provider: optional_text(160, description="Poslovni ponudnik.") = None
+    received_on: Optional[date] = Field(None, description="When the provider received the document.")
+    document_code: optional_text(60, description="Šifra dokumenta.") = None
+    addressee: optional_text(240, description="Naslovnik: ime, priimek, poštni in elektronski naslov.") = None
+    notified_on: Optional[date] = Field(None, description="When the addressee was sent the message.")
+    notified_at: Optional[time] = Field(None, description="At what time (HH:MM).")
+
+
+class DeliverySlip(Message):
+    """P 41: the e-delivery slip: the addressee took the document (signed)."""
+
+    addressee: optional_text(240, description="Ime, priimek, poštni naslov (filled by the information system).") = None
+    taken_on: Optional[date] = Field(None, description="When the document was taken.")
+    taken_at: Optional[time] = Field(None, description="At what time (HH:MM).")
+    authority: optional_text(160, description="The body whose document it is.") = None
+    document_code: optional_text(60, description="Šifra dokumenta.") = None
+
+
+class DeliveryFailed(Message):
+    """P 44: delivery failed."""
+
+    addressee: optional_text(240, description="Naslovnik: ime, priimek, poštni in elektronski naslov.") = None
+    document_code: optional_text(60, description="Šifra dokumenta.") = None

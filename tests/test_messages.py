@@ -1,0 +1,103 @@
+"""Electronic messages and e-delivery slips: the regulation's words in every output format."""
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from renderer.specs import OptionError, RenderOptions
+
+from .conftest import sample
+from .pdfmeasure import all_text
+
+DATA = Path(__file__).parent / "data"
+BLANK = re.compile(r"[.…]{3,}")
+HINT = re.compile(r"\s*\((?:navedba|izpolni|ime, priimek)[^)]*\)")
+
+
+def normalise(text: str) -> str:
+    text = text.replace("»", "").replace("«", "").replace("V R O Č I L N I C A", "")
+    return " ".join(text.split())
+
+
+def expected(seed: str, values: list[str]) -> str:
+    """The seed's text with its hints dropped and its blanks filled, in order."""
+    filled = iter(values)
+    text = BLANK.sub(lambda _: " " + next(filled) + " ", seed)  # before the hints go: a hint
+    text = HINT.sub("", text)  # can separate a blank from the sentence's full stop
+    text = re.sub(r"\s+([,.])", r"\1", text)  # a filled blank before punctuation
+    return normalise(text)
+
+
+CASES = {
+    "e-delivery.accepted": ("p36.txt", ["provider", "received_on", "document_code", "addressee", "notified_on", "notified_at"]),
+    "e-delivery.slip": ("p41.txt", ["addressee", "taken_on", "taken_at", "authority", "document_code"]),
+    "e-delivery.failed": ("p44.txt", ["addressee", "document_code"]),
+}
+
+
+def printed(value: str) -> str:
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        y, m, d = value.split("-")
+        return f"{int(d)}. {int(m)}. {y}"
+    if re.fullmatch(r"\d\d:\d\d", value):
+        h, m = value.split(":")
+        return f"{int(h)}.{m}"
+    return value
+
+
+def full_data(layout_id):
+    return dict(sample(layout_id)["data"])  # the Slovenian samples fill every blank
+
+
+@pytest.mark.parametrize("layout_id", list(CASES))
+@pytest.mark.parametrize("fmt", ["pdf", "txt", "html"])
+def test_text_verbatim_with_blanks_filled(pipeline, layout_id, fmt):
+    seed_file, order = CASES[layout_id]
+    data = full_data(layout_id)
+    want = expected((DATA / seed_file).read_text(encoding="utf-8"), [printed(data[k]) for k in order])
+    body = {"languages": ["sl"], "data": data}
+    content = pipeline.render(layout_id, body, RenderOptions(fmt)).content
+    if fmt == "pdf":
+        got = all_text(content)
+    elif fmt == "txt":
+        got = content.decode("utf-8")
+    else:
+        got = lxml_html.fromstring(content.decode("utf-8")).body.text_content()
+    got = normalise(got).replace("varen e-podpis", "").strip()
+    assert got == want
+
+
+def test_empty_blanks_print_dots_and_hints_filled_ones_do_not(pipeline):
+    empty = pipeline.render("e-delivery.failed", {"languages": ["sl"], "data": {}}, RenderOptions("txt")).content.decode()
+    assert "…………… (navedba naslovnika: ime, priimek, poštni in elektronski naslov)" in empty
+    filled = pipeline.render("e-delivery.failed", sample("e-delivery.failed"), RenderOptions("txt")).content.decode()
+    assert "navedba naslovnika" not in filled and "Janez Novak" in filled
+
+
+def test_bilingual_in_every_format(pipeline):
+    for fmt in ("pdf", "txt", "html"):
+        content = pipeline.render("e-delivery.slip", sample("e-delivery.slip", ("sl", "it")), RenderOptions(fmt)).content
+        text = all_text(content) if fmt == "pdf" else content.decode()
+        assert "varen e-podpis" in text and "firma elettronica sicura" in text
+        assert text.index("varen e-podpis") < text.index("firma elettronica sicura")  # Slovenian first
+
+
+def test_markup_in_values_is_text_in_html(pipeline):
+    data = {"addressee": "<script>alert(1)</script>", "document_code": "<b>1</b>"}
+    html = pipeline.render("e-delivery.failed", {"languages": ["sl"], "data": data}, RenderOptions("html")).content.decode()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_text_formats_only_for_messages(pipeline, client):
+    with pytest.raises(OptionError):
+        pipeline.render("stamp.receipt", sample("stamp.receipt"), RenderOptions("txt"))
+    resp = client.simulate_post("/v1/render/stamp.receipt", params={"format": "html"}, body=json.dumps(sample("stamp.receipt")),
+                                headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "format"
+    ok = client.simulate_post("/v1/render/e-delivery.failed", params={"format": "txt"},
+                              body=json.dumps(sample("e-delivery.failed")), headers={"Content-Type": "application/json"})
+    assert ok.status_code == 200 and ok.headers["content-type"] == "text/plain; charset=utf-8"
