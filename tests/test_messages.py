@@ -36,6 +36,10 @@ CASES = {
     "e-delivery.accepted": ("p36.txt", ["provider", "received_on", "document_code", "addressee", "notified_on", "notified_at"]),
     "e-delivery.slip": ("p41.txt", ["addressee", "taken_on", "taken_at", "authority", "document_code"]),
     "e-delivery.failed": ("p44.txt", ["addressee", "document_code"]),
+    "e-delivery.slip-deemed": ("p42.txt", ["addressee", "document_code", "entered_on", "entered_at", "document_code"]),
+    "e-delivery.slip-deemed-absent": ("p43.txt", [
+        "addressee", "document_code", "first_notice_on", "first_notice_at", "second_notice_on", "second_notice_at",
+        "physical_sent_on", "physical_received_on", "document_code"]),
 }
 
 

@@ -59,3 +59,25 @@ class DeliveryFailed(Message):
 
     addressee: optional_text(240, description="Naslovnik: ime, priimek, poštni in elektronski naslov.") = None
     document_code: optional_text(60, description="Šifra dokumenta.") = None
+
+
+class SlipDeemed(Message):
+    """P 42: not taken although the addressee entered the system; delivery deemed done."""
+
+    addressee: optional_text(240, description="Naslovnik: ime, priimek, poštni in elektronski naslov.") = None
+    document_code: optional_text(60, description="Šifra dokumenta.") = None
+    entered_on: Optional[date] = Field(None, description="When the addressee entered the system.")
+    entered_at: Optional[time] = Field(None, description="At what time (HH:MM).")
+
+
+class SlipDeemedAbsent(Message):
+    """P 43: not taken and never entered; delivery deemed done."""
+
+    addressee: optional_text(240, description="Naslovnik: ime, priimek, poštni in elektronski naslov.") = None
+    document_code: optional_text(60, description="Šifra dokumenta.") = None
+    first_notice_on: Optional[date] = None
+    first_notice_at: Optional[time] = None
+    second_notice_on: Optional[date] = None
+    second_notice_at: Optional[time] = None
+    physical_sent_on: Optional[date] = Field(None, description="When the notice in physical form was sent.")
+    physical_received_on: Optional[date] = Field(None, description="When the addressee received it.")
