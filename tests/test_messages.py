@@ -36,6 +36,12 @@ CASES = {
     "e-delivery.accepted": ("p36.txt", ["provider", "received_on", "document_code", "addressee", "notified_on", "notified_at"]),
     "e-delivery.slip": ("p41.txt", ["addressee", "taken_on", "taken_at", "authority", "document_code"]),
     "e-delivery.failed": ("p44.txt", ["addressee", "document_code"]),
+    "e-delivery.unknown-address": ("p37.txt", ["provider", "sent_on", "sent_at", "addressee", "email", "document_code", "provider"]),
+    "e-delivery.notice": ("p38.txt", ["provider", "received_on", "received_at", "authority", "document_code", "web_address"]),
+    "e-delivery.reminder": ("p39.txt", ["provider", "received_on", "received_at", "authority", "document_code",
+                                        "notified_on", "notified_at", "email", "web_address"]),
+    "e-delivery.physical-notice": ("p40.txt", ["provider", "received_on", "received_at", "authority", "document_code",
+                                               "notified_on", "notified_at", "email", "web_address"]),
     "e-delivery.slip-deemed": ("p42.txt", ["addressee", "document_code", "entered_on", "entered_at", "document_code"]),
     "e-delivery.slip-deemed-absent": ("p43.txt", [
         "addressee", "document_code", "first_notice_on", "first_notice_at", "second_notice_on", "second_notice_at",

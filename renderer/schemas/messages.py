@@ -81,3 +81,33 @@ class SlipDeemedAbsent(Message):
     second_notice_at: Optional[time] = None
     physical_sent_on: Optional[date] = Field(None, description="When the notice in physical form was sent.")
     physical_received_on: Optional[date] = Field(None, description="When the addressee received it.")
+
+
+class UnknownAddress(Message):
+    """P 37: the addressee's e-mail address is unknown; the document is deleted."""
+
+    provider: optional_text(160, description="Poslovni ponudnik.") = None
+    sent_on: Optional[date] = Field(None, description="When the message to the addressee was sent.")
+    sent_at: Optional[time] = None
+    addressee: optional_text(160, description="Naslovnik: ime, priimek.") = None
+    email: optional_text(160, description="The addressee's e-mail address.") = None
+    document_code: optional_text(60, description="Šifra dokumenta.") = None
+
+
+class DeliveryNotice(Message):
+    """P 38: a document awaits the addressee; take it within 15 days."""
+
+    provider: optional_text(160, description="Poslovni ponudnik.") = None
+    received_on: Optional[date] = Field(None, description="When the provider received the document.")
+    received_at: Optional[time] = None
+    authority: optional_text(160, description="The body whose document it is.") = None
+    document_code: optional_text(60, description="Šifra dokumenta.") = None
+    web_address: optional_text(200, description="Where the document is taken (spletni naslov).") = None
+
+
+class Reminder(DeliveryNotice):
+    """P 39 (by e-mail) and P 40 (in physical form): the repeated notice."""
+
+    notified_on: Optional[date] = Field(None, description="When the first message was sent.")
+    notified_at: Optional[time] = None
+    email: optional_text(160, description="The e-mail address it was sent to.") = None
