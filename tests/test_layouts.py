@@ -12,8 +12,9 @@ from .pdfmeasure import all_text, find, fonts, lines, page_boxes_mm
 
 LAYOUTS = [layout.id for layout in Registry()]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-OPTIONS = {"kind", "identity", "verify_url"}  # data members that choose, or print as a QR code
+OPTIONS = {"kind", "identity", "verify_url", "source", "medium", "made"}  # choices, or printed as a QR code
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+AMOUNT = re.compile(r"\d+\.\d{1,2}")
 TIME = re.compile(r"\d\d:\d\d")
 HOURS = re.compile(r"\d\d:\d\d-\d\d:\d\d")
 CASES = [pytest.param(lid, langs, id=f"{lid}-{'+'.join(langs)}") for lid in LAYOUTS for langs in LANGUAGE_SETS]
@@ -55,6 +56,8 @@ def _printed(value: str) -> str:
     if ISO_DATE.fullmatch(value):
         year, month, day = value.split("-")
         return f"{int(day)}. {int(month)}. {year}"
+    if AMOUNT.fullmatch(value):  # a fee: 1,50
+        return f"{float(value):.2f}".replace(".", ",")
     if TIME.fullmatch(value):  # a time of day: 8.17
         return f"{int(value[:2])}.{value[3:]}"
     if HOURS.fullmatch(value):
