@@ -16,26 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import time
 
 from weasyprint import HTML
 
+from common import median_ms, standalone_html
+from renderer.compose import Composition
 from renderer.pipeline import Pipeline
-from renderer.render import BASE_CSS
 from renderer.specs import RenderOptions
-
-
-def median_s(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def plain_book_html(pipeline: Pipeline) -> tuple[str, str]:
@@ -54,17 +44,9 @@ def plain_book_html(pipeline: Pipeline) -> tuple[str, str]:
     )
     html = template.render(
         _=pipeline.catalogs.translator(request.languages), languages=request.languages,
-        bilingual=False, data=request.data, layout=layout, title=layout.titles["sl"],
+        bilingual=False, data=request.data, layout=layout, title=layout.titles["sl"], variant="screen",
     )
-    css = "\n".join([
-        pipeline.renderer.fonts.css(),
-        BASE_CSS.read_text(encoding="utf-8"),
-        "@page { size: 210mm 297mm; margin: 0; }",
-        (layout.directory.parent / "common" / "books.css").read_text(encoding="utf-8"),
-        (layout.directory.parent / "common" / "complaint-book.css").read_text(encoding="utf-8").replace(
-            '@import url("books.css");', ""),
-    ])
-    return html.replace("</head>", f"<style>{css}</style></head>", 1), layout.directory.as_uri() + "/"
+    return standalone_html(pipeline, layout, Composition(html, "")), layout.directory.as_uri() + "/"
 
 
 def register_entries(count: int) -> list[dict]:
@@ -100,10 +82,10 @@ def main() -> None:
     for fmt in ("pdf", "pdfa-2b"):
         options = RenderOptions(fmt)
         body = pipeline.layout("complaint-book").sample(("sl",))
-        ours = median_s(lambda: pipeline.render("complaint-book", body, options), args.repeat)
+        ours = median_ms(lambda: pipeline.render("complaint-book", body, options), args.repeat) / 1000
         html, base_url = plain_book_html(pipeline)
         variant = {"pdf_variant": options.output.pdf_variant} if options.output.pdf_variant else {}
-        plain = median_s(lambda: HTML(string=html, base_url=base_url).write_pdf(**variant), max(1, args.repeat // 2))
+        plain = median_ms(lambda: HTML(string=html, base_url=base_url).write_pdf(**variant), max(1, args.repeat // 2)) / 1000
         print(f"complaint book, 100 pages, {fmt:<8} pipeline {ours * 1000:7.0f} ms   "
               f"plain WeasyPrint {plain * 1000:7.0f} ms   ratio {ours / plain:.3f}")
 

@@ -13,36 +13,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 from weasyprint import HTML
 
+from common import median_ms, standalone_html
 from renderer.pipeline import Pipeline
-from renderer.render import BASE_CSS
 from renderer.specs import RenderOptions
-
-
-def median_ms(fn, repeat: int) -> float:
-    fn()  # warm
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def raw_html(pipeline: Pipeline, layout, languages) -> tuple[str, str]:
     """The composed HTML with fonts, base, page and layout CSS inlined in a <style>."""
     request = pipeline.validate(layout, layout.sample(languages))
     composition = pipeline.composer.compose(layout, request)
-    css = "\n".join([
-        pipeline.renderer.fonts.css(),
-        BASE_CSS.read_text(encoding="utf-8"),
-        f"@page {{ size: {layout.page.width_mm}mm {layout.page.height_mm}mm; margin: 0; }}",
-        layout.stylesheet.read_text(encoding="utf-8"),
-    ])
-    return composition.html.replace("</head>", f"<style>{css}</style></head>", 1), composition.base_url
+    return standalone_html(pipeline, layout, composition), composition.base_url
 
 
 def main() -> None:

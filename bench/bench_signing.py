@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import statistics
 import tempfile
-import time
 from io import BytesIO
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
+from common import median_ms
 from renderer.pipeline import Pipeline
 from renderer.signing import SignerProfile, load_profile, sign_pdf
 from renderer.specs import RenderOptions
@@ -46,16 +45,6 @@ def make_pkcs12(directory: Path) -> tuple[Path, Path]:
     pem = directory / "bench.pem"
     pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return p12, pem
-
-
-def median_ms(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
