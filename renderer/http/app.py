@@ -10,6 +10,7 @@ from ..signing import SigningConfig, SigningService
 from ..specs import LANGUAGE_SETS
 from . import problems
 from .openapi import openapi_document
+from .place_resource import PlaceResource
 from .signing_resources import SignResource, VerifyResource
 from .resources import (
     GalleryResource,
@@ -43,5 +44,6 @@ def create_app(pipeline: Pipeline | None = None, signing: SigningService | None 
     app.add_route("/v1/layouts/{layout_id}/sample", SampleResource(pipeline))
     app.add_route("/v1/render/{layout_id}", RenderResource(pipeline, signing))
     app.add_route("/v1/sign", SignResource(pipeline, signing))
+    app.add_route("/v1/place/{layout_id}", PlaceResource(pipeline))
     app.add_route("/v1/verify", VerifyResource(signing))
     return app

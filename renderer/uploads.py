@@ -1,0 +1,81 @@
+"""Uploaded documents are hostile until checked: by content (not by name), by size and by
+page count; broken or encrypted PDFs are refused. Uploads are read into memory, never
+written to disk, and dropped with the response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+
+import pikepdf
+
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+MAX_PAGES = 500
+MM_PER_PT = 25.4 / 72
+
+
+class UploadRefused(ValueError):
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CheckedPdf:
+    data: bytes
+    page_sizes_mm: tuple[tuple[float, float], ...]
+
+
+def check_pdf(data: bytes, field: str = "document") -> CheckedPdf:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadRefused(field, f"is larger than {MAX_UPLOAD_BYTES} bytes")
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise UploadRefused(field, "is not a PDF (its content does not start with %PDF-)")
+    try:
+        with pikepdf.open(BytesIO(data)) as pdf:
+            if pdf.is_encrypted:
+                raise UploadRefused(field, "is an encrypted PDF; upload it without a password")
+            if len(pdf.pages) == 0:
+                raise UploadRefused(field, "has no pages")
+            if len(pdf.pages) > MAX_PAGES:
+                raise UploadRefused(field, f"has {len(pdf.pages)} pages; the limit is {MAX_PAGES}")
+            sizes = []
+            for page in pdf.pages:
+                x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+                sizes.append(((x1 - x0) * MM_PER_PT, (y1 - y0) * MM_PER_PT))
+            if pdf.get_warnings():  # qpdf had to reconstruct it: truncated or damaged
+                raise UploadRefused(field, "is a broken PDF (damaged or truncated; it had to be repaired to be read)")
+    except pikepdf.PasswordError:
+        raise UploadRefused(field, "is an encrypted PDF; upload it without a password") from None
+    except (pikepdf.PdfError, ValueError, RecursionError) as exc:
+        if isinstance(exc, UploadRefused):
+            raise
+        raise UploadRefused(field, "is a broken PDF that cannot be read") from None
+    return CheckedPdf(data, tuple(sizes))
+
+
+def place_onto(document: CheckedPdf, stamp_pdf: bytes, page: int | None, x_mm: float, y_mm: float) -> bytes:
+    """``document`` with page 1 of ``stamp_pdf`` drawn at (x, y) mm from the top left of
+    page ``page`` (0-based), or of a new last page of the document's last page size when
+    ``page`` is None. The stamp must fit the page."""
+    with pikepdf.open(BytesIO(document.data)) as pdf, pikepdf.open(BytesIO(stamp_pdf)) as stamp:
+        stamp_page = stamp.pages[0]
+        sx0, sy0, sx1, sy1 = (float(v) for v in stamp_page.mediabox)
+        width_pt, height_pt = sx1 - sx0, sy1 - sy0
+        if page is None:
+            last = pdf.pages[-1]
+            pdf.add_blank_page(page_size=(float(last.mediabox[2]) - float(last.mediabox[0]),
+                                          float(last.mediabox[3]) - float(last.mediabox[1])))
+            page = len(pdf.pages) - 1
+        target = pdf.pages[page]
+        px0, py0, px1, py1 = (float(v) for v in target.mediabox)
+        left = px0 + x_mm / MM_PER_PT
+        top = py1 - y_mm / MM_PER_PT
+        if left + width_pt > px1 + 0.5 or top - height_pt < py0 - 0.5 or left < px0 or top > py1:
+            raise UploadRefused("at", f"a {width_pt * MM_PER_PT:.0f} x {height_pt * MM_PER_PT:.0f} mm "
+                                      f"confirmation at {x_mm:g},{y_mm:g} mm does not fit page {page + 1}")
+        target.add_overlay(stamp_page, pikepdf.Rectangle(left, top - height_pt, left + width_pt, top))
+        out = BytesIO()
+        pdf.save(out)
+        return out.getvalue()

@@ -1,0 +1,83 @@
+"""A certification confirmation placed onto an uploaded PDF; hostile uploads refused."""
+
+import io
+import json
+
+import pikepdf
+import pytest
+
+from renderer.specs import RenderOptions
+
+from .conftest import sample
+from .pdfmeasure import find, page_boxes_mm
+
+BOUNDARY = "obrazci-test-boundary"
+
+
+def multipart(request: dict | None, document: bytes | None) -> bytes:
+    parts = []
+    if request is not None:
+        parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n'
+                     f'Content-Type: application/json\r\n\r\n{json.dumps(request)}\r\n'.encode())
+    if document is not None:
+        parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="document"; filename="scan.pdf"\r\n'
+                     f'Content-Type: application/pdf\r\n\r\n'.encode() + document + b"\r\n")
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def post(client, params, request, document):
+    return client.simulate_post("/v1/place/certification.copy", params=params, body=multipart(request, document),
+                                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+
+
+@pytest.fixture(scope="module")
+def uploaded(pipeline):
+    return pipeline.render_sample("notice.complaint-right", ("sl",), RenderOptions("pdf")).content
+
+
+def test_placed_at_the_asked_position(client, uploaded):
+    resp = post(client, {"page": "1", "at": "30,160"}, sample("certification.copy"), uploaded)
+    assert resp.status_code == 200, resp.text
+    authority = find(resp.content, "Upravna enota Celje")
+    assert 160 < authority.top < 168 and abs(authority.cx - (30 + 80)) < 0.5  # centred in the 160 mm box
+    assert find(resp.content, "KNJIGA PRIPOMB IN POHVAL")  # the document is still there
+    with pikepdf.open(io.BytesIO(resp.content)) as pdf:
+        assert len(pdf.pages) == 1
+
+
+def test_placed_on_a_new_page(client, uploaded):
+    resp = post(client, {"page": "new", "at": "25,20"}, sample("certification.copy"), uploaded)
+    assert resp.status_code == 200
+    with pikepdf.open(io.BytesIO(resp.content)) as pdf:
+        assert len(pdf.pages) == 2
+    assert find(resp.content, "potrjuje,", page=1).top > 20
+
+
+def encrypted(pdf: bytes) -> bytes:
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        doc.save(out, encryption=pikepdf.Encryption(owner="o", user="u"))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda pdf: b"\x89PNG\r\n\x1a\n" + b"0" * 100, "is not a PDF"),
+    (lambda pdf: pdf[: len(pdf) // 3], "broken PDF"),
+    (lambda pdf: b"%PDF-1.7\n" + b"garbage " * 1000, "broken PDF"),
+    (encrypted, "encrypted PDF"),
+])
+def test_hostile_uploads_are_refused(client, uploaded, make, reason):
+    resp = post(client, {"at": "30,160"}, sample("certification.copy"), make(uploaded))
+    assert resp.status_code == 422, resp.text
+    assert resp.json["errors"][0]["pointer"] == "/document" and reason in resp.json["errors"][0]["detail"]
+
+
+def test_position_off_the_page_and_missing_parts(client, uploaded):
+    resp = post(client, {"at": "100,250"}, sample("certification.copy"), uploaded)
+    assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/at"
+    resp = post(client, {"at": "30,160"}, sample("certification.copy"), None)
+    assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/document"
+    resp = post(client, {"at": "30,160"}, {"data": {}}, uploaded)
+    assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/data/authority"
+    wrong = client.simulate_post("/v1/place/certification.copy", body=b"{}", headers={"Content-Type": "application/json"})
+    assert wrong.status_code == 415
