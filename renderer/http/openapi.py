@@ -94,6 +94,32 @@ def openapi_document(registry: Registry) -> dict:
             }
         },
     }
+    pdf_body = {"required": True, "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+    signing_params = [
+        _param("sign", {"type": "string"}, "Signer profile (needs an X-API-Key allowed it)."),
+        _param("level", {"enum": ["B-B", "B-T", "B-LT", "B-LTA"], "default": "B-B"}, "PAdES baseline level."),
+        _param("stamp", {"type": "string"}, "X,Y in mm: a visible signature there."),
+        _param("stamp_page", {"type": "integer", "minimum": 1}, "Page of the visible signature."),
+    ]
+    paths["/v1/sign"] = {"post": {
+        "summary": "Sign an uploaded PDF (PAdES, incremental)", "parameters": signing_params, "requestBody": pdf_body,
+        "responses": {"200": {"description": "the signed PDF", "content": {"application/pdf": {}}},
+                      **_problems(400, 401, 403, 413, 415, 422, 502, 503)}}}
+    paths["/v1/verify"] = {"post": {
+        "summary": "Report on the signatures of an uploaded PDF", "requestBody": pdf_body,
+        "responses": {"200": {"description": "JSON report"}, **_problems(413, 415, 422)}}}
+    paths["/v1/place/{layout_id}"] = {"post": {
+        "summary": "Render a layout and draw it onto an uploaded PDF",
+        "parameters": [
+            {"name": "layout_id", "in": "path", "required": True, "schema": {"enum": registry.ids()}},
+            _param("page", {"type": "string", "default": "1"}, "Page number, or 'new' for a new last page."),
+            _param("at", {"type": "string", "default": "0,0"}, "X,Y in mm from the page's top left."),
+        ],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["request", "document"],
+            "properties": {"request": {"type": "string", "description": "the request body (JSON)"},
+                           "document": {"type": "string", "format": "binary"}}}}}},
+        "responses": {"200": DOCUMENT, **_problems(400, 404, 413, 415, 422)}}}
     for layout in registry:
         body, definitions = request_json_schema(layout.data_model, COMPONENTS)
         schemas.update(definitions)
@@ -103,12 +129,12 @@ def openapi_document(registry: Registry) -> dict:
             "post": {
                 "summary": f"Render {layout.titles['sl']} ({layout.source})",
                 "operationId": f"render_{layout.id.replace('.', '_').replace('-', '_')}",
-                "parameters": [FORMAT_PARAM, DPI_PARAM, VARIANT_PARAM],
+                "parameters": [FORMAT_PARAM, DPI_PARAM, VARIANT_PARAM, *signing_params],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": {"$ref": COMPONENTS + name}}},
                 },
-                "responses": {"200": DOCUMENT, **_problems(400, 404, 413, 415, 422)},
+                "responses": {"200": DOCUMENT, **_problems(400, 401, 403, 404, 413, 415, 422, 502, 503)},
             }
         }
     return {
