@@ -77,15 +77,20 @@ def finish(
     spots: tuple[SpotColour, ...] = (),
     book: tuple[Assembly, int] | None = None,
     underlay: bytes | None = None,
+    scan: bytes | None = None,
 ) -> bytes:
     """``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
     and its repetition count, for a layout whose repeated pages are rendered once;
-    ``underlay``: a layer (same page sizes) drawn under every page, e.g. the pre-print."""
+    ``underlay``: a layer (same page sizes) drawn under every page, e.g. the pre-print;
+    ``scan``: an uploaded (checked) PDF whose pages go first and which is embedded whole, as
+    the source of the document (a PDF/A-3 associated file)."""
     if underlay is not None:
         return _finish_layers(underlay, pdf_bytes, info, output, spots)
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         if book:
             assemble(pdf, *book)
+        if scan is not None:
+            _lead_with_scan(pdf, scan)
         if spots:
             apply_spots(pdf, spots)
         for page in pdf.pages:
@@ -129,6 +134,18 @@ def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFo
         out = BytesIO()
         pdf.save(out)
     return finish(out.getvalue(), info, output, spots)
+
+
+def _lead_with_scan(pdf: pikepdf.Pdf, scan: bytes) -> None:
+    with pikepdf.open(BytesIO(scan)) as original:
+        for index, page in enumerate(original.pages):
+            pdf.pages.insert(index, page)
+    stamp = _pdf_date(now())
+    spec = pikepdf.AttachedFileSpec(pdf, scan, filename="original.pdf", mime_type="application/pdf",
+                                    description="The scanned original (izvirnik)", relationship=pikepdf.Name.Source,
+                                    creation_date=stamp, mod_date=stamp)
+    pdf.attachments["original.pdf"] = spec
+    pdf.Root.AF = pdf.make_indirect(pikepdf.Array([pdf.attachments.get("original.pdf").obj]))
 
 
 def separate(pdf_bytes: bytes, spots: tuple[SpotColour, ...]) -> bytes:

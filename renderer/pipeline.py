@@ -24,6 +24,7 @@ from .render import Renderer
 from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
 from .specs import FORMATS, LANGUAGE_SETS, Limits, OptionError, OutputFormat, RenderOptions
 from .spots import load_spots
+from .uploads import count_pages
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,14 @@ class Pipeline:
     def validate(self, layout: Layout, body: Any) -> ValidRequest:
         return validate_request(layout.data_model, body, self.limits)
 
-    def render(self, layout_id: str, body: Any, options: RenderOptions = RenderOptions()) -> Rendered:
+    def render(self, layout_id: str, body: Any, options: RenderOptions = RenderOptions(),
+               scan: bytes | None = None) -> Rendered:
+        """``scan``: the checked upload of a layout that takes one (``layout.upload``)."""
         layout = self.layout(layout_id)
-        return self.render_valid(layout, self.validate(layout, body), options)
+        request = self.validate(layout, body)
+        if layout.upload and scan is None:
+            raise InvalidRequest([FieldError(f"/{layout.upload}", "this layout needs the uploaded PDF (multipart part)")])
+        return self.render_valid(layout, request, options, scan)
 
     @staticmethod
     def variant(layout: Layout, options: RenderOptions) -> str:
@@ -73,9 +79,12 @@ class Pipeline:
             return layout.assembly.render_pages
         return getattr(request.data, "page_count", layout.pages)
 
-    def render_valid(self, layout: Layout, request: ValidRequest, options: RenderOptions) -> Rendered:
+    def render_valid(self, layout: Layout, request: ValidRequest, options: RenderOptions,
+                     scan: bytes | None = None) -> Rendered:
         variant = self.variant(layout, options)
         output = options.output
+        if scan is not None and output.is_pdfa and output.pdfa_part != 3:
+            raise OptionError("format", "an embedded original is allowed in PDF/A-3 only: use pdfa-3b (or pdf)")
         if output.textual:
             return self._render_text(layout, request, variant, output)
         findings = tuple(request.data.findings())
@@ -95,7 +104,9 @@ class Pipeline:
             pdf, pages, book = self._draw(layout, request, variant_drawn, output)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book,
-                     underlay[0] if underlay else None)
+                     underlay[0] if underlay else None, scan)
+        if scan is not None:
+            pages += count_pages(scan)
         content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
         suffix = "" if variant == layout.variants[0] else f".{variant}"
         filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
@@ -140,7 +151,9 @@ class Pipeline:
         return (separate(pdf, self.spots) if spots else pdf), pages, book
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:
-        return self.render(layout_id, self.layout(layout_id).sample(languages), options)
+        layout = self.layout(layout_id)
+        scan = layout.sample_scan() if layout.upload else None
+        return self.render(layout_id, layout.sample(languages), options, scan)
 
     def warm(self) -> None:
         """Render every sample once so fonts, stylesheets and templates are loaded."""

@@ -68,6 +68,8 @@ class Layout:
     assembly: Assembly | None  # a book: distinct pages rendered once, the rest reused
     signed: bool  # always signed (with the default profile) when signing is configured
     text_formats: bool  # also delivered as text/plain and text/html (messages for e-mail)
+    upload: str | None  # name of the multipart part holding a scanned PDF: its pages lead the
+    #                     document and the original is embedded (PDF/A-3 associated file)
     source: str  # the articles it implements
     description: str
     data_model: type[LayoutData]
@@ -88,6 +90,10 @@ class Layout:
     def sample(self, languages: tuple[str, ...]) -> dict:
         with self.sample_path(languages).open(encoding="utf-8") as fh:
             return json.load(fh)
+
+    def sample_scan(self) -> bytes:
+        """The bundled upload of a layout that takes one: samples/<id>.scan.pdf."""
+        return (SAMPLES_DIR / f"{self.id}.scan.pdf").read_bytes()
 
     @cached_property
     def request_schema(self) -> dict:
@@ -137,6 +143,7 @@ def _load_layout(directory: Path) -> Layout:
             assembly=Assembly.from_toml(meta["assembly"]) if "assembly" in meta else None,
             signed=bool(meta.get("signed", False)),
             text_formats=bool(meta.get("text_formats", False)),
+            upload=meta.get("upload"),
             source=meta["source"],
             description=meta["description"],
             data_model=data_model,

@@ -55,6 +55,11 @@ def check_pdf(data: bytes, field: str = "document") -> CheckedPdf:
     return CheckedPdf(data, tuple(sizes))
 
 
+def count_pages(pdf_bytes: bytes) -> int:
+    with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+        return len(pdf.pages)
+
+
 def place_onto(document: CheckedPdf, stamp_pdf: bytes, page: int | None, x_mm: float, y_mm: float) -> bytes:
     """``document`` with page 1 of ``stamp_pdf`` drawn at (x, y) mm from the top left of
     page ``page`` (0-based), or of a new last page of the document's last page size when

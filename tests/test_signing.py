@@ -270,3 +270,22 @@ def test_e_delivery_slip_is_signed_by_default(pipeline, pki):
     text = client.simulate_post("/v1/render/e-delivery.slip", params={"format": "txt"},
                                 body=json.dumps(sample("e-delivery.slip")), headers={"Content-Type": "application/json"})
     assert text.status_code == 200  # the e-mail text itself carries no PDF signature
+
+
+def test_electronic_copy_is_signed_by_default(pipeline, pki):
+    import io
+
+    import pikepdf
+
+    from .test_electronic_copy import BOUNDARY, LAYOUT, SCAN, multipart
+    path = pki.directory / "signing-copy.toml"
+    path.write_text('default_profile = "office"\n' + config_text(pki))
+    service = SigningService(SigningConfig.from_file(path))
+    client = testing.TestClient(create_app(pipeline, service))
+    resp = client.simulate_post(f"/v1/render/{LAYOUT}", params={"format": "pdfa-3b"}, body=multipart(sample(LAYOUT), SCAN),
+                                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code == 200, resp.text
+    report = verify_pdf(resp.content, service.trust_roots)
+    assert report["level"] == "B-T" and report["pdfa"] == "PDF/A-3b"
+    with pikepdf.open(io.BytesIO(resp.content)) as pdf:
+        assert pdf.attachments["original.pdf"].get_file().read_bytes() == SCAN

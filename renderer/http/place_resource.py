@@ -27,6 +27,30 @@ def _position(req) -> tuple[int | None, float, float]:
     return page, x, y
 
 
+def read_parts(req, pipeline: Pipeline, file_part: str) -> tuple[object, bytes]:
+    """The ``request`` part (JSON) and the uploaded file part of a multipart/form-data body."""
+    if not (req.content_type or "").startswith("multipart/form-data"):
+        raise Problem(falcon.HTTP_415, "Unsupported media type",
+                      f"send multipart/form-data with a 'request' part (JSON) and a '{file_part}' part (PDF)")
+    if req.content_length and req.content_length > MAX_UPLOAD_BYTES + 1024 * 1024:
+        raise Problem(falcon.HTTP_413, "Request body too large", f"the limit is {MAX_UPLOAD_BYTES} bytes")
+    body, upload = None, None
+    for part in req.get_media():
+        if part.name == "request":
+            raw = part.stream.read(pipeline.limits.max_body_bytes + 1)
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise Problem(falcon.HTTP_400, "Malformed JSON", f"request part: {exc}") from None
+        elif part.name == file_part:
+            upload = part.stream.read(MAX_UPLOAD_BYTES + 1)
+    missing = [name for name, value in (("request", body), (file_part, upload)) if value is None]
+    if missing:
+        raise Problem(falcon.HTTP_422, "Missing parts", f"missing part(s): {', '.join(missing)}",
+                      [{"pointer": f"/{name}", "detail": "is required"} for name in missing])
+    return body, upload
+
+
 class PlaceResource:
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
@@ -34,25 +58,7 @@ class PlaceResource:
     def on_post(self, req, resp, layout_id):
         layout = _layout(self.pipeline, layout_id)
         page, x, y = _position(req)
-        if not (req.content_type or "").startswith("multipart/form-data"):
-            raise Problem(falcon.HTTP_415, "Unsupported media type",
-                          "send multipart/form-data with a 'request' part (JSON) and a 'document' part (PDF)")
-        if req.content_length and req.content_length > MAX_UPLOAD_BYTES + 1024 * 1024:
-            raise Problem(falcon.HTTP_413, "Request body too large", f"the limit is {MAX_UPLOAD_BYTES} bytes")
-        body, document = None, None
-        for part in req.get_media():
-            if part.name == "request":
-                raw = part.stream.read(self.pipeline.limits.max_body_bytes + 1)
-                try:
-                    body = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    raise Problem(falcon.HTTP_400, "Malformed JSON", f"request part: {exc}") from None
-            elif part.name == "document":
-                document = part.stream.read(MAX_UPLOAD_BYTES + 1)
-        missing = [name for name, value in (("request", body), ("document", document)) if value is None]
-        if missing:
-            raise Problem(falcon.HTTP_422, "Missing parts", f"missing part(s): {', '.join(missing)}",
-                          [{"pointer": f"/{name}", "detail": "is required"} for name in missing])
+        body, document = read_parts(req, self.pipeline, "document")
         try:
             checked = check_pdf(document)
             rendered = _render(lambda: self.pipeline.render(layout.id, body, RenderOptions("pdf")))

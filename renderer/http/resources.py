@@ -13,6 +13,7 @@ from ..specs import LANGUAGE_SETS, OptionError
 from . import params
 from .body import read_json
 from ..signing import SigningService
+from ..uploads import UploadRefused, check_pdf
 from .problems import Problem, bad_parameter
 from .signing_resources import sign_or_fail, signing_request
 
@@ -85,8 +86,18 @@ class RenderResource:
         asked = signing_request(req, self.signing, always=layout.signed and options.output.is_pdf)
         if asked and not options.output.is_pdf:
             raise bad_parameter("sign", "only PDF formats can be signed")
-        body = read_json(req, self.pipeline.limits.max_body_bytes)
-        rendered = _render(lambda: self.pipeline.render(layout.id, body, options))
+        if layout.upload:  # multipart: the request and the uploaded PDF
+            from .place_resource import read_parts
+
+            body, upload = read_parts(req, self.pipeline, layout.upload)
+            try:
+                scan = check_pdf(upload, layout.upload).data
+            except UploadRefused as exc:
+                raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
+                              [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
+        else:
+            body, scan = read_json(req, self.pipeline.limits.max_body_bytes), None
+        rendered = _render(lambda: self.pipeline.render(layout.id, body, options, scan))
         if asked:
             rendered = replace(rendered, content=sign_or_fail(self.pipeline, self.signing, rendered.content, asked))
         _deliver(resp, rendered)
