@@ -24,6 +24,7 @@ from . import __version__
 from .assemble import Assembly, assemble
 from .specs import OutputFormat
 from .spots import SpotColour, apply_spots
+from .uploads import Scan
 
 PRODUCER = f"obrazci {__version__}"
 
@@ -77,7 +78,7 @@ def finish(
     spots: tuple[SpotColour, ...] = (),
     book: tuple[Assembly, int] | None = None,
     underlay: bytes | None = None,
-    scan: bytes | None = None,
+    scan: "Scan | None" = None,
 ) -> bytes:
     """``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
     and its repetition count, for a layout whose repeated pages are rendered once;
@@ -136,16 +137,16 @@ def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFo
     return finish(out.getvalue(), info, output, spots)
 
 
-def _lead_with_scan(pdf: pikepdf.Pdf, scan: bytes) -> None:
-    with pikepdf.open(BytesIO(scan)) as original:
+def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan) -> None:
+    with pikepdf.open(BytesIO(scan.pdf)) as original:
         for index, page in enumerate(original.pages):
             pdf.pages.insert(index, page)
     stamp = _pdf_date(now())
-    spec = pikepdf.AttachedFileSpec(pdf, scan, filename="original.pdf", mime_type="application/pdf",
+    spec = pikepdf.AttachedFileSpec(pdf, scan.original, filename=scan.filename, mime_type=scan.mime_type,
                                     description="The scanned original (izvirnik)", relationship=pikepdf.Name.Source,
                                     creation_date=stamp, mod_date=stamp)
-    pdf.attachments["original.pdf"] = spec
-    pdf.Root.AF = pdf.make_indirect(pikepdf.Array([pdf.attachments.get("original.pdf").obj]))
+    pdf.attachments[scan.filename] = spec
+    pdf.Root.AF = pdf.make_indirect(pikepdf.Array([pdf.attachments.get(scan.filename).obj]))
 
 
 def separate(pdf_bytes: bytes, spots: tuple[SpotColour, ...]) -> bytes:

@@ -24,7 +24,7 @@ from .render import Renderer
 from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
 from .specs import FORMATS, LANGUAGE_SETS, Limits, OptionError, OutputFormat, RenderOptions
 from .spots import load_spots
-from .uploads import count_pages
+from .uploads import Scan, check_scan, count_pages
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Pipeline:
         return validate_request(layout.data_model, body, self.limits)
 
     def render(self, layout_id: str, body: Any, options: RenderOptions = RenderOptions(),
-               scan: bytes | None = None) -> Rendered:
+               scan: Scan | None = None) -> Rendered:
         """``scan``: the checked upload of a layout that takes one (``layout.upload``)."""
         layout = self.layout(layout_id)
         request = self.validate(layout, body)
@@ -80,7 +80,7 @@ class Pipeline:
         return getattr(request.data, "page_count", layout.pages)
 
     def render_valid(self, layout: Layout, request: ValidRequest, options: RenderOptions,
-                     scan: bytes | None = None) -> Rendered:
+                     scan: Scan | None = None) -> Rendered:
         variant = self.variant(layout, options)
         output = options.output
         if scan is not None and output.is_pdfa and output.pdfa_part != 3:
@@ -106,7 +106,7 @@ class Pipeline:
         pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book,
                      underlay[0] if underlay else None, scan)
         if scan is not None:
-            pages += count_pages(scan)
+            pages += count_pages(scan.pdf)
         content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
         suffix = "" if variant == layout.variants[0] else f".{variant}"
         filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
@@ -152,7 +152,7 @@ class Pipeline:
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:
         layout = self.layout(layout_id)
-        scan = layout.sample_scan() if layout.upload else None
+        scan = check_scan(layout.sample_scan()) if layout.upload else None
         return self.render(layout_id, layout.sample(languages), options, scan)
 
     def warm(self) -> None:

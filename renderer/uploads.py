@@ -55,6 +55,59 @@ def check_pdf(data: bytes, field: str = "document") -> CheckedPdf:
     return CheckedPdf(data, tuple(sizes))
 
 
+MAX_IMAGE_PIXELS = 60_000_000  # per page; A4 at 600 dpi is 35 Mpx
+MAX_FRAMES = 200
+IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": ("image/png", "png"), b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+               b"II*\x00": ("image/tiff", "tif"), b"MM\x00*": ("image/tiff", "tif")}
+
+
+@dataclass(frozen=True)
+class Scan:
+    """An uploaded scan: as PDF pages, and the original bytes with their type (to embed)."""
+
+    pdf: bytes
+    original: bytes
+    mime_type: str
+    filename: str
+
+
+def check_scan(data: bytes, field: str = "scan") -> Scan:
+    """A scan as PDF (checked as any PDF upload) or as PNG, JPEG or TIFF (every frame
+    checked against the pixel limit before it is decoded), told apart by content."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadRefused(field, f"is larger than {MAX_UPLOAD_BYTES} bytes")
+    if data.lstrip()[:5] == b"%PDF-":
+        return Scan(check_pdf(data, field).data, data, "application/pdf", "original.pdf")
+    kind = next((v for magic, v in IMAGE_TYPES.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise UploadRefused(field, "is not a PDF, PNG, JPEG or TIFF file (judged by its content)")
+    return Scan(_images_to_pdf(data, field), data, kind[0], f"original.{kind[1]}")
+
+
+def _images_to_pdf(data: bytes, field: str) -> bytes:
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    frames = []
+    try:
+        with Image.open(BytesIO(data)) as image:
+            for index, frame in enumerate(ImageSequence.Iterator(image)):
+                if index >= MAX_FRAMES:
+                    raise UploadRefused(field, f"has more than {MAX_FRAMES} pages")
+                width, height = frame.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise UploadRefused(field, f"has a {width} x {height} pixel page; the limit is {MAX_IMAGE_PIXELS} pixels")
+                dpi = frame.info.get("dpi", (300, 300))[0] or 300
+                frames.append((frame.convert("L" if frame.mode in ("1", "L", "I;16") else "RGB"), float(dpi)))
+    except UploadRefused:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise UploadRefused(field, "is a broken or unreadable image") from None
+    out = BytesIO()
+    first, dpi = frames[0]
+    first.save(out, "PDF", resolution=dpi, save_all=True, append_images=[f for f, _ in frames[1:]])
+    return out.getvalue()
+
+
 def count_pages(pdf_bytes: bytes) -> int:
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         return len(pdf.pages)

@@ -49,7 +49,38 @@ def test_uploads_checked(client):
     assert missing.status_code == 422 and missing.json["errors"][0]["pointer"] == "/scan"
     locked = post(client, encrypted(SCAN))
     assert locked.status_code == 422 and locked.json["errors"][0]["pointer"] == "/scan"
-    image = post(client, b"\xff\xd8\xff\xe0" + b"0" * 200)  # a JPEG: only PDF scans so far
-    assert image.status_code == 422 and "not a PDF" in image.json["errors"][0]["detail"]
+    broken = post(client, b"\xff\xd8\xff\xe0" + b"0" * 200)  # a JPEG header, then garbage
+    assert broken.status_code == 422 and "broken or unreadable image" in broken.json["errors"][0]["detail"]
+    text = post(client, b"hello, this is a scan.pdf")  # the name says PDF, the content does not
+    assert text.status_code == 422 and "PDF, PNG, JPEG or TIFF" in text.json["errors"][0]["detail"]
     pdfa1 = post(client, SCAN, {"format": "pdfa-1b"})  # PDF/A-1 forbids embedded files
     assert pdfa1.status_code == 400 and pdfa1.json["errors"][0]["parameter"] == "format"
+
+
+def image_bytes(fmt, frames=1, size=(827, 1169)):
+    from PIL import Image
+    images = [Image.new("L", size, 230 - 40 * i) for i in range(frames)]
+    out = io.BytesIO()
+    images[0].save(out, fmt, save_all=frames > 1, append_images=images[1:], dpi=(100, 100))
+    return out.getvalue()
+
+
+def test_image_scans_become_pages_and_the_original_is_embedded(client):
+    for fmt, mime, frames in (("PNG", "image/png", 1), ("JPEG", "image/jpeg", 1), ("TIFF", "image/tiff", 2)):
+        original = image_bytes(fmt, frames)
+        resp = post(client, original)
+        assert resp.status_code == 200, resp.text
+        with pikepdf.open(io.BytesIO(resp.content)) as pdf:
+            assert len(pdf.pages) == frames + 1
+            width_mm = float(pdf.pages[0].mediabox[2]) * 25.4 / 72
+            assert abs(width_mm - 210) < 1  # 827 px at 100 dpi: A4 wide
+            (name, attached), = pdf.attachments.items()
+            assert attached.get_file().read_bytes() == original and attached.get_file().mime_type == mime
+
+
+def test_decompression_bomb_refused(client):
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(out, "PNG")  # 81 Mpx in a few kB
+    resp = post(client, out.getvalue())
+    assert resp.status_code == 422 and "pixel" in resp.json["errors"][0]["detail"]

@@ -13,7 +13,7 @@ from ..specs import LANGUAGE_SETS, OptionError
 from . import params
 from .body import read_json
 from ..signing import SigningService
-from ..uploads import UploadRefused, check_pdf
+from ..uploads import UploadRefused, check_scan
 from .problems import Problem, bad_parameter
 from .signing_resources import sign_or_fail, signing_request
 
@@ -91,7 +91,7 @@ class RenderResource:
 
             body, upload = read_parts(req, self.pipeline, layout.upload)
             try:
-                scan = check_pdf(upload, layout.upload).data
+                scan = check_scan(upload, layout.upload)
             except UploadRefused as exc:
                 raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
                               [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
