@@ -116,7 +116,8 @@ def count_pages(pdf_bytes: bytes) -> int:
 def place_onto(document: CheckedPdf, stamp_pdf: bytes, page: int | None, x_mm: float, y_mm: float) -> bytes:
     """``document`` with page 1 of ``stamp_pdf`` drawn at (x, y) mm from the top left of
     page ``page`` (0-based), or of a new last page of the document's last page size when
-    ``page`` is None. The stamp must fit the page."""
+    ``page`` is None. The stamp must fit the page. The document's streams are copied as they
+    are, never decoded: a small upload may inflate to gigabytes."""
     with pikepdf.open(BytesIO(document.data)) as pdf, pikepdf.open(BytesIO(stamp_pdf)) as stamp:
         stamp_page = stamp.pages[0]
         sx0, sy0, sx1, sy1 = (float(v) for v in stamp_page.mediabox)
@@ -126,6 +127,8 @@ def place_onto(document: CheckedPdf, stamp_pdf: bytes, page: int | None, x_mm: f
             pdf.add_blank_page(page_size=(float(last.mediabox[2]) - float(last.mediabox[0]),
                                           float(last.mediabox[3]) - float(last.mediabox[1])))
             page = len(pdf.pages) - 1
+        if page >= len(pdf.pages):
+            raise UploadRefused("page", f"the document has {len(pdf.pages)} page(s); there is no page {page + 1}")
         target = pdf.pages[page]
         px0, py0, px1, py1 = (float(v) for v in target.mediabox)
         left = px0 + x_mm / MM_PER_PT
@@ -133,7 +136,14 @@ def place_onto(document: CheckedPdf, stamp_pdf: bytes, page: int | None, x_mm: f
         if left + width_pt > px1 + 0.5 or top - height_pt < py0 - 0.5 or left < px0 or top > py1:
             raise UploadRefused("at", f"a {width_pt * MM_PER_PT:.0f} x {height_pt * MM_PER_PT:.0f} mm "
                                       f"confirmation at {x_mm:g},{y_mm:g} mm does not fit page {page + 1}")
-        target.add_overlay(stamp_page, pikepdf.Rectangle(left, top - height_pt, left + width_pt, top))
+        # What pikepdf's add_overlay does, without its final coalescing of the page's content
+        # streams (which would decode them).
+        stamp_form = stamp_page.as_form_xobject()
+        name = target.add_resource(stamp_form, pikepdf.Name.XObject)
+        placement = target.calc_form_xobject_placement(
+            stamp_form, name, pikepdf.Rectangle(left, top - height_pt, left + width_pt, top))
+        target.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+        target.contents_add(pdf.make_stream(b"\nQ\n" + placement))
         out = BytesIO()
-        pdf.save(out)
+        pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none)
         return out.getvalue()

@@ -2,6 +2,7 @@
 
 import io
 import json
+import zlib
 
 import pikepdf
 import pytest
@@ -81,3 +82,35 @@ def test_position_off_the_page_and_missing_parts(client, uploaded):
     assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/data/authority"
     wrong = client.simulate_post("/v1/place/certification.copy", body=b"{}", headers={"Content-Type": "application/json"})
     assert wrong.status_code == 415
+
+
+def test_page_beyond_the_document_is_refused(client, uploaded):
+    resp = post(client, {"page": "3", "at": "30,160"}, sample("certification.copy"), uploaded)
+    assert resp.status_code == 422, resp.text
+    assert resp.json["errors"][0]["pointer"] == "/page" and "no page 3" in resp.json["errors"][0]["detail"]
+
+
+def inflating_pdf(megabytes: int) -> tuple[bytes, bytes]:
+    """A one-page PDF whose content stream is a few hundred kB that inflate to ``megabytes``
+    MiB of zeros, and that raw (compressed) stream."""
+    squeezer = zlib.compressobj(9)
+    raw = b"".join(squeezer.compress(b"0" * (1 << 20)) for _ in range(megabytes)) + squeezer.flush()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        stream = pdf.make_stream(b"")
+        stream.write(raw, filter=pikepdf.Name.FlateDecode)
+        pdf.pages[0].Contents = stream
+        out = io.BytesIO()
+        pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return out.getvalue(), raw
+
+
+def test_an_inflating_stream_is_never_decoded(client):
+    """A 'zip bomb': the upload's streams are copied compressed, not inflated and re-encoded."""
+    document, raw = inflating_pdf(256)
+    resp = post(client, {"page": "1", "at": "30,160"}, sample("certification.copy"), document)
+    assert resp.status_code == 200, resp.text
+    with pikepdf.open(io.BytesIO(resp.content)) as pdf:
+        contents = pdf.pages[0].obj.Contents
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        assert any(s.read_raw_bytes() == raw for s in streams)
