@@ -92,37 +92,42 @@ def finish(
             assemble(pdf, *book)
         if scan is not None:
             _lead_with_scan(pdf, scan)
-        if spots:
-            apply_spots(pdf, spots)
-        for page in pdf.pages:
-            media = page.obj.MediaBox
-            page.obj.TrimBox = media
-            page.obj.BleedBox = media
-            page.obj.CropBox = media
-        pdf.Root.Lang = pikepdf.String(info.languages[0])
-        created = _pdf_date(info.created)
-        pdf.docinfo = pdf.make_indirect(
-            pikepdf.Dictionary(
-                Title=pikepdf.String(info.title),
-                Creator=pikepdf.String(PRODUCER),
-                Producer=pikepdf.String(PRODUCER),
-                CreationDate=pikepdf.String(created),
-                ModDate=pikepdf.String(created),
-            )
+        return _finish_open(pdf, info, output, spots)
+
+
+def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spots) -> bytes:
+    """Spots, boxes, language, Info and XMP written into ``pdf``; its bytes."""
+    if spots:
+        apply_spots(pdf, spots)
+    for page in pdf.pages:
+        media = page.obj.MediaBox
+        page.obj.TrimBox = media
+        page.obj.BleedBox = media
+        page.obj.CropBox = media
+    pdf.Root.Lang = pikepdf.String(info.languages[0])
+    created = _pdf_date(info.created)
+    pdf.docinfo = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Title=pikepdf.String(info.title),
+            Creator=pikepdf.String(PRODUCER),
+            Producer=pikepdf.String(PRODUCER),
+            CreationDate=pikepdf.String(created),
+            ModDate=pikepdf.String(created),
         )
-        metadata = pikepdf.Stream(pdf, _xmp(info, output))
-        metadata.Type = pikepdf.Name.Metadata
-        metadata.Subtype = pikepdf.Name.XML
-        pdf.Root.Metadata = pdf.make_indirect(metadata)
-        out = BytesIO()
-        pdf.save(
-            out,
-            object_stream_mode=pikepdf.ObjectStreamMode.disable,
-            compress_streams=True,
-            stream_decode_level=pikepdf.StreamDecodeLevel.none,
-            fix_metadata_version=False,
-        )
-        return out.getvalue()
+    )
+    metadata = pikepdf.Stream(pdf, _xmp(info, output))
+    metadata.Type = pikepdf.Name.Metadata
+    metadata.Subtype = pikepdf.Name.XML
+    pdf.Root.Metadata = pdf.make_indirect(metadata)
+    out = BytesIO()
+    pdf.save(
+        out,
+        object_stream_mode=pikepdf.ObjectStreamMode.disable,
+        compress_streams=True,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        fix_metadata_version=False,
+    )
+    return out.getvalue()
 
 
 def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFormat, spots) -> bytes:
@@ -132,9 +137,7 @@ def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFo
             raise ValueError("layers differ in page count")
         for page, over in zip(pdf.pages, layer.pages):
             page.add_overlay(over)
-        out = BytesIO()
-        pdf.save(out)
-    return finish(out.getvalue(), info, output, spots)
+        return _finish_open(pdf, info, output, spots)
 
 
 def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan) -> None:
