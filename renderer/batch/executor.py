@@ -70,7 +70,7 @@ class InlineExecutor:
         pass
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: the kernel kills this process when its parent dies, so no orphan keeps
     working on a chunk that a restarted service also renders."""
     try:
@@ -89,7 +89,7 @@ def rss_mib() -> float:
 
 
 def _worker(slot: int, engine: EngineSpec, tasks, events) -> None:
-    _die_with_parent()
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     context = TaskContext(engine, Store(engine.database), LocalOutputs(engine.outputs))
     done = 0

@@ -42,14 +42,6 @@ class _Hashing:
         self.sha256.update(chunk)
         return chunk
 
-    def readline(self) -> bytes:
-        line = self.stream.readline(1 << 20)
-        self.size += len(line)
-        if self.size > self.max_bytes:
-            raise RecordsError(f"the body is larger than the limit of {self.max_bytes} bytes")
-        self.sha256.update(line)
-        return line
-
 
 class _Prefixed:
     """``head`` (already read) followed by the rest of ``stream``."""
@@ -104,16 +96,26 @@ class RecordReader:
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise RecordsError(f"malformed JSON in record {count}: {first_line}", count) from None
 
+    def _lines(self) -> Iterator[bytes]:
+        """The body's lines, read in blocks (a server's readline is not always to be trusted)."""
+        pending = b""
+        while True:
+            block = self.body.read(65536)
+            if not block:
+                break
+            pending += block
+            *lines, pending = pending.split(b"\n")
+            yield from lines
+            if len(pending) > self.max_record_bytes * 2 + 1024:
+                raise RecordsError(f"a line is longer than the record limit of {self.max_record_bytes} bytes")
+        if pending:
+            yield pending
+
     def _ndjson(self) -> Iterator[object]:
         index = 0
-        while True:
-            line = self.body.readline()
-            if not line:
-                return
+        for line in self._lines():
             if not line.strip():
                 continue
-            if not line.endswith(b"\n") and len(line) >= 1 << 20:
-                raise RecordsError("a line is longer than 1 MiB", index)
             try:
                 yield json.loads(line)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:

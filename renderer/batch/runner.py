@@ -90,3 +90,24 @@ class Runner:
         while not stop.is_set():
             if not self.step():
                 stop.wait(idle_s)
+
+
+def run_batches(engine, stop: threading.Event | None = None) -> None:
+    """The runner process: hold the data directory's lock, start the workers, run until
+    ``stop`` is set or SIGTERM/SIGINT arrives."""
+    import signal
+
+    from .executor import ProcessExecutor, die_with_parent
+
+    die_with_parent()
+    stop = stop or threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    lock = lock_data_dir(engine.data_dir)
+    executor = ProcessExecutor(engine)
+    try:
+        log.info("batch runner: %d workers on %s", executor.capacity, engine.data_dir)
+        Runner(Store(engine.database), executor).run_forever(stop)
+    finally:
+        executor.close()
+        lock.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 import zipfile
 from dataclasses import dataclass
 from functools import cached_property
@@ -169,14 +170,15 @@ def _done(ctx: TaskContext, batch: Batch):
 
 def _zip_records(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict]) -> list[dict]:
     """One PDF per record in a ZIP (stored: PDFs are compressed already)."""
+    stamp = time.gmtime(batch.created)[:6]
     with ctx.outputs.writer(f"{job}/records.zip") as fh:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as archive:
             for record in _done(ctx, batch):
-                member = f"{record_id(batch.id, record.index)}.pdf"
+                member = zipfile.ZipInfo(f"{record_id(batch.id, record.index)}.pdf", stamp)
                 with ctx.outputs.open(record.file) as source, archive.open(member, "w") as target:
                     for block in iter(lambda: source.read(1 << 20), b""):
                         target.write(block)
-                entries[record.index] = {"file": "records.zip", "member": member, "page": 1, "pages": record.pages,
+                entries[record.index] = {"file": "records.zip", "member": member.filename, "page": 1, "pages": record.pages,
                                          "sha256": record.sha256}
     return [_file_entry(ctx, job, "records.zip", "application/zip")]
 
