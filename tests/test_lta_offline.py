@@ -186,6 +186,40 @@ def test_newest_timestamp_needs_a_trusted_tsa_offline(files, offline):
     assert report["level"] == "B-T"
 
 
+def test_or_a_fresh_answer_about_the_tsa(files, offline):
+    """What trusting the TSA stands for: a verifier online at that moment would fetch the TSA's
+    status. The test PKI issues that answer dated at the simulated moment (no network), and
+    with it, and no TSA trusted as such, the long-term validation passes again."""
+    import asyncio
+
+    from certomancer.registry import ServiceLabel
+    from pyhanko.sign.validation.ades import ades_lta_validation
+    from pyhanko.sign.validation.policy_decl import LocalKnowledge
+    from pyhanko_certvalidator.authority import CertTrustAnchor
+    from pyhanko_certvalidator.fetchers.common_utils import format_ocsp_request
+    from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+    from pyhanko_certvalidator.revinfo.archival import OCSPContainer
+
+    from renderer.verify import _ades_spec
+
+    pki, service, signed = files
+    at = later_moment(files)
+    root, tsa = (load_cert_from_pemder(str(pki.cert(n))) for n in ("root", "tsa"))
+    request = format_ocsp_request(tsa, CertTrustAnchor(root).authority, certid_hash_algo="sha256", request_nonces=False)
+    fresh = pki.arch.service_registry.summon_responder(ServiceLabel("root"), at_time=at).build_ocsp_response(request)
+    reader = PdfFileReader(BytesIO(signed["office", "B-LTA"]))
+
+    def lta(knowledge):
+        spec = _ades_spec(service.trust_roots, (), knowledge)
+        return asyncio.run(ades_lta_validation(reader.embedded_regular_signatures[0], spec,
+                                               timing_info=ValidationTimingInfo(at, at, True)))
+
+    assert lta(LocalKnowledge()).ades_subindic.status.name == "INDETERMINATE"
+    result = lta(LocalKnowledge(known_ocsps=OCSPContainer.load_multi(fresh)))
+    assert result.ades_subindic.status.name == "PASSED"
+    assert result.oldest_evidence_record_timestamp is not None
+
+
 def test_a_broken_document_timestamp_proves_nothing(files, offline):
     _, service, signed = files
     pdf = bytearray(signed["short", "B-LTA"])
