@@ -219,9 +219,11 @@ class LoadedProfile:
     session: object = None  # an open PKCS#11 session, kept for the process's life
 
     def validation_context(self, fetching: bool) -> ValidationContext:
+        """When signing, OCSP answers and CRLs are fetched after the context's moment (the
+        TSA's only once its timestamp has arrived); they count although issued later."""
         return ValidationContext(
             trust_roots=list(self.trust_roots), allow_fetching=fetching,
-            revocation_mode="hard-fail" if fetching else "soft-fail",
+            revocation_mode="hard-fail" if fetching else "soft-fail", retroactive_revinfo=fetching,
         )
 
 
