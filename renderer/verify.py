@@ -119,8 +119,11 @@ def _revocation_data(knowledge: LocalKnowledge) -> list[dict]:
     out = []
     for answer in knowledge.known_ocsps:
         single = answer.extract_single_response()
+        if single is None:
+            continue
         out.append({"kind": "OCSP", "status": single["cert_status"].name,
-                    "this_update": _time(single["this_update"].native), "next_update": _time(single["next_update"].native)})
+                    "this_update": _time(single["this_update"].native),
+                    "next_update": _time(single["next_update"].native)})  # None: "ask again any time"
     for crl in knowledge.known_crls:
         tbs = crl.crl_data["tbs_cert_list"]
         out.append({"kind": "CRL", "this_update": _time(tbs["this_update"].native),
