@@ -106,8 +106,11 @@ def openapi_document(registry: Registry) -> dict:
         "responses": {"200": {"description": "the signed PDF", "content": {"application/pdf": {}}},
                       **_problems(400, 401, 403, 413, 415, 422, 502, 503)}}}
     paths["/v1/verify"] = {"post": {
-        "summary": "Report on the signatures of an uploaded PDF", "requestBody": pdf_body,
-        "responses": {"200": {"description": "JSON report"}, **_problems(413, 415, 422)}}}
+        "summary": "Report on the signatures of an uploaded PDF (offline: only what the file carries)",
+        "parameters": [_param("at", {"type": "string", "format": "date-time"},
+                              "Validate as of this moment (ISO 8601 with a time zone) instead of now.")],
+        "requestBody": pdf_body,
+        "responses": {"200": {"description": "JSON report"}, **_problems(400, 413, 415, 422)}}}
     paths["/v1/place/{layout_id}"] = {"post": {
         "summary": "Render a layout and draw it onto an uploaded PDF",
         "parameters": [
