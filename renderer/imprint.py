@@ -50,6 +50,7 @@ PT_PER_PX = 0.75
 PT_PER_MM = 72 / 25.4
 BLACK = b"0 0 0 1 k"  # K only: no rich black for text
 ZLIB_LEVEL = 6
+MAX_ITEMS = 64  # more lines than any list of the data model allows
 
 #: The barcode boxes, by the field their human-readable line is tagged with: what the bars
 #: encode and what the line under them reads (the template's code128(...) and field(...)).
@@ -127,7 +128,7 @@ class EnvelopeImprint:
         self.plan = read_plan(pipeline, self.languages)
         self.font: ImprintFont = imprint_font()
         self.bleed_pt = bleed_mm * PT_PER_MM
-        self._bars: dict[tuple[str, float, float], bytes] = {}
+        self._bars: dict[str, tuple[int, bytes]] = {}
 
     # --- per record -----------------------------------------------------------------
 
@@ -174,7 +175,7 @@ class EnvelopeImprint:
                         errors[field] = FieldError(field, f"does not fit its box ({slot.limit}); shorten it")
                     lines.append(Line(slot.size * PT_PER_PX, x, slot.y + slot.baseline + row * slot.pitch, run))
                     row += 1
-        extra = frozenset(ord(ch) for ch in "".join(texts)) - BASE_TEXT
+        extra = frozenset(ord(ch) for ch in set("".join(texts))) - BASE_TEXT
         return Drawn(lines, bars, list(errors.values()), extra)
 
     def _break(self, text: str, slot: TextSlot) -> list[tuple[str, Shaped]]:
@@ -225,27 +226,25 @@ class EnvelopeImprint:
                                                      line.run.operand(size)))
         out.append(b"ET")
         for slot, text in drawn.bars:
-            out.append(b"q 1 0 0 1 %.4f %.4f cm %s f Q" % (
-                slot.x * PT_PER_PX, height_pt - (slot.y + slot.height) * PT_PER_PX,
-                self._bar_path(text, slot.width, slot.height)))
+            modules, path = self._bar_path(text)
+            out.append(b"q %.6f 0 0 %.4f %.4f %.4f cm %s f Q" % (
+                slot.width * PT_PER_PX / (modules + 2 * QUIET_MODULES), slot.height * PT_PER_PX,
+                slot.x * PT_PER_PX, height_pt - (slot.y + slot.height) * PT_PER_PX, path))
         out.append(b"Q")
         return zlib.compress(b"\n".join(out), ZLIB_LEVEL)
 
-    def _bar_path(self, text: str, width: float, height: float) -> bytes:
-        """The bars as rectangles (pt, from the box's bottom left): the modules and quiet
-        zones of ``Code128Symbol.svg`` spread over the box's width."""
-        key = (text, width, height)
-        path = self._bars.get(key)
-        if path is None:
+    def _bar_path(self, text: str) -> tuple[int, bytes]:
+        """The symbol's module count and its bars as rectangles in modules (quiet zone
+        included) of a unit-high symbol: ``Code128Symbol.svg`` scaled to its box by ``cm``."""
+        found = self._bars.get(text)
+        if found is None:
             if len(self._bars) > 4096:
                 self._bars.clear()
             modules = Code128Symbol.encode(text).modules
-            module = width * PT_PER_PX / (len(modules) + 2 * QUIET_MODULES)
-            h = height * PT_PER_PX
-            path = b" ".join(b"%.4f 0 %.4f %.4f re" % ((QUIET_MODULES + m.start()) * module, len(m[0]) * module, h)
+            path = b" ".join(b"%d 0 %d 1 re" % (QUIET_MODULES + m.start(), m.end() - m.start())
                              for m in re.finditer("1+", modules))
-            self._bars[key] = path
-        return path
+            found = self._bars[text] = (len(modules), path)
+        return found
 
     def _pdf(self, contents: list[bytes], program: FontProgram) -> bytes:
         b = self.bleed_pt
@@ -397,10 +396,12 @@ def _values(fields: list[str], data: LayoutData) -> Values:
     name = names.pop()
     items = getattr(data, name)
     if paths == [(name,)]:
-        return lambda d: [] if getattr(d, name) is None else [(pointer("data", name), getattr(d, name))]
+        field = pointer("data", name)
+        return lambda d: [] if getattr(d, name) is None else [(field, getattr(d, name))]
     if isinstance(items, (list, tuple)) and len(items) > 1 and paths == [(name, i) for i in range(len(items))]:
-        return lambda d: [(pointer("data", name, i), item) for i, item in enumerate(getattr(d, name))]
+        pointers = [pointer("data", name, i) for i in range(MAX_ITEMS)]
+        return lambda d: list(zip(pointers, getattr(d, name)))
     if len(paths) == 1 and len(paths[0]) == 2:
-        index = paths[0][1]
-        return lambda d: [(pointer("data", name, index), getattr(d, name)[index])] if index < len(getattr(d, name)) else []
+        index, item = paths[0][1], pointer("data", *paths[0])
+        return lambda d: [(item, getattr(d, name)[index])] if index < len(getattr(d, name)) else []
     raise LayoutError(f"{LAYOUT_ID}: cannot tell what a variable box with {fields} prints")

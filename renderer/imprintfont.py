@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 import zlib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -186,7 +187,8 @@ class ImprintFont:
 
 def _glyph_texts(font: TTFont) -> dict[int, str]:
     """The text each glyph stands for: its code point (the lowest, if several), or for a
-    glyph GSUB makes, the text of the glyphs it comes from (a ligature: all of them)."""
+    glyph GSUB makes, the text of the glyphs it comes from (a ligature: all of them, also
+    where the ligature has a code point of its own as a presentation form)."""
     ids = font.getReverseGlyphMap()
     names: dict[str, str] = {}
     for codepoint, name in sorted(font.getBestCmap().items(), reverse=True):
@@ -203,7 +205,10 @@ def _glyph_texts(font: TTFont) -> dict[int, str]:
                     for ligature in ligatures:
                         parts = [first, *ligature.Component]
                         if all(p in names for p in parts):
-                            names.setdefault(ligature.LigGlyph, "".join(names[p] for p in parts))
+                            text = "".join(names[p] for p in parts)
+                            # a presentation form (ﬃ) reads as its letters, as WeasyPrint writes it
+                            if unicodedata.normalize("NFKC", names.get(ligature.LigGlyph, text)) == text:
+                                names[ligature.LigGlyph] = text
     return {ids[name]: text for name, text in names.items()}
 
 
