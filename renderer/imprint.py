@@ -12,8 +12,10 @@ variant of the layout's sample is laid out by WeasyPrint once per language set a
 box, baseline, line height, font size and alignment is read from that layout tree, so the
 imprint stays in register with the template by construction. Per record only the text runs
 (shaped with HarfBuzz like Pango does, see ``imprintfont``) and the Code 128 bars
-(``barcodes.Code128Symbol``) are written as content-stream operators; the font (one subset
-of Noto Sans Regular, with ToUnicode) and the other objects are shared by all pages.
+(``barcodes.Code128Symbol``) are written as content-stream operators, and the PDF is
+written directly (no PDF library per page). The font, Noto Sans Regular as a CID TrueType
+font with widths and ToUnicode (a Latin subset prepared once per process; the whole font
+when a document holds a letter outside it), is one set of objects shared by all pages.
 
 Boxes: MediaBox, CropBox, TrimBox and BleedBox as the pipeline's (229 x 282 mm); with
 ``bleed_mm`` the MediaBox (and BleedBox, CropBox) grows by the bleed on every side, the
@@ -31,7 +33,7 @@ import hashlib
 import re
 import zlib
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
@@ -40,7 +42,7 @@ from weasyprint.text.line_break import get_log_attrs
 from .barcodes import QUIET_MODULES, Code128Symbol
 from .finish import PRODUCER, now
 from .fit import Rect
-from .imprintfont import BASE_TEXT, FontProgram, ImprintFont, Shaped, imprint_font
+from .imprintfont import FontProgram, ImprintFont, Shaped, imprint_font
 from .pipeline import Pipeline
 from .registry import LayoutError
 from .schema import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
@@ -49,7 +51,10 @@ LAYOUT_ID = "envelope.personal-delivery"
 PT_PER_PX = 0.75
 PT_PER_MM = 72 / 25.4
 BLACK = b"0 0 0 1 k"  # K only: no rich black for text
-ZLIB_LEVEL = 6
+ZLIB_LEVEL = 3
+MEMO = 1024  # records whose layout check() keeps for write()
+BARS = re.compile("1+")
+SPACES = re.compile(" {2,}")
 MAX_ITEMS = 64  # more lines than any list of the data model allows
 
 #: The barcode boxes, by the field their human-readable line is tagged with: what the bars
@@ -79,6 +84,10 @@ class TextSlot:
     limit: str | None  # a data-fit box: the size its error names; None: not checked
     language: str
 
+    @property
+    def box(self) -> Rect:
+        return Rect(self.x, self.y, self.x + self.width, self.y + self.height)
+
 
 @dataclass(frozen=True)
 class BarSlot:
@@ -100,11 +109,10 @@ class Plan:
     slots: tuple[TextSlot | BarSlot, ...]  # in the layout's order (the fit check's order)
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     size_pt: float
-    x: float  # px
-    baseline: float  # px
+    x: float  # pt from the left
+    y: float  # pt from the bottom: the baseline
     run: Shaped
 
 
@@ -113,7 +121,7 @@ class Drawn:
     lines: list[Line]
     bars: list[tuple[BarSlot, str]]
     errors: list[FieldError]
-    extra: frozenset[int]  # code points outside the prepared subset
+    uncommon: bool  # a glyph outside the prepared subset: the whole font is embedded
 
 
 class EnvelopeImprint:
@@ -127,86 +135,102 @@ class EnvelopeImprint:
         self.title = " / ".join(self.layout.titles[lang] for lang in self.languages)
         self.plan = read_plan(pipeline, self.languages)
         self.font: ImprintFont = imprint_font()
+        self.font.base_program  # built now, not in the first write
         self.bleed_pt = bleed_mm * PT_PER_MM
         self._bars: dict[str, tuple[int, bytes]] = {}
+        self._memo: dict[int, tuple[ValidRequest, Drawn]] = {}
 
     # --- per record -----------------------------------------------------------------
 
     def check(self, request: ValidRequest) -> list[FieldError]:
         """What does not fit its box, as the pipeline's fit check reports it; [] if all fits."""
-        return self._draw(request).errors
+        return self._drawn(request).errors
 
     def write(self, requests: Sequence[ValidRequest]) -> bytes:
         """One PDF, one page per record, in order; a record ``check`` refuses raises
         ``InvalidRequest`` (its pointers are the record's own)."""
         drawn = []
-        extra: set[int] = set()
+        uncommon = False
         for request in requests:
-            record = self._draw(request)
+            record = self._drawn(request)
             if record.errors:
                 raise InvalidRequest(record.errors)
             drawn.append(record)
-            extra |= record.extra
-        program = self.font.program(frozenset(extra)) if extra else self.font.base_program
+            uncommon = uncommon or record.uncommon
+        program = self.font.full_program if uncommon else self.font.base_program
         return self._pdf([self._content(record) for record in drawn], program)
+
+    def _drawn(self, request: ValidRequest) -> Drawn:
+        """``_draw``, remembered for the last records so ``write`` after ``check`` does not
+        lay a record out twice (the entry holds the request, so its id stays its own)."""
+        key = id(request)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is request:
+            return hit[1]
+        drawn = self._draw(request)
+        if len(self._memo) >= MEMO:
+            del self._memo[next(iter(self._memo))]
+        self._memo[key] = (request, drawn)
+        return drawn
 
     def _draw(self, request: ValidRequest) -> Drawn:
         if tuple(request.languages) != self.languages:
             raise ValueError(f"the imprint is for {'+'.join(self.languages)}, the request for {'+'.join(request.languages)}")
         data = request.data
+        height_pt = self.plan.height * PT_PER_PX
         lines: list[Line] = []
         bars: list[tuple[BarSlot, str]] = []
         errors: dict[str, FieldError] = {}
-        texts: list[str] = []
+        uncommon = False
         for slot in self.plan.slots:
             if isinstance(slot, BarSlot):
                 bars.append((slot, slot.symbol(data)))
                 continue
-            row = 0
-            box = Rect(slot.x, slot.y, slot.x + slot.width, slot.y + slot.height)
+            row, scale, size_pt = 0, slot.size / self.font.upem, slot.size * PT_PER_PX
+            right, bottom = slot.x + slot.width, slot.y + slot.height
             for field, value in slot.values(data):
-                texts.append(value)
-                for text, run in self._break(collapse(value), slot):
-                    width = run.width * slot.size / self.font.upem
+                for run in self._break(collapse(value), slot):
+                    uncommon = uncommon or not run.common
+                    width = run.width * scale
                     x = slot.x + (slot.width - width) / 2 if slot.centred else slot.x
                     top = slot.y + slot.line_top + row * slot.pitch
-                    if slot.limit is not None and field not in errors \
-                            and not box.contains(Rect(x, top, x + width, top + slot.pitch)):
+                    if slot.limit is not None and field not in errors and not (
+                            x >= slot.x and top >= slot.y and x + width <= right and top + slot.pitch <= bottom) \
+                            and not slot.box.contains(Rect(x, top, x + width, top + slot.pitch)):
                         errors[field] = FieldError(field, f"does not fit its box ({slot.limit}); shorten it")
-                    lines.append(Line(slot.size * PT_PER_PX, x, slot.y + slot.baseline + row * slot.pitch, run))
+                    lines.append(Line(size_pt, x * PT_PER_PX,
+                                      height_pt - (slot.y + slot.baseline + row * slot.pitch) * PT_PER_PX, run))
                     row += 1
-        extra = frozenset(ord(ch) for ch in set("".join(texts))) - BASE_TEXT
-        return Drawn(lines, bars, list(errors.values()), extra)
+        return Drawn(lines, bars, list(errors.values()), uncommon)
 
-    def _break(self, text: str, slot: TextSlot) -> list[tuple[str, Shaped]]:
+    def _break(self, text: str, slot: TextSlot) -> list[Shaped]:
         """The lines ``text`` takes in the slot's width: all of it if it fits, otherwise
         broken greedily at Pango's break opportunities (as WeasyPrint does); a piece with
         no opportunity to break stays whole and overflows."""
+        shape, language, limit = self.font.shape, slot.language, slot.width * self.font.upem / slot.size
+        run = shape(text, language)
+        if run.width <= limit:
+            return [run]
         lines = []
         while True:
-            run = self.font.shape(text, slot.language)
-            if run.width * slot.size / self.font.upem <= slot.width:
-                lines.append((text, run))
-                return lines
-            attrs = get_log_attrs(text, slot.language)
+            attrs = get_log_attrs(text, language)
             best = first = None
             for index in range(1, len(text)):
-                if not attrs[index].is_line_break:
-                    continue
-                head = text[:index].rstrip(" ")
-                first = first or index
-                if self.font.shape(head, slot.language).width * slot.size / self.font.upem > slot.width:
-                    break
-                best = index
+                if attrs[index].is_line_break:
+                    first = first or index
+                    if shape(text[:index].rstrip(" "), language).width > limit:
+                        break
+                    best = index
             cut = best or first
             if cut is None:
-                lines.append((text, run))
-                return lines
-            head = text[:cut].rstrip(" ")
-            lines.append((head, self.font.shape(head, slot.language)))
+                return [*lines, run]
+            lines.append(shape(text[:cut].rstrip(" "), language))
             text = text[cut:].lstrip(" ")
             if not text:
                 return lines
+            run = shape(text, language)
+            if run.width <= limit:
+                return [*lines, run]
 
     # --- PDF ------------------------------------------------------------------------
 
@@ -222,8 +246,7 @@ class EnvelopeImprint:
             if line.size_pt != size:
                 size = line.size_pt
                 out.append(b"/F1 %g Tf" % size)
-            out.append(b"1 0 0 1 %.3f %.3f Tm %s" % (line.x * PT_PER_PX, height_pt - line.baseline * PT_PER_PX,
-                                                     line.run.operand(size)))
+            out.append(b"1 0 0 1 %.3f %.3f Tm %s" % (line.x, line.y, line.run.operand(size)))
         out.append(b"ET")
         for slot, text in drawn.bars:
             modules, path = self._bar_path(text)
@@ -241,8 +264,8 @@ class EnvelopeImprint:
             if len(self._bars) > 4096:
                 self._bars.clear()
             modules = Code128Symbol.encode(text).modules
-            path = b" ".join(b"%d 0 %d 1 re" % (QUIET_MODULES + m.start(), m.end() - m.start())
-                             for m in re.finditer("1+", modules))
+            path = b" ".join(b"%d 0 %d 1 re" % (QUIET_MODULES + start, end - start)
+                             for start, end in (m.span() for m in BARS.finditer(modules)))
             found = self._bars[text] = (len(modules), path)
         return found
 
@@ -288,7 +311,7 @@ class EnvelopeImprint:
 
 def collapse(text: str) -> str:
     """Spaces as HTML lays them out (white-space: normal): runs of them become one."""
-    return re.sub(" {2,}", " ", text)
+    return SPACES.sub(" ", text) if "  " in text else text
 
 
 # --- reading the plan from one layout -------------------------------------------------

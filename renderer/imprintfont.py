@@ -7,8 +7,8 @@ pipeline's to a thousandth of a point. Glyph ids are the font's own (the embedde
 keeps them), so a shaped run is written as the glyph ids themselves (Identity-H).
 
 The embedded program is a subset: the Latin text set (U+0020–024F, general punctuation, €)
-with everything GSUB can make of it, built once; a document that also uses other letters
-gets a subset that adds them (cached).
+with everything GSUB can make of it, built once per process (about a second); a document
+with a glyph outside it (Greek, Cyrillic, …) embeds the whole font instead.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class Shaped:
     tj: bytes  # with {R<units>} where a rise is set (only for raised or lowered marks)
     width: int
     upem: int
+    common: bool  # every glyph is in the prepared subset
 
     def operand(self, size_pt: float) -> bytes:
         """The TJ operation for text of ``size_pt``."""
@@ -60,6 +61,7 @@ class FontProgram:
     descriptor: bytes
     font_file: bytes  # the FontFile2 stream object, compressed
     to_unicode: bytes  # the ToUnicode stream object, compressed
+    glyphs: frozenset[int]  # the glyph ids it has
 
 
 class ImprintFont:
@@ -108,44 +110,47 @@ class ImprintFont:
                 parts.append(b"%g" % (adjust * scale))
             width += advance
         parts.append(b"] TJ" if not rise else b"] TJ {R0} Ts")
-        return Shaped(b"".join(parts), width, self.upem)
+        common = self.base_program.glyphs.issuperset(info.codepoint for info in buffer.glyph_infos)
+        return Shaped(b"".join(parts), width, self.upem, common)
 
     @cached_property
     def base_program(self) -> FontProgram:
-        return self.program(frozenset())
-
-    @lru_cache(maxsize=16)
-    def program(self, extra: frozenset[int]) -> FontProgram:
-        """The subset for the base text set plus ``extra`` code points."""
-        codepoints = sorted((BASE_TEXT | extra) & FONTS.codepoints)
+        """The subset for the Latin text set (and every glyph GSUB's default features make of
+        it), glyph ids kept; outlines only (no hinting, no layout tables)."""
         options = subset.Options()
         options.retain_gids = True  # glyph ids stay those HarfBuzz gives (CID = GID)
-        options.layout_features = ["*"]  # keep every glyph GSUB can reach
         options.hinting = False
         options.notdef_outline = True
         options.glyph_names = False
         options.name_IDs = []
         with TTFont(io.BytesIO(self.data)) as font:
             subsetter = subset.Subsetter(options)
-            subsetter.populate(unicodes=codepoints)
+            subsetter.populate(unicodes=sorted(BASE_TEXT & FONTS.codepoints))
             subsetter.subset(font)
-            gids = sorted(font.getReverseGlyphMap()[name] for name in font.getGlyphOrder()
-                          if name in font["glyf"].glyphs and (font["glyf"][name].numberOfContours != 0 or name == ".notdef"
-                                                              or font["hmtx"][name][0]))
+            ids = font.getReverseGlyphMap()
+            gids = sorted(ids[name] for name in subsetter.glyphs_retained)
             for table in ("GSUB", "GPOS", "GDEF", "name", "post", "DSIG"):
                 if table in font:
                     del font[table]
             out = io.BytesIO()
             font.save(out)
-        program = out.getvalue()
-        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(bytes(str(codepoints), "ascii")).digest()[:6])
-        name = f"{tag}+NotoSans-Regular"
+        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(out.getvalue()).digest()[:6])
+        return self._program(f"{tag}+NotoSans-Regular", out.getvalue(), gids)
+
+    @cached_property
+    def full_program(self) -> FontProgram:
+        """The whole font, for a document with a letter outside the subset."""
+        return self._program("NotoSans-Regular", self.data, sorted(self.advances))
+
+    def _program(self, name: str, program: bytes, gids: list[int]) -> FontProgram:
+        to_unicode = self._to_unicode(gids)
         return FontProgram(
             name=name,
             descendant=self._descendant(name, gids),
             descriptor=self._descriptor(name),
             font_file=_stream(program, b"/Length1 %d" % len(program)),
-            to_unicode=_stream(self._to_unicode(gids)),
+            to_unicode=_stream(to_unicode),
+            glyphs=frozenset(gids),
         )
 
     def _descendant(self, name: str, gids: list[int]) -> bytes:
