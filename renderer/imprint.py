@@ -149,6 +149,8 @@ class EnvelopeImprint:
     def write(self, requests: Sequence[ValidRequest]) -> bytes:
         """One PDF, one page per record, in order; a record ``check`` refuses raises
         ``InvalidRequest`` (its pointers are the record's own)."""
+        if not requests:
+            raise ValueError("no records to write")
         drawn = []
         uncommon = False
         for request in requests:

@@ -209,6 +209,19 @@ def test_fonts_embedded_text_extractable_and_black_is_k_only(pipeline, imprints)
         assert {tuple(c["non_stroking_color"]) for c in doc.pages[0].chars} == {(0, 0, 0, 1)}
 
 
+def test_latin_records_embed_the_subset_other_letters_the_whole_font(pipeline, imprints):
+    def embedded(pdf):
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            font = doc.pages[0].Resources.Font.F1
+            return str(font.BaseFont), len(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())
+
+    latin = imprints().write([valid(pipeline, body(addressee=["Ödön Kőrösi-Čučnik", "Via Žiga Ffi 3"]))] * 20)
+    name, size = embedded(latin)
+    assert "+" in name and size < 100_000 and len(latin) < 100_000  # a subset, tagged; 20 pages
+    name, size = embedded(imprints().write([valid(pipeline, body(addressee=["Жуковский"]))]))
+    assert "+" not in name and size > 400_000
+
+
 def test_bleed_grows_the_media_box_and_moves_the_content(pipeline, imprints):
     request = valid(pipeline, sample(LAYOUT))
     plain, bled = imprints().write([request]), imprints(bleed_mm=3).write([request])
