@@ -55,7 +55,6 @@ ZLIB_LEVEL = 3
 MEMO = 1024  # records whose layout check() keeps for write()
 BARS = re.compile("1+")
 SPACES = re.compile(" {2,}")
-MAX_ITEMS = 64  # more lines than any list of the data model allows
 
 #: The barcode boxes, by the field their human-readable line is tagged with: what the bars
 #: encode and what the line under them reads (the template's code128(...) and field(...)).
@@ -424,8 +423,8 @@ def _values(fields: list[str], data: LayoutData) -> Values:
         field = pointer("data", name)
         return lambda d: [] if getattr(d, name) is None else [(field, getattr(d, name))]
     if isinstance(items, (list, tuple)) and len(items) > 1 and paths == [(name, i) for i in range(len(items))]:
-        pointers = [pointer("data", name, i) for i in range(MAX_ITEMS)]
-        return lambda d: list(zip(pointers, getattr(d, name)))
+        field = pointer("data", name)
+        return lambda d: [(f"{field}/{i}", item) for i, item in enumerate(getattr(d, name))]
     if len(paths) == 1 and len(paths[0]) == 2:
         index, item = paths[0][1], pointer("data", *paths[0])
         return lambda d: [(item, getattr(d, name)[index])] if index < len(getattr(d, name)) else []
