@@ -242,3 +242,34 @@ def test_write_refuses_what_check_refuses_and_other_languages(pipeline, imprints
         imprints().write([too_long])
     with pytest.raises(ValueError):
         imprints().write([valid(pipeline, sample(LAYOUT, ("sl", "it")))])
+
+
+FUZZ_WORDS = ["Janez", "Novak", "Čebašek", "Žužek-Ćosić", "Đurđa", "ulica", "cesta", "(dvorišče)", "„Pri", "lipi“",
+              "d.o.o.", "1000", "p.p.", "12/a", "3-5", "Kőrösi", "Ünőkő", "dell'Officina", "&", "Ffi", "AVA", "Tòffoli",
+              "Izpostava", "Bežigrad,", "dr.", "—", "Wwwwww", "7/II", "1/2", "A-5", "zgoraj:", "Kranj;", "Ptuj…"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(3))
+def test_random_records_agree_with_the_pipeline(pipeline, imprints, seed):
+    """Random lines of words, numbers and punctuation: the same refusals, and what is
+    accepted is in register (wrapping at Pango's break opportunities included)."""
+    import random
+
+    rng = random.Random(seed)
+
+    def line(limit=60):
+        return " ".join(rng.choice(FUZZ_WORDS) for _ in range(rng.randint(1, 12)))[:limit].strip()
+
+    for i in range(12):
+        request_body = body(code=line(40), content=line(), sender=[line() for _ in range(rng.randint(1, 4))],
+                            addressee=[line() for _ in range(rng.randint(1, 4))])
+        request = valid(pipeline, request_body)
+        mine = [(e.pointer, e.reason) for e in imprints().check(request)]
+        try:
+            reference = variable(pipeline, request_body)
+        except InvalidRequest as exc:
+            assert mine == [(e.pointer, e.reason) for e in exc.errors], request_body
+            continue
+        assert mine == [], request_body
+        assert_in_register(reference, imprints().write([request]))
