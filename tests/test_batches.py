@@ -257,11 +257,17 @@ def test_clients_see_only_their_batches(pipeline, tmp_path):
 def test_envelope_job_has_the_three_print_files(env):
     data = sample("envelope.personal-delivery")["data"]
     records = [dict(data, addressee=[f"Oseba {i}", "Celovška cesta 112", "1000 Ljubljana"]) for i in range(5)]
+    too_wide = "W" * 9 + " " + "W" * 10 + " " + "W" * 34
+    records.insert(2, dict(data, addressee=["Oseba", too_wide, "1000 Ljubljana"]))  # wider than its box
+    records.insert(4, dict(data, item_number="RR123456789SI"))  # a wrong S10 check digit
     batch = env.submit(records, layout="envelope.personal-delivery").json
     assert batch["output"] == "layers"
     env.runner.run_until_idle()
     status = env.status(batch["id"]).json
-    assert status["state"] == "ready"
+    assert status["state"] == "completed-with-errors"
+    assert [(f["index"], f["errors"][0]["pointer"]) for f in status["failures"]] == [
+        (2, "/data/addressee/1"), (4, "/data/item_number")]
+    assert "does not fit its box" in status["failures"][0]["errors"][0]["detail"]
     files = {f["name"]: f for f in status["files"]}
     assert set(files) == {"preprint.pdf", "imprint.pdf", "proof.pdf", "manifest.json"}
     assert files["preprint.pdf"]["pages"] == 3  # the shell, once

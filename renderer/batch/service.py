@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..registry import Registry
 from ..specs import OptionError, RenderOptions
 from .outputs import LocalOutputs
@@ -39,13 +40,15 @@ def batch_spec(registry: Registry, layout_id: str, languages: tuple[str, ...], f
     layout = registry.get(layout_id)
     if layout.upload:
         raise OptionError("layout", f"{layout_id} needs an uploaded file per document; it cannot be batched")
-    output = output or ("layers" if layout.composite else "files")
+    output = output or ("layers" if layout_id == IMPRINTED_LAYOUT else "files")
     spec = BatchSpec(layout_id, languages, format, variant, output, imposition, shop)
     if output == "layers":
-        if not layout.composite:
+        if layout_id != IMPRINTED_LAYOUT:
             raise OptionError("output", f"{layout_id} has no pre-printed layer; use files, merged or imposed")
         if variant is not None:
             raise OptionError("variant", "output=layers delivers the pre-print, the imprint and a proof; give no variant")
+        if format != "pdf":
+            raise OptionError("format", "output=layers is format=pdf (the shell carries spot colours)")
     else:
         from ..pipeline import Pipeline
 

@@ -12,10 +12,11 @@ import logging
 import time
 import zipfile
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import pikepdf
 
+from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT, EnvelopeImprint
 from ..pipeline import Pipeline
 from ..schema import InvalidRequest
 from ..specs import OptionError, RenderOptions
@@ -51,6 +52,11 @@ class TaskContext:
     @cached_property
     def pipeline(self) -> Pipeline:
         return Pipeline()
+
+    @lru_cache(maxsize=8)
+    def imprint(self, languages: tuple[str, ...]) -> EnvelopeImprint:
+        """The envelope's imprint drawer for a language set, prepared once per worker."""
+        return EnvelopeImprint(self.pipeline, languages)
 
     def run(self, task: Task) -> None:
         if isinstance(task, ChunkTask):
@@ -94,39 +100,36 @@ def _render_record(ctx: TaskContext, batch: Batch, record: Record) -> Outcome:
     return Outcome(record.index, key, 1, rendered.pages, ctx.outputs.put(key, rendered.content))
 
 
-def _layers(ctx: TaskContext, spec: BatchSpec) -> tuple[str, str, str]:
-    """(proof, pre-print, variable) variants of a layered layout."""
+def _layers(ctx: TaskContext, spec: BatchSpec) -> tuple[str, str]:
+    """(proof, pre-print) variants of a layered layout."""
     layout = ctx.pipeline.layout(spec.layout)
-    proof, (shell, imprint) = next(iter(layout.composite.items()))
-    return proof, shell, imprint
+    proof, (shell, _) = next(iter(layout.composite.items()))
+    return proof, shell
 
 
 def _imprint_chunk(ctx: TaskContext, batch: Batch, chunk: int, records: list[Record]) -> list[Outcome]:
-    """The variable imprint of a chunk: one page per record, in one file."""
+    """The variable imprint of a chunk, drawn directly (no layout per record): one page per
+    record, in one file."""
     spec = batch.spec
-    _, _, variable = _layers(ctx, spec)
+    imprint = ctx.imprint(spec.languages)
     key = f"{batch.id}/imprint/chunk-{chunk:06d}.pdf"
-    merged = pikepdf.new()
-    placed: list[int] = []
-    sources: list[pikepdf.Pdf] = []
-    outcomes: list[Outcome] = []
+    accepted, outcomes = [], []
     for record in records:
         try:
-            rendered = ctx.pipeline.render(spec.layout, _body(spec, record), RenderOptions(spec.format, variant=variable))
+            request = ctx.pipeline.validate(ctx.pipeline.layout(spec.layout), _body(spec, record))
+            errors = imprint.check(request)
         except Exception as exc:
-            if not isinstance(exc, (InvalidRequest, OptionError)):
+            if not isinstance(exc, InvalidRequest):
                 log.exception("batch %s record %d", batch.id, record.index)
             outcomes.append(Outcome(record.index, errors=_errors(exc)))
             continue
-        source = pikepdf.open(io.BytesIO(rendered.content))
-        sources.append(source)  # kept open until saved: pikepdf copies streams lazily
-        merged.pages.append(source.pages[0])
-        placed.append(record.index)
-    if placed:
-        out = io.BytesIO()
-        merged.save(out)
-        sha = ctx.outputs.put(key, out.getvalue())
-        outcomes += [Outcome(index, key, page, 1, sha) for page, index in enumerate(placed, start=1)]
+        if errors:
+            outcomes.append(Outcome(record.index, errors=_errors(InvalidRequest(errors))))
+        else:
+            accepted.append((record.index, request))
+    if accepted:
+        sha = ctx.outputs.put(key, imprint.write([request for _, request in accepted]))
+        outcomes += [Outcome(index, key, page, 1, sha) for page, (index, _) in enumerate(accepted, start=1)]
     return outcomes
 
 
@@ -219,7 +222,7 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     """The pre-print shell once, the imprint (a page per record, in order) and a proof of
     the first records (shell and imprint together, as the envelope will look)."""
     spec = batch.spec
-    proof, shell, _ = _layers(ctx, spec)
+    proof, shell = _layers(ctx, spec)
     pipeline = ctx.pipeline
     sample = pipeline.layout(spec.layout).sample(spec.languages)
     shell_pdf = pipeline.render(spec.layout, sample, RenderOptions("pdf", variant=shell)).content
