@@ -111,7 +111,8 @@ def openapi_document(registry: Registry) -> dict:
     paths["/v1/place/{layout_id}"] = {"post": {
         "summary": "Render a layout and draw it onto an uploaded PDF",
         "parameters": [
-            {"name": "layout_id", "in": "path", "required": True, "schema": {"enum": registry.ids()}},
+            {"name": "layout_id", "in": "path", "required": True,
+             "schema": {"enum": [layout.id for layout in registry if layout.placeable]}},
             _param("page", {"type": "string", "default": "1"}, "Page number, or 'new' for a new last page."),
             _param("at", {"type": "string", "default": "0,0"}, "X,Y in mm from the page's top left."),
         ],
