@@ -192,3 +192,8 @@ def test_sample_endpoint_embeds_the_sample_application(client):
     resp = client.simulate_get(f"/v1/layouts/{LAYOUT}/sample", params={"format": "pdfa-3b", "languages": "sl,it"})
     assert resp.status_code == 200
     assert embedded(resp.content)[0] == APPLICATION
+
+
+def test_openapi_names_the_upload_part(client):
+    body = client.simulate_get("/openapi.json").json["paths"][f"/v1/render/{LAYOUT}"]["post"]["requestBody"]["content"]
+    assert body["multipart/form-data"]["schema"]["required"] == ["request", "application"]

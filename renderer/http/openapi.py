@@ -126,6 +126,13 @@ def openapi_document(registry: Registry) -> dict:
         schemas.update(definitions)
         name = "Request." + layout.id
         schemas[name] = body
+        content = {"application/json": {"schema": {"$ref": COMPONENTS + name}}}
+        part = layout.upload or layout.attachment
+        if part:  # the request as a part beside the uploaded file
+            content["multipart/form-data"] = {"schema": {
+                "type": "object", "required": ["request", part],
+                "properties": {"request": {"type": "string", "description": "the request body (JSON)"},
+                               part: {"type": "string", "format": "binary"}}}}
         paths[f"/v1/render/{layout.id}"] = {
             "post": {
                 "summary": f"Render {layout.titles['sl']} ({layout.source})",
@@ -133,7 +140,7 @@ def openapi_document(registry: Registry) -> dict:
                 "parameters": [FORMAT_PARAM, DPI_PARAM, VARIANT_PARAM, *signing_params],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": {"$ref": COMPONENTS + name}}},
+                    "content": content,
                 },
                 "responses": {"200": DOCUMENT, **_problems(400, 401, 403, 404, 413, 415, 422, 502, 503)},
             }
