@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..registry import Registry
-from ..specs import OptionError, RenderOptions
+from ..specs import FORMATS, OptionError, RenderOptions
 from .outputs import LocalOutputs
 from .records import RecordReader
 from .specs import Access, BatchSpec, EngineSpec
@@ -39,6 +39,8 @@ def batch_spec(registry: Registry, layout_id: str, languages: tuple[str, ...], f
     layout = registry.get(layout_id)
     if layout.upload:
         raise OptionError("layout", f"{layout_id} needs an uploaded file per document; it cannot be batched")
+    if layout.attachment and format in FORMATS and FORMATS[format].is_pdf:
+        raise OptionError("format", f"{layout_id} embeds an uploaded file in each PDF; batch it as txt, html or png")
     output = output or ("layers" if layout.composite else "files")
     spec = BatchSpec(layout_id, languages, format, variant, output, imposition, shop)
     if output == "layers":
