@@ -46,7 +46,12 @@ def _render(args) -> int:
         print(f"renderer: unknown layout {args.layout!r}; see 'renderer layouts'", file=sys.stderr)
         return 2
     try:
-        rendered = pipeline.render(args.layout, body, options)
+        scan, attachment = _upload(pipeline.layout(args.layout), args.upload)
+    except ValueError as exc:
+        print(f"renderer: --upload: {exc}", file=sys.stderr)
+        return 2
+    try:
+        rendered = pipeline.render(args.layout, body, options, scan, attachment)
     except InvalidRequest as exc:
         for error in exc.errors:
             print(f"renderer: {error.pointer or '/'}: {error.reason}", file=sys.stderr)
@@ -62,6 +67,24 @@ def _render(args) -> int:
     tmp.replace(out)  # never a half-written file under the asked name
     print(f"{out} ({rendered.pages} page(s), {len(rendered.content)} bytes)", file=sys.stderr)
     return 0
+
+
+def _upload(layout, path: str | None):
+    """(scan, attachment): the checked file of a layout that takes one (--upload)."""
+    from .uploads import check_attachment, check_scan
+
+    if path is None:
+        return None, None
+    part = layout.upload or layout.attachment
+    if part is None:
+        raise ValueError(f"{layout.id} takes no file")
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
+    if layout.upload:
+        return check_scan(data, part), None
+    return None, check_attachment(data, part, part)
 
 
 def _serve(args) -> int:
@@ -165,6 +188,8 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--format", default="pdf", choices=list(FORMATS))
     render.add_argument("--dpi", type=int, default=RenderOptions.dpi, help="resolution for --format png")
     render.add_argument("--variant", help="one of the layout's variants (see 'renderer layouts --json')")
+    render.add_argument("--upload", help="the file the layout takes: the scan of certification.electronic-copy, "
+                                         "the received application of e-receipt.application")
     render.set_defaults(run=_render)
 
     serve = sub.add_parser("serve", help="run the HTTP service")

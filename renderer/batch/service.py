@@ -38,7 +38,7 @@ def batch_spec(registry: Registry, layout_id: str, languages: tuple[str, ...], f
     if layout_id not in registry:
         raise OptionError("layout", f"no layout {layout_id!r}")
     layout = registry.get(layout_id)
-    if layout.upload:
+    if layout.upload or layout.attachment:
         raise OptionError("layout", f"{layout_id} needs an uploaded file per document; it cannot be batched")
     output = output or ("layers" if layout_id == IMPRINTED_LAYOUT else "files")
     spec = BatchSpec(layout_id, languages, format, variant, output, imposition, shop)

@@ -114,7 +114,8 @@ def openapi_document(registry: Registry) -> dict:
     paths["/v1/place/{layout_id}"] = {"post": {
         "summary": "Render a layout and draw it onto an uploaded PDF",
         "parameters": [
-            {"name": "layout_id", "in": "path", "required": True, "schema": {"enum": registry.ids()}},
+            {"name": "layout_id", "in": "path", "required": True,
+             "schema": {"enum": [layout.id for layout in registry if layout.placeable]}},
             _param("page", {"type": "string", "default": "1"}, "Page number, or 'new' for a new last page."),
             _param("at", {"type": "string", "default": "0,0"}, "X,Y in mm from the page's top left."),
         ],
@@ -129,6 +130,13 @@ def openapi_document(registry: Registry) -> dict:
         schemas.update(definitions)
         name = "Request." + layout.id
         schemas[name] = body
+        content = {"application/json": {"schema": {"$ref": COMPONENTS + name}}}
+        part = layout.upload or layout.attachment
+        if part:  # the request as a part beside the uploaded file
+            content["multipart/form-data"] = {"schema": {
+                "type": "object", "required": ["request", part],
+                "properties": {"request": {"type": "string", "description": "the request body (JSON)"},
+                               part: {"type": "string", "format": "binary"}}}}
         paths[f"/v1/render/{layout.id}"] = {
             "post": {
                 "summary": f"Render {layout.titles['sl']} ({layout.source})",
@@ -136,7 +144,7 @@ def openapi_document(registry: Registry) -> dict:
                 "parameters": [FORMAT_PARAM, DPI_PARAM, VARIANT_PARAM, *signing_params],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": {"$ref": COMPONENTS + name}}},
+                    "content": content,
                 },
                 "responses": {"200": DOCUMENT, **_problems(400, 401, 403, 404, 413, 415, 422, 502, 503)},
             }
