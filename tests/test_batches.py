@@ -171,7 +171,7 @@ def test_idempotency_key(env):
     ({"variant": "glossy"}, "variant"),
     ({"shop": "tiskarna-c"}, "shop"),
     ({"layout": "certification.electronic-copy"}, "layout"),
-    ({"layout": "e-receipt.application"}, "format"),  # each PDF embeds its own application
+    ({"layout": "e-receipt.application"}, "layout"),  # each PDF embeds its own application
     ({"layout": "envelope.personal-delivery", "variant": "proof"}, "variant"),
 ])
 def test_wrong_options_are_400_naming_the_parameter(env, params, where):
