@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .specs import FORMATS, OptionError, RenderOptions, ServiceSpec
+from .specs import FORMATS, MARKS, OptionError, RenderOptions, ServiceSpec
 
 
 def _layouts(args) -> int:
@@ -31,7 +31,7 @@ def _render(args) -> int:
     from .schema import InvalidRequest
 
     try:
-        options = RenderOptions(args.format, args.dpi, args.variant)
+        options = RenderOptions(args.format, args.dpi, args.variant, args.marks)
     except ValueError as exc:
         print(f"renderer: {exc}", file=sys.stderr)
         return 2
@@ -91,6 +91,7 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--format", default="pdf", choices=list(FORMATS))
     render.add_argument("--dpi", type=int, default=RenderOptions.dpi, help="resolution for --format png")
     render.add_argument("--variant", help="one of the layout's variants (see 'renderer layouts --json')")
+    render.add_argument("--marks", choices=list(MARKS), help="printer's marks (crop marks outside the bleed)")
     render.set_defaults(run=_render)
 
     serve = sub.add_parser("serve", help="run the HTTP service")

@@ -73,7 +73,7 @@ class PrintReady:
         return self.bleed_mm + (MARK_GAP_MM + MARK_LENGTH_MM if self.marks else 0)
 
 
-def _numbers(*values: float) -> pikepdf.Array:
+def numbers(*values: float) -> pikepdf.Array:
     return pikepdf.Array([Decimal(f"{v:.4f}") for v in values])
 
 
@@ -91,10 +91,10 @@ def set_boxes(pdf: pikepdf.Pdf, press: PrintReady) -> None:
             x1, y1 = width + 2 * margin, height + 2 * margin
             trim_x = trim_y = margin
         trim = (trim_x, trim_y, trim_x + width, trim_y + height)
-        page.obj.MediaBox = _numbers(x0, y0, x1, y1)
+        page.obj.MediaBox = numbers(x0, y0, x1, y1)
         page.obj.CropBox = page.obj.MediaBox
-        page.obj.TrimBox = _numbers(*trim)
-        page.obj.BleedBox = _numbers(trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed)
+        page.obj.TrimBox = numbers(*trim)
+        page.obj.BleedBox = numbers(trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed)
         if registration is not None:
             _colour_spaces(page.Resources)[REGISTRATION] = registration
             page.contents_add(crop_marks([trim[0], trim[2]], [trim[1], trim[3]], trim, bleed))
@@ -113,9 +113,9 @@ def _move(page: pikepdf.Page, dx: float, dy: float) -> None:
     for annot in page.obj.get("/Annots") or ():
         if "/Rect" in annot:
             ax0, ay0, ax1, ay1 = (float(v) for v in annot.Rect)
-            annot.Rect = _numbers(ax0 + dx, ay0 + dy, ax1 + dx, ay1 + dy)
+            annot.Rect = numbers(ax0 + dx, ay0 + dy, ax1 + dx, ay1 + dy)
         if "/QuadPoints" in annot:
-            annot.QuadPoints = _numbers(*(float(v) + (dx if i % 2 == 0 else dy) for i, v in enumerate(annot.QuadPoints)))
+            annot.QuadPoints = numbers(*(float(v) + (dx if i % 2 == 0 else dy) for i, v in enumerate(annot.QuadPoints)))
 
 
 def registration_colour(pdf: pikepdf.Pdf) -> pikepdf.Array:

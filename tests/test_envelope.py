@@ -208,8 +208,12 @@ def test_variable_layer_is_black_only(pipeline):
 
 
 def words(pdf_bytes, page=0):
+    """Words with their position from the trim's top left (the print layers have bleed)."""
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as doc:
-        return sorted((w["text"], round(w["x0"], 2), round(w["top"], 2)) for w in doc.pages[page].extract_words())
+        p = doc.pages[page]
+        x0, _, _, y1 = (float(v) for v in p.page_obj.attrs["TrimBox"])
+        left, top = x0 - float(p.mediabox[0]), float(p.mediabox[3]) - y1
+        return sorted((w["text"], round(w["x0"] - left, 2), round(w["top"] - top, 2)) for w in p.extract_words())
 
 
 @pytest.mark.parametrize("languages", [("sl",), ("sl", "hu")], ids=["sl", "sl+hu"])
