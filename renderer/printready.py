@@ -98,6 +98,8 @@ def set_boxes(pdf: pikepdf.Pdf, press: PrintReady) -> None:
         if registration is not None:
             _colour_spaces(page.Resources)[REGISTRATION] = registration
             page.contents_add(crop_marks([trim[0], trim[2]], [trim[1], trim[3]], trim, bleed))
+        if margin:
+            page.contents_coalesce()  # one content stream, as the page had
 
 
 def _colour_spaces(resources: pikepdf.Dictionary) -> pikepdf.Dictionary:

@@ -183,7 +183,7 @@ def separations(pdf_bytes):
 
 def test_preprint_has_the_three_pantones_as_spot_colours(pipeline):
     pre = render(pipeline, "preprint")
-    assert separations(pre) == {"/PANTONE#20277#20U", "/PANTONE#202995#20U", "/PANTONE#20Red#20032#20U"}
+    assert separations(pre) == {"/PANTONE 277 U", "/PANTONE 2995 U", "/PANTONE Red 032 U"}
     with pdfplumber.open(io.BytesIO(pre)) as doc:
         assert not [w for w in doc.pages[0].extract_words() if w["text"] in ("Novak", "RR123456785SI")]
     with pytest.raises(OptionError):
