@@ -24,8 +24,8 @@ from typing import Sequence
 import pikepdf
 
 from .pdffont import EmbeddedFont
-from .printready import (MARK_GAP_MM, MARK_LENGTH_MM, PT_PER_MM, REGISTRATION, characterise_rgb, crop_marks,
-                         numbers, registration_colour)
+from .printready import (MARK_GAP_MM, MARK_LENGTH_MM, PT_PER_MM, REGISTRATION, crop_marks, numbers,
+                         registration_colour)
 
 SHEETS: dict[str, tuple[float, float]] = {"SRA3": (320.0, 450.0), "SRA4": (225.0, 320.0), "A3": (297.0, 420.0)}
 MODES = ("n-up", "cut-and-stack")
@@ -175,8 +175,9 @@ def _n(value: float) -> bytes:
 def impose(pdf: bytes, imposition: Imposition, job: str, page_records: Sequence[int] | None = None) -> Imposed:
     """The pages of ``pdf`` (one trimmed size) imposed on sheets. ``page_records``: the
     record number each source page belongs to, shown in the slug line (default: the page
-    numbers from 1). A PDF/X source keeps its output intent; the sheets' RGB (the slug) is
-    characterised like the pages'."""
+    numbers from 1). A PDF/X source stays PDF/X: its output intent and metadata are kept,
+    each form keeps its page's resources (with their ``DefaultRGB``), and the sheets add
+    only DeviceGray text and registration marks."""
     if not job or len(job) > MAX_JOB_LENGTH or not job.isprintable():
         raise ImpositionError(f"job must be 1 to {MAX_JOB_LENGTH} printable characters")
     with pikepdf.open(BytesIO(pdf)) as doc:
@@ -186,6 +187,8 @@ def impose(pdf: bytes, imposition: Imposition, job: str, page_records: Sequence[
         records = list(page_records) if page_records is not None else list(range(1, len(sources) + 1))
         if len(records) != len(sources):
             raise ImpositionError(f"page_records has {len(records)} entries for {len(sources)} pages")
+        if any(int(page.obj.get("/Rotate", 0)) % 360 for page in sources):
+            raise ImpositionError("pages with /Rotate are not imposed: render them upright")
         trim, bleed = _trim_and_bleed(sources[0])
         for page in sources[1:]:
             other, other_bleed = _trim_and_bleed(page)
@@ -212,8 +215,6 @@ def impose(pdf: bytes, imposition: Imposition, job: str, page_records: Sequence[
                                   min(bleed, imposition.gap_mm / 2 * PT_PER_MM))
         for _ in sources:
             del doc.pages[0]
-        if any(intent.get("/S") == "/GTS_PDFX" for intent in doc.Root.get("/OutputIntents") or ()):
-            characterise_rgb(doc)
         out = BytesIO()
         doc.save(out, compress_streams=True)
         return Imposed(out.getvalue(), len(layout), tuple(placements), grid)
@@ -236,7 +237,7 @@ def _draw_sheets(doc, imposition, grid, layout, forms, slugs, shown_pt) -> list[
                   grid.right_mm * PT_PER_MM, sheet_h - grid.top_mm * PT_PER_MM)
         marks = crop_marks(sorted(xs), sorted(ys), extent, shown_pt)
     slug_top = grid.bottom_mm + shown_pt / PT_PER_MM + (MARK_GAP_MM + MARK_LENGTH_MM if imposition.marks else 0)
-    slug_at = (grid.left_mm * PT_PER_MM, sheet_h - (slug_top + SLUG_MM * 0.75) * PT_PER_MM)  # the baseline
+    baseline = sheet_h - (slug_top + SLUG_MM * 0.75) * PT_PER_MM
     placements = []
     for index, sheet in enumerate(layout):
         content, xobjects = [], pikepdf.Dictionary()
@@ -255,8 +256,13 @@ def _draw_sheets(doc, imposition, grid, layout, forms, slugs, shown_pt) -> list[
             content.append(b"q " + b" ".join(_n(v) for v in (x - shown_pt, y - shown_pt, w + 2 * shown_pt, h + 2 * shown_pt))
                            + b" re W n " + b" ".join(_n(v) for v in matrix) + b" cm " + name.encode() + b" Do Q\n")
             placements.append(Placement(index, slot, source, round(x_mm, 3), round(y_mm, 3), grid.rotated))
+        text = slug_texts[index]  # from the grid's left edge, further left if it is long, smaller
+        room = sheet_w - 2 * EDGE_MM * PT_PER_MM  # if it is longer than the sheet is wide
+        size = min(SLUG_PT, SLUG_PT * room / font.width_pt(text, SLUG_PT))
+        left = max(EDGE_MM * PT_PER_MM, min(grid.left_mm * PT_PER_MM, sheet_w - EDGE_MM * PT_PER_MM
+                                            - font.width_pt(text, size)))
         content.append(b"q 0 g BT /Slug %s Tf %s %s Td %s Tj ET Q\n" % (
-            _n(SLUG_PT), _n(slug_at[0]), _n(slug_at[1]), font.show(slug_texts[index])))
+            _n(size), _n(left), _n(baseline), font.show(text)))
         content.append(marks)
         resources = pikepdf.Dictionary(XObject=xobjects, Font=pikepdf.Dictionary(Slug=font.font))
         if registration is not None:

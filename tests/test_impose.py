@@ -167,7 +167,9 @@ def test_pdfx_source_stays_pdfx(pipeline):
         assert pdf.Root.OutputIntents[0].S == "/GTS_PDFX"
         assert "pdfxid:GTS_PDFXVersion" in pdf.Root.Metadata.read_bytes().decode()
         page = pdf.pages[0]
-        assert page.Resources.ColorSpace.DefaultRGB[0] == "/ICCBased"
+        forms = list(page.Resources.XObject.values())
+        assert forms and all(form.Resources.ColorSpace.DefaultRGB[0] == "/ICCBased" for form in forms)
+        assert b"rg" not in page.Contents.read_bytes()  # the sheet's own drawing is gray and registration
         assert float(page.TrimBox[2]) == float(page.MediaBox[2])
         fonts = [f for f in pdf.objects if isinstance(f, pikepdf.Dictionary) and f.get("/Type") == "/FontDescriptor"]
         assert fonts and all(any(k in f for k in ("/FontFile", "/FontFile2", "/FontFile3")) for f in fonts)
@@ -221,3 +223,27 @@ def test_plan_matches_the_hand_worked_grid_for_each_sheet():
             cols, rows, rotated, left, top = expected
             assert (grid.columns, grid.rows, grid.rotated) == (cols, rows, rotated)
             assert (grid.left_mm, grid.top_mm) == pytest.approx((left, top), abs=0.01)
+
+
+def test_a_long_slug_line_stays_on_the_sheet():
+    job = "W" * 80  # wide letters: with the records listed, longer than the sheet is wide
+    imposed = impose(cards(100, size=(200, 25)), Imposition(mode="cut-and-stack", sheet="SRA4"), job,
+                     [100001 + n for n in range(100)])
+    assert imposed.grid.columns == 1
+    with pdfplumber.open(io.BytesIO(imposed.pdf)) as doc:
+        page = doc.pages[0]
+        slug = [c for c in page.chars if "OBZSLG" in c["fontname"]]
+        assert "".join(c["text"] for c in slug).startswith(job + "   sheet 1/12   records 100001, 100013, 100025")
+        assert min(c["x0"] for c in slug) * MM_PER_PT >= EDGE_MM - 0.01
+        assert max(c["x1"] for c in slug) * MM_PER_PT <= SHEETS["SRA4"][0] - EDGE_MM + 0.01
+        assert min(c["x0"] for c in slug) * MM_PER_PT < imposed.grid.left_mm - 1  # moved left to fit
+        assert 3.5 < slug[0]["size"] < 6  # and set smaller
+
+
+def test_rotated_pages_are_refused(thirty):
+    with pikepdf.open(io.BytesIO(thirty)) as pdf:
+        pdf.pages[3].Rotate = 90
+        out = io.BytesIO()
+        pdf.save(out)
+    with pytest.raises(ImpositionError, match="Rotate"):
+        impose(out.getvalue(), Imposition(), "JOB")
