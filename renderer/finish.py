@@ -3,7 +3,8 @@
 - books: the repeated pages assembled from one drawing each (``assemble``);
 - page boxes: TrimBox, BleedBox and CropBox, with the bleed and crop marks of print-ready
   output (``printready``); a screen page's boxes all equal its MediaBox;
-- PDF/X-4: the output intent and the RGB characterised (``printready.make_pdfx``);
+- pages for the press: black as DeviceGray (black ink only); PDF/X-4: the output intent
+  and the RGB characterised (``printready``);
 - document metadata: Info and XMP written together so they match (PDF/A requires it), the
   XMP namespaces declared on each ``rdf:Description`` (the form every validator reads,
   including PDFBox 2's xmpbox, which rejects WeasyPrint's declarations on ``rdf:RDF``);
@@ -25,7 +26,7 @@ import pikepdf
 
 from . import __version__
 from .assemble import Assembly, assemble
-from .printready import PDFX_VERSION, PrintReady, make_pdfx, pdfx_xmp, set_boxes
+from .printready import PDFX_VERSION, PrintReady, make_pdfx, neutral_to_gray, pdfx_xmp, set_boxes
 from .specs import OutputFormat
 from .spots import SpotColour, apply_spots
 from .uploads import Scan
@@ -108,6 +109,8 @@ def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spo
     """Spots, boxes, output intent, language, Info and XMP written into ``pdf``; its bytes."""
     if spots:
         apply_spots(pdf, spots)
+    if press.press:
+        neutral_to_gray(pdf)
     set_boxes(pdf, press)
     if output.pdfx:
         make_pdfx(pdf)

@@ -77,11 +77,12 @@ class Pipeline:
 
     @staticmethod
     def press(layout: Layout, variant: str, options: RenderOptions) -> PrintReady:
-        """Print-ready pages (the layout's bleed; crop marks if asked) for PDF/X, for a
-        variant made for the press, or when marks are asked; screen pages otherwise."""
+        """Print-ready pages (the layout's bleed, black ink for black; crop marks if asked)
+        for PDF/X, for a variant made for the press, or when marks are asked; screen pages
+        otherwise."""
         output = options.output
         ready = output.is_pdf and bool(output.pdfx or variant in layout.print_variants or options.marks)
-        return PrintReady(layout.bleed_mm if ready else 0.0, options.marks == "crop")
+        return PrintReady(layout.bleed_mm if ready else 0.0, options.marks == "crop", ready)
 
     @staticmethod
     def render_pages(layout: Layout, request: ValidRequest) -> int:

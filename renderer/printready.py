@@ -7,6 +7,11 @@ the bleed plus, when crop marks are asked, the marks' zone; TrimBox the prescrib
 ``m``; BleedBox the trim plus the bleed; CropBox the MediaBox. A screen page (no bleed, no
 marks) keeps all four boxes equal to its MediaBox.
 
+**Black** is printed with black ink alone: on a page made for the press every neutral RGB
+colour (``g g g rg``, the renderer's black text, rules and barcodes) becomes DeviceGray,
+which a CMYK device prints on the K plate, instead of sRGB black that colour management
+would turn into a four-colour black (and smear a barcode across four plates).
+
 **Crop marks** are hairlines on the trim lines' extensions, starting ``MARK_GAP_MM`` past
 the bleed, in the registration colour (``/Separation /All``: they print on every plate).
 
@@ -62,6 +67,7 @@ class PrintReady:
 
     bleed_mm: float = 0.0
     marks: bool = False  # crop marks outside the bleed
+    press: bool = False  # made for the press: neutral RGB becomes DeviceGray (black ink only)
 
     def __post_init__(self) -> None:
         if self.bleed_mm < 0:
@@ -75,6 +81,39 @@ class PrintReady:
 
 def numbers(*values: float) -> pikepdf.Array:
     return pikepdf.Array([Decimal(f"{v:.4f}") for v in values])
+
+
+def neutral_to_gray(pdf: pikepdf.Pdf) -> int:
+    """Rewrite ``v v v rg`` / ``RG`` as ``v g`` / ``G`` in every page and form; returns how
+    many operators changed."""
+    done: set = set()
+
+    def rewrite(owner) -> int:
+        if owner.objgen != (0, 0):
+            if owner.objgen in done:
+                return 0
+            done.add(owner.objgen)
+        changed, instructions = 0, []
+        for operands, operator in pikepdf.parse_content_stream(owner):
+            op = str(operator)
+            if op in ("rg", "RG") and len(operands) == 3 and float(operands[0]) == float(operands[1]) == float(operands[2]):
+                instructions.append(([operands[0]], pikepdf.Operator("g" if op == "rg" else "G")))
+                changed += 1
+            else:
+                instructions.append((operands, operator))
+        if changed:
+            data = pikepdf.unparse_content_stream(instructions)
+            if isinstance(owner, pikepdf.Stream):
+                owner.write(data)
+            else:
+                owner.Contents = pdf.make_stream(data)
+        resources = owner.get("/Resources")
+        for xobject in ((resources.get("/XObject") or {}) if resources is not None else {}).values():
+            if xobject.get("/Subtype") == "/Form":
+                changed += rewrite(xobject)
+        return changed
+
+    return sum(rewrite(page.obj) for page in pdf.pages)
 
 
 def set_boxes(pdf: pikepdf.Pdf, press: PrintReady) -> None:

@@ -254,3 +254,31 @@ def test_openapi_offers_pdfx4_and_marks(client):
     parameters = {p["name"]: p for p in doc["paths"]["/v1/render/sign.facade"]["post"]["parameters"]}
     assert "pdfx-4" in parameters["format"]["schema"]["enum"]
     assert parameters["marks"]["schema"]["enum"] == ["crop"]
+
+
+def colour_operators(pdf_bytes):
+    """Every fill/stroke colour operator in pages and forms: (operator, operands)."""
+    found = []
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        owners = [page.obj for page in pdf.pages]
+        owners += [x for page in pdf.pages for x in (page.Resources.get("/XObject") or {}).values()
+                   if x.get("/Subtype") == "/Form"]
+        for owner in owners:
+            for operands, operator in pikepdf.parse_content_stream(owner):
+                if str(operator) in ("rg", "RG", "g", "G", "k", "K"):
+                    found.append((str(operator), tuple(round(float(v), 4) for v in operands)))
+    return found
+
+
+def test_black_prints_on_the_black_plate_only(pipeline):
+    """Neutral RGB becomes DeviceGray on pages for the press, so black text and barcodes
+    are not colour-managed into four-colour black; the screen output keeps RGB."""
+    for variant in ("variable", "proof"):
+        ops = colour_operators(render(pipeline, "envelope.personal-delivery", "pdfx-4", variant))
+        assert ("g", (0.0,)) in ops
+        assert not [op for op in ops if op[0] in ("rg", "RG") and len(set(op[1])) == 1]
+    ops = colour_operators(render(pipeline, "envelope.personal-delivery", "pdf", "proof"))
+    assert ("rg", (0.0, 0.0, 0.0)) in ops and ("g", (0.0,)) not in ops
+    with pdfplumber.open(io.BytesIO(render(pipeline, "complaint-book", "pdfx-4"))) as doc:
+        chars = doc.pages[4].chars  # an inner page: its table drawn by the form, the number by the page
+        assert chars and all(tuple(c["non_stroking_color"]) in ((0,), (0.0,)) for c in chars)
