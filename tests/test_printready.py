@@ -19,7 +19,7 @@ from renderer.specs import OptionError, RenderOptions
 from .conftest import sample
 from .pdfmeasure import MM_PER_PT, find, fonts
 
-BLEED_LAYOUTS = ["complaint-book.cover", "certification-book.cover", "envelope.personal-delivery", "sign.facade",
+BLEED_LAYOUTS = ["complaint-book.cover", "certification-book.cover", "complaint-book", "certification-book", "envelope.personal-delivery", "sign.facade",
                  "sign.directory", "sign.unit-door", "sign.name-plate", "sign.room-plate"]
 
 
