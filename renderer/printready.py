@@ -80,7 +80,7 @@ class PrintReady:
 
 
 def numbers(*values: float) -> pikepdf.Array:
-    return pikepdf.Array([Decimal(f"{v:.4f}") for v in values])
+    return pikepdf.Array([Decimal(f"{v:.6f}") for v in values])
 
 
 def neutral_to_gray(pdf: pikepdf.Pdf) -> int:
