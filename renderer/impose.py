@@ -34,6 +34,7 @@ SLUG_MM = 4.0  # the band of the slug line, below the grid's marks
 SLUG_PT = 6.0
 MAX_JOB_LENGTH = 80
 SIZE_TOLERANCE_MM = 0.1
+FIT_SLACK_MM = 0.01
 
 
 class ImpositionError(ValueError):
@@ -127,8 +128,8 @@ def plan(item_mm: tuple[float, float], bleed_mm: float, imposition: Imposition) 
     room_h = sheet_h - 2 * (EDGE_MM + zone) - SLUG_MM
     gap = imposition.gap_mm
 
-    def fit(room: float, size: float) -> int:
-        return max(0, math.floor((room + gap) / (size + gap) + 1e-9))
+    def fit(room: float, size: float) -> int:  # a hundredth of a mm of slack: A4 2-up on SRA3 fits exactly
+        return max(0, math.floor((room + gap + FIT_SLACK_MM) / (size + gap)))
 
     options = []
     for rotated in (False, True):
@@ -196,7 +197,7 @@ def impose(pdf: bytes, imposition: Imposition, job: str, page_records: Sequence[
                    for a0, a1, b0, b1 in ((trim[0], trim[2], other[0], other[2]), (trim[1], trim[3], other[1], other[3]))):
                 raise ImpositionError("the pages differ in trimmed size: impose each size on its own")
             bleed = min(bleed, other_bleed)
-        item = ((trim[2] - trim[0]) / PT_PER_MM, (trim[3] - trim[1]) / PT_PER_MM)
+        item = (round((trim[2] - trim[0]) / PT_PER_MM, 3), round((trim[3] - trim[1]) / PT_PER_MM, 3))
         grid = plan(item, bleed / PT_PER_MM, imposition)
         layout = _order(imposition.mode, len(sources), grid.slots)
         forms = []

@@ -59,7 +59,7 @@ def expected_grid(sheet, item, bleed, gap, marks=True):
     best = None
     for rotated in (False, True):
         w, h = (item[1], item[0]) if rotated else item
-        cols, rows = int((room_w + gap) // (w + gap)), int((room_h + gap) // (h + gap))
+        cols, rows = int((room_w + gap + 0.01) // (w + gap)), int((room_h + gap + 0.01) // (h + gap))
         if best is None or cols * rows > best[0]:
             best = (cols * rows, cols, rows, rotated, w, h)
     count, cols, rows, rotated, w, h = best
