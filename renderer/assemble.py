@@ -101,9 +101,9 @@ def assemble(pdf: pikepdf.Pdf, assembly: Assembly, count: int) -> None:
     for i in range(count):
         for j, (template, form, spec) in enumerate(zip(templates, forms, assembly.numbers)):
             number = str(assembly.number_start + i * assembly.repeat + j)
-            height_pt = float(template.MediaBox[3]) - float(template.MediaBox[1])
-            x = spec.x_for(number) * PT_PER_MM
-            y = height_pt - spec.baseline_mm * PT_PER_MM
+            left, _, _, top = (float(v) for v in template.obj.get("/TrimBox", template.MediaBox))
+            x = left + spec.x_for(number) * PT_PER_MM  # from the trim: the page may have bleed
+            y = top - spec.baseline_mm * PT_PER_MM
             glyphs = b"".join(digits[d] for d in number).hex().encode()
             content = (
                 b"q /Tpl Do Q BT " + bytes(font_name.unparse()) + b" %.3f Tf %.3f %.3f Td <" % (spec.size_pt, x, y)

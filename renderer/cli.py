@@ -9,7 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .specs import FORMATS, OptionError, RenderOptions, ServiceSpec
+from .specs import FORMATS, MARKS, OptionError, RenderOptions, ServiceSpec
 
 
 def _layouts(args) -> int:
@@ -32,7 +32,7 @@ def _render(args) -> int:
     from .schema import InvalidRequest
 
     try:
-        options = RenderOptions(args.format, args.dpi, args.variant)
+        options = RenderOptions(args.format, args.dpi, args.variant, args.marks)
     except ValueError as exc:
         print(f"renderer: {exc}", file=sys.stderr)
         return 2
@@ -190,6 +190,7 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--variant", help="one of the layout's variants (see 'renderer layouts --json')")
     render.add_argument("--upload", help="the file the layout takes: the scan of certification.electronic-copy, "
                                          "the received application of e-receipt.application")
+    render.add_argument("--marks", choices=list(MARKS), help="printer's marks (crop marks outside the bleed)")
     render.set_defaults(run=_render)
 
     serve = sub.add_parser("serve", help="run the HTTP service")

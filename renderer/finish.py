@@ -1,8 +1,10 @@
 """Finish: pikepdf sets what WeasyPrint leaves open.
 
 - books: the repeated pages assembled from one drawing each (``assemble``);
-- page boxes: TrimBox and BleedBox equal to the MediaBox (no bleed yet) so print tools
-  see the exact trim size;
+- page boxes: TrimBox, BleedBox and CropBox, with the bleed and crop marks of print-ready
+  output (``printready``); a screen page's boxes all equal its MediaBox;
+- pages for the press: black as DeviceGray (black ink only); PDF/X-4: the output intent
+  and the RGB characterised (``printready``);
 - document metadata: Info and XMP written together so they match (PDF/A requires it), the
   XMP namespaces declared on each ``rdf:Description`` (the form every validator reads,
   including PDFBox 2's xmpbox, which rejects WeasyPrint's declarations on ``rdf:RDF``);
@@ -18,10 +20,13 @@ from datetime import datetime, timezone
 from io import BytesIO
 from xml.sax.saxutils import escape
 
+import uuid
+
 import pikepdf
 
 from . import __version__
 from .assemble import Assembly, assemble
+from .printready import PDFX_VERSION, PrintReady, make_pdfx, neutral_to_gray, pdfx_xmp, set_boxes
 from .specs import OutputFormat
 from .spots import SpotColour, apply_spots
 from .uploads import Attachment, Scan
@@ -51,17 +56,19 @@ def _xmp(info: DocumentInfo, output: OutputFormat) -> bytes:
         if output.is_pdfa
         else ""
     )
+    pdfx = pdfx_xmp(output.pdfx, str(uuid.uuid4())) if output.pdfx else ""
+    trapped = "<pdf:Trapped>False</pdf:Trapped>" if output.pdfx else ""
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        f"{pdfaid}"
+        f"{pdfaid}{pdfx}"
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
         "<dc:format>application/pdf</dc:format>"
         f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>'
         f"<dc:language><rdf:Bag>{languages}</rdf:Bag></dc:language></rdf:Description>"
         '<rdf:Description rdf:about="" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">'
-        f"<pdf:Producer>{PRODUCER}</pdf:Producer></rdf:Description>"
+        f"<pdf:Producer>{PRODUCER}</pdf:Producer>{trapped}</rdf:Description>"
         '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
         f"<xmp:CreatorTool>{PRODUCER}</xmp:CreatorTool>"
         f"<xmp:CreateDate>{stamp}</xmp:CreateDate><xmp:ModifyDate>{stamp}</xmp:ModifyDate>"
@@ -80,15 +87,17 @@ def finish(
     underlay: bytes | None = None,
     scan: "Scan | None" = None,
     attachment: Attachment | None = None,
+    press: PrintReady = PrintReady(),
 ) -> bytes:
     """``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
     and its repetition count, for a layout whose repeated pages are rendered once;
     ``underlay``: a layer (same page sizes) drawn under every page, e.g. the pre-print;
     ``scan``: an uploaded (checked) PDF whose pages go first and which is embedded whole, as
     the source of the document (a PDF/A-3 associated file); ``attachment``: a file embedded
-    whole as an associated file, not drawn."""
+    whole as an associated file, not drawn; ``press``: the bleed the pages were laid out
+    with and whether crop marks are drawn."""
     if underlay is not None:
-        return _finish_layers(underlay, pdf_bytes, info, output, spots)
+        return _finish_layers(underlay, pdf_bytes, info, output, spots, press)
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         if book:
             assemble(pdf, *book)
@@ -96,18 +105,19 @@ def finish(
             _lead_with_scan(pdf, scan)
         if attachment is not None:
             _associate(pdf, attachment, "The application as received (vloga)")
-        return _finish_open(pdf, info, output, spots)
+        return _finish_open(pdf, info, output, spots, press)
 
 
-def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spots) -> bytes:
-    """Spots, boxes, language, Info and XMP written into ``pdf``; its bytes."""
+def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spots,
+                 press: PrintReady = PrintReady()) -> bytes:
+    """Spots, boxes, output intent, language, Info and XMP written into ``pdf``; its bytes."""
     if spots:
         apply_spots(pdf, spots)
-    for page in pdf.pages:
-        media = page.obj.MediaBox
-        page.obj.TrimBox = media
-        page.obj.BleedBox = media
-        page.obj.CropBox = media
+    if press.press:
+        neutral_to_gray(pdf)
+    set_boxes(pdf, press)
+    if output.pdfx:
+        make_pdfx(pdf)
     pdf.Root.Lang = pikepdf.String(info.languages[0])
     created = _pdf_date(info.created)
     pdf.docinfo = pdf.make_indirect(
@@ -119,6 +129,9 @@ def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spo
             ModDate=pikepdf.String(created),
         )
     )
+    if output.pdfx:
+        pdf.docinfo.GTS_PDFXVersion = pikepdf.String(output.pdfx)
+        pdf.docinfo.Trapped = pikepdf.Name("/False")
     metadata = pikepdf.Stream(pdf, _xmp(info, output))
     metadata.Type = pikepdf.Name.Metadata
     metadata.Subtype = pikepdf.Name.XML
@@ -130,18 +143,20 @@ def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spo
         compress_streams=True,
         stream_decode_level=pikepdf.StreamDecodeLevel.none,
         fix_metadata_version=False,
+        **({"force_version": PDFX_VERSION} if output.pdfx else {}),
     )
     return out.getvalue()
 
 
-def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFormat, spots) -> bytes:
+def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFormat, spots,
+                   press: PrintReady) -> bytes:
     """The base layer's pages with the top layer's pages drawn over them, then finished."""
     with pikepdf.open(BytesIO(base)) as pdf, pikepdf.open(BytesIO(top)) as layer:
         if len(pdf.pages) != len(layer.pages):
             raise ValueError("layers differ in page count")
         for page, over in zip(pdf.pages, layer.pages):
             page.add_overlay(over)
-        return _finish_open(pdf, info, output, spots)
+        return _finish_open(pdf, info, output, spots, press)
 
 
 def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan) -> None:

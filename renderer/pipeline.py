@@ -17,6 +17,7 @@ from .compose import Composer
 from .finish import DocumentInfo, finish, now, separate
 from .fit import check_overflow
 from .fonts import FONTS
+from .printready import PrintReady
 from .raster import png
 from .textout import as_email_html, as_plain_text
 from .registry import Layout, Registry
@@ -25,6 +26,8 @@ from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
 from .specs import FORMATS, LANGUAGE_SETS, Limits, OptionError, OutputFormat, RenderOptions
 from .spots import load_spots
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
+
+SPOT_FORMATS = ("pdf", "pdfx-4")  # Separations with CMYK alternates: not PDF/A's sRGB output intent
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,19 @@ class Pipeline:
         variant = options.variant or layout.variants[0]
         if variant not in layout.variants:
             raise OptionError("variant", f"{layout.id} offers {', '.join(layout.variants)}")
-        if variant in layout.spot_variants and options.format != "pdf":
-            raise OptionError("variant", f"the {variant} variant (spot colours with CMYK alternates) is format=pdf")
+        if variant in layout.spot_variants and options.format not in SPOT_FORMATS:
+            raise OptionError("variant", f"the {variant} variant (spot colours with CMYK alternates) is "
+                                         f"format={' or '.join(SPOT_FORMATS)}")
         return variant
+
+    @staticmethod
+    def press(layout: Layout, variant: str, options: RenderOptions) -> PrintReady:
+        """Print-ready pages (the layout's bleed, black ink for black; crop marks if asked)
+        for PDF/X, for a variant made for the press, or when marks are asked; screen pages
+        otherwise."""
+        output = options.output
+        ready = output.is_pdf and bool(output.pdfx or variant in layout.print_variants or options.marks)
+        return PrintReady(layout.bleed_mm if ready else 0.0, options.marks == "crop", ready)
 
     @staticmethod
     def render_pages(layout: Layout, request: ValidRequest) -> int:
@@ -89,28 +102,30 @@ class Pipeline:
         variant = self.variant(layout, options)
         output = options.output
         attachment = attachment if output.is_pdf else None
-        if (scan is not None or attachment is not None) and output.is_pdfa and output.pdfa_part != 3:
+        if (scan is not None or attachment is not None) and (output.pdfx or (output.is_pdfa and output.pdfa_part != 3)):
             raise OptionError("format", "an embedded file is allowed in PDF/A-3 only: use pdfa-3b (or pdf)")
         if output.textual:
             return self._render_text(layout, request, variant, output)
         findings = tuple(request.data.findings())
         if findings and getattr(request.data, "strict", False):
             raise InvalidRequest(list(findings))
+        press = self.press(layout, variant, options)
         underlay = None
         if variant in layout.composite:  # e.g. the proof: the shared pre-print under the variable layer
             base, variant_drawn = layout.composite[variant]
-            underlay = self._layer(layout, request.languages, base, output.name)
+            underlay = self._layer(layout, request.languages, base, output.name, press.bleed_mm)
         else:
             variant_drawn = variant
         spots = self.spots if variant in layout.spot_variants else ()
         if variant_drawn in layout.shared_variants:
-            pdf, pages, book = self._layer(layout, request.languages, variant_drawn, output.name, bool(spots))
+            pdf, pages, book = self._layer(layout, request.languages, variant_drawn, output.name, press.bleed_mm,
+                                           bool(spots))
             spots = ()  # already separated in the cached layer
         else:
-            pdf, pages, book = self._draw(layout, request, variant_drawn, output)
+            pdf, pages, book = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book,
-                     underlay[0] if underlay else None, scan, attachment)
+                     underlay[0] if underlay else None, scan, attachment, press)
         if scan is not None:
             pages += count_pages(scan.pdf)
         content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
@@ -128,14 +143,15 @@ class Pipeline:
         filename = f"{layout.id}.{'-'.join(request.languages)}.{output.extension}"
         return Rendered(content.encode("utf-8"), output.media_type, filename, 1)
 
-    def _draw(self, layout: Layout, request: ValidRequest, variant: str, output: OutputFormat):
-        """compose → lay out → check → PDF bytes, the page count delivered, and the book
-        assembly (or None) the finisher applies."""
+    def _draw(self, layout: Layout, request: ValidRequest, variant: str, output: OutputFormat,
+              bleed_mm: float = 0.0):
+        """compose → lay out (with ``bleed_mm`` of bleed) → check → PDF bytes, the page count
+        delivered, and the book assembly (or None) the finisher applies."""
         composition = self.composer.compose(layout, request, variant)
-        document = self.renderer.layout(layout, composition)
+        document = self.renderer.layout(layout, composition, bleed_mm=bleed_mm)
         if layout.page.auto_height and len(document.pages) == 1:
             height = self.renderer.content_height_mm(document)
-            document = self.renderer.layout(layout, composition, height)
+            document = self.renderer.layout(layout, composition, height, bleed_mm)
         book = None
         if layout.assembly:
             book = (layout.assembly, layout.assembly.count or request.data.repeat_count)
@@ -148,12 +164,13 @@ class Pipeline:
         return self.renderer.write_pdf(document, output), pages, book
 
     @functools.lru_cache(maxsize=64)
-    def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, output_name: str, spots: bool = False):
+    def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, output_name: str,
+               bleed_mm: float = 0.0, spots: bool = False):
         """A variant that does not depend on the request's data (a pre-printed layer), drawn
-        once per language set and output from the layout's sample (its inks made spot colours
-        if asked), then reused."""
+        once per language set, output and bleed from the layout's sample (its inks made spot
+        colours if asked), then reused."""
         request = self.validate(layout, layout.sample(languages))
-        pdf, pages, book = self._draw(layout, request, variant, FORMATS[output_name])
+        pdf, pages, book = self._draw(layout, request, variant, FORMATS[output_name], bleed_mm)
         return (separate(pdf, self.spots) if spots else pdf), pages, book
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:

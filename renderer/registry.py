@@ -29,6 +29,7 @@ class LayoutError(RuntimeError):
 
 
 MAX_PAGE_MM = 2000
+MAX_BLEED_MM = 10
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,9 @@ class Layout:
     page: PageSize
     pages: int  # how many pages a rendered document has
     variants: tuple[str, ...]  # the first is the default
-    spot_variants: tuple[str, ...]  # variants whose inks become spot colours (format pdf only)
+    spot_variants: tuple[str, ...]  # variants whose inks become spot colours (format pdf or pdfx-4)
+    print_variants: tuple[str, ...]  # variants made for the press: print-ready in any PDF format
+    bleed_mm: float  # colour runs to the edge: print-ready pages get this much bleed all round
     shared_variants: tuple[str, ...]  # variants that do not depend on the data: rendered once
     composite: Mapping[str, tuple[str, str]]  # variant → (base layer, overlay layer)
     assembly: Assembly | None  # a book: distinct pages rendered once, the rest reused
@@ -114,6 +117,7 @@ class Layout:
             "page": self.page.as_json(),
             "pages": self.pages,
             "variants": list(self.variants),
+            "bleed_mm": self.bleed_mm,
             "signed": self.signed,
             "placeable": self.placeable,
             "source": self.source,
@@ -142,6 +146,8 @@ def _load_layout(directory: Path) -> Layout:
             pages=int(meta.get("pages", 1)),
             variants=tuple(meta.get("variants", ["screen"])),
             spot_variants=tuple(meta.get("spot_variants", ["print"])),
+            print_variants=tuple(meta.get("print_variants", meta.get("spot_variants", ["print"]))),
+            bleed_mm=float(meta.get("bleed_mm", 0)),
             shared_variants=tuple(meta.get("shared_variants", [])),
             composite=MappingProxyType({k: tuple(v) for k, v in meta.get("composite", {}).items()}),
             assembly=Assembly.from_toml(meta["assembly"]) if "assembly" in meta else None,
@@ -157,6 +163,8 @@ def _load_layout(directory: Path) -> Layout:
         )
     except (KeyError, ValueError, TypeError, AttributeError, ImportError, tomllib.TOMLDecodeError) as exc:
         raise LayoutError(f"{meta_path}: {type(exc).__name__}: {exc}") from exc
+    if not 0 <= layout.bleed_mm <= MAX_BLEED_MM:
+        raise LayoutError(f"{meta_path}: bleed_mm must be between 0 and {MAX_BLEED_MM}")
     if layout.id != directory.name:
         raise LayoutError(f"{meta_path}: id {layout.id!r} differs from its folder name")
     if not issubclass(data_model, LayoutData):

@@ -31,17 +31,20 @@ class Renderer:
         self._fonts_css = CSS(string=fonts.css(), font_config=self.font_config, url_fetcher=self.fetcher)
         self._base_css = self._parse(BASE_CSS.read_text(encoding="utf-8"), BASE_CSS.as_uri())
         self._stylesheets: dict[str, list[CSS]] = {}
-        self._page_css: dict[tuple[float, float], CSS] = {}
+        self._page_css: dict[tuple[float, float, float], CSS] = {}
         self._lock = threading.Lock()
 
     def _parse(self, css: str, base_url: str) -> CSS:
         return CSS(string=css, base_url=base_url, font_config=self.font_config, url_fetcher=self.fetcher)
 
-    def _page(self, width_mm: float, height_mm: float) -> CSS:
-        key = (width_mm, height_mm)
+    def _page(self, width_mm: float, height_mm: float, bleed_mm: float = 0) -> CSS:
+        """The page size; a bleed (print-ready output) adds that much all round, into which
+        WeasyPrint paints the page's background (the layouts' edge colours)."""
+        key = (width_mm, height_mm, bleed_mm)
         sheet = self._page_css.get(key)
         if sheet is None:
-            sheet = self._parse(f"@page {{ size: {width_mm}mm {height_mm}mm; margin: 0; }}", BASE_CSS.as_uri())
+            css = f"@page {{ size: {width_mm}mm {height_mm}mm; margin: 0; bleed: {bleed_mm}mm; }}"
+            sheet = self._parse(css, BASE_CSS.as_uri())
             with self._lock:
                 self._page_css[key] = sheet
         return sheet
@@ -56,11 +59,13 @@ class Renderer:
                 self._stylesheets[layout.id] = sheets
         return sheets
 
-    def layout(self, layout: Layout, composition: Composition, height_mm: float | None = None):
+    def layout(self, layout: Layout, composition: Composition, height_mm: float | None = None,
+               bleed_mm: float = 0):
         """Lay out and paginate on a page of the layout's size (or of ``height_mm`` for a
-        layout whose height follows its content); the result is checked before writing."""
+        layout whose height follows its content), with ``bleed_mm`` of bleed; the result is
+        checked before writing."""
         height = height_mm or layout.page.height_mm or layout.page.max_height_mm
-        page = self._page(layout.page.width_mm, height)
+        page = self._page(layout.page.width_mm, height, bleed_mm)
         html = HTML(string=composition.html, base_url=composition.base_url, url_fetcher=self.fetcher)
         return html.render(font_config=self.font_config, stylesheets=[page, *self.stylesheets(layout)])
 

@@ -20,6 +20,7 @@ class OutputFormat:
     pdfa_conformance: str | None = None
     raster: bool = False
     textual: bool = False  # an e-mail body (text or HTML) made from the composed HTML
+    pdfx: str | None = None  # PDF/X conformance (GTS_PDFXVersion), e.g. "PDF/X-4": print-ready
 
     @property
     def is_pdfa(self) -> bool:
@@ -37,6 +38,7 @@ FORMATS: dict[str, OutputFormat] = {
         OutputFormat("pdfa-1b", "application/pdf", "pdf", "pdf/a-1b", 1, "B"),
         OutputFormat("pdfa-2b", "application/pdf", "pdf", "pdf/a-2b", 2, "B"),
         OutputFormat("pdfa-3b", "application/pdf", "pdf", "pdf/a-3b", 3, "B"),
+        OutputFormat("pdfx-4", "application/pdf", "pdf", pdfx="PDF/X-4"),
         OutputFormat("png", "image/png", "png", raster=True),
         OutputFormat("txt", "text/plain; charset=utf-8", "txt", textual=True),
         OutputFormat("html", "text/html; charset=utf-8", "html", textual=True),
@@ -53,14 +55,19 @@ class OptionError(ValueError):
         self.reason = reason
 
 
+MARKS = ("crop",)
+MARKS_FORMATS = ("pdf", "pdfx-4")  # printer's marks belong on a print file, not on PDF/A or PNG
+
+
 @dataclass(frozen=True)
 class RenderOptions:
-    """How one document is delivered: format, variant (e.g. screen or print) and, for
-    PNG, the resolution."""
+    """How one document is delivered: format, variant (e.g. screen or print), for PNG the
+    resolution, and printer's marks (``marks="crop"``: crop marks outside the bleed)."""
 
     format: str = "pdf"
     dpi: int = 150
     variant: str | None = None  # None: the layout's default (its first variant)
+    marks: str | None = None
 
     MIN_DPI = 36
     MAX_DPI = 600
@@ -70,6 +77,11 @@ class RenderOptions:
             raise ValueError(f"unknown format {self.format!r}; one of {', '.join(FORMATS)}")
         if not self.MIN_DPI <= self.dpi <= self.MAX_DPI:
             raise ValueError(f"dpi must be between {self.MIN_DPI} and {self.MAX_DPI}")
+        if self.marks is not None:
+            if self.marks not in MARKS:
+                raise OptionError("marks", f"must be one of {', '.join(MARKS)}")
+            if self.format not in MARKS_FORMATS:
+                raise OptionError("marks", f"printer's marks apply to format {' or '.join(MARKS_FORMATS)} only")
 
     @property
     def output(self) -> OutputFormat:

@@ -282,3 +282,30 @@ def test_envelope_job_has_the_three_print_files(env):
 
     with pdfplumber.open(io.BytesIO(env.get(files["imprint.pdf"]["url"]).content)) as pdf:
         assert all(f"Oseba {i}" in page.extract_text() for i, page in enumerate(pdf.pages))
+
+
+@pytest.mark.parametrize("mode", ["n-up", "cut-and-stack"])
+def test_imposed_job_puts_the_records_on_sheets(env, mode):
+    import pdfplumber
+
+    batch = env.submit(plates(12), output="imposed", imposition=mode, format="pdfx-4").json
+    env.runner.run_until_idle()
+    status = env.status(batch["id"]).json
+    assert status["state"] == "ready", status
+    files = {f["name"]: f for f in status["files"]}
+    sheets = files["imposed.pdf"]["pages"]
+    manifest = env.get(files["manifest.json"]["url"]).json
+    placements = {r["index"]: r["placements"] for r in manifest["records"]}
+    assert sorted(placements) == list(range(12)) and all(len(p) == 1 for p in placements.values())
+    name = sample("sign.name-plate")["data"]["name"].upper().replace(" ", "")
+    pt = 72 / 25.4
+    with pdfplumber.open(io.BytesIO(env.get(files["imposed.pdf"]["url"]).content)) as pdf:
+        assert len(pdf.pages) == sheets
+        for index, (placed,) in placements.items():  # each plate's name is in the slot the manifest names
+            page = pdf.pages[placed["sheet"] - 1]
+            w, h = (200, 60) if not placed["rotated"] else (60, 200)  # the plate turned on the sheet
+            slot = page.crop((placed["x_mm"] * pt, placed["y_mm"] * pt, (placed["x_mm"] + w) * pt,
+                              (placed["y_mm"] + h) * pt))
+            chars = sorted(slot.chars, key=lambda c: (round(c["x0"]), -c["top"]) if placed["rotated"] else (c["top"], c["x0"]))
+            assert f"{name}{index}" in "".join(c["text"] for c in chars).replace(" ", "")
+        assert f"{batch['id']} sheet 1/{sheets} records" in " ".join(pdf.pages[0].extract_text().split())

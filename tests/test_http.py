@@ -107,7 +107,7 @@ def test_400_malformed_json(client):
 
 def test_400_bad_query_parameters(client):
     body = assert_problem(post(client, "/v1/render/stamp.receipt?format=docx", sample("stamp.receipt")), 400)
-    assert body["errors"] == [{"parameter": "format", "detail": "must be one of pdf, pdfa-1b, pdfa-2b, pdfa-3b, png, txt, html"}]
+    assert body["errors"] == [{"parameter": "format", "detail": "must be one of pdf, pdfa-1b, pdfa-2b, pdfa-3b, pdfx-4, png, txt, html"}]
     for dpi in ("0", "9999", "abc"):
         body = assert_problem(client.simulate_get("/v1/layouts/stamp.receipt/sample", params={"format": "png", "dpi": dpi}), 400)
         assert body["errors"][0]["parameter"] == "dpi"

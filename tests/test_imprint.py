@@ -30,7 +30,9 @@ TOLERANCE_MM = 0.2
 def imprints(pipeline):
     made = {}
 
-    def get(languages=("sl",), bleed_mm=0.0) -> EnvelopeImprint:
+    def get(languages=("sl",), bleed_mm=None) -> EnvelopeImprint:
+        """By default with the layout's bleed, as the pipeline's variable (print) layer has."""
+        bleed_mm = pipeline.layout(LAYOUT).bleed_mm if bleed_mm is None else bleed_mm
         key = (tuple(languages), bleed_mm)
         if key not in made:
             made[key] = EnvelopeImprint(pipeline, tuple(languages), bleed_mm)
@@ -224,7 +226,7 @@ def test_latin_records_embed_the_subset_other_letters_the_whole_font(pipeline, i
 
 def test_bleed_grows_the_media_box_and_moves_the_content(pipeline, imprints):
     request = valid(pipeline, sample(LAYOUT))
-    plain, bled = imprints().write([request]), imprints(bleed_mm=3).write([request])
+    plain, bled = imprints(bleed_mm=0).write([request]), imprints(bleed_mm=3).write([request])
     with pikepdf.open(io.BytesIO(bled)) as doc:
         page = doc.pages[0].obj
         media = [float(v) * MM_PER_PT for v in page.MediaBox]

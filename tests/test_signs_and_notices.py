@@ -159,11 +159,11 @@ def test_print_variant_has_silver_as_a_used_separation(pipeline, layout_id, tmp_
     assert printed.filename.endswith(".print.pdf")
     assert separations(screen)[0] == {}
     found, content = separations(printed.content)
-    assert set(found) == {"/Silver", "/Sign#20Grey"}
+    assert set(found) == {"/Silver", "/Sign Grey"}
     silver_key, silver_alt = found["/Silver"]
     assert silver_alt == [0, 0, 0, 0.2]
     assert f"{silver_key} cs".encode() in content and b"1 scn" in content
-    assert f"{found['/Sign#20Grey'][0]} cs".encode() in content
+    assert f"{found['/Sign Grey'][0]} cs".encode() in content
     assert b"0.862745 0.866667 0.878431 rg" not in content  # no silver left as RGB
     assert all_text(printed.content) == all_text(screen)
 

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 
 import pikepdf
 
+from ..impose import Imposition, impose
 from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT, EnvelopeImprint
 from ..pipeline import Pipeline
 from ..schema import InvalidRequest
@@ -55,8 +56,9 @@ class TaskContext:
 
     @lru_cache(maxsize=8)
     def imprint(self, languages: tuple[str, ...]) -> EnvelopeImprint:
-        """The envelope's imprint drawer for a language set, prepared once per worker."""
-        return EnvelopeImprint(self.pipeline, languages)
+        """The envelope's imprint drawer for a language set, prepared once per worker, with
+        the layout's bleed: the boxes of the pre-print shell, so the two print in register."""
+        return EnvelopeImprint(self.pipeline, languages, self.pipeline.layout(IMPRINTED_LAYOUT).bleed_mm)
 
     def run(self, task: Task) -> None:
         if isinstance(task, ChunkTask):
@@ -215,7 +217,19 @@ def _merged(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict], 
 
 
 def _imposed(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict]) -> list[dict]:
-    raise NotImplementedError
+    """The records' pages imposed on SRA3 sheets (``impose``: n-up or cut-and-stack, crop
+    marks, a slug line with the batch id, the sheet and the indexes of its records)."""
+    merged = io.BytesIO()
+    _, spans = _merge(ctx, _done(ctx, batch), merged)
+    page_records = [index for index, _, count in spans for _ in range(count)]
+    imposed = impose(merged.getvalue(), Imposition(mode=batch.spec.imposition), batch.id, page_records)
+    with ctx.outputs.writer(f"{job}/imposed.pdf") as fh:
+        fh.write(imposed.pdf)
+    for placement in imposed.placements:
+        entry = entries.setdefault(page_records[placement.page], {"file": "imposed.pdf", "placements": []})
+        entry["placements"].append({"sheet": placement.sheet + 1, "slot": placement.slot, "x_mm": placement.x_mm,
+                                    "y_mm": placement.y_mm, "rotated": placement.rotated})
+    return [_file_entry(ctx, job, "imposed.pdf", "application/pdf", imposed.sheets)]
 
 
 def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict]) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import __version__
 from ..registry import Registry
 from ..schema import request_json_schema
-from ..specs import FORMATS, RenderOptions
+from ..specs import FORMATS, MARKS, MARKS_FORMATS, RenderOptions
 
 COMPONENTS = "#/components/schemas/"
 
@@ -48,7 +48,15 @@ def _param(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
-FORMAT_PARAM = _param("format", {"enum": list(FORMATS), "default": "pdf"}, "Output format.")
+FORMAT_PARAM = _param(
+    "format", {"enum": list(FORMATS), "default": "pdf"},
+    "Output format. pdfx-4 is print-ready PDF/X-4 (FOGRA39 output intent, 3 mm bleed where the layout's colour "
+    "runs to the edge).",
+)
+MARKS_PARAM = _param(
+    "marks", {"enum": list(MARKS)},
+    f"Printer's marks: crop marks outside the bleed (format {' or '.join(MARKS_FORMATS)}; makes the page print-ready).",
+)
 DPI_PARAM = _param(
     "dpi",
     {"type": "integer", "minimum": RenderOptions.MIN_DPI, "maximum": RenderOptions.MAX_DPI, "default": 150},
@@ -56,7 +64,7 @@ DPI_PARAM = _param(
 )
 VARIANT_PARAM = _param(
     "variant", {"type": "string", "default": "screen"},
-    "A layout's variant (see its 'variants'): screen, or print with spot colours (format=pdf).",
+    "A layout's variant (see its 'variants'): screen, or print with spot colours (format=pdf or pdfx-4).",
 )
 DOCUMENT = {
     "description": "The document",
@@ -88,6 +96,7 @@ def openapi_document(registry: Registry) -> dict:
                     FORMAT_PARAM,
                     DPI_PARAM,
                     VARIANT_PARAM,
+                    MARKS_PARAM,
                     _param("languages", {"enum": ["sl", "sl,it", "sl,hu"], "default": "sl"}, "Language set."),
                 ],
                 "responses": {"200": DOCUMENT, **_problems(400, 404)},
@@ -141,7 +150,7 @@ def openapi_document(registry: Registry) -> dict:
             "post": {
                 "summary": f"Render {layout.titles['sl']} ({layout.source})",
                 "operationId": f"render_{layout.id.replace('.', '_').replace('-', '_')}",
-                "parameters": [FORMAT_PARAM, DPI_PARAM, VARIANT_PARAM, *signing_params],
+                "parameters": [FORMAT_PARAM, DPI_PARAM, VARIANT_PARAM, MARKS_PARAM, *signing_params],
                 "requestBody": {
                     "required": True,
                     "content": content,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import falcon
 
-from ..specs import FORMATS, LANGUAGE_SETS, RenderOptions
+from ..specs import FORMATS, LANGUAGE_SETS, OptionError, RenderOptions
 from .problems import bad_parameter
 
 
 def render_options(req: falcon.Request) -> RenderOptions:
-    """format, dpi and variant; whether the layout offers the variant is checked later."""
+    """format, dpi, variant and marks; whether the layout offers the variant is checked later."""
     fmt = req.get_param("format") or "pdf"
     if fmt not in FORMATS:
         raise bad_parameter("format", f"must be one of {', '.join(FORMATS)}")
@@ -23,7 +23,10 @@ def render_options(req: falcon.Request) -> RenderOptions:
         dpi = int(dpi_text)
         if fmt != "png":
             raise bad_parameter("dpi", "applies only to format=png")
-    return RenderOptions(fmt, dpi, req.get_param("variant"))
+    try:
+        return RenderOptions(fmt, dpi, req.get_param("variant"), req.get_param("marks"))
+    except OptionError as exc:  # e.g. marks with png
+        raise bad_parameter(exc.parameter, exc.reason) from None
 
 
 def languages(req: falcon.Request) -> tuple[str, ...]:
