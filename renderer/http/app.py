@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import falcon
-from jinja2 import Environment, PackageLoader
-
 from ..pipeline import Pipeline
 from ..signing import SigningConfig, SigningService
-from ..specs import LANGUAGE_SETS
-from . import problems
+from . import problems, studio
 from .openapi import openapi_document
 from .place_resource import PlaceResource
 from .signing_resources import SignResource, VerifyResource
 from .resources import (
-    GalleryResource,
     HealthResource,
     LayoutResource,
     LayoutsResource,
@@ -21,11 +17,6 @@ from .resources import (
     RenderResource,
     SampleResource,
 )
-
-
-def gallery_page(pipeline: Pipeline) -> str:
-    env = Environment(loader=PackageLoader("renderer.http", "pages"), autoescape=True)
-    return env.get_template("gallery.html.j2").render(layouts=list(pipeline.registry), language_sets=LANGUAGE_SETS)
 
 
 def create_app(pipeline: Pipeline | None = None, signing: SigningService | None = None) -> falcon.App:
@@ -36,7 +27,7 @@ def create_app(pipeline: Pipeline | None = None, signing: SigningService | None 
     app = falcon.App(media_type=falcon.MEDIA_JSON)
     app.req_options.strip_url_path_trailing_slash = True
     problems.install(app)
-    app.add_route("/", GalleryResource(gallery_page(pipeline)))
+    studio.install(app, pipeline)  # / and /studio/…: the preview studio
     app.add_route("/healthz", HealthResource(pipeline))
     app.add_route("/openapi.json", OpenAPIResource(openapi_document(pipeline.registry)))
     app.add_route("/v1/layouts", LayoutsResource(pipeline))
