@@ -4,8 +4,8 @@ cases generated from it with the layout's request schema:
 - ``longest``: every text the schema bounds filled to its maximum length, absent optional
   texts added at their maximum, lists at their most items;
 - ``empty-optional``: every optional member left out;
-- ``most-rows``: every list at its most items (rows of a table, units of a sign), or at
-  as many as a request may carry (``Limits.max_body_bytes``).
+- ``most-rows``: every list at its most items (rows of a table, units of a sign), but no
+  more than MAX_ROWS and no more than a request may carry (``Limits.max_body_bytes``).
 
 A generated set must validate: where a change breaks a rule the schema cannot express (a
 date, a check digit, a rule across fields), that member goes back to the sample's value.
@@ -25,6 +25,7 @@ from .specs import Limits
 SETS = ("sample", "longest", "empty-optional", "most-rows")
 FILLER = "Žgoča črta ščetk "  # letters with the tallest accents the languages use
 MAX_REPAIRS = 8
+MAX_ROWS = 100  # a generated list stops here: a preview of thousands of rows is no preview
 
 
 class _Schema:
@@ -64,19 +65,19 @@ def _lengthen(items: list, most: int, budget: int) -> list:
     if not items:
         return items
     size = max(1, len(json.dumps(items, ensure_ascii=False)) // len(items))
-    most = max(len(items), min(most, budget // size))
+    most = max(len(items), min(most, budget // size, MAX_ROWS))
     return [copy.deepcopy(items[i % len(items)]) for i in range(most)]
 
 
 def _walk(schema: _Schema, node: dict, value: Any, change: Callable) -> Any:
+    """``change`` applied bottom-up, so a list grows knowing the size of its grown items."""
     node = schema.branch(node, value)
-    value = change(node, value)
     if isinstance(value, dict) and node.get("type") == "object":
         props = node.get("properties", {})
-        return {k: _walk(schema, props[k], v, change) if k in props else v for k, v in value.items()}
-    if isinstance(value, list) and "items" in node:
-        return [_walk(schema, node["items"], v, change) for v in value]
-    return value
+        value = {k: _walk(schema, props[k], v, change) if k in props else v for k, v in value.items()}
+    elif isinstance(value, list) and "items" in node:
+        value = [_walk(schema, node["items"], v, change) for v in value]
+    return change(node, value)
 
 
 def _longest(schema: _Schema, budget: int):
