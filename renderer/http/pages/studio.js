@@ -30,7 +30,7 @@ const state = {
 };
 
 // A test and benchmark hook: what was shown, and how long edit → preview took.
-window.studio = { state, timings: [], renders: 0, errors: 0 };
+window.studio = { state, timings: [], renders: 0, errors: 0, cancelled: 0 };
 
 // --- helpers -----------------------------------------------------------------------------
 
@@ -296,7 +296,11 @@ async function fetchPreview(body, { page, signal, separation = state.separation 
 
 async function render() {
   const seq = ++state.renderSeq;
-  if (state.controller) state.controller.abort(); // an older render is no longer wanted
+  if (state.controller && state.inFlight) { // an older render is no longer wanted
+    state.controller.abort();
+    window.studio.cancelled++;
+  }
+  state.inFlight = false;
   const controller = new AbortController();
   state.controller = controller;
   const started = state.editedAt ?? performance.now();
@@ -313,9 +317,11 @@ async function render() {
   }
   document.body.dataset.state = "rendering";
   setStatus("Rendering…");
+  state.inFlight = true;
   try {
     const { ok, json } = await fetchPreview(body, { page: state.page, signal: controller.signal });
     if (seq !== state.renderSeq) return;
+    state.inFlight = false;
     if (!ok) {
       if (json.errors && json.errors.some((e) => e.parameter === "page") && state.page > 1) {
         state.page = 1; return render();
