@@ -268,4 +268,5 @@ def test_envelope_pages_variants_separations_and_prescribed(open_studio):
     dark = sum(plate.histogram()[:60]) / (plate.width * plate.height)
     assert studio.image() != before and 0 < dark < 0.03  # only the AR mark is red
     page.check("#show-print")
-    assert page.locator("#marks rect[stroke='#137333'][stroke-dasharray]").count() >= 1
+    assert page.locator("#marks rect[stroke='#8430ce']").count() == 1  # the safe area
+    assert "trim 229.00 × 282.00 mm" in page.inner_text("#print-legend")

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader
 from .. import preview
 from ..catalogs import MissingTranslation, UsedMessages
 from ..compose import Composer
+from ..fit import LayoutOverflow
 from ..pipeline import Pipeline, Rendered
 from ..samplesets import sample_sets
 from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
@@ -66,6 +67,9 @@ class Studio:
         except MissingTranslation as exc:
             raise Problem(falcon.HTTP_422, "Missing translation", str(exc),
                           [{"pointer": "/languages", "detail": str(exc)}]) from None
+        except LayoutOverflow as exc:  # a finding about the layout itself: show it, do not hide it in a 500
+            raise Problem(falcon.HTTP_422, "The layout's own wording overflows", str(exc),
+                          [{"pointer": "/data", "detail": f"with this data the layout breaks: {exc}"}]) from None
         with self._lock:
             self._renders[key] = rendered
             while len(self._renders) > CACHED_RENDERS:
@@ -166,10 +170,11 @@ class StudioPreview:
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
         number = _number(req, "page", 1, 1, 100_000)
         body = read_json(req, pipeline.limits.max_body_bytes)
-        rendered = self.studio.render(layout, body, req.get_param("variant"))
+        variant = req.get_param("variant") or None
+        rendered = self.studio.render(layout, body, variant)
         rendered_at = time.perf_counter()
         pdf = rendered.content
-        spots = preview.separations(pdf) if layout.spot_variants else []
+        spots = preview.separations(pdf) if (variant or layout.variants[0]) in layout.spot_variants else []
         separation = req.get_param("separation")
         if separation:
             if separation not in spots and not (spots and separation == preview.PROCESS):

@@ -365,6 +365,7 @@ async function show(json) {
   layoutStage();
   fillElements();
   showChecks();
+  printLegend();
 }
 
 function fillSeparations(names) {
@@ -415,7 +416,7 @@ function drawMarks() {
     marks.append(
       svg("rect", { x: g.bleed.x, y: g.bleed.y, width: g.bleed.width, height: g.bleed.height, fill: "none", stroke: "#c5221f", "stroke-width": 2 * hair, "stroke-dasharray": `${6 * hair} ${3 * hair}` }),
       svg("rect", { x: 0, y: 0, width: g.trim.width, height: g.trim.height, fill: "none", stroke: "#000", "stroke-width": 2 * hair }),
-      svg("rect", { x: safe, y: safe, width: g.trim.width - 2 * safe, height: g.trim.height - 2 * safe, fill: "none", stroke: "#137333", "stroke-width": 2 * hair, "stroke-dasharray": `${4 * hair} ${3 * hair}` }),
+      svg("rect", { x: safe, y: safe, width: g.trim.width - 2 * safe, height: g.trim.height - 2 * safe, fill: "none", stroke: "#8430ce", "stroke-width": 2 * hair, "stroke-dasharray": `${4 * hair} ${3 * hair}` }),
     );
   }
   if ($("show-prescribed").checked) {
@@ -430,6 +431,16 @@ function drawMarks() {
     const large = box.width * box.height > 0.5 * g.trim.width * g.trim.height; // e.g. the background
     marks.append(svg("rect", { x: box.x, y: box.y, width: Math.max(box.width, hair), height: Math.max(box.height, hair), fill: large ? "none" : "rgba(11,87,208,.12)", stroke: "#0b57d0", "stroke-width": 2 * hair }));
   }
+}
+
+function printLegend() {
+  const on = $("show-print").checked;
+  $("print-legend").hidden = !on;
+  if (!on || !state.preview) return;
+  const g = state.preview.geometry;
+  const bleed = Math.max(-g.bleed.x, -g.bleed.y, 0);
+  $("print-legend").textContent = `Print view — trim ${fmt(g.trim.width)} × ${fmt(g.trim.height)} mm (black), `
+    + `bleed ${fmt(bleed)} mm (red dashed), safe area ${fmt(state.meta.safe_mm)} mm inside the trim (violet dashed)`;
 }
 
 function drawRulers() {
@@ -652,6 +663,7 @@ function wire() {
   for (const id of ["show-grid", "show-prescribed", "show-print", "show-inspector"]) {
     $(id).addEventListener("change", () => { if (state.preview) { drawMarks(); drawRulers(); } });
   }
+  $("show-print").addEventListener("change", printLegend);
   $("copy-link").addEventListener("click", async () => {
     updateLink();
     $("share-link").select();
