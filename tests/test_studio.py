@@ -181,6 +181,15 @@ def test_missing_translations_are_listed():
     assert used.missing("it") == []
 
 
+def test_studio_lists_a_layouts_missing_translation(pipeline, monkeypatch):
+    from renderer.http.studio import Studio
+
+    hu = dict(pipeline.catalogs._messages["hu"])
+    del hu["Prejeto"]
+    monkeypatch.setitem(pipeline.catalogs._messages, "hu", hu)
+    assert Studio(pipeline).missing_translations("stamp.receipt") == {"it": [], "hu": ["Prejeto"]}
+
+
 def test_layout_json_lists_sets_prescribed_and_no_missing_translations(client, pipeline):
     answer = client.simulate_get("/v1/studio/stamp.receipt").json
     assert set(answer["sample_sets"]) == {"sl", "sl,it", "sl,hu"}

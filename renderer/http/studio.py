@@ -10,7 +10,6 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from functools import lru_cache
 from importlib import resources
 
 import falcon
@@ -54,6 +53,8 @@ class Studio:
         self.pipeline = pipeline
         self._renders: OrderedDict[str, Rendered] = OrderedDict()
         self._lock = threading.Lock()
+        self._sets: dict[tuple[str, tuple[str, ...]], dict] = {}
+        self._missing: dict[str, dict[str, list[str]]] = {}
 
     def render(self, layout, body, variant: str | None) -> Rendered:
         key = hashlib.sha256(json.dumps([layout.id, body, variant], sort_keys=True).encode()).hexdigest()
@@ -76,23 +77,26 @@ class Studio:
                 self._renders.popitem(last=False)
         return rendered
 
-    @lru_cache(maxsize=64)
     def sets(self, layout_id: str, languages: tuple[str, ...]) -> dict:
-        return sample_sets(self.pipeline.layout(layout_id), languages, self.pipeline.limits)
+        key = (layout_id, languages)
+        if key not in self._sets:
+            self._sets[key] = sample_sets(self.pipeline.layout(layout_id), languages, self.pipeline.limits)
+        return self._sets[key]
 
-    @lru_cache(maxsize=64)
     def missing_translations(self, layout_id: str) -> dict[str, list[str]]:
-        """Per language, the fixed texts the layout prints (composing its samples) that
-        lack a translation."""
-        layout = self.pipeline.layout(layout_id)
-        missing = {}
-        for languages in LANGUAGE_SETS[1:]:
-            used = UsedMessages(self.pipeline.catalogs)
-            request = self.pipeline.validate(layout, layout.sample(languages))
-            for variant in layout.variants:
-                Composer(used).compose(layout, request, variant)
-            missing[languages[1]] = used.missing(languages[1])
-        return missing
+        """Per language, the fixed texts the layout prints (composing its samples in every
+        variant) that lack a translation."""
+        if layout_id not in self._missing:
+            layout = self.pipeline.layout(layout_id)
+            missing = {}
+            for languages in LANGUAGE_SETS[1:]:
+                used = UsedMessages(self.pipeline.catalogs)
+                request = self.pipeline.validate(layout, layout.sample(languages))
+                for variant in layout.variants:
+                    Composer(used).compose(layout, request, variant)
+                missing[languages[1]] = used.missing(languages[1])
+            self._missing[layout_id] = missing
+        return self._missing[layout_id]
 
 
 class StudioIndex:

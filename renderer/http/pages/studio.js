@@ -610,7 +610,8 @@ async function runDiff() {
   ctx.putImageData(image, 0, 0);
   canvas.hidden = false;
   const share = (100 * differ / (w * h)).toFixed(2);
-  $("diff-result").textContent = `${differ} pixels differ (${share} %) — red`;
+  const sized = b.naturalWidth === w && b.naturalHeight === h ? "" : " (the pages differ in size: the other is scaled to this one)";
+  $("diff-result").textContent = `${differ} pixels differ (${share} %) — red${sized}`;
   window.studio.diff = { differ, total: w * h };
 }
 
