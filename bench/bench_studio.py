@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -111,7 +112,8 @@ def main() -> None:
         service.terminate()
         service.wait(timeout=30)
     print("studio: edit (input event, 60 ms debounce included) → preview PNG + geometry + checks shown;"
-          " API png: fetch → image decoded, same dpi; one gunicorn worker, warm")
+          " API png: fetch → image decoded, same dpi; one gunicorn worker, warm;"
+          f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -159,7 +159,10 @@ function showErrors(title, errors) {
   for (const e of errors) {
     const where = e.pointer !== undefined ? e.pointer || "/" : e.parameter ? `?${e.parameter}` : "";
     const span = e.pointer !== undefined ? spanFor(spans, e.pointer) : (e.offset !== undefined ? [e.offset, e.offset + 1] : null);
-    if (span) ranges.push(span);
+    if (span) { // an object or list is marked on its first line only
+      const eol = text.indexOf("\n", span[0]);
+      ranges.push([span[0], eol > 0 && eol < span[1] ? eol : span[1]]);
+    }
     const label = span ? `line ${lineOf(text, span[0])} · ${where}` : where;
     const item = el("li", {}, el("button", {
       type: "button", title: "Select this field in the editor",
@@ -326,7 +329,8 @@ async function render() {
       if (json.errors && json.errors.some((e) => e.parameter === "page") && state.page > 1) {
         state.page = 1; return render();
       }
-      showErrors(`${json.title}: ${json.detail || ""} The last good preview stays.`, json.errors || [{ pointer: "", detail: json.detail }]);
+      const kept = state.preview ? "The last good preview stays." : "There is no preview yet: change the data or choose another sample set.";
+      showErrors(`${json.title}: ${json.detail || ""} ${kept}`, json.errors || [{ pointer: "", detail: json.detail }]);
       document.body.dataset.state = "invalid";
       setStatus(`${json.status} ${json.title}`, true);
       window.studio.errors++;
