@@ -111,7 +111,7 @@ def main() -> None:
     finally:
         service.terminate()
         service.wait(timeout=30)
-    print("studio: edit (input event, 60 ms debounce included) → preview PNG + geometry + checks shown;"
+    print("studio: edit (input event, 40 ms debounce included) → the new page image on screen (its geometry and checks come in the same answer);"
           " API png: fetch → image decoded, same dpi; one gunicorn worker, warm;"
           f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 

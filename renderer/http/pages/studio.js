@@ -6,7 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 const PX_PER_MM = 96 / 25.4; // CSS pixels per mm at 100 %
-const DEBOUNCE_MS = 60;
+const DEBOUNCE_MS = 40;
 const DIFF_THRESHOLD = 24; // per channel, out of 255
 
 const layoutId = decodeURIComponent(location.pathname.split("/").pop());
@@ -339,6 +339,7 @@ async function render() {
     await show(json);
     if (seq !== state.renderSeq) return;
     const ms = performance.now() - started;
+    showDetails();
     window.studio.timings.push(ms);
     window.studio.renders++;
     state.shownSeq = seq;
@@ -355,18 +356,22 @@ async function render() {
 }
 
 async function show(json) {
-  const img = $("page-image");
-  const src = "data:image/png;base64," + json.png;
+  // decode off screen, then swap the element: the old page stays until the new one is ready
   const next = new Image();
-  next.src = src;
+  next.src = "data:image/png;base64," + json.png;
   await next.decode();
-  img.src = src;
+  next.id = "page-image";
+  next.alt = `Rendered page ${json.page} of ${json.pages}`;
+  $("page-image").replaceWith(next);
   state.preview = json;
   $("page").value = json.page;
   $("page").max = json.pages;
   $("page-count").textContent = `of ${json.pages}`;
   fillSeparations(json.separations);
   layoutStage();
+}
+
+function showDetails() { // the inspector's lists, after the page is on screen
   fillElements();
   showChecks();
   printLegend();
