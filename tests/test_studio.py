@@ -240,6 +240,10 @@ def test_overlay_accepts_a_scan_and_refuses_what_is_not_one(client):
         resp = post(client, "/v1/studio/overlay", data, "application/octet-stream")
         assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/overlay"
         assert reason in resp.json["errors"][0]["detail"]
+    bomb = io.BytesIO()
+    Image.new("1", (10_000, 7_000)).save(bomb, "PNG")  # 70 Mpx in a few kB
+    resp = post(client, "/v1/studio/overlay", bomb.getvalue(), "application/octet-stream")
+    assert resp.status_code == 422 and "the limit is 60000000 pixels" in resp.json["errors"][0]["detail"]
     resp = client.simulate_post("/v1/studio/overlay", body=b"x" * 16,
                                 headers={"Content-Type": "application/octet-stream",
                                          "Content-Length": str(MAX_UPLOAD_BYTES + 1)})
