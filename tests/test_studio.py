@@ -256,3 +256,22 @@ def test_studio_pages_and_assets(client):
     assert client.simulate_get("/studio/no.such-layout").status_code == 404
     assert client.simulate_get("/studio/assets/studio.js").headers["content-type"].startswith("text/javascript")
     assert client.simulate_get("/studio/assets/..%2Fapp.py").status_code == 404
+
+
+def test_a_missing_translation_prints_in_slovenian_and_is_highlighted(pipeline, monkeypatch):
+    """The API refuses a document with an untranslated fixed text; the studio shows it with
+    the Slovenian text in its place and names the text runs that print it."""
+    from falcon import testing
+
+    from renderer.http.app import create_app
+
+    hu = dict(pipeline.catalogs._messages["hu"])
+    del hu["Prejeto"]
+    monkeypatch.setitem(pipeline.catalogs._messages, "hu", hu)
+    client = testing.TestClient(create_app(pipeline))
+    body = sample("stamp.receipt", ("sl", "hu"))
+    assert post(client, "/v1/render/stamp.receipt", body).status_code != 200
+    answer = post(client, "/v1/studio/stamp.receipt/preview", body).json
+    runs = [answer["geometry"]["elements"][i]["text"] for i in answer["untranslated"]]
+    assert runs and all("Prejeto" in run for run in runs)
+    assert not any("Érkezett" in e.get("text", "") for e in answer["geometry"]["elements"])

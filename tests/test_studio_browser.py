@@ -117,9 +117,15 @@ def test_edit_switch_language_and_inspect(open_studio):
     assert "Piran" in json.dumps(page.evaluate("window.studio.state.preview.geometry.elements"), ensure_ascii=False)
     # two quick edits: the render of the first, still under way, is cancelled
     count = studio.renders()
-    studio.edit(lambda data: data.update(authority="Upravna enota Izola"))
-    page.wait_for_selector("body[data-state='rendering']")
-    studio.edit(lambda data: data.update(authority="Upravna enota Koper"))
+    body = studio.body()
+    izola = json.dumps({**body, "data": {**body["data"], "authority": "Upravna enota Izola"}})
+    koper = json.dumps({**body, "data": {**body["data"], "authority": "Upravna enota Koper"}})
+    page.evaluate("""async ([first, second]) => {
+        const editor = document.querySelector('#editor');
+        editor.value = first; editor.dispatchEvent(new Event('input'));
+        while (document.body.dataset.state !== 'rendering') await new Promise(r => setTimeout(r, 1));
+        editor.value = second; editor.dispatchEvent(new Event('input'));
+    }""", [izola, koper])
     studio.wait_renders(count + 1)
     page.wait_for_selector("body[data-state='idle']")
     elements = json.dumps(page.evaluate("window.studio.state.preview.geometry.elements"), ensure_ascii=False)
@@ -239,6 +245,26 @@ def test_keyboard_and_labels(open_studio):
     page.focus("#editor")
     page.keyboard.press("Control+Enter")
     studio.wait_renders(count + 1)
+
+
+def test_missing_translation_is_counted_listed_and_highlighted(open_studio, pipeline, monkeypatch):
+    from renderer.catalogs import UsedMessages
+    from renderer.compose import Composer
+
+    layout = pipeline.layout("stamp.certified-copy")  # opened by no other test: nothing cached
+    used = UsedMessages(pipeline.catalogs)
+    Composer(used).compose(layout, pipeline.validate(layout, layout.sample(("sl", "hu"))))
+    msgid = max(used.used, key=len)
+    hu = dict(pipeline.catalogs._messages["hu"])
+    del hu[msgid]
+    monkeypatch.setitem(pipeline.catalogs._messages, "hu", hu)
+    studio = open_studio("/studio/stamp.certified-copy?lang=sl,hu")
+    page = studio.page
+    assert page.inner_text("#languages button[data-languages='sl,hu'] .badge") == "1"
+    assert page.locator("#languages button[data-languages='sl,it'] .badge").count() == 0
+    assert msgid in page.inner_text("#missing")
+    assert page.locator("#marks rect.untranslated").count() >= 1
+    assert "without translation" in page.inner_text("#status")
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ with what is drawn on it measured from the PDF and the layout's prescribed sizes
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import threading
@@ -16,7 +17,7 @@ import falcon
 from jinja2 import Environment, PackageLoader
 
 from .. import preview
-from ..catalogs import MissingTranslation, UsedMessages
+from ..catalogs import UsedMessages
 from ..compose import Composer
 from ..fit import LayoutOverflow
 from ..pipeline import Pipeline, Rendered
@@ -47,10 +48,14 @@ def _number(req, name: str, default: float, low: float, high: float, whole: bool
 
 class Studio:
     """The studio's state per process: recent renders (so turning pages does not render
-    again), sample sets and missing translations per layout."""
+    again), sample sets and missing translations per layout. It renders with the service's
+    pipeline except for one thing: a fixed text without a translation prints in Slovenian
+    (and is highlighted) instead of refusing the document."""
 
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
+        self.drafts = copy.copy(pipeline)
+        self.drafts.composer = Composer(UsedMessages(pipeline.catalogs))
         self._renders: OrderedDict[str, Rendered] = OrderedDict()
         self._lock = threading.Lock()
         self._sets: dict[tuple[str, tuple[str, ...]], dict] = {}
@@ -64,10 +69,7 @@ class Studio:
                 return self._renders[key]
         scan = check_scan(layout.sample_scan()) if layout.upload else None
         try:
-            rendered = _render(lambda: self.pipeline.render(layout.id, body, RenderOptions("pdf", variant=variant), scan))
-        except MissingTranslation as exc:
-            raise Problem(falcon.HTTP_422, "Missing translation", str(exc),
-                          [{"pointer": "/languages", "detail": str(exc)}]) from None
+            rendered = _render(lambda: self.drafts.render(layout.id, body, RenderOptions("pdf", variant=variant), scan))
         except LayoutOverflow as exc:  # a finding about the layout itself: show it, do not hide it in a 500
             raise Problem(falcon.HTTP_422, "The layout's own wording overflows", str(exc),
                           [{"pointer": "/data", "detail": f"with this data the layout breaks: {exc}"}]) from None
@@ -83,6 +85,12 @@ class Studio:
             self._sets[key] = sample_sets(self.pipeline.layout(layout_id), languages, self.pipeline.limits)
         return self._sets[key]
 
+    def missing_for(self, layout, body) -> list[str]:
+        """The missing translations of the request's second language (given or from its
+        area), if it has one."""
+        languages = self.pipeline.validate(layout, body).languages
+        return self.missing_translations(layout.id)[languages[1]] if len(languages) > 1 else []
+
     def missing_translations(self, layout_id: str) -> dict[str, list[str]]:
         """Per language, the fixed texts the layout prints (composing its samples in every
         variant) that lack a translation."""
@@ -97,6 +105,17 @@ class Studio:
                 missing[languages[1]] = used.missing(languages[1])
             self._missing[layout_id] = missing
         return self._missing[layout_id]
+
+
+def untranslated(geometry: preview.PageGeometry, msgids: list[str]) -> list[int]:
+    """Indexes of the text runs that print (part of) a fixed text lacking its translation."""
+    texts = [" ".join(m.replace("%(", " ").split()) for m in msgids]
+    found = []
+    for index, element in enumerate(geometry.elements):
+        run = " ".join(element.text.split())
+        if len(run) >= 3 and any(run in text or text in run for text in texts):
+            found.append(index)
+    return found
 
 
 class StudioIndex:
@@ -203,6 +222,7 @@ class StudioPreview:
             "png": base64.b64encode(image).decode("ascii"),
             "geometry": geometry.as_json(),
             "checks": preview.checks(layout.prescribed, geometry, pages),
+            "untranslated": untranslated(geometry, self.studio.missing_for(layout, body)),
             "findings": [{"pointer": f.pointer, "detail": f.reason} for f in rendered.findings],
             "separations": spots + [preview.PROCESS] if spots else [],
             "timing_ms": {"render": round((rendered_at - started) * 1000, 1),

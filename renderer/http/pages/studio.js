@@ -282,8 +282,18 @@ function updateLink() {
 
 // --- rendering -------------------------------------------------------------------------------
 
+function cancelInFlight() { // a render older than the latest edit is no longer wanted
+  if (state.controller && state.inFlight) {
+    state.controller.abort();
+    window.studio.cancelled++;
+  }
+  state.inFlight = false;
+  state.renderSeq++; // whatever is still on its way is stale
+}
+
 function scheduleRender(delay = DEBOUNCE_MS) {
   clearTimeout(state.timer);
+  cancelInFlight();
   if ($("manual").checked && delay !== "now") { setStatus("Manual mode: press Render (Ctrl+Enter)"); return; }
   state.timer = setTimeout(render, delay === "now" ? 0 : delay);
 }
@@ -298,12 +308,8 @@ async function fetchPreview(body, { page, signal, separation = state.separation 
 }
 
 async function render() {
+  cancelInFlight();
   const seq = ++state.renderSeq;
-  if (state.controller && state.inFlight) { // an older render is no longer wanted
-    state.controller.abort();
-    window.studio.cancelled++;
-  }
-  state.inFlight = false;
   const controller = new AbortController();
   state.controller = controller;
   const started = state.editedAt ?? performance.now();
@@ -346,7 +352,8 @@ async function render() {
     showErrors(null, null);
     showFindings(json.findings);
     document.body.dataset.state = "idle";
-    setStatus(`page ${json.page} of ${json.pages} · ${Math.round(ms)} ms (server ${Math.round(json.timing_ms.total)} ms)`);
+    const untranslated = json.untranslated.length ? ` · ${json.untranslated.length} text run(s) without translation (orange)` : "";
+    setStatus(`page ${json.page} of ${json.pages} · ${Math.round(ms)} ms (server ${Math.round(json.timing_ms.total)} ms)${untranslated}`, !!untranslated);
     if (state.diff) runDiff();
   } catch (e) {
     if (e.name === "AbortError") return;
@@ -434,6 +441,10 @@ function drawMarks() {
       const b = c.box;
       marks.append(svg("rect", { x: b.x, y: b.y, width: b.width, height: b.height, fill: "none", stroke: c.pass ? "#137333" : "#c5221f", "stroke-width": 2 * hair, "stroke-dasharray": `${5 * hair} ${3 * hair}` }));
     }
+  }
+  for (const index of state.preview.untranslated) { // fixed texts printed without their translation
+    const e = g.elements[index];
+    marks.append(svg("rect", { x: e.x - 0.3, y: e.y - 0.3, width: e.width + 0.6, height: e.height + 0.6, fill: "rgba(255,152,0,.25)", stroke: "#b06000", "stroke-width": 2 * hair, class: "untranslated" }));
   }
   const box = state.hovered || state.pinned;
   if (box && $("show-inspector").checked) {
