@@ -1,4 +1,4 @@
-"""Command line: `renderer layouts`, `renderer render`, `renderer serve`."""
+"""Command line: `renderer layouts`, `renderer render`, `renderer serve`, `renderer batch …`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .specs import FORMATS, OptionError, RenderOptions, ServiceSpec
@@ -45,7 +46,12 @@ def _render(args) -> int:
         print(f"renderer: unknown layout {args.layout!r}; see 'renderer layouts'", file=sys.stderr)
         return 2
     try:
-        rendered = pipeline.render(args.layout, body, options)
+        scan, attachment = _upload(pipeline.layout(args.layout), args.upload)
+    except ValueError as exc:
+        print(f"renderer: --upload: {exc}", file=sys.stderr)
+        return 2
+    try:
+        rendered = pipeline.render(args.layout, body, options, scan, attachment)
     except InvalidRequest as exc:
         for error in exc.errors:
             print(f"renderer: {error.pointer or '/'}: {error.reason}", file=sys.stderr)
@@ -63,6 +69,24 @@ def _render(args) -> int:
     return 0
 
 
+def _upload(layout, path: str | None):
+    """(scan, attachment): the checked file of a layout that takes one (--upload)."""
+    from .uploads import check_attachment, check_scan
+
+    if path is None:
+        return None, None
+    part = layout.upload or layout.attachment
+    if part is None:
+        raise ValueError(f"{layout.id} takes no file")
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
+    if layout.upload:
+        return check_scan(data, part), None
+    return None, check_attachment(data, part, part)
+
+
 def _serve(args) -> int:
     from .http.server import serve
     from .signing import SigningConfig, SigningConfigError, SigningService
@@ -72,7 +96,80 @@ def _serve(args) -> int:
     except SigningConfigError as exc:
         print(f"renderer: cannot start: {exc}", file=sys.stderr)
         return 1
-    serve(ServiceSpec(host=args.host, port=args.port, workers=args.workers))
+    from .batch.runner import RunnerBusy
+
+    try:
+        serve(ServiceSpec(host=args.host, port=args.port, workers=args.workers), batches=not args.no_batches)
+    except RunnerBusy as exc:
+        print(f"renderer: cannot start: {exc} (or start with --no-batches)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _batch_client(args):
+    from .batch.client import BatchClient
+
+    return BatchClient(args.url, args.key or os.environ.get("OBRAZCI_API_KEY"))
+
+
+def _batch_submit(args) -> int:
+    from .batch.client import ClientError
+
+    client = _batch_client(args)
+    options = {"layout": args.layout, "languages": args.languages, "format": args.format, "variant": args.variant,
+               "output": args.output, "imposition": args.imposition, "shop": args.shop}
+    try:
+        status = client.submit(Path(args.records), options, args.idempotency_key)
+        print(f"batch {status['id']}: {status['counts']['total']} records", file=sys.stderr)
+        if not args.no_wait:
+            status = client.follow(status["id"])
+    except (ClientError, OSError) as exc:
+        print(f"renderer: {exc}", file=sys.stderr)
+        return 1
+    json.dump(status, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0 if status["state"] not in ("failed",) else 1
+
+
+def _batch_status(args) -> int:
+    from .batch.client import ClientError
+
+    try:
+        status = _batch_client(args).status(args.batch)
+    except ClientError as exc:
+        print(f"renderer: {exc}", file=sys.stderr)
+        return 1
+    json.dump(status, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def _batch_pull(args) -> int:
+    from .batch.client import ClientError
+
+    try:
+        for path in _batch_client(args).pull(args.batch, Path(args.dir)):
+            print(path)
+    except (ClientError, OSError) as exc:
+        print(f"renderer: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _batch_run(args) -> int:
+    from .batch.runner import RunnerBusy, run_batches
+    from .batch.specs import EngineSpec
+
+    engine = EngineSpec.from_environment()
+    if args.data:
+        engine = replace(engine, data_dir=Path(args.data))
+    if args.workers:
+        engine = replace(engine, workers=args.workers)
+    try:
+        run_batches(engine)
+    except RunnerBusy as exc:
+        print(f"renderer: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -91,6 +188,8 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--format", default="pdf", choices=list(FORMATS))
     render.add_argument("--dpi", type=int, default=RenderOptions.dpi, help="resolution for --format png")
     render.add_argument("--variant", help="one of the layout's variants (see 'renderer layouts --json')")
+    render.add_argument("--upload", help="the file the layout takes: the scan of certification.electronic-copy, "
+                                         "the received application of e-receipt.application")
     render.set_defaults(run=_render)
 
     serve = sub.add_parser("serve", help="run the HTTP service")
@@ -98,7 +197,41 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=defaults.host)
     serve.add_argument("--port", type=int, default=defaults.port)
     serve.add_argument("--workers", type=int, default=defaults.workers)
+    serve.add_argument("--no-batches", action="store_true",
+                       help="do not run the batch runner in this service (run 'renderer batch run' elsewhere)")
     serve.set_defaults(run=_serve)
+
+    batch = sub.add_parser("batch", help="print-shop batches").add_subparsers(dest="batch_command", required=True)
+    connection = argparse.ArgumentParser(add_help=False)
+    connection.add_argument("--url", default=f"http://{defaults.host}:{defaults.port}", help="the service")
+    connection.add_argument("--key", help="API key (default: $OBRAZCI_API_KEY)")
+
+    submit = batch.add_parser("submit", parents=[connection], help="submit a records file and follow its progress")
+    submit.add_argument("records", help="a JSON array of records, or NDJSON (.ndjson, .jsonl): each record is the layout's data")
+    submit.add_argument("--layout", required=True)
+    submit.add_argument("--languages", default="sl", help="sl, sl,it or sl,hu")
+    submit.add_argument("--format", default="pdf")
+    submit.add_argument("--variant")
+    submit.add_argument("--output", help="files, merged, imposed or layers (default: layers for the envelope, else files)")
+    submit.add_argument("--imposition", help="n-up or cut-and-stack (output imposed)")
+    submit.add_argument("--shop", help="the print shop the job is for")
+    submit.add_argument("--idempotency-key", help="submitting again with the same key gives the same batch")
+    submit.add_argument("--no-wait", action="store_true", help="print the batch and return at once")
+    submit.set_defaults(run=_batch_submit)
+
+    status = batch.add_parser("status", parents=[connection], help="a batch's state, counts and failures")
+    status.add_argument("batch")
+    status.set_defaults(run=_batch_status)
+
+    pull = batch.add_parser("pull", parents=[connection], help="download a finished batch's files (checksums checked)")
+    pull.add_argument("batch")
+    pull.add_argument("--dir", default=".", help="where to put the files")
+    pull.set_defaults(run=_batch_pull)
+
+    run = batch.add_parser("run", help="run the batch runner in the foreground (serve runs one itself)")
+    run.add_argument("--data", help="data directory (default: $OBRAZCI_DATA_DIR or ./var)")
+    run.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    run.set_defaults(run=_batch_run)
     return p
 
 

@@ -24,7 +24,7 @@ from . import __version__
 from .assemble import Assembly, assemble
 from .specs import OutputFormat
 from .spots import SpotColour, apply_spots
-from .uploads import Scan
+from .uploads import Attachment, Scan
 
 PRODUCER = f"obrazci {__version__}"
 
@@ -79,12 +79,14 @@ def finish(
     book: tuple[Assembly, int] | None = None,
     underlay: bytes | None = None,
     scan: "Scan | None" = None,
+    attachment: Attachment | None = None,
 ) -> bytes:
     """``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
     and its repetition count, for a layout whose repeated pages are rendered once;
     ``underlay``: a layer (same page sizes) drawn under every page, e.g. the pre-print;
     ``scan``: an uploaded (checked) PDF whose pages go first and which is embedded whole, as
-    the source of the document (a PDF/A-3 associated file)."""
+    the source of the document (a PDF/A-3 associated file); ``attachment``: a file embedded
+    whole as an associated file, not drawn."""
     if underlay is not None:
         return _finish_layers(underlay, pdf_bytes, info, output, spots)
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
@@ -92,6 +94,8 @@ def finish(
             assemble(pdf, *book)
         if scan is not None:
             _lead_with_scan(pdf, scan)
+        if attachment is not None:
+            _associate(pdf, attachment, "The application as received (vloga)")
         return _finish_open(pdf, info, output, spots)
 
 
@@ -144,12 +148,18 @@ def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan) -> None:
     with pikepdf.open(BytesIO(scan.pdf)) as original:
         for index, page in enumerate(original.pages):
             pdf.pages.insert(index, page)
+    _associate(pdf, Attachment(scan.original, scan.mime_type, scan.filename), "The scanned original (izvirnik)")
+
+
+def _associate(pdf: pikepdf.Pdf, attachment: Attachment, description: str) -> None:
+    """``attachment`` embedded byte for byte with its MIME type, as the document's associated
+    file (catalog /AF) whose relationship is Source: what the document certifies or confirms."""
     stamp = _pdf_date(now())
-    spec = pikepdf.AttachedFileSpec(pdf, scan.original, filename=scan.filename, mime_type=scan.mime_type,
-                                    description="The scanned original (izvirnik)", relationship=pikepdf.Name.Source,
-                                    creation_date=stamp, mod_date=stamp)
-    pdf.attachments[scan.filename] = spec
-    pdf.Root.AF = pdf.make_indirect(pikepdf.Array([pdf.attachments.get(scan.filename).obj]))
+    spec = pikepdf.AttachedFileSpec(pdf, attachment.data, filename=attachment.filename,
+                                    mime_type=attachment.mime_type, description=description,
+                                    relationship=pikepdf.Name.Source, creation_date=stamp, mod_date=stamp)
+    pdf.attachments[attachment.filename] = spec
+    pdf.Root.AF = pdf.make_indirect(pikepdf.Array([pdf.attachments.get(attachment.filename).obj]))
 
 
 def separate(pdf_bytes: bytes, spots: tuple[SpotColour, ...]) -> bytes:

@@ -5,8 +5,13 @@ the regulation's parenthesised hint for it, printed only while the blank is empt
 blank prints as dots, as in the regulation. ``{=name:a|b|c}`` is a choice among the
 regulation's alternatives (printed "a – b – c"): the request gives the chosen index and the
 others are struck through, as an official strikes them on the paper form; with no choice,
-all stand. The same segments make the PDF, the HTML for
-e-mail and the plain text, so the three can never say different things.
+all stand. Where an alternative is longer than a phrase (it holds blanks or other choices),
+``{<name=i}`` … ``{>}`` marks it: the region is alternative ``i`` of the choice ``name`` and is
+struck, whole, when another was chosen. ``{~name:a|b|…|z}`` is an ending or word that
+follows the person(s) concerned (gender, number): the request gives the index of the form,
+and with none the last form stands, the regulation's own placeholder (``podpisal…``).
+The same segments make the PDF, the HTML for e-mail and the plain text, so the three can
+never say different things.
 """
 
 from __future__ import annotations
@@ -16,33 +21,57 @@ import re
 from markupsafe import Markup, escape
 
 BLANK = "……………"
-TOKEN = re.compile(r"\{\?(\w+):([^}]*)\}|\{=(\w+):([^}]*)\}|\{(\w+)\}")
+TOKEN = re.compile(r"\{\?(\w+):([^}]*)\}|\{=(\w+):([^}]*)\}|\{~(\w+):([^}]*)\}|\{<(\w+)=(\d+)\}|(\{>\})|\{(\w+)\}")
 DASH = " – "
 
 
 def segments(text: str, values: dict) -> list[tuple[str, str, str | None]]:
     """(kind, text, field) parts of ``text``: kind is "text", "value", "blank", or "struck"
-    (an alternative not chosen)."""
-    parts, position = [], 0
+    (an alternative not chosen; adjacent struck parts are joined into one)."""
+    parts: list[tuple[str, str, str | None]] = []
+    regions: list[bool] = []  # for each open region: whether it is struck
+    position = 0
+
+    def add(kind: str, piece: str, name: str | None = None) -> None:
+        if any(regions):
+            kind, name = "struck", None
+        if kind == "struck" and parts and parts[-1][0] == "struck":
+            parts[-1] = ("struck", parts[-1][1] + piece, None)
+        elif piece:
+            parts.append((kind, piece, name))
+
     for match in TOKEN.finditer(text):
-        parts.append(("text", text[position:match.start()], None))
-        hint_for, hint, choice, alternatives, name = match.groups()
+        add("text", text[position:match.start()])
+        hint_for, hint, choice, alternatives, form, forms, region, index, close, name = match.groups()
         if choice is not None:
             chosen = values.get(choice)
-            for index, alternative in enumerate(alternatives.split("|")):
-                if index:
-                    parts.append(("text", DASH, None))
-                parts.append(("struck" if chosen is not None and index != chosen else "text", alternative, None))
+            for number, alternative in enumerate(alternatives.split("|")):
+                if number:
+                    add("text", DASH)
+                add("struck" if chosen is not None and number != chosen else "text", alternative)
+        elif form is not None:
+            options = forms.split("|")
+            chosen = values.get(form)
+            add("text", options[chosen] if chosen is not None else options[-1])
+        elif region is not None:
+            chosen = values.get(region)
+            regions.append(chosen is not None and chosen != int(index))
+        elif close is not None:
+            if not regions:
+                raise ValueError(f"{{>}} without an open region in {text!r}")
+            regions.pop()
         elif hint_for is not None:
             if not values.get(hint_for):
-                parts.append(("text", hint, None))
+                add("text", hint)
         elif values.get(name):
-            parts.append(("value", values[name], name))
+            add("value", values[name], name)
         else:
-            parts.append(("blank", BLANK, name))
+            add("blank", BLANK, name)
         position = match.end()
-    parts.append(("text", text[position:], None))
-    return [p for p in parts if p[1]]
+    if regions:
+        raise ValueError(f"a region is not closed in {text!r}")
+    add("text", text[position:])
+    return parts
 
 
 def as_html(text: str, values: dict[str, str | None], tag) -> Markup:

@@ -24,7 +24,7 @@ from .render import Renderer
 from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
 from .specs import FORMATS, LANGUAGE_SETS, Limits, OptionError, OutputFormat, RenderOptions
 from .spots import load_spots
-from .uploads import Scan, check_scan, count_pages
+from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,18 @@ class Pipeline:
         return validate_request(layout.data_model, body, self.limits)
 
     def render(self, layout_id: str, body: Any, options: RenderOptions = RenderOptions(),
-               scan: Scan | None = None) -> Rendered:
-        """``scan``: the checked upload of a layout that takes one (``layout.upload``)."""
+               scan: Scan | None = None, attachment: Attachment | None = None) -> Rendered:
+        """``scan``: the checked upload of a layout that takes one (``layout.upload``);
+        ``attachment``: the checked file a layout embeds (``layout.attachment``), needed in
+        its PDF formats only (an e-mail carries it beside the text)."""
         layout = self.layout(layout_id)
         request = self.validate(layout, body)
         if layout.upload and scan is None:
             raise InvalidRequest([FieldError(f"/{layout.upload}", "this layout needs the uploaded PDF (multipart part)")])
-        return self.render_valid(layout, request, options, scan)
+        if layout.attachment and attachment is None and options.output.is_pdf:
+            raise InvalidRequest([FieldError(f"/{layout.attachment}", "the PDF embeds this file: send it as the "
+                                             f"multipart part '{layout.attachment}'")])
+        return self.render_valid(layout, request, options, scan, attachment)
 
     @staticmethod
     def variant(layout: Layout, options: RenderOptions) -> str:
@@ -80,11 +85,12 @@ class Pipeline:
         return getattr(request.data, "page_count", layout.pages)
 
     def render_valid(self, layout: Layout, request: ValidRequest, options: RenderOptions,
-                     scan: Scan | None = None) -> Rendered:
+                     scan: Scan | None = None, attachment: Attachment | None = None) -> Rendered:
         variant = self.variant(layout, options)
         output = options.output
-        if scan is not None and output.is_pdfa and output.pdfa_part != 3:
-            raise OptionError("format", "an embedded original is allowed in PDF/A-3 only: use pdfa-3b (or pdf)")
+        attachment = attachment if output.is_pdf else None
+        if (scan is not None or attachment is not None) and output.is_pdfa and output.pdfa_part != 3:
+            raise OptionError("format", "an embedded file is allowed in PDF/A-3 only: use pdfa-3b (or pdf)")
         if output.textual:
             return self._render_text(layout, request, variant, output)
         findings = tuple(request.data.findings())
@@ -104,7 +110,7 @@ class Pipeline:
             pdf, pages, book = self._draw(layout, request, variant_drawn, output)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book,
-                     underlay[0] if underlay else None, scan)
+                     underlay[0] if underlay else None, scan, attachment)
         if scan is not None:
             pages += count_pages(scan.pdf)
         content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
@@ -152,8 +158,10 @@ class Pipeline:
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:
         layout = self.layout(layout_id)
-        scan = check_scan(layout.sample_scan()) if layout.upload else None
-        return self.render(layout_id, layout.sample(languages), options, scan)
+        scan = check_scan(layout.sample_upload(layout.upload)) if layout.upload else None
+        attachment = check_attachment(layout.sample_upload(layout.attachment), layout.attachment, layout.attachment) \
+            if layout.attachment else None
+        return self.render(layout_id, layout.sample(languages), options, scan, attachment)
 
     def warm(self) -> None:
         """Render every sample once so fonts, stylesheets and templates are loaded."""

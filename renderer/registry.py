@@ -117,6 +117,9 @@ class Layout:
     text_formats: bool  # also delivered as text/plain and text/html (messages for e-mail)
     upload: str | None  # name of the multipart part holding a scanned PDF: its pages lead the
     #                     document and the original is embedded (PDF/A-3 associated file)
+    attachment: str | None  # name of the multipart part holding a file embedded whole as the
+    #                         document's associated file, never drawn (P 35: the application)
+    placeable: bool  # may be drawn onto an uploaded PDF (/v1/place): confirmations and stamps
     source: str  # the articles it implements
     description: str
     data_model: type[LayoutData]
@@ -140,9 +143,9 @@ class Layout:
         with self.sample_path(languages).open(encoding="utf-8") as fh:
             return json.load(fh)
 
-    def sample_scan(self) -> bytes:
-        """The bundled upload of a layout that takes one: samples/<id>.scan.pdf."""
-        return (SAMPLES_DIR / f"{self.id}.scan.pdf").read_bytes()
+    def sample_upload(self, part: str) -> bytes:
+        """The bundled upload of a layout that takes one: samples/<id>.<part>.pdf."""
+        return (SAMPLES_DIR / f"{self.id}.{part}.pdf").read_bytes()
 
     @cached_property
     def request_schema(self) -> dict:
@@ -161,6 +164,7 @@ class Layout:
             "pages": self.pages,
             "variants": list(self.variants),
             "signed": self.signed,
+            "placeable": self.placeable,
             "source": self.source,
             "description": self.description,
         }
@@ -193,6 +197,8 @@ def _load_layout(directory: Path) -> Layout:
             signed=bool(meta.get("signed", False)),
             text_formats=bool(meta.get("text_formats", False)),
             upload=meta.get("upload"),
+            attachment=meta.get("attachment"),
+            placeable=bool(meta.get("placeable", False)),
             source=meta["source"],
             description=meta["description"],
             data_model=data_model,

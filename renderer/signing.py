@@ -65,6 +65,10 @@ class SignerProfile:
     kind: str  # "pkcs12" or "pkcs11"
     trust_roots: tuple[str, ...]
     tsa_url: str | None = None
+    # TSA certificates trusted as such, as a trusted list lists a qualified TSA: their
+    # timestamps need no revocation data, so a B-LTA file's newest document timestamp stays
+    # verifiable offline (/v1/verify) until that certificate expires
+    trusted_tsa_certs: tuple[str, ...] = ()
     reason: str | None = None
     location: str | None = None
     verify_url: str | None = None  # printed as a QR code on visible signatures
@@ -106,9 +110,8 @@ class SigningConfig:
                 for key in ("path", "passphrase_file", "module"):
                     if entry.get(key) and not os.path.isabs(entry[key]) and key != "module":
                         entry[key] = str(base / entry[key])
-                entry["trust_roots"] = tuple(
-                    r if os.path.isabs(r) else str(base / r) for r in entry.get("trust_roots", [])
-                )
+                for key in ("trust_roots", "trusted_tsa_certs"):
+                    entry[key] = tuple(r if os.path.isabs(r) else str(base / r) for r in entry.get(key, []))
                 profiles[name] = SignerProfile(name=name, **entry)
             keys = tuple(
                 ApiKey(name, entry["sha256"].lower(), frozenset(entry["profiles"]))
@@ -212,20 +215,24 @@ class LoadedProfile:
     profile: SignerProfile
     signer: signers.Signer
     trust_roots: tuple[asn1_x509.Certificate, ...]
+    trusted_tsa: tuple[asn1_x509.Certificate, ...] = ()
     session: object = None  # an open PKCS#11 session, kept for the process's life
 
     def validation_context(self, fetching: bool) -> ValidationContext:
+        """When signing, OCSP answers and CRLs are fetched after the context's moment (the
+        TSA's only once its timestamp has arrived); they count although issued later."""
         return ValidationContext(
             trust_roots=list(self.trust_roots), allow_fetching=fetching,
-            revocation_mode="hard-fail" if fetching else "soft-fail",
+            revocation_mode="hard-fail" if fetching else "soft-fail", retroactive_revinfo=fetching,
         )
 
 
 def load_profile(profile: SignerProfile) -> LoadedProfile:
     try:
         roots = tuple(load_cert_from_pemder(p) for p in profile.trust_roots)
+        trusted_tsa = tuple(load_cert_from_pemder(p) for p in profile.trusted_tsa_certs)
     except (OSError, ValueError) as exc:
-        raise SigningConfigError(f"profile {profile.name}: trust roots: {exc}") from None
+        raise SigningConfigError(f"profile {profile.name}: trust roots or TSA certificates: {exc}") from None
     if profile.kind == "pkcs12":
         passphrase = _secret(profile.passphrase_env, profile.passphrase_file, "passphrase", profile.name)
         try:
@@ -240,7 +247,7 @@ def load_profile(profile: SignerProfile) -> LoadedProfile:
         signer = CachedKeySigner(
             signing_cert=simple.signing_cert, signing_key=simple.signing_key, cert_registry=simple.cert_registry
         )
-        return LoadedProfile(profile, signer, roots)
+        return LoadedProfile(profile, signer, roots, trusted_tsa)
     if profile.kind == "pkcs11":
         from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
@@ -256,7 +263,7 @@ def load_profile(profile: SignerProfile) -> LoadedProfile:
             raise SigningConfigError(
                 f"profile {profile.name}: cannot open token {profile.token_label!r} ({type(exc).__name__})"
             ) from None
-        return LoadedProfile(profile, signer, roots, session)
+        return LoadedProfile(profile, signer, roots, trusted_tsa, session)
     raise SigningConfigError(f"profile {profile.name}: unknown kind {profile.kind!r} (pkcs12 or pkcs11)")
 
 
@@ -405,13 +412,20 @@ class SigningService:
 
     @property
     def trust_roots(self):
-        seen, roots = set(), []
+        return self._union(lambda loaded: loaded.trust_roots)
+
+    @property
+    def trusted_tsa(self):
+        return self._union(lambda loaded: loaded.trusted_tsa)
+
+    def _union(self, certs_of):
+        seen, certs = set(), []
         for loaded in self.loaded.values():
-            for root in loaded.trust_roots:
-                if root.sha256 not in seen:
-                    seen.add(root.sha256)
-                    roots.append(root)
-        return roots
+            for cert in certs_of(loaded):
+                if cert.sha256 not in seen:
+                    seen.add(cert.sha256)
+                    certs.append(cert)
+        return certs
 
     def sign(self, pdf_bytes: bytes, profile: str, level: str, stamp: VisibleStamp | None = None) -> bytes:
         return sign_pdf(pdf_bytes, self.loaded[profile], level, stamp)

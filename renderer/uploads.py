@@ -4,6 +4,7 @@ written to disk, and dropped with the response."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -106,6 +107,88 @@ def _images_to_pdf(data: bytes, field: str) -> bytes:
     first, dpi = frames[0]
     first.save(out, "PDF", resolution=dpi, save_all=True, append_images=[f for f, _ in frames[1:]])
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded whole, as uploaded, as the document's associated file (PDF/A-3): e.g.
+    the application a confirmation of receipt refers to (P 35). Never rendered."""
+
+    data: bytes
+    mime_type: str
+    filename: str
+
+
+ATTACHMENT_KINDS = "PDF, PNG, JPEG, TIFF, XML, an e-mail message (RFC 5322) or UTF-8 plain text"
+HEADER = re.compile(rb"[!-9;-~]+:[ \t]")  # a header field's name and colon (RFC 5322 3.6.8)
+
+
+def check_attachment(data: bytes, field: str, stem: str) -> Attachment:
+    """An upload to embed, typed by its content: a PDF is checked as any PDF upload, an image
+    by its header and pixel count, XML for being well-formed (no entities expanded, nothing
+    fetched), an e-mail message by its header block, text for being UTF-8 without control
+    characters. Anything else is refused. ``stem``: the embedded file's name before its
+    extension."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadRefused(field, f"is larger than {MAX_UPLOAD_BYTES} bytes")
+    if not data:
+        raise UploadRefused(field, "is empty")
+    if data.lstrip()[:5] == b"%PDF-":
+        check_pdf(data, field)
+        return Attachment(data, "application/pdf", f"{stem}.pdf")
+    image = next((v for magic, v in IMAGE_TYPES.items() if data.startswith(magic)), None)
+    if image is not None:
+        _check_image_header(data, field)
+        return Attachment(data, image[0], f"{stem}.{image[1]}")
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if body.lstrip()[:5] == b"<?xml":
+        _check_xml(data, field)
+        return Attachment(data, "application/xml", f"{stem}.xml")
+    if _is_mail(data):
+        return Attachment(data, "message/rfc822", f"{stem}.eml")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UploadRefused(field, f"is not a {ATTACHMENT_KINDS} file (judged by its content)") from None
+    if any(ord(ch) < 32 and ch not in "\t\n\r\f" or ch == "\x7f" for ch in text):
+        raise UploadRefused(field, f"is not a {ATTACHMENT_KINDS} file (it has control characters)")
+    return Attachment(data, "text/plain", f"{stem}.txt")
+
+
+def _check_image_header(data: bytes, field: str) -> None:
+    """The image's header is read (not its pixels): it must parse and stay under the limit."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise UploadRefused(field, "is a broken or unreadable image") from None
+    if width * height > MAX_IMAGE_PIXELS:
+        raise UploadRefused(field, f"has a {width} x {height} pixel page; the limit is {MAX_IMAGE_PIXELS} pixels")
+
+
+def _check_xml(data: bytes, field: str) -> None:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise UploadRefused(field, f"is XML that is not well-formed ({exc.msg})") from None
+
+
+def _is_mail(data: bytes) -> bool:
+    """An RFC 5322 message: a block of ASCII header fields with From: and Date: (the two the
+    RFC requires), then an empty line."""
+    head, separator, _ = data.replace(b"\r\n", b"\n").partition(b"\n\n")
+    if not separator or not head.isascii():
+        return False
+    lines = head.split(b"\n")
+    if not all(HEADER.match(line) or line[:1] in (b" ", b"\t") for line in lines):
+        return False
+    names = {line.split(b":", 1)[0].lower() for line in lines if HEADER.match(line)}
+    return {b"from", b"date"} <= names
 
 
 def count_pages(pdf_bytes: bytes) -> int:

@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from falcon import testing
 
+from renderer.batch.service import BatchService
+from renderer.batch.specs import Access, EngineSpec
 from renderer.http.app import create_app
 from renderer.pipeline import Pipeline
 from renderer.specs import LANGUAGE_SETS, RenderOptions
@@ -17,8 +19,9 @@ def pipeline() -> Pipeline:
 
 
 @pytest.fixture(scope="session")
-def client(pipeline) -> testing.TestClient:
-    return testing.TestClient(create_app(pipeline))
+def client(pipeline, tmp_path_factory) -> testing.TestClient:
+    batches = BatchService(EngineSpec(data_dir=tmp_path_factory.mktemp("batches")), Access())
+    return testing.TestClient(create_app(pipeline, batches=batches))
 
 
 @pytest.fixture(scope="session")

@@ -55,3 +55,13 @@ def test_slovenian_is_the_source_language():
 def test_babel_config_covers_the_templates():
     config = (PROJECT_ROOT / "babel.cfg").read_text()
     assert "[jinja2: **.j2]" in config and "extensions = jinja2.ext.do" in config
+
+
+@pytest.mark.parametrize("lang", ["it", "hu"])
+def test_translations_keep_every_blank_and_alternative(lang):
+    """A value the request fills ({name}) and an alternative a choice strikes ({<name=i}) are in
+    every language; only how a language marks number ({=plural:je|so}, {~party:…}) may differ."""
+    marks = re.compile(r"\{(\w+)\}|\{<(\w+=\d+)\}")
+    for entry in catalog(lang):
+        if entry.id:
+            assert {m for m in marks.findall(entry.id)} == {m for m in marks.findall(entry.string)}, entry.id

@@ -82,3 +82,15 @@ def test_bilingual_both_texts(pipeline):
 def test_fee_with_the_requested_currency(pipeline):
     data = dict(sample("certification.copy")["data"], fee="12.5", currency="EUR")
     assert "vznesku12,50EURjeplačana" in all_text(render(pipeline, data)).replace(" ", "").replace("\n", "")
+
+
+def test_what_does_not_fit_is_refused_not_dropped(client):
+    """Values that push the text past the rectangle are a 422; before, the end of the text
+    (fee, Št. OV, the official) was silently lost at the page's edge."""
+    import json
+
+    data = dict(sample("certification.copy", ("sl", "it"))["data"], document=("MMMM WWWW " * 20)[:200],
+                held_at=("MMMM WWWW " * 20)[:200])
+    resp = client.simulate_post("/v1/render/certification.copy", body=json.dumps({"languages": ["sl", "it"], "data": data}),
+                                headers={"Content-Type": "application/json"})
+    assert resp.status_code == 422 and resp.json["errors"][0]["pointer"].startswith("/data"), resp.text

@@ -43,3 +43,22 @@ def test_invalid_request_writes_nothing(tmp_path):
 def test_unknown_layout_and_bad_file(tmp_path):
     assert run("render", "nope", str(SAMPLES / "stamp.receipt.json"), "-o", str(tmp_path / "x.pdf")).returncode == 2
     assert run("render", "stamp.receipt", str(tmp_path / "missing.json"), "-o", str(tmp_path / "x.pdf")).returncode == 2
+
+
+def test_render_with_the_uploaded_file(tmp_path):
+    import io
+
+    import pikepdf
+
+    out = tmp_path / "receipt.pdf"
+    application = SAMPLES / "e-receipt.application.application.pdf"
+    result = run("render", "e-receipt.application", str(SAMPLES / "e-receipt.application.json"), "-o", str(out),
+                 "--format", "pdfa-3b", "--upload", str(application))
+    assert result.returncode == 0, result.stderr
+    with pikepdf.open(io.BytesIO(out.read_bytes())) as pdf:
+        assert pdf.attachments["application.pdf"].get_file().read_bytes() == application.read_bytes()
+    refused = run("render", "e-receipt.application", str(SAMPLES / "e-receipt.application.json"), "-o", str(out),
+                  "--upload", str(tmp_path / "missing.pdf"))
+    assert refused.returncode == 2 and "--upload: cannot read" in refused.stderr
+    without = run("render", "e-receipt.application", str(SAMPLES / "e-receipt.application.json"), "-o", str(out))
+    assert without.returncode == 1 and "/application" in without.stderr

@@ -84,3 +84,12 @@ def test_decompression_bomb_refused(client):
     Image.new("1", (9000, 9000)).save(out, "PNG")  # 81 Mpx in a few kB
     resp = post(client, out.getvalue())
     assert resp.status_code == 422 and "pixel" in resp.json["errors"][0]["detail"]
+
+
+def test_clause_too_long_is_a_422_not_a_500(client):
+    bilingual = sample(LAYOUT, ("sl", "it"))
+    request = dict(bilingual, data=dict(bilingual["data"], document=("MMMM WWWW " * 20)[:200],
+                                        held_at=("MMMM WWWW " * 20)[:200]))
+    resp = client.simulate_post(f"/v1/render/{LAYOUT}", params={"format": "pdfa-3b"}, body=multipart(request, SCAN),
+                                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+    assert resp.status_code == 422 and resp.json["errors"][0]["pointer"].startswith("/data"), resp.text

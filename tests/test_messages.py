@@ -111,3 +111,18 @@ def test_text_formats_only_for_messages(pipeline, client):
     ok = client.simulate_post("/v1/render/e-delivery.failed", params={"format": "txt"},
                               body=json.dumps(sample("e-delivery.failed")), headers={"Content-Type": "application/json"})
     assert ok.status_code == 200 and ok.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_regions_forms_and_choices_in_segments():
+    from renderer.messages import segments
+
+    text = "da {=n:je|so} {<a=0}podpisal{~g:|a|…} {x}{>} – {<a=1}priznal{~g:|a|…}{>}."
+    kinds = lambda values: [(k, t) for k, t, _ in segments(text, values)]  # noqa: E731
+    assert kinds({"n": 0, "a": 1, "g": 1, "x": "X"}) == [
+        ("text", "da "), ("text", "je"), ("text", " – "), ("struck", "so"), ("text", " "),
+        ("struck", "podpisala X"), ("text", " – "), ("text", "priznal"), ("text", "a"), ("text", ".")]
+    unchosen = kinds({})
+    assert ("text", "…") in unchosen and all(k != "struck" for k, _ in unchosen) and ("blank", "……………") in unchosen
+    for broken in ("{<a=0}open", "closed{>}"):
+        with pytest.raises(ValueError):
+            segments(broken, {})

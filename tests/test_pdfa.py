@@ -11,7 +11,7 @@ from renderer.registry import Registry
 
 from .preflight import preflight, require_preflight
 
-LAYOUTS = [layout.id for layout in Registry() if not layout.upload]  # embedded files: PDF/A-3 only
+LAYOUTS = [layout.id for layout in Registry() if not (layout.upload or layout.attachment)]  # embedded files: PDF/A-3 only
 
 
 def test_pdfa_1b_passes_preflight_for_every_layout(rendered_samples, tmp_path):

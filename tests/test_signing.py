@@ -2,6 +2,7 @@
 independent implementations: pyHanko's validator, poppler's pdfsig (NSS) and OpenSSL."""
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -137,6 +138,34 @@ def test_signed_pdfa_1b_still_passes_preflight(signed, tmp_path):
         path.write_bytes(signed[level])
         valid, report = preflight(path)
         assert valid, report
+
+
+def test_a_slow_tsa_still_gets_its_ocsp_answer_embedded(signing, pipeline, pki, monkeypatch):
+    """The TSA's status is fetched after its timestamp arrived, so the answer is issued after
+    the moment the signing validation context was made; it must still count (it used to be
+    rejected as 'too recent' when the TSA took over a second, and the CRL taken instead)."""
+    import asyncio
+
+    from asn1crypto import ocsp as asn1_ocsp
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.general import load_cert_from_pemder
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    from renderer.specs import RenderOptions
+    original = HTTPTimeStamper.async_request_tsa_response
+
+    async def slow(self, *args, **kwargs):
+        await asyncio.sleep(1.5)
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(HTTPTimeStamper, "async_request_tsa_response", slow)
+    pdf = pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdfa-2b")).content
+    dss = DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(signing.sign(pdf, "office", "B-LT"))))
+    serials = {asn1_ocsp.OCSPResponse.load(r.get_object().data)["response_bytes"]["response"].parsed
+               ["tbs_response_data"]["responses"][0]["cert_id"]["serial_number"].native for r in dss.ocsps}
+    assert load_cert_from_pemder(str(pki.cert("tsa"))).serial_number in serials
+    assert not dss.crls
 
 
 def test_tampered_byte_and_wrong_root_fail(signed, signing, pki, tmp_path):

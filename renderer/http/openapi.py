@@ -106,12 +106,16 @@ def openapi_document(registry: Registry) -> dict:
         "responses": {"200": {"description": "the signed PDF", "content": {"application/pdf": {}}},
                       **_problems(400, 401, 403, 413, 415, 422, 502, 503)}}}
     paths["/v1/verify"] = {"post": {
-        "summary": "Report on the signatures of an uploaded PDF", "requestBody": pdf_body,
-        "responses": {"200": {"description": "JSON report"}, **_problems(413, 415, 422)}}}
+        "summary": "Report on the signatures of an uploaded PDF (offline: only what the file carries)",
+        "parameters": [_param("at", {"type": "string", "format": "date-time"},
+                              "Validate as of this moment (ISO 8601 with a time zone) instead of now.")],
+        "requestBody": pdf_body,
+        "responses": {"200": {"description": "JSON report"}, **_problems(400, 413, 415, 422)}}}
     paths["/v1/place/{layout_id}"] = {"post": {
         "summary": "Render a layout and draw it onto an uploaded PDF",
         "parameters": [
-            {"name": "layout_id", "in": "path", "required": True, "schema": {"enum": registry.ids()}},
+            {"name": "layout_id", "in": "path", "required": True,
+             "schema": {"enum": [layout.id for layout in registry if layout.placeable]}},
             _param("page", {"type": "string", "default": "1"}, "Page number, or 'new' for a new last page."),
             _param("at", {"type": "string", "default": "0,0"}, "X,Y in mm from the page's top left."),
         ],
@@ -120,11 +124,19 @@ def openapi_document(registry: Registry) -> dict:
             "properties": {"request": {"type": "string", "description": "the request body (JSON)"},
                            "document": {"type": "string", "format": "binary"}}}}}},
         "responses": {"200": DOCUMENT, **_problems(400, 404, 413, 415, 422)}}}
+    paths.update(_batch_paths(registry))
     for layout in registry:
         body, definitions = request_json_schema(layout.data_model, COMPONENTS)
         schemas.update(definitions)
         name = "Request." + layout.id
         schemas[name] = body
+        content = {"application/json": {"schema": {"$ref": COMPONENTS + name}}}
+        part = layout.upload or layout.attachment
+        if part:  # the request as a part beside the uploaded file
+            content["multipart/form-data"] = {"schema": {
+                "type": "object", "required": ["request", part],
+                "properties": {"request": {"type": "string", "description": "the request body (JSON)"},
+                               part: {"type": "string", "format": "binary"}}}}
         paths[f"/v1/render/{layout.id}"] = {
             "post": {
                 "summary": f"Render {layout.titles['sl']} ({layout.source})",
@@ -132,7 +144,7 @@ def openapi_document(registry: Registry) -> dict:
                 "parameters": [FORMAT_PARAM, DPI_PARAM, VARIANT_PARAM, *signing_params],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": {"$ref": COMPONENTS + name}}},
+                    "content": content,
                 },
                 "responses": {"200": DOCUMENT, **_problems(400, 401, 403, 404, 413, 415, 422, 502, 503)},
             }
@@ -142,4 +154,56 @@ def openapi_document(registry: Registry) -> dict:
         "info": {"title": "obrazci", "version": __version__},
         "paths": paths,
         "components": {"schemas": schemas},
+    }
+
+
+def _batch_paths(registry: Registry) -> dict:
+    from ..batch.specs import BATCH_FORMATS, IMPOSITIONS, OUTPUT_KINDS
+
+    key = {"name": "X-API-Key", "in": "header", "required": True, "schema": {"type": "string"}}
+    batch_id = {"name": "batch_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    job_id = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    json_object = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+    status = {"200": {"description": "JSON"}}
+    files = {"200": {"description": "the file; X-Checksum-SHA256 header",
+                     "headers": {"X-Checksum-SHA256": {"schema": {"type": "string"}}}}}
+    return {
+        "/v1/batches": {"post": {
+            "summary": "Submit a batch: the records as a JSON array or NDJSON (each one a layout's data)",
+            "parameters": [
+                key,
+                {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200}},
+                {**_param("layout", {"enum": registry.ids()}, "The layout of every record."), "required": True},
+                _param("languages", {"enum": ["sl", "sl,it", "sl,hu"], "default": "sl"}, "Language set."),
+                _param("format", {"enum": list(BATCH_FORMATS), "default": "pdf"}, "Output format."),
+                VARIANT_PARAM,
+                _param("output", {"enum": list(OUTPUT_KINDS)}, "files (ZIP), merged, imposed or layers."),
+                _param("imposition", {"enum": list(IMPOSITIONS), "default": "n-up"}, "For output=imposed."),
+                _param("shop", {"type": "string"}, "The print shop the job is for."),
+            ],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "array"}},
+                                                          "application/x-ndjson": {"schema": {"type": "string"}}}},
+            "responses": {"202": {"description": "the batch's status"}, **_problems(400, 401, 409, 413, 415, 422)}}},
+        "/v1/batches/{batch_id}": {"get": {"summary": "A batch's state, counts, failures and files",
+                                           "parameters": [key, batch_id], "responses": {**status, **_problems(401, 404)}}},
+        "/v1/batches/{batch_id}/rerun": {"post": {
+            "summary": "Render the failed records again (optionally corrected: {\"records\": {\"<index>\": {...}}})",
+            "parameters": [key, batch_id], "responses": {"202": {"description": "status"}, **_problems(401, 404, 409, 422)}}},
+        "/v1/batches/{batch_id}/files/{name}": {"get": {"summary": "A finished batch's file",
+                                                        "parameters": [key, batch_id, name],
+                                                        "responses": {**files, **_problems(401, 404)}}},
+        "/v1/print-jobs": {"get": {"summary": "The print shop's jobs",
+                                   "parameters": [key, _param("state", {"type": "string"}, "Only jobs in this state.")],
+                                   "responses": {**status, **_problems(400, 401)}}},
+        "/v1/print-jobs/{job_id}": {"get": {"summary": "One job", "parameters": [key, job_id],
+                                            "responses": {**status, **_problems(401, 404)}}},
+        "/v1/print-jobs/{job_id}/claim": {"post": {"summary": "Claim (or renew the claim on) a job: a lease",
+                                                   "parameters": [key, job_id],
+                                                   "responses": {**status, **_problems(401, 404, 409)}}},
+        "/v1/print-jobs/{job_id}/files/{name}": {"get": {"summary": "A job's file", "parameters": [key, job_id, name],
+                                                         "responses": {**files, **_problems(401, 404)}}},
+        "/v1/print-jobs/{job_id}/status": {"post": {
+            "summary": "Report accepted, printed, shipped, or rejected with a reason", "parameters": [key, job_id],
+            "requestBody": json_object, "responses": {**status, **_problems(401, 404, 409, 422)}}},
     }

@@ -57,6 +57,10 @@ class PlaceResource:
 
     def on_post(self, req, resp, layout_id):
         layout = _layout(self.pipeline, layout_id)
+        if not layout.placeable:
+            placeable = ", ".join(lay.id for lay in self.pipeline.registry if lay.placeable)
+            raise Problem(falcon.HTTP_404, "Not placeable",
+                          f"{layout.id} is not drawn onto documents; these are: {placeable}")
         page, x, y = _position(req)
         body, document = read_parts(req, self.pipeline, "document")
         try:

@@ -13,7 +13,7 @@ from ..specs import LANGUAGE_SETS, OptionError
 from . import params
 from .body import read_json
 from ..signing import SigningService
-from ..uploads import UploadRefused, check_scan
+from ..uploads import UploadRefused, check_attachment, check_scan
 from .problems import Problem, bad_parameter
 from .signing_resources import sign_or_fail, signing_request
 
@@ -86,18 +86,25 @@ class RenderResource:
         asked = signing_request(req, self.signing, always=layout.signed and options.output.is_pdf)
         if asked and not options.output.is_pdf:
             raise bad_parameter("sign", "only PDF formats can be signed")
-        if layout.upload:  # multipart: the request and the uploaded PDF
+        scan = attachment = None
+        part = layout.upload or layout.attachment
+        # multipart: the request and the uploaded file; a layout that only embeds a file
+        # (needed in its PDF formats) also takes plain JSON
+        if layout.upload or (part and (req.content_type or "").startswith("multipart/form-data")):
             from .place_resource import read_parts
 
-            body, upload = read_parts(req, self.pipeline, layout.upload)
+            body, upload = read_parts(req, self.pipeline, part)
             try:
-                scan = check_scan(upload, layout.upload)
+                if layout.upload:
+                    scan = check_scan(upload, part)
+                else:
+                    attachment = check_attachment(upload, part, part)
             except UploadRefused as exc:
                 raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
                               [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
         else:
-            body, scan = read_json(req, self.pipeline.limits.max_body_bytes), None
-        rendered = _render(lambda: self.pipeline.render(layout.id, body, options, scan))
+            body = read_json(req, self.pipeline.limits.max_body_bytes)
+        rendered = _render(lambda: self.pipeline.render(layout.id, body, options, scan, attachment))
         if asked:
             rendered = replace(rendered, content=sign_or_fail(self.pipeline, self.signing, rendered.content, asked))
         _deliver(resp, rendered)

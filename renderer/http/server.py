@@ -32,5 +32,24 @@ class _Server(BaseApplication):
         return create_app(pipeline)
 
 
-def serve(spec: ServiceSpec) -> None:
-    _Server(spec).run()
+def serve(spec: ServiceSpec, batches: bool = True) -> None:
+    """Gunicorn for HTTP and, beside it, the batch runner (a child process that dies with
+    the service; after a restart it carries on from the batch store)."""
+    runner = None
+    if batches:
+        import multiprocessing
+
+        from ..batch.runner import lock_data_dir, run_batches
+        from ..batch.specs import EngineSpec
+
+        engine = EngineSpec.from_environment()
+        lock_data_dir(engine.data_dir).close()  # fail now if another runner owns the data directory
+        runner = multiprocessing.get_context("spawn").Process(target=run_batches, args=(engine,),
+                                                              name="obrazci-batch-runner")
+        runner.start()
+    try:
+        _Server(spec).run()
+    finally:
+        if runner is not None:
+            runner.terminate()
+            runner.join(timeout=30)

@@ -145,8 +145,24 @@ class VerifyResource:
         self.signing = signing
 
     def on_post(self, req, resp):
+        at = _validation_time(req)
         pdf = read_pdf(req)
         try:
-            resp.media = verify_pdf(pdf, self.signing.trust_roots)
+            resp.media = verify_pdf(pdf, self.signing.trust_roots, self.signing.trusted_tsa, at=at)
         except NotAPdf as exc:
             raise Problem(falcon.HTTP_422, "Not a readable PDF", str(exc), [{"pointer": "", "detail": str(exc)}]) from None
+
+
+def _validation_time(req: falcon.Request) -> datetime | None:
+    """``at``: validate as of this moment instead of now (ISO 8601 with a time zone), e.g.
+    to see what a verifier will make of the file once its revocation data has expired."""
+    value = req.get_param("at")
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "+"))  # an unencoded '+' arrives as a space
+    except ValueError:
+        raise bad_parameter("at", "give the validation time in ISO 8601, e.g. 2030-01-01T00:00:00Z") from None
+    if moment.tzinfo is None:
+        raise bad_parameter("at", "the validation time needs a time zone, e.g. 2030-01-01T00:00:00Z")
+    return moment

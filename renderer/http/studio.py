@@ -23,7 +23,7 @@ from ..fit import LayoutOverflow
 from ..pipeline import Pipeline, Rendered
 from ..samplesets import sample_sets
 from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
-from ..uploads import MAX_UPLOAD_BYTES, UploadRefused, check_scan
+from ..uploads import MAX_UPLOAD_BYTES, UploadRefused, check_attachment, check_scan
 from .body import read_json
 from .problems import Problem, bad_parameter
 from .resources import _layout, _render
@@ -67,9 +67,13 @@ class Studio:
             if key in self._renders:
                 self._renders.move_to_end(key)
                 return self._renders[key]
-        scan = check_scan(layout.sample_scan()) if layout.upload else None
+        # a layout that takes a file is previewed with its bundled one
+        scan = check_scan(layout.sample_upload(layout.upload)) if layout.upload else None
+        attachment = check_attachment(layout.sample_upload(layout.attachment), layout.attachment, layout.attachment) \
+            if layout.attachment else None
+        options = RenderOptions("pdf", variant=variant)
         try:
-            rendered = _render(lambda: self.drafts.render(layout.id, body, RenderOptions("pdf", variant=variant), scan))
+            rendered = _render(lambda: self.drafts.render(layout.id, body, options, scan, attachment))
         except LayoutOverflow as exc:  # a finding about the layout itself: show it, do not hide it in a 500
             raise Problem(falcon.HTTP_422, "The layout's own wording overflows", str(exc),
                           [{"pointer": "/data", "detail": f"with this data the layout breaks: {exc}"}]) from None

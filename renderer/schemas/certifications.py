@@ -6,13 +6,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from ..schema import LayoutData, local_text, optional_text, text
 
 SOURCES = ("original", "certified-transcript", "plain-transcript", "copy")
 MEDIA = ("ink", "typewriter", "computer", "copy-of-original")
 MADE = ("transcript", "copy")
+
+
+def _fee(value: Decimal | None) -> str | None:
+    return f"{value:.2f}".replace(".", ",") if value is not None else None
+
+
+def _date(value: date | None) -> str | None:
+    return f"{value.day}. {value.month}. {value.year}" if value else None
 
 
 class CopyCertification(LayoutData):
@@ -41,10 +49,100 @@ class CopyCertification(LayoutData):
             "document": self.document,
             "pages": str(self.pages) if self.pages else None,
             "held_at": self.held_at,
-            "fee": f"{self.fee:.2f}".replace(".", ",") if self.fee is not None else None,
+            "fee": _fee(self.fee),
             "currency": self.currency,
             "number": self.number,
             "place": self.place,
-            "certified_on": f"{self.certified_on.day}. {self.certified_on.month}. {self.certified_on.year}"
-            if self.certified_on else None,
+            "certified_on": _date(self.certified_on),
+        }
+
+
+class Person(LayoutData):
+    """A person as the confirmation names one: (priimek, ime, prebivališče)."""
+
+    surname: text(60, description="Priimek.")
+    given_name: text(60, description="Ime.")
+    residence: text(120, description="Prebivališče.")
+
+    @property
+    def line(self) -> str:
+        return f"{self.surname} {self.given_name}, {self.residence}"
+
+
+class Party(Person):
+    gender: Literal["male", "female"] = Field(
+        description="Sets the endings: podpisal – podpisala, imenovanega – imenovane; with several parties, "
+        "the feminine plural only when every party is female (podpisale), else podpisali.")
+
+
+ACTS = ("signed", "acknowledged")
+IDENTITY = ("acquaintance", "identity-card", "passport", "witnesses")
+DOCUMENTS = ("identity-card", "passport")
+
+
+class SignatureCertification(LayoutData):
+    """Potrdilo o overitvi lastnoročnega podpisa (P 51(2)). Each choice names one of the
+    regulation's alternatives; the others are struck through. *je – so* follows the number of
+    parties; the endings (*podpisal…*, *imenovan…*) their gender and number."""
+
+    authority: local_text(160, description="The body performing the certification, at the top.")
+    parties: list[Party] = Field(default_factory=list, max_length=4,
+                                 description="Whose signature: one (je) or more (so); none leaves the lines blank.")
+    act: Optional[Literal[ACTS]] = Field(
+        None, description="lastnoročno podpisal… to listino (signed) – priznal… podpis na tej listini za svojega "
+        "(acknowledged).")
+    identity: Optional[Literal[IDENTITY]] = Field(
+        None, description="How identity was established: osebno znanstvo (acquaintance), osebna izkaznica "
+        "(identity-card), potni list (passport), priče (witnesses).")
+    document_number: optional_text(30, description="The identity card's or passport's number (št.).") = None
+    issued_on: Optional[date] = Field(None, description="When the identity card or passport was issued.")
+    issued_by: optional_text(100, description="Who issued it (izdal).") = None
+    witnesses: list[Person] = Field(default_factory=list, max_length=3, description="The witnesses (s pričami).")
+    witnesses_identified: optional_text(160, description="How the witnesses' identity was established.") = None
+    fee: Optional[Decimal] = Field(None, ge=0, le=100000, decimal_places=2, description="The fee paid.")
+    currency: text(8, description="The fee's currency (the regulation of 2005 printed SIT).") = "EUR"
+    number: optional_text(30, description="Št. OV.") = None
+    place: optional_text(60, description="Where certified.") = None
+    certified_on: Optional[date] = Field(None, description="When (ISO 8601).")
+    official: optional_text(80, description="The official's name, under 'uradna oseba'.") = None
+
+    @field_validator("document_number", "issued_on", "issued_by")
+    @classmethod
+    def _document_only(cls, value, info: ValidationInfo):
+        if value is not None and info.data.get("identity") not in DOCUMENTS:
+            raise ValueError("belongs to an identity card or passport: set identity to identity-card or passport")
+        return value
+
+    @field_validator("witnesses", "witnesses_identified")
+    @classmethod
+    def _witnesses_only(cls, value, info: ValidationInfo):
+        if value and info.data.get("identity") != "witnesses":
+            raise ValueError("belongs to identity established by witnesses: set identity to witnesses")
+        return value
+
+    @property
+    def form(self) -> int | None:
+        """The index of the endings' form: 0 one man, 1 one woman, 2 several (a man among
+        them), 3 several women; None without parties."""
+        if not self.parties:
+            return None
+        female = all(p.gender == "female" for p in self.parties)
+        return (2 if len(self.parties) > 1 else 0) + (1 if female else 0)
+
+    def blanks(self) -> dict:
+        return {
+            "plural": None if not self.parties else int(len(self.parties) > 1),
+            "party": self.form,
+            "act": ACTS.index(self.act) if self.act else None,
+            "identity": (0, 1, 1, 2)[IDENTITY.index(self.identity)] if self.identity else None,
+            "document": DOCUMENTS.index(self.identity) if self.identity in DOCUMENTS else None,
+            "document_number": self.document_number,
+            "issued_on": _date(self.issued_on),
+            "issued_by": self.issued_by,
+            "witnesses_identified": self.witnesses_identified,
+            "fee": _fee(self.fee),
+            "currency": self.currency,
+            "number": self.number,
+            "place": self.place,
+            "certified_on": _date(self.certified_on),
         }

@@ -111,3 +111,13 @@ class Reminder(DeliveryNotice):
     notified_on: Optional[date] = Field(None, description="When the first message was sent.")
     notified_at: Optional[time] = None
     email: optional_text(160, description="The e-mail address it was sent to.") = None
+
+
+class ApplicationReceived(Message):
+    """P 35: the body's information system received an application by e-mail."""
+
+    authority: optional_text(160, description="The state or other body whose information system received it.") = None
+    received_on: Optional[date] = Field(None, description="When the application was received.")
+    received_at: Optional[time] = Field(None, description="At what time (HH:MM).")
+    applicant: optional_text(240, description="Vložnik: osebno ime, poštni in elektronski naslov.") = None
+    title: optional_text(240, description="Naslov vloge: the application's title.") = None

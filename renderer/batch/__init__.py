@@ -1,0 +1,12 @@
+"""Print-shop batches: submit many records of one layout, render them in chunks in worker
+processes, package the outputs for a print shop to pull.
+
+    specs     what a batch asks for (frozen, validated) and how the batch engine runs
+    records   reading the records of a submission as a stream (JSON array or NDJSON)
+    store     the state: batches, records, chunks, print-shop leases (SQLite)
+    outputs   where output files go (local disk, written atomically, with checksums)
+    tasks     the two idempotent tasks: render a chunk, package a batch
+    executor  runs tasks in recycled worker processes (only ids travel)
+    runner    the loop that schedules chunks and packages, and recovers after a crash
+    service   the operations the HTTP resources and the CLI call
+"""

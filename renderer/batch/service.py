@@ -1,0 +1,174 @@
+"""What the HTTP resources and the CLI do with batches: submit, report, re-run, hand out
+files, and the print shops' claims and status reports. No rendering happens here (that is
+the runner's); a request only reads and writes the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
+from ..registry import Registry
+from ..specs import OptionError, RenderOptions
+from .outputs import LocalOutputs
+from .records import RecordReader
+from .specs import Access, BatchSpec, EngineSpec
+from .store import FINISHED, Batch, Store, record_id
+
+#: The order of a print shop's reports: a status may follow only those listed for it.
+SHOP_TRANSITIONS = {
+    "accepted": (None, "rejected"),
+    "printed": ("accepted",),
+    "shipped": ("printed",),
+    "rejected": (None, "accepted"),
+}
+
+
+class BatchRefused(Exception):
+    """A request the batch service cannot do now (HTTP 409), with the reason."""
+
+
+def batch_spec(registry: Registry, layout_id: str, languages: tuple[str, ...], format: str = "pdf",
+               variant: str | None = None, output: str | None = None, imposition: str = "n-up",
+               shop: str | None = None, shops: tuple[str, ...] = ()) -> BatchSpec:
+    """A checked spec: the layout exists and can be batched, the variant and output fit it."""
+    if layout_id not in registry:
+        raise OptionError("layout", f"no layout {layout_id!r}")
+    layout = registry.get(layout_id)
+    if layout.upload or layout.attachment:
+        raise OptionError("layout", f"{layout_id} needs an uploaded file per document; it cannot be batched")
+    output = output or ("layers" if layout_id == IMPRINTED_LAYOUT else "files")
+    spec = BatchSpec(layout_id, languages, format, variant, output, imposition, shop)
+    if output == "layers":
+        if layout_id != IMPRINTED_LAYOUT:
+            raise OptionError("output", f"{layout_id} has no pre-printed layer; use files, merged or imposed")
+        if variant is not None:
+            raise OptionError("variant", "output=layers delivers the pre-print, the imprint and a proof; give no variant")
+        if format != "pdf":
+            raise OptionError("format", "output=layers is format=pdf (the shell carries spot colours)")
+    else:
+        from ..pipeline import Pipeline
+
+        Pipeline.variant(layout, RenderOptions(format, variant=variant))
+    if shop is not None and shop not in shops:
+        raise OptionError("shop", f"no print shop {shop!r} is configured")
+    return spec
+
+
+@dataclass
+class BatchService:
+    engine: EngineSpec
+    access: Access
+
+    def __post_init__(self) -> None:
+        self.store = Store(self.engine.database)
+        self.outputs = LocalOutputs(self.engine.outputs)
+
+    def submit(self, spec: BatchSpec, client: str, idempotency_key: str | None, stream: BinaryIO,
+               media_type: str) -> tuple[Batch, bool]:
+        reader = RecordReader(stream, media_type, self.engine.max_record_bytes, self.engine.max_body_bytes)
+        spec_text = json.dumps(spec.as_json(), sort_keys=True)
+
+        def fingerprint() -> str:
+            return hashlib.sha256(f"{spec_text}\n{reader.digest}".encode()).hexdigest()
+
+        return self.store.submit(spec, client, idempotency_key, reader, fingerprint,
+                                 self.engine.chunk_size, self.engine.max_records)
+
+    def status(self, batch: Batch, base_url: str = "") -> dict:
+        counts = self.store.counts(batch.id)
+        finished = counts["done"] + counts["failed"]
+        failures = self.store.failures(batch.id, limit=1000)
+        report = {
+            "id": batch.id,
+            "url": f"{base_url}/v1/batches/{batch.id}",
+            "state": batch.state,
+            **batch.spec.as_json(),
+            "created": _iso(batch.created),
+            "updated": _iso(batch.updated),
+            "counts": {"total": batch.total, **counts},
+            "progress": round(finished / batch.total, 4) if batch.total else 1.0,
+            "failures": [{"index": r.index, "id": record_id(batch.id, r.index), "errors": r.errors} for r in failures],
+        }
+        if counts["failed"] > len(failures):
+            report["failures_truncated"] = True
+        if batch.error:
+            report["error"] = batch.error
+        if batch.files:
+            report["files"] = [{**f, "url": f"{base_url}/v1/batches/{batch.id}/files/{f['name']}"} for f in batch.files]
+        return report
+
+    def rerun(self, batch: Batch, corrections: dict[int, str]) -> int:
+        if batch.state not in FINISHED:
+            raise BatchRefused(f"the batch is {batch.state}; re-run its failed records once it has finished")
+        failed = {r.index for r in self.store.failures(batch.id, limit=batch.total)}
+        if not failed:
+            raise BatchRefused("the batch has no failed records to re-run")
+        return self.store.rerun(batch.id, corrections, self.engine.chunk_size)
+
+    def file(self, batch: Batch, name: str) -> dict | None:
+        return next((f for f in batch.files or () if f["name"] == name), None)
+
+    # -- print shops -----------------------------------------------------------------
+
+    def job_state(self, batch: Batch, now: float | None = None) -> str:
+        """A print job's state: pending (not rendered yet), ready, claimed (a live lease),
+        or the shop's last report (accepted, printed, shipped, rejected); failed if nothing
+        could be rendered."""
+        if batch.shop_status:
+            return batch.shop_status
+        if batch.state == "failed":
+            return "failed"
+        if batch.state not in FINISHED:
+            return "pending"
+        if batch.claimed_until and batch.claimed_until > (now or time.time()):
+            return "claimed"
+        return "ready"
+
+    def jobs(self, shop: str, state: str | None) -> list[Batch]:
+        now = time.time()
+        return [b for b in self.store.batches_for_shop(shop) if state is None or self.job_state(b, now) == state]
+
+    def job(self, batch: Batch, base_url: str = "") -> dict:
+        counts = self.store.counts(batch.id)
+        job = {
+            "id": batch.id,
+            "url": f"{base_url}/v1/print-jobs/{batch.id}",
+            "state": self.job_state(batch),
+            "layout": batch.spec.layout,
+            "languages": list(batch.spec.languages),
+            "format": batch.spec.format,
+            "output": batch.spec.output,
+            "counts": {"total": batch.total, "done": counts["done"], "failed": counts["failed"]},
+            "created": _iso(batch.created),
+        }
+        if batch.claimed_until:
+            job["claimed_until"] = _iso(batch.claimed_until)
+        if batch.shop_reason:
+            job["reason"] = batch.shop_reason
+        if batch.files:
+            job["files"] = [{**f, "url": f"{base_url}/v1/print-jobs/{batch.id}/files/{f['name']}"} for f in batch.files]
+        return job
+
+    def claim(self, batch: Batch) -> float:
+        state = self.job_state(batch)
+        if state in ("pending", "failed"):
+            raise BatchRefused(f"the job is {state}; only a rendered job can be claimed")
+        return self.store.claim(batch.id, self.engine.lease_s)
+
+    def report(self, batch: Batch, status: str, reason: str | None) -> None:
+        if batch.state not in FINISHED or batch.state == "failed":
+            raise BatchRefused(f"the job is {self.job_state(batch)}; report on a rendered job")
+        allowed = SHOP_TRANSITIONS[status]
+        if batch.shop_status not in allowed:
+            raise BatchRefused(f"{status!r} cannot follow {batch.shop_status or 'no report'}"
+                               f" (it follows {' or '.join(a or 'no report' for a in allowed)})")
+        self.store.set_shop_status(batch.id, status, reason)
+
+
+def _iso(moment: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+

@@ -1,0 +1,355 @@
+"""Batch state in SQLite (WAL): batches, their records and chunks, and print-shop claims.
+
+The store is the single source of truth: a task or a process may die at any moment, and
+whatever a new run needs to carry on is here. Every change that belongs together is one
+transaction, so a record is either pending, done (with its output and checksum) or failed
+(with its reasons) — never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .specs import BatchSpec
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    spec TEXT NOT NULL,
+    client TEXT NOT NULL,
+    shop TEXT,
+    idempotency_key TEXT,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    files TEXT,
+    error TEXT,
+    shop_status TEXT,
+    shop_reason TEXT,
+    claimed_until REAL,
+    UNIQUE (client, idempotency_key)
+);
+CREATE TABLE IF NOT EXISTS records (
+    batch TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    chunk INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    file TEXT,
+    page INTEGER,
+    pages INTEGER,
+    sha256 TEXT,
+    errors TEXT,
+    PRIMARY KEY (batch, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_by_chunk ON records (batch, chunk);
+CREATE TABLE IF NOT EXISTS chunks (
+    batch TEXT NOT NULL,
+    chunk INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (batch, chunk)
+) WITHOUT ROWID;
+"""
+
+#: Batch states. ``rendering`` covers packaging too; ``collected``: the print shop accepted it.
+STATES = ("queued", "rendering", "ready", "completed-with-errors", "failed", "collected")
+FINISHED = ("ready", "completed-with-errors", "failed", "collected")
+
+
+class Conflict(Exception):
+    """The same idempotency key was used with another request."""
+
+    def __init__(self, batch_id: str):
+        super().__init__(batch_id)
+        self.batch_id = batch_id
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: str
+    spec: BatchSpec
+    client: str
+    state: str
+    total: int
+    created: float
+    updated: float
+    files: list[dict] | None
+    error: str | None
+    shop_status: str | None
+    shop_reason: str | None
+    claimed_until: float | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Batch":
+        return cls(row["id"], BatchSpec.from_json(json.loads(row["spec"])), row["client"], row["state"],
+                   row["total"], row["created"], row["updated"],
+                   json.loads(row["files"]) if row["files"] else None, row["error"],
+                   row["shop_status"], row["shop_reason"], row["claimed_until"])
+
+
+@dataclass(frozen=True)
+class Record:
+    index: int
+    data: str  # the record's JSON text
+    chunk: int
+    state: str
+    file: str | None
+    page: int | None
+    pages: int | None
+    sha256: str | None
+    errors: list[dict] | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What rendering one record gave: an output, or the reasons it failed."""
+
+    index: int
+    file: str | None = None
+    page: int | None = None
+    pages: int | None = None
+    sha256: str | None = None
+    errors: list[dict] | None = None
+
+
+def record_id(batch_id: str, index: int) -> str:
+    """Deterministic: the same record of the same batch has the same id in every run."""
+    return f"{batch_id}.{index:06d}"
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connection().executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def read(self) -> sqlite3.Connection:
+        return self._connection()
+
+    # -- submitting ------------------------------------------------------------------
+
+    def create(self, spec: BatchSpec, client: str, idempotency_key: str | None, records: Iterable[str],
+               fingerprint: "callable", chunk_size: int, max_records: int) -> tuple[Batch, bool]:
+        """Store a new batch with its records in one transaction. ``records`` is consumed as
+        it is read (a stream); ``fingerprint()`` is called afterwards (it covers the whole
+        body). Returns (batch, created): an earlier batch with the same key and fingerprint
+        is returned as is; with another fingerprint → Conflict. Nothing is stored on error."""
+        batch_id = "b" + secrets.token_hex(8)
+        now = time.time()
+        with self.transaction() as db:
+            db.execute("INSERT INTO batches (id, spec, client, shop, fingerprint, state, total, created, updated)"
+                       " VALUES (?, ?, ?, ?, '', 'queued', 0, ?, ?)",
+                       (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now))
+            total = 0
+            rows = []
+            for total, text in enumerate(records, start=1):
+                if total > max_records:
+                    raise TooManyRecords(max_records)
+                rows.append((batch_id, total - 1, text, (total - 1) // chunk_size))
+                if len(rows) >= 1000:
+                    db.executemany("INSERT INTO records (batch, idx, data, chunk) VALUES (?, ?, ?, ?)", rows)
+                    rows.clear()
+            db.executemany("INSERT INTO records (batch, idx, data, chunk) VALUES (?, ?, ?, ?)", rows)
+            if total == 0:
+                raise NoRecords()
+            digest = fingerprint()
+            if idempotency_key is not None:
+                earlier = db.execute("SELECT * FROM batches WHERE client = ? AND idempotency_key = ?",
+                                     (client, idempotency_key)).fetchone()
+                if earlier is not None:
+                    if earlier["fingerprint"] != digest:
+                        raise Conflict(earlier["id"])
+                    raise _Repeat(Batch.from_row(earlier))
+            db.executemany("INSERT INTO chunks (batch, chunk) VALUES (?, ?)",
+                           [(batch_id, c) for c in range((total + chunk_size - 1) // chunk_size)])
+            db.execute("UPDATE batches SET total = ?, fingerprint = ?, idempotency_key = ? WHERE id = ?",
+                       (total, digest, idempotency_key, batch_id))
+        return self.batch(batch_id), True
+
+    def submit(self, *args, **kwargs) -> tuple[Batch, bool]:
+        try:
+            return self.create(*args, **kwargs)
+        except _Repeat as repeat:
+            return repeat.batch, False
+
+    # -- reading ---------------------------------------------------------------------
+
+    def batch(self, batch_id: str) -> Batch | None:
+        row = self.read().execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        return Batch.from_row(row) if row else None
+
+    def counts(self, batch_id: str) -> dict[str, int]:
+        rows = self.read().execute("SELECT state, COUNT(*) AS n FROM records WHERE batch = ? GROUP BY state",
+                                   (batch_id,)).fetchall()
+        counts = {"pending": 0, "done": 0, "failed": 0}
+        counts.update({row["state"]: row["n"] for row in rows})
+        return counts
+
+    def failures(self, batch_id: str, limit: int = 1000) -> list[Record]:
+        rows = self.read().execute("SELECT * FROM records WHERE batch = ? AND state = 'failed' ORDER BY idx LIMIT ?",
+                                   (batch_id, limit)).fetchall()
+        return [_record(row) for row in rows]
+
+    def records(self, batch_id: str, chunk: int | None = None, state: str | None = None) -> list[Record]:
+        query, args = "SELECT * FROM records WHERE batch = ?", [batch_id]
+        if chunk is not None:
+            query, args = query + " AND chunk = ?", args + [chunk]
+        if state is not None:
+            query, args = query + " AND state = ?", args + [state]
+        return [_record(row) for row in self.read().execute(query + " ORDER BY idx", args)]
+
+    def iter_records(self, batch_id: str, batch_size: int = 1000) -> Iterator[Record]:
+        """Every record in order, a page at a time (a batch may hold 100,000)."""
+        last = -1
+        while True:
+            rows = self.read().execute("SELECT * FROM records WHERE batch = ? AND idx > ? ORDER BY idx LIMIT ?",
+                                       (batch_id, last, batch_size)).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _record(row)
+            last = rows[-1]["idx"]
+
+    def batches_for_shop(self, shop: str, state: str | None = None) -> list[Batch]:
+        query, args = "SELECT * FROM batches WHERE shop = ?", [shop]
+        if state is not None:
+            query, args = query + " AND state = ?", args + [state]
+        return [Batch.from_row(row) for row in self.read().execute(query + " ORDER BY created", args)]
+
+    # -- running ---------------------------------------------------------------------
+
+    def runnable_chunks(self) -> list[tuple[str, int]]:
+        rows = self.read().execute(
+            "SELECT c.batch, c.chunk FROM chunks c JOIN batches b ON b.id = c.batch"
+            " WHERE c.state = 'pending' AND b.state IN ('queued', 'rendering') ORDER BY b.created, c.chunk").fetchall()
+        return [(row["batch"], row["chunk"]) for row in rows]
+
+    def batches_to_package(self) -> list[str]:
+        """Batches being rendered whose chunks are all done."""
+        rows = self.read().execute(
+            "SELECT id FROM batches b WHERE state = 'rendering' AND NOT EXISTS"
+            " (SELECT 1 FROM chunks c WHERE c.batch = b.id AND c.state = 'pending') ORDER BY created").fetchall()
+        return [row["id"] for row in rows]
+
+    def start_chunk(self, batch_id: str, chunk: int) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE chunks SET attempts = attempts + 1 WHERE batch = ? AND chunk = ?", (batch_id, chunk))
+            db.execute("UPDATE batches SET state = 'rendering', updated = ? WHERE id = ? AND state = 'queued'",
+                       (time.time(), batch_id))
+
+    def attempts(self, batch_id: str, chunk: int) -> int:
+        row = self.read().execute("SELECT attempts FROM chunks WHERE batch = ? AND chunk = ?", (batch_id, chunk)).fetchone()
+        return row["attempts"] if row else 0
+
+    def finish_chunk(self, batch_id: str, chunk: int, outcomes: Iterable[Outcome]) -> None:
+        """Every outcome of a chunk and the chunk's completion, in one transaction."""
+        with self.transaction() as db:
+            for o in outcomes:
+                state = "failed" if o.errors else "done"
+                db.execute("UPDATE records SET state = ?, file = ?, page = ?, pages = ?, sha256 = ?, errors = ?"
+                           " WHERE batch = ? AND idx = ? AND state = 'pending'",
+                           (state, o.file, o.page, o.pages, o.sha256, json.dumps(o.errors) if o.errors else None,
+                            batch_id, o.index))
+            db.execute("UPDATE chunks SET state = 'done' WHERE batch = ? AND chunk = ?", (batch_id, chunk))
+            db.execute("UPDATE batches SET updated = ? WHERE id = ?", (time.time(), batch_id))
+
+    def finish_batch(self, batch_id: str, state: str, files: list[dict] | None, error: str | None = None) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE batches SET state = ?, files = ?, error = ?, updated = ? WHERE id = ? AND state = 'rendering'",
+                       (state, json.dumps(files) if files is not None else None, error, time.time(), batch_id))
+
+    def rerun(self, batch_id: str, corrections: dict[int, str], chunk_size: int) -> int:
+        """Put the failed records (with corrected data where given) back to render, in new
+        chunks; the records already done are kept. Returns how many are queued again."""
+        with self.transaction() as db:
+            failed = [row["idx"] for row in db.execute(
+                "SELECT idx FROM records WHERE batch = ? AND state = 'failed' ORDER BY idx", (batch_id,))]
+            if not failed:
+                return 0
+            first = db.execute("SELECT COALESCE(MAX(chunk), -1) + 1 AS n FROM chunks WHERE batch = ?",
+                               (batch_id,)).fetchone()["n"]
+            for position, index in enumerate(failed):
+                data = corrections.get(index)
+                db.execute("UPDATE records SET state = 'pending', errors = NULL, chunk = ?,"
+                           " data = COALESCE(?, data) WHERE batch = ? AND idx = ?",
+                           (first + position // chunk_size, data, batch_id, index))
+            db.executemany("INSERT INTO chunks (batch, chunk) VALUES (?, ?)",
+                           [(batch_id, first + c) for c in range((len(failed) + chunk_size - 1) // chunk_size)])
+            db.execute("UPDATE batches SET state = 'queued', files = NULL, error = NULL, shop_status = NULL,"
+                       " claimed_until = NULL, updated = ? WHERE id = ?", (time.time(), batch_id))
+            return len(failed)
+
+    def fail_chunk(self, batch_id: str, chunk: int, reason: str) -> None:
+        """A chunk that keeps killing its worker: its pending records fail with ``reason``."""
+        with self.transaction() as db:
+            db.execute("UPDATE records SET state = 'failed', errors = ? WHERE batch = ? AND chunk = ? AND state = 'pending'",
+                       (json.dumps([{"pointer": "", "detail": reason}]), batch_id, chunk))
+            db.execute("UPDATE chunks SET state = 'done' WHERE batch = ? AND chunk = ?", (batch_id, chunk))
+
+    # -- print shops -----------------------------------------------------------------
+
+    def claim(self, batch_id: str, lease_s: int) -> float:
+        """Claim (or renew the claim on) a finished job; returns when the lease ends."""
+        until = time.time() + lease_s
+        with self.transaction() as db:
+            db.execute("UPDATE batches SET claimed_until = ?, updated = ? WHERE id = ?", (until, time.time(), batch_id))
+        return until
+
+    def set_shop_status(self, batch_id: str, status: str, reason: str | None) -> None:
+        with self.transaction() as db:
+            state = "collected" if status in ("accepted", "printed", "shipped") else None
+            db.execute("UPDATE batches SET shop_status = ?, shop_reason = ?, state = COALESCE(?, state), updated = ?"
+                       " WHERE id = ?", (status, reason, state, time.time(), batch_id))
+
+
+class NoRecords(ValueError):
+    pass
+
+
+class TooManyRecords(ValueError):
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+
+class _Repeat(Exception):
+    def __init__(self, batch: Batch):
+        self.batch = batch
+
+
+def _record(row: sqlite3.Row) -> Record:
+    return Record(row["idx"], row["data"], row["chunk"], row["state"], row["file"], row["page"], row["pages"],
+                  row["sha256"], json.loads(row["errors"]) if row["errors"] else None)

@@ -1,0 +1,266 @@
+"""The two tasks of the batch engine. Each is named by ids only (``ChunkTask``,
+``PackageTask``), reads what it needs from the store, writes its files to the outputs and
+its results to the store in one transaction — so it may run twice (after a crash, or on
+two machines) and the result is the same: one output per record, never two.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+import zipfile
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+import pikepdf
+
+from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT, EnvelopeImprint
+from ..pipeline import Pipeline
+from ..schema import InvalidRequest
+from ..specs import OptionError, RenderOptions
+from .outputs import Outputs
+from .specs import BatchSpec, EngineSpec
+from .store import Batch, Outcome, Record, Store, record_id
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    batch: str
+    chunk: int
+
+
+@dataclass(frozen=True)
+class PackageTask:
+    batch: str
+
+
+Task = ChunkTask | PackageTask
+
+
+class TaskContext:
+    """What a worker keeps between tasks: the store, the outputs and one warm pipeline."""
+
+    def __init__(self, engine: EngineSpec, store: Store, outputs: Outputs):
+        self.engine = engine
+        self.store = store
+        self.outputs = outputs
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        return Pipeline()
+
+    @lru_cache(maxsize=8)
+    def imprint(self, languages: tuple[str, ...]) -> EnvelopeImprint:
+        """The envelope's imprint drawer for a language set, prepared once per worker."""
+        return EnvelopeImprint(self.pipeline, languages)
+
+    def run(self, task: Task) -> None:
+        if isinstance(task, ChunkTask):
+            render_chunk(self, task)
+        else:
+            package(self, task)
+
+
+def _body(spec: BatchSpec, record: Record) -> dict:
+    return {"languages": list(spec.languages), "data": json.loads(record.data)}
+
+
+def _errors(exc: Exception) -> list[dict]:
+    if isinstance(exc, InvalidRequest):
+        return [{"pointer": e.pointer, "detail": e.reason} for e in exc.errors]
+    if isinstance(exc, OptionError):
+        return [{"parameter": exc.parameter, "detail": exc.reason}]
+    return [{"pointer": "", "detail": "the record could not be rendered (internal error, logged)"}]
+
+
+def render_chunk(ctx: TaskContext, task: ChunkTask) -> None:
+    batch = ctx.store.batch(task.batch)
+    if batch is None:
+        return
+    pending = ctx.store.records(task.batch, task.chunk, state="pending")
+    outcomes = _imprint_chunk(ctx, batch, task.chunk, pending) if batch.spec.output == "layers" \
+        else [_render_record(ctx, batch, record) for record in pending]
+    ctx.store.finish_chunk(task.batch, task.chunk, outcomes)
+
+
+def _render_record(ctx: TaskContext, batch: Batch, record: Record) -> Outcome:
+    spec = batch.spec
+    try:
+        rendered = ctx.pipeline.render(spec.layout, _body(spec, record), RenderOptions(spec.format, variant=spec.variant))
+    except (InvalidRequest, OptionError) as exc:
+        return Outcome(record.index, errors=_errors(exc))
+    except Exception as exc:  # a bad record never stops the batch
+        log.exception("batch %s record %d", batch.id, record.index)
+        return Outcome(record.index, errors=_errors(exc))
+    key = f"{batch.id}/records/{record_id(batch.id, record.index)}.pdf"
+    return Outcome(record.index, key, 1, rendered.pages, ctx.outputs.put(key, rendered.content))
+
+
+def _layers(ctx: TaskContext, spec: BatchSpec) -> tuple[str, str]:
+    """(proof, pre-print) variants of a layered layout."""
+    layout = ctx.pipeline.layout(spec.layout)
+    proof, (shell, _) = next(iter(layout.composite.items()))
+    return proof, shell
+
+
+def _imprint_chunk(ctx: TaskContext, batch: Batch, chunk: int, records: list[Record]) -> list[Outcome]:
+    """The variable imprint of a chunk, drawn directly (no layout per record): one page per
+    record, in one file."""
+    spec = batch.spec
+    imprint = ctx.imprint(spec.languages)
+    key = f"{batch.id}/imprint/chunk-{chunk:06d}.pdf"
+    accepted, outcomes = [], []
+    for record in records:
+        try:
+            request = ctx.pipeline.validate(ctx.pipeline.layout(spec.layout), _body(spec, record))
+            errors = imprint.check(request)
+        except Exception as exc:
+            if not isinstance(exc, InvalidRequest):
+                log.exception("batch %s record %d", batch.id, record.index)
+            outcomes.append(Outcome(record.index, errors=_errors(exc)))
+            continue
+        if errors:
+            outcomes.append(Outcome(record.index, errors=_errors(InvalidRequest(errors))))
+        else:
+            accepted.append((record.index, request))
+    if accepted:
+        sha = ctx.outputs.put(key, imprint.write([request for _, request in accepted]))
+        outcomes += [Outcome(index, key, page, 1, sha) for page, (index, _) in enumerate(accepted, start=1)]
+    return outcomes
+
+
+# -- packaging -----------------------------------------------------------------------
+
+
+def package(ctx: TaskContext, task: PackageTask) -> None:
+    """Make the job's files from the rendered records, then the manifest, then mark the
+    batch finished. Every file is written atomically; running it again rewrites them."""
+    store, outputs = ctx.store, ctx.outputs
+    batch = store.batch(task.batch)
+    if batch is None or batch.state != "rendering":
+        return
+    counts = store.counts(batch.id)
+    if counts["done"] == 0:
+        store.finish_batch(batch.id, "failed", None, "no record could be rendered; see the failures")
+        return
+    job = f"{batch.id}/job"
+    entries: dict[int, dict] = {}
+    files = {"files": _zip_records, "merged": _merged, "imposed": _imposed, "layers": _layer_files}[batch.spec.output](
+        ctx, batch, job, entries)
+    manifest = _manifest(store, batch, counts, files, entries)
+    text = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+    files.append({"name": "manifest.json", "sha256": outputs.put(f"{job}/manifest.json", text), "bytes": len(text),
+                  "media_type": "application/json"})
+    store.finish_batch(batch.id, "completed-with-errors" if counts["failed"] else "ready", files)
+
+
+def _file_entry(ctx: TaskContext, job: str, name: str, media_type: str, pages: int | None = None) -> dict:
+    """A job file as the manifest lists it; the checksum is read back from what was stored."""
+    key = f"{job}/{name}"
+    entry = {"name": name, "sha256": ctx.outputs.sha256(key), "bytes": ctx.outputs.size(key), "media_type": media_type}
+    if pages is not None:
+        entry["pages"] = pages
+    return entry
+
+
+def _done(ctx: TaskContext, batch: Batch):
+    return (r for r in ctx.store.iter_records(batch.id) if r.state == "done")
+
+
+def _zip_records(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict]) -> list[dict]:
+    """One PDF per record in a ZIP (stored: PDFs are compressed already)."""
+    stamp = time.gmtime(batch.created)[:6]
+    with ctx.outputs.writer(f"{job}/records.zip") as fh:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as archive:
+            for record in _done(ctx, batch):
+                member = zipfile.ZipInfo(f"{record_id(batch.id, record.index)}.pdf", stamp)
+                with ctx.outputs.open(record.file) as source, archive.open(member, "w") as target:
+                    for block in iter(lambda: source.read(1 << 20), b""):
+                        target.write(block)
+                entries[record.index] = {"file": "records.zip", "member": member.filename, "page": 1, "pages": record.pages,
+                                         "sha256": record.sha256}
+    return [_file_entry(ctx, job, "records.zip", "application/zip")]
+
+
+def _merge(ctx: TaskContext, records, sink) -> tuple[int, list[tuple[int, int, int]]]:
+    """Write all records' pages as one PDF to ``sink``; returns its page count and
+    (record, first page, pages) for each record. The source files stay open until the
+    merged file is saved (pikepdf copies their streams lazily)."""
+    merged = pikepdf.new()
+    spans = []
+    sources: dict[str, pikepdf.Pdf] = {}
+    for record in records:
+        source = sources.get(record.file)
+        if source is None:
+            with ctx.outputs.open(record.file) as fh:
+                source = sources[record.file] = pikepdf.open(io.BytesIO(fh.read()))
+        first = len(merged.pages) + 1
+        start = (record.page or 1) - 1
+        merged.pages.extend(source.pages[start:start + (record.pages or 1)])
+        spans.append((record.index, first, len(merged.pages) - first + 1))
+    merged.save(sink)
+    return len(merged.pages), spans
+
+
+def _merged(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict], name: str = "merged.pdf") -> list[dict]:
+    with ctx.outputs.writer(f"{job}/{name}") as fh:
+        pages, spans = _merge(ctx, _done(ctx, batch), fh)
+    for index, first, count in spans:
+        entries[index] = {"file": name, "page": first, "pages": count}
+    return [_file_entry(ctx, job, name, "application/pdf", pages)]
+
+
+def _imposed(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict]) -> list[dict]:
+    raise NotImplementedError
+
+
+def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict]) -> list[dict]:
+    """The pre-print shell once, the imprint (a page per record, in order) and a proof of
+    the first records (shell and imprint together, as the envelope will look)."""
+    spec = batch.spec
+    proof, shell = _layers(ctx, spec)
+    pipeline = ctx.pipeline
+    sample = pipeline.layout(spec.layout).sample(spec.languages)
+    shell_pdf = pipeline.render(spec.layout, sample, RenderOptions("pdf", variant=shell)).content
+    ctx.outputs.put(f"{job}/preprint.pdf", shell_pdf)
+    files = [_file_entry(ctx, job, "preprint.pdf", "application/pdf", len(pikepdf.open(io.BytesIO(shell_pdf)).pages))]
+    files += _merged(ctx, batch, job, entries, "imprint.pdf")
+    proofs = pikepdf.new()
+    sources = []
+    for record in list(_first_done(ctx, batch, ctx.engine.proof_records)):
+        rendered = pipeline.render(spec.layout, _body(spec, record), RenderOptions(spec.format, variant=proof))
+        sources.append(pikepdf.open(io.BytesIO(rendered.content)))
+        proofs.pages.extend(sources[-1].pages)
+    with ctx.outputs.writer(f"{job}/proof.pdf") as fh:
+        proofs.save(fh)
+    files.append(_file_entry(ctx, job, "proof.pdf", "application/pdf", len(proofs.pages)))
+    return files
+
+
+def _first_done(ctx: TaskContext, batch: Batch, n: int):
+    for count, record in enumerate(_done(ctx, batch)):
+        if count >= n:
+            return
+        yield record
+
+
+def _manifest(store: Store, batch: Batch, counts: dict, files: list[dict], entries: dict[int, dict]) -> dict:
+    records = []
+    for record in store.iter_records(batch.id):
+        entry = {"index": record.index, "id": record_id(batch.id, record.index), "state": record.state}
+        if record.state == "done":
+            entry.update(entries[record.index])
+        else:
+            entry["errors"] = record.errors
+        records.append(entry)
+    return {
+        "batch": batch.id,
+        "spec": batch.spec.as_json(),
+        "counts": {"total": batch.total, "done": counts["done"], "failed": counts["failed"]},
+        "files": files,
+        "records": records,
+    }

@@ -1,0 +1,67 @@
+"""`renderer batch submit | status | pull` against a real HTTP server on loopback."""
+
+import hashlib
+import json
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+
+from renderer.batch.executor import InlineExecutor
+from renderer.batch.runner import Runner
+from renderer.batch.service import BatchService
+from renderer.batch.specs import Access, EngineSpec
+from renderer.batch.tasks import TaskContext
+from renderer.cli import main
+from renderer.http.app import create_app
+
+from .conftest import sample
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(pipeline, tmp_path):
+    service = BatchService(EngineSpec(data_dir=tmp_path / "data", chunk_size=3), Access())
+    httpd = make_server("127.0.0.1", 0, create_app(pipeline, batches=service), handler_class=_Quiet)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    context = TaskContext(service.engine, service.store, service.outputs)
+    context.__dict__["pipeline"] = pipeline
+    stop = threading.Event()
+    runner = threading.Thread(target=Runner(service.store, InlineExecutor(context)).run_forever, args=(stop, 0.05))
+    runner.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    stop.set()
+    runner.join()
+    httpd.shutdown()
+
+
+def test_submit_follow_status_pull(server, tmp_path, capsys):
+    data = sample("stamp.receipt")["data"]
+    records = tmp_path / "stamps.ndjson"
+    records.write_text("".join(json.dumps(dict(data)) + "\n" for _ in range(7)) + '{"authority": 5}\n')
+    assert main(["batch", "submit", str(records), "--layout", "stamp.receipt", "--output", "merged", "--url", server]) == 0
+    out, err = capsys.readouterr()
+    status = json.loads(out)
+    assert status["state"] == "completed-with-errors" and status["counts"]["done"] == 7
+    assert status["failures"][0]["index"] == 7
+    assert "8/8 (1 failed)" in err and "[####" in err  # the progress bar reached the end
+    assert main(["batch", "status", status["id"], "--url", server]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == status["id"]
+    assert main(["batch", "pull", status["id"], "--dir", str(tmp_path / "job"), "--url", server]) == 0
+    for entry in status["files"]:
+        assert hashlib.sha256((tmp_path / "job" / entry["name"]).read_bytes()).hexdigest() == entry["sha256"]
+
+
+def test_cli_errors_are_messages(server, tmp_path, capsys):
+    records = tmp_path / "r.json"
+    records.write_text("[]")
+    assert main(["batch", "submit", str(records), "--layout", "stamp.receipt", "--url", server]) == 1
+    assert "422" in capsys.readouterr().err
+    assert main(["batch", "status", "nope", "--url", server]) == 1
+    assert "404" in capsys.readouterr().err
+    assert main(["batch", "status", "x", "--url", "http://127.0.0.1:9"]) == 1
+    assert "cannot reach" in capsys.readouterr().err

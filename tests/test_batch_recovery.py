@@ -1,0 +1,138 @@
+"""The batch engine with real worker processes: kill -9 of the runner (the service's batch
+process, with its workers) or of one worker in the middle of a batch loses nothing and
+duplicates nothing; workers are recycled."""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from renderer.batch.executor import ProcessExecutor
+from renderer.batch.runner import Runner, RunnerBusy, lock_data_dir
+from renderer.batch.service import BatchService, batch_spec
+from renderer.batch.specs import Access, EngineSpec
+from renderer.registry import Registry
+
+from .conftest import sample
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def submit(service, n, output="files"):
+    data = sample("sign.name-plate")["data"]
+    records = [dict(data, name=f"Oseba {i}") for i in range(n)]
+    spec = batch_spec(Registry(), "sign.name-plate", ("sl",), output=output)
+    batch, _ = service.submit(spec, "anonymous", None, io.BytesIO(json.dumps(records).encode()), "application/json")
+    return batch
+
+
+def children(pid):
+    """The worker processes of ``pid`` (not multiprocessing's resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_for(condition, timeout=180, what="condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_runner(data_dir):
+    return subprocess.Popen([sys.executable, "-m", "renderer", "batch", "run", "--data", str(data_dir), "--workers", "2"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def check_exactly_one_output_per_record(service, batch_id, total):
+    store = service.store
+    assert store.batch(batch_id).state == "ready"
+    assert store.counts(batch_id) == {"pending": 0, "done": total, "failed": 0}
+    records_dir = service.outputs.root / batch_id / "records"
+    files = sorted(p.name for p in records_dir.iterdir())
+    assert files == sorted(f"{batch_id}.{i:06d}.pdf" for i in range(total))  # none missing, none extra
+    assert not [p for p in service.outputs.root.rglob("*") if p.name.endswith(".tmp")]  # nothing half-written
+    for record in store.records(batch_id):
+        assert service.outputs.sha256(record.file) == record.sha256
+    manifest = json.loads((service.outputs.root / batch_id / "job" / "manifest.json").read_text())
+    ids = [r["id"] for r in manifest["records"]]
+    assert len(ids) == len(set(ids)) == total and manifest["counts"]["done"] == total
+
+
+@pytest.mark.parametrize("victim", ["runner", "worker"])
+def test_kill_9_mid_batch_then_recover(tmp_path, victim):
+    total = 120
+    service = BatchService(EngineSpec(data_dir=tmp_path, chunk_size=10), Access())
+    batch = submit(service, total)
+    runner = start_runner(tmp_path)
+    try:
+        wait_for(lambda: service.store.counts(batch.id)["done"] >= 20, what="the first chunks")
+        workers = children(runner.pid)
+        assert len(workers) == 2
+        if victim == "runner":
+            os.kill(runner.pid, signal.SIGKILL)
+            runner.wait()
+            wait_for(lambda: not any(alive(w) for w in workers), timeout=10, what="the workers to die with the runner")
+            interrupted = service.store.counts(batch.id)
+            assert 0 < interrupted["done"] < total
+            runner = start_runner(tmp_path)  # the restarted service carries on
+        else:
+            os.kill(workers[0], signal.SIGKILL)  # the runner notices, puts its chunk back, starts another worker
+            wait_for(lambda: len([c for c in children(runner.pid) if c not in workers]) >= 1, timeout=60,
+                     what="a replacement worker")
+        wait_for(lambda: service.store.batch(batch.id).state == "ready", what="the batch to finish")
+    finally:
+        runner.send_signal(signal.SIGTERM)
+        runner.wait(timeout=60)
+    check_exactly_one_output_per_record(service, batch.id, total)
+
+
+def test_one_runner_per_data_directory(tmp_path):
+    held = lock_data_dir(tmp_path)
+    try:
+        with pytest.raises(RunnerBusy):
+            lock_data_dir(tmp_path)
+        second = start_runner(tmp_path)
+        assert second.wait(timeout=60) == 1 and b"another batch runner" in second.stderr.read()
+    finally:
+        held.close()
+
+
+def test_workers_are_recycled_after_n_chunks(tmp_path):
+    engine = EngineSpec(data_dir=tmp_path, chunk_size=2, workers=2, max_chunks_per_worker=1)
+    service = BatchService(engine, Access())
+    batch = submit(service, 8)
+    executor = ProcessExecutor(engine)
+    try:
+        Runner(service.store, executor).run_until_idle()
+    finally:
+        executor.close()
+    assert service.store.batch(batch.id).state == "ready"
+    assert executor.started >= 2 + 4  # 4 chunks + the package task, one per worker life
+    assert 0 < executor.peak_rss_mib < engine.max_worker_rss_mib
+    check_exactly_one_output_per_record(service, batch.id, 8)

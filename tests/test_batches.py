@@ -1,0 +1,284 @@
+"""Batches through HTTP: submit → progress → ready → download, idempotency, failures and
+re-runs, print shops' jobs, and what is refused. Rendering runs in-process here (the
+InlineExecutor); the worker processes and crash recovery are in test_batch_recovery.py."""
+
+import hashlib
+import io
+import json
+import zipfile
+
+import pikepdf
+import pytest
+from falcon import testing
+
+from renderer.batch.executor import InlineExecutor
+from renderer.batch.runner import Runner
+from renderer.batch.service import BatchService
+from renderer.batch.specs import Access, EngineSpec
+from renderer.batch.tasks import TaskContext
+from renderer.http.app import create_app
+
+from .conftest import sample
+
+CLIENT_KEY, SHOP_A_KEY, SHOP_B_KEY = "client-key", "shop-a-key", "shop-b-key"
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+ACCESS = Access(clients={"urad": digest(CLIENT_KEY)}, shops={"tiskarna-a": digest(SHOP_A_KEY),
+                                                             "tiskarna-b": digest(SHOP_B_KEY)})
+
+
+class Env:
+    def __init__(self, pipeline, tmp_path, access=ACCESS, **engine):
+        self.service = BatchService(EngineSpec(data_dir=tmp_path, chunk_size=engine.pop("chunk_size", 4), **engine), access)
+        self.client = testing.TestClient(create_app(pipeline, batches=self.service))
+        context = TaskContext(self.service.engine, self.service.store, self.service.outputs)
+        context.__dict__["pipeline"] = pipeline  # reuse the session's warm pipeline
+        self.runner = Runner(self.service.store, InlineExecutor(context))
+
+    def submit(self, records, key=CLIENT_KEY, ndjson=False, idempotency=None, **params):
+        params.setdefault("layout", "sign.name-plate")
+        headers = {"X-API-Key": key, "Content-Type": "application/x-ndjson" if ndjson else "application/json"}
+        if idempotency:
+            headers["Idempotency-Key"] = idempotency
+        body = "\n".join(json.dumps(r) for r in records) if ndjson else json.dumps(records)
+        return self.client.simulate_post("/v1/batches", params=params, body=body, headers=headers)
+
+    def status(self, batch_id, key=CLIENT_KEY):
+        return self.client.simulate_get(f"/v1/batches/{batch_id}", headers={"X-API-Key": key})
+
+    def get(self, url, key=CLIENT_KEY, **params):
+        return self.client.simulate_get(url, headers={"X-API-Key": key}, params=params)
+
+    def post(self, url, body=None, key=CLIENT_KEY):
+        return self.client.simulate_post(url, headers={"X-API-Key": key}, json=body)
+
+
+@pytest.fixture
+def env(pipeline, tmp_path):
+    return Env(pipeline, tmp_path)
+
+
+def plates(n, broken=()):
+    data = sample("sign.name-plate")["data"]
+    return [{"bad": i} if i in broken else dict(data, name=f"{data['name']} {i}") for i in range(n)]
+
+
+def problem(response, status):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return response.json
+
+
+def test_submit_progress_ready_download(env):
+    response = env.submit(plates(10), output="merged")
+    assert response.status_code == 202
+    batch = response.json
+    assert response.headers["location"] == f"/v1/batches/{batch['id']}"
+    assert batch["state"] == "queued" and batch["counts"] == {"total": 10, "pending": 10, "done": 0, "failed": 0}
+    env.runner.step()  # one chunk of 4 rendered
+    middle = env.status(batch["id"]).json
+    assert middle["state"] == "rendering" and 0 < middle["counts"]["done"] < 10 and 0 < middle["progress"] < 1
+    env.runner.run_until_idle()
+    done = env.status(batch["id"]).json
+    assert done["state"] == "ready" and done["counts"]["done"] == 10 and done["progress"] == 1
+    files = {f["name"]: f for f in done["files"]}
+    assert set(files) == {"merged.pdf", "manifest.json"}
+    merged = env.get(files["merged.pdf"]["url"])
+    assert merged.status_code == 200
+    assert hashlib.sha256(merged.content).hexdigest() == files["merged.pdf"]["sha256"] == merged.headers["x-checksum-sha256"]
+    pdf = pikepdf.open(io.BytesIO(merged.content))
+    assert len(pdf.pages) == 10
+    manifest = env.get(files["manifest.json"]["url"]).json
+    assert manifest["counts"] == {"total": 10, "done": 10, "failed": 0}
+    assert [r["index"] for r in manifest["records"]] == list(range(10))
+    assert [r["page"] for r in manifest["records"]] == list(range(1, 11))  # in order, one page each
+    listed = {f["name"]: f["sha256"] for f in manifest["files"]}
+    assert listed["merged.pdf"] == files["merged.pdf"]["sha256"]
+
+
+def test_the_merged_pages_hold_the_records_in_order(env, pipeline):
+    import pdfplumber
+
+    batch = env.submit(plates(6), output="merged").json
+    env.runner.run_until_idle()
+    url = env.status(batch["id"]).json["files"][0]["url"]
+    with pdfplumber.open(io.BytesIO(env.get(url).content)) as pdf:
+        texts = [page.extract_text() for page in pdf.pages]
+    name = sample("sign.name-plate")["data"]["name"].upper()  # the plate prints names in capitals
+    assert len(texts) == 6 and all(f"{name} {i}" in text for i, text in enumerate(texts))
+
+
+def test_zip_of_one_pdf_per_record_with_checksums(env):
+    batch = env.submit(plates(5), ndjson=True).json
+    assert batch["counts"]["total"] == 5 and batch["output"] == "files"
+    env.runner.run_until_idle()
+    status = env.status(batch["id"]).json
+    files = {f["name"]: f for f in status["files"]}
+    archive = zipfile.ZipFile(io.BytesIO(env.get(files["records.zip"]["url"]).content))
+    manifest = env.get(files["manifest.json"]["url"]).json
+    assert sorted(archive.namelist()) == sorted(r["member"] for r in manifest["records"])
+    for record in manifest["records"]:
+        assert record["id"] == f"{batch['id']}.{record['index']:06d}"
+        assert hashlib.sha256(archive.read(record["member"])).hexdigest() == record["sha256"]
+
+
+def test_failed_records_are_reported_and_only_they_rerun(env):
+    batch = env.submit(plates(9, broken={2, 7})).json
+    env.runner.run_until_idle()
+    status = env.status(batch["id"]).json
+    assert status["state"] == "completed-with-errors"
+    assert status["counts"] == {"total": 9, "pending": 0, "done": 7, "failed": 2}
+    assert [f["index"] for f in status["failures"]] == [2, 7]
+    assert {"pointer": "/data/bad", "detail": "is not a field of this layout"} in status["failures"][0]["errors"]
+    before = {r.index: r.sha256 for r in env.service.store.records(batch["id"]) if r.state == "done"}
+    fixed = plates(3)[0]
+    response = env.post(f"/v1/batches/{batch['id']}/rerun", {"records": {"2": fixed}})
+    assert response.status_code == 202 and response.json["requeued"] == 2 and response.json["state"] == "queued"
+    env.runner.run_until_idle()
+    status = env.status(batch["id"]).json
+    assert status["counts"] == {"total": 9, "pending": 0, "done": 8, "failed": 1}
+    assert [f["index"] for f in status["failures"]] == [7]
+    after = {r.index: r.sha256 for r in env.service.store.records(batch["id"]) if r.state == "done"}
+    assert {i: after[i] for i in before} == before  # the records done before were not rendered again
+    # correcting a record that did not fail, or re-running while rendering, is refused
+    problem(env.post(f"/v1/batches/{batch['id']}/rerun", {"records": {"3": fixed}}), 422)
+    env.post(f"/v1/batches/{batch['id']}/rerun")
+    problem(env.post(f"/v1/batches/{batch['id']}/rerun"), 409)
+
+
+def test_idempotency_key(env):
+    first = env.submit(plates(3), idempotency="order-17")
+    again = env.submit(plates(3), idempotency="order-17")
+    assert again.status_code == 202 and again.json["id"] == first.json["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    conflict = problem(env.submit(plates(4), idempotency="order-17"), 409)
+    assert first.json["id"] in conflict["detail"]
+    problem(env.submit(plates(3), idempotency="order-17", languages="sl,it"), 409)  # same body, another request
+    assert env.submit(plates(3), idempotency="order-18").json["id"] != first.json["id"]
+    assert len(env.service.store.read().execute("SELECT id FROM batches").fetchall()) == 2
+
+
+@pytest.mark.parametrize("params, where", [
+    ({"layout": "no.such"}, "layout"),
+    ({"format": "png"}, "format"),
+    ({"languages": "sl,de"}, "languages"),
+    ({"output": "stack"}, "output"),
+    ({"output": "layers"}, "output"),
+    ({"variant": "glossy"}, "variant"),
+    ({"shop": "tiskarna-c"}, "shop"),
+    ({"layout": "certification.electronic-copy"}, "layout"),
+    ({"layout": "e-receipt.application"}, "layout"),  # each PDF embeds its own application
+    ({"layout": "envelope.personal-delivery", "variant": "proof"}, "variant"),
+])
+def test_wrong_options_are_400_naming_the_parameter(env, params, where):
+    body = problem(env.submit(plates(1), **params), 400)
+    assert body["errors"][0]["parameter"] == where
+
+
+@pytest.mark.parametrize("body, status, pointer", [
+    ('[{"name": "a"}, {"name": ', 400, "/1"),
+    ('[{"name": "a"}, 7]', 400, "/1"),
+    ('{"records": []}', 400, ""),
+    ("[]", 422, ""),
+    ("", 400, ""),
+])
+def test_unreadable_records_store_nothing(env, body, status, pointer):
+    response = env.client.simulate_post("/v1/batches", params={"layout": "sign.name-plate"}, body=body,
+                                        headers={"X-API-Key": CLIENT_KEY, "Content-Type": "application/json"})
+    assert problem(response, status)["errors"][0]["pointer"] == pointer
+    db = env.service.store.read()
+    assert db.execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 0
+
+
+def test_limits_and_media_type(pipeline, tmp_path):
+    env = Env(pipeline, tmp_path, max_records=5, max_record_bytes=400)
+    assert problem(env.submit(plates(6)), 413)["title"] == "Too many records"
+    long = plates(1)[0] | {"name": "x" * 500}
+    assert problem(env.submit([long]), 400)["errors"][0]["pointer"] == "/0"
+    response = env.client.simulate_post("/v1/batches", params={"layout": "sign.name-plate"}, body="a,b",
+                                        headers={"X-API-Key": CLIENT_KEY, "Content-Type": "text/csv"})
+    problem(response, 415)
+
+
+def test_keys(env):
+    problem(env.submit(plates(1), key="wrong"), 401)
+    batch = env.submit(plates(1)).json
+    problem(env.status(batch["id"], key="wrong"), 401)
+    problem(env.get("/v1/print-jobs", key=CLIENT_KEY), 401)  # a client is not a print shop
+    problem(env.status(batch["id"], key=SHOP_A_KEY), 401)  # nor a shop a client
+
+
+def test_print_shop_workflow(env):
+    mine = env.submit(plates(5), shop="tiskarna-a", output="merged").json
+    theirs = env.submit(plates(2), shop="tiskarna-b").json
+    jobs = env.get("/v1/print-jobs", key=SHOP_A_KEY).json["jobs"]
+    assert [(j["id"], j["state"]) for j in jobs] == [(mine["id"], "pending")]
+    problem(env.post(f"/v1/print-jobs/{mine['id']}/claim", key=SHOP_A_KEY), 409)  # nothing rendered yet
+    env.runner.run_until_idle()
+    ready = env.get("/v1/print-jobs", key=SHOP_A_KEY, state="ready").json["jobs"]
+    assert [j["id"] for j in ready] == [mine["id"]]
+    # another shop sees nothing of it
+    assert [j["id"] for j in env.get("/v1/print-jobs", key=SHOP_B_KEY).json["jobs"]] == [theirs["id"]]
+    problem(env.get(f"/v1/print-jobs/{mine['id']}", key=SHOP_B_KEY), 404)
+    problem(env.post(f"/v1/print-jobs/{mine['id']}/claim", key=SHOP_B_KEY), 404)
+    problem(env.get(f"/v1/print-jobs/{mine['id']}/files/merged.pdf", key=SHOP_B_KEY), 404)
+    # claim, claim again (harmless: the lease is renewed), download with checksums
+    claimed = env.post(f"/v1/print-jobs/{mine['id']}/claim", key=SHOP_A_KEY).json
+    again = env.post(f"/v1/print-jobs/{mine['id']}/claim", key=SHOP_A_KEY).json
+    assert claimed["state"] == again["state"] == "claimed" and again["claimed_until"] >= claimed["claimed_until"]
+    assert env.get("/v1/print-jobs", key=SHOP_A_KEY, state="ready").json["jobs"] == []
+    for entry in claimed["files"]:
+        content = env.get(entry["url"], key=SHOP_A_KEY).content
+        assert hashlib.sha256(content).hexdigest() == entry["sha256"] and len(content) == entry["bytes"]
+    # status reports in order; a rejection needs a reason
+    problem(env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": "shipped"}, key=SHOP_A_KEY), 409)
+    problem(env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": "rejected"}, key=SHOP_A_KEY), 422)
+    problem(env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": "lost"}, key=SHOP_A_KEY), 422)
+    for status in ("accepted", "printed", "shipped"):
+        job = env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": status}, key=SHOP_A_KEY)
+        assert job.status_code == 200 and job.json["state"] == status
+    assert env.status(mine["id"]).json["state"] == "collected"
+    rejected = env.post(f"/v1/print-jobs/{theirs['id']}/status", {"status": "rejected", "reason": "paper jam"},
+                        key=SHOP_B_KEY).json
+    assert rejected["state"] == "rejected" and rejected["reason"] == "paper jam"
+
+
+def test_clients_see_only_their_batches(pipeline, tmp_path):
+    access = Access(clients={"urad": digest(CLIENT_KEY), "drugi": digest("other")}, shops={})
+    env = Env(pipeline, tmp_path, access=access)
+    batch = env.submit(plates(1)).json
+    problem(env.status(batch["id"], key="other"), 404)
+
+
+def test_envelope_job_has_the_three_print_files(env):
+    data = sample("envelope.personal-delivery")["data"]
+    records = [dict(data, addressee=[f"Oseba {i}", "Celovška cesta 112", "1000 Ljubljana"]) for i in range(5)]
+    too_wide = "W" * 9 + " " + "W" * 10 + " " + "W" * 34
+    records.insert(2, dict(data, addressee=["Oseba", too_wide, "1000 Ljubljana"]))  # wider than its box
+    records.insert(4, dict(data, item_number="RR123456789SI"))  # a wrong S10 check digit
+    batch = env.submit(records, layout="envelope.personal-delivery").json
+    assert batch["output"] == "layers"
+    env.runner.run_until_idle()
+    status = env.status(batch["id"]).json
+    assert status["state"] == "completed-with-errors"
+    assert [(f["index"], f["errors"][0]["pointer"]) for f in status["failures"]] == [
+        (2, "/data/addressee/1"), (4, "/data/item_number")]
+    assert "does not fit its box" in status["failures"][0]["errors"][0]["detail"]
+    files = {f["name"]: f for f in status["files"]}
+    assert set(files) == {"preprint.pdf", "imprint.pdf", "proof.pdf", "manifest.json"}
+    assert files["preprint.pdf"]["pages"] == 3  # the shell, once
+    assert files["imprint.pdf"]["pages"] == 5  # one page per record
+    assert files["proof.pdf"]["pages"] == 3 * 3  # the first three envelopes, every page
+    shell = pikepdf.open(io.BytesIO(env.get(files["preprint.pdf"]["url"]).content))
+    imprint = pikepdf.open(io.BytesIO(env.get(files["imprint.pdf"]["url"]).content))
+    assert [float(v) for v in imprint.pages[0].mediabox] == [float(v) for v in shell.pages[0].mediabox]  # in register
+    assert "/Separation" in repr(shell.pages[0].resources.get("/ColorSpace", {}))
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(env.get(files["imprint.pdf"]["url"]).content)) as pdf:
+        assert all(f"Oseba {i}" in page.extract_text() for i, page in enumerate(pdf.pages))
