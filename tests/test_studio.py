@@ -275,3 +275,14 @@ def test_a_missing_translation_prints_in_slovenian_and_is_highlighted(pipeline, 
     runs = [answer["geometry"]["elements"][i]["text"] for i in answer["untranslated"]]
     assert runs and all("Prejeto" in run for run in runs)
     assert not any("Érkezett" in e.get("text", "") for e in answer["geometry"]["elements"])
+
+
+@pytest.mark.slow
+def test_every_layouts_sample_previews_with_its_prescribed_sizes_passing(client, pipeline):
+    for layout in pipeline.registry:
+        body = sample(layout.id, ("sl", "it"))
+        answer = post(client, f"/v1/studio/{layout.id}/preview?dpi=36", body).json
+        assert "png" in answer, (layout.id, answer)
+        last = post(client, f"/v1/studio/{layout.id}/preview?dpi=36&page={answer['pages']}", body).json
+        for result in answer["checks"] + last["checks"]:
+            assert result["pass"], (layout.id, result)
