@@ -103,3 +103,21 @@ class Catalogs:
 
         return _
 
+
+
+class UsedMessages(Catalogs):
+    """The catalogs of ``catalogs``, noting every message id a composition asks for and
+    printing the Slovenian text where a translation is missing, so a layout's missing
+    translations can be listed (the preview studio) instead of refusing the document."""
+
+    def __init__(self, catalogs: Catalogs):
+        self._translations = catalogs._translations
+        self._messages = catalogs._messages
+        self.used: set[str] = set()
+
+    def gettext(self, lang: str, msgid: str) -> str:
+        self.used.add(msgid)
+        return super().gettext(lang, msgid) if self.has(lang, msgid) else msgid
+
+    def missing(self, lang: str) -> list[str]:
+        return sorted(m for m in self.used if not self.has(lang, m))

@@ -56,6 +56,53 @@ class PageSize:
         return {"width_mm": self.width_mm, "height_mm": self.height_mm}
 
 
+@dataclass(frozen=True)
+class Prescribed:
+    """A size the regulation prescribes, to be checked in the rendered PDF (the preview
+    studio's inspector): a box ``x, y, width, height`` in mm from the trim box's top left on
+    ``page`` (1-based; negative counts from the end; None: every page). ``checks`` names the
+    prescribed members; the others only locate the box. ``kind`` "page" is the trim box
+    itself; "box" is what is drawn inside the box (see renderer/preview.py)."""
+
+    name: str
+    box: tuple[float, float, float, float]
+    page: int | None = 1
+    checks: tuple[str, ...] = ("x", "y", "width", "height")
+    kind: str = "box"
+
+    MEMBERS = ("x", "y", "width", "height")
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("box", "page") or not self.checks or set(self.checks) - set(self.MEMBERS):
+            raise LayoutError(f"prescribed {self.name!r}: kind box or page; checks among {', '.join(self.MEMBERS)}")
+        if len(self.box) != 4 or min(self.box[2:]) <= 0:
+            raise LayoutError(f"prescribed {self.name!r}: box is x, y, width, height (mm)")
+
+    def applies_to(self, page: int, page_count: int) -> bool:
+        """Whether this box is on ``page`` (1-based) of a document of ``page_count`` pages."""
+        return self.page is None or page == (self.page if self.page > 0 else page_count + 1 + self.page)
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "page": self.page, "kind": self.kind,
+                "box": dict(zip(self.MEMBERS, self.box)), "checks": list(self.checks)}
+
+
+def _prescribed(meta: dict, page: PageSize) -> tuple[Prescribed, ...]:
+    """The layout's ``[[prescribed]]`` boxes; unless it names page sizes itself, every page is
+    the size in ``[page]`` (only the width when the height follows the content)."""
+    listed = tuple(
+        Prescribed(entry["name"], tuple(float(v) for v in entry["box"]), entry.get("page", 1),
+                   tuple(entry.get("checks", Prescribed.MEMBERS)),
+                   entry.get("kind", "box"))
+        for entry in meta.get("prescribed", [])
+    )
+    if any(p.kind == "page" for p in listed):
+        return listed
+    height = page.height_mm if not page.auto_height else page.max_height_mm
+    checks = ("width",) if page.auto_height else ("width", "height")
+    return (Prescribed("page size", (0, 0, page.width_mm, height), None, checks, "page"), *listed)
+
+
 @dataclass(frozen=True, eq=False)  # identity equality: one object per layout, hashable for caches
 class Layout:
     id: str
@@ -80,6 +127,8 @@ class Layout:
     description: str
     data_model: type[LayoutData]
     directory: Path
+    prescribed: tuple[Prescribed, ...] = ()  # sizes to check in the output (the studio's inspector)
+    safe_mm: float = 3.0  # the safe area's margin inside the trim (the studio's print view)
 
     @property
     def template_name(self) -> str:
@@ -142,7 +191,7 @@ def _load_layout(directory: Path) -> Layout:
         layout = Layout(
             id=meta["id"],
             titles=MappingProxyType(dict(meta["title"])),
-            page=_page_size(meta["page"]),
+            page=(page := _page_size(meta["page"])),
             pages=int(meta.get("pages", 1)),
             variants=tuple(meta.get("variants", ["screen"])),
             spot_variants=tuple(meta.get("spot_variants", ["print"])),
@@ -160,6 +209,8 @@ def _load_layout(directory: Path) -> Layout:
             description=meta["description"],
             data_model=data_model,
             directory=directory,
+            prescribed=_prescribed(meta, page),
+            safe_mm=float(meta["page"].get("safe_mm", 3.0)),
         )
     except (KeyError, ValueError, TypeError, AttributeError, ImportError, tomllib.TOMLDecodeError) as exc:
         raise LayoutError(f"{meta_path}: {type(exc).__name__}: {exc}") from exc

@@ -85,14 +85,12 @@ def test_healthz(client):
     assert client.simulate_get("/healthz").json == {"status": "ok", "layouts": len(LAYOUTS)}
 
 
-def test_gallery_links_every_sample(client):
+def test_index_opens_the_studio_for_every_layout(client):
     resp = client.simulate_get("/")
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
     for layout_id in LAYOUTS:
-        for languages in LANGUAGE_SETS:
-            q = "languages=" + ",".join(languages)
-            assert f"/v1/layouts/{layout_id}/sample?{q}&amp;format=pdf" in resp.text
-            assert f"/v1/layouts/{layout_id}/sample?{q}&amp;format=png" in resp.text
+        assert f'href="/studio/{layout_id}"' in resp.text
+        assert f'src="/v1/layouts/{layout_id}/sample?format=png&amp;dpi=36"' in resp.text
 
 
 # --- errors -------------------------------------------------------------------------------

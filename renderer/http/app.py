@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import falcon
-from jinja2 import Environment, PackageLoader
 
 from ..batch.service import BatchService
 from ..batch.specs import Access, EngineSpec
 from ..pipeline import Pipeline
 from ..signing import SigningConfig, SigningService
-from ..specs import LANGUAGE_SETS
-from . import problems
+from . import problems, studio
 from .openapi import openapi_document
 from .batch_resources import (
     BatchesResource,
@@ -26,7 +24,6 @@ from .batch_resources import (
 from .place_resource import PlaceResource
 from .signing_resources import SignResource, VerifyResource
 from .resources import (
-    GalleryResource,
     HealthResource,
     LayoutResource,
     LayoutsResource,
@@ -34,11 +31,6 @@ from .resources import (
     RenderResource,
     SampleResource,
 )
-
-
-def gallery_page(pipeline: Pipeline) -> str:
-    env = Environment(loader=PackageLoader("renderer.http", "pages"), autoescape=True)
-    return env.get_template("gallery.html.j2").render(layouts=list(pipeline.registry), language_sets=LANGUAGE_SETS)
 
 
 def create_app(pipeline: Pipeline | None = None, signing: SigningService | None = None,
@@ -52,7 +44,7 @@ def create_app(pipeline: Pipeline | None = None, signing: SigningService | None 
     app = falcon.App(media_type=falcon.MEDIA_JSON)
     app.req_options.strip_url_path_trailing_slash = True
     problems.install(app)
-    app.add_route("/", GalleryResource(gallery_page(pipeline)))
+    studio.install(app, pipeline)  # / and /studio/…: the preview studio
     app.add_route("/healthz", HealthResource(pipeline))
     app.add_route("/openapi.json", OpenAPIResource(openapi_document(pipeline.registry)))
     app.add_route("/v1/layouts", LayoutsResource(pipeline))

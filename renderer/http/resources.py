@@ -133,14 +133,3 @@ class OpenAPIResource:
 
     def on_get(self, req, resp):
         resp.media = self.document
-
-
-class GalleryResource:
-    """The plain gallery at /: every layout, its sample as PDF and PNG in each language set."""
-
-    def __init__(self, page: str):
-        self.page = page
-
-    def on_get(self, req, resp):
-        resp.content_type = falcon.MEDIA_HTML
-        resp.text = self.page

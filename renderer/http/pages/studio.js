@@ -1,0 +1,751 @@
+// The preview studio: edit a layout's request, see the render at once, measure it.
+// Plain JS, no build step. Everything it shows comes from /v1/studio/… (the API's own
+// validation and renderer; geometry measured from the rendered PDF).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const SVG = "http://www.w3.org/2000/svg";
+const PX_PER_MM = 96 / 25.4; // CSS pixels per mm at 100 %
+const DEBOUNCE_MS = 40;
+const DIFF_THRESHOLD = 24; // per channel, out of 255
+
+const layoutId = decodeURIComponent(location.pathname.split("/").pop());
+const params = new URLSearchParams(location.search);
+
+const state = {
+  meta: null,
+  languages: params.get("lang") || "sl",
+  set: params.get("set") || "sample",
+  variant: params.get("variant") || "",
+  page: Math.max(1, parseInt(params.get("page") || "1", 10) || 1),
+  zoom: params.get("zoom") || "fit",
+  separation: "",
+  preview: null,      // the last good preview (JSON)
+  hovered: null, pinned: null,
+  overlay: null,      // {png, width_mm, height_mm, pages}
+  diff: "",
+  renderSeq: 0, shownSeq: 0,
+  controller: null, timer: null,
+  editedAt: null,
+};
+
+// A test and benchmark hook: what was shown, and how long edit → preview took.
+window.studio = { state, timings: [], renders: 0, errors: 0, cancelled: 0 };
+
+// --- helpers -----------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+function svg(tag, attrs) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  return node;
+}
+
+const fmt = (v) => (v === null || v === undefined ? "—" : Number(v).toFixed(2));
+
+function setStatus(text, bad = false) {
+  $("status").textContent = text;
+  $("status").classList.toggle("bad", bad);
+}
+
+function zoomFactor() {
+  if (state.zoom !== "fit") return parseFloat(state.zoom);
+  const media = state.preview ? state.preview.geometry.media : pageSizeGuess();
+  const vp = $("viewport");
+  const w = (vp.clientWidth - 48) / (media.width * PX_PER_MM);
+  const h = (vp.clientHeight - 48) / (media.height * PX_PER_MM);
+  return Math.max(0.1, Math.min(w, h, 4));
+}
+
+function pageSizeGuess() {
+  const page = state.meta.page;
+  const height = page.height_mm === "auto" ? page.width_mm : page.height_mm;
+  return { x: 0, y: 0, width: page.width_mm, height };
+}
+
+function previewDpi() {
+  const dpi = 96 * zoomFactor() * (window.devicePixelRatio || 1);
+  return Math.round(Math.max(36, Math.min(300, dpi)));
+}
+
+// --- the request editor ---------------------------------------------------------------------
+
+// Where each JSON pointer's value sits in the text: {pointer: [start, end]}.
+function locate(text) {
+  const spans = {};
+  let i = 0;
+  const ws = () => { while (i < text.length && /\s/.test(text[i])) i++; };
+  const str = () => {
+    const start = i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i));
+  };
+  const esc = (k) => String(k).replace(/~/g, "~0").replace(/\//g, "~1");
+  function value(ptr) {
+    ws();
+    const start = i;
+    const c = text[i];
+    if (c === "{") {
+      i++; ws();
+      if (text[i] === "}") i++;
+      else for (;;) {
+        ws(); const key = str(); ws(); i++; // ':'
+        value(ptr + "/" + esc(key)); ws();
+        if (text[i++] !== ",") break;
+      }
+    } else if (c === "[") {
+      i++; ws();
+      let n = 0;
+      if (text[i] === "]") i++;
+      else for (;;) {
+        value(ptr + "/" + n++); ws();
+        if (text[i++] !== ",") break;
+      }
+    } else if (c === '"') str();
+    else while (i < text.length && /[^\s,\]}]/.test(text[i])) i++;
+    spans[ptr] = [start, i];
+  }
+  try { value(""); } catch (e) { /* a syntax error: JSON.parse reports it */ }
+  return spans;
+}
+
+function lineOf(text, offset) { return text.slice(0, offset).split("\n").length; }
+
+function escapeHtml(s) { return s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]); }
+
+function markEditor(ranges) {
+  const text = $("editor").value;
+  ranges = ranges.filter(Boolean).sort((a, b) => a[0] - b[0]);
+  let html = "", at = 0;
+  for (const [s, e] of ranges) {
+    if (s < at) continue;
+    html += escapeHtml(text.slice(at, s)) + "<mark>" + escapeHtml(text.slice(s, Math.max(e, s + 1))) + "</mark>";
+    at = Math.max(e, s + 1);
+  }
+  $("editor-backdrop").innerHTML = html + escapeHtml(text.slice(at)) + "\n";
+  syncScroll();
+}
+
+function syncScroll() {
+  $("editor-backdrop").scrollTop = $("editor").scrollTop;
+  $("editor-backdrop").scrollLeft = $("editor").scrollLeft;
+}
+
+function spanFor(spans, pointer) {
+  let p = pointer || "";
+  while (!(p in spans) && p) p = p.slice(0, p.lastIndexOf("/"));
+  return spans[p];
+}
+
+function showErrors(title, errors) {
+  const box = $("errors");
+  box.replaceChildren();
+  if (!errors) { markEditor([]); return; }
+  const text = $("editor").value;
+  const spans = locate(text);
+  const list = el("ul");
+  const ranges = [];
+  for (const e of errors) {
+    const where = e.pointer !== undefined ? e.pointer || "/" : e.parameter ? `?${e.parameter}` : "";
+    const span = e.pointer !== undefined ? spanFor(spans, e.pointer) : (e.offset !== undefined ? [e.offset, e.offset + 1] : null);
+    if (span) { // an object or list is marked on its first line only
+      const eol = text.indexOf("\n", span[0]);
+      ranges.push([span[0], eol > 0 && eol < span[1] ? eol : span[1]]);
+    }
+    const label = span ? `line ${lineOf(text, span[0])} · ${where}` : where;
+    const item = el("li", {}, el("button", {
+      type: "button", title: "Select this field in the editor",
+      onclick: () => { if (span) { $("editor").focus(); $("editor").setSelectionRange(span[0], span[1]); } },
+    }, label), ": " + e.detail);
+    list.append(item);
+  }
+  box.append(el("strong", {}, title), list);
+  markEditor(ranges);
+}
+
+function showFindings(findings) {
+  const box = $("findings");
+  box.replaceChildren();
+  if (!findings || !findings.length) return;
+  box.append(el("strong", {}, "Findings (rendered, but check):"),
+    el("ul", {}, ...findings.map((f) => el("li", {}, `${f.pointer}: ${f.detail}`))));
+}
+
+function showMissing() {
+  const box = $("missing");
+  box.replaceChildren();
+  const second = state.languages.split(",")[1];
+  const missing = second ? state.meta.missing_translations[second] || [] : [];
+  if (!missing.length) return;
+  box.append(el("strong", {}, `${missing.length} fixed text(s) without a ${second} translation (printed in Slovenian only):`),
+    el("ul", {}, ...missing.map((m) => el("li", {}, m))));
+}
+
+// --- controls --------------------------------------------------------------------------------
+
+function languageLabel(set) { return set.label; }
+
+function buildControls() {
+  const meta = state.meta;
+  document.title = `${meta.id} — obrazci studio`;
+  $("layout-id").textContent = meta.id;
+  $("layout-title").textContent = meta.title.sl;
+  const group = $("languages");
+  for (const set of meta.language_sets) {
+    const key = set.languages.join(",");
+    const second = set.languages[1];
+    const missing = second ? (meta.missing_translations[second] || []).length : 0;
+    const button = el("button", {
+      type: "button", "data-languages": key, "aria-pressed": String(key === state.languages),
+      title: set.names.join(" + ") + (missing ? ` — ${missing} missing translation(s)` : ""),
+      onclick: () => switchLanguages(key),
+    }, languageLabel(set));
+    if (missing) { button.classList.add("missing-lang"); button.append(el("span", { class: "badge" }, String(missing))); }
+    group.append(button);
+  }
+  const variant = $("variant");
+  for (const v of meta.variants) variant.append(el("option", { value: v }, v + (meta.spot_variants.includes(v) ? " (spot colours)" : "")));
+  if (!meta.variants.includes(state.variant)) state.variant = meta.variants[0];
+  variant.value = state.variant;
+  variant.disabled = meta.variants.length < 2;
+  fillSets();
+  fillDiff();
+}
+
+function setsFor(languages) { return state.meta.sample_sets[languages] || {}; }
+
+const SET_NAMES = { sample: "bundled sample", longest: "longest values", "empty-optional": "optional fields empty", "most-rows": "most rows" };
+
+function fillSets() {
+  const select = $("sample-set");
+  select.replaceChildren();
+  for (const name of Object.keys(setsFor(state.languages))) select.append(el("option", { value: name }, SET_NAMES[name] || name));
+  select.append(el("option", { value: "edited", disabled: "" }, "edited"));
+  if (!(state.set in setsFor(state.languages))) state.set = "sample";
+  select.value = state.set;
+}
+
+function fillDiff() {
+  const select = $("diff");
+  const keep = select.value;
+  select.replaceChildren(el("option", { value: "" }, "—"));
+  const langs = el("optgroup", { label: "Languages (same sample set)" });
+  for (const set of state.meta.language_sets) {
+    const key = set.languages.join(",");
+    if (key !== state.languages) langs.append(el("option", { value: "lang:" + key }, set.label));
+  }
+  const sets = el("optgroup", { label: "Sample sets (same languages)" });
+  for (const name of Object.keys(setsFor(state.languages))) sets.append(el("option", { value: "set:" + name }, SET_NAMES[name] || name));
+  select.append(langs, sets);
+  select.value = [...select.options].some((o) => o.value === keep) ? keep : "";
+  state.diff = select.value;
+}
+
+function loadSet(name) {
+  state.set = name;
+  const body = setsFor(state.languages)[name];
+  $("editor").value = JSON.stringify(body, null, 2);
+  $("sample-set").value = name;
+  markEditor([]);
+}
+
+function switchLanguages(key) {
+  state.languages = key;
+  for (const b of $("languages").querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.languages === key));
+  fillSets();
+  loadSet(state.set);
+  fillDiff();
+  showMissing();
+  updateLink();
+  scheduleRender(0);
+}
+
+function updateLink() {
+  const q = new URLSearchParams({ lang: state.languages, set: state.set, variant: state.variant });
+  if (state.page > 1) q.set("page", state.page);
+  if (state.zoom !== "fit") q.set("zoom", state.zoom);
+  const url = `${location.origin}/studio/${encodeURIComponent(layoutId)}?${q}`;
+  history.replaceState(null, "", url);
+  $("share-link").value = url;
+}
+
+// --- rendering -------------------------------------------------------------------------------
+
+function cancelInFlight() { // a render older than the latest edit is no longer wanted
+  if (state.controller && state.inFlight) {
+    state.controller.abort();
+    window.studio.cancelled++;
+  }
+  state.inFlight = false;
+  state.renderSeq++; // whatever is still on its way is stale
+}
+
+function scheduleRender(delay = DEBOUNCE_MS) {
+  clearTimeout(state.timer);
+  cancelInFlight();
+  if ($("manual").checked && delay !== "now") { setStatus("Manual mode: press Render (Ctrl+Enter)"); return; }
+  state.timer = setTimeout(render, delay === "now" ? 0 : delay);
+}
+
+async function fetchPreview(body, { page, signal, separation = state.separation }) {
+  const q = new URLSearchParams({ page, dpi: previewDpi(), variant: state.variant });
+  if (separation) q.set("separation", separation);
+  const resp = await fetch(`/v1/studio/${encodeURIComponent(layoutId)}/preview?${q}`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal,
+  });
+  return { ok: resp.ok, json: await resp.json() };
+}
+
+async function render() {
+  cancelInFlight();
+  const seq = ++state.renderSeq;
+  const controller = new AbortController();
+  state.controller = controller;
+  const started = state.editedAt ?? performance.now();
+  state.editedAt = null;
+  let body;
+  try {
+    body = JSON.parse($("editor").value);
+  } catch (e) {
+    const m = /position (\d+)/.exec(e.message);
+    showErrors("The JSON does not parse; the last good preview stays.", [{ offset: m ? +m[1] : 0, parameter: "json", detail: e.message }]);
+    document.body.dataset.state = "invalid";
+    setStatus("JSON syntax error", true);
+    return;
+  }
+  document.body.dataset.state = "rendering";
+  setStatus("Rendering…");
+  state.inFlight = true;
+  try {
+    const { ok, json } = await fetchPreview(body, { page: state.page, signal: controller.signal });
+    if (seq !== state.renderSeq) return;
+    state.inFlight = false;
+    if (!ok) {
+      if (json.errors && json.errors.some((e) => e.parameter === "page") && state.page > 1) {
+        state.page = 1; return render();
+      }
+      const kept = state.preview ? "The last good preview stays." : "There is no preview yet: change the data or choose another sample set.";
+      showErrors(`${json.title}: ${json.detail || ""} ${kept}`, json.errors || [{ pointer: "", detail: json.detail }]);
+      document.body.dataset.state = "invalid";
+      setStatus(`${json.status} ${json.title}`, true);
+      window.studio.errors++;
+      return;
+    }
+    await show(json);
+    if (seq !== state.renderSeq) return;
+    const ms = performance.now() - started;
+    showDetails();
+    window.studio.timings.push(ms);
+    window.studio.renders++;
+    state.shownSeq = seq;
+    showErrors(null, null);
+    showFindings(json.findings);
+    document.body.dataset.state = "idle";
+    const untranslated = json.untranslated.length ? ` · ${json.untranslated.length} text run(s) without translation (orange)` : "";
+    setStatus(`page ${json.page} of ${json.pages} · ${Math.round(ms)} ms (server ${Math.round(json.timing_ms.total)} ms)${untranslated}`, !!untranslated);
+    if (state.diff) runDiff();
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    document.body.dataset.state = "error";
+    setStatus("The preview could not be fetched: " + e.message, true);
+  }
+}
+
+async function show(json) {
+  // decode off screen, then swap the element: the old page stays until the new one is ready
+  const next = new Image();
+  next.src = "data:image/png;base64," + json.png;
+  await next.decode();
+  next.id = "page-image";
+  next.alt = `Rendered page ${json.page} of ${json.pages}`;
+  $("page-image").replaceWith(next);
+  state.preview = json;
+  $("page").value = json.page;
+  $("page").max = json.pages;
+  $("page-count").textContent = `of ${json.pages}`;
+  fillSeparations(json.separations);
+  layoutStage();
+}
+
+function showDetails() { // the inspector's lists, after the page is on screen
+  fillElements();
+  showChecks();
+  printLegend();
+}
+
+function fillSeparations(names) {
+  const select = $("separation");
+  const keep = state.separation;
+  select.replaceChildren(el("option", { value: "" }, "All inks"), ...names.map((n) => el("option", { value: n }, n)));
+  select.disabled = !names.length;
+  select.title = names.length ? "Show one ink's plate" : "Spot colours: choose a variant with spot colours";
+  select.value = names.includes(keep) ? keep : "";
+}
+
+// --- the stage: image, rulers, grid, marks ---------------------------------------------------
+
+function layoutStage() {
+  if (!state.preview) return;
+  const media = state.preview.geometry.media;
+  const scale = zoomFactor() * PX_PER_MM;
+  const stage = $("stage");
+  stage.style.width = `${media.width * scale}px`;
+  stage.style.height = `${media.height * scale}px`;
+  positionOverlay();
+  drawMarks();
+  drawRulers();
+}
+
+function mmToStage() { return zoomFactor() * PX_PER_MM; }
+
+function drawMarks() {
+  const g = state.preview.geometry;
+  const m = g.media;
+  const marks = $("marks");
+  marks.setAttribute("viewBox", `${m.x} ${m.y} ${m.width} ${m.height}`);
+  marks.replaceChildren();
+  const scale = mmToStage();
+  const hair = 1 / scale; // one CSS pixel in mm
+  if ($("show-grid").checked) {
+    const defs = svg("defs", {});
+    const small = svg("pattern", { id: "grid1", width: 1, height: 1, patternUnits: "userSpaceOnUse" });
+    small.append(svg("path", { d: "M 1 0 L 0 0 0 1", fill: "none", stroke: "rgba(11,87,208,.12)", "stroke-width": hair }));
+    const big = svg("pattern", { id: "grid10", width: 10, height: 10, patternUnits: "userSpaceOnUse" });
+    if (scale >= 3) big.append(svg("rect", { width: 10, height: 10, fill: "url(#grid1)" }));
+    big.append(svg("path", { d: "M 10 0 L 0 0 0 10", fill: "none", stroke: "rgba(11,87,208,.35)", "stroke-width": hair }));
+    defs.append(small, big);
+    marks.append(defs, svg("rect", { x: 0, y: 0, width: g.trim.width, height: g.trim.height, fill: "url(#grid10)" }));
+  }
+  if ($("show-print").checked) {
+    const safe = state.meta.safe_mm;
+    marks.append(
+      svg("rect", { x: g.bleed.x, y: g.bleed.y, width: g.bleed.width, height: g.bleed.height, fill: "none", stroke: "#c5221f", "stroke-width": 2 * hair, "stroke-dasharray": `${6 * hair} ${3 * hair}` }),
+      svg("rect", { x: 0, y: 0, width: g.trim.width, height: g.trim.height, fill: "none", stroke: "#000", "stroke-width": 2 * hair }),
+      svg("rect", { x: safe, y: safe, width: g.trim.width - 2 * safe, height: g.trim.height - 2 * safe, fill: "none", stroke: "#8430ce", "stroke-width": 2 * hair, "stroke-dasharray": `${4 * hair} ${3 * hair}` }),
+    );
+  }
+  if ($("show-prescribed").checked) {
+    for (const c of state.preview.checks) {
+      if (c.kind === "page") continue;
+      const b = c.box;
+      marks.append(svg("rect", { x: b.x, y: b.y, width: b.width, height: b.height, fill: "none", stroke: c.pass ? "#137333" : "#c5221f", "stroke-width": 2 * hair, "stroke-dasharray": `${5 * hair} ${3 * hair}` }));
+    }
+  }
+  for (const index of state.preview.untranslated) { // fixed texts printed without their translation
+    const e = g.elements[index];
+    marks.append(svg("rect", { x: e.x - 0.3, y: e.y - 0.3, width: e.width + 0.6, height: e.height + 0.6, fill: "rgba(255,152,0,.25)", stroke: "#b06000", "stroke-width": 2 * hair, class: "untranslated" }));
+  }
+  const box = state.hovered || state.pinned;
+  if (box && $("show-inspector").checked) {
+    const large = box.width * box.height > 0.5 * g.trim.width * g.trim.height; // e.g. the background
+    marks.append(svg("rect", { x: box.x, y: box.y, width: Math.max(box.width, hair), height: Math.max(box.height, hair), fill: large ? "none" : "rgba(11,87,208,.12)", stroke: "#0b57d0", "stroke-width": 2 * hair }));
+  }
+}
+
+function printLegend() {
+  const on = $("show-print").checked;
+  $("print-legend").hidden = !on;
+  if (!on || !state.preview) return;
+  const g = state.preview.geometry;
+  const bleed = Math.max(-g.bleed.x, -g.bleed.y, 0);
+  $("print-legend").textContent = `Print view — trim ${fmt(g.trim.width)} × ${fmt(g.trim.height)} mm (black), `
+    + `bleed ${fmt(bleed)} mm (red dashed), safe area ${fmt(state.meta.safe_mm)} mm inside the trim (violet dashed)`;
+}
+
+function drawRulers() {
+  if (!state.preview) return;
+  const g = state.preview.geometry;
+  const scale = mmToStage();
+  const vp = $("viewport");
+  const stage = $("stage");
+  const originX = stage.offsetLeft - vp.scrollLeft + (0 - g.media.x) * scale;
+  const originY = stage.offsetTop - vp.scrollTop + (0 - g.media.y) * scale;
+  const show = $("show-grid").checked;
+  for (const [canvas, horizontal] of [[$("ruler-top"), true], [$("ruler-left"), false]]) {
+    const ratio = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    canvas.width = w * ratio; canvas.height = h * ratio;
+    const ctx = canvas.getContext("2d");
+    ctx.scale(ratio, ratio);
+    ctx.clearRect(0, 0, w, h);
+    if (!show) continue;
+    ctx.fillStyle = "#5f6368"; ctx.strokeStyle = "#9aa0a6"; ctx.font = "9px system-ui, sans-serif";
+    const length = horizontal ? w : h;
+    const origin = horizontal ? originX : originY;
+    const step = scale >= 3 ? 1 : scale >= 1 ? 5 : 10;
+    const labelEvery = scale >= 2 ? 10 : scale >= 0.8 ? 20 : 50;
+    const first = Math.floor(-origin / scale / step) * step;
+    ctx.beginPath();
+    for (let mm = first; (mm * scale + origin) <= length; mm += step) {
+      const p = Math.round(mm * scale + origin) + 0.5;
+      const size = mm % 10 === 0 ? 12 : mm % 5 === 0 ? 7 : 4;
+      if (horizontal) { ctx.moveTo(p, 22); ctx.lineTo(p, 22 - size); } else { ctx.moveTo(22, p); ctx.lineTo(22 - size, p); }
+      if (mm % labelEvery === 0) {
+        if (horizontal) ctx.fillText(String(mm), p + 2, 9);
+        else { ctx.save(); ctx.translate(9, p + 2); ctx.rotate(Math.PI / 2); ctx.fillText(String(mm), 0, 0); ctx.restore(); }
+      }
+    }
+    ctx.stroke();
+  }
+}
+
+// --- inspector --------------------------------------------------------------------------------
+
+function pointerMm(event) {
+  const rect = $("stage").getBoundingClientRect();
+  const m = state.preview.geometry.media;
+  const scale = rect.width / m.width;
+  return { x: m.x + (event.clientX - rect.left) / scale, y: m.y + (event.clientY - rect.top) / scale, scale };
+}
+
+function pick(x, y, scale) {
+  const slack = 3 / scale; // three screen pixels, so hairlines can be hit
+  let best = null;
+  for (const e of state.preview.geometry.elements) {
+    if (x < e.x - slack || x > e.x + e.width + slack || y < e.y - slack || y > e.y + e.height + slack) continue;
+    const area = Math.max(e.width, slack) * Math.max(e.height, slack);
+    if (!best || area < best.area) best = { area, e };
+  }
+  return best && best.e;
+}
+
+function describe(e) {
+  const rows = [["kind", e.kind + (e.depth ? " (in a form XObject)" : "")]];
+  if (e.text) rows.push(["text", e.text]);
+  rows.push(["x", `${fmt(e.x)} mm`], ["y", `${fmt(e.y)} mm`], ["width", `${fmt(e.width)} mm`], ["height", `${fmt(e.height)} mm`]);
+  return rows;
+}
+
+function showInfo(e, note) {
+  const box = $("hover-info");
+  if (!e) { box.replaceChildren(el("span", { class: "muted" }, "Point at the page or pick an element.")); return; }
+  const dl = el("dl");
+  for (const [k, v] of describe(e)) dl.append(el("dt", {}, k), el("dd", {}, v));
+  box.replaceChildren(...(note ? [el("div", { class: "muted" }, note)] : []), dl);
+}
+
+function elementLabel(e) {
+  const what = e.text ? `“${e.text.slice(0, 28)}”` : e.kind;
+  return `${what} · ${fmt(e.x)}, ${fmt(e.y)} · ${fmt(e.width)} × ${fmt(e.height)} mm`;
+}
+
+function fillElements() {
+  const select = $("elements");
+  const elements = state.preview.geometry.elements;
+  select.replaceChildren(...elements.map((e, i) => el("option", { value: i }, elementLabel(e))));
+  state.hovered = null;
+  state.pinned = null;
+  showInfo(null);
+}
+
+function showChecks() {
+  const list = $("checks");
+  list.replaceChildren();
+  for (const c of state.preview.checks) {
+    const values = c.members.map((m) => `${m.member} ${fmt(m.measured)} / ${fmt(m.prescribed)}`).join(" · ");
+    const button = el("button", {
+      type: "button",
+      onclick: () => { state.pinned = c.measured ? { kind: "measured", ...c.measured } : null; drawMarks(); showInfo(state.pinned, c.name); },
+    }, el("span", { class: "verdict" }, c.pass ? "✓ pass " : "✗ fail "), c.name, el("span", { class: "values" }, "measured / prescribed (mm): " + values));
+    list.append(el("li", { class: c.pass ? "pass" : "fail" }, button));
+  }
+}
+
+// --- reference overlay ------------------------------------------------------------------------
+
+async function loadOverlay() {
+  const file = $("overlay-file").files[0];
+  if (!file) return;
+  const q = new URLSearchParams({ page: $("overlay-page").value || 1, dpi: Math.min(200, previewDpi()) });
+  setStatus("Reading the reference…");
+  const resp = await fetch(`/v1/studio/overlay?${q}`, { method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: file });
+  const json = await resp.json();
+  if (!resp.ok) {
+    setStatus(`Reference refused: ${(json.errors && json.errors[0].detail) || json.detail}`, true);
+    return;
+  }
+  state.overlay = json;
+  $("overlay-page").max = json.pages;
+  const img = $("overlay-image");
+  img.src = "data:image/png;base64," + json.png;
+  img.hidden = false;
+  positionOverlay();
+  setStatus(`Reference: ${fmt(json.width_mm)} × ${fmt(json.height_mm)} mm, page ${json.page} of ${json.pages}`);
+}
+
+function positionOverlay() {
+  const img = $("overlay-image");
+  if (!state.overlay || !state.preview) { img.hidden = true; return; }
+  const scale = mmToStage();
+  const m = state.preview.geometry.media;
+  const x = parseFloat($("overlay-x").value) || 0, y = parseFloat($("overlay-y").value) || 0;
+  img.hidden = false;
+  img.style.left = `${(x - m.x) * scale}px`;
+  img.style.top = `${(y - m.y) * scale}px`;
+  img.style.width = `${state.overlay.width_mm * scale}px`;
+  img.style.height = `${state.overlay.height_mm * scale}px`;
+  img.style.opacity = $("overlay-opacity").value;
+}
+
+// --- diff -------------------------------------------------------------------------------------
+
+async function runDiff() {
+  const canvas = $("diff-canvas");
+  if (!state.diff || !state.preview) { canvas.hidden = true; $("diff-result").textContent = ""; return; }
+  const [kind, value] = state.diff.split(/:(.*)/s);
+  const languages = kind === "lang" ? value : state.languages;
+  const set = kind === "set" ? value : (state.set in setsFor(languages) ? state.set : "sample");
+  const body = setsFor(languages)[set];
+  $("diff-result").textContent = "Comparing…";
+  const { ok, json } = await fetchPreview(body, { page: state.preview.page });
+  if (!ok) { $("diff-result").textContent = `The other render failed: ${json.title}`; canvas.hidden = true; return; }
+  const a = await loadImage("data:image/png;base64," + state.preview.png);
+  const b = await loadImage("data:image/png;base64," + json.png);
+  const w = a.naturalWidth, h = a.naturalHeight;
+  canvas.width = w; canvas.height = h;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(b, 0, 0, w, h);
+  const other = ctx.getImageData(0, 0, w, h).data;
+  ctx.clearRect(0, 0, w, h);
+  ctx.drawImage(a, 0, 0);
+  const image = ctx.getImageData(0, 0, w, h);
+  const px = image.data;
+  let differ = 0;
+  for (let i = 0; i < px.length; i += 4) {
+    const d = Math.max(Math.abs(px[i] - other[i]), Math.abs(px[i + 1] - other[i + 1]), Math.abs(px[i + 2] - other[i + 2]));
+    if (d > DIFF_THRESHOLD) { px[i] = 230; px[i + 1] = 0; px[i + 2] = 60; px[i + 3] = 255; differ++; }
+    else { const g = 255 - (255 - (px[i] + px[i + 1] + px[i + 2]) / 3) * 0.25; px[i] = px[i + 1] = px[i + 2] = g; }
+  }
+  ctx.putImageData(image, 0, 0);
+  canvas.hidden = false;
+  const share = (100 * differ / (w * h)).toFixed(2);
+  const sized = b.naturalWidth === w && b.naturalHeight === h ? "" : " (the pages differ in size: the other is scaled to this one)";
+  $("diff-result").textContent = `${differ} pixels differ (${share} %) — red${sized}`;
+  window.studio.diff = { differ, total: w * h };
+}
+
+function loadImage(src) {
+  const img = new Image();
+  img.src = src;
+  return img.decode().then(() => img);
+}
+
+// --- wiring -----------------------------------------------------------------------------------
+
+function wire() {
+  const editor = $("editor");
+  editor.addEventListener("input", () => {
+    state.editedAt = performance.now();
+    state.set = "edited";
+    $("sample-set").value = "edited";
+    markEditor([]);
+    scheduleRender();
+  });
+  editor.addEventListener("scroll", syncScroll);
+  editor.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); scheduleRender("now"); }
+  });
+  $("render").addEventListener("click", () => scheduleRender("now"));
+  $("manual").addEventListener("change", () => { if (!$("manual").checked) scheduleRender(0); else setStatus("Manual mode: press Render (Ctrl+Enter)"); });
+  $("sample-set").addEventListener("change", (e) => { loadSet(e.target.value); updateLink(); scheduleRender(0); });
+  $("variant").addEventListener("change", (e) => { state.variant = e.target.value; state.separation = ""; updateLink(); scheduleRender(0); });
+  $("separation").addEventListener("change", (e) => { state.separation = e.target.value; scheduleRender(0); });
+  const goPage = (n) => {
+    const pages = state.preview ? state.preview.pages : 1;
+    state.page = Math.min(Math.max(1, n), pages);
+    $("page").value = state.page;
+    updateLink();
+    scheduleRender(0);
+  };
+  $("page-prev").addEventListener("click", () => goPage(state.page - 1));
+  $("page-next").addEventListener("click", () => goPage(state.page + 1));
+  $("page").addEventListener("change", (e) => goPage(parseInt(e.target.value, 10) || 1));
+  const zoomSteps = ["0.5", "0.75", "1", "1.5", "2", "3", "4"];
+  const setZoom = (z) => { state.zoom = z; $("zoom").value = z; layoutStage(); updateLink(); scheduleRender(150); };
+  const stepZoom = (dir) => {
+    const now = zoomFactor();
+    const next = dir > 0 ? zoomSteps.find((z) => parseFloat(z) > now + 1e-3) : [...zoomSteps].reverse().find((z) => parseFloat(z) < now - 1e-3);
+    if (next) setZoom(next);
+  };
+  $("zoom").addEventListener("change", (e) => setZoom(e.target.value));
+  $("zoom-in").addEventListener("click", () => stepZoom(1));
+  $("zoom-out").addEventListener("click", () => stepZoom(-1));
+  for (const id of ["show-grid", "show-prescribed", "show-print", "show-inspector"]) {
+    $(id).addEventListener("change", () => { if (state.preview) { drawMarks(); drawRulers(); } });
+  }
+  $("show-print").addEventListener("change", printLegend);
+  $("copy-link").addEventListener("click", async () => {
+    updateLink();
+    $("share-link").select();
+    try { await navigator.clipboard.writeText($("share-link").value); setStatus("Link copied"); }
+    catch (e) { setStatus("Link selected: copy it with Ctrl+C"); }
+  });
+  const viewport = $("viewport");
+  viewport.addEventListener("scroll", drawRulers);
+  viewport.addEventListener("keydown", (e) => {
+    if (e.key === "+" || e.key === "=") stepZoom(1);
+    else if (e.key === "-") stepZoom(-1);
+    else if (e.key === "PageDown") goPage(state.page + 1);
+    else if (e.key === "PageUp") goPage(state.page - 1);
+    else return;
+    e.preventDefault();
+  });
+  const stage = $("stage");
+  stage.addEventListener("mousemove", (e) => {
+    if (!state.preview || !$("show-inspector").checked) return;
+    const p = pointerMm(e);
+    state.hovered = pick(p.x, p.y, p.scale);
+    drawMarks();
+    showInfo(state.hovered || state.pinned, state.hovered ? `pointer at ${fmt(p.x)}, ${fmt(p.y)} mm` : null);
+  });
+  stage.addEventListener("mouseleave", () => { state.hovered = null; if (state.preview) { drawMarks(); showInfo(state.pinned, state.pinned ? "pinned" : null); } });
+  stage.addEventListener("click", (e) => {
+    if (!state.preview || !$("show-inspector").checked) return;
+    const p = pointerMm(e);
+    state.pinned = pick(p.x, p.y, p.scale);
+    const index = state.preview.geometry.elements.indexOf(state.pinned);
+    if (index >= 0) $("elements").value = String(index);
+    showInfo(state.pinned, "pinned");
+    drawMarks();
+  });
+  $("elements").addEventListener("change", (e) => {
+    state.pinned = state.preview.geometry.elements[+e.target.value];
+    state.hovered = null;
+    showInfo(state.pinned, "picked from the list");
+    drawMarks();
+  });
+  $("overlay-file").addEventListener("change", loadOverlay);
+  $("overlay-page").addEventListener("change", loadOverlay);
+  for (const id of ["overlay-opacity", "overlay-x", "overlay-y"]) $(id).addEventListener("input", positionOverlay);
+  $("overlay-clear").addEventListener("click", () => { state.overlay = null; $("overlay-file").value = ""; positionOverlay(); });
+  $("diff").addEventListener("change", (e) => { state.diff = e.target.value; runDiff(); });
+  window.addEventListener("resize", () => { if (state.zoom === "fit") layoutStage(); });
+}
+
+async function start() {
+  wire();
+  const resp = await fetch(`/v1/studio/${encodeURIComponent(layoutId)}`);
+  if (!resp.ok) { setStatus("Unknown layout", true); return; }
+  state.meta = await resp.json();
+  if (!state.meta.sample_sets[state.languages]) state.languages = "sl";
+  buildControls();
+  $("zoom").value = state.zoom;
+  loadSet(state.set);
+  showMissing();
+  updateLink();
+  document.body.dataset.state = "idle";
+  scheduleRender(0);
+}
+
+start();

@@ -1,0 +1,288 @@
+"""The preview studio's server side: previews, geometry measured from the PDF (checked
+against pdfplumber's reading of the same PDF), prescribed sizes, sample sets, missing
+translations, separations and the reference upload. The browser tests are in
+test_studio_browser.py."""
+
+import base64
+import io
+import json
+from dataclasses import replace
+
+import pdfplumber
+import pytest
+from PIL import Image
+
+from renderer import preview
+from renderer.catalogs import Catalogs, UsedMessages
+from renderer.compose import Composer
+from renderer.registry import Prescribed
+from renderer.samplesets import sample_sets
+from renderer.specs import RenderOptions
+from renderer.uploads import MAX_UPLOAD_BYTES
+
+from .conftest import sample
+from .pdfmeasure import MM_PER_PT
+
+ENVELOPE = "envelope.personal-delivery"
+
+
+def post(client, path, body, content_type="application/json"):
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    return client.simulate_post(path, body=data, headers={"Content-Type": content_type})
+
+
+def png_of(answer) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(answer["png"])))
+
+
+@pytest.fixture(scope="module")
+def envelope_pdf(pipeline):
+    return pipeline.render(ENVELOPE, sample(ENVELOPE), RenderOptions("pdf")).content
+
+
+def test_preview_is_the_page_its_geometry_and_checks(client):
+    resp = post(client, "/v1/studio/stamp.receipt/preview?dpi=100", sample("stamp.receipt", ("sl", "it")))
+    assert resp.status_code == 200
+    answer = resp.json
+    image = png_of(answer)
+    assert all(abs(a - b) <= 1 for a, b in zip(image.size, (65 / 25.4 * 100, 25 / 25.4 * 100)))
+    assert answer["pages"] == 1 and answer["geometry"]["trim"] == {"x": 0, "y": 0, "width": 65.0, "height": 25.0}
+    texts = [e["text"] for e in answer["geometry"]["elements"] if e["kind"] == "text"]
+    assert any("Capodistria" in t for t in texts)
+    assert [c["pass"] for c in answer["checks"]] == [True]
+
+
+def test_invalid_data_is_the_render_apis_422(client):
+    body = sample("stamp.receipt")
+    body["data"]["authority"] = "x" * 500
+    studio = post(client, "/v1/studio/stamp.receipt/preview", body)
+    api = post(client, "/v1/render/stamp.receipt", body)
+    assert studio.status_code == api.status_code == 422
+    assert studio.json["errors"] == api.json["errors"]
+    assert studio.json["errors"][0]["pointer"] == "/data/authority"
+
+
+def test_pages_one_at_a_time(client):
+    body = sample(ENVELOPE)
+    third = post(client, f"/v1/studio/{ENVELOPE}/preview?page=3&dpi=50", body).json
+    assert third["pages"] == 3 and third["geometry"]["trim"]["height"] == pytest.approx(162, abs=0.01)
+    assert all(abs(a - b) <= 1 for a, b in zip(png_of(third).size, (229 / 25.4 * 50, 162 / 25.4 * 50)))
+    resp = post(client, f"/v1/studio/{ENVELOPE}/preview?page=4", body)
+    assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "page"
+    resp = post(client, f"/v1/studio/{ENVELOPE}/preview?dpi=9000", body)
+    assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "dpi"
+
+
+def test_geometry_agrees_with_pdfplumber(envelope_pdf):
+    """What pdfplumber reads from the same PDF is where the inspector says. Every filled
+    rectangle lies within a path element (a barcode is one path of many bars); a box's
+    frame is one filled path of two rectangles, which pdfplumber reports by its inner
+    rectangle and the inspector by its outer edge, the frame's width (≤ 0.4 mm) apart."""
+    document = preview.open_pdf(envelope_pdf)
+    geometry = preview.measure_page(document[0], 1)
+    paths = [e.rect for e in geometry.elements if e.kind == "path"]
+    texts = [e for e in geometry.elements if e.kind == "text"]
+    with pdfplumber.open(io.BytesIO(envelope_pdf)) as pdf:
+        page = pdf.pages[0]
+        rects = [(r["x0"] * MM_PER_PT, r["top"] * MM_PER_PT, r["width"] * MM_PER_PT, r["height"] * MM_PER_PT)
+                 for r in page.rects if r["width"] > 0.01 and r["height"] > 0.01]
+        words = page.extract_words()
+    assert len(rects) > 20
+    for x, y, w, h in rects:
+        gaps = [(x - p.x, y - p.y, p.x + p.width - x - w, p.y + p.height - y - h) for p in paths]
+        assert any(all(g > -0.05 for g in gap) for gap in gaps), (x, y, w, h)
+    for x, y, w, h in ((23, 21.5, 60, 18), (124, 27, 80, 27), (124, 77, 40, 13), (124, 128, 80, 14)):
+        inner = next(r for r in rects if all(0 < a - b < 0.45 for a, b in zip(r[:2], (x, y))))
+        frame = next(p for p in paths if abs(p.x - x) < 0.05 and abs(p.y - y) < 0.05)
+        assert (frame.width, frame.height) == pytest.approx((w, h), abs=0.05)
+        assert 0 < frame.width - inner[2] < 0.9 and 0 < frame.height - inner[3] < 0.9
+    vrocilnica = next(w for w in words if w["text"] == "VROČILNICA")
+    run = next(e for e in texts if e.text.startswith("VROČILNICA"))
+    assert abs(run.rect.x - vrocilnica["x0"] * MM_PER_PT) < 0.3
+    # PDFium boxes a text run by its glyphs (capitals on the baseline, the caron of Č above
+    # the cap height); pdfplumber boxes the font size, from the descent down below the baseline
+    top, bottom = vrocilnica["top"] * MM_PER_PT, vrocilnica["bottom"] * MM_PER_PT
+    assert top < run.rect.y + run.rect.height < bottom - 0.5
+    assert abs(run.rect.height - (bottom - top)) < 0.5
+
+
+def test_envelope_prescribed_boxes_pass_and_a_wrong_one_fails(pipeline, envelope_pdf):
+    layout = pipeline.layout(ENVELOPE)
+    geometry = preview.measure_page(preview.open_pdf(envelope_pdf)[0], 1)
+    results = preview.checks(layout.prescribed, geometry, 3)
+    names = [r["name"] for r in results]
+    assert any(n.startswith("delivery slip") for n in names) and len(results) >= 12
+    assert all(r["pass"] for r in results), [r for r in results if not r["pass"]]
+    slip = next(p for p in layout.prescribed if p.name.startswith("delivery slip"))
+    # 1 mm further from the left than drawn: the measured slip is 1 mm off → fail
+    moved = replace(slip, box=(21.0, 15.0, 94.5, 132.0))
+    result = preview.check(moved, geometry)
+    assert not result["pass"]
+    assert {m["member"]: m["pass"] for m in result["members"]}["x"] is False
+    # a box 0.8 mm wider than prescribed fails on the width
+    wider = Prescribed("AR", (124, 77, 40.8, 13), 1, ("width", "height"))
+    assert not preview.check(wider, geometry)["pass"]
+    # nothing drawn there at all
+    empty = Prescribed("nothing", (150, 240, 10, 10), 1, ("width",))
+    assert preview.check(empty, geometry)["measured"] is None
+
+
+def test_page_size_check_uses_the_trim_box(pipeline, envelope_pdf):
+    layout = pipeline.layout(ENVELOPE)
+    document = preview.open_pdf(envelope_pdf)
+    inner = preview.checks(layout.prescribed, preview.measure_page(document[2], 3), 3)
+    assert [(c["name"], c["pass"]) for c in inner] == [("inner layer (C5)", True)]
+    wrong = Prescribed("C4", (0, 0, 229, 324), 3, ("width", "height"), "page")
+    assert not preview.check(wrong, preview.measure_page(document[2], 3))["pass"]
+
+
+def test_every_layout_has_its_page_size_prescribed(pipeline):
+    for layout in pipeline.registry:
+        pages = [p for p in layout.prescribed if p.kind == "page"]
+        assert pages, layout.id
+        if not layout.upload:
+            assert any(p.box[2] == layout.page.width_mm for p in pages), layout.id
+
+
+@pytest.mark.parametrize("layout_id", ["stamp.receipt", "sign.directory", "envelope.personal-delivery"])
+def test_sample_sets_validate_and_are_edge_cases(pipeline, layout_id):
+    layout = pipeline.layout(layout_id)
+    schema = layout.request_schema
+    for languages in (("sl",), ("sl", "hu")):
+        sets = sample_sets(layout, languages, pipeline.limits)
+        assert sets["sample"] == layout.sample(languages)
+        for name, body in sets.items():
+            pipeline.validate(layout, body)  # raises if invalid
+            assert len(json.dumps(body).encode()) <= pipeline.limits.max_body_bytes
+    data_props = schema["properties"]["data"]["properties"]
+    required = set(schema["properties"]["data"].get("required", ()))
+    empty = sample_sets(layout, ("sl",), pipeline.limits).get("empty-optional")
+    if empty:
+        assert set(empty["data"]) <= required | {k for k in data_props if k in required}
+    if layout_id == "stamp.receipt":
+        longest = sample_sets(layout, ("sl", "it"), pipeline.limits)["longest"]["data"]
+        limit = data_props["authority"]["anyOf"][0]["maxLength"]
+        assert all(len(v) >= limit - 1 for v in longest["authority"].values())
+        assert len(longest["case_code"]) >= 39
+    if layout_id == "sign.directory":  # floors must differ, so units grow within each floor
+        rows = sample_sets(layout, ("sl",), pipeline.limits)["most-rows"]["data"]
+        most = schema["$defs"]["Floor"]["properties"]["units"]["maxItems"]
+        assert all(len(floor["units"]) == most for floor in rows["floors"])
+
+
+def test_missing_translations_are_listed():
+    catalogs = Catalogs()
+    used = UsedMessages(catalogs)
+    some = next(iter(catalogs._messages["hu"]))
+    del catalogs._messages["hu"][some]
+    assert used.gettext("hu", some) == some  # printed in Slovenian instead of refused
+    used.gettext("hu", next(iter(catalogs._messages["hu"])))
+    assert used.missing("hu") == [some]
+    assert used.missing("it") == []
+
+
+def test_studio_lists_a_layouts_missing_translation(pipeline, monkeypatch):
+    from renderer.http.studio import Studio
+
+    hu = dict(pipeline.catalogs._messages["hu"])
+    del hu["Prejeto"]
+    monkeypatch.setitem(pipeline.catalogs._messages, "hu", hu)
+    assert Studio(pipeline).missing_translations("stamp.receipt") == {"it": [], "hu": ["Prejeto"]}
+
+
+def test_layout_json_lists_sets_prescribed_and_no_missing_translations(client, pipeline):
+    answer = client.simulate_get("/v1/studio/stamp.receipt").json
+    assert set(answer["sample_sets"]) == {"sl", "sl,it", "sl,hu"}
+    assert {"sample", "longest", "empty-optional"} <= set(answer["sample_sets"]["sl,hu"])
+    assert answer["missing_translations"] == {"it": [], "hu": []}
+    assert answer["prescribed"][0]["kind"] == "page"
+    # the composition really asked for the layout's fixed texts
+    layout = pipeline.layout("stamp.receipt")
+    used = UsedMessages(pipeline.catalogs)
+    Composer(used).compose(layout, pipeline.validate(layout, sample("stamp.receipt", ("sl", "hu"))))
+    assert "Prejeto" in used.used
+
+
+def test_separation_plates(client, pipeline):
+    body = sample(ENVELOPE)
+    path = f"/v1/studio/{ENVELOPE}/preview?variant=preprint&dpi=40"
+    whole = post(client, path, body).json
+    assert whole["separations"] == ["PANTONE 277 U", "PANTONE 2995 U", "PANTONE Red 032 U", "Process"]
+    base = png_of(post(client, path + "&separation=PANTONE%20277%20U", body).json).convert("L")
+    red = png_of(post(client, path + "&separation=PANTONE%20Red%20032%20U", body).json).convert("L")
+    scale = 40 / 25.4
+    at = lambda img, x, y: img.getpixel((round(x * scale), round(y * scale)))  # noqa: E731
+    # a plain spot of the envelope base: base ink only
+    assert at(base, 10, 150) < 40 and at(red, 10, 150) > 215
+    # in the AR box (124, 77, 40 x 13): where the red ink prints, the base is knocked out
+    box = tuple(round(v * scale) for v in (124, 77, 164, 90))
+    inked = [(x, y) for x in range(box[0], box[2]) for y in range(box[1], box[3]) if red.getpixel((x, y)) < 40]
+    assert len(inked) > 20
+    assert all(base.getpixel(p) > 200 for p in inked)
+    resp = post(client, path + "&separation=Cyan", body)
+    assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "separation"
+
+
+def test_plate_hides_process_colours(envelope_pdf):
+    """The proof has no spot colours: a spot plate of it is blank."""
+    blank = preview.plate(envelope_pdf, "PANTONE 277 U")
+    image = Image.open(io.BytesIO(preview.page_png(preview.open_pdf(blank)[0], 20, 10**7))).convert("L")
+    assert image.getextrema()[0] > 250
+
+
+def test_overlay_accepts_a_scan_and_refuses_what_is_not_one(client):
+    out = io.BytesIO()
+    Image.new("RGB", (650, 250), "white").save(out, "PNG", dpi=(254, 254))
+    resp = post(client, "/v1/studio/overlay?dpi=50", out.getvalue(), "application/octet-stream")
+    assert resp.status_code == 200
+    assert resp.json["width_mm"] == pytest.approx(65, abs=0.1) and resp.json["height_mm"] == pytest.approx(25, abs=0.1)
+    for data, reason in ((b"GIF89a" + b"\0" * 100, "not a PDF, PNG"), (b"%PDF-1.7\n broken", "broken")):
+        resp = post(client, "/v1/studio/overlay", data, "application/octet-stream")
+        assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/overlay"
+        assert reason in resp.json["errors"][0]["detail"]
+    bomb = io.BytesIO()
+    Image.new("1", (10_000, 7_000)).save(bomb, "PNG")  # 70 Mpx in a few kB
+    resp = post(client, "/v1/studio/overlay", bomb.getvalue(), "application/octet-stream")
+    assert resp.status_code == 422 and "the limit is 60000000 pixels" in resp.json["errors"][0]["detail"]
+    resp = client.simulate_post("/v1/studio/overlay", body=b"x" * 16,
+                                headers={"Content-Type": "application/octet-stream",
+                                         "Content-Length": str(MAX_UPLOAD_BYTES + 1)})
+    assert resp.status_code == 413
+
+
+def test_studio_pages_and_assets(client):
+    page = client.simulate_get("/studio/stamp.receipt")
+    assert page.status_code == 200 and "studio.js" in page.text
+    assert client.simulate_get("/studio/no.such-layout").status_code == 404
+    assert client.simulate_get("/studio/assets/studio.js").headers["content-type"].startswith("text/javascript")
+    assert client.simulate_get("/studio/assets/..%2Fapp.py").status_code == 404
+
+
+def test_a_missing_translation_prints_in_slovenian_and_is_highlighted(pipeline, monkeypatch):
+    """The API refuses a document with an untranslated fixed text; the studio shows it with
+    the Slovenian text in its place and names the text runs that print it."""
+    from falcon import testing
+
+    from renderer.http.app import create_app
+
+    hu = dict(pipeline.catalogs._messages["hu"])
+    del hu["Prejeto"]
+    monkeypatch.setitem(pipeline.catalogs._messages, "hu", hu)
+    client = testing.TestClient(create_app(pipeline))
+    body = sample("stamp.receipt", ("sl", "hu"))
+    assert post(client, "/v1/render/stamp.receipt", body).status_code != 200
+    answer = post(client, "/v1/studio/stamp.receipt/preview", body).json
+    runs = [answer["geometry"]["elements"][i]["text"] for i in answer["untranslated"]]
+    assert runs and all("Prejeto" in run for run in runs)
+    assert not any("Érkezett" in e.get("text", "") for e in answer["geometry"]["elements"])
+
+
+@pytest.mark.slow
+def test_every_layouts_sample_previews_with_its_prescribed_sizes_passing(client, pipeline):
+    for layout in pipeline.registry:
+        body = sample(layout.id, ("sl", "it"))
+        answer = post(client, f"/v1/studio/{layout.id}/preview?dpi=36", body).json
+        assert "png" in answer, (layout.id, answer)
+        last = post(client, f"/v1/studio/{layout.id}/preview?dpi=36&page={answer['pages']}", body).json
+        for result in answer["checks"] + last["checks"]:
+            assert result["pass"], (layout.id, result)

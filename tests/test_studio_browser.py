@@ -1,0 +1,298 @@
+"""The preview studio end to end in headless Chromium (Debian's ``chromium``, driven by
+Playwright without a browser download): open it, edit, switch languages, inspect, compare,
+overlay a reference, use the keyboard. Any console error fails the test."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+from renderer.http.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(pipeline):
+    httpd: WSGIServer = make_server("127.0.0.1", 0, create_app(pipeline), handler_class=_Quiet)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+class Studio:
+    """One studio tab; collects console errors (``expected`` lists allowed substrings)."""
+
+    def __init__(self, browser, url: str):
+        self.page = browser.new_page(viewport={"width": 1500, "height": 950})
+        self.errors: list[str] = []
+        self.expected: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+        self.wait_renders(1)
+
+    def renders(self) -> int:
+        return self.page.evaluate("window.studio.renders")
+
+    def wait_renders(self, count: int) -> None:
+        self.page.wait_for_function(f"window.studio.renders >= {count}", timeout=60_000)
+
+    def image(self) -> str:
+        return self.page.get_attribute("#page-image", "src")
+
+    def body(self) -> dict:
+        return json.loads(self.page.input_value("#editor"))
+
+    def edit(self, change) -> None:
+        body = self.body()
+        change(body["data"])
+        self.page.fill("#editor", json.dumps(body, ensure_ascii=False, indent=2))
+
+    def close(self) -> None:
+        unexpected = [e for e in self.errors if not any(x in e for x in self.expected)]
+        self.page.close()
+        assert unexpected == [], unexpected
+
+
+@pytest.fixture
+def open_studio(browser, server):
+    opened = []
+
+    def open_(path: str) -> Studio:
+        studio = Studio(browser, server + path)
+        opened.append(studio)
+        return studio
+
+    yield open_
+    for studio in opened:
+        studio.close()
+
+
+def test_index_lists_every_layout_with_a_thumbnail(browser, server, pipeline):
+    page = browser.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(server + "/")
+    links = page.eval_on_selector_all(".card a", "as => as.map(a => a.getAttribute('href'))")
+    assert links == [f"/studio/{layout.id}" for layout in pipeline.registry]
+    page.locator(".card img").first.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.card img').naturalWidth > 0")
+    page.click("a[href='/studio/stamp.receipt']")
+    page.wait_for_function("window.studio && window.studio.renders >= 1", timeout=60_000)
+    page.close()
+    assert errors == []
+
+
+def test_edit_switch_language_and_inspect(open_studio):
+    studio = open_studio("/studio/stamp.receipt")
+    page = studio.page
+    first = studio.image()
+    # edit a field: a new preview replaces the old one
+    studio.edit(lambda data: data.update(authority="Upravna enota Piran"))
+    studio.wait_renders(2)
+    assert studio.image() != first
+    assert "Piran" in json.dumps(page.evaluate("window.studio.state.preview.geometry.elements"), ensure_ascii=False)
+    # two quick edits: the render of the first, still under way, is cancelled
+    count = studio.renders()
+    body = studio.body()
+    izola = json.dumps({**body, "data": {**body["data"], "authority": "Upravna enota Izola"}})
+    koper = json.dumps({**body, "data": {**body["data"], "authority": "Upravna enota Koper"}})
+    page.evaluate("""async ([first, second]) => {
+        const editor = document.querySelector('#editor');
+        editor.value = first; editor.dispatchEvent(new Event('input'));
+        while (document.body.dataset.state !== 'rendering') await new Promise(r => setTimeout(r, 1));
+        editor.value = second; editor.dispatchEvent(new Event('input'));
+    }""", [izola, koper])
+    studio.wait_renders(count + 1)
+    page.wait_for_selector("body[data-state='idle']")
+    elements = json.dumps(page.evaluate("window.studio.state.preview.geometry.elements"), ensure_ascii=False)
+    assert "Koper" in elements and "Izola" not in elements
+    assert studio.renders() == count + 1 and page.evaluate("window.studio.cancelled") >= 1
+    # switch language: the editor holds the sl+it sample and the preview is bilingual
+    before, count = studio.image(), studio.renders()
+    page.click("#languages button[data-languages='sl,it']")
+    studio.wait_renders(count + 1)
+    assert studio.body()["languages"] == ["sl", "it"]
+    assert studio.image() != before
+    texts = page.evaluate("window.studio.state.preview.geometry.elements.filter(e => e.text).map(e => e.text)")
+    assert any("Ricevuto" in t or "Capodistria" in t for t in texts), texts
+    assert "lang=sl%2Cit" in page.input_value("#share-link")
+    # inspector: point at the word Prejeto, read its box in mm
+    element = page.evaluate("window.studio.state.preview.geometry.elements.find(e => e.text && e.text.startsWith('Prejeto'))")
+    stage = page.locator("#stage").bounding_box()
+    scale = stage["width"] / page.evaluate("window.studio.state.preview.geometry.media.width")
+    x = stage["x"] + (element["x"] + element["width"] / 2) * scale
+    y = stage["y"] + (element["y"] + element["height"] / 2) * scale
+    page.mouse.move(x, y)
+    info = page.inner_text("#hover-info")
+    assert "Prejeto" in info and f"{element['x']:.2f} mm" in info and f"{element['width']:.2f} mm" in info
+    page.mouse.click(x, y)
+    assert "pinned" in page.inner_text("#hover-info")
+    assert page.locator("#marks rect[stroke='#0b57d0']").count() == 1
+    # the prescribed page size, measured from the PDF
+    checks = page.inner_text("#checks")
+    assert "pass" in checks and "65.00 / 65.00" in checks and "25.00 / 25.00" in checks
+
+
+def test_invalid_data_keeps_the_last_good_preview_and_marks_the_field(open_studio):
+    studio = open_studio("/studio/stamp.receipt")
+    studio.expected.append("status of 422")  # the browser logs the API's 422 answer
+    page = studio.page
+    good = studio.image()
+    studio.edit(lambda data: data.update(authority="x" * 500))
+    page.wait_for_selector("body[data-state='invalid']")
+    errors = page.inner_text("#errors")
+    line = 1 + page.input_value("#editor").split('"authority"')[0].count("\n")
+    assert f"line {line} · /data/authority" in errors and "the limit is 120" in errors
+    assert "x" * 20 in page.inner_html("#editor-backdrop mark")
+    assert studio.image() == good
+    page.fill("#editor", '{"data": {')
+    page.wait_for_function("document.querySelector('#errors').innerText.includes('does not parse')")
+    assert studio.image() == good
+
+
+def test_share_link_pins_layout_set_and_languages(open_studio):
+    studio = open_studio("/studio/stamp.receipt?lang=sl,hu&set=empty-optional")
+    page = studio.page
+    body = studio.body()
+    assert body["languages"] == ["sl", "hu"]
+    assert "value" not in body["data"] and "authority" in body["data"]
+    assert page.input_value("#sample-set") == "empty-optional"
+    assert page.get_attribute("#languages button[data-languages='sl,hu']", "aria-pressed") == "true"
+    link = page.input_value("#share-link")
+    assert "/studio/stamp.receipt?" in link and "lang=sl%2Chu" in link and "set=empty-optional" in link
+
+
+def test_diff_and_overlay(open_studio, tmp_path):
+    studio = open_studio("/studio/stamp.receipt")
+    page = studio.page
+    page.select_option("#diff", "lang:sl,hu")
+    page.wait_for_function("document.querySelector('#diff-result').innerText.includes('pixels differ')")
+    diff = page.evaluate("window.studio.diff")
+    assert 0 < diff["differ"] < diff["total"]
+    assert page.is_visible("#diff-canvas")
+    page.select_option("#diff", "")
+    assert not page.is_visible("#diff-canvas")
+    # a reference scan at 254 dpi, 65 x 25 mm: laid over the render at its size in mm
+    scan = tmp_path / "annex.png"
+    Image.new("RGB", (650, 250), (255, 0, 0)).save(scan, dpi=(254, 254))
+    page.set_input_files("#overlay-file", str(scan))
+    page.wait_for_selector("#overlay-image:not([hidden])")
+    stage = page.locator("#stage").bounding_box()
+    overlay = page.locator("#overlay-image").bounding_box()
+    assert abs(overlay["width"] - stage["width"]) < 2 and abs(overlay["height"] - stage["height"]) < 2
+    page.fill("#overlay-x", "10")
+    moved = page.locator("#overlay-image").bounding_box()
+    assert abs((moved["x"] - overlay["x"]) - stage["width"] * 10 / 65) < 1.5
+    # a file that is not a scan is refused by the server, with the reason
+    junk = tmp_path / "annex.pdf"
+    junk.write_bytes(b"%PDF-1.7 nothing else")
+    studio.expected.append("status of 422")
+    page.set_input_files("#overlay-file", str(junk))
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Reference refused')")
+    assert "broken PDF" in page.inner_text("#status")
+
+
+def test_keyboard_and_labels(open_studio):
+    studio = open_studio("/studio/stamp.receipt")
+    page = studio.page
+    unnamed = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea, button')]
+        .filter(el => !((el.labels && el.labels.length) || el.getAttribute('aria-label')
+                        || el.textContent.trim() || el.title))
+        .map(el => el.id || el.outerHTML)""")
+    assert unnamed == []
+    page.focus("#editor")
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Shift+Tab")  # back to the header controls
+    for _ in range(30):
+        if page.evaluate("document.activeElement.dataset.languages") == "sl,hu":
+            break
+        page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.dataset.languages") == "sl,hu"
+    count = studio.renders()
+    page.keyboard.press("Enter")
+    studio.wait_renders(count + 1)
+    assert studio.body()["languages"] == ["sl", "hu"]
+    # manual mode: edits wait for Ctrl+Enter
+    page.check("#manual")
+    count = studio.renders()
+    studio.edit(lambda data: data.update(sig_code="0999"))
+    page.wait_for_timeout(400)
+    assert studio.renders() == count
+    page.focus("#editor")
+    page.keyboard.press("Control+Enter")
+    studio.wait_renders(count + 1)
+
+
+def test_missing_translation_is_counted_listed_and_highlighted(open_studio, pipeline, monkeypatch):
+    from renderer.catalogs import UsedMessages
+    from renderer.compose import Composer
+
+    layout = pipeline.layout("stamp.certified-copy")  # opened by no other test: nothing cached
+    used = UsedMessages(pipeline.catalogs)
+    Composer(used).compose(layout, pipeline.validate(layout, layout.sample(("sl", "hu"))))
+    msgid = max(used.used, key=len)
+    hu = dict(pipeline.catalogs._messages["hu"])
+    del hu[msgid]
+    monkeypatch.setitem(pipeline.catalogs._messages, "hu", hu)
+    studio = open_studio("/studio/stamp.certified-copy?lang=sl,hu")
+    page = studio.page
+    assert page.inner_text("#languages button[data-languages='sl,hu'] .badge") == "1"
+    assert page.locator("#languages button[data-languages='sl,it'] .badge").count() == 0
+    assert msgid in page.inner_text("#missing")
+    assert page.locator("#marks rect.untranslated").count() >= 1
+    assert "without translation" in page.inner_text("#status")
+
+
+@pytest.mark.slow
+def test_envelope_pages_variants_separations_and_prescribed(open_studio):
+    studio = open_studio("/studio/envelope.personal-delivery")
+    page = studio.page
+    assert page.inner_text("#page-count") == "of 3"
+    checks = page.locator("#checks li")
+    assert checks.count() >= 12 and page.locator("#checks li.fail").count() == 0
+    assert "delivery slip" in page.inner_text("#checks")
+    count = studio.renders()
+    page.click("#page-next")
+    page.click("#page-next")
+    studio.wait_renders(count + 1)
+    page.wait_for_function("window.studio.state.preview.page === 3")
+    assert page.evaluate("window.studio.state.preview.geometry.trim.height") == pytest.approx(162, abs=0.01)
+    page.click("#page-prev")
+    page.click("#page-prev")
+    page.wait_for_function("window.studio.state.preview.page === 1")
+    page.select_option("#variant", "preprint")
+    page.wait_for_function("!document.querySelector('#separation').disabled")
+    before = studio.image()
+    count = studio.renders()
+    page.select_option("#separation", "PANTONE Red 032 U")
+    studio.wait_renders(count + 1)
+    plate = Image.open(io.BytesIO(base64.b64decode(studio.image().split(",", 1)[1]))).convert("L")
+    dark = sum(plate.histogram()[:60]) / (plate.width * plate.height)
+    assert studio.image() != before and 0 < dark < 0.03  # only the AR mark is red
+    page.check("#show-print")
+    assert page.locator("#marks rect[stroke='#8430ce']").count() == 1  # the safe area
+    assert "trim 229.00 × 282.00 mm" in page.inner_text("#print-legend")
