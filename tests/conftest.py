@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,13 @@ from renderer.pipeline import Pipeline
 from renderer.specs import LANGUAGE_SETS, RenderOptions
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def batch_data_dir(tmp_path_factory):
+    """An app made without its own batch service keeps the batch store in a temporary
+    directory, never in the working tree."""
+    os.environ["OBRAZCI_DATA_DIR"] = str(tmp_path_factory.mktemp("var"))
 
 
 @pytest.fixture(scope="session")
