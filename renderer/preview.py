@@ -20,7 +20,6 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from .raster import RasterTooLarge
 from .registry import Prescribed
 
 MM_PER_PT = 25.4 / 72
@@ -217,20 +216,6 @@ def check(prescribed: Prescribed, geometry: PageGeometry) -> dict:
 
 def checks(prescribed: tuple[Prescribed, ...], geometry: PageGeometry, page_count: int) -> list[dict]:
     return [check(p, geometry) for p in prescribed if p.applies_to(geometry.number, page_count)]
-
-
-# --- raster ----------------------------------------------------------------------------------
-
-def page_png(page, dpi: float, max_pixels: int) -> bytes:
-    width_pt, height_pt = page.get_size()
-    scale = dpi / 72
-    pixels = round(width_pt * scale) * round(height_pt * scale)
-    if pixels > max_pixels:
-        raise RasterTooLarge(f"{pixels} pixels at {dpi:g} dpi exceeds the limit of {max_pixels}")
-    image = page.render(scale=scale, draw_annots=True).to_pil()
-    out = BytesIO()
-    image.save(out, format="PNG", compress_level=1)
-    return out.getvalue()
 
 
 # --- separations -----------------------------------------------------------------------------

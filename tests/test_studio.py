@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from renderer import preview
+from renderer.raster import page_png
 from renderer.catalogs import Catalogs, UsedMessages
 from renderer.compose import Composer
 from renderer.registry import Prescribed
@@ -226,7 +227,7 @@ def test_separation_plates(client, pipeline):
 def test_plate_hides_process_colours(envelope_pdf):
     """The proof has no spot colours: a spot plate of it is blank."""
     blank = preview.plate(envelope_pdf, "PANTONE 277 U")
-    image = Image.open(io.BytesIO(preview.page_png(preview.open_pdf(blank)[0], 20, 10**7))).convert("L")
+    image = Image.open(io.BytesIO(page_png(preview.open_pdf(blank)[0], 20, 10**7))).convert("L")
     assert image.getextrema()[0] > 250
 
 

@@ -21,6 +21,7 @@ from ..catalogs import UsedMessages
 from ..compose import Composer
 from ..fit import LayoutOverflow
 from ..pipeline import Pipeline, Rendered
+from ..raster import RasterTooLarge, page_png
 from ..samplesets import sample_sets
 from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..uploads import MAX_UPLOAD_BYTES, UploadRefused, check_attachment, check_scan
@@ -213,9 +214,9 @@ class StudioPreview:
             if number > pages:
                 raise bad_parameter("page", f"the document has {pages} page(s)")
             page = document[number - 1]
-            image = preview.page_png(page, dpi, pipeline.limits.max_png_pixels)
+            image = page_png(page, dpi, pipeline.limits.max_png_pixels, compress_level=1)
             geometry = preview.measure_page(page, number)
-        except preview.RasterTooLarge as exc:
+        except RasterTooLarge as exc:
             raise bad_parameter("dpi", str(exc)) from None
         finally:
             document.close()
@@ -259,9 +260,9 @@ class StudioOverlay:
                 raise bad_parameter("page", f"the upload has {len(document)} page(s)")
             page = document[number - 1]
             width_pt, height_pt = page.get_size()
-            image = preview.page_png(page, dpi, self.pipeline.limits.max_png_pixels)
+            image = page_png(page, dpi, self.pipeline.limits.max_png_pixels, compress_level=1)
             pages = len(document)
-        except preview.RasterTooLarge as exc:
+        except RasterTooLarge as exc:
             raise bad_parameter("dpi", str(exc)) from None
         finally:
             document.close()

@@ -23,23 +23,33 @@ def _date(value: date | None) -> str | None:
     return f"{value.day}. {value.month}. {value.year}" if value else None
 
 
-class CopyCertification(LayoutData):
-    """Potrdilo o overitvi prepisa ali kopije (P 51(3)). Each choice names one of the
-    regulation's alternatives; the others are struck through on the confirmation."""
+class _Certification(LayoutData):
+    """What every confirmation of P 51 has: the certifying body at the top; the fee, Št. OV,
+    place, date and official at the foot."""
 
     authority: local_text(160, description="The body performing the certification, at the top.")
-    source: Optional[Literal[SOURCES]] = Field(None, description="prepis originalne listine – overjenega prepisa – navadnega prepisa – kopije listine.")
-    document: optional_text(200, description="The document certified.") = None
-    medium: Optional[Literal[MEDIA]] = Field(None, description="s črnilom – na pisalni stroj – z računalnikom – kopija izvirnika.")
-    pages: Optional[int] = Field(None, ge=1, le=9999, description="How many pages the document has.")
-    made: Optional[Literal[MADE]] = Field(None, description="prepis – kopija: what was made.")
-    held_at: optional_text(200, description="Where, as the party states, the document copied is kept.") = None
     fee: Optional[Decimal] = Field(None, ge=0, le=100000, decimal_places=2, description="The fee paid.")
     currency: text(8, description="The fee's currency (the regulation of 2005 printed SIT).") = "EUR"
     number: optional_text(30, description="Št. OV.") = None
     place: optional_text(60, description="Where certified.") = None
     certified_on: Optional[date] = Field(None, description="When (ISO 8601).")
     official: optional_text(80, description="The official's name, under 'uradna oseba'.") = None
+
+    def _foot(self) -> dict:
+        return {"fee": _fee(self.fee), "currency": self.currency, "number": self.number, "place": self.place,
+                "certified_on": _date(self.certified_on)}
+
+
+class CopyCertification(_Certification):
+    """Potrdilo o overitvi prepisa ali kopije (P 51(3)). Each choice names one of the
+    regulation's alternatives; the others are struck through on the confirmation."""
+
+    source: Optional[Literal[SOURCES]] = Field(None, description="prepis originalne listine – overjenega prepisa – navadnega prepisa – kopije listine.")
+    document: optional_text(200, description="The document certified.") = None
+    medium: Optional[Literal[MEDIA]] = Field(None, description="s črnilom – na pisalni stroj – z računalnikom – kopija izvirnika.")
+    pages: Optional[int] = Field(None, ge=1, le=9999, description="How many pages the document has.")
+    made: Optional[Literal[MADE]] = Field(None, description="prepis – kopija: what was made.")
+    held_at: optional_text(200, description="Where, as the party states, the document copied is kept.") = None
 
     def blanks(self) -> dict:
         return {
@@ -49,11 +59,7 @@ class CopyCertification(LayoutData):
             "document": self.document,
             "pages": str(self.pages) if self.pages else None,
             "held_at": self.held_at,
-            "fee": _fee(self.fee),
-            "currency": self.currency,
-            "number": self.number,
-            "place": self.place,
-            "certified_on": _date(self.certified_on),
+            **self._foot(),
         }
 
 
@@ -80,12 +86,11 @@ IDENTITY = ("acquaintance", "identity-card", "passport", "witnesses")
 DOCUMENTS = ("identity-card", "passport")
 
 
-class SignatureCertification(LayoutData):
+class SignatureCertification(_Certification):
     """Potrdilo o overitvi lastnoročnega podpisa (P 51(2)). Each choice names one of the
     regulation's alternatives; the others are struck through. *je – so* follows the number of
     parties; the endings (*podpisal…*, *imenovan…*) their gender and number."""
 
-    authority: local_text(160, description="The body performing the certification, at the top.")
     parties: list[Party] = Field(default_factory=list, max_length=4,
                                  description="Whose signature: one (je) or more (so); none leaves the lines blank.")
     act: Optional[Literal[ACTS]] = Field(
@@ -99,12 +104,6 @@ class SignatureCertification(LayoutData):
     issued_by: optional_text(100, description="Who issued it (izdal).") = None
     witnesses: list[Person] = Field(default_factory=list, max_length=3, description="The witnesses (s pričami).")
     witnesses_identified: optional_text(160, description="How the witnesses' identity was established.") = None
-    fee: Optional[Decimal] = Field(None, ge=0, le=100000, decimal_places=2, description="The fee paid.")
-    currency: text(8, description="The fee's currency (the regulation of 2005 printed SIT).") = "EUR"
-    number: optional_text(30, description="Št. OV.") = None
-    place: optional_text(60, description="Where certified.") = None
-    certified_on: Optional[date] = Field(None, description="When (ISO 8601).")
-    official: optional_text(80, description="The official's name, under 'uradna oseba'.") = None
 
     @field_validator("document_number", "issued_on", "issued_by")
     @classmethod
@@ -140,9 +139,5 @@ class SignatureCertification(LayoutData):
             "issued_on": _date(self.issued_on),
             "issued_by": self.issued_by,
             "witnesses_identified": self.witnesses_identified,
-            "fee": _fee(self.fee),
-            "currency": self.currency,
-            "number": self.number,
-            "place": self.place,
-            "certified_on": _date(self.certified_on),
+            **self._foot(),
         }
