@@ -104,6 +104,8 @@ class BatchService:
     def rerun(self, batch: Batch, corrections: dict[int, str]) -> int:
         if batch.state not in FINISHED:
             raise BatchRefused(f"the batch is {batch.state}; re-run its failed records once it has finished")
+        if batch.shop_status in ("accepted", "printed", "shipped"):
+            raise BatchRefused(f"the print shop has {batch.shop_status} the job; submit the failed records as a new batch")
         failed = {r.index for r in self.store.failures(batch.id, limit=batch.total)}
         if not failed:
             raise BatchRefused("the batch has no failed records to re-run")
