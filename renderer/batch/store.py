@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,12 +161,18 @@ class Store:
 
     # -- submitting ------------------------------------------------------------------
 
-    def create(self, spec: BatchSpec, client: str, idempotency_key: str | None, records: Iterable[str],
-               fingerprint: "callable", chunk_size: int, max_records: int) -> tuple[Batch, bool]:
+    def submit(self, spec: BatchSpec, client: str, idempotency_key: str | None, records: Iterable[str],
+               fingerprint: Callable[[], str], chunk_size: int, max_records: int) -> tuple[Batch, bool]:
         """Store a new batch with its records in one transaction. ``records`` is consumed as
         it is read (a stream); ``fingerprint()`` is called afterwards (it covers the whole
         body). Returns (batch, created): an earlier batch with the same key and fingerprint
         is returned as is; with another fingerprint → Conflict. Nothing is stored on error."""
+        try:
+            return self._insert(spec, client, idempotency_key, records, fingerprint, chunk_size, max_records), True
+        except _Repeat as repeat:
+            return repeat.batch, False
+
+    def _insert(self, spec, client, idempotency_key, records, fingerprint, chunk_size, max_records) -> Batch:
         batch_id = "b" + secrets.token_hex(8)
         now = time.time()
         with self.transaction() as db:
@@ -197,13 +203,7 @@ class Store:
                            [(batch_id, c) for c in range((total + chunk_size - 1) // chunk_size)])
             db.execute("UPDATE batches SET total = ?, fingerprint = ?, idempotency_key = ? WHERE id = ?",
                        (total, digest, idempotency_key, batch_id))
-        return self.batch(batch_id), True
-
-    def submit(self, *args, **kwargs) -> tuple[Batch, bool]:
-        try:
-            return self.create(*args, **kwargs)
-        except _Repeat as repeat:
-            return repeat.batch, False
+        return self.batch(batch_id)
 
     # -- reading ---------------------------------------------------------------------
 
