@@ -6,6 +6,7 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -62,6 +63,37 @@ def wait_for(condition, timeout=180, what="condition"):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def descendants(pid):
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError):
+                    continue
+                if ppid == parent:
+                    found.append(int(entry.name))
+                    frontier.append(int(entry.name))
+    return found
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_service(data_dir):
+    """`renderer serve` itself: gunicorn and, beside it, the batch runner with its workers.
+    The runner starts at once (before the HTTP workers have warmed up), which is all this
+    test needs: the batch is followed in the store."""
+    env = dict(os.environ, OBRAZCI_DATA_DIR=str(data_dir), OBRAZCI_BATCH_WORKERS="2")
+    return subprocess.Popen([sys.executable, "-m", "renderer", "serve", "--port", str(free_port()), "--workers", "1"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def start_runner(data_dir):
@@ -136,3 +168,25 @@ def test_workers_are_recycled_after_n_chunks(tmp_path):
     assert executor.started >= 2 + 4  # 4 chunks + the package task, one per worker life
     assert 0 < executor.peak_rss_mib < engine.max_worker_rss_mib
     check_exactly_one_output_per_record(service, batch.id, 8)
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_service_mid_batch_then_recover(tmp_path):
+    total = 120
+    service = BatchService(EngineSpec(data_dir=tmp_path, chunk_size=10), Access())
+    batch = submit(service, total)
+    server = start_service(tmp_path)
+    try:
+        wait_for(lambda: service.store.counts(batch.id)["done"] >= 20, what="the first chunks")
+        family = descendants(server.pid)  # gunicorn's workers, the runner and its workers
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait()
+        wait_for(lambda: not any(alive(p) for p in family), timeout=30, what="every process of the service to end")
+        interrupted = service.store.counts(batch.id)
+        assert 0 < interrupted["done"] < total
+        server = start_service(tmp_path)  # the restarted service carries on
+        wait_for(lambda: service.store.batch(batch.id).state == "ready", what="the batch to finish")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    check_exactly_one_output_per_record(service, batch.id, total)
