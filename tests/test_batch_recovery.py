@@ -155,19 +155,22 @@ def test_one_runner_per_data_directory(tmp_path):
         held.close()
 
 
-def test_workers_are_recycled_after_n_chunks(tmp_path):
-    engine = EngineSpec(data_dir=tmp_path, chunk_size=2, workers=2, max_chunks_per_worker=1)
+@pytest.mark.parametrize("limit", [{"max_chunks_per_worker": 1}, {"max_worker_rss_mib": 1}], ids=["chunks", "memory"])
+def test_workers_are_recycled(tmp_path, limit):
+    """A worker retires after N tasks, or when its resident memory passes the limit; a fresh
+    one takes its place and nothing is lost."""
+    engine = EngineSpec(data_dir=tmp_path, chunk_size=2, workers=2, **limit)
     service = BatchService(engine, Access())
-    batch = submit(service, 8)
+    batch = submit(service, 6)
     executor = ProcessExecutor(engine)
     try:
         Runner(service.store, executor).run_until_idle()
     finally:
         executor.close()
     assert service.store.batch(batch.id).state == "ready"
-    assert executor.started >= 2 + 4  # 4 chunks + the package task, one per worker life
-    assert 0 < executor.peak_rss_mib < engine.max_worker_rss_mib
-    check_exactly_one_output_per_record(service, batch.id, 8)
+    assert executor.started >= 2 + 4  # 3 chunks + the package task, one per worker life
+    assert 0 < executor.peak_rss_mib < 1024
+    check_exactly_one_output_per_record(service, batch.id, 6)
 
 
 @pytest.mark.slow
