@@ -339,3 +339,26 @@ def test_records_are_streamed_not_held(env):
     tracemalloc.stop()
     assert batch.total == 50_000 and len(line) * 50_000 > 4_000_000
     assert peak < 2_000_000, f"peak {peak} bytes"
+
+
+def test_envelope_job_as_pdfx4(env):
+    """format=pdfx-4: the shell and the imprint are both PDF/X-4 (output intent, pdfxid), with
+    the same boxes (trim and 3 mm bleed), so they print in register."""
+    data = sample("envelope.personal-delivery", ("sl", "it"))["data"]
+    batch = env.submit([data, data], layout="envelope.personal-delivery", languages="sl,it", format="pdfx-4").json
+    env.runner.run_until_idle()
+    status = env.status(batch["id"]).json
+    assert status["state"] == "ready", status
+    files = {f["name"]: f for f in status["files"]}
+    boxes = []
+    for name in ("preprint.pdf", "imprint.pdf"):
+        pdf = pikepdf.open(io.BytesIO(env.get(files[name]["url"]).content))
+        intent = pdf.Root.OutputIntents[0]
+        assert intent.S == "/GTS_PDFX" and intent.DestOutputProfile.N == 4
+        assert pdf.open_metadata().get("pdfxid:GTS_PDFXVersion") == "PDF/X-4"
+        page = pdf.pages[0]
+        boxes.append([[round(float(v), 3) for v in page.obj[box]] for box in ("/MediaBox", "/TrimBox", "/BleedBox")])
+    assert boxes[0] == boxes[1]
+    media, trim, _ = boxes[0]
+    assert round((trim[0] - media[0]) * 25.4 / 72, 2) == 3.0  # the 3 mm bleed
+    problem(env.submit([data], layout="envelope.personal-delivery", format="pdfa-2b"), 400)

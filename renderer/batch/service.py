@@ -47,8 +47,8 @@ def batch_spec(registry: Registry, layout_id: str, languages: tuple[str, ...], f
             raise OptionError("output", f"{layout_id} has no pre-printed layer; use files, merged or imposed")
         if variant is not None:
             raise OptionError("variant", "output=layers delivers the pre-print, the imprint and a proof; give no variant")
-        if format != "pdf":
-            raise OptionError("format", "output=layers is format=pdf (the shell carries spot colours)")
+        if format not in ("pdf", "pdfx-4"):
+            raise OptionError("format", "output=layers is pdf or pdfx-4 (the shell carries spot colours)")
     else:
         from ..pipeline import Pipeline
 

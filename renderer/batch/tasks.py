@@ -11,16 +11,19 @@ import json
 import logging
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import pikepdf
 
 from ..impose import Imposition, impose
+from ..finish import DocumentInfo, finish, now
 from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT, EnvelopeImprint
 from ..pipeline import Pipeline
 from ..schema import InvalidRequest
-from ..specs import OptionError, RenderOptions
+from ..printready import PrintReady
+from ..specs import FORMATS, OptionError, RenderOptions
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec
 from .store import Batch, Outcome, Record, Store, record_id
@@ -208,9 +211,17 @@ def _merge(ctx: TaskContext, records, sink) -> tuple[int, list[tuple[int, int, i
     return len(merged.pages), spans
 
 
-def _merged(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict], name: str = "merged.pdf") -> list[dict]:
+def _merged(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict], name: str = "merged.pdf",
+            finishing: Callable[[bytes], bytes] | None = None) -> list[dict]:
+    """The records' pages in one file; ``finishing`` (if given) makes the merged bytes
+    into the delivered ones (e.g. PDF/X-4)."""
     with ctx.outputs.writer(f"{job}/{name}") as fh:
-        pages, spans = _merge(ctx, _done(ctx, batch), fh)
+        if finishing is None:
+            pages, spans = _merge(ctx, _done(ctx, batch), fh)
+        else:
+            merged = io.BytesIO()
+            pages, spans = _merge(ctx, _done(ctx, batch), merged)
+            fh.write(finishing(merged.getvalue()))
     for index, first, count in spans:
         entries[index] = {"file": name, "page": first, "pages": count}
     return [_file_entry(ctx, job, name, "application/pdf", pages)]
@@ -238,15 +249,21 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     spec = batch.spec
     proof, shell = _layers(ctx, spec)
     pipeline = ctx.pipeline
-    sample = pipeline.layout(spec.layout).sample(spec.languages)
-    shell_pdf = pipeline.render(spec.layout, sample, RenderOptions("pdf", variant=shell)).content
+    layout = pipeline.layout(spec.layout)
+    shell_pdf = pipeline.render(spec.layout, layout.sample(spec.languages), RenderOptions(spec.format, variant=shell)).content
     ctx.outputs.put(f"{job}/preprint.pdf", shell_pdf)
     files = [_file_entry(ctx, job, "preprint.pdf", "application/pdf", len(pikepdf.open(io.BytesIO(shell_pdf)).pages))]
-    files += _merged(ctx, batch, job, entries, "imprint.pdf")
+    finishing = None
+    if spec.format != "pdf":  # the imprint as the same kind of file as the shell (PDF/X-4)
+        title = " / ".join(layout.titles[lang] for lang in spec.languages)
+        info = DocumentInfo(title, spec.languages, now())
+        press = PrintReady(layout.bleed_mm, press=True)
+        finishing = lambda merged: finish(merged, info, FORMATS[spec.format], press=press)  # noqa: E731
+    files += _merged(ctx, batch, job, entries, "imprint.pdf", finishing)
     proofs = pikepdf.new()
     sources = []
-    for record in list(_first_done(ctx, batch, ctx.engine.proof_records)):
-        rendered = pipeline.render(spec.layout, _body(spec, record), RenderOptions(spec.format, variant=proof))
+    for record in list(_first_done(ctx, batch, ctx.engine.proof_records)):  # a proof to look at: screen PDF
+        rendered = pipeline.render(spec.layout, _body(spec, record), RenderOptions("pdf", variant=proof))
         sources.append(pikepdf.open(io.BytesIO(rendered.content)))
         proofs.pages.extend(sources[-1].pages)
     with ctx.outputs.writer(f"{job}/proof.pdf") as fh:
