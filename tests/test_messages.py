@@ -1,6 +1,5 @@
 """Electronic messages and e-delivery slips: the regulation's words in every output format."""
 
-import io
 import json
 import re
 from pathlib import Path

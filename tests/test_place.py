@@ -10,7 +10,7 @@ import pytest
 from renderer.specs import RenderOptions
 
 from .conftest import sample
-from .pdfmeasure import find, page_boxes_mm
+from .pdfmeasure import find
 
 BOUNDARY = "obrazci-test-boundary"
 

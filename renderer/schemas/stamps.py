@@ -7,7 +7,7 @@ from typing import Optional
 
 from pydantic import Field
 
-from ..schema import LayoutData, local_text, optional_text, text
+from ..schema import LayoutData, local_text, optional_text
 
 
 class ReceiptStamp(LayoutData):
