@@ -5,7 +5,10 @@ COPY . /app
 RUN apt-get update -qq \
  && bash .ci/setup \
  && rm -rf /var/lib/apt/lists/* /root/.cache/pip
-ENV PATH="/app/.venv/bin:${PATH}"
+# batch state and outputs (SQLite + files): a volume the unprivileged user can write
+RUN mkdir -p /data && chown nobody /data
+ENV PATH="/app/.venv/bin:${PATH}" OBRAZCI_DATA_DIR=/data
+VOLUME /data
 EXPOSE 8000
 USER nobody
 CMD ["renderer", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
