@@ -362,3 +362,24 @@ def test_envelope_job_as_pdfx4(env):
     media, trim, _ = boxes[0]
     assert round((trim[0] - media[0]) * 25.4 / 72, 2) == 3.0  # the 3 mm bleed
     problem(env.submit([data], layout="envelope.personal-delivery", format="pdfa-2b"), 400)
+
+
+def test_outputs_are_whole_or_absent(tmp_path):
+    """A write is renamed into place only when complete; what an interrupted write of the
+    same key left is removed by the next write of that key, nothing else is touched."""
+    from renderer.batch.outputs import LocalOutputs
+
+    outputs = LocalOutputs(tmp_path)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / ".r.pdf.k1ll3d.tmp").write_bytes(b"half a file")  # a worker killed mid-write
+    (tmp_path / "b" / ".s.pdf.busy.tmp").write_bytes(b"another key being written")
+    with pytest.raises(RuntimeError):
+        with outputs.writer("b/t.pdf") as fh:
+            fh.write(b"partial")
+            raise RuntimeError("interrupted")
+    assert not (tmp_path / "b" / "t.pdf").exists()
+    sha = outputs.put("b/r.pdf", b"whole")
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [".s.pdf.busy.tmp", "r.pdf"]
+    assert outputs.sha256("b/r.pdf") == sha and outputs.open("b/r.pdf").read() == b"whole"
+    with pytest.raises(ValueError):
+        outputs.put("../escape.pdf", b"x")

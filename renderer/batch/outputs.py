@@ -5,6 +5,7 @@ task that runs twice writes the same name twice, never a second copy."""
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import tempfile
@@ -40,9 +41,13 @@ class LocalOutputs:
 
     @contextmanager
     def writer(self, key: str) -> Iterator[BinaryIO]:
-        """Yields a file to write; on success it is fsynced and renamed to ``key``."""
+        """Yields a file to write; on success it is fsynced and renamed to ``key``. What an
+        earlier, interrupted write of ``key`` left (a process killed mid-write) is removed
+        first: a key is written by one task at a time."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+            leftover.unlink(missing_ok=True)
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
