@@ -204,6 +204,8 @@ def test_limits_and_media_type(pipeline, tmp_path):
     response = env.client.simulate_post("/v1/batches", params={"layout": "sign.name-plate"}, body="a,b",
                                         headers={"X-API-Key": CLIENT_KEY, "Content-Type": "text/csv"})
     problem(response, 415)
+    small = Env(pipeline, tmp_path / "small", max_body_bytes=2000)
+    assert problem(small.submit(plates(40)), 413)["title"] == "Request body too large"
 
 
 def test_keys(env):
