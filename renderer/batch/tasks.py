@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import islice
 
 import pikepdf
 
@@ -262,7 +263,7 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     files += _merged(ctx, batch, job, entries, "imprint.pdf", finishing)
     proofs = pikepdf.new()
     sources = []
-    for record in list(_first_done(ctx, batch, ctx.engine.proof_records)):  # a proof to look at: screen PDF
+    for record in list(islice(_done(ctx, batch), ctx.engine.proof_records)):  # a proof to look at: screen PDF
         rendered = pipeline.render(spec.layout, _body(spec, record), RenderOptions("pdf", variant=proof))
         sources.append(pikepdf.open(io.BytesIO(rendered.content)))
         proofs.pages.extend(sources[-1].pages)
@@ -270,13 +271,6 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
         proofs.save(fh)
     files.append(_file_entry(ctx, job, "proof.pdf", "application/pdf", len(proofs.pages)))
     return files
-
-
-def _first_done(ctx: TaskContext, batch: Batch, n: int):
-    for count, record in enumerate(_done(ctx, batch)):
-        if count >= n:
-            return
-        yield record
 
 
 def _manifest(store: Store, batch: Batch, counts: dict, files: list[dict], entries: dict[int, dict]) -> dict:
