@@ -8,6 +8,7 @@ catalogs, the Jinja2 environment and WeasyPrint's fonts and parsed stylesheets.
 
 from __future__ import annotations
 
+import copy
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,13 @@ class Pipeline:
         self.composer = Composer(self.catalogs)
         self.renderer = Renderer(FONTS)
         self.spots = load_spots()
+
+    def with_composer(self, composer: Composer) -> "Pipeline":
+        """The same pipeline (registry, catalogs, fonts, stylesheets) composing with another
+        composer; its cached layers are its own, since they are composed differently."""
+        other = copy.copy(self)
+        other.composer = composer
+        return other
 
     def layout(self, layout_id: str) -> Layout:
         return self.registry.get(layout_id)

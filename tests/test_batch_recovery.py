@@ -33,17 +33,32 @@ def submit(service, n, output="files"):
     return batch
 
 
-def children(pid):
-    """The worker processes of ``pid`` (not multiprocessing's resource tracker)."""
+def processes():
+    """(pid, parent pid, command line) of every process now."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
-            except OSError:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                found.append((int(entry.name), ppid, (entry / "cmdline").read_bytes()))
+            except (OSError, ValueError):
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
+    return found
+
+
+def children(pid):
+    """The worker processes of ``pid`` (not multiprocessing's resource tracker)."""
+    return [child for child, parent, command in processes() if parent == pid and b"spawn_main" in command]
+
+
+def descendants(pid):
+    table = processes()
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        below = [child for child, ppid, _ in table if ppid == parent]
+        found += below
+        frontier += below
     return found
 
 
@@ -63,22 +78,6 @@ def wait_for(condition, timeout=180, what="condition"):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def descendants(pid):
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                except (OSError, ValueError):
-                    continue
-                if ppid == parent:
-                    found.append(int(entry.name))
-                    frontier.append(int(entry.name))
-    return found
 
 
 def free_port():
@@ -116,8 +115,34 @@ def check_exactly_one_output_per_record(service, batch_id, total):
     assert len(ids) == len(set(ids)) == total and manifest["counts"]["done"] == total
 
 
-@pytest.mark.parametrize("victim", ["runner", "worker"])
-def test_kill_9_mid_batch_then_recover(tmp_path, victim):
+@pytest.mark.parametrize("start", [pytest.param(start_runner, id="runner"),
+                                   pytest.param(start_service, id="service", marks=pytest.mark.slow)])
+def test_kill_9_of_the_process_mid_batch_then_recover(tmp_path, start):
+    """kill -9 of `renderer batch run`, or of `renderer serve` itself (gunicorn, the runner and
+    its workers): every process of it ends, and the restarted one finishes the batch."""
+    total = 120
+    service = BatchService(EngineSpec(data_dir=tmp_path, chunk_size=10), Access())
+    batch = submit(service, total)
+    process = start(tmp_path)
+    try:
+        wait_for(lambda: service.store.counts(batch.id)["done"] >= 20, what="the first chunks")
+        family = descendants(process.pid)
+        if start is start_runner:
+            assert len(children(process.pid)) == 2
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        wait_for(lambda: not any(alive(p) for p in family), timeout=30, what="every process of it to end")
+        interrupted = service.store.counts(batch.id)
+        assert 0 < interrupted["done"] < total
+        process = start(tmp_path)  # the restarted service carries on
+        wait_for(lambda: service.store.batch(batch.id).state == "ready", what="the batch to finish")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    check_exactly_one_output_per_record(service, batch.id, total)
+
+
+def test_kill_9_of_a_worker_mid_batch_then_recover(tmp_path):
     total = 120
     service = BatchService(EngineSpec(data_dir=tmp_path, chunk_size=10), Access())
     batch = submit(service, total)
@@ -126,17 +151,9 @@ def test_kill_9_mid_batch_then_recover(tmp_path, victim):
         wait_for(lambda: service.store.counts(batch.id)["done"] >= 20, what="the first chunks")
         workers = children(runner.pid)
         assert len(workers) == 2
-        if victim == "runner":
-            os.kill(runner.pid, signal.SIGKILL)
-            runner.wait()
-            wait_for(lambda: not any(alive(w) for w in workers), timeout=10, what="the workers to die with the runner")
-            interrupted = service.store.counts(batch.id)
-            assert 0 < interrupted["done"] < total
-            runner = start_runner(tmp_path)  # the restarted service carries on
-        else:
-            os.kill(workers[0], signal.SIGKILL)  # the runner notices, puts its chunk back, starts another worker
-            wait_for(lambda: len([c for c in children(runner.pid) if c not in workers]) >= 1, timeout=60,
-                     what="a replacement worker")
+        os.kill(workers[0], signal.SIGKILL)  # the runner notices, puts its chunk back, starts another worker
+        wait_for(lambda: len([c for c in children(runner.pid) if c not in workers]) >= 1, timeout=60,
+                 what="a replacement worker")
         wait_for(lambda: service.store.batch(batch.id).state == "ready", what="the batch to finish")
     finally:
         runner.send_signal(signal.SIGTERM)
@@ -171,25 +188,3 @@ def test_workers_are_recycled(tmp_path, limit):
     assert executor.started >= 2 + 4  # 3 chunks + the package task, one per worker life
     assert 0 < executor.peak_rss_mib < 1024
     check_exactly_one_output_per_record(service, batch.id, 6)
-
-
-@pytest.mark.slow
-def test_kill_9_of_the_service_mid_batch_then_recover(tmp_path):
-    total = 120
-    service = BatchService(EngineSpec(data_dir=tmp_path, chunk_size=10), Access())
-    batch = submit(service, total)
-    server = start_service(tmp_path)
-    try:
-        wait_for(lambda: service.store.counts(batch.id)["done"] >= 20, what="the first chunks")
-        family = descendants(server.pid)  # gunicorn's workers, the runner and its workers
-        os.kill(server.pid, signal.SIGKILL)
-        server.wait()
-        wait_for(lambda: not any(alive(p) for p in family), timeout=30, what="every process of the service to end")
-        interrupted = service.store.counts(batch.id)
-        assert 0 < interrupted["done"] < total
-        server = start_service(tmp_path)  # the restarted service carries on
-        wait_for(lambda: service.store.batch(batch.id).state == "ready", what="the batch to finish")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-    check_exactly_one_output_per_record(service, batch.id, total)

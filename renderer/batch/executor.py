@@ -188,9 +188,6 @@ class ProcessExecutor:
             slot.process.join(timeout=30)
         return Event(task, kind, detail)
 
-    def worker_pids(self) -> list[int]:
-        return [slot.process.pid for slot in self._slots.values() if slot.process.is_alive()]
-
     def close(self) -> None:
         for slot in self._slots.values():
             if slot.process.is_alive():

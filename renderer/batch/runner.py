@@ -52,7 +52,7 @@ class Runner:
                 break
             task = ChunkTask(batch, chunk)
             if task not in self.inflight:
-                self.store.start_chunk(batch, chunk)
+                self.store.start(batch)
                 self._submit(task)
         for batch in self.store.batches_to_package():
             task = PackageTask(batch)
@@ -97,9 +97,8 @@ def run_batches(engine, stop: threading.Event | None = None) -> None:
     ``stop`` is set or SIGTERM/SIGINT arrives."""
     import signal
 
-    from .executor import ProcessExecutor, die_with_parent
+    from .executor import ProcessExecutor
 
-    die_with_parent()
     stop = stop or threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
@@ -111,3 +110,11 @@ def run_batches(engine, stop: threading.Event | None = None) -> None:
     finally:
         executor.close()
         lock.close()
+
+
+def run_beside_service(engine) -> None:
+    """The runner as the service's child: it dies with the service (and its workers with it)."""
+    from .executor import die_with_parent
+
+    die_with_parent()
+    run_batches(engine)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
+from ..pipeline import Pipeline
 from ..registry import Registry
 from ..specs import OptionError, RenderOptions
 from .outputs import LocalOutputs
@@ -50,8 +51,6 @@ def batch_spec(registry: Registry, layout_id: str, languages: tuple[str, ...], f
         if format not in ("pdf", "pdfx-4"):
             raise OptionError("format", "output=layers is pdf or pdfx-4 (the shell carries spot colours)")
     else:
-        from ..pipeline import Pipeline
-
         Pipeline.variant(layout, RenderOptions(format, variant=variant))
     if shop is not None and shop not in shops:
         raise OptionError("shop", f"no print shop {shop!r} is configured")

@@ -57,13 +57,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     batch TEXT NOT NULL,
     chunk INTEGER NOT NULL,
     state TEXT NOT NULL DEFAULT 'pending',
-    attempts INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (batch, chunk)
 ) WITHOUT ROWID;
 """
 
-#: Batch states. ``rendering`` covers packaging too; ``collected``: the print shop accepted it.
-STATES = ("queued", "rendering", "ready", "completed-with-errors", "failed", "collected")
+#: Batch states: queued, rendering (packaging too), then one of these; ``collected``: the
+#: print shop accepted it.
 FINISHED = ("ready", "completed-with-errors", "failed", "collected")
 
 
@@ -264,15 +263,11 @@ class Store:
             " (SELECT 1 FROM chunks c WHERE c.batch = b.id AND c.state = 'pending') ORDER BY created").fetchall()
         return [row["id"] for row in rows]
 
-    def start_chunk(self, batch_id: str, chunk: int) -> None:
+    def start(self, batch_id: str) -> None:
+        """A queued batch's first task is handed out: it is rendering."""
         with self.transaction() as db:
-            db.execute("UPDATE chunks SET attempts = attempts + 1 WHERE batch = ? AND chunk = ?", (batch_id, chunk))
             db.execute("UPDATE batches SET state = 'rendering', updated = ? WHERE id = ? AND state = 'queued'",
                        (time.time(), batch_id))
-
-    def attempts(self, batch_id: str, chunk: int) -> int:
-        row = self.read().execute("SELECT attempts FROM chunks WHERE batch = ? AND chunk = ?", (batch_id, chunk)).fetchone()
-        return row["attempts"] if row else 0
 
     def finish_chunk(self, batch_id: str, chunk: int, outcomes: Iterable[Outcome]) -> None:
         """Every outcome of a chunk and the chunk's completion, in one transaction."""

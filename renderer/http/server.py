@@ -39,12 +39,12 @@ def serve(spec: ServiceSpec, batches: bool = True) -> None:
     if batches:
         import multiprocessing
 
-        from ..batch.runner import lock_data_dir, run_batches
+        from ..batch.runner import lock_data_dir, run_beside_service
         from ..batch.specs import EngineSpec
 
         engine = EngineSpec.from_environment()
         lock_data_dir(engine.data_dir).close()  # fail now if another runner owns the data directory
-        runner = multiprocessing.get_context("spawn").Process(target=run_batches, args=(engine,),
+        runner = multiprocessing.get_context("spawn").Process(target=run_beside_service, args=(engine,),
                                                               name="obrazci-batch-runner")
         runner.start()
     try:

@@ -5,7 +5,6 @@ with what is drawn on it measured from the PDF and the layout's prescribed sizes
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import json
 import threading
@@ -55,8 +54,7 @@ class Studio:
 
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
-        self.drafts = copy.copy(pipeline)
-        self.drafts.composer = Composer(UsedMessages(pipeline.catalogs))
+        self.drafts = pipeline.with_composer(Composer(UsedMessages(pipeline.catalogs)))
         self._renders: OrderedDict[str, Rendered] = OrderedDict()
         self._lock = threading.Lock()
         self._sets: dict[tuple[str, tuple[str, ...]], dict] = {}
