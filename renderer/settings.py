@@ -32,7 +32,9 @@ class Setting:
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        """The command-line flag: the variable's name without OBRAZCI_ (OBRAZCI_REQUEST_TIMEOUT:
+        --request-timeout)."""
+        return "--" + self.env.removeprefix("OBRAZCI_").lower().replace("_", "-")
 
 
 SETTINGS: tuple[Setting, ...] = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 LANGUAGE_SETS: tuple[tuple[str, ...], ...] = (("sl",), ("sl", "it"), ("sl", "hu"))
 LANGUAGE_NAMES = {"sl": "slovenščina", "it": "italiano", "hu": "magyar"}
@@ -95,14 +95,3 @@ class Limits:
     max_body_bytes: int = 256 * 1024
     max_text_length: int = 2000  # any single string in a request
     max_png_pixels: int = 40_000_000  # e.g. A4 at 600 dpi is 35 Mpx
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    """How `renderer serve` runs."""
-
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 2
-    timeout_s: int = 60
-    limits: Limits = field(default_factory=Limits)

@@ -283,6 +283,17 @@ class Store:
                 yield _record(row)
             last = rows[-1]["idx"]
 
+    def totals(self) -> tuple[dict[str, int], int]:
+        """Records of every batch by state (pending ones as queued or rendering, by their
+        batch's state) and the pages rendered so far."""
+        rows = self.read().execute(
+            "SELECT CASE WHEN r.state = 'pending' THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
+            " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
+            " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1").fetchall()
+        counts = {"queued": 0, "rendering": 0, "done": 0, "failed": 0}
+        counts.update({row["state"]: row["n"] for row in rows})
+        return counts, sum(row["pages"] for row in rows if row["state"] == "done")
+
     def batches_for_shop(self, shop: str, state: str | None = None) -> list[Batch]:
         query, args = "SELECT * FROM batches WHERE shop = ? AND state != 'receiving'", [shop]
         if state is not None:

@@ -10,6 +10,7 @@ import falcon
 from ..pipeline import Pipeline
 from ..specs import RenderOptions
 from ..uploads import MAX_UPLOAD_BYTES, UploadRefused, check_pdf, place_onto
+from .capacity import render_slot
 from .problems import Problem, bad_parameter
 from .resources import _layout, _render
 
@@ -64,9 +65,10 @@ class PlaceResource:
         page, x, y = _position(req)
         body, document = read_parts(req, self.pipeline, "document")
         try:
-            checked = check_pdf(document)
-            rendered = _render(lambda: self.pipeline.render(layout.id, body, RenderOptions("pdf")))
-            resp.data = place_onto(checked, rendered.content, page, x, y)
+            with render_slot():
+                checked = check_pdf(document)
+                rendered = _render(lambda: self.pipeline.render(layout.id, body, RenderOptions("pdf")))
+                resp.data = place_onto(checked, rendered.content, page, x, y)
         except UploadRefused as exc:
             raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
                           [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
