@@ -173,3 +173,11 @@ def run_beside_service(engine) -> None:
 
     die_with_parent()
     run_batches(engine)
+
+
+if __name__ == "__main__":  # the runner that `renderer serve` starts beside the service
+    from ..logs import configure_from_environment
+    from .specs import EngineSpec
+
+    configure_from_environment()
+    run_beside_service(EngineSpec.from_environment())

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 import time
-from multiprocessing.connection import wait
 
 from gunicorn.app.base import BaseApplication
 
 from ..settings import Settings
-from .observe import configure_logging
+from ..logs import configure_logging
 
 log = logging.getLogger("obrazci.server")
 
@@ -34,16 +34,20 @@ RUNNER_HEALTHY_S = 60  # a runner that lived this long starts the backoff anew
 
 
 class RunnerSupervisor:
-    """In gunicorn's master: runs the batch runner as a child and restarts it when it exits.
+    """In gunicorn's master: runs the batch runner as a child process (``python -m
+    renderer.batch.runner``, reading the same settings from the environment) and starts it
+    again, with backoff, whenever it exits.
 
-    gunicorn's master reaps every child that exits (``waitpid(-1)``), this one included,
-    so its end is seen on the process's sentinel pipe, never through ``is_alive()``.
+    A plain subprocess, not a multiprocessing one: gunicorn's workers are forked from the
+    master, and multiprocessing would have each of them try to join the runner at exit.
+    gunicorn's master reaps every child that exits, this one too; ``Popen.poll`` still
+    sees it go.
     """
 
     def __init__(self, settings: Settings):
-        self.engine = settings.engine()
+        self.settings = settings
         self._stop = threading.Event()
-        self._process = None
+        self._process: subprocess.Popen | None = None
         self._thread: threading.Thread | None = None
         self.restarts = 0
 
@@ -51,24 +55,18 @@ class RunnerSupervisor:
         self._thread = threading.Thread(target=self._supervise, name="batch-runner-supervisor", daemon=True)
         self._thread.start()
 
-    def _spawn(self):
-        from ..batch.runner import run_beside_service
-
-        process = multiprocessing.get_context("spawn").Process(target=run_beside_service, args=(self.engine,),
-                                                               name="obrazci-batch-runner")
-        process.start()
-        return process
-
     def _supervise(self) -> None:
         from .. import metrics
 
         failures = 0
         while not self._stop.is_set():
             started = time.monotonic()
-            self._process = self._spawn()
-            while not self._stop.is_set() and not wait([self._process.sentinel], 0.5):
-                pass
+            self._process = subprocess.Popen([sys.executable, "-m", "renderer.batch.runner"],
+                                             env={**os.environ, **self.settings.environment()})
+            while not self._stop.is_set() and self._process.poll() is None:
+                self._stop.wait(0.5)
             if self._stop.is_set():
+                self._end(self._process)
                 return
             if time.monotonic() - started > RUNNER_HEALTHY_S:
                 failures = 0
@@ -79,15 +77,22 @@ class RunnerSupervisor:
             log.error("the batch runner (pid %d) exited; starting it again in %d s", self._process.pid, pause)
             self._stop.wait(pause)
 
-    def stop(self, timeout: float = 30) -> None:
-        self._stop.set()
-        process = self._process
-        if process is not None and not wait([process.sentinel], 0):
+    @staticmethod
+    def _end(process: subprocess.Popen, timeout: float = 30) -> None:
+        """Stop the runner from this thread: the runner dies with the thread that started it
+        (PR_SET_PDEATHSIG is per thread), so the thread must outlive its clean stop."""
+        if process.poll() is None:
             process.terminate()  # SIGTERM: it finishes the step it is in and stops its workers
-            if not wait([process.sentinel], timeout):
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+
+    def stop(self) -> None:
+        self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=45)
 
 
 class _LazyApp:
