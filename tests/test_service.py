@@ -309,3 +309,11 @@ def test_the_worker_class_still_fits_gunicorn():
     source = inspect.getsource(ThreadWorker)
     for name in ("self._accepting", "self.nr_conns", "self.method_queue", "self.sockets"):
         assert name in source
+
+
+def test_the_readme_lists_every_setting():
+    from renderer.settings import SETTINGS
+
+    readme = (ROOT / "README.md").read_text()
+    for setting in SETTINGS:
+        assert f"| `{setting.env}` | `{setting.flag}` |" in readme, setting.env

@@ -55,7 +55,7 @@ class Runner:
         self.heartbeat = heartbeat
         self.inflight: set[Task] = set()
         self.failures: dict[Task, dict[str, int]] = {}
-        self._beat = 0.0
+        self._beat, self._state = 0.0, ""
 
     def step(self, timeout: float = 0.2) -> int:
         """Submit what can run, collect what finished; returns the number of tasks in flight."""
@@ -110,11 +110,11 @@ class Runner:
             self.outputs.delete(key)
 
     def beat(self, state: str = "ok") -> None:
-        """Say the runner lives (at most once a second): readiness reads this."""
+        """Say the runner lives (once a second, and at once when its state changes): readiness reads this."""
         now = time.time()
-        if self.heartbeat is None or (now - self._beat < 1 and state == "ok"):
+        if self.heartbeat is None or (now - self._beat < 1 and state == self._state):
             return
-        self._beat = now
+        self._beat, self._state = now, state
         temporary = self.heartbeat.with_name(f".{self.heartbeat.name}.tmp")
         temporary.write_text(json.dumps({"pid": os.getpid(), "time": now, "state": state,
                                          "workers": self.executor.capacity}))
