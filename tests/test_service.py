@@ -317,3 +317,49 @@ def test_the_readme_lists_every_setting():
     readme = (ROOT / "README.md").read_text()
     for setting in SETTINGS:
         assert f"| `{setting.env}` | `{setting.flag}` |" in readme, setting.env
+
+
+def test_no_free_render_slot_in_time_is_a_503_with_retry_after():
+    from renderer.http.capacity import RenderSlots
+    from renderer.http.problems import Problem
+
+    slots = RenderSlots(count=1, wait_s=0.1, deadline_s=60)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with slots.held():
+            holding.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait(5)
+    assert slots.busy
+    with pytest.raises(Problem) as refused:
+        with slots.held():
+            pass
+    release.set()
+    thread.join()
+    assert refused.value.status_code == 503 and refused.value.headers["Retry-After"] == "15"
+    with slots.held():  # free again
+        assert slots.busy
+
+
+def test_a_stuck_render_ends_its_worker():
+    """The watchdog ends a process whose render passed its deadline (gunicorn starts another)."""
+    code = ("import time, renderer.http.capacity as c; c.STUCK_GRACE_S = 0.2\n"
+            "slots = c.RenderSlots(1, 1, deadline_s=0.2)\n"
+            "with slots.held(): time.sleep(30)\n")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 70 and time.monotonic() - started < 10
+    assert "this worker is replaced" in done.stderr
+
+
+def test_a_register_too_long_for_one_request_is_refused_up_front(client):
+    body = sample("certification-book.register")
+    entry = body["data"]["entries"][0]
+    body["data"]["entries"] = [entry] * 241
+    resp = client.simulate_post("/v1/render/certification-book.register", json=body)
+    assert resp.status_code == 422
+    assert resp.json["errors"][0]["pointer"] == "/data/entries"
