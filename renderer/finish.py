@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from io import BytesIO
 from xml.sax.saxutils import escape
 
+import hashlib
 import uuid
 
 import pikepdf
@@ -42,11 +43,15 @@ class DocumentInfo:
 
 
 def _pdf_date(moment: datetime) -> str:
-    return moment.strftime("D:%Y%m%d%H%M%S+00'00'")
+    return utc(moment).strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
-def _xmp(info: DocumentInfo, output: OutputFormat) -> bytes:
-    stamp = info.created.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment
+
+
+def _xmp(info: DocumentInfo, output: OutputFormat, document_id: str) -> bytes:
+    stamp = utc(info.created).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     title = escape(info.title)
     languages = "".join(f"<rdf:li>{lang}</rdf:li>" for lang in info.languages)
     pdfaid = (
@@ -56,7 +61,7 @@ def _xmp(info: DocumentInfo, output: OutputFormat) -> bytes:
         if output.is_pdfa
         else ""
     )
-    pdfx = pdfx_xmp(output.pdfx, str(uuid.uuid4())) if output.pdfx else ""
+    pdfx = pdfx_xmp(output.pdfx, document_id) if output.pdfx else ""
     trapped = "<pdf:Trapped>False</pdf:Trapped>" if output.pdfx else ""
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
@@ -102,9 +107,9 @@ def finish(
         if book:
             assemble(pdf, *book)
         if scan is not None:
-            _lead_with_scan(pdf, scan)
+            _lead_with_scan(pdf, scan, info.created)
         if attachment is not None:
-            _associate(pdf, attachment, "The application as received (vloga)")
+            _associate(pdf, attachment, "The application as received (vloga)", info.created)
         return _finish_open(pdf, info, output, spots, press)
 
 
@@ -132,7 +137,7 @@ def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spo
     if output.pdfx:
         pdf.docinfo.GTS_PDFXVersion = pikepdf.String(output.pdfx)
         pdf.docinfo.Trapped = pikepdf.Name("/False")
-    metadata = pikepdf.Stream(pdf, _xmp(info, output))
+    metadata = pikepdf.Stream(pdf, _xmp(info, output, _content_id(pdf, info, output)))
     metadata.Type = pikepdf.Name.Metadata
     metadata.Subtype = pikepdf.Name.XML
     pdf.Root.Metadata = pdf.make_indirect(metadata)
@@ -143,9 +148,25 @@ def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spo
         compress_streams=True,
         stream_decode_level=pikepdf.StreamDecodeLevel.none,
         fix_metadata_version=False,
+        deterministic_id=True,  # the file identifier from the content: the same request, the same bytes
         **({"force_version": PDFX_VERSION} if output.pdfx else {}),
     )
     return out.getvalue()
+
+
+def _content_id(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat) -> str:
+    """A UUID made from what the pages draw (their content streams and forms, as stored) and
+    the document's info: the same document has the same id, another document another one."""
+    digest = hashlib.sha256(repr((info, output.name)).encode())
+    for page in pdf.pages:
+        contents = page.obj.get("/Contents")
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+        streams += [xobjects[name] for name in sorted(xobjects.keys())]
+        for stream in streams:
+            if isinstance(stream, pikepdf.Stream):
+                digest.update(stream.read_raw_bytes())
+    return str(uuid.UUID(bytes=digest.digest()[:16], version=4))
 
 
 def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFormat, spots,
@@ -159,17 +180,18 @@ def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFo
         return _finish_open(pdf, info, output, spots, press)
 
 
-def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan) -> None:
+def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan, created: datetime) -> None:
     with pikepdf.open(BytesIO(scan.pdf)) as original:
         for index, page in enumerate(original.pages):
             pdf.pages.insert(index, page)
-    _associate(pdf, Attachment(scan.original, scan.mime_type, scan.filename), "The scanned original (izvirnik)")
+    _associate(pdf, Attachment(scan.original, scan.mime_type, scan.filename), "The scanned original (izvirnik)",
+               created)
 
 
-def _associate(pdf: pikepdf.Pdf, attachment: Attachment, description: str) -> None:
+def _associate(pdf: pikepdf.Pdf, attachment: Attachment, description: str, created: datetime) -> None:
     """``attachment`` embedded byte for byte with its MIME type, as the document's associated
     file (catalog /AF) whose relationship is Source: what the document certifies or confirms."""
-    stamp = _pdf_date(now())
+    stamp = _pdf_date(created)
     spec = pikepdf.AttachedFileSpec(pdf, attachment.data, filename=attachment.filename,
                                     mime_type=attachment.mime_type, description=description,
                                     relationship=pikepdf.Name.Source, creation_date=stamp, mod_date=stamp)
@@ -182,9 +204,6 @@ def separate(pdf_bytes: bytes, spots: tuple[SpotColour, ...]) -> bytes:
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         apply_spots(pdf, spots)
         out = BytesIO()
-        pdf.save(out)
+        pdf.save(out, deterministic_id=True)
         return out.getvalue()
 
-
-def now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)

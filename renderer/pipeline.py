@@ -15,7 +15,7 @@ from typing import Any
 
 from .catalogs import Catalogs
 from .compose import Composer
-from .finish import DocumentInfo, finish, now, separate
+from .finish import DocumentInfo, finish, separate
 from .fit import check_overflow
 from .fonts import FONTS
 from .metrics import stage
@@ -134,7 +134,7 @@ class Pipeline:
             pdf, pages, book = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         with stage(layout.id, "finish"):
-            pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book,
+            pdf = finish(pdf, DocumentInfo(title, request.languages, request.created), output, spots, book,
                          underlay[0] if underlay else None, scan, attachment, press)
         if scan is not None:
             pages += count_pages(scan.pdf)

@@ -30,7 +30,7 @@ def free_port() -> int:
 @pytest.mark.slow
 def test_the_batch_walkthrough_runs_as_written(tmp_path):
     """Slow: it starts the service and waits for it to be ready."""
-    script = walkthrough().replace("export OBRAZCI_URL=http://127.0.0.1:8000",
+    script = "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + walkthrough().replace("export OBRAZCI_URL=http://127.0.0.1:8000",
                                    f"export OBRAZCI_URL=http://127.0.0.1:{free_port()}")
     (tmp_path / ".venv").symlink_to(Path(sys.prefix))  # the virtual environment running the tests
     (tmp_path / "examples").symlink_to(ROOT / "examples")

@@ -239,7 +239,11 @@ def test_a_trickling_submit_blocks_neither_the_runner_nor_other_clients(service,
 
 def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_0(tmp_path):
     running = Service(tmp_path)
-    running.wait_ready()
+    try:
+        running.wait_ready()
+    except AssertionError:
+        running.stop()
+        raise
     body = json.dumps(sample("complaint-book")).encode()
     result = {}
 

@@ -204,7 +204,7 @@ def _warm(pipeline, readiness) -> None:
 
     started = time.perf_counter()
     try:
-        with capacity.SLOTS.held():
+        with capacity.SLOTS.held(watched=False):
             pipeline.warm()
     except Exception as exc:  # noqa: BLE001 - a failed warm-up leaves a slower first render, not a dead worker
         log.exception("warm-up failed")
