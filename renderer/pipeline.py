@@ -156,10 +156,10 @@ class Pipeline:
         """compose → lay out (with ``bleed_mm`` of bleed) → check → PDF bytes, the page count
         delivered, and the book assembly (or None) the finisher applies."""
         composition = self.composer.compose(layout, request, variant)
-        document = self.renderer.layout(layout, composition, bleed_mm=bleed_mm)
-        if layout.page.auto_height and len(document.pages) == 1:
-            height = self.renderer.content_height_mm(document)
-            document = self.renderer.layout(layout, composition, height, bleed_mm)
+        if layout.page.auto_height:
+            document = self.renderer.layout_fitted(layout, composition, bleed_mm)
+        else:
+            document = self.renderer.layout(layout, composition, bleed_mm=bleed_mm)
         book = None
         if layout.assembly:
             book = (layout.assembly, layout.assembly.count or request.data.repeat_count)
