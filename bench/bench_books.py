@@ -84,9 +84,13 @@ def main() -> None:
         body = pipeline.layout("complaint-book").sample(("sl",))
         ours = median_ms(lambda: pipeline.render("complaint-book", body, options), args.repeat) / 1000
         html, base_url = plain_book_html(pipeline)
+        plain_pages = len(HTML(string=html, base_url=base_url).render().pages)
+        ours_pages = pipeline.render("complaint-book", body, options).pages
+        if plain_pages != ours_pages:
+            raise SystemExit(f"the baseline has {plain_pages} pages, the pipeline's book {ours_pages}: not the same document")
         variant = {"pdf_variant": options.output.pdf_variant} if options.output.pdf_variant else {}
         plain = median_ms(lambda: HTML(string=html, base_url=base_url).write_pdf(**variant), max(1, args.repeat // 2)) / 1000
-        print(f"complaint book, 100 pages, {fmt:<8} pipeline {ours * 1000:7.0f} ms   "
+        print(f"complaint book, {ours_pages} pages both, {fmt:<8} pipeline {ours * 1000:7.0f} ms   "
               f"plain WeasyPrint {plain * 1000:7.0f} ms   ratio {ours / plain:.3f}")
 
     print("certification register (fresh process each): entries, seconds, ms/entry, peak RSS")

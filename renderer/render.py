@@ -72,13 +72,9 @@ class Renderer:
 
     @staticmethod
     def own_css(layout: Layout) -> str:
-        """The layout's CSS with its @imports (under templates/) inlined, for e-mail HTML."""
-        css, base = layout.stylesheet.read_text(encoding="utf-8"), layout.stylesheet.parent
-        for match in re.finditer(r'@import url\("([^"]+)"\);', css):
-            imported = (base / match.group(1)).resolve()
-            if imported.is_relative_to(TEMPLATES_DIR):
-                css = css.replace(match.group(0), imported.read_text(encoding="utf-8"))
-        return css
+        """The layout's CSS with its @imports (under templates/, and theirs in turn) inlined,
+        for e-mail HTML and the benchmarks' standalone documents."""
+        return _inline_imports(layout.stylesheet)
 
     @staticmethod
     def content_height_mm(document) -> float:
@@ -101,3 +97,20 @@ class Renderer:
     def write_pdf(document, output: OutputFormat) -> bytes:
         options = {"pdf_variant": output.pdf_variant} if output.pdf_variant else {}
         return document.write_pdf(**options)
+
+
+_IMPORT = re.compile(r'@import url\("([^"]+)"\);')
+
+
+def _inline_imports(stylesheet, depth: int = 0) -> str:
+    """A stylesheet's text with each @import of a file under templates/ replaced by that
+    file's text, its own @imports inlined too (relative to it); at most 4 levels deep."""
+    css = stylesheet.read_text(encoding="utf-8")
+    if depth >= 4:
+        return css
+
+    def inline(match: re.Match) -> str:
+        imported = (stylesheet.parent / match.group(1)).resolve()
+        return _inline_imports(imported, depth + 1) if imported.is_relative_to(TEMPLATES_DIR) else match.group(0)
+
+    return _IMPORT.sub(inline, css)
