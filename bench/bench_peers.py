@@ -17,7 +17,7 @@
    spreads, an uploaded scan's pages) the ``pages`` column says so.
 2. Throughput: ``--clients`` clients for ``--seconds`` each, every layout's Slovenian sample
    in turn: obrazci through HTTP (the service's default workers) and Chromium (one browser, a
-   tab per client); requests/s and the peak resident memory of each side's processes.
+   tab per client); requests/s and the peak memory (summed PSS) of each side's processes.
 3. Cold start: spawning ``renderer serve`` until it is ready and until the first envelope
    PDF, then the first request of every format after ready against the second; against
    Chromium's launch + first envelope PDF.
@@ -249,21 +249,37 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def rss_mib(pids) -> float:
+def browser_pids(pid: int) -> list[int]:
+    """Chromium's processes under ``pid`` (not Playwright's driver)."""
+    found = []
+    for child in descendants(pid):
+        try:
+            with open(f"/proc/{child}/comm") as comm:
+                if comm.read().startswith("chrom"):
+                    found.append(child)
+        except OSError:
+            pass
+    return found
+
+
+def pss_mib(pids) -> float:
+    """The proportional set size of some processes, summed: shared pages counted once
+    between them (Chromium's processes share much; so do gunicorn's forked workers)."""
     total = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
+                        break
         except OSError:
             pass
     return total / 1024
 
 
 class PeakMemory:
-    """The peak of the summed resident memory of some processes, sampled every 100 ms."""
+    """The peak of the summed memory (PSS) of some processes, sampled every 100 ms."""
 
     def __init__(self, pids_of):
         self.pids_of, self.peak, self._stop = pids_of, 0.0, threading.Event()
@@ -271,7 +287,7 @@ class PeakMemory:
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, rss_mib(self.pids_of()))
+            self.peak = max(self.peak, pss_mib(self.pids_of()))
             self._stop.wait(0.1)
 
     def __enter__(self):
@@ -359,7 +375,7 @@ def _client_mix(cases) -> list[Case]:
 def throughput_pass(cases, chromium_ok, service, args) -> None:
     mix = _client_mix(cases)
     print(f"\n## Throughput: {args.clients} clients for {args.seconds:g} s, the {len(mix)} Slovenian samples in turn\n")
-    print("| system | requests | requests/s | peak RSS MiB |")
+    print("| system | requests | requests/s | peak memory (PSS) MiB |")
     print("|---|---|---|---|")
     results = {}
     if service:
@@ -417,7 +433,7 @@ async def _chromium_throughput(mix, args):
                 counts[index] += 1
                 i += 1
 
-        with PeakMemory(lambda: descendants(os.getpid())) as memory:  # the driver and the browser
+        with PeakMemory(lambda: browser_pids(os.getpid())) as memory:
             started = time.perf_counter()
             await asyncio.gather(*(client(i) for i in range(args.clients)))
             elapsed = time.perf_counter() - started
@@ -429,8 +445,8 @@ async def _chromium_throughput(mix, args):
 FIRST_FORMATS = ("pdf", "pdfa-1b", "pdfa-2b", "pdfa-3b", "pdfx-4", "png")
 
 
-def cold_pass(cases, chromium_ok, workdir: Path, args) -> None:
-    envelope = next(c for c in cases if c.layout_id == "envelope.personal-delivery" and c.languages == ("sl",))
+def cold_pass(pipeline, chromium_ok, workdir: Path, args) -> None:
+    envelope = make_case(pipeline, pipeline.layout("envelope.personal-delivery"), ("sl",))
     print(f"\n## Cold start ({args.cold_runs} runs each, median)\n")
     ready, first, per_format = [], [], {fmt: [] for fmt in FIRST_FORMATS}
     for _ in range(args.cold_runs):
@@ -516,7 +532,7 @@ def main() -> None:
             service.stop()
             service = None
         if "cold" not in skip:
-            cold_pass(cases, not missing, workdir, args)
+            cold_pass(pipeline, not missing, workdir, args)
     finally:
         if chromium:
             chromium.close()

@@ -181,11 +181,15 @@ def _associate(pdf: pikepdf.Pdf, attachment: Attachment, description: str) -> No
 
 
 def separate(pdf_bytes: bytes, spots: tuple[SpotColour, ...]) -> bytes:
-    """The same PDF with its inks as spot colours (for a layer that is cached that way)."""
+    """The same PDF with its inks as spot colours (for a layer that is cached that way and
+    delivered as a document of its own, in pdf or pdfx-4): without the output intent a
+    layer drawn as PDF/A carries, and as PDF 1.7 like any other plain output."""
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         apply_spots(pdf, spots)
+        if "/OutputIntents" in pdf.Root:
+            del pdf.Root.OutputIntents
         out = BytesIO()
-        pdf.save(out)
+        pdf.save(out, min_version="1.7")
         return out.getvalue()
 
 

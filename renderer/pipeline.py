@@ -29,6 +29,11 @@ from .specs import FORMATS, LANGUAGE_SETS, MARKS_FORMATS, Limits, OptionError, O
 from .spots import load_spots
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
 
+#: A cached layer is page content only (drawn under a top layer rendered in the request's
+#: format, or itself finished into pdf or pdfx-4), so one drawing serves every format. It is
+#: written as PDF/A-1b: its fonts then carry the CIDSet PDF/A-1 requires (WeasyPrint writes
+#: it only for PDF 1.4), which every other format allows.
+LAYER_FORMAT = "pdfa-1b"
 WARM_LAYOUT = "stamp.receipt"  # small, every language set, text, borders: what warm() renders in each format
 SPOT_FORMATS = ("pdf", "pdfx-4")  # Separations with CMYK alternates: not PDF/A's sRGB output intent
 
@@ -123,13 +128,12 @@ class Pipeline:
         underlay = None
         if variant in layout.composite:  # e.g. the proof: the shared pre-print under the variable layer
             base, variant_drawn = layout.composite[variant]
-            underlay = self._layer(layout, request.languages, base, self.layer_format(output), press.bleed_mm, False)
+            underlay = self._layer(layout, request.languages, base, press.bleed_mm, False)
         else:
             variant_drawn = variant
         spots = self.spots if variant in layout.spot_variants else ()
         if variant_drawn in layout.shared_variants:
-            pdf, pages, book = self._layer(layout, request.languages, variant_drawn, self.layer_format(output),
-                                           press.bleed_mm, bool(spots))
+            pdf, pages, book = self._layer(layout, request.languages, variant_drawn, press.bleed_mm, bool(spots))
             spots = ()  # already separated in the cached layer
         else:
             pdf, pages, book = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
@@ -173,25 +177,16 @@ class Pipeline:
         pages = layout.assembly.total_pages(book[1]) if book else len(document.pages)
         return self.renderer.write_pdf(document, output), pages, book
 
-    @staticmethod
-    def layer_format(output: OutputFormat) -> str:
-        """The format a cached layer is written in for ``output``. A layer is page content
-        only (drawn under a top layer rendered in the request's format, or itself finished
-        into pdf or pdfx-4), so one plain layer serves every format but PDF/A-1, whose fonts
-        need the CIDSet WeasyPrint writes only for PDF 1.4."""
-        return output.name if output.pdfa_part == 1 else "pdf"
-
     @functools.lru_cache(maxsize=64)
-    def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, layer_format: str, bleed_mm: float,
-               spots: bool):
+    def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, bleed_mm: float, spots: bool):
         """A variant that does not depend on the request's data (a pre-printed layer), drawn
-        once per language set, layer format and bleed from the layout's sample, then reused;
-        with ``spots``, the same drawing with its inks made spot colours."""
+        once per language set and bleed from the layout's sample (in ``LAYER_FORMAT``), then
+        reused; with ``spots``, the same drawing with its inks made spot colours."""
         if spots:
-            pdf, pages, book = self._layer(layout, languages, variant, layer_format, bleed_mm, False)
+            pdf, pages, book = self._layer(layout, languages, variant, bleed_mm, False)
             return separate(pdf, self.spots), pages, book
         request = self.validate(layout, layout.sample(languages))
-        return self._draw(layout, request, variant, FORMATS[layer_format], bleed_mm)
+        return self._draw(layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm)
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:
         layout = self.layout(layout_id)
@@ -209,7 +204,7 @@ class Pipeline:
         - one small document in every language set (fonts, shaping) and in every output
           format (WeasyPrint's PDF/A paths and ICC profile, the PDF/X profile, pikepdf, PDFium);
         - every layer drawn once and reused (the envelope's pre-print) for every language
-          set, layer format and bleed a request can ask for;
+          set and bleed a request can ask for;
 
         then the collector is told that what start-up made lives as long as the process
         (``gc.freeze``), so collections during a render no longer traverse it (about a
@@ -223,15 +218,21 @@ class Pipeline:
         for fmt, output in FORMATS.items():
             if not output.textual:
                 self.render_sample(WARM_LAYOUT, ("sl",), RenderOptions(fmt))
-        for layout in self.registry:
-            for languages in LANGUAGE_SETS:
-                for variant, layer_format, bleed_mm, spots in self.layers_asked(layout):
-                    self._layer(layout, languages, variant, layer_format, bleed_mm, spots)
+        self.warm_layers(LANGUAGE_SETS)
         gc.collect()
         gc.freeze()
 
-    def layers_asked(self, layout: Layout) -> list[tuple[str, str, float, bool]]:
-        """(variant, layer format, bleed, spots) of every cached layer a request of
+    def warm_layers(self, language_sets) -> None:
+        """Draw every cached layer of every layout in ``language_sets`` (most of what
+        ``warm`` costs: the envelope's pre-print is a long layout, twice as long
+        bilingual), e.g. the Slovenian ones before ready and the bilingual ones after."""
+        for layout in self.registry:
+            for languages in language_sets:
+                for variant, bleed_mm, spots in self.layers_asked(layout):
+                    self._layer(layout, languages, variant, bleed_mm, spots)
+
+    def layers_asked(self, layout: Layout) -> list[tuple[str, float, bool]]:
+        """(variant, bleed, spots) of every cached layer a request of
         ``layout`` can draw: the base of each composite variant and each shared variant, on
         screen pages and print-ready ones (PDF/X, crop marks, print variants)."""
         keys = set()
@@ -245,7 +246,7 @@ class Pipeline:
                         continue  # e.g. a spot-colour variant in PDF/A
                     bleed_mm = self.press(layout, variant, options).bleed_mm
                     if variant in layout.composite:
-                        keys.add((layout.composite[variant][0], self.layer_format(output), bleed_mm, False))
+                        keys.add((layout.composite[variant][0], bleed_mm, False))
                     if variant in layout.shared_variants:
-                        keys.add((variant, self.layer_format(output), bleed_mm, variant in layout.spot_variants))
+                        keys.add((variant, bleed_mm, variant in layout.spot_variants))
         return sorted(keys)
