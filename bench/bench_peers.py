@@ -12,9 +12,9 @@
    jsreport drive it). The systems take turns within each round, so a load spike on the
    shared machine hits all of them. Prints the median ms, the p10–p90 spread and the ratios.
    The peers get the page size obrazci delivers (the directory sign's measured height), the
-   whole 100-page complaint book written out, and only what the layout composes otherwise:
-   where obrazci delivers more pages than the peers render (a certification book's repeated
-   spreads, an uploaded scan's pages) the ``pages`` column says so.
+   whole books written out (every page, numbered), and only what the layout composes
+   otherwise: where obrazci delivers more pages than the peers render (an uploaded scan's
+   pages, the register's repeated spreads) the ``pages`` column says so.
 2. Throughput: ``--clients`` clients for ``--seconds`` each, every layout's Slovenian sample
    in turn: obrazci through HTTP (the service's default workers) and Chromium (one browser, a
    tab per client); requests/s and the peak memory (summed PSS) of each side's processes.
@@ -51,7 +51,7 @@ from pathlib import Path
 import pikepdf
 from weasyprint import HTML
 
-from bench_books import plain_book_html
+from bench_books import WHOLE_BOOKS, plain_book_html
 from common import standalone_html
 from renderer.pipeline import Pipeline
 from renderer.specs import RenderOptions
@@ -104,8 +104,8 @@ def make_case(pipeline: Pipeline, layout, languages) -> Case:
     scan = check_scan(upload) if layout.upload else None
     attachment = check_attachment(upload, part, part) if layout.attachment else None
     rendered = pipeline.render(layout.id, body, PDF, scan, attachment)
-    if layout.id == "complaint-book":  # the whole book, as the pipeline delivers it
-        html, base_url = plain_book_html(pipeline)
+    if layout.id in WHOLE_BOOKS:  # every page of the book, as the pipeline delivers it
+        html, base_url = plain_book_html(pipeline, layout.id, languages)
     else:
         request = pipeline.validate(layout, body)
         composition = pipeline.composer.compose(layout, request)
