@@ -10,7 +10,9 @@
    between renders) and Chromium (Debian's /usr/bin/chromium driven by Playwright: one
    persistent browser, one reused tab, ``set_content`` + ``page.pdf``, as Gotenberg and
    jsreport drive it). The systems take turns within each round, so a load spike on the
-   shared machine hits all of them. Prints the median ms, the p10–p90 spread and the ratios.
+   shared machine hits all of them. Prints the median ms, the p10–p90 spread and the ratios,
+   then the mean CPU ms per document of each (less sensitive to the machine's load: the
+   obrazci process's own CPU time, the service's and Chromium's processes' ticks).
    The peers get the page size obrazci delivers (the directory sign's measured height), the
    whole books written out (every page, numbered), and only what the layout composes
    otherwise: where obrazci delivers more pages than the peers render (an uploaded scan's
@@ -81,6 +83,7 @@ class Case:
     ours_pages: int = 0
     peer_pages: int = 0
     times: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # mean CPU ms per document
 
     @property
     def name(self) -> str:
@@ -312,18 +315,47 @@ def timed(fn) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time the processes have used so far (clock-tick resolution)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / CLOCK_TICKS
+
+
+def cpu_clock(pids_of):
+    """A CPU clock for a system: this process's own (in-process renders) or the summed
+    ticks of the processes that do the work (the service's workers, Chromium's processes)."""
+    return time.process_time if pids_of is None else (lambda: cpu_seconds(pids_of()))
+
+
 def measure(case: Case, systems: dict, repeat: int, budget_s: float) -> None:
     """Every system once to warm up, then rounds in which each takes its turn, ``repeat``
-    rounds or as many as fit in ``budget_s`` (at least 5)."""
-    for fn in systems.values():
+    rounds or as many as fit in ``budget_s`` (at least 5). ``systems`` maps a name to
+    (render, CPU clock); per system the wall times of the rounds and the mean CPU time."""
+    for fn, _ in systems.values():
         fn()
     case.times = {name: [] for name in systems}
+    cpu = dict.fromkeys(systems, 0.0)
     started = time.perf_counter()
+    rounds = 0
     for round_ in range(repeat):
-        for name, fn in systems.items():
+        for name, (fn, clock) in systems.items():
+            before = clock()
             case.times[name].append(timed(fn))
+            cpu[name] += clock() - before
+        rounds += 1
         if round_ >= 4 and time.perf_counter() - started > budget_s:
             break
+    case.cpu = {name: total * 1000 / rounds for name, total in cpu.items()}
 
 
 # --- the passes --------------------------------------------------------------------------
@@ -338,13 +370,14 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
     ratios: dict[str, list[float]] = {head: [] for head in ratio_heads}
     worst: dict[str, tuple[float, str]] = {}
     for case in cases:
-        systems = {"obrazci": lambda c=case: pipeline.render(c.layout_id, c.body, PDF, c.scan, c.attachment)}
+        own = cpu_clock(None)
+        systems = {"obrazci": (lambda c=case: pipeline.render(c.layout_id, c.body, PDF, c.scan, c.attachment), own)}
         if service:
-            systems["HTTP"] = lambda c=case: service.render(c)
-        systems["WeasyPrint"] = lambda c=case: HTML(string=c.html, base_url=c.base_url).write_pdf()
+            systems["HTTP"] = (lambda c=case: service.render(c), cpu_clock(service.pids))
+        systems["WeasyPrint"] = (lambda c=case: HTML(string=c.html, base_url=c.base_url).write_pdf(), own)
         if chromium:
             document = Chromium.document(case)
-            systems["Chromium"] = lambda d=document: chromium.pdf(d)
+            systems["Chromium"] = (lambda d=document: chromium.pdf(d), cpu_clock(lambda: browser_pids(os.getpid())))
         measure(case, systems, args.repeat, args.budget)
         med = {name: statistics.median(values) for name, values in case.times.items()}
         cells = [f"{med[name]:.1f} [{percentile(case.times[name], 0.1):.0f}–{percentile(case.times[name], 0.9):.0f}]"
@@ -362,6 +395,31 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
         print(f"| {case.layout_id} | {'+'.join(case.languages)} | {pages} | " + " | ".join(cells) + " | "
               + " | ".join(f"{row[h]:.2f}" for h in ratio_heads) + " |", flush=True)
     print()
+    summarise(ratios, worst)
+    print("\n## Warm, CPU ms per document (mean over the same rounds: this process for obrazci in-process and "
+          "WeasyPrint, the service's processes for HTTP, Chromium's processes — not Playwright's driver — for "
+          "Chromium)\n")
+    print("| layout | langs | " + " | ".join(columns) + " | " + " | ".join(ratio_heads) + " |")
+    print("|---" * (2 + len(columns) + len(ratio_heads)) + "|")
+    ratios = {head: [] for head in ratio_heads}
+    worst = {}
+    for case in cases:
+        row = {"obrazci/WP": case.cpu["obrazci"] / case.cpu["WeasyPrint"]}
+        if chromium:
+            row["obrazci/Chr"] = case.cpu["obrazci"] / case.cpu["Chromium"]
+            if service:
+                row["HTTP/Chr"] = case.cpu["HTTP"] / case.cpu["Chromium"]
+        for head, value in row.items():
+            ratios[head].append(value)
+            if value > worst.get(head, (0.0, ""))[0]:
+                worst[head] = (value, case.name)
+        print(f"| {case.layout_id} | {'+'.join(case.languages)} | " + " | ".join(f"{case.cpu[n]:.1f}" for n in columns)
+              + " | " + " | ".join(f"{row[h]:.2f}" for h in ratio_heads) + " |")
+    print()
+    summarise(ratios, worst)
+
+
+def summarise(ratios: dict[str, list[float]], worst: dict[str, tuple[float, str]]) -> None:
     for head, values in ratios.items():
         over = sum(value > 1.0 for value in values)
         print(f"{head}: geometric mean {statistics.geometric_mean(values):.2f}, worst {worst[head][0]:.2f} "
