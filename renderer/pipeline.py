@@ -195,7 +195,7 @@ class Pipeline:
             if layout.attachment else None
         return self.render(layout_id, layout.sample(languages), options, scan, attachment)
 
-    def warm(self) -> None:
+    def warm(self, layer_language_sets=LANGUAGE_SETS) -> None:
         """Pay the one-time costs before the first request, so that the first request of any
         layout, language set and format runs at warm speed, without rendering every sample:
 
@@ -204,7 +204,8 @@ class Pipeline:
         - one small document in every language set (fonts, shaping) and in every output
           format (WeasyPrint's PDF/A paths and ICC profile, the PDF/X profile, pikepdf, PDFium);
         - every layer drawn once and reused (the envelope's pre-print) for every language
-          set and bleed a request can ask for;
+          set in ``layer_language_sets`` (by default all; the rest can follow with
+          ``warm_layers``) and every bleed a request can ask for;
 
         then the collector is told that what start-up made lives as long as the process
         (``gc.freeze``), so collections during a render no longer traverse it (about a
@@ -218,7 +219,7 @@ class Pipeline:
         for fmt, output in FORMATS.items():
             if not output.textual:
                 self.render_sample(WARM_LAYOUT, ("sl",), RenderOptions(fmt))
-        self.warm_layers(LANGUAGE_SETS)
+        self.warm_layers(layer_language_sets)
         gc.collect()
         gc.freeze()
 
