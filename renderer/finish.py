@@ -96,7 +96,8 @@ def finish(
 ) -> bytes:
     """``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
     and its repetition count, for a layout whose repeated pages are rendered once;
-    ``underlay``: a layer (same page sizes) drawn under every page, e.g. the pre-print;
+    ``underlay``: a layer (same page sizes, any PDF variant) drawn under every page, e.g.
+    the pre-print;
     ``scan``: an uploaded (checked) PDF whose pages go first and which is embedded whole, as
     the source of the document (a PDF/A-3 associated file); ``attachment``: a file embedded
     whole as an associated file, not drawn; ``press``: the bleed the pages were laid out
@@ -171,12 +172,14 @@ def _content_id(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat) -> s
 
 def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFormat, spots,
                    press: PrintReady) -> bytes:
-    """The base layer's pages with the top layer's pages drawn over them, then finished."""
-    with pikepdf.open(BytesIO(base)) as pdf, pikepdf.open(BytesIO(top)) as layer:
+    """The top layer's pages with the base layer's pages drawn under them, then finished.
+    The top layer (rendered for this request, in the output's PDF variant) is the
+    document; the base is only page content, so one base serves every format."""
+    with pikepdf.open(BytesIO(top)) as pdf, pikepdf.open(BytesIO(base)) as layer:
         if len(pdf.pages) != len(layer.pages):
             raise ValueError("layers differ in page count")
-        for page, over in zip(pdf.pages, layer.pages):
-            page.add_overlay(over)
+        for page, under in zip(pdf.pages, layer.pages):
+            page.add_underlay(under)
         return _finish_open(pdf, info, output, spots, press)
 
 
@@ -200,10 +203,14 @@ def _associate(pdf: pikepdf.Pdf, attachment: Attachment, description: str, creat
 
 
 def separate(pdf_bytes: bytes, spots: tuple[SpotColour, ...]) -> bytes:
-    """The same PDF with its inks as spot colours (for a layer that is cached that way)."""
+    """The same PDF with its inks as spot colours (for a layer that is cached that way and
+    delivered as a document of its own, in pdf or pdfx-4): without the output intent a
+    layer drawn as PDF/A carries, and as PDF 1.7 like any other plain output."""
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         apply_spots(pdf, spots)
+        if "/OutputIntents" in pdf.Root:
+            del pdf.Root.OutputIntents
         out = BytesIO()
-        pdf.save(out, deterministic_id=True)
+        pdf.save(out, min_version="1.7", deterministic_id=True)
         return out.getvalue()
 
