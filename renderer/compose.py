@@ -19,6 +19,7 @@ from .schema import ValidRequest, pointer
 from . import messages
 from .barcodes import Code128Symbol
 from .textfit import fit_size
+from .localise import local_value
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,18 @@ def _qr_svg(text: str, size_mm: float) -> Markup:
                   '<path {p}/></svg>').format(s=size_mm, w=width, p=Markup(path))
 
 
-def _fill(text: str, data) -> Markup:
-    """A message text with its blanks filled from ``data.blanks()`` (see renderer/messages)."""
-    return messages.as_html(text, data.blanks(), lambda value, name: _field(value, name))
+def _fill(text: str, data, lang: str, **chosen) -> Markup:
+    """A message text in ``lang`` with its blanks filled from ``data.blanks()`` (see
+    renderer/messages): dates and times as that language writes them, a per-language value in
+    its wording there (tagged with its pointer, e.g. /data/authority/it). ``chosen`` fills a
+    blank with a catalog phrase the request chose by name."""
+    raw = {**data.blanks(), **{name: dict(phrase) for name, phrase in chosen.items()}}
+    values = {name: local_value(value, lang) for name, value in raw.items()}
+
+    def tag(value, name):
+        return _field(value, name, lang) if isinstance(raw[name], dict) else _field(value, name)
+
+    return messages.as_html(text, values, tag)
 
 
 def _local(value: dict, *path, upper: bool = False) -> list[tuple[str, Markup]]:
@@ -94,6 +104,7 @@ class Composer:
         html = template.render(
             variant=variant or layout.variants[0],
             _=self.catalogs.translator(request.languages),
+            ngettext=self.catalogs.plural_translator(request.languages),
             languages=request.languages,
             bilingual=len(request.languages) > 1,
             data=request.data,
