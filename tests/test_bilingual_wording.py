@@ -98,28 +98,28 @@ MEDIUM = {
            "Listina je napisana kopija izvirnika in sestoji iz {n} strani."],  # the regulation's own wording
     "it": ["Il documento è scritto a inchiostro e consta di {n} {pagine}.",
            "Il documento è scritto a macchina e consta di {n} {pagine}.",
-           "Il documento è scritto al computer e consta di {n} {pagine}.",
+           "Il documento è redatto al computer e consta di {n} {pagine}.",
            "Il documento è copia dell'originale e consta di {n} {pagine}."],
-    "hu": ["Az okirat tintával írt, és {n} oldalból áll.",
-           "Az okirat írógéppel írt, és {n} oldalból áll.",
+    "hu": ["Az okirat tintával írott, és {n} oldalból áll.",
+           "Az okirat írógéppel írott, és {n} oldalból áll.",
            "Az okirat számítógéppel készült, és {n} oldalból áll.",
            "Az okirat az eredeti másolata, és {n} oldalból áll."],
 }
 MADE = {
     "sl": ["Listina, po kateri je prepis napravljen se po strankinem zatrjevanju nahaja pri X",
            "Listina, po kateri je kopija napravljen se po strankinem zatrjevanju nahaja pri X"],
-    "it": ["Il documento dal quale è stata fatta la trascrizione si trova, secondo quanto dichiarato dalla parte, presso X",
-           "Il documento dal quale è stata fatta la copia si trova, secondo quanto dichiarato dalla parte, presso X"],
+    "it": ["Il documento dal quale è stata tratta la trascrizione si trova, secondo quanto dichiarato dalla parte, presso X",
+           "Il documento dal quale è stata tratta la copia si trova, secondo quanto dichiarato dalla parte, presso X"],
     "hu": ["Az okirat, amelyről az átirat készült, az ügyfél állítása szerint a következő helyen található: X",
            "Az okirat, amelyről a másolat készült, az ügyfél állítása szerint a következő helyen található: X"],
 }
 SOURCE = {
     "sl": ["da je to prepis originalne listine D", "da je to prepis overjenega prepisa D",
            "da je to prepis navadnega prepisa D", "da je to prepis kopije listine D"],
-    "it": ["che la presente è trascrizione del documento originale D",
-           "che la presente è trascrizione di una trascrizione autenticata D",
-           "che la presente è trascrizione di una trascrizione semplice D",
-           "che la presente è trascrizione di una copia del documento D"],
+    "it": ["che la presente è trascrizione del documento originale: D",
+           "che la presente è trascrizione di una trascrizione autenticata: D",
+           "che la presente è trascrizione di una trascrizione semplice: D",
+           "che la presente è trascrizione di una copia del documento: D"],
     "hu": ["hogy ez az átirat az eredeti okiratról készült: D", "hogy ez az átirat hitelesített átiratról készült: D",
            "hogy ez az átirat egyszerű átiratról készült: D", "hogy ez az átirat okiratmásolatról készült: D"],
 }
@@ -157,8 +157,8 @@ ACT = {  # (one man, two women) × (signed, acknowledged)
             "ha riconosciuto come propria la firma apposta sul presente documento."],
            ["hanno firmato di proprio pugno il presente documento.",
             "hanno riconosciuto come propria la firma apposta sul presente documento."]],
-    "hu": [["ezt az okiratot saját kezűleg aláírta.", "az ezen az okiraton lévő aláírást sajátjaként ismerte el."],
-           ["ezt az okiratot saját kezűleg aláírták.", "az ezen az okiraton lévő aláírást sajátjukként ismerték el."]],
+    "hu": [["ezt az okiratot saját kezűleg aláírta.", "az okiraton lévő aláírást sajátjának ismerte el."],
+           ["ezt az okiratot saját kezűleg aláírták.", "az okiraton lévő aláírást sajátjuknak ismerték el."]],
 }
 IDENTITY = {
     "acquaintance": {
@@ -176,8 +176,8 @@ IDENTITY = {
         "it": "L'identità del suddetto è stata accertata mediante testimoni",
         "hu": "Nevezett személyazonossága megállapítást nyert tanúk útján:"},
 }
-WITNESSES_BY = {"sl": "katerih istovetnost je ugotovljena s potnimi listi",
-                "it": "la cui identità è stata accertata mediante passaporti",
+WITNESSES_BY = {"sl": "katerih istovetnost je ugotovljena s potnim listom",
+                "it": "la cui identità è stata accertata mediante passaporto",
                 "hu": "akiknek személyazonossága megállapítást nyert: útlevél alapján"}
 
 

@@ -81,6 +81,7 @@ class Party(Person):
 ACTS = ("signed", "acknowledged")
 IDENTITY = ("acquaintance", "identity-card", "passport", "witnesses")
 DOCUMENTS = ("identity-card", "passport")
+WITNESS_MEANS = ("identity-card", "passport", "acquaintance")
 
 
 class SignatureCertification(_Certification):
@@ -101,9 +102,10 @@ class SignatureCertification(_Certification):
     issued_by: optional_local_text(100, description="Who issued it (izdal).") = None
     witnesses: list[Person] = Field(default_factory=list, max_length=3, description="The witnesses (s pričami).")
     witnesses_identified: optional_local_text(160, description="How the witnesses' identity was established.") = None
-    witnesses_identified_by: Optional[Literal[DOCUMENTS]] = Field(
-        None, description="Or the usual ways, printed in each language from the catalogs: by identity cards "
-        "(z osebnimi izkaznicami) or passports (s potnimi listi); instead of witnesses_identified.")
+    witnesses_identified_by: Optional[Literal[WITNESS_MEANS]] = Field(
+        None, description="Or one of the usual ways, printed in each language from the catalogs: z osebno "
+        "izkaznico (identity-card), s potnim listom (passport), na podlagi osebnega znanstva (acquaintance); "
+        "instead of witnesses_identified.")
 
     @field_validator("document_number", "issued_on", "issued_by")
     @classmethod
