@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+from functools import lru_cache
+
 import segno
+from fontTools.ttLib import TTFont
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .catalogs import Catalogs
 from .paths import TEMPLATES_DIR
@@ -18,6 +22,7 @@ from .registry import Layout
 from .schema import ValidRequest, pointer
 from . import messages
 from .barcodes import Code128Symbol
+from .fonts import FONTS
 from .textfit import fit_size
 from .localise import local_value
 
@@ -37,6 +42,56 @@ def _field(value, *path, upper: bool = False) -> Markup:
 def _numeric_date(value) -> str:
     """A date as the dater prints it: 22. 11. 2026."""
     return f"{value.day}. {value.month}. {value.year}"
+
+
+#: A write-in line of a pre-printed form: a run of underscores, as the regulation prints it.
+WRITE_IN = re.compile(r"_{3,}")
+PT_PER_MM = 72 / 25.4
+
+
+@lru_cache(maxsize=None)
+def _underscore_em() -> float:
+    """The advance of "_" in the regular face, in em (Noto Sans: 0.444)."""
+    face = next(f for f in FONTS.faces if f.weight == 400)
+    with TTFont(face.path, lazy=True) as font:
+        return font["hmtx"]["underscore"][0] / font["head"].unitsPerEm
+
+
+#: The type size of a stretched write-in line: its thickness, whatever the text around it.
+WRITE_IN_PT = 7
+
+
+def _write_ins(text: str, lengths=(), refs: bool = False, first: int = 1) -> Markup:
+    """A fixed text whose write-in lines (runs of underscores) are kept as printed, each
+    stretched to ``lengths[i]`` mm (None: as it comes) so that there is room to write, and,
+    with ``refs``, numbered ``first``, ``first + 1``… so that the other language's text can
+    point to it."""
+    out, position = Markup(), 0
+    for index, match in enumerate(WRITE_IN.finditer(text)):
+        out += escape(text[position:match.start()])
+        length = lengths[index] if index < len(lengths) else None
+        if length:
+            natural = len(match.group()) * _underscore_em() * WRITE_IN_PT / PT_PER_MM
+            out += Markup('<span class="write-in" style="width: {:.2f}mm"><span style="font-size: {}pt; '
+                          'transform: scaleX({:.4f})">{}</span></span>').format(
+                length, WRITE_IN_PT, length / natural, match.group())
+        else:
+            out += Markup('<span class="write-in">{}</span>').format(match.group())
+        if refs:
+            out += Markup('<sup class="ref">{}</sup>').format(first + index)
+        position = match.end()
+    return out + escape(text[position:])
+
+
+def _refer(text: str, first: int = 1) -> Markup:
+    """A translation whose write-in lines are the Slovenian text's: each run of underscores
+    becomes the number of the line it stands for (one set of blanks on a bilingual form)."""
+    out, position = Markup(), 0
+    for index, match in enumerate(WRITE_IN.finditer(text)):
+        out += escape(text[position:match.start()])
+        out += Markup('<span class="ref-to">{}</span>').format(first + index)
+        position = match.end()
+    return out + escape(text[position:])
 
 
 def _roman(number: int) -> str:
@@ -98,6 +153,8 @@ class Composer:
                                 fill=_fill)
         self.env.filters["numeric_date"] = _numeric_date
         self.env.filters["roman"] = _roman
+        self.env.filters["write_ins"] = _write_ins
+        self.env.filters["refer"] = _refer
 
     def compose(self, layout: Layout, request: ValidRequest, variant: str | None = None) -> Composition:
         template = self.env.get_template(layout.template_name)
