@@ -136,7 +136,7 @@ def decode(pdf_bytes, page=0, dpi=300):
 def test_every_barcode_decodes_to_its_input(pipeline, proof, variant):
     pdf = proof if variant == "proof" else render(pipeline, "variable")
     data = sample(LAYOUT)["data"]
-    postal = data["post_office"] + data["item_number"]
+    postal = data["item_number"]  # the S10 number alone (13 characters); the post office is text
     assert decode(pdf) == sorted([postal, postal, data["document_number"], data["document_number"]])
 
 
@@ -353,3 +353,32 @@ def test_captions_centred_under_their_lines(proofs, languages):
             assert above, (page, text)
             x0, x1, _ = max(above, key=lambda l: l[2])
             assert abs((x0 + x1) / 2 - centre) <= 1.0, (page, text, round((x0 + x1) / 2, 1), round(centre, 1))
+
+
+def longest_blank_mm(image, axis: str, dpi: int) -> float:
+    """The widest strip (all columns or all rows) with no ink, in mm."""
+    ink = image.convert("L").point(lambda v: 0 if v < 200 else 255)
+    width, height = ink.size
+    count = width if axis == "columns" else height
+    best = run = 0
+    for i in range(count):
+        strip = ink.crop((i, 0, i + 1, height) if axis == "columns" else (0, i, width, i + 1))
+        run = run + 1 if strip.getextrema()[0] == 255 else 0
+        best = max(best, run)
+    return best * 25.4 / dpi
+
+
+def test_inner_raster_has_no_see_through_gap(proof):
+    """P 28(4): the inner layer hides the contents: at 300 dpi no blank strip, between the
+    digits' columns or rows or at the edges, is wider than 1 mm."""
+    image = pdfium.PdfDocument(proof)[2].render(scale=300 / 72).to_pil()
+    assert longest_blank_mm(image, "columns", 300) <= 1.0
+    assert longest_blank_mm(image, "rows", 300) <= 1.0
+
+
+def test_item_barcode_is_the_s10_number_alone(pipeline, proof):
+    data = sample(LAYOUT)["data"]
+    codes = decode(proof)
+    assert codes.count(data["item_number"]) == 2 and len(data["item_number"]) == 13
+    assert not any(code.startswith(data["post_office"]) for code in codes)
+    assert f'{data["post_office"]} {data["item_number"]}' in region_text(proof, 0, 23, 21.5, 83, 39.5)
