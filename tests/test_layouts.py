@@ -12,7 +12,8 @@ from .pdfmeasure import all_text, find, fonts, lines, page_boxes_mm
 
 LAYOUTS = [layout.id for layout in Registry()]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-OPTIONS = {"kind", "identity", "verify_url", "source", "medium", "made", "act", "gender"}  # choices, or printed as a QR code
+OPTIONS = {"kind", "identity", "verify_url", "source", "medium", "made", "act", "gender",
+           "witnesses_identified_by", "addressee_gender"}  # choices, or printed as a QR code
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 AMOUNT = re.compile(r"\d+\.\d{1,2}")
 TIME = re.compile(r"\d\d:\d\d")
