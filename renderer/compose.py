@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import re
+from datetime import datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import segno
 from fontTools.ttLib import TTFont
@@ -94,6 +96,16 @@ def _refer(text: str, first: int = 1) -> Markup:
     return out + escape(text[position:])
 
 
+SLOVENIA = ZoneInfo("Europe/Ljubljana")
+
+
+def _slovenian_time(moment: datetime) -> str:
+    """A signing time as Slovenia's clock showed it, with its offset: 20. 11. 2026 11:15:00 (UTC+1)."""
+    local = moment.astimezone(SLOVENIA)
+    hours = int(local.utcoffset().total_seconds() // 3600)
+    return f"{local:%d. %m. %Y %H:%M:%S} (UTC{hours:+d})"
+
+
 def _roman(number: int) -> str:
     """Storeys are Roman numerals (P 9(7)): 2 → II."""
     numerals = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
@@ -154,6 +166,7 @@ class Composer:
         self.env.filters["numeric_date"] = _numeric_date
         self.env.filters["roman"] = _roman
         self.env.filters["write_ins"] = _write_ins
+        self.env.filters["slovenian_time"] = _slovenian_time
         self.env.filters["refer"] = _refer
 
     def compose(self, layout: Layout, request: ValidRequest, variant: str | None = None) -> Composition:

@@ -308,3 +308,30 @@ def test_a_value_ending_in_a_full_stop_ends_the_sentence():
     assert as_text("Sistem {provider}.", {"provider": "Pošta Slovenije d.o.o."}) == "Sistem Pošta Slovenije d.o.o."
     assert as_text("Sistem {provider}{?provider: (navedba)}.", {"provider": "X d.o.o."}) == "Sistem X d.o.o."
     assert as_text("Sistem {provider}.", {}) == "Sistem ……………."
+
+
+def test_signature_stamp_shows_slovenian_time_with_its_offset(pipeline):
+    from datetime import datetime, timezone
+
+    from renderer.compose import _slovenian_time
+    from .pdfmeasure import all_text
+
+    assert _slovenian_time(datetime(2026, 11, 20, 10, 15, tzinfo=timezone.utc)) == "20. 11. 2026 11:15:00 (UTC+1)"
+    assert _slovenian_time(datetime(2026, 7, 1, 10, 0, tzinfo=timezone.utc)) == "01. 07. 2026 12:00:00 (UTC+2)"
+    body = {"languages": ["sl", "hu"], "data": {"signer": "Éva Horváth", "signed_at": "2026-11-20T10:15:00Z"}}
+    lines = all_text(pipeline.render("signature.stamp", body, RenderOptions("pdf")).content).splitlines()
+    assert "20. 11. 2026 11:15:00 (UTC+1)" in lines
+    assert "Elektronski podpis" in lines and "Elektronikus aláírás" in lines  # no word alone on a line
+
+
+def test_receipt_stamp_prints_the_field_name_as_the_regulation(pipeline):
+    from .pdfmeasure import all_text
+
+    text = all_text(pipeline.render("stamp.receipt", sample("stamp.receipt"), RenderOptions("pdf")).content)
+    assert "Prejeto" in text and "Prejeto:" not in text
+
+
+def test_p51_2_keeps_the_seeds_hyphen_without_a_space(pipeline):
+    paragraphs = signature_paragraphs(pipeline, "sl", {"parties": [MAN]})
+    text = paragraphs[4].text_content()
+    assert "……………- s pričami" in text and "…………… - s pričami" not in text
