@@ -335,3 +335,26 @@ def test_p51_2_keeps_the_seeds_hyphen_without_a_space(pipeline):
     paragraphs = signature_paragraphs(pipeline, "sl", {"parties": [MAN]})
     text = paragraphs[4].text_content()
     assert "……………- s pričami" in text and "…………… - s pričami" not in text
+
+
+def test_inspection_address_per_language(pipeline):
+    layout = pipeline.layout("notice.complaint-right")
+    data = {"authority": {"sl": "UE Izola", "it": "UA Isola"},
+            "inspection_address": {"sl": ["Inšpektorat za javni sektor"], "it": ["Ispettorato per il settore pubblico"]}}
+    html = pipeline.composer.compose(layout, pipeline.validate(layout, {"languages": ["sl", "it"], "data": data})).html
+    tree = lxml_html.fromstring(html)
+    assert tree.xpath('string(//address[@lang="sl"])').strip() == "Inšpektorat za javni sektor"
+    assert tree.xpath('string(//address[@lang="it"])').strip() == "Ispettorato per il settore pubblico"
+    plain = dict(data, inspection_address=["Inšpektorat za javni sektor"])
+    html = pipeline.composer.compose(layout, pipeline.validate(layout, {"languages": ["sl", "it"], "data": plain})).html
+    assert len(lxml_html.fromstring(html).xpath("//address")) == 1  # the same lines are printed once
+    with pytest.raises(InvalidRequest) as error:
+        pipeline.validate(layout, {"languages": ["sl", "it"], "data": dict(data, inspection_address={"sl": ["X"], "hu": ["Y"]})})
+    assert [e.pointer for e in error.value.errors] == ["/data/inspection_address"]
+
+
+def test_no_word_alone_on_the_complaint_right_title(pipeline):
+    from .pdfmeasure import all_text
+
+    pdf = pipeline.render("notice.complaint-right", sample("notice.complaint-right", ("sl", "it")), RenderOptions("pdf")).content
+    assert "ELOGI" not in [line.strip() for line in all_text(pdf).splitlines()]
