@@ -59,7 +59,7 @@ SPACES = re.compile(" {2,}")
 #: The barcode boxes, by the field their human-readable line is tagged with: what the bars
 #: encode and what the line under them reads (the template's code128(...) and field(...)).
 CODES: dict[str, tuple[Callable[[LayoutData], str], Callable[[LayoutData], str]]] = {
-    "/data/item_number": (lambda d: d.postal_code, lambda d: f"{d.post_office} {d.item_number}"),
+    "/data/item_number": (lambda d: d.item_number, lambda d: f"{d.post_office} {d.item_number}"),
     "/data/document_number": (lambda d: d.document_number, lambda d: d.document_number),
 }
 

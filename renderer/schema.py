@@ -93,6 +93,38 @@ def optional_text(max_length: int, *, description: str = ""):
     return Annotated[Optional[str], PlainValidator(validate), WithJsonSchema(schema)]
 
 
+def _local_wording(value: Any, languages: tuple[str, ...], max_length: int) -> dict[str, str]:
+    """An object with the wording in each language of the request, in the request's order."""
+    if not isinstance(value, dict):
+        raise ValueError("must be a string or an object of strings keyed by language")
+    extra = sorted(set(value) - set(languages))
+    if extra:
+        raise ValueError(f"has wording in {', '.join(extra)}, which the request does not print")
+    missing = [lang for lang in languages if lang not in value]
+    if missing:
+        raise ValueError(f"lacks the wording in {', '.join(missing)}")
+    result = {}
+    for lang in languages:
+        try:
+            result[lang] = clean_text(value[lang], max_length)
+        except ValueError as exc:
+            raise ValueError(f"[{lang}] {exc}") from None
+    return result
+
+
+def _local_schema(max_length: int) -> list[dict]:
+    one = {"type": "string", "minLength": 1, "maxLength": max_length}
+    return [
+        one,
+        {
+            "type": "object",
+            "properties": {lang: one for lang in ("sl", "it", "hu")},
+            "required": ["sl"],
+            "additionalProperties": False,
+        },
+    ]
+
+
 def local_text(max_length: int, *, description: str = ""):
     """Wording that differs by language (a body's name, a position).
 
@@ -110,37 +142,33 @@ def local_text(max_length: int, *, description: str = ""):
                     f"with the keys {', '.join(languages)}"
                 )
             return {languages[0]: clean_text(value, max_length)}
-        if not isinstance(value, dict):
-            raise ValueError("must be a string or an object of strings keyed by language")
-        extra = sorted(set(value) - set(languages))
-        if extra:
-            raise ValueError(f"has wording in {', '.join(extra)}, which the request does not print")
-        missing = [lang for lang in languages if lang not in value]
-        if missing:
-            raise ValueError(f"lacks the wording in {', '.join(missing)}")
-        result = {}
-        for lang in languages:
-            try:
-                result[lang] = clean_text(value[lang], max_length)
-            except ValueError as exc:
-                raise ValueError(f"[{lang}] {exc}") from None
-        return result
+        return _local_wording(value, languages, max_length)
 
-    one = {"type": "string", "minLength": 1, "maxLength": max_length}
-    schema = {
-        "anyOf": [
-            one,
-            {
-                "type": "object",
-                "properties": {lang: one for lang in ("sl", "it", "hu")},
-                "required": ["sl"],
-                "additionalProperties": False,
-            },
-        ]
-    }
+    schema = {"anyOf": _local_schema(max_length)}
     if description:
         schema["description"] = description
     return Annotated[dict, PlainValidator(validate), WithJsonSchema(schema)]
+
+
+def optional_local_text(max_length: int, *, description: str = ""):
+    """A blank that may stay empty and may differ by language: null or "" (not given), a plain
+    string (printed unchanged in every language: a company's name, a code), or an object with
+    the wording in each language of the request (``{"sl": "Koper", "it": "Capodistria"}``).
+    The validated value is None or a dict in the request's language order."""
+
+    def validate(value: Any, info: ValidationInfo) -> dict[str, str] | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        languages = (info.context or {}).get("languages", ("sl",))
+        if isinstance(value, str):
+            text = clean_text(value, max_length)
+            return {lang: text for lang in languages}
+        return _local_wording(value, languages, max_length)
+
+    schema = {"anyOf": [*_local_schema(max_length), {"type": "null"}], "default": None}
+    if description:
+        schema["description"] = description
+    return Annotated[Optional[dict], PlainValidator(validate), WithJsonSchema(schema)]
 
 
 class LayoutData(BaseModel):
