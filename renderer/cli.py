@@ -99,7 +99,7 @@ def _serve(args) -> int:
     from .batch.runner import RunnerBusy
 
     try:
-        serve(ServiceSpec(host=args.host, port=args.port, workers=args.workers), batches=not args.no_batches)
+        serve(ServiceSpec(host=args.host, port=args.port, workers=args.workers, dev=args.dev), batches=not args.no_batches)
     except RunnerBusy as exc:
         print(f"renderer: cannot start: {exc} (or start with --no-batches)", file=sys.stderr)
         return 1
@@ -200,6 +200,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=defaults.workers)
     serve.add_argument("--no-batches", action="store_true",
                        help="do not run the batch runner in this service (run 'renderer batch run' elsewhere)")
+    serve.add_argument("--dev", action="store_true",
+                       help="live templates for the studio: watch templates/, renderer/locale/ and samples/ (never in production)")
     serve.set_defaults(run=_serve)
 
     batch = sub.add_parser("batch", help="print-shop batches").add_subparsers(dest="batch_command", required=True)

@@ -16,7 +16,7 @@ from typing import Any
 from .catalogs import Catalogs
 from .compose import Composer
 from .finish import DocumentInfo, finish, now, separate
-from .fit import check_overflow
+from .fit import FitReport, check_overflow
 from .fonts import FONTS
 from .printready import PrintReady
 from .raster import png
@@ -38,9 +38,12 @@ class Rendered:
     filename: str
     pages: int
     findings: tuple[FieldError, ...] = ()  # what a layout's checks report but do not refuse
+    fit: FitReport | None = None  # overflows drawn instead of refused (the studio's pipeline only)
 
 
 class Pipeline:
+    refuse_overflow = True  # the studio's own pipeline draws a value that overflows and reports where
+
     def __init__(self, limits: Limits = Limits()):
         FONTS.check()
         self.limits = limits
@@ -128,9 +131,10 @@ class Pipeline:
         if variant_drawn in layout.shared_variants:
             pdf, pages, book = self._layer(layout, request.languages, variant_drawn, output.name, press.bleed_mm,
                                            bool(spots))
+            fit = None
             spots = ()  # already separated in the cached layer
         else:
-            pdf, pages, book = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
+            pdf, pages, book, fit = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book,
                      underlay[0] if underlay else None, scan, attachment, press)
@@ -139,7 +143,8 @@ class Pipeline:
         content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
         suffix = "" if variant == layout.variants[0] else f".{variant}"
         filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
-        return Rendered(content, output.media_type, filename, pages, findings)
+        return Rendered(content, output.media_type, filename, pages, findings,
+                        fit if fit is not None and (fit.errors or fit.overflows) else None)
 
     def _render_text(self, layout: Layout, request: ValidRequest, variant: str, output: OutputFormat) -> Rendered:
         """A message as an e-mail body, from the same composition as its PDF."""
@@ -165,11 +170,11 @@ class Pipeline:
             book = (layout.assembly, layout.assembly.count or request.data.repeat_count)
             if len(document.pages) != layout.assembly.render_pages:
                 raise InvalidRequest([FieldError("/data", f"the content needs more than the {layout.id} layout's pages; shorten it")])
-        fit = check_overflow(document, self.render_pages(layout, request))
-        if fit.errors:
+        fit = check_overflow(document, self.render_pages(layout, request), self.refuse_overflow)
+        if fit.errors and self.refuse_overflow:
             raise InvalidRequest(fit.errors)
         pages = layout.assembly.total_pages(book[1]) if book else len(document.pages)
-        return self.renderer.write_pdf(document, output), pages, book
+        return self.renderer.write_pdf(document, output), pages, book, fit
 
     @functools.lru_cache(maxsize=64)
     def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, output_name: str,
@@ -178,7 +183,7 @@ class Pipeline:
         once per language set, output and bleed from the layout's sample (its inks made spot
         colours if asked), then reused."""
         request = self.validate(layout, layout.sample(languages))
-        pdf, pages, book = self._draw(layout, request, variant, FORMATS[output_name], bleed_mm)
+        pdf, pages, book, _ = self._draw(layout, request, variant, FORMATS[output_name], bleed_mm)
         return (separate(pdf, self.spots) if spots else pdf), pages, book
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:

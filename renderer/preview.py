@@ -51,11 +51,27 @@ class Rect:
 
 
 @dataclass(frozen=True)
+class Style:
+    """How a text run is set: the embedded font's name (subset tag removed), size in pt as
+    drawn (the text matrix and the CTM applied), weight (100–900; None when the font does
+    not say) and fill colour as PDFium renders it (sRGB hex)."""
+
+    font: str
+    size_pt: float
+    weight: int | None
+    colour: str
+
+    def as_json(self) -> dict:
+        return {"font": self.font, "size_pt": round(self.size_pt, 2), "weight": self.weight, "colour": self.colour}
+
+
+@dataclass(frozen=True)
 class Element:
     kind: str  # text, path, image, shading, form
     rect: Rect
     text: str = ""
     depth: int = 0  # 1 inside a form XObject, …
+    runs: tuple[tuple[str, Style], ...] = ()  # a text line: its runs and how each is set
 
     def as_json(self) -> dict:
         out = {"kind": self.kind, **self.rect.as_json()}
@@ -63,6 +79,9 @@ class Element:
             out["text"] = self.text
         if self.depth:
             out["depth"] = self.depth
+        if self.runs:
+            out["style"] = self.runs[0][1].as_json()
+            out["runs"] = [{"text": text, **style.as_json()} for text, style in self.runs]
         return out
 
 
@@ -127,12 +146,59 @@ def _path_bounds(obj, matrix):
     return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
-def _walk(objects, outer, depth, out):
-    """Every painting object in page space; form XObjects and what they hold."""
+#: A weight named in the font's name wins over the descriptor's FontWeight, which subsetters
+#: often leave at 400 for a bold face.
+WEIGHT_NAMES = (("extrabold", 800), ("semibold", 600), ("black", 900), ("bold", 700), ("medium", 500),
+                ("extralight", 200), ("light", 300), ("thin", 100))
+
+
+def _font_name(font) -> str:
+    size = raw.FPDFFont_GetBaseFontName(font, None, 0)
+    if size <= 1:
+        return "?"
+    buffer = ctypes.create_string_buffer(size)
+    raw.FPDFFont_GetBaseFontName(font, buffer, size)
+    name = buffer.value.decode("utf-8", "replace")
+    return name.split("+", 1)[1] if re.match(r"^[A-Z]{6}\+", name) else name
+
+
+def _text_run(obj, matrix, textpage):
+    """(text, Style) of a text object, or None for invisible text."""
+    if raw.FPDFTextObj_GetTextRenderMode(obj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
+        return None
+    size_bytes = raw.FPDFTextObj_GetText(obj, textpage, None, 0)  # UTF-16LE with its terminator
+    buffer = ctypes.create_string_buffer(size_bytes)
+    raw.FPDFTextObj_GetText(obj, textpage, ctypes.cast(buffer, ctypes.POINTER(raw.FPDF_WCHAR)), size_bytes)
+    text = buffer.raw[:max(0, size_bytes - 2)].decode("utf-16-le", "replace")
+    if not text.strip():
+        return None
+    size = ctypes.c_float()
+    raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+    a, b, c, d, _, _ = matrix
+    scale = abs(a * d - b * c) ** 0.5
+    font = raw.FPDFTextObj_GetFont(obj)
+    weight = raw.FPDFFont_GetWeight(font) if font else -1
+    r, g, bl, alpha = (ctypes.c_uint() for _ in range(4))
+    raw.FPDFPageObj_GetFillColor(obj, *(ctypes.byref(v) for v in (r, g, bl, alpha)))
+    name = _font_name(font) if font else "?"
+    named = next((w for word, w in WEIGHT_NAMES if word in name.replace("-", "").lower()), None)
+    style = Style(name, size.value * scale, named or (weight if weight > 0 else None),
+                  f"#{r.value:02x}{g.value:02x}{bl.value:02x}")
+    return text, style
+
+
+def _walk(objects, outer, depth, out, textpage=None):
+    """Every painting object in page space; form XObjects and what they hold. Text objects
+    become ("text", box, depth, (text, style))."""
     for obj in objects:
         kind = raw.FPDFPageObj_GetType(obj)
         if kind == raw.FPDF_PAGEOBJ_TEXT:
-            continue  # text is measured as runs from the text page
+            if textpage is not None:
+                run = _text_run(obj, _compose(_matrix(obj), outer), textpage)
+                if run is not None:
+                    box = _bounds(obj) if depth == 0 else _transform_bounds(_bounds(obj), outer)
+                    out.append(("text", box, depth, run))
+            continue
         if kind == raw.FPDF_PAGEOBJ_PATH:
             box = _path_bounds(obj, _compose(_matrix(obj), outer))
         else:
@@ -142,7 +208,43 @@ def _walk(objects, outer, depth, out):
         if kind == raw.FPDF_PAGEOBJ_FORM:
             count = raw.FPDFFormObj_CountObjects(obj)
             children = (raw.FPDFFormObj_GetObject(obj, i) for i in range(count))
-            _walk(children, _compose(_matrix(obj), outer), depth + 1, out)
+            _walk(children, _compose(_matrix(obj), outer), depth + 1, out, textpage)
+
+
+def _lines(runs: list[tuple[Rect, int, str, Style]]) -> list[Element]:
+    """Text runs merged per line: runs whose boxes share a line (their vertical centres
+    within a third of the taller) and follow each other (gap below one em) make one element;
+    each run keeps its own style."""
+    lines: list[list] = []  # [rect, depth, [(text, style)]]
+    for rect, depth, text, style in sorted(runs, key=lambda r: (round(r[0].y + r[0].height / 2, 0), r[0].x)):
+        em = style.size_pt * MM_PER_PT
+        for line in reversed(lines[-8:]):
+            other = line[0]
+            centre, other_centre = rect.y + rect.height / 2, other.y + other.height / 2
+            gap = rect.x - (other.x + other.width)
+            if abs(centre - other_centre) <= max(rect.height, other.height) / 3 and -0.2 <= gap <= em:
+                previous = line[2][-1][0]
+                spaced = gap > 0.2 * em and not previous.endswith(" ") and not text.startswith(" ")
+                line[2].append(((" " if spaced else "") + text, style))
+                x0, y0 = min(other.x, rect.x), min(other.y, rect.y)
+                x1 = max(other.x + other.width, rect.x + rect.width)
+                y1 = max(other.y + other.height, rect.y + rect.height)
+                line[0] = Rect(x0, y0, x1 - x0, y1 - y0)
+                break
+        else:
+            lines.append([rect, depth, [(text, style)]])
+    elements = []
+    for rect, depth, parts in lines:
+        merged: list[tuple[str, Style]] = []
+        for text, style in parts:  # neighbouring runs set alike are one run
+            if merged and merged[-1][1] == style:
+                merged[-1] = (merged[-1][0] + text, style)
+            else:
+                merged.append((text, style))
+        text = "".join(t for t, _ in merged).strip()
+        elements.append(Element("text", rect, " ".join(text.split())[:200], depth,
+                                tuple((" ".join(t.split()), st) for t, st in merged)))
+    return elements
 
 
 def _page_box(page, getter) -> tuple[float, float, float, float] | None:
@@ -163,20 +265,17 @@ def measure_page(page, number: int) -> PageGeometry:
         l, b, r, t = box
         return Rect((l - ox) * MM_PER_PT, (oy - t) * MM_PER_PT, (r - l) * MM_PER_PT, (t - b) * MM_PER_PT)
 
-    found: list[Element] = []
+    objects = []
     textpage = page.get_textpage()
     try:
-        for i in range(textpage.count_rects()):
-            box = textpage.get_rect(i)
-            text = textpage.get_text_bounded(*box).strip()
-            if text:
-                found.append(Element("text", rect(box), text[:200]))
+        count = raw.FPDFPage_CountObjects(page.raw)
+        _walk((raw.FPDFPage_GetObject(page.raw, i) for i in range(count)), (1, 0, 0, 1, 0, 0), 0, objects,
+              textpage.raw)
     finally:
         textpage.close()
-    objects = []
-    count = raw.FPDFPage_CountObjects(page.raw)
-    _walk((raw.FPDFPage_GetObject(page.raw, i) for i in range(count)), (1, 0, 0, 1, 0, 0), 0, objects)
-    found += [Element(kind, rect(box), depth=depth) for kind, box, depth in objects]
+    runs = [(rect(o[1]), o[2], *o[3]) for o in objects if o[0] == "text"]
+    found: list[Element] = _lines(runs)
+    found += [Element(kind, rect(box), depth=depth) for kind, box, depth, *_ in objects if kind != "text"]
     return PageGeometry(number, rect(media), rect(trim), rect(bleed), tuple(found[:MAX_ELEMENTS]))
 
 

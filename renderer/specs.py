@@ -106,3 +106,4 @@ class ServiceSpec:
     workers: int = 2
     timeout_s: int = 60
     limits: Limits = field(default_factory=Limits)
+    dev: bool = False  # the studio's live templates (renderer/http/devreload.py); never in production

@@ -34,17 +34,18 @@ from .resources import (
 
 
 def create_app(pipeline: Pipeline | None = None, signing: SigningService | None = None,
-               batches: BatchService | None = None) -> falcon.App:
+               batches: BatchService | None = None, dev: bool = False) -> falcon.App:
     """The service. Signer profiles come from OBRAZCI_SIGNING_CONFIG unless given; a profile
     that cannot be opened raises SigningConfigError here, before any request is served.
-    Batches live in OBRAZCI_DATA_DIR (default ./var); keys in OBRAZCI_BATCH_ACCESS."""
+    Batches live in OBRAZCI_DATA_DIR (default ./var); keys in OBRAZCI_BATCH_ACCESS.
+    ``dev`` (``renderer serve --dev`` only): the studio reloads the layouts' changed files."""
     pipeline = pipeline or Pipeline()
     signing = signing or SigningService(SigningConfig.from_environment())
     batches = batches or BatchService(EngineSpec.from_environment(), Access.from_environment())
     app = falcon.App(media_type=falcon.MEDIA_JSON)
     app.req_options.strip_url_path_trailing_slash = True
     problems.install(app)
-    studio.install(app, pipeline)  # / and /studio/…: the preview studio
+    studio.install(app, pipeline, dev)  # / and /studio/…: the preview studio
     app.add_route("/healthz", HealthResource(pipeline))
     app.add_route("/openapi.json", OpenAPIResource(openapi_document(pipeline.registry)))
     app.add_route("/v1/layouts", LayoutsResource(pipeline))

@@ -28,8 +28,9 @@ class _Server(BaseApplication):
         from .app import create_app
 
         pipeline = Pipeline(self.spec.limits)
-        pipeline.warm()
-        return create_app(pipeline)
+        if not self.spec.dev:  # --dev starts at once: layouts load as the studio opens them
+            pipeline.warm()
+        return create_app(pipeline, dev=self.spec.dev)
 
 
 def serve(spec: ServiceSpec, batches: bool = True) -> None:

@@ -18,13 +18,13 @@ from jinja2 import Environment, PackageLoader
 from .. import preview
 from ..catalogs import UsedMessages
 from ..compose import Composer
-from ..fit import LayoutOverflow
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
 from ..samplesets import sample_sets
 from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..uploads import MAX_UPLOAD_BYTES, UploadRefused, check_attachment, check_scan
 from .body import read_json
+from .place_resource import read_parts
 from .problems import Problem, bad_parameter
 from .resources import _layout, _render
 
@@ -54,28 +54,47 @@ class Studio:
 
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
-        self.drafts = pipeline.with_composer(Composer(UsedMessages(pipeline.catalogs)))
+        self.drafts = None
+        self.renew()
         self._renders: OrderedDict[str, Rendered] = OrderedDict()
         self._lock = threading.Lock()
         self._sets: dict[tuple[str, tuple[str, ...]], dict] = {}
         self._missing: dict[str, dict[str, list[str]]] = {}
+        self.dev = None  # renderer serve --dev: a DevReload watching the layouts' files
 
-    def render(self, layout, body, variant: str | None) -> Rendered:
-        key = hashlib.sha256(json.dumps([layout.id, body, variant], sort_keys=True).encode()).hexdigest()
+    def renew(self) -> None:
+        """The studio's own pipeline, made from the service's (again after its catalogs were
+        reloaded): missing translations print in Slovenian, overflowing values are drawn."""
+        self.drafts = self.pipeline.with_composer(Composer(UsedMessages(self.pipeline.catalogs)))
+        self.drafts.refuse_overflow = False
+
+    def forget(self, layout_id: str | None = None) -> None:
+        """Drop what was made of one layout (or of all): renders, sample sets, missing texts."""
+        with self._lock:
+            self._renders.clear()
+            self._sets = {k: v for k, v in self._sets.items() if layout_id is not None and k[0] != layout_id}
+            self._missing = {k: v for k, v in self._missing.items() if layout_id is not None and k != layout_id}
+
+    def render(self, layout, body, variant: str | None, upload: bytes | None = None) -> Rendered:
+        """``upload``: the designer's own file for a layout that takes one (checked like every
+        upload); without it the layout's bundled sample file."""
+        digest = hashlib.sha256(upload).hexdigest() if upload is not None else None
+        key = hashlib.sha256(json.dumps([layout.id, body, variant, digest], sort_keys=True).encode()).hexdigest()
         with self._lock:
             if key in self._renders:
                 self._renders.move_to_end(key)
                 return self._renders[key]
-        # a layout that takes a file is previewed with its bundled one
-        scan = check_scan(layout.sample_upload(layout.upload)) if layout.upload else None
-        attachment = check_attachment(layout.sample_upload(layout.attachment), layout.attachment, layout.attachment) \
-            if layout.attachment else None
-        options = RenderOptions("pdf", variant=variant)
+        part = layout.upload or layout.attachment
+        data = upload if upload is not None else (layout.sample_upload(part) if part else None)
         try:
-            rendered = _render(lambda: self.drafts.render(layout.id, body, options, scan, attachment))
-        except LayoutOverflow as exc:  # a finding about the layout itself: show it, do not hide it in a 500
-            raise Problem(falcon.HTTP_422, "The layout's own wording overflows", str(exc),
-                          [{"pointer": "/data", "detail": f"with this data the layout breaks: {exc}"}]) from None
+            scan = check_scan(data, part) if layout.upload else None
+            attachment = check_attachment(data, part, part) if layout.attachment else None
+        except UploadRefused as exc:
+            raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
+                          [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
+        options = RenderOptions("pdf", variant=variant)
+        draw = lambda: self.drafts.render(layout.id, body, options, scan, attachment)  # noqa: E731
+        rendered = _render(self.dev.guard(layout, draw) if self.dev else draw)
         with self._lock:
             self._renders[key] = rendered
             while len(self._renders) > CACHED_RENDERS:
@@ -119,6 +138,25 @@ def untranslated(geometry: preview.PageGeometry, msgids: list[str]) -> list[int]
         if len(run) >= 3 and any(run in text or text in run for text in texts):
             found.append(index)
     return found
+
+
+def overflows(rendered: Rendered, number: int, geometry: preview.PageGeometry) -> list[dict]:
+    """The overflows on page ``number``, placed from the page's top left as the geometry is
+    (WeasyPrint lays out from the media box's corner, which a bleed moves out of the trim)."""
+    if not rendered.fit:
+        return []
+    out = []
+    for overflow in rendered.fit.overflows:
+        if overflow.page != number:
+            continue
+        item = overflow.as_json()
+        for rect in (item["box"], item["ink"]):
+            rect["x"] = round(rect["x"] + geometry.media.x, 2)
+            rect["y"] = round(rect["y"] + geometry.media.y, 2)
+        reason = next((e.reason for e in rendered.fit.errors if e.pointer == overflow.pointer), None)
+        item["detail"] = reason or f"fixed text of the layout {overflow.text[:60]!r} does not fit its box"
+        out.append(item)
+    return out
 
 
 class StudioIndex:
@@ -166,6 +204,8 @@ class StudioLayout:
         self.studio = studio
 
     def on_get(self, req, resp, layout_id):
+        if self.studio.dev:
+            self.studio.dev.check()
         layout = _layout(self.studio.pipeline, layout_id)
         resp.media = {
             **layout.summary(),
@@ -178,6 +218,8 @@ class StudioLayout:
             "safe_mm": layout.safe_mm,
             "spot_variants": [v for v in layout.variants if v in layout.spot_variants],
             "upload": layout.upload,
+            "attachment": layout.attachment,
+            "dev": {"version": self.studio.dev.version(layout.id)} if self.studio.dev else None,
         }
 
 
@@ -192,12 +234,19 @@ class StudioPreview:
     def on_post(self, req, resp, layout_id):
         started = time.perf_counter()
         pipeline = self.studio.pipeline
+        if self.studio.dev:
+            self.studio.dev.check()
         layout = _layout(pipeline, layout_id)
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
         number = _number(req, "page", 1, 1, 100_000)
-        body = read_json(req, pipeline.limits.max_body_bytes)
+        part = layout.upload or layout.attachment
+        upload = None
+        if part and (req.content_type or "").startswith("multipart/form-data"):
+            body, upload = read_parts(req, pipeline, part)  # the designer's own file
+        else:
+            body = read_json(req, pipeline.limits.max_body_bytes)
         variant = req.get_param("variant") or None
-        rendered = self.studio.render(layout, body, variant)
+        rendered = self.studio.render(layout, body, variant, upload)
         rendered_at = time.perf_counter()
         pdf = rendered.content
         spots = preview.separations(pdf) if (variant or layout.variants[0]) in layout.spot_variants else []
@@ -227,6 +276,8 @@ class StudioPreview:
             "checks": preview.checks(layout.prescribed, geometry, pages),
             "untranslated": untranslated(geometry, self.studio.missing_for(layout, body)),
             "findings": [{"pointer": f.pointer, "detail": f.reason} for f in rendered.findings],
+            "errors": [{"pointer": e.pointer, "detail": e.reason} for e in rendered.fit.errors] if rendered.fit else [],
+            "overflows": overflows(rendered, number, geometry),
             "separations": spots + [preview.PROCESS] if spots else [],
             "timing_ms": {"render": round((rendered_at - started) * 1000, 1),
                           "total": round((time.perf_counter() - started) * 1000, 1)},
@@ -269,8 +320,39 @@ class StudioOverlay:
                       "height_mm": round(height_pt * preview.MM_PER_PT, 2)}
 
 
-def install(app: falcon.App, pipeline: Pipeline) -> None:
-    """The studio's routes: ``/`` (the list), ``/studio/{id}``, its assets and its JSON."""
+class StudioUpload:
+    """``GET /v1/studio/{id}/upload``: the bundled sample file of a layout that takes one (the
+    studio sends it with a PDF download when the designer picked no file of their own)."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+
+    def on_get(self, req, resp, layout_id):
+        layout = _layout(self.pipeline, layout_id)
+        part = layout.upload or layout.attachment
+        if not part:
+            raise Problem(falcon.HTTP_404, "Not found", f"{layout_id} takes no file")
+        resp.content_type = "application/pdf"
+        resp.data = layout.sample_upload(part)
+
+
+class StudioChanges:
+    """``GET /v1/studio/{id}/changes`` (``renderer serve --dev`` only): the version of the
+    layout's files and what is wrong in them; the studio polls it and renders again."""
+
+    def __init__(self, studio: Studio):
+        self.studio = studio
+
+    def on_get(self, req, resp, layout_id):
+        self.studio.dev.check()
+        _layout(self.studio.pipeline, layout_id)
+        resp.media = {"version": self.studio.dev.version(layout_id), "problems": self.studio.dev.problems(layout_id)}
+        resp.cache_control = ["no-store"]
+
+
+def install(app: falcon.App, pipeline: Pipeline, dev: bool = False) -> None:
+    """The studio's routes: ``/`` (the list), ``/studio/{id}``, its assets and its JSON; with
+    ``dev`` (``renderer serve --dev``) the layouts' files are watched and reloaded."""
     studio = Studio(pipeline)
     app.add_route("/", StudioIndex(pipeline))
     app.add_route("/studio/{layout_id}", StudioPage(pipeline))
@@ -278,3 +360,9 @@ def install(app: falcon.App, pipeline: Pipeline) -> None:
     app.add_route("/v1/studio/overlay", StudioOverlay(pipeline))
     app.add_route("/v1/studio/{layout_id}", StudioLayout(studio))
     app.add_route("/v1/studio/{layout_id}/preview", StudioPreview(studio))
+    app.add_route("/v1/studio/{layout_id}/upload", StudioUpload(pipeline))
+    if dev:
+        from .devreload import DevReload
+
+        studio.dev = DevReload(studio)
+        app.add_route("/v1/studio/{layout_id}/changes", StudioChanges(studio))
