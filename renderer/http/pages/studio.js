@@ -8,6 +8,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const PX_PER_MM = 96 / 25.4; // CSS pixels per mm at 100 %
 const DEBOUNCE_MS = 40;
 const DIFF_THRESHOLD = 24; // per channel, out of 255
+const RULER_LABEL_BAND = 10; // px of a ruler's 22 that hold its numbers
+const RULER_TICK_MAX = 9; // px: the longest tick stays out of the numbers' band (22 - 9 > 10)
 const DEV_POLL_MS = 250; // --dev: how often the layout's files are asked about
 
 const layoutId = decodeURIComponent(location.pathname.split("/").pop());
@@ -350,6 +352,10 @@ function convertLanguages(body, target) {
   return out;
 }
 
+function sameJson(a, b) {
+  try { return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b)); } catch (e) { return false; }
+}
+
 function saveDraft() {
   try {
     localStorage.setItem(DRAFT_KEY, JSON.stringify({
@@ -438,6 +444,8 @@ async function restoreWork() { // a share link's edit, else this browser's draft
       JSON.parse(text);
       $("editor").value = JSON.stringify(JSON.parse(text), null, 2);
       state.edited = true;
+      const draft = loadDraft(); // this browser's own draft of the same request: its remembered wording too
+      if (draft && draft.edited && sameJson(draft.text, text)) state.memory = draft.memory || {};
       $("sample-set").value = "edited";
       saveDraft();
       return;
@@ -769,14 +777,17 @@ function drawRulers() {
     const step = scale >= 3 ? 1 : scale >= 1 ? 5 : 10;
     const labelEvery = scale >= 2 ? 10 : scale >= 0.8 ? 20 : 50;
     const first = Math.floor(-origin / scale / step) * step;
+    // numbers in the outer band, ticks in the inner one: they never cross
     ctx.beginPath();
     for (let mm = first; (mm * scale + origin) <= length; mm += step) {
       const p = Math.round(mm * scale + origin) + 0.5;
-      const size = mm % 10 === 0 ? 12 : mm % 5 === 0 ? 7 : 4;
+      const size = mm % 10 === 0 ? RULER_TICK_MAX : mm % 5 === 0 ? 6 : 3;
       if (horizontal) { ctx.moveTo(p, 22); ctx.lineTo(p, 22 - size); } else { ctx.moveTo(22, p); ctx.lineTo(22 - size, p); }
       if (mm % labelEvery === 0) {
-        if (horizontal) ctx.fillText(String(mm), p + 2, 9);
-        else { ctx.save(); ctx.translate(9, p + 2); ctx.rotate(Math.PI / 2); ctx.fillText(String(mm), 0, 0); ctx.restore(); }
+        if (horizontal) ctx.fillText(String(mm), p + 2, RULER_LABEL_BAND - 1);
+        else { // rotated a quarter turn: the glyphs lie between x = 1 and the label band's edge
+          ctx.save(); ctx.translate(1, p + 2); ctx.rotate(Math.PI / 2); ctx.textBaseline = "bottom"; ctx.fillText(String(mm), 0, 0); ctx.restore();
+        }
       }
     }
     ctx.stroke();
