@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 import ctypes
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 
 import pikepdf
@@ -184,7 +185,8 @@ def _text_run(obj, matrix, textpage):
     named = next((w for word, w in WEIGHT_NAMES if word in name.replace("-", "").lower()), None)
     style = Style(name, size.value * scale, named or (weight if weight > 0 else None),
                   f"#{r.value:02x}{g.value:02x}{bl.value:02x}")
-    return text, style
+    angle = round(math.degrees(math.atan2(b, a)) / 90) * 90 % 360  # the run's direction, to a quarter turn
+    return text, style, angle
 
 
 def _walk(objects, outer, depth, out, textpage=None):
@@ -211,10 +213,30 @@ def _walk(objects, outer, depth, out, textpage=None):
             _walk(children, _compose(_matrix(obj), outer), depth + 1, out, textpage)
 
 
-def _lines(runs: list[tuple[Rect, int, str, Style]]) -> list[Element]:
-    """Text runs merged per line: runs whose boxes share a line (their vertical centres
-    within a third of the taller) and follow each other (gap below one em) make one element;
-    each run keeps its own style."""
+#: A rectangle in the frame of a run's reading direction (it reads along +x there) and back;
+#: the page's y grows downwards, so text turned a quarter counter-clockwise reads upwards.
+_TO_LINE = {0: lambda r: r, 90: lambda r: Rect(-(r.y + r.height), r.x, r.height, r.width),
+            180: lambda r: Rect(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
+            270: lambda r: Rect(r.y, -(r.x + r.width), r.height, r.width)}
+_FROM_LINE = {0: lambda r: r, 90: lambda r: Rect(r.y, -(r.x + r.width), r.height, r.width),
+              180: lambda r: Rect(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
+              270: lambda r: Rect(-(r.y + r.height), r.x, r.height, r.width)}
+
+
+def _lines(runs: list[tuple[Rect, int, str, Style, int]]) -> list[Element]:
+    """Text runs merged per line, in each reading direction: runs that share a line and
+    follow each other (gap below one em) are one element; each run keeps its style."""
+    elements = []
+    for angle in sorted({r[4] for r in runs}):
+        turn, back = _TO_LINE.get(angle, _TO_LINE[0]), _FROM_LINE.get(angle, _FROM_LINE[0])
+        turned = [(turn(rect), depth, text, style) for rect, depth, text, style, a in runs if a == angle]
+        elements += [replace(e, rect=back(e.rect)) for e in _merge_lines(turned)]
+    return sorted(elements, key=lambda e: (round(e.rect.y + e.rect.height / 2, 0), e.rect.x))
+
+
+def _merge_lines(runs: list[tuple[Rect, int, str, Style]]) -> list[Element]:
+    """Runs whose boxes share a line (their vertical centres within a third of the taller)
+    and follow each other are one element."""
     lines: list[list] = []  # [rect, depth, [(text, style)]]
     for rect, depth, text, style in sorted(runs, key=lambda r: (round(r[0].y + r[0].height / 2, 0), r[0].x)):
         em = style.size_pt * MM_PER_PT

@@ -213,7 +213,7 @@ class StudioLayout:
             "language_sets": [{"languages": list(s), "label": " + ".join(s),
                                "names": [LANGUAGE_NAMES[lang] for lang in s]} for s in LANGUAGE_SETS],
             "sample_sets": {",".join(s): self.studio.sets(layout.id, s) for s in LANGUAGE_SETS},
-            "missing_translations": self.studio.missing_translations(layout.id),
+            "missing_translations": self._missing(layout),
             "prescribed": [p.as_json() for p in layout.prescribed],
             "safe_mm": layout.safe_mm,
             "spot_variants": [v for v in layout.variants if v in layout.spot_variants],
@@ -221,6 +221,17 @@ class StudioLayout:
             "attachment": layout.attachment,
             "dev": {"version": self.studio.dev.version(layout.id)} if self.studio.dev else None,
         }
+
+
+    def _missing(self, layout) -> dict[str, list[str]]:
+        """--dev: a template that does not compile has no missing translations to count (its
+        error is reported by the preview and the changes poll), not a 500."""
+        if not self.studio.dev:
+            return self.studio.missing_translations(layout.id)
+        try:
+            return self.studio.dev.guard(layout, lambda: self.studio.missing_translations(layout.id))()
+        except Problem:
+            return {}
 
 
 class StudioPreview:
