@@ -460,8 +460,9 @@ def test_longest_values_outline_the_overflowing_boxes_with_their_excess(open_stu
     api = client.simulate_post("/v1/render/envelope.personal-delivery?format=pdf", json=studio.body())
     assert api.status_code == 422
     refused = {e["pointer"] for e in api.json["errors"]}
-    drawn = page.evaluate("[...document.querySelectorAll('#marks g.overflow')].map(g => g.dataset.pointer)")
-    assert set(drawn) == refused and len(refused) == 5
+    drawn = page.evaluate("[...document.querySelectorAll('#marks g.overflow')].map(g => g.dataset.pointers.split(' '))")
+    assert {p for pointers in drawn for p in pointers} == refused and len(refused) == 5
+    assert len(drawn) == 6  # sender, addressee (twice: slip and addressing part) and the two content lines
     labels = page.eval_on_selector_all("#marks g.overflow text", "ts => ts.map(t => t.textContent)")
     assert all(re.fullmatch(r"\+\d+\.\d mm( down)?|\d+ lines? over", label) for label in labels), labels
     assert "2 lines over" in labels

@@ -180,7 +180,7 @@ function showErrors(title, errors) {
       onclick: () => { if (span) { $("editor").focus(); $("editor").setSelectionRange(span[0], span[1]); } },
     }, label), ": " + e.detail);
     const over = e.pointer && state.pendingOverflows ? state.pendingOverflows.filter((o) => o.pointer === e.pointer) : [];
-    if (over.length) item.append(el("span", { class: "excess" }, " — " + over.map(overflowLabel).join("; ")));
+    if (over.length) item.append(el("span", { class: "excess" }, " — " + [...new Set(over.map(overflowLabel))].join("; ")));
     list.append(item);
   }
   box.append(el("strong", {}, title), list);
@@ -575,7 +575,8 @@ async function render() {
     state.shownSeq = seq;
     if (json.overflows.length) {
       state.pendingOverflows = json.overflows;
-      showErrors(`Does not fit: ${json.overflows.length} box(es) overflow (outlined in red on the page); the API refuses this request with a 422.`,
+      const boxes = overflowBoxes(json.overflows).length;
+      showErrors(`Does not fit: ${boxes} box${boxes > 1 ? "es" : ""} on this page overflow (outlined in red, the excess measured); the API refuses this request with a 422.`,
         json.errors.length ? json.errors : json.overflows.map((o) => ({ pointer: o.pointer || "", detail: o.detail })));
       document.body.dataset.state = "overflow";
     } else {
@@ -584,7 +585,7 @@ async function render() {
     }
     showFindings(json.findings);
     const untranslated = json.untranslated.length ? ` · ${json.untranslated.length} text run(s) without translation (orange)` : "";
-    const overflow = json.overflows.length ? ` · ${json.overflows.length} overflow(s)` : "";
+    const overflow = json.overflows.length ? ` · ${overflowBoxes(json.overflows).length} box(es) overflow` : "";
     const server = cached ? "shown from memory" : `server ${Math.round(json.timing_ms.total)} ms`;
     setStatus(`page ${json.page} of ${json.pages} · ${what} → preview ${Math.round(ms)} ms (${server})${untranslated}${overflow}`,
       !!(untranslated || overflow));
@@ -711,13 +712,11 @@ function drawMarks() {
       marks.append(svg("rect", { x: b.x, y: b.y, width: b.width, height: b.height, fill: "none", stroke: c.pass ? "#137333" : "#c5221f", "stroke-width": 2 * hair, "stroke-dasharray": `${5 * hair} ${3 * hair}` }));
     }
   }
-  for (const o of state.preview.overflows) { // a value (or fixed text) that does not fit: its box, the ink outside, the excess
-    const b = o.box, ink = o.ink;
-    const group = svg("g", { class: "overflow", "data-pointer": o.pointer || "" });
-    group.append(
-      svg("rect", { x: ink.x, y: ink.y, width: ink.width, height: ink.height, fill: "rgba(197,34,31,.10)", stroke: "none" }),
-      svg("rect", { x: b.x, y: b.y, width: b.width, height: b.height, fill: "none", stroke: "#c5221f", "stroke-width": 3 * hair }),
-    );
+  for (const o of overflowBoxes(state.preview.overflows)) { // a box with values (or fixed text) that do not fit
+    const b = o.box;
+    const group = svg("g", { class: "overflow", "data-pointers": o.pointers.join(" ") });
+    for (const ink of o.inks) group.append(svg("rect", { x: ink.x, y: ink.y, width: ink.width, height: ink.height, fill: "rgba(197,34,31,.12)", stroke: "none" }));
+    group.append(svg("rect", { x: b.x, y: b.y, width: b.width, height: b.height, fill: "none", stroke: "#c5221f", "stroke-width": 3 * hair }));
     const label = svg("text", { x: b.x + b.width, y: b.y - 2 * hair, "text-anchor": "end", "font-size": 11 * hair, fill: "#c5221f", "font-family": "system-ui, sans-serif", "font-weight": "600" });
     label.textContent = overflowLabel(o);
     const under = svg("rect", { x: b.x + b.width - label.textContent.length * 6.2 * hair - 4 * hair, y: b.y - 14 * hair, width: label.textContent.length * 6.2 * hair + 4 * hair, height: 13 * hair, fill: "rgba(255,255,255,.9)" });
@@ -733,6 +732,20 @@ function drawMarks() {
     const large = box.width * box.height > 0.5 * g.trim.width * g.trim.height; // e.g. the background
     marks.append(svg("rect", { x: box.x, y: box.y, width: Math.max(box.width, hair), height: Math.max(box.height, hair), fill: large ? "none" : "rgba(11,87,208,.12)", stroke: "#0b57d0", "stroke-width": 2 * hair }));
   }
+}
+
+function overflowBoxes(overflows) { // one outline per box: what overflows it, the largest excess, the lines below it
+  const boxes = new Map();
+  for (const o of overflows) {
+    const key = `${o.box.x},${o.box.y},${o.box.width},${o.box.height}`;
+    const box = boxes.get(key) || { box: o.box, pointers: [], inks: [], excess_mm: {}, lines_over: 0 };
+    box.pointers.push(o.pointer || "");
+    box.inks.push(o.ink);
+    for (const [side, mm] of Object.entries(o.excess_mm)) box.excess_mm[side] = Math.max(box.excess_mm[side] || 0, mm);
+    box.lines_over += o.lines_over;
+    boxes.set(key, box);
+  }
+  return [...boxes.values()];
 }
 
 function overflowLabel(o) { // "+7.4 mm", "2 lines over", or both
