@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -61,9 +62,13 @@ class Style:
     size_pt: float
     weight: int | None
     colour: str
+    spot: str | None = None  # the Separation it is filled with (a spot-colour variant)
 
     def as_json(self) -> dict:
-        return {"font": self.font, "size_pt": round(self.size_pt, 2), "weight": self.weight, "colour": self.colour}
+        out = {"font": self.font, "size_pt": round(self.size_pt, 2), "weight": self.weight, "colour": self.colour}
+        if self.spot:
+            out["spot"] = self.spot
+        return out
 
 
 @dataclass(frozen=True)
@@ -189,17 +194,19 @@ def _text_run(obj, matrix, textpage):
     return text, style, angle
 
 
-def _walk(objects, outer, depth, out, textpage=None):
+def _walk(objects, outer, depth, out, textpage=None, counter=None):
     """Every painting object in page space; form XObjects and what they hold. Text objects
-    become ("text", box, depth, (text, style))."""
+    become ("text", box, depth, (text, style, angle), n): the n-th text object in content order."""
+    counter = counter if counter is not None else [0]
     for obj in objects:
         kind = raw.FPDFPageObj_GetType(obj)
         if kind == raw.FPDF_PAGEOBJ_TEXT:
+            counter[0] += 1
             if textpage is not None:
                 run = _text_run(obj, _compose(_matrix(obj), outer), textpage)
                 if run is not None:
                     box = _bounds(obj) if depth == 0 else _transform_bounds(_bounds(obj), outer)
-                    out.append(("text", box, depth, run))
+                    out.append(("text", box, depth, run, counter[0] - 1))
             continue
         if kind == raw.FPDF_PAGEOBJ_PATH:
             box = _path_bounds(obj, _compose(_matrix(obj), outer))
@@ -210,7 +217,7 @@ def _walk(objects, outer, depth, out, textpage=None):
         if kind == raw.FPDF_PAGEOBJ_FORM:
             count = raw.FPDFFormObj_CountObjects(obj)
             children = (raw.FPDFFormObj_GetObject(obj, i) for i in range(count))
-            _walk(children, _compose(_matrix(obj), outer), depth + 1, out, textpage)
+            _walk(children, _compose(_matrix(obj), outer), depth + 1, out, textpage, counter)
 
 
 #: A rectangle in the frame of a run's reading direction (it reads along +x there) and back;
@@ -277,7 +284,9 @@ def _page_box(page, getter) -> tuple[float, float, float, float] | None:
     return min(l, r), min(b, t), max(l, r), max(b, t)
 
 
-def measure_page(page, number: int) -> PageGeometry:
+def measure_page(page, number: int, fills: tuple[str | None, ...] | None = None) -> PageGeometry:
+    """``fills``: each text object's spot colour in content order (``text_fills``); used when
+    it names as many text objects as PDFium finds."""
     media = _page_box(page, raw.FPDFPage_GetMediaBox)
     trim = _page_box(page, raw.FPDFPage_GetTrimBox) or media
     bleed = _page_box(page, raw.FPDFPage_GetBleedBox) or trim
@@ -287,15 +296,18 @@ def measure_page(page, number: int) -> PageGeometry:
         l, b, r, t = box
         return Rect((l - ox) * MM_PER_PT, (oy - t) * MM_PER_PT, (r - l) * MM_PER_PT, (t - b) * MM_PER_PT)
 
-    objects = []
+    objects, counter = [], [0]
     textpage = page.get_textpage()
     try:
         count = raw.FPDFPage_CountObjects(page.raw)
         _walk((raw.FPDFPage_GetObject(page.raw, i) for i in range(count)), (1, 0, 0, 1, 0, 0), 0, objects,
-              textpage.raw)
+              textpage.raw, counter)
     finally:
         textpage.close()
-    runs = [(rect(o[1]), o[2], *o[3]) for o in objects if o[0] == "text"]
+    spots = fills if fills is not None and len(fills) == counter[0] else None
+    runs = []
+    for _, box, depth, (text, style, angle), n in (o for o in objects if o[0] == "text"):
+        runs.append((rect(box), depth, text, replace(style, spot=spots[n]) if spots else style, angle))
     found: list[Element] = _lines(runs)
     found += [Element(kind, rect(box), depth=depth) for kind, box, depth, *_ in objects if kind != "text"]
     return PageGeometry(number, rect(media), rect(trim), rect(bleed), tuple(found[:MAX_ELEMENTS]))
@@ -419,6 +431,43 @@ def _whiten_process(pdf: pikepdf.Pdf, owner) -> None:
         owner.write(data)
     else:
         pikepdf.Page(owner).obj.Contents = pdf.make_stream(data)
+
+
+TEXT_SHOWING = {"Tj", "TJ", "'", '"'}
+
+
+@functools.lru_cache(maxsize=16)  # a pre-printed layer is the same PDF edit after edit
+def text_fills(pdf_bytes: bytes, index: int) -> tuple[str | None, ...]:
+    """The spot colour (Separation name, or None) each text-showing operator of page
+    ``index`` fills with, in the order PDFium lists the text objects (one per operator, form
+    XObjects where they are drawn). PDFium gives a text object's colour in RGB only."""
+    with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+        out: list[str | None] = []
+        page = pdf.pages[index].obj
+        _fills(page, page.get("/Resources", pikepdf.Dictionary()), None, out, 0)
+        return tuple(out)
+
+
+def _fills(owner, resources, fill, out: list, depth: int) -> None:
+    spaces = resources.get("/ColorSpace", {})
+    xobjects = resources.get("/XObject", {})
+    saved = []
+    for operands, operator in pikepdf.parse_content_stream(owner):
+        op = str(operator)
+        if op == "q":
+            saved.append(fill)
+        elif op == "Q":
+            fill = saved.pop() if saved else fill
+        elif op == "cs":
+            fill = _separation_name(spaces.get(str(operands[0])))
+        elif op in ("rg", "g", "k"):
+            fill = None
+        elif op in TEXT_SHOWING:
+            out.append(fill)
+        elif op == "Do" and depth < 8:
+            xobject = xobjects.get(str(operands[0]))
+            if xobject is not None and xobject.get("/Subtype") == "/Form":
+                _fills(xobject, xobject.get("/Resources", resources), fill, out, depth + 1)
 
 
 def open_pdf(pdf_bytes: bytes) -> pdfium.PdfDocument:

@@ -364,3 +364,18 @@ def test_the_preview_takes_the_designers_own_upload_checked_like_every_upload(cl
     sample_file = client.simulate_get("/v1/studio/certification.electronic-copy/upload")
     assert sample_file.status_code == 200 and sample_file.content.startswith(b"%PDF")
     assert client.simulate_get("/v1/studio/stamp.receipt/upload").status_code == 404
+
+
+def test_a_variant_that_does_not_depend_on_the_data_is_drawn_once_and_still_validated(client):
+    """The envelope's pre-print is the same for every request of a language set: after an
+    edit its pages and separations come from what was drawn, but the data is checked each time."""
+    body = sample(ENVELOPE)
+    path = f"/v1/studio/{ENVELOPE}/preview?dpi=40&variant=preprint&separation=PANTONE%202995%20U"
+    first = post(client, path, body).json
+    body["data"]["content"] = "sklep o dedovanju"
+    again = post(client, path, body)
+    assert again.status_code == 200 and again.json["png"] == first["png"]
+    body["data"]["item_number"] = "RR123456784SI"  # a wrong check digit
+    refused = post(client, path, body)
+    api = post(client, f"/v1/render/{ENVELOPE}?variant=preprint", body)
+    assert refused.status_code == api.status_code == 422 and refused.json["errors"] == api.json["errors"]

@@ -31,6 +31,7 @@ from .resources import _layout, _render
 ASSETS = {"studio.js": "text/javascript; charset=utf-8", "studio.css": "text/css; charset=utf-8"}
 MAX_PREVIEW_DPI = 300
 CACHED_RENDERS = 16
+CACHED_PAGES = 48  # pages as shown: a separation or language switch back is not drawn again
 
 
 def _number(req, name: str, default: float, low: float, high: float, whole: bool = True) -> float:
@@ -57,6 +58,7 @@ class Studio:
         self.drafts = None
         self.renew()
         self._renders: OrderedDict[str, Rendered] = OrderedDict()
+        self._pages: OrderedDict[tuple, dict] = OrderedDict()
         self._lock = threading.Lock()
         self._sets: dict[tuple[str, tuple[str, ...]], dict] = {}
         self._missing: dict[str, dict[str, list[str]]] = {}
@@ -72,34 +74,61 @@ class Studio:
         """Drop what was made of one layout (or of all): renders, sample sets, missing texts."""
         with self._lock:
             self._renders.clear()
+            self._pages.clear()
             self._sets = {k: v for k, v in self._sets.items() if layout_id is not None and k[0] != layout_id}
             self._missing = {k: v for k, v in self._missing.items() if layout_id is not None and k != layout_id}
 
-    def render(self, layout, body, variant: str | None, upload: bytes | None = None) -> Rendered:
-        """``upload``: the designer's own file for a layout that takes one (checked like every
-        upload); without it the layout's bundled sample file."""
-        digest = hashlib.sha256(upload).hexdigest() if upload is not None else None
-        key = hashlib.sha256(json.dumps([layout.id, body, variant, digest], sort_keys=True).encode()).hexdigest()
-        with self._lock:
-            if key in self._renders:
-                self._renders.move_to_end(key)
-                return self._renders[key]
+    def render(self, layout, body, variant: str | None, upload: bytes | None = None) -> tuple[str, Rendered, tuple]:
+        """The render's key (what it depends on), the render and the request's findings.
+        ``upload``: the designer's own file for a layout that takes one (checked like every
+        upload); without it the layout's bundled sample file. A variant that does not depend
+        on the data (the envelope's pre-print) is validated each time but drawn once per
+        language set, so after an edit its pages and separations are already there."""
         part = layout.upload or layout.attachment
-        data = upload if upload is not None else (layout.sample_upload(part) if part else None)
-        try:
-            scan = check_scan(data, part) if layout.upload else None
-            attachment = check_attachment(data, part, part) if layout.attachment else None
-        except UploadRefused as exc:
-            raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
-                          [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
-        options = RenderOptions("pdf", variant=variant)
-        draw = lambda: self.drafts.render(layout.id, body, options, scan, attachment)  # noqa: E731
-        rendered = _render(self.dev.guard(layout, draw) if self.dev else draw)
+        findings = None
+        if (variant or layout.variants[0]) in layout.shared_variants and not part:
+            request = self.pipeline.validate(layout, body)  # its errors are the render API's 422
+            findings = tuple(request.data.findings())
+            basis = ["the data does not matter", list(request.languages)]
+        else:
+            basis = body
+        digest = hashlib.sha256(upload).hexdigest() if upload is not None else None
+        key = hashlib.sha256(json.dumps([layout.id, basis, variant, digest], sort_keys=True).encode()).hexdigest()
         with self._lock:
-            self._renders[key] = rendered
-            while len(self._renders) > CACHED_RENDERS:
-                self._renders.popitem(last=False)
-        return rendered
+            rendered = self._renders.get(key)
+            if rendered is not None:
+                self._renders.move_to_end(key)
+        if rendered is None:
+            data = upload if upload is not None else (layout.sample_upload(part) if part else None)
+            try:
+                scan = check_scan(data, part) if layout.upload else None
+                attachment = check_attachment(data, part, part) if layout.attachment else None
+            except UploadRefused as exc:
+                raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
+                              [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
+            options = RenderOptions("pdf", variant=variant)
+            draw = lambda: self.drafts.render(layout.id, body, options, scan, attachment)  # noqa: E731
+            rendered = _render(self.dev.guard(layout, draw) if self.dev else draw)
+            with self._lock:
+                self._renders[key] = rendered
+                while len(self._renders) > CACHED_RENDERS:
+                    self._renders.popitem(last=False)
+        return key, rendered, rendered.findings if findings is None else findings
+
+    def page(self, key: tuple, make) -> dict:
+        """One page of a render as the preview shows it (PNG, geometry, checks), made once per
+        render, page, resolution and separation."""
+        with self._lock:
+            shown = self._pages.get(key)
+            if shown is not None:
+                self._pages.move_to_end(key)
+                return shown
+        shown = make()
+        with self._lock:
+            self._pages[key] = shown
+            while len(self._pages) > CACHED_PAGES:
+                self._pages.popitem(last=False)
+        return shown
 
     def sets(self, layout_id: str, languages: tuple[str, ...]) -> dict:
         key = (layout_id, languages)
@@ -257,11 +286,26 @@ class StudioPreview:
         else:
             body = read_json(req, pipeline.limits.max_body_bytes)
         variant = req.get_param("variant") or None
-        rendered = self.studio.render(layout, body, variant, upload)
+        separation = req.get_param("separation") or ""
+        key, rendered, findings = self.studio.render(layout, body, variant, upload)
         rendered_at = time.perf_counter()
+        missing = self.studio.missing_for(layout, body)
+        shown = self.studio.page((key, number, dpi, separation),
+                                 lambda: self._page(layout, rendered, variant, separation, number, dpi, missing))
+        resp.media = {
+            **shown,
+            "page": number,
+            "dpi": dpi,
+            "findings": [{"pointer": f.pointer, "detail": f.reason} for f in findings],
+            "timing_ms": {"render": round((rendered_at - started) * 1000, 1),
+                          "total": round((time.perf_counter() - started) * 1000, 1)},
+        }
+
+    def _page(self, layout, rendered: Rendered, variant: str | None, separation: str, number: int, dpi: float,
+              missing: list[str]) -> dict:
+        pipeline = self.studio.pipeline
         pdf = rendered.content
         spots = preview.separations(pdf) if (variant or layout.variants[0]) in layout.spot_variants else []
-        separation = req.get_param("separation")
         if separation:
             if separation not in spots and not (spots and separation == preview.PROCESS):
                 raise bad_parameter("separation", f"this render's inks are {', '.join(spots) or 'process colours only'}")
@@ -273,25 +317,20 @@ class StudioPreview:
                 raise bad_parameter("page", f"the document has {pages} page(s)")
             page = document[number - 1]
             image = page_png(page, dpi, pipeline.limits.max_png_pixels, compress_level=1)
-            geometry = preview.measure_page(page, number)
+            geometry = preview.measure_page(page, number, preview.text_fills(pdf, number - 1) if spots else None)
         except RasterTooLarge as exc:
             raise bad_parameter("dpi", str(exc)) from None
         finally:
             document.close()
-        resp.media = {
-            "page": number,
+        return {
             "pages": pages,
-            "dpi": dpi,
             "png": base64.b64encode(image).decode("ascii"),
             "geometry": geometry.as_json(),
             "checks": preview.checks(layout.prescribed, geometry, pages),
-            "untranslated": untranslated(geometry, self.studio.missing_for(layout, body)),
-            "findings": [{"pointer": f.pointer, "detail": f.reason} for f in rendered.findings],
+            "untranslated": untranslated(geometry, missing),
             "errors": [{"pointer": e.pointer, "detail": e.reason} for e in rendered.fit.errors] if rendered.fit else [],
             "overflows": overflows(rendered, number, geometry),
             "separations": spots + [preview.PROCESS] if spots else [],
-            "timing_ms": {"render": round((rendered_at - started) * 1000, 1),
-                          "total": round((time.perf_counter() - started) * 1000, 1)},
         }
 
 

@@ -41,7 +41,7 @@ const state = {
 };
 
 // A test and benchmark hook: what was shown, and how long edit → preview took.
-window.studio = { state, timings: [], renders: 0, errors: 0, cancelled: 0, prefetched: 0, reloads: 0 };
+window.studio = { state, timings: [], renders: 0, errors: 0, cancelled: 0, prefetched: 0, reloads: 0, prefetch: true };
 
 // --- helpers -----------------------------------------------------------------------------
 
@@ -480,6 +480,7 @@ function cancelInFlight() { // a render older than the latest edit is no longer 
 function scheduleRender(delay = DEBOUNCE_MS, what = "edit") {
   clearTimeout(state.timer);
   clearTimeout(state.prefetchTimer);
+  if (state.prefetching) state.prefetching.abort(); // what the designer asks for comes first
   cancelInFlight();
   if ($("manual").checked && delay !== "now" && what === "edit") { setStatus("Manual mode: press Render (Ctrl+Enter)"); return; }
   if (delay === "now" || what !== "edit" || state.startedAt === null) state.startedAt = performance.now();
@@ -602,6 +603,7 @@ async function render() {
 // of this request, the other separations of this page), one at a time, so a switch is shown
 // from memory. An edit stops it.
 async function prefetch(body, seq) {
+  if (!window.studio.prefetch) return;
   const wanted = [];
   for (const set of state.meta.language_sets) {
     const key = set.languages.join(",");
@@ -922,6 +924,7 @@ function positionOverlay() {
 // --- diff -------------------------------------------------------------------------------------
 
 async function runDiff() {
+  const started = performance.now();
   const canvas = $("diff-canvas");
   if (!state.diff || !state.preview) { canvas.hidden = true; $("diff-result").textContent = ""; return; }
   const [kind, value] = state.diff.split(/:(.*)/s);
@@ -954,7 +957,7 @@ async function runDiff() {
   const share = (100 * differ / (w * h)).toFixed(2);
   const sized = b.naturalWidth === w && b.naturalHeight === h ? "" : " (the pages differ in size: the other is scaled to this one)";
   $("diff-result").textContent = `${differ} pixels differ (${share} %) — red${sized}`;
-  window.studio.diff = { differ, total: w * h };
+  window.studio.diff = { differ, total: w * h, ms: performance.now() - started };
 }
 
 function loadImage(src) {
