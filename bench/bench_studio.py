@@ -127,8 +127,9 @@ def switches(page, base: str, rounds: int, idle_ms: int, prefetch: bool) -> dict
     page.wait_for_function("window.studio && window.studio.renders >= 1", timeout=120_000)
     page.evaluate(f"window.studio.prefetch = {str(prefetch).lower()}")
     body = json.loads(page.input_value("#editor"))
+    tag = "kept" if prefetch else "cold"
     for i in range(rounds + 2):  # the first two warm the path
-        edit(page, body, "content", f"sklep {i}")
+        edit(page, body, "content", f"sklep {tag} {i}")  # values new to the server too
         page.wait_for_timeout(idle_ms)
         if not prefetch:
             page.evaluate("window.studio.state.cache.clear()")
@@ -148,7 +149,7 @@ def switches(page, base: str, rounds: int, idle_ms: int, prefetch: bool) -> dict
     page.wait_for_function("!document.querySelector('#separation').disabled", timeout=60_000)
     inks = page.evaluate("window.studio.state.preview.separations")
     for i in range(rounds + 2):
-        edit(page, body, "content", f"odločba {i}")
+        edit(page, body, "content", f"odločba {tag} {i}")
         page.wait_for_timeout(idle_ms)
         if not prefetch:
             page.evaluate("window.studio.state.cache.clear()")

@@ -75,8 +75,10 @@ class Overflow:
                 "top": max(0.0, self.box.y0 - self.ink.y0) * MM_PER_PX}
 
     def as_json(self) -> dict:
-        mm = lambda r: {"x": round(r.x0 * MM_PER_PX, 2), "y": round(r.y0 * MM_PER_PX, 2),  # noqa: E731
-                        "width": round((r.x1 - r.x0) * MM_PER_PX, 2), "height": round((r.y1 - r.y0) * MM_PER_PX, 2)}
+        def mm(r: Rect) -> dict:
+            return {"x": round(r.x0 * MM_PER_PX, 2), "y": round(r.y0 * MM_PER_PX, 2),
+                    "width": round((r.x1 - r.x0) * MM_PER_PX, 2), "height": round((r.y1 - r.y0) * MM_PER_PX, 2)}
+
         excess = {k: round(v, 1) for k, v in self.excess_mm().items() if v >= 0.05}
         return {"pointer": self.pointer, "text": self.text[:80], "page": self.page, "box": mm(self.box),
                 "ink": mm(self.ink), "excess_mm": excess, "lines_over": self.lines_over}

@@ -113,8 +113,22 @@ def test_a_css_change_is_a_new_preview_within_a_second_without_a_reload(dev_serv
         return [r.status, await r.json()];
     }""")
     assert answer[0] == 422 and answer[1]["errors"][0]["line"] == broken + 1
-    # a CSS declaration WeasyPrint ignores is named with its line
+    # a template that fails while rendering: the same, from the template's own frame
+    block = source.splitlines().index("{% block page %}")
+    _write(template, source.replace("{% block page %}\n", "{% block page %}\n{{ no_such_name.member }}\n", 1))
+    failing = block + 2
+    page.wait_for_function(f"document.querySelector('#errors').innerText.includes('template.html.j2:{failing}')",
+                           timeout=5_000)
+    assert "no_such_name" in page.inner_text("#errors")
+    # fixed text of the layout that overflows its cell is drawn and outlined, as a value is
     _write(template, source)
+    _write(css, original + "\n.label, .lbl, td, th, span { font-size: 14pt !important; }\n")
+    page.wait_for_function("window.studio.state.preview && window.studio.state.preview.overflows.some(o => o.pointer === null)",
+                           timeout=5_000)
+    fixed = [o for o in page.evaluate("window.studio.state.preview.overflows") if o["pointer"] is None]
+    assert all(o["detail"].startswith("fixed text of the layout") for o in fixed)
+    assert page.locator("#marks g.overflow").count() >= 1
+    # a CSS declaration WeasyPrint ignores is named with its line
     _write(css, original + "\n.oops { colr: red; }\n")
     page.wait_for_function("document.querySelector('#template-problems').innerText.includes('style.css')", timeout=5_000)
     css_line = len((original + "\n.oops { colr: red; }\n").splitlines())

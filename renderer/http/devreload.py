@@ -121,8 +121,8 @@ class DevReload:
                 raise self._template_error(layout, [_problem(exc.filename or layout.template_name, exc.message or str(exc),
                                                              exc.lineno)]) from None
             except (jinja2.TemplateError, ArithmeticError, AttributeError, KeyError, TypeError, ValueError) as exc:
-                if isinstance(exc, ValueError) and type(exc).__module__.startswith(("renderer", "pydantic")):
-                    raise  # the request's own errors keep their answers
+                if not isinstance(exc, jinja2.TemplateError) and not self._template_frames(exc):
+                    raise  # not raised by the layout's own code: the request's errors keep their answers
                 raise self._template_error(layout, [self._from_traceback(layout, exc)]) from None
         return run
 
@@ -218,8 +218,13 @@ class DevReload:
         matches = [i for i in self.pipeline.registry.ids() if name.startswith(i + ".")]
         return max(matches, key=len) if matches else None
 
+    @staticmethod
+    def _template_frames(exc: Exception) -> list:
+        """The frames of the layouts' templates (Jinja2 names them by file and line)."""
+        return [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).is_relative_to(TEMPLATES_DIR)]
+
     def _from_traceback(self, layout, exc: Exception) -> dict:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).is_relative_to(TEMPLATES_DIR)]
+        frames = self._template_frames(exc)
         if frames:
             return _problem(frames[-1].filename, f"{type(exc).__name__}: {exc}", frames[-1].lineno)
         return _problem(layout.directory / "template.html.j2", f"{type(exc).__name__}: {exc}", None)

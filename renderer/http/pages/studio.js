@@ -651,10 +651,11 @@ function showDetails() { // the inspector's lists, after the page is on screen
   fillElements();
   showChecks();
   printLegend();
-  $("download-pdf").disabled = json422(state.preview);
+  $("download-pdf").disabled = refusedByTheApi(state.preview);
 }
 
-function json422(preview) { return !!(preview && (preview.overflows.length || preview.untranslated.length)); }
+// the API renders no document with an overflow or a missing translation: nothing to download
+function refusedByTheApi(preview) { return !!(preview && (preview.overflows.length || preview.untranslated.length)); }
 
 function fillSeparations(names) {
   const select = $("separation");
@@ -1161,6 +1162,7 @@ async function start() {
   for (const b of $("languages").querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.languages === state.languages));
   $("variant").value = state.variant;
   $("upload-group").hidden = !(state.meta.upload || state.meta.attachment);
+  if (state.meta.upload) $("upload-file").accept = ".pdf,.png,.jpg,.jpeg,.tif,.tiff,application/pdf,image/png,image/jpeg,image/tiff";
   if (!$("upload-group").hidden) chooseUploadLabel();
   fillDiff();
   showMissing();
