@@ -13,8 +13,10 @@ Switches, on the envelope: after each edit the studio is left alone for ``--idle
 designer looks at the page; the studio renders the other language sets and separations in the
 background), then the switch is timed from the click to the new page on screen: language
 sl → sl + it and back, separation (variant preprint) one ink and back to all inks, compare
-with sl + it (the red difference drawn). The same switches with the background rendering off
-(``window.studio.prefetch = false``) and the page's memory emptied show what it saves.
+with sl + hu (the red difference drawn). The same switches with the background rendering off
+(``window.studio.prefetch = false``) and the page's memory emptied before each switch show
+what it saves (what the server keeps still counts: a page switched back to, the pre-print
+drawn once per language set).
 
     .venv/bin/python bench/bench_studio.py [--edits 25] [--switches 15] [--idle 1000]
 """
@@ -113,6 +115,10 @@ SWITCH_JS = """async ([action, value]) => {
 }"""
 
 
+SWITCHES = ("language sl → sl + it", "language back to sl", "separation: one ink", "separation: all inks",
+            "compare with sl + hu")
+
+
 def edit(page, body: dict, field: str, value: str) -> None:
     body["data"][field] = value
     count = page.evaluate("window.studio.renders")
@@ -122,7 +128,7 @@ def edit(page, body: dict, field: str, value: str) -> None:
 
 def switches(page, base: str, rounds: int, idle_ms: int, prefetch: bool) -> dict[str, list[float]]:
     """Per switch, the ms from the click to the new page (or the difference) on screen."""
-    times: dict[str, list[float]] = {"language": [], "separation": [], "compare": []}
+    times: dict[str, list[float]] = {name: [] for name in SWITCHES}
     page.goto(f"{base}/studio/envelope.personal-delivery")
     page.wait_for_function("window.studio && window.studio.renders >= 1", timeout=120_000)
     page.evaluate(f"window.studio.prefetch = {str(prefetch).lower()}")
@@ -140,11 +146,12 @@ def switches(page, base: str, rounds: int, idle_ms: int, prefetch: bool) -> dict
         page.wait_for_timeout(idle_ms // 4)
         if not prefetch:
             page.evaluate("window.studio.state.cache.clear()")
-        compare = page.evaluate(SWITCH_JS, ["diff", "lang:sl,it"])
+        compare = page.evaluate(SWITCH_JS, ["diff", "lang:sl,hu"])
         page.select_option("#diff", "")
         if i >= 2:
-            times["language"] += [there, back]
-            times["compare"].append(compare)
+            times["language sl → sl + it"].append(there)
+            times["language back to sl"].append(back)
+            times["compare with sl + hu"].append(compare)
     page.select_option("#variant", "preprint")
     page.wait_for_function("!document.querySelector('#separation').disabled", timeout=60_000)
     inks = page.evaluate("window.studio.state.preview.separations")
@@ -159,7 +166,8 @@ def switches(page, base: str, rounds: int, idle_ms: int, prefetch: bool) -> dict
             page.evaluate("window.studio.state.cache.clear()")
         all_inks = page.evaluate(SWITCH_JS, ["sep", ""])
         if i >= 2:
-            times["separation"] += [one, all_inks]
+            times["separation: one ink"].append(one)
+            times["separation: all inks"].append(all_inks)
     return times
 
 
@@ -188,12 +196,12 @@ def main() -> None:
             shown = switches(page, base_url, args.switches, args.idle, prefetch=True)
             cold = switches(page, base_url, args.switches, args.idle, prefetch=False)
             print(f"\nenvelope switches (p50 / p90, ms; {args.idle} ms idle after each edit)")
-            print(f"{'':14} {'studio':>15} {'nothing kept':>15} {'ratio to edit':>14}")
-            print(f"{'edit':14} {envelope_edit:9.0f}{'':6} {'':15} {1:14.2f}")
-            for name in ("language", "separation", "compare"):
+            print(f"{'':26} {'studio':>15} {'not prefetched':>15} {'ratio to edit':>14}")
+            print(f"{'edit (p50)':26} {envelope_edit:9.0f}{'':6} {'':15} {1:14.2f}")
+            for name in SWITCHES:
                 warm, none = shown[name], cold[name]
                 q = lambda v: (statistics.median(v), statistics.quantiles(v, n=10)[-1])  # noqa: E731
-                print(f"{name:14} {q(warm)[0]:7.0f} / {q(warm)[1]:4.0f} {q(none)[0]:7.0f} / {q(none)[1]:4.0f}"
+                print(f"{name:26} {q(warm)[0]:7.0f} / {q(warm)[1]:4.0f} {q(none)[0]:7.0f} / {q(none)[1]:4.0f}"
                       f" {q(warm)[0] / envelope_edit:14.2f}")
             print(f"(API png p50 for the envelope: {envelope_base:.0f} ms)")
             browser.close()

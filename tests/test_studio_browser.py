@@ -360,6 +360,21 @@ def test_choosing_a_sample_set_asks_before_replacing_edits(open_studio, pipeline
     assert page.input_value("#sample-set") == "empty-optional"
     assert "sig_code" not in studio.body()["data"]
     assert "set=empty-optional" in page.input_value("#share-link") and "#edit=" not in page.input_value("#share-link")
+    # even agreed to, the replaced edits are kept aside and come back
+    assert "Restore them" in page.inner_text("#draft-notice")
+    count = studio.renders()
+    page.click("#restore-previous")
+    studio.wait_renders(count + 1)
+    assert _authority(studio) == "Upravna enota Piran" and page.input_value("#sample-set") == "edited"
+    # a link naming a sample set does not overwrite this browser's edits either
+    page.wait_for_timeout(400)
+    page.goto(page.url.split("?")[0] + "?set=longest")
+    studio.wait_renders(1)
+    assert page.input_value("#sample-set") == "longest"
+    count = studio.renders()
+    page.click("#restore-previous")
+    studio.wait_renders(count + 1)
+    assert _authority(studio) == "Upravna enota Piran"
 
 
 def test_an_edited_share_link_restores_the_edit_and_the_view(browser, open_studio):

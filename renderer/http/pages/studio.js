@@ -277,10 +277,11 @@ function loadSet(name) {
 }
 
 function chooseSet(name) { // asks before the designer's edits are replaced
-  if (state.edited && !confirm(`Replace your edits with the “${SET_NAMES[name] || name}” sample set? They cannot be restored.`)) {
+  if (state.edited && !confirm(`Replace your edits with the “${SET_NAMES[name] || name}” sample set? They stay in this browser: “Restore them” brings them back.`)) {
     $("sample-set").value = "edited";
     return;
   }
+  if (state.edited) { saveDraft(); keepPreviousDraft(true); }
   loadSet(name);
   state.cache.clear();
   updateLink();
@@ -446,13 +447,14 @@ async function restoreWork() { // a share link's edit, else this browser's draft
       state.edited = true;
       const draft = loadDraft(); // this browser's own draft of the same request: its remembered wording too
       if (draft && draft.edited && sameJson(draft.text, text)) state.memory = draft.memory || {};
+      else keepPreviousDraft(true);
       $("sample-set").value = "edited";
       saveDraft();
       return;
     } catch (e) { setStatus("The link's edited request could not be read; showing the sample set", true); }
   }
   const draft = loadDraft();
-  if (draft && draft.edited && !params.has("set") && draft.languages in state.meta.sample_sets) {
+  if (draft && draft.edited && (!params.has("set") || params.get("set") === "edited") && draft.languages in state.meta.sample_sets) {
     state.languages = draft.languages;
     state.memory = draft.memory || {};
     state.edited = true;
@@ -462,7 +464,53 @@ async function restoreWork() { // a share link's edit, else this browser's draft
     $("sample-set").value = "edited";
     return;
   }
+  keepPreviousDraft(true); // the link names a sample set: this browser's edits are kept aside
   loadSet(state.set === "edited" ? "sample" : state.set);
+}
+
+// Edits replaced by a sample set or by a share link's request are kept in a second slot, and
+// can be brought back (they swap with what is in the editor).
+function keepPreviousDraft(offer) {
+  const draft = loadDraft();
+  if (!draft || !draft.edited) return;
+  try { localStorage.setItem(DRAFT_KEY + ".previous", JSON.stringify({ ...draft, kept: new Date().toISOString() })); }
+  catch (e) { return; }
+  if (offer) offerPrevious();
+}
+
+function offerPrevious() {
+  let previous = null;
+  try { previous = JSON.parse(localStorage.getItem(DRAFT_KEY + ".previous") || "null"); } catch (e) { /* none */ }
+  const box = $("draft-notice");
+  box.replaceChildren();
+  if (!previous) return;
+  const when = new Date(previous.kept).toLocaleString();
+  box.append(`Your earlier edits of this layout (set aside ${when}) are kept in this browser. `,
+    el("button", { type: "button", id: "restore-previous", onclick: restorePrevious }, "Restore them"));
+}
+
+function restorePrevious() {
+  const previous = JSON.parse(localStorage.getItem(DRAFT_KEY + ".previous") || "null");
+  if (!previous) return;
+  const current = state.edited ? { text: $("editor").value, languages: state.languages, set: state.set, edited: true,
+    memory: state.memory, variant: state.variant, kept: new Date().toISOString() } : null;
+  if (current) localStorage.setItem(DRAFT_KEY + ".previous", JSON.stringify(current));
+  else localStorage.removeItem(DRAFT_KEY + ".previous");
+  state.languages = previous.languages in state.meta.sample_sets ? previous.languages : "sl";
+  state.memory = previous.memory || {};
+  state.edited = true;
+  for (const b of $("languages").querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.languages === state.languages));
+  fillSets();
+  $("editor").value = previous.text;
+  $("sample-set").value = "edited";
+  markEditor([]);
+  saveDraft();
+  offerPrevious();
+  fillDiff();
+  showMissing();
+  state.cache.clear();
+  updateLink();
+  scheduleRender(0, "restore");
 }
 
 // --- rendering -------------------------------------------------------------------------------
