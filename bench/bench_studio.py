@@ -77,9 +77,11 @@ def start_service(port: int) -> subprocess.Popen:
     raise SystemExit("the service did not start")
 
 
-def measure(page, base: str, layout_id: str, field: str, edits: int) -> tuple[list[float], list[float], list[float]]:
+def measure(page, base: str, layout_id: str, field: str, edits: int,
+            prefetch: bool = True) -> tuple[list[float], list[float], list[float]]:
     page.goto(f"{base}/studio/{layout_id}")
     page.wait_for_function("window.studio && window.studio.renders >= 1", timeout=120_000)
+    page.evaluate(f"window.studio.prefetch = {str(prefetch).lower()}")
     body = json.loads(page.input_value("#editor"))
     original = body["data"].get(field) or "x"
     studio, server, baseline = [], [], []
@@ -192,6 +194,9 @@ def main() -> None:
                       f"{base:10.0f}ms {p50 / base:6.2f}")
                 if layout_id == "envelope.personal-delivery":
                     envelope_edit, envelope_base = p50, base
+                    alone, _, _ = measure(page, f"http://127.0.0.1:{port}", layout_id, field, args.edits, prefetch=False)
+                    print(f"{'  without background renders':28} {statistics.median(alone):9.0f}ms "
+                          f"{statistics.quantiles(alone, n=10)[-1]:5.0f}ms")
             base_url = f"http://127.0.0.1:{port}"
             shown = switches(page, base_url, args.switches, args.idle, prefetch=True)
             cold = switches(page, base_url, args.switches, args.idle, prefetch=False)

@@ -339,6 +339,10 @@ def test_an_overflow_is_drawn_with_its_box_and_excess_beside_the_422(client):
     frames = [e for e in studio.json["geometry"]["elements"] if e["kind"] == "path"]
     box = overflows["/data/sender/3"][0]["box"]
     assert any(abs(f["x"] - box["x"]) < 2.5 and abs(f["y"] - box["y"]) < 2.5 for f in frames)
+    # with a bleed (the variable layer, print-ready) the box stays where the trim puts it
+    variable = post(client, f"/v1/studio/{ENVELOPE}/preview?variant=variable", longest).json
+    assert variable["geometry"]["media"]["x"] == -3.0
+    assert next(o["box"] for o in variable["overflows"] if o["pointer"] == "/data/sender/3") == box
 
 
 def test_the_preview_takes_the_designers_own_upload_checked_like_every_upload(client):

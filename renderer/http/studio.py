@@ -169,9 +169,9 @@ def untranslated(geometry: preview.PageGeometry, msgids: list[str]) -> list[int]
     return found
 
 
-def overflows(rendered: Rendered, number: int, geometry: preview.PageGeometry) -> list[dict]:
-    """The overflows on page ``number``, placed from the page's top left as the geometry is
-    (WeasyPrint lays out from the media box's corner, which a bleed moves out of the trim)."""
+def overflows(rendered: Rendered, number: int) -> list[dict]:
+    """The overflows on page ``number``, from the trim box's top left as the geometry is
+    (WeasyPrint lays a page out from its trim corner; a bleed lies at negative positions)."""
     if not rendered.fit:
         return []
     out = []
@@ -179,9 +179,6 @@ def overflows(rendered: Rendered, number: int, geometry: preview.PageGeometry) -
         if overflow.page != number:
             continue
         item = overflow.as_json()
-        for rect in (item["box"], item["ink"]):
-            rect["x"] = round(rect["x"] + geometry.media.x, 2)
-            rect["y"] = round(rect["y"] + geometry.media.y, 2)
         reason = next((e.reason for e in rendered.fit.errors if e.pointer == overflow.pointer), None)
         item["detail"] = reason or f"fixed text of the layout {overflow.text[:60]!r} does not fit its box"
         out.append(item)
@@ -329,7 +326,7 @@ class StudioPreview:
             "checks": preview.checks(layout.prescribed, geometry, pages),
             "untranslated": untranslated(geometry, missing),
             "errors": [{"pointer": e.pointer, "detail": e.reason} for e in rendered.fit.errors] if rendered.fit else [],
-            "overflows": overflows(rendered, number, geometry),
+            "overflows": overflows(rendered, number),
             "separations": spots + [preview.PROCESS] if spots else [],
         }
 

@@ -16,7 +16,7 @@ const layoutId = decodeURIComponent(location.pathname.split("/").pop());
 const params = new URLSearchParams(location.search);
 const DRAFT_KEY = `obrazci.studio.v1.${layoutId}`; // the designer's work on this layout (local storage)
 const CACHED_PREVIEWS = 24; // answers kept in the page: switching back shows them at once
-const PREFETCH_IDLE_MS = 250; // after this long without an edit, the other language sets are rendered
+const PREFETCH_IDLE_MS = 500; // after this long without an edit, the other language sets are rendered
 
 const state = {
   meta: null,
