@@ -79,7 +79,7 @@ def start_service(port: int) -> subprocess.Popen:
 
 def measure(page, base: str, layout_id: str, field: str, edits: int,
             prefetch: bool = True) -> tuple[list[float], list[float], list[float]]:
-    page.goto(f"{base}/studio/{layout_id}")
+    page.goto(f"{base}/studio/{layout_id}?set=sample")  # not the draft an earlier run left
     page.wait_for_function("window.studio && window.studio.renders >= 1", timeout=120_000)
     page.evaluate(f"window.studio.prefetch = {str(prefetch).lower()}")
     body = json.loads(page.input_value("#editor"))
@@ -131,7 +131,8 @@ def edit(page, body: dict, field: str, value: str) -> None:
 def switches(page, base: str, rounds: int, idle_ms: int, prefetch: bool) -> dict[str, list[float]]:
     """Per switch, the ms from the click to the new page (or the difference) on screen."""
     times: dict[str, list[float]] = {name: [] for name in SWITCHES}
-    page.goto(f"{base}/studio/envelope.personal-delivery")
+    # the studio restores the last run's work (variant preprint): the link names the start
+    page.goto(f"{base}/studio/envelope.personal-delivery?set=sample&variant=proof")
     page.wait_for_function("window.studio && window.studio.renders >= 1", timeout=120_000)
     page.evaluate(f"window.studio.prefetch = {str(prefetch).lower()}")
     body = json.loads(page.input_value("#editor"))

@@ -33,6 +33,7 @@ const state = {
   overlay: null,      // {png, width_mm, height_mm, pages}
   upload: null,       // the designer's own file for a layout that takes one (File), else the bundled one
   diff: "",
+  overflows: [],      // of the preview shown: their excess goes beside the 422's reasons
   renderSeq: 0, shownSeq: 0,
   controller: null, timer: null,
   startedAt: null,    // when the change being rendered was made (an edit, a click, Ctrl+Enter)
@@ -179,7 +180,7 @@ function showErrors(title, errors) {
       type: "button", title: "Select this field in the editor",
       onclick: () => { if (span) { $("editor").focus(); $("editor").setSelectionRange(span[0], span[1]); } },
     }, label), ": " + e.detail);
-    const over = e.pointer && state.pendingOverflows ? state.pendingOverflows.filter((o) => o.pointer === e.pointer) : [];
+    const over = e.pointer ? state.overflows.filter((o) => o.pointer === e.pointer) : [];
     if (over.length) item.append(el("span", { class: "excess" }, " — " + [...new Set(over.map(overflowLabel))].join("; ")));
     list.append(item);
   }
@@ -607,6 +608,7 @@ async function render() {
       if (json.errors && json.errors.some((e) => e.parameter === "separation") && state.separation) {
         state.separation = ""; state.startedAt = started; return render();
       }
+      state.overflows = [];
       const kept = state.preview ? "The last good preview stays." : "There is no preview yet: change the data or choose another sample set.";
       showErrors(`${json.title}: ${sentence(json.detail)} ${kept}`, json.errors || [{ pointer: "", detail: json.detail }]);
       document.body.dataset.state = "invalid";
@@ -622,8 +624,8 @@ async function render() {
     window.studio.last = { what, ms, cached: !!cached };
     window.studio.renders++;
     state.shownSeq = seq;
+    state.overflows = json.overflows;
     if (json.overflows.length) {
-      state.pendingOverflows = json.overflows;
       const boxes = overflowBoxes(json.overflows).length;
       showErrors(`Does not fit: ${boxes} box${boxes > 1 ? "es" : ""} on this page overflow (outlined in red, the excess measured); the API refuses this request with a 422.`,
         json.errors.length ? json.errors : json.overflows.map((o) => ({ pointer: o.pointer || "", detail: o.detail })));
