@@ -5,6 +5,7 @@ is installed."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -142,7 +143,6 @@ def test_a_css_change_is_a_new_preview_within_a_second_without_a_reload(dev_serv
 
 def test_only_the_changed_layout_is_loaded_again(dev_service):
     base, templates = dev_service
-    import json
 
     def version(layout_id):
         return json.load(urllib.request.urlopen(f"{base}/v1/studio/{layout_id}/changes"))["version"]
@@ -156,3 +156,88 @@ def test_only_the_changed_layout_is_loaded_again(dev_service):
 def test_no_live_templates_without_dev(client):
     assert client.simulate_get("/v1/studio/stamp.receipt/changes").status_code == 404
     assert client.simulate_get("/v1/studio/stamp.receipt").json["dev"] is None
+
+
+def test_a_broken_layout_toml_is_named_with_its_line_and_the_old_layout_stays(dev_service):
+    base, templates = dev_service
+
+    def changes():
+        return json.load(urllib.request.urlopen(f"{base}/v1/studio/sign.room-plate/changes"))
+
+    meta = templates / "sign.room-plate" / "layout.toml"
+    original = meta.read_text(encoding="utf-8")
+    _write(meta, original + "\n[page\n")
+    problems = changes()["problems"]
+    assert problems and problems[0]["file"].endswith("sign.room-plate/layout.toml")
+    assert problems[0]["line"] == len(original.splitlines()) + 2
+    preview = urllib.request.urlopen(urllib.request.Request(
+        f"{base}/v1/studio/sign.room-plate/preview?dpi=40", method="POST", headers={"Content-Type": "application/json"},
+        data=(PROJECT_ROOT / "samples" / "sign.room-plate.json").read_bytes()))
+    assert preview.status == 200  # the layout as it was loaded last still previews
+    _write(meta, original)
+    assert changes()["problems"] == []
+
+
+# --- in one process: catalogs and samples, on copies ----------------------------------------------
+
+@pytest.fixture
+def live(tmp_path, monkeypatch):
+    """A studio with live files whose catalogs and samples are throw-away copies."""
+    import renderer.catalogs
+    import renderer.http.devreload
+    import renderer.registry
+    from renderer.http.devreload import DevReload
+    from renderer.http.studio import Studio
+    from renderer.paths import LOCALE_DIR, SAMPLES_DIR
+    from renderer.pipeline import Pipeline
+
+    locale, samples = tmp_path / "locale", tmp_path / "samples"
+    shutil.copytree(LOCALE_DIR, locale)
+    shutil.copytree(SAMPLES_DIR, samples)
+    for module in (renderer.catalogs, renderer.http.devreload):
+        monkeypatch.setattr(module, "LOCALE_DIR", locale)
+    for module in (renderer.registry, renderer.http.devreload):
+        monkeypatch.setattr(module, "SAMPLES_DIR", samples)
+    studio = Studio(Pipeline())
+    studio.dev = DevReload(studio)
+    return studio, locale, samples
+
+
+def _texts(studio, body) -> str:
+    from renderer import preview
+
+    layout = studio.pipeline.layout("stamp.receipt")
+    _, rendered, _ = studio.render(layout, body, None)
+    geometry = preview.measure_page(preview.open_pdf(rendered.content)[0], 1)
+    return " ".join(e.text for e in geometry.elements if e.kind == "text")
+
+
+def test_a_catalog_change_is_used_by_the_studio_and_the_api(live):
+    studio, locale, _ = live
+    body = studio.pipeline.layout("stamp.receipt").sample(("sl", "it"))
+    assert "Pervenuto" in _texts(studio, body)
+    po = locale / "it" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    assert 'msgid "Prejeto"\nmsgstr "Pervenuto"' in text
+    _write(po, text.replace('msgid "Prejeto"\nmsgstr "Pervenuto"', 'msgid "Prejeto"\nmsgstr "Arrivato"'))
+    version = studio.dev.version("stamp.receipt")
+    studio.dev.check()
+    assert studio.dev.version("stamp.receipt") != version
+    assert "Arrivato" in _texts(studio, body) and "Pervenuto" not in _texts(studio, body)
+    assert studio.pipeline.catalogs.gettext("it", "Prejeto") == "Arrivato"  # POST /v1/render's pipeline too
+
+
+def test_a_sample_change_reloads_that_layouts_sample_sets_only(live):
+    studio, _, samples = live
+    receipt, copy = studio.sets("stamp.receipt", ("sl",)), studio.sets("stamp.certified-copy", ("sl",))
+    versions = studio.dev.version("stamp.receipt"), studio.dev.version("stamp.certified-copy")
+    path = samples / "stamp.receipt.json"
+    body = json.loads(path.read_text(encoding="utf-8"))
+    body["data"]["authority"] = "Upravna enota Piran"
+    _write(path, json.dumps(body, ensure_ascii=False))
+    studio.dev.check()
+    assert studio.sets("stamp.receipt", ("sl",))["sample"]["data"]["authority"] == "Upravna enota Piran"
+    assert studio.sets("stamp.receipt", ("sl",)) is not receipt
+    assert studio.sets("stamp.certified-copy", ("sl",)) is copy  # another layout's sets are not made again
+    assert studio.dev.version("stamp.receipt") != versions[0]
+    assert studio.dev.version("stamp.certified-copy") == versions[1]

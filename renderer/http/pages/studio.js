@@ -38,6 +38,7 @@ const state = {
   controller: null, timer: null,
   startedAt: null,    // when the change being rendered was made (an edit, a click, Ctrl+Enter)
   cache: new Map(),   // request key → preview answer
+  pending: new Map(), // request key → the answer on its way (a switch to what is being prefetched waits for it)
   version: null,      // --dev: the layout's files as last seen
 };
 
@@ -528,8 +529,7 @@ function cancelInFlight() { // a render older than the latest edit is no longer 
 // delay: ms of debounce, or "now" (Render, Ctrl+Enter); what: what the change was (for the status)
 function scheduleRender(delay = DEBOUNCE_MS, what = "edit") {
   clearTimeout(state.timer);
-  clearTimeout(state.prefetchTimer);
-  if (state.prefetching) state.prefetching.abort(); // what the designer asks for comes first
+  clearTimeout(state.prefetchTimer); // a background render under way finishes (the server would anyway)
   cancelInFlight();
   if ($("manual").checked && delay !== "now" && what === "edit") { setStatus("Manual mode: press Render (Ctrl+Enter)"); return; }
   if (delay === "now" || what !== "edit" || state.startedAt === null) state.startedAt = performance.now();
@@ -554,6 +554,16 @@ async function fetchPreview(body, { page, signal, separation = state.separation,
     state.cache.delete(key); state.cache.set(key, hit); // most recently used last
     return { ok: true, json: hit, cached: true };
   }
+  if (cache && state.pending.has(key)) return { ...(await state.pending.get(key)), cached: true }; // asked for already
+  const asked = request(key, text, q, signal, cache);
+  if (cache && !signal) { // only what no edit cancels is shared
+    state.pending.set(key, asked);
+    asked.finally(() => state.pending.delete(key)).catch(() => {});
+  }
+  return asked;
+}
+
+async function request(key, text, q, signal, cache) {
   const part = state.meta.upload || state.meta.attachment;
   let init = { method: "POST", headers: { "Content-Type": "application/json" }, body: text, signal };
   if (part && state.upload) { // the designer's own file, checked by the server like every upload
@@ -666,10 +676,8 @@ async function prefetch(body, seq) {
   }
   if (state.separation) wanted.push({ body, page: state.page, separation: "" });
   for (const w of wanted) {
-    if (seq !== state.renderSeq || document.body.dataset.state === "rendering") return;
-    const controller = new AbortController();
-    state.prefetching = controller;
-    try { await fetchPreview(w.body, { page: w.page, separation: w.separation, signal: controller.signal }); }
+    if (seq !== state.renderSeq) return; // an edit or a switch came: what it shows decides what comes next
+    try { await fetchPreview(w.body, { page: w.page, separation: w.separation }); }
     catch (e) { return; }
     window.studio.prefetched++;
   }
