@@ -562,3 +562,15 @@ def test_at_1024_nothing_overflows_and_every_control_is_reachable_and_named(brow
         assert name in snapshot, name
     page.close()
     assert errors == []
+
+
+def test_at_1280_the_overlay_controls_are_not_cut_off(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server + "/studio/envelope.personal-delivery")
+    page.wait_for_function("window.studio && window.studio.renders >= 1", timeout=60_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    pane = page.locator(".preview-pane").bounding_box()
+    for control in ("#overlay-x", "#overlay-y", "#overlay-clear", "#overlay-opacity", "#diff"):
+        box = page.locator(control).bounding_box()
+        assert box["x"] >= pane["x"] and box["x"] + box["width"] <= pane["x"] + pane["width"] + 0.5, control
+    page.close()
