@@ -383,3 +383,19 @@ def test_a_variant_that_does_not_depend_on_the_data_is_drawn_once_and_still_vali
     refused = post(client, path, body)
     api = post(client, f"/v1/render/{ENVELOPE}?variant=preprint", body)
     assert refused.status_code == api.status_code == 422 and refused.json["errors"] == api.json["errors"]
+
+
+def test_text_runs_name_their_spot_colour(client, pipeline):
+    """In a spot-colour variant each text run names the Separation it is filled with (read
+    from the content stream; PDFium gives the colour as RGB only); nothing is named when the
+    content order does not match PDFium's text objects."""
+    answer = post(client, f"/v1/studio/{ENVELOPE}/preview?dpi=40&variant=preprint", sample(ENVELOPE)).json
+    lines = [e for e in answer["geometry"]["elements"] if e["kind"] == "text"]
+    heading = next(e for e in lines if e["text"] == "VROČILNICA")
+    assert heading["style"]["spot"] == "PANTONE 2995 U"
+    assert {e["style"].get("spot") for e in lines} <= {"PANTONE 2995 U", "PANTONE Red 032 U"}
+    assert any(e["style"].get("spot") == "PANTONE Red 032 U" for e in lines)  # the AR mark
+    pdf = pipeline.render(ENVELOPE, sample(ENVELOPE), RenderOptions("pdf", variant="preprint")).content
+    fills = preview.text_fills(pdf, 0)
+    page = preview.open_pdf(pdf)[0]
+    assert all("spot" not in e.as_json().get("style", {}) for e in preview.measure_page(page, 1, fills[:-1]).elements)

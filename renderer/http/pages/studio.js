@@ -10,7 +10,7 @@ const DEBOUNCE_MS = 40;
 const DIFF_THRESHOLD = 24; // per channel, out of 255
 const RULER_LABEL_BAND = 10; // px of a ruler's 22 that hold its numbers
 const RULER_TICK_MAX = 9; // px: the longest tick stays out of the numbers' band (22 - 9 > 10)
-const DEV_POLL_MS = 250; // --dev: how often the layout's files are asked about
+const DEV_POLL_MS = 150; // --dev: how often the layout's files are asked about
 
 const layoutId = decodeURIComponent(location.pathname.split("/").pop());
 const params = new URLSearchParams(location.search);
@@ -1085,15 +1085,21 @@ async function watchLayout() { // polls the layout's files; a change renders aga
     showTemplateProblems(answer.problems);
     if (answer.version === state.version) continue;
     state.version = answer.version;
-    const resp = await fetch(`/v1/studio/${encodeURIComponent(layoutId)}`);
-    if (resp.ok) {
-      state.meta = await resp.json();
-      if (!state.edited) loadSet(state.set in setsFor(state.languages) ? state.set : "sample");
-      showMissing();
-    }
     state.cache.clear();
     window.studio.reloads++;
-    scheduleRender(0, "template change");
+    const shown = window.studio.renders;
+    scheduleRender(0, "template change"); // the page first; then what else may have changed
+    while (window.studio.renders === shown && document.body.dataset.state === "rendering") await new Promise((r) => setTimeout(r, 20));
+    const resp = await fetch(`/v1/studio/${encodeURIComponent(layoutId)}`);
+    if (!resp.ok) continue;
+    const meta = await resp.json();
+    const samples = JSON.stringify(state.meta.sample_sets) !== JSON.stringify(meta.sample_sets);
+    state.meta = meta;
+    showMissing();
+    if (samples && !state.edited) { // a sample changed: the editor shows the new one
+      loadSet(state.set in setsFor(state.languages) ? state.set : "sample");
+      scheduleRender(0, "sample change");
+    }
   }
 }
 
