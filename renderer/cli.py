@@ -125,7 +125,7 @@ def _serve(args) -> int:
     from .http.server import serve
 
     try:
-        serve(settings, batches=not args.no_batches)
+        serve(settings, batches=not args.no_batches, dev=args.dev)
     except RunnerBusy as exc:
         print(f"renderer: cannot start: {exc} (or start with --no-batches)", file=sys.stderr)
         return 2
@@ -201,6 +201,8 @@ def parser() -> argparse.ArgumentParser:
                            description="Every flag can also be set by the environment variable named in its help.")
     serve.add_argument("--no-batches", action="store_true",
                        help="do not run the batch runner in this service (run 'renderer batch run' elsewhere)")
+    serve.add_argument("--dev", action="store_true",
+                       help="live templates for the studio: watch templates/, renderer/locale/ and samples/ (never in production)")
     serve.set_defaults(run=_serve)
 
     config = sub.add_parser("config", parents=[settings], help="print the effective configuration (secrets masked)")

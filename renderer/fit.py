@@ -63,16 +63,49 @@ def _text_rect(box, line) -> Rect:
 
 
 @dataclass(frozen=True)
+class Overflow:
+    """Where a text overflows its box, for the studio to draw: the box and the union of the
+    text that lies outside it, in mm from the page's top left; ``lines_over`` counts the
+    lines that start below the box."""
+
+    pointer: str | None  # the field; None for fixed text of the layout
+    text: str
+    page: int  # 1-based
+    box: Rect
+    ink: Rect
+    lines_over: int
+
+    def excess_mm(self) -> dict:
+        return {"right": max(0.0, self.ink.x1 - self.box.x1) * MM_PER_PX,
+                "left": max(0.0, self.box.x0 - self.ink.x0) * MM_PER_PX,
+                "bottom": max(0.0, self.ink.y1 - self.box.y1) * MM_PER_PX,
+                "top": max(0.0, self.box.y0 - self.ink.y0) * MM_PER_PX}
+
+    def as_json(self) -> dict:
+        def mm(r: Rect) -> dict:
+            return {"x": round(r.x0 * MM_PER_PX, 2), "y": round(r.y0 * MM_PER_PX, 2),
+                    "width": round((r.x1 - r.x0) * MM_PER_PX, 2), "height": round((r.y1 - r.y0) * MM_PER_PX, 2)}
+
+        excess = {k: round(v, 1) for k, v in self.excess_mm().items() if v >= 0.05}
+        return {"pointer": self.pointer, "text": self.text[:80], "page": self.page, "box": mm(self.box),
+                "ink": mm(self.ink), "excess_mm": excess, "lines_over": self.lines_over}
+
+
+@dataclass(frozen=True)
 class FitReport:
     errors: list[FieldError]
     checked: frozenset[str]  # pointers of every value whose text was measured
+    overflows: tuple[Overflow, ...] = ()
 
 
-def check_overflow(document, expected_pages: int) -> FitReport:
-    """Field errors for every value outside its box; raises for fixed text that overflows."""
+def check_overflow(document, expected_pages: int, refuse_layout_bugs: bool = True) -> FitReport:
+    """Field errors for every value outside its box; raises for fixed text that overflows
+    (unless ``refuse_layout_bugs`` is false: the studio draws it)."""
     errors: dict[str, FieldError] = {}
     layout_bugs: list[str] = []
     checked: set[str] = set()
+    outside: dict[tuple, list] = {}  # (field or text, page, box) → [ink rect, lines below the box, text]
+    page_number = 0
 
     def visit(box, container: Rect, limit: str, field: str | None, element_ids: frozenset, line=None):
         if isinstance(box, AbsolutePlaceholder):  # positioned boxes sit behind a placeholder
@@ -92,22 +125,31 @@ def check_overflow(document, expected_pages: int) -> FitReport:
         if isinstance(box, boxes.TextBox) and box.text.strip():
             if field is not None:
                 checked.add(field)
-            if not container.contains(_text_rect(box, line)):
+            text_rect = _text_rect(box, line)
+            if not container.contains(text_rect):
                 if field is None:
                     layout_bugs.append(f"fixed text {box.text!r} does not fit {limit}")
                 elif field not in errors:
                     errors[field] = FieldError(field, f"does not fit its box ({limit}); shorten it")
+                key = (field if field is not None else box.text.strip(), page_number, container)
+                seen = outside.setdefault(key, [text_rect, set(), box.text.strip()])
+                seen[0] = Rect(min(seen[0].x0, text_rect.x0), min(seen[0].y0, text_rect.y0),
+                               max(seen[0].x1, text_rect.x1), max(seen[0].y1, text_rect.y1))
+                if text_rect.y0 >= container.y1 - TOLERANCE_PX:
+                    seen[1].add(round(text_rect.y0, 1))
         if isinstance(box, boxes.ParentBox):
             for child in box.all_children():
                 visit(child, container, limit, field, element_ids, line)
 
-    for page in document.pages:
+    for page_number, page in enumerate(document.pages, 1):
         page_box = page._page_box
         page_rect = Rect(0, 0, page.width, page.height)
         visit(page_box, page_rect, "the page", None, frozenset())
-    if layout_bugs:
+    if layout_bugs and refuse_layout_bugs:
         raise LayoutOverflow("; ".join(layout_bugs))
     result = list(errors.values())
     if len(document.pages) > expected_pages and not result:
         result.append(FieldError("/data", f"the content needs more than {expected_pages} page(s); shorten it"))
-    return FitReport(result, frozenset(checked))
+    overflows = tuple(Overflow(key[0] if key[0] in errors else None, text, key[1], key[2], ink, len(lines))
+                      for key, (ink, lines, text) in outside.items())
+    return FitReport(result, frozenset(checked), overflows)

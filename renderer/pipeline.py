@@ -17,7 +17,7 @@ from typing import Any
 from .catalogs import Catalogs
 from .compose import Composer
 from .finish import DocumentInfo, finish, separate
-from .fit import check_overflow
+from .fit import FitReport, check_overflow
 from .fonts import FONTS
 from .metrics import stage
 from .printready import PrintReady
@@ -46,9 +46,12 @@ class Rendered:
     filename: str
     pages: int
     findings: tuple[FieldError, ...] = ()  # what a layout's checks report but do not refuse
+    fit: FitReport | None = None  # overflows drawn instead of refused (the studio's pipeline only)
 
 
 class Pipeline:
+    refuse_overflow = True  # the studio's own pipeline draws a value that overflows and reports where
+
     def __init__(self, limits: Limits = Limits()):
         FONTS.check()
         self.limits = limits
@@ -135,9 +138,10 @@ class Pipeline:
         spots = self.spots if variant in layout.spot_variants else ()
         if variant_drawn in layout.shared_variants:
             pdf, pages, book = self._layer(layout, request.languages, variant_drawn, press.bleed_mm, bool(spots))
+            fit = None
             spots = ()  # already separated in the cached layer
         else:
-            pdf, pages, book = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
+            pdf, pages, book, fit = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         with stage(layout.id, "finish"):
             pdf = finish(pdf, DocumentInfo(title, request.languages, request.created), output, spots, book,
@@ -151,7 +155,8 @@ class Pipeline:
             content = pdf
         suffix = "" if variant == layout.variants[0] else f".{variant}"
         filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
-        return Rendered(content, output.media_type, filename, pages, findings)
+        return Rendered(content, output.media_type, filename, pages, findings,
+                        fit if fit is not None and (fit.errors or fit.overflows) else None)
 
     def _render_text(self, layout: Layout, request: ValidRequest, variant: str, output: OutputFormat) -> Rendered:
         """A message as an e-mail body, from the same composition as its PDF."""
@@ -179,12 +184,12 @@ class Pipeline:
             book = (layout.assembly, layout.assembly.count or request.data.repeat_count)
             if len(document.pages) != layout.assembly.render_pages:
                 raise InvalidRequest([FieldError("/data", f"the content needs more than the {layout.id} layout's pages; shorten it")])
-        fit = check_overflow(document, self.render_pages(layout, request))
-        if fit.errors:
+        fit = check_overflow(document, self.render_pages(layout, request), self.refuse_overflow)
+        if fit.errors and self.refuse_overflow:
             raise InvalidRequest(fit.errors)
         pages = layout.assembly.total_pages(book[1]) if book else len(document.pages)
         with stage(layout.id, "write"):
-            return self.renderer.write_pdf(document, output), pages, book
+            return self.renderer.write_pdf(document, output), pages, book, fit
 
     @functools.lru_cache(maxsize=64)
     def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, bleed_mm: float, spots: bool):
@@ -195,7 +200,8 @@ class Pipeline:
             pdf, pages, book = self._layer(layout, languages, variant, bleed_mm, False)
             return separate(pdf, self.spots), pages, book
         request = self.validate(layout, layout.sample(languages))
-        return self._draw(layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm)
+        pdf, pages, book, _ = self._draw(layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm)
+        return pdf, pages, book
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:
         layout = self.layout(layout_id)

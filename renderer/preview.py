@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import ctypes
+import functools
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 
 import pikepdf
@@ -51,11 +53,31 @@ class Rect:
 
 
 @dataclass(frozen=True)
+class Style:
+    """How a text run is set: the embedded font's name (subset tag removed), size in pt as
+    drawn (the text matrix and the CTM applied), weight (100–900; None when the font does
+    not say) and fill colour as PDFium renders it (sRGB hex)."""
+
+    font: str
+    size_pt: float
+    weight: int | None
+    colour: str
+    spot: str | None = None  # the Separation it is filled with (a spot-colour variant)
+
+    def as_json(self) -> dict:
+        out = {"font": self.font, "size_pt": round(self.size_pt, 2), "weight": self.weight, "colour": self.colour}
+        if self.spot:
+            out["spot"] = self.spot
+        return out
+
+
+@dataclass(frozen=True)
 class Element:
     kind: str  # text, path, image, shading, form
     rect: Rect
     text: str = ""
     depth: int = 0  # 1 inside a form XObject, …
+    runs: tuple[tuple[str, Style], ...] = ()  # a text line: its runs and how each is set
 
     def as_json(self) -> dict:
         out = {"kind": self.kind, **self.rect.as_json()}
@@ -63,6 +85,9 @@ class Element:
             out["text"] = self.text
         if self.depth:
             out["depth"] = self.depth
+        if self.runs:
+            out["style"] = self.runs[0][1].as_json()
+            out["runs"] = [{"text": text, **style.as_json()} for text, style in self.runs]
         return out
 
 
@@ -127,12 +152,62 @@ def _path_bounds(obj, matrix):
     return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
-def _walk(objects, outer, depth, out):
-    """Every painting object in page space; form XObjects and what they hold."""
+#: A weight named in the font's name wins over the descriptor's FontWeight, which subsetters
+#: often leave at 400 for a bold face.
+WEIGHT_NAMES = (("extrabold", 800), ("semibold", 600), ("black", 900), ("bold", 700), ("medium", 500),
+                ("extralight", 200), ("light", 300), ("thin", 100))
+
+
+def _font_name(font) -> str:
+    size = raw.FPDFFont_GetBaseFontName(font, None, 0)
+    if size <= 1:
+        return "?"
+    buffer = ctypes.create_string_buffer(size)
+    raw.FPDFFont_GetBaseFontName(font, buffer, size)
+    name = buffer.value.decode("utf-8", "replace")
+    return name.split("+", 1)[1] if re.match(r"^[A-Z]{6}\+", name) else name
+
+
+def _text_run(obj, matrix, textpage):
+    """(text, Style) of a text object, or None for invisible text."""
+    if raw.FPDFTextObj_GetTextRenderMode(obj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
+        return None
+    size_bytes = raw.FPDFTextObj_GetText(obj, textpage, None, 0)  # UTF-16LE with its terminator
+    buffer = ctypes.create_string_buffer(size_bytes)
+    raw.FPDFTextObj_GetText(obj, textpage, ctypes.cast(buffer, ctypes.POINTER(raw.FPDF_WCHAR)), size_bytes)
+    text = buffer.raw[:max(0, size_bytes - 2)].decode("utf-16-le", "replace")
+    if not text.strip():
+        return None
+    size = ctypes.c_float()
+    raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+    a, b, c, d, _, _ = matrix
+    scale = abs(a * d - b * c) ** 0.5
+    font = raw.FPDFTextObj_GetFont(obj)
+    weight = raw.FPDFFont_GetWeight(font) if font else -1
+    r, g, bl, alpha = (ctypes.c_uint() for _ in range(4))
+    raw.FPDFPageObj_GetFillColor(obj, *(ctypes.byref(v) for v in (r, g, bl, alpha)))
+    name = _font_name(font) if font else "?"
+    named = next((w for word, w in WEIGHT_NAMES if word in name.replace("-", "").lower()), None)
+    style = Style(name, size.value * scale, named or (weight if weight > 0 else None),
+                  f"#{r.value:02x}{g.value:02x}{bl.value:02x}")
+    angle = round(math.degrees(math.atan2(b, a)) / 90) * 90 % 360  # the run's direction, to a quarter turn
+    return text, style, angle
+
+
+def _walk(objects, outer, depth, out, textpage=None, counter=None):
+    """Every painting object in page space; form XObjects and what they hold. Text objects
+    become ("text", box, depth, (text, style, angle), n): the n-th text object in content order."""
+    counter = counter if counter is not None else [0]
     for obj in objects:
         kind = raw.FPDFPageObj_GetType(obj)
         if kind == raw.FPDF_PAGEOBJ_TEXT:
-            continue  # text is measured as runs from the text page
+            counter[0] += 1
+            if textpage is not None:
+                run = _text_run(obj, _compose(_matrix(obj), outer), textpage)
+                if run is not None:
+                    box = _bounds(obj) if depth == 0 else _transform_bounds(_bounds(obj), outer)
+                    out.append(("text", box, depth, run, counter[0] - 1))
+            continue
         if kind == raw.FPDF_PAGEOBJ_PATH:
             box = _path_bounds(obj, _compose(_matrix(obj), outer))
         else:
@@ -142,7 +217,63 @@ def _walk(objects, outer, depth, out):
         if kind == raw.FPDF_PAGEOBJ_FORM:
             count = raw.FPDFFormObj_CountObjects(obj)
             children = (raw.FPDFFormObj_GetObject(obj, i) for i in range(count))
-            _walk(children, _compose(_matrix(obj), outer), depth + 1, out)
+            _walk(children, _compose(_matrix(obj), outer), depth + 1, out, textpage, counter)
+
+
+#: A rectangle in the frame of a run's reading direction (it reads along +x there) and back;
+#: the page's y grows downwards, so text turned a quarter counter-clockwise reads upwards.
+_TO_LINE = {0: lambda r: r, 90: lambda r: Rect(-(r.y + r.height), r.x, r.height, r.width),
+            180: lambda r: Rect(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
+            270: lambda r: Rect(r.y, -(r.x + r.width), r.height, r.width)}
+_FROM_LINE = {0: lambda r: r, 90: lambda r: Rect(r.y, -(r.x + r.width), r.height, r.width),
+              180: lambda r: Rect(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
+              270: lambda r: Rect(-(r.y + r.height), r.x, r.height, r.width)}
+
+
+def _lines(runs: list[tuple[Rect, int, str, Style, int]]) -> list[Element]:
+    """Text runs merged per line, in each reading direction: runs that share a line and
+    follow each other (gap below one em) are one element; each run keeps its style."""
+    elements = []
+    for angle in sorted({r[4] for r in runs}):
+        turn, back = _TO_LINE.get(angle, _TO_LINE[0]), _FROM_LINE.get(angle, _FROM_LINE[0])
+        turned = [(turn(rect), depth, text, style) for rect, depth, text, style, a in runs if a == angle]
+        elements += [replace(e, rect=back(e.rect)) for e in _merge_lines(turned)]
+    return sorted(elements, key=lambda e: (round(e.rect.y + e.rect.height / 2, 0), e.rect.x))
+
+
+def _merge_lines(runs: list[tuple[Rect, int, str, Style]]) -> list[Element]:
+    """Runs whose boxes share a line (their vertical centres within a third of the taller)
+    and follow each other are one element."""
+    lines: list[list] = []  # [rect, depth, [(text, style)]]
+    for rect, depth, text, style in sorted(runs, key=lambda r: (round(r[0].y + r[0].height / 2, 0), r[0].x)):
+        em = style.size_pt * MM_PER_PT
+        for line in reversed(lines[-8:]):
+            other = line[0]
+            centre, other_centre = rect.y + rect.height / 2, other.y + other.height / 2
+            gap = rect.x - (other.x + other.width)
+            if abs(centre - other_centre) <= max(rect.height, other.height) / 3 and -0.2 <= gap <= em:
+                previous = line[2][-1][0]
+                spaced = gap > 0.2 * em and not previous.endswith(" ") and not text.startswith(" ")
+                line[2].append(((" " if spaced else "") + text, style))
+                x0, y0 = min(other.x, rect.x), min(other.y, rect.y)
+                x1 = max(other.x + other.width, rect.x + rect.width)
+                y1 = max(other.y + other.height, rect.y + rect.height)
+                line[0] = Rect(x0, y0, x1 - x0, y1 - y0)
+                break
+        else:
+            lines.append([rect, depth, [(text, style)]])
+    elements = []
+    for rect, depth, parts in lines:
+        merged: list[tuple[str, Style]] = []
+        for text, style in parts:  # neighbouring runs set alike are one run
+            if merged and merged[-1][1] == style:
+                merged[-1] = (merged[-1][0] + text, style)
+            else:
+                merged.append((text, style))
+        text = "".join(t for t, _ in merged).strip()
+        elements.append(Element("text", rect, " ".join(text.split())[:200], depth,
+                                tuple((" ".join(t.split()), st) for t, st in merged)))
+    return elements
 
 
 def _page_box(page, getter) -> tuple[float, float, float, float] | None:
@@ -153,7 +284,9 @@ def _page_box(page, getter) -> tuple[float, float, float, float] | None:
     return min(l, r), min(b, t), max(l, r), max(b, t)
 
 
-def measure_page(page, number: int) -> PageGeometry:
+def measure_page(page, number: int, fills: tuple[str | None, ...] | None = None) -> PageGeometry:
+    """``fills``: each text object's spot colour in content order (``text_fills``); used when
+    it names as many text objects as PDFium finds."""
     media = _page_box(page, raw.FPDFPage_GetMediaBox)
     trim = _page_box(page, raw.FPDFPage_GetTrimBox) or media
     bleed = _page_box(page, raw.FPDFPage_GetBleedBox) or trim
@@ -163,20 +296,20 @@ def measure_page(page, number: int) -> PageGeometry:
         l, b, r, t = box
         return Rect((l - ox) * MM_PER_PT, (oy - t) * MM_PER_PT, (r - l) * MM_PER_PT, (t - b) * MM_PER_PT)
 
-    found: list[Element] = []
+    objects, counter = [], [0]
     textpage = page.get_textpage()
     try:
-        for i in range(textpage.count_rects()):
-            box = textpage.get_rect(i)
-            text = textpage.get_text_bounded(*box).strip()
-            if text:
-                found.append(Element("text", rect(box), text[:200]))
+        count = raw.FPDFPage_CountObjects(page.raw)
+        _walk((raw.FPDFPage_GetObject(page.raw, i) for i in range(count)), (1, 0, 0, 1, 0, 0), 0, objects,
+              textpage.raw, counter)
     finally:
         textpage.close()
-    objects = []
-    count = raw.FPDFPage_CountObjects(page.raw)
-    _walk((raw.FPDFPage_GetObject(page.raw, i) for i in range(count)), (1, 0, 0, 1, 0, 0), 0, objects)
-    found += [Element(kind, rect(box), depth=depth) for kind, box, depth in objects]
+    spots = fills if fills is not None and len(fills) == counter[0] else None
+    runs = []
+    for _, box, depth, (text, style, angle), n in (o for o in objects if o[0] == "text"):
+        runs.append((rect(box), depth, text, replace(style, spot=spots[n]) if spots else style, angle))
+    found: list[Element] = _lines(runs)
+    found += [Element(kind, rect(box), depth=depth) for kind, box, depth, *_ in objects if kind != "text"]
     return PageGeometry(number, rect(media), rect(trim), rect(bleed), tuple(found[:MAX_ELEMENTS]))
 
 
@@ -298,6 +431,43 @@ def _whiten_process(pdf: pikepdf.Pdf, owner) -> None:
         owner.write(data)
     else:
         pikepdf.Page(owner).obj.Contents = pdf.make_stream(data)
+
+
+TEXT_SHOWING = {"Tj", "TJ", "'", '"'}
+
+
+@functools.lru_cache(maxsize=16)  # a pre-printed layer is the same PDF edit after edit
+def text_fills(pdf_bytes: bytes, index: int) -> tuple[str | None, ...]:
+    """The spot colour (Separation name, or None) each text-showing operator of page
+    ``index`` fills with, in the order PDFium lists the text objects (one per operator, form
+    XObjects where they are drawn). PDFium gives a text object's colour in RGB only."""
+    with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+        out: list[str | None] = []
+        page = pdf.pages[index].obj
+        _fills(page, page.get("/Resources", pikepdf.Dictionary()), None, out, 0)
+        return tuple(out)
+
+
+def _fills(owner, resources, fill, out: list, depth: int) -> None:
+    spaces = resources.get("/ColorSpace", {})
+    xobjects = resources.get("/XObject", {})
+    saved = []
+    for operands, operator in pikepdf.parse_content_stream(owner):
+        op = str(operator)
+        if op == "q":
+            saved.append(fill)
+        elif op == "Q":
+            fill = saved.pop() if saved else fill
+        elif op == "cs":
+            fill = _separation_name(spaces.get(str(operands[0])))
+        elif op in ("rg", "g", "k"):
+            fill = None
+        elif op in TEXT_SHOWING:
+            out.append(fill)
+        elif op == "Do" and depth < 8:
+            xobject = xobjects.get(str(operands[0]))
+            if xobject is not None and xobject.get("/Subtype") == "/Form":
+                _fills(xobject, xobject.get("/Resources", resources), fill, out, depth + 1)
 
 
 def open_pdf(pdf_bytes: bytes) -> pdfium.PdfDocument:

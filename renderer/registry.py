@@ -251,5 +251,13 @@ class Registry:
     def get(self, layout_id: str) -> Layout:
         return self._layouts[layout_id]
 
+    def reload(self, directory: Path) -> Layout:
+        """Read one layout folder again and put it in place of the old one (``renderer serve
+        --dev``); raises LayoutError and keeps the old one when the folder is broken."""
+        layout = _load_layout(directory)
+        self._layouts[layout.id] = layout
+        self._layouts = dict(sorted(self._layouts.items()))
+        return layout
+
     def ids(self) -> list[str]:
         return list(self._layouts)

@@ -60,6 +60,16 @@ class Renderer:
                 self._stylesheets[layout.id] = sheets
         return sheets
 
+    def forget(self, layout_id: str | None = None) -> None:
+        """Parse a layout's stylesheet again at its next use (all, and the shared base, when
+        ``layout_id`` is None): ``renderer serve --dev`` after a file changed."""
+        with self._lock:
+            if layout_id is None:
+                self._stylesheets.clear()
+                self._base_css = self._parse(BASE_CSS.read_text(encoding="utf-8"), BASE_CSS.as_uri())
+            else:
+                self._stylesheets.pop(layout_id, None)
+
     def layout(self, layout: Layout, composition: Composition, height_mm: float | None = None,
                bleed_mm: float = 0):
         """Lay out and paginate on a page of the layout's size (or of ``height_mm`` for a

@@ -63,6 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
                                                                     "is killed"),
     Setting("batch_access", "OBRAZCI_BATCH_ACCESS", "TOML file of batch clients and print shops"),
     Setting("signing_config", "OBRAZCI_SIGNING_CONFIG", "TOML file of signer profiles and API keys"),
+    Setting("templates_dir", "OBRAZCI_TEMPLATES_DIR", "another templates folder (a designer's working copy, "
+                                                      "with serve --dev)"),
     Setting("log_level", "OBRAZCI_LOG_LEVEL", f"one of {', '.join(LOG_LEVELS)}"),
     Setting("log_format", "OBRAZCI_LOG_FORMAT", "json (one object a line) or text"),
 )
@@ -86,6 +88,7 @@ class Settings:
     batch_task_deadline_s: float = 600.0
     batch_access: Path | None = None
     signing_config: Path | None = None
+    templates_dir: Path | None = None
     log_level: str = "info"
     log_format: str = "json"
 

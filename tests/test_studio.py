@@ -6,6 +6,7 @@ test_studio_browser.py."""
 import base64
 import io
 import json
+import re
 from dataclasses import replace
 
 import pdfplumber
@@ -287,3 +288,114 @@ def test_every_layouts_sample_previews_with_its_prescribed_sizes_passing(client,
         last = post(client, f"/v1/studio/{layout.id}/preview?dpi=36&page={answer['pages']}", body).json
         for result in answer["checks"] + last["checks"]:
             assert result["pass"], (layout.id, result)
+
+
+def test_text_runs_are_merged_per_line_with_their_font_size_weight_and_colour(pipeline):
+    """A bilingual caption is one element per line (not "/" on its own), and how each run is
+    set agrees with pdfplumber's reading of the same characters."""
+    pdf = pipeline.render(ENVELOPE, sample(ENVELOPE, ("sl", "it")), RenderOptions("pdf", variant="preprint")).content
+    geometry = preview.measure_page(preview.open_pdf(pdf)[0], 1)
+    texts = [e for e in geometry.elements if e.kind == "text"]
+    assert not [e for e in texts if e.text.strip() == "/"]
+    line = next(e for e in texts if e.text == "VROČILNICA / RICEVUTA DI NOTIFICA")
+    ox, oy = geometry.media.x, geometry.media.y  # pdfplumber measures from the media box (3 mm of bleed here)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        chars = [c for c in document.pages[0].chars
+                 if abs(c["top"] * MM_PER_PT + oy - line.rect.y) < 1.5
+                 and line.rect.x - 0.3 <= c["x0"] * MM_PER_PT + ox <= line.rect.x + line.rect.width]
+    assert "".join(c["text"] for c in chars).replace(" ", "") == line.text.replace(" ", "")
+    font, style = chars[0]["fontname"], line.runs[0][1]
+    assert font.split("+", 1)[-1] == style.font == "Obrazci-Sans-Bold" and style.weight == 700
+    assert style.size_pt == pytest.approx(chars[0]["size"], abs=0.05)
+    colour = chars[0]["non_stroking_color"]  # PANTONE 2995 U's alternate; PDFium shows it in sRGB
+    assert colour is not None and style.colour.startswith("#") and style.colour != "#000000"
+    answer = line.as_json()
+    assert answer["style"] == {"font": "Obrazci-Sans-Bold", "size_pt": round(chars[0]["size"], 2), "weight": 700,
+                               "colour": style.colour}
+
+
+def test_an_overflow_is_drawn_with_its_box_and_excess_beside_the_422(client):
+    """The longest values on the envelope: the API refuses them (5 fields); the studio draws
+    the page anyway and says where each value overflows its box and by how much."""
+    longest = client.simulate_get(f"/v1/studio/{ENVELOPE}").json["sample_sets"]["sl"]["longest"]
+    api = post(client, f"/v1/render/{ENVELOPE}", longest)
+    studio = post(client, f"/v1/studio/{ENVELOPE}/preview", longest)
+    assert api.status_code == 422 and studio.status_code == 200
+    assert studio.json["errors"] == api.json["errors"]
+    overflows: dict[str, list[dict]] = {}
+    for o in studio.json["overflows"]:  # a value printed twice (slip and addressing part) may overflow twice
+        overflows.setdefault(o["pointer"], []).append(o)
+    assert set(overflows) == {e["pointer"] for e in api.json["errors"]}
+    for error in api.json["errors"]:
+        width, height = re.search(r"\(([\d.]+) x ([\d.]+) mm\)", error["detail"]).groups()
+        boxes = [(o["box"]["width"], o["box"]["height"]) for o in overflows[error["pointer"]]]
+        assert (float(width), float(height)) in boxes  # the box the 422 names
+        for o in overflows[error["pointer"]]:
+            assert o["excess_mm"] and all(v > 0 for v in o["excess_mm"].values())
+            below = o["ink"]["y"] + o["ink"]["height"] - (o["box"]["y"] + o["box"]["height"])
+            assert o["excess_mm"].get("bottom", 0) == pytest.approx(max(below, 0), abs=0.06)
+    assert overflows["/data/sender/3"][0]["lines_over"] == 2
+    # the outlined box is where the page draws it: the sender's frame measured from the PDF
+    frames = [e for e in studio.json["geometry"]["elements"] if e["kind"] == "path"]
+    box = overflows["/data/sender/3"][0]["box"]
+    assert any(abs(f["x"] - box["x"]) < 2.5 and abs(f["y"] - box["y"]) < 2.5 for f in frames)
+    # with a bleed (the variable layer, print-ready) the box stays where the trim puts it
+    variable = post(client, f"/v1/studio/{ENVELOPE}/preview?variant=variable", longest).json
+    assert variable["geometry"]["media"]["x"] == -3.0
+    assert next(o["box"] for o in variable["overflows"] if o["pointer"] == "/data/sender/3") == box
+
+
+def test_the_preview_takes_the_designers_own_upload_checked_like_every_upload(client):
+    body = json.dumps(sample("certification.electronic-copy"))
+    image = io.BytesIO()
+    Image.new("RGB", (827, 1169), (250, 250, 250)).save(image, "PNG", dpi=(100, 100))
+
+    def multipart(upload: bytes) -> dict:
+        boundary = "studio-test"
+        parts = [("request", "request.json", "application/json", body.encode()),
+                 ("scan", "scan.png", "application/octet-stream", upload)]
+        data = b"".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{n}\"; filename=\"{f}\"\r\n"
+                        f"Content-Type: {t}\r\n\r\n".encode() + v + b"\r\n" for n, f, t, v in parts)
+        return {"body": data + f"--{boundary}--\r\n".encode(),
+                "headers": {"Content-Type": f"multipart/form-data; boundary={boundary}"}}
+
+    bundled = post(client, "/v1/studio/certification.electronic-copy/preview", json.loads(body)).json
+    own = client.simulate_post("/v1/studio/certification.electronic-copy/preview", **multipart(image.getvalue()))
+    assert own.status_code == 200 and own.json["png"] != bundled["png"]
+    refused = client.simulate_post("/v1/studio/certification.electronic-copy/preview",
+                                   **multipart(b"%PDF-1.7 nothing else"))
+    assert refused.status_code == 422 and refused.json["errors"][0]["pointer"] == "/scan"
+    sample_file = client.simulate_get("/v1/studio/certification.electronic-copy/upload")
+    assert sample_file.status_code == 200 and sample_file.content.startswith(b"%PDF")
+    assert client.simulate_get("/v1/studio/stamp.receipt/upload").status_code == 404
+
+
+def test_a_variant_that_does_not_depend_on_the_data_is_drawn_once_and_still_validated(client):
+    """The envelope's pre-print is the same for every request of a language set: after an
+    edit its pages and separations come from what was drawn, but the data is checked each time."""
+    body = sample(ENVELOPE)
+    path = f"/v1/studio/{ENVELOPE}/preview?dpi=40&variant=preprint&separation=PANTONE%202995%20U"
+    first = post(client, path, body).json
+    body["data"]["content"] = "sklep o dedovanju"
+    again = post(client, path, body)
+    assert again.status_code == 200 and again.json["png"] == first["png"]
+    body["data"]["item_number"] = "RR123456784SI"  # a wrong check digit
+    refused = post(client, path, body)
+    api = post(client, f"/v1/render/{ENVELOPE}?variant=preprint", body)
+    assert refused.status_code == api.status_code == 422 and refused.json["errors"] == api.json["errors"]
+
+
+def test_text_runs_name_their_spot_colour(client, pipeline):
+    """In a spot-colour variant each text run names the Separation it is filled with (read
+    from the content stream; PDFium gives the colour as RGB only); nothing is named when the
+    content order does not match PDFium's text objects."""
+    answer = post(client, f"/v1/studio/{ENVELOPE}/preview?dpi=40&variant=preprint", sample(ENVELOPE)).json
+    lines = [e for e in answer["geometry"]["elements"] if e["kind"] == "text"]
+    heading = next(e for e in lines if e["text"] == "VROČILNICA")
+    assert heading["style"]["spot"] == "PANTONE 2995 U"
+    assert {e["style"].get("spot") for e in lines} <= {"PANTONE 2995 U", "PANTONE Red 032 U"}
+    assert any(e["style"].get("spot") == "PANTONE Red 032 U" for e in lines)  # the AR mark
+    pdf = pipeline.render(ENVELOPE, sample(ENVELOPE), RenderOptions("pdf", variant="preprint")).content
+    fills = preview.text_fills(pdf, 0)
+    page = preview.open_pdf(pdf)[0]
+    assert all("spot" not in e.as_json().get("style", {}) for e in preview.measure_page(page, 1, fills[:-1]).elements)

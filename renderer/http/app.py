@@ -40,12 +40,13 @@ from .resources import (
 
 def create_app(pipeline: Pipeline | None = None, signing: SigningService | None = None,
                batches: BatchService | None = None, settings: Settings | None = None,
-               readiness: Readiness | None = None) -> falcon.App:
+               readiness: Readiness | None = None, dev: bool = False) -> falcon.App:
     """The service. Settings come from the environment unless given (see renderer/settings.py);
     signer profiles from OBRAZCI_SIGNING_CONFIG: a profile that cannot be opened raises
     SigningConfigError here, before any request is served. Batches live in OBRAZCI_DATA_DIR
     (default ./var); keys in OBRAZCI_BATCH_ACCESS. ``readiness``: what /readyz reports (the
-    server passes one that is warming up)."""
+    server passes one that is warming up). ``dev`` (``renderer serve --dev`` only): the studio
+    reloads the layouts' changed files."""
     settings = settings or Settings.load()
     pipeline = pipeline or Pipeline(replace(Limits(), max_body_bytes=settings.max_body_bytes))
     signing = signing or SigningService(SigningConfig.from_environment())
@@ -55,7 +56,7 @@ def create_app(pipeline: Pipeline | None = None, signing: SigningService | None 
     app = falcon.App(media_type=falcon.MEDIA_JSON, middleware=[Observe(frozenset(pipeline.registry.ids()))])
     app.req_options.strip_url_path_trailing_slash = True
     problems.install(app)
-    studio.install(app, pipeline)  # / and /studio/…: the preview studio
+    studio.install(app, pipeline, dev)  # / and /studio/…: the preview studio
     docs.install(app)  # /docs: the API reference
     app.add_route("/healthz", HealthResource())
     app.add_route("/readyz", ReadyResource(readiness))

@@ -107,9 +107,10 @@ class _LazyApp:
 
 
 class Service(BaseApplication):
-    def __init__(self, settings: Settings, batches: bool = True):
+    def __init__(self, settings: Settings, batches: bool = True, dev: bool = False):
         self.settings = settings
         self.batches = batches
+        self.dev = dev
         self.supervisor = RunnerSupervisor(settings) if batches else None
         super().__init__()
 
@@ -184,9 +185,10 @@ class Service(BaseApplication):
         pipeline = Pipeline(replace(Limits(), max_body_bytes=self.settings.max_body_bytes))
         signing = SigningService(SigningConfig.from_environment())
         batches = BatchService(self.settings.engine(), Access.from_environment())
-        readiness = Readiness(batches, runner_beside=self.batches, signing=signing, warming=True)
-        worker.wsgi.app = create_app(pipeline, signing, batches, self.settings, readiness)
-        threading.Thread(target=_warm, args=(pipeline, readiness), name="warm-up", daemon=True).start()
+        readiness = Readiness(batches, runner_beside=self.batches, signing=signing, warming=not self.dev)
+        worker.wsgi.app = create_app(pipeline, signing, batches, self.settings, readiness, dev=self.dev)
+        if not self.dev:  # --dev starts at once: layouts load as the studio opens them
+            threading.Thread(target=_warm, args=(pipeline, readiness), name="warm-up", daemon=True).start()
 
     def _post_request(self, worker, req, environ, resp) -> None:
         from .. import metrics
@@ -216,8 +218,9 @@ def _warm(pipeline, readiness) -> None:
     log.info("worker %d ready in %.1f s", os.getpid(), time.perf_counter() - started)
 
 
-def serve(settings: Settings, batches: bool = True) -> None:
-    """Run the service until SIGTERM/SIGINT. ``batches``: run the batch runner here.
+def serve(settings: Settings, batches: bool = True, dev: bool = False) -> None:
+    """Run the service until SIGTERM/SIGINT. ``batches``: run the batch runner here;
+    ``dev``: the studio's live templates (renderer/http/devreload.py), never in production.
     PROMETHEUS_MULTIPROC_DIR must be set before this module is imported (``cli.py`` does)."""
     os.environ.update(settings.environment())  # the workers and the runner read the same settings
     configure_logging(settings.log_level, settings.log_format)
@@ -225,4 +228,4 @@ def serve(settings: Settings, batches: bool = True) -> None:
         from ..batch.runner import lock_data_dir
 
         lock_data_dir(settings.data_dir).close()  # fail now if another runner owns the data directory
-    Service(settings, batches).run()
+    Service(settings, batches, dev).run()

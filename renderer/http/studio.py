@@ -18,7 +18,6 @@ from jinja2 import Environment, PackageLoader
 from .. import preview
 from ..catalogs import UsedMessages
 from ..compose import Composer
-from ..fit import LayoutOverflow
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
 from ..samplesets import sample_sets
@@ -26,12 +25,14 @@ from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..uploads import MAX_UPLOAD_BYTES, UploadRefused, check_attachment, check_scan
 from .body import read_json
 from .capacity import render_slot
+from .place_resource import read_parts
 from .problems import Problem, bad_parameter
 from .resources import _layout, _render
 
 ASSETS = {"studio.js": "text/javascript; charset=utf-8", "studio.css": "text/css; charset=utf-8"}
 MAX_PREVIEW_DPI = 300
 CACHED_RENDERS = 16
+CACHED_PAGES = 48  # pages as shown: a separation or language switch back is not drawn again
 
 
 def _number(req, name: str, default: float, low: float, high: float, whole: bool = True) -> float:
@@ -55,33 +56,80 @@ class Studio:
 
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
-        self.drafts = pipeline.with_composer(Composer(UsedMessages(pipeline.catalogs)))
+        self.drafts = None
+        self.renew()
         self._renders: OrderedDict[str, Rendered] = OrderedDict()
+        self._pages: OrderedDict[tuple, dict] = OrderedDict()
         self._lock = threading.Lock()
         self._sets: dict[tuple[str, tuple[str, ...]], dict] = {}
         self._missing: dict[str, dict[str, list[str]]] = {}
+        self.dev = None  # renderer serve --dev: a DevReload watching the layouts' files
 
-    def render(self, layout, body, variant: str | None) -> Rendered:
-        key = hashlib.sha256(json.dumps([layout.id, body, variant], sort_keys=True).encode()).hexdigest()
+    def renew(self) -> None:
+        """The studio's own pipeline, made from the service's (again after its catalogs were
+        reloaded): missing translations print in Slovenian, overflowing values are drawn."""
+        self.drafts = self.pipeline.with_composer(Composer(UsedMessages(self.pipeline.catalogs)))
+        self.drafts.refuse_overflow = False
+
+    def forget(self, layout_id: str | None = None) -> None:
+        """Drop what was made of one layout (or of all): renders, sample sets, missing texts."""
         with self._lock:
-            if key in self._renders:
+            self._renders.clear()
+            self._pages.clear()
+            self._sets = {k: v for k, v in self._sets.items() if layout_id is not None and k[0] != layout_id}
+            self._missing = {k: v for k, v in self._missing.items() if layout_id is not None and k != layout_id}
+
+    def render(self, layout, body, variant: str | None, upload: bytes | None = None) -> tuple[str, Rendered, tuple]:
+        """The render's key (what it depends on), the render and the request's findings.
+        ``upload``: the designer's own file for a layout that takes one (checked like every
+        upload); without it the layout's bundled sample file. A variant that does not depend
+        on the data (the envelope's pre-print) is validated each time but drawn once per
+        language set, so after an edit its pages and separations are already there."""
+        part = layout.upload or layout.attachment
+        findings = None
+        if (variant or layout.variants[0]) in layout.shared_variants and not part:
+            request = self.pipeline.validate(layout, body)  # its errors are the render API's 422
+            findings = tuple(request.data.findings())
+            basis = ["the data does not matter", list(request.languages)]
+        else:
+            basis = body
+        digest = hashlib.sha256(upload).hexdigest() if upload is not None else None
+        key = hashlib.sha256(json.dumps([layout.id, basis, variant, digest], sort_keys=True).encode()).hexdigest()
+        with self._lock:
+            rendered = self._renders.get(key)
+            if rendered is not None:
                 self._renders.move_to_end(key)
-                return self._renders[key]
-        # a layout that takes a file is previewed with its bundled one
-        scan = check_scan(layout.sample_upload(layout.upload)) if layout.upload else None
-        attachment = check_attachment(layout.sample_upload(layout.attachment), layout.attachment, layout.attachment) \
-            if layout.attachment else None
-        options = RenderOptions("pdf", variant=variant)
-        try:
-            rendered = _render(lambda: self.drafts.render(layout.id, body, options, scan, attachment))
-        except LayoutOverflow as exc:  # a finding about the layout itself: show it, do not hide it in a 500
-            raise Problem(falcon.HTTP_422, "The layout's own wording overflows", str(exc),
-                          [{"pointer": "/data", "detail": f"with this data the layout breaks: {exc}"}]) from None
+        if rendered is None:
+            data = upload if upload is not None else (layout.sample_upload(part) if part else None)
+            try:
+                scan = check_scan(data, part) if layout.upload else None
+                attachment = check_attachment(data, part, part) if layout.attachment else None
+            except UploadRefused as exc:
+                raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
+                              [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
+            options = RenderOptions("pdf", variant=variant)
+            draw = lambda: self.drafts.render(layout.id, body, options, scan, attachment)  # noqa: E731
+            rendered = _render(self.dev.guard(layout, draw) if self.dev else draw)
+            with self._lock:
+                self._renders[key] = rendered
+                while len(self._renders) > CACHED_RENDERS:
+                    self._renders.popitem(last=False)
+        return key, rendered, rendered.findings if findings is None else findings
+
+    def page(self, key: tuple, make) -> dict:
+        """One page of a render as the preview shows it (PNG, geometry, checks), made once per
+        render, page, resolution and separation."""
         with self._lock:
-            self._renders[key] = rendered
-            while len(self._renders) > CACHED_RENDERS:
-                self._renders.popitem(last=False)
-        return rendered
+            shown = self._pages.get(key)
+            if shown is not None:
+                self._pages.move_to_end(key)
+                return shown
+        shown = make()
+        with self._lock:
+            self._pages[key] = shown
+            while len(self._pages) > CACHED_PAGES:
+                self._pages.popitem(last=False)
+        return shown
 
     def sets(self, layout_id: str, languages: tuple[str, ...]) -> dict:
         key = (layout_id, languages)
@@ -120,6 +168,22 @@ def untranslated(geometry: preview.PageGeometry, msgids: list[str]) -> list[int]
         if len(run) >= 3 and any(run in text or text in run for text in texts):
             found.append(index)
     return found
+
+
+def overflows(rendered: Rendered, number: int) -> list[dict]:
+    """The overflows on page ``number``, from the trim box's top left as the geometry is
+    (WeasyPrint lays a page out from its trim corner; a bleed lies at negative positions)."""
+    if not rendered.fit:
+        return []
+    out = []
+    for overflow in rendered.fit.overflows:
+        if overflow.page != number:
+            continue
+        item = overflow.as_json()
+        reason = next((e.reason for e in rendered.fit.errors if e.pointer == overflow.pointer), None)
+        item["detail"] = reason or f"fixed text of the layout {overflow.text[:60]!r} does not fit its box"
+        out.append(item)
+    return out
 
 
 class StudioIndex:
@@ -167,6 +231,8 @@ class StudioLayout:
         self.studio = studio
 
     def on_get(self, req, resp, layout_id):
+        if self.studio.dev:
+            self.studio.dev.check()
         layout = _layout(self.studio.pipeline, layout_id)
         resp.media = {
             **layout.summary(),
@@ -174,12 +240,25 @@ class StudioLayout:
             "language_sets": [{"languages": list(s), "label": " + ".join(s),
                                "names": [LANGUAGE_NAMES[lang] for lang in s]} for s in LANGUAGE_SETS],
             "sample_sets": {",".join(s): self.studio.sets(layout.id, s) for s in LANGUAGE_SETS},
-            "missing_translations": self.studio.missing_translations(layout.id),
+            "missing_translations": self._missing(layout),
             "prescribed": [p.as_json() for p in layout.prescribed],
             "safe_mm": layout.safe_mm,
             "spot_variants": [v for v in layout.variants if v in layout.spot_variants],
             "upload": layout.upload,
+            "attachment": layout.attachment,
+            "dev": {"version": self.studio.dev.version(layout.id)} if self.studio.dev else None,
         }
+
+
+    def _missing(self, layout) -> dict[str, list[str]]:
+        """--dev: a template that does not compile has no missing translations to count (its
+        error is reported by the preview and the changes poll), not a 500."""
+        if not self.studio.dev:
+            return self.studio.missing_translations(layout.id)
+        try:
+            return self.studio.dev.guard(layout, lambda: self.studio.missing_translations(layout.id))()
+        except Problem:
+            return {}
 
 
 class StudioPreview:
@@ -193,17 +272,39 @@ class StudioPreview:
     def on_post(self, req, resp, layout_id):
         started = time.perf_counter()
         pipeline = self.studio.pipeline
+        if self.studio.dev:
+            self.studio.dev.check()
         layout = _layout(pipeline, layout_id)
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
         number = _number(req, "page", 1, 1, 100_000)
-        body = read_json(req, pipeline.limits.max_body_bytes)
+        part = layout.upload or layout.attachment
+        upload = None
+        if part and (req.content_type or "").startswith("multipart/form-data"):
+            body, upload = read_parts(req, pipeline, part)  # the designer's own file
+        else:
+            body = read_json(req, pipeline.limits.max_body_bytes)
         variant = req.get_param("variant") or None
+        separation = req.get_param("separation") or ""
         with render_slot():
-            rendered = self.studio.render(layout, body, variant)
-        rendered_at = time.perf_counter()
+            key, rendered, findings = self.studio.render(layout, body, variant, upload)
+            rendered_at = time.perf_counter()
+            missing = self.studio.missing_for(layout, body)
+            shown = self.studio.page((key, number, dpi, separation),
+                                     lambda: self._page(layout, rendered, variant, separation, number, dpi, missing))
+        resp.media = {
+            **shown,
+            "page": number,
+            "dpi": dpi,
+            "findings": [{"pointer": f.pointer, "detail": f.reason} for f in findings],
+            "timing_ms": {"render": round((rendered_at - started) * 1000, 1),
+                          "total": round((time.perf_counter() - started) * 1000, 1)},
+        }
+
+    def _page(self, layout, rendered: Rendered, variant: str | None, separation: str, number: int, dpi: float,
+              missing: list[str]) -> dict:
+        pipeline = self.studio.pipeline
         pdf = rendered.content
         spots = preview.separations(pdf) if (variant or layout.variants[0]) in layout.spot_variants else []
-        separation = req.get_param("separation")
         if separation:
             if separation not in spots and not (spots and separation == preview.PROCESS):
                 raise bad_parameter("separation", f"this render's inks are {', '.join(spots) or 'process colours only'}")
@@ -215,23 +316,20 @@ class StudioPreview:
                 raise bad_parameter("page", f"the document has {pages} page(s)")
             page = document[number - 1]
             image = page_png(page, dpi, pipeline.limits.max_png_pixels, compress_level=1)
-            geometry = preview.measure_page(page, number)
+            geometry = preview.measure_page(page, number, preview.text_fills(pdf, number - 1) if spots else None)
         except RasterTooLarge as exc:
             raise bad_parameter("dpi", str(exc)) from None
         finally:
             document.close()
-        resp.media = {
-            "page": number,
+        return {
             "pages": pages,
-            "dpi": dpi,
             "png": base64.b64encode(image).decode("ascii"),
             "geometry": geometry.as_json(),
             "checks": preview.checks(layout.prescribed, geometry, pages),
-            "untranslated": untranslated(geometry, self.studio.missing_for(layout, body)),
-            "findings": [{"pointer": f.pointer, "detail": f.reason} for f in rendered.findings],
+            "untranslated": untranslated(geometry, missing),
+            "errors": [{"pointer": e.pointer, "detail": e.reason} for e in rendered.fit.errors] if rendered.fit else [],
+            "overflows": overflows(rendered, number),
             "separations": spots + [preview.PROCESS] if spots else [],
-            "timing_ms": {"render": round((rendered_at - started) * 1000, 1),
-                          "total": round((time.perf_counter() - started) * 1000, 1)},
         }
 
 
@@ -272,8 +370,39 @@ class StudioOverlay:
                       "height_mm": round(height_pt * preview.MM_PER_PT, 2)}
 
 
-def install(app: falcon.App, pipeline: Pipeline) -> None:
-    """The studio's routes: ``/`` (the list), ``/studio/{id}``, its assets and its JSON."""
+class StudioUpload:
+    """``GET /v1/studio/{id}/upload``: the bundled sample file of a layout that takes one (the
+    studio sends it with a PDF download when the designer picked no file of their own)."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+
+    def on_get(self, req, resp, layout_id):
+        layout = _layout(self.pipeline, layout_id)
+        part = layout.upload or layout.attachment
+        if not part:
+            raise Problem(falcon.HTTP_404, "Not found", f"{layout_id} takes no file")
+        resp.content_type = "application/pdf"
+        resp.data = layout.sample_upload(part)
+
+
+class StudioChanges:
+    """``GET /v1/studio/{id}/changes`` (``renderer serve --dev`` only): the version of the
+    layout's files and what is wrong in them; the studio polls it and renders again."""
+
+    def __init__(self, studio: Studio):
+        self.studio = studio
+
+    def on_get(self, req, resp, layout_id):
+        self.studio.dev.check()
+        _layout(self.studio.pipeline, layout_id)
+        resp.media = {"version": self.studio.dev.version(layout_id), "problems": self.studio.dev.problems(layout_id)}
+        resp.cache_control = ["no-store"]
+
+
+def install(app: falcon.App, pipeline: Pipeline, dev: bool = False) -> None:
+    """The studio's routes: ``/`` (the list), ``/studio/{id}``, its assets and its JSON; with
+    ``dev`` (``renderer serve --dev``) the layouts' files are watched and reloaded."""
     studio = Studio(pipeline)
     app.add_route("/", StudioIndex(pipeline))
     app.add_route("/studio/{layout_id}", StudioPage(pipeline))
@@ -281,3 +410,9 @@ def install(app: falcon.App, pipeline: Pipeline) -> None:
     app.add_route("/v1/studio/overlay", StudioOverlay(pipeline))
     app.add_route("/v1/studio/{layout_id}", StudioLayout(studio))
     app.add_route("/v1/studio/{layout_id}/preview", StudioPreview(studio))
+    app.add_route("/v1/studio/{layout_id}/upload", StudioUpload(pipeline))
+    if dev:
+        from .devreload import DevReload
+
+        studio.dev = DevReload(studio)
+        app.add_route("/v1/studio/{layout_id}/changes", StudioChanges(studio))
