@@ -47,7 +47,8 @@ class Observe:
         duration = time.perf_counter() - started
         route = req.uri_template or "unrouted"
         layout = getattr(req.context, "layout", None) or ""
-        fmt = req.get_param("format") or ("pdf" if layout else "")
+        renders = route.startswith(("/v1/render/", "/v1/place/")) or route.endswith("/sample")
+        fmt = (req.get_param("format") or "pdf") if renders else ""
         fmt = fmt if fmt in FORMATS or not fmt else "other"
         status = resp.status_code
         body = resp.render_body() if resp.stream is None else None
