@@ -282,7 +282,7 @@ def test_layouts_marked_signed_use_the_default_profile(pipeline, pki, monkeypatc
     assert resp.status_code == 200 and verify_pdf(resp.content, service.trust_roots)["level"] == "B-T"
     png = client.simulate_post("/v1/render/stamp.receipt", params={"format": "png"}, body=body,
                                headers={"Content-Type": "application/json"})
-    assert png.status_code == 200  # a preview picture is never signed
+    assert png.status_code == 409 and png.json["errors"][0]["parameter"] == "format"  # a picture cannot carry it
 
 
 def test_e_delivery_slip_is_signed_by_default(pipeline, pki):
@@ -298,7 +298,22 @@ def test_e_delivery_slip_is_signed_by_default(pipeline, pki):
     assert report["level"] == "B-T" and report["pdfa"] == "PDF/A-2b"  # "varen e-podpis": signed
     text = client.simulate_post("/v1/render/e-delivery.slip", params={"format": "txt"},
                                 body=json.dumps(sample("e-delivery.slip")), headers={"Content-Type": "application/json"})
-    assert text.status_code == 200  # the e-mail text itself carries no PDF signature
+    assert text.status_code == 409 and text.json["errors"][0]["parameter"] == "format"  # never unsigned
+
+
+def test_signed_layout_without_a_signer_is_refused(pipeline, pki):
+    """No default profile: the slip (P 41, 'varen e-podpis') is a 409 naming ``sign``, not an
+    unsigned PDF; B-T and up with a profile that has no TSA is a 409 naming ``level``."""
+    path = pki.directory / "signing-nodefault.toml"
+    path.write_text(config_text(pki).replace(f'tsa_url = "{pki.tsa_url}"', ""))
+    client = testing.TestClient(create_app(pipeline, SigningService(SigningConfig.from_file(path))))
+    headers = {"Content-Type": "application/json", "X-API-Key": KEY_OFFICE}
+    resp = client.simulate_post("/v1/render/e-delivery.slip", params={"format": "pdf"},
+                                body=json.dumps(sample("e-delivery.slip")), headers=headers)
+    assert resp.status_code == 409 and resp.json["errors"][0]["parameter"] == "sign"
+    resp = client.simulate_post("/v1/render/stamp.receipt", params={"format": "pdf", "sign": "office", "level": "B-LT"},
+                                body=json.dumps(sample("stamp.receipt")), headers=headers)
+    assert resp.status_code == 409 and resp.json["errors"][0]["parameter"] == "level", resp.text
 
 
 def test_electronic_copy_is_signed_by_default(pipeline, pki):

@@ -23,8 +23,8 @@ from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
 from ..samplesets import sample_sets
 from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
-from ..uploads import MAX_UPLOAD_BYTES, UploadRefused, check_attachment, check_scan
-from .body import read_json
+from ..uploads import UploadRefused, check_attachment, check_scan
+from .body import read_body, read_json
 from .problems import Problem, bad_parameter
 from .resources import _layout, _render
 
@@ -195,7 +195,7 @@ class StudioPreview:
         layout = _layout(pipeline, layout_id)
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
         number = _number(req, "page", 1, 1, 100_000)
-        body = read_json(req, pipeline.limits.max_body_bytes)
+        body = read_json(req, pipeline.limits.max_body_bytes, pipeline.limits)
         variant = req.get_param("variant") or None
         rendered = self.studio.render(layout, body, variant)
         rendered_at = time.perf_counter()
@@ -242,13 +242,11 @@ class StudioOverlay:
         self.pipeline = pipeline
 
     def on_post(self, req, resp):
-        if req.content_length is not None and req.content_length > MAX_UPLOAD_BYTES:
-            raise Problem(falcon.HTTP_413, "Request body too large", f"the limit is {MAX_UPLOAD_BYTES} bytes")
-        data = req.bounded_stream.read(MAX_UPLOAD_BYTES + 1)
         number = _number(req, "page", 1, 1, 100_000)
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
+        data = read_body(req, self.pipeline.limits.max_upload_bytes)
         try:
-            scan = check_scan(data, "overlay")
+            scan = check_scan(data, "overlay", self.pipeline.limits)
         except UploadRefused as exc:
             raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
                           [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
