@@ -333,3 +333,30 @@ def test_electronic_copy_is_signed_by_default(pipeline, pki):
     assert report["level"] == "B-T" and report["pdfa"] == "PDF/A-3b"
     with pikepdf.open(io.BytesIO(resp.content)) as pdf:
         assert pdf.attachments["original.pdf"].get_file().read_bytes() == SCAN
+
+
+def test_b_b_gets_an_ades_indication(signed, signing):
+    """pyHanko 0.38's basic AdES validation takes no PDF integrity fields (it was a TypeError)."""
+    ades = verify_pdf(signed["B-B"], signing.trust_roots)["signatures"][0]["ades"]
+    assert ades["process"] == "basic" and "TypeError" not in str(ades.get("detail")), ades
+
+
+@pytest.mark.parametrize("level", ["B-B", "B-LTA"])
+def test_a_file_changed_after_signing_has_no_level(signed, signing, level):
+    """Page 1's content replaced in a later incremental update: the signature still checks
+    out over its own revision, but the file is not what was signed."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed[level]))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    forged = generic.StreamObject(stream_data=b"BT /F1 24 Tf 20 20 Td (forged) Tj ET")
+    page["/Contents"] = writer.add_object(forged)
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    report = verify_pdf(out.getvalue(), signing.trust_roots)
+    signature = report["signatures"][0]
+    assert signature["modifications_allowed"] is False and signature["modifications"] == "OTHER", signature
+    assert report["level"] is None
+    assert verify_pdf(signed[level], signing.trust_roots)["level"] == level  # the file as signed still is
