@@ -103,7 +103,7 @@ class Limits:
     max_scan_frames: int = 200  # frames (pages) of an uploaded TIFF
     max_image_pixels: int = 60_000_000  # one image or frame of an upload; A4 at 600 dpi is 35 Mpx
     max_upload_pixels: int = 2_000_000_000  # all the images of one upload together
-    max_decompressed_bytes: int = 256 * 1024 * 1024  # all the streams of an uploaded PDF, decoded
+    max_decompressed_bytes: int = 128 * 1024 * 1024  # all the streams of an uploaded PDF, decoded
     max_page_operators: int = 1_000_000  # content-stream operators of one uploaded page (its forms included)
     upload_deadline_s: float = 20.0  # checking and converting one upload
 

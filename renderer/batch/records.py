@@ -21,17 +21,19 @@ class RecordsError(ValueError):
     """The body cannot be read as records; ``index`` is the record where it went wrong,
     ``limit`` the limit it passed (None: malformed), ``pointer`` where in the record."""
 
-    def __init__(self, reason: str, index: int | None = None, limit: str | None = None, pointer: str = ""):
+    def __init__(self, reason: str, index: int | None = None, limit: str | None = None, pointer: str = "",
+                 invalid: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.index = index
         self.limit = limit
         self.pointer = pointer
+        self.invalid = invalid  # JSON, but beyond a limit or not text: a 422 rather than a 400
 
 
 def _refused(exc: JsonRefused, index: int | None) -> RecordsError:
     where = f"record {index}: " if index is not None else ""
-    return RecordsError(where + exc.reason, index, exc.limit, exc.pointer)
+    return RecordsError(where + exc.reason, index, exc.limit, exc.pointer, invalid=not exc.syntax)
 
 
 class _Hashing:
@@ -146,7 +148,7 @@ class RecordReader:
             try:
                 yield loads(line, self.limits)
             except JsonRefused as exc:
-                if exc.limit is not None:
+                if not exc.syntax:
                     raise _refused(exc, index) from None
                 raise RecordsError(f"line {index + 1} is not a JSON object: {exc}", index) from None
             index += 1

@@ -104,7 +104,7 @@ class BatchesResource:
         except RecordsError as exc:
             pointer = (f"/{exc.index}" if exc.index is not None else "") + exc.pointer
             entry = {"pointer": pointer, "detail": exc.reason, **({"limit": exc.limit} if exc.limit else {})}
-            if exc.limit is not None:
+            if exc.invalid:
                 status = falcon.HTTP_422
             elif "larger than the limit of" in exc.reason and exc.index is None:
                 status = falcon.HTTP_413
