@@ -118,3 +118,13 @@ def test_clause_too_long_is_a_422_not_a_500(client):
     resp = client.simulate_post(f"/v1/render/{LAYOUT}", params={"format": "pdfa-3b"}, body=multipart(request, SCAN),
                                 headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
     assert resp.status_code == 422 and resp.json["errors"][0]["pointer"].startswith("/data"), resp.text
+
+
+def test_active_content_of_the_scan_does_not_reach_the_pdfa(client):
+    from .test_place import assert_inert, with_active_content
+
+    resp = post(client, with_active_content(SCAN))
+    assert resp.status_code == 200, resp.text
+    with pikepdf.open(io.BytesIO(resp.content)) as pdf:  # the pages and the document; the original is embedded as it came
+        assert "/OpenAction" not in pdf.Root and not any("/AA" in p.obj for p in pdf.pages)
+        assert set(pdf.attachments) == {"original.pdf"}

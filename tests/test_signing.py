@@ -360,3 +360,22 @@ def test_a_file_changed_after_signing_has_no_level(signed, signing, level):
     assert signature["modifications_allowed"] is False and signature["modifications"] == "OTHER", signature
     assert report["level"] is None
     assert verify_pdf(signed[level], signing.trust_roots)["level"] == level  # the file as signed still is
+
+
+@pytest.mark.parametrize("body", [b"%PDF-1.7\nx", b"%PDF-1.7\n", b"%PDF-1.7\n" + bytes(range(256)) * 10,
+                                  b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"],
+                         ids=["truncated", "header-only", "garbage", "no-pages"])
+def test_sign_checks_the_upload_first(signing_client, body):
+    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office"}, body=body,
+                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code == 422 and resp.json["errors"], resp.text
+
+
+def test_sign_refuses_active_content(signing_client, pipeline):
+    from renderer.specs import RenderOptions
+
+    from .test_place import with_active_content
+    pdf = with_active_content(pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdf")).content)
+    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office"}, body=pdf,
+                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code == 422 and "active content" in resp.json["detail"], resp.text
