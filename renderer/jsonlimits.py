@@ -16,8 +16,10 @@ from typing import Any
 from .specs import Limits
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# inside a string: an escape pair or the closing quote; outside: a quote or a bracket
-_TOKEN = re.compile(rb'\\.?|["\[\]{}]', re.DOTALL)
+# inside a string: an escape pair or the closing quote; outside: a quote, a bracket or the
+# characters of a number
+_TOKEN = re.compile(rb'\\.?|["\[\]{}]|[-+0-9.eE]+', re.DOTALL)
+_NUMBER = frozenset(b"-+0123456789.eE")
 
 
 class JsonRefused(ValueError):
@@ -35,29 +37,44 @@ class JsonRefused(ValueError):
         self.column = column
 
 
-class DepthGuard:
-    """Follows the nesting of a JSON text fed in pieces and refuses it as soon as it goes
-    deeper than ``max_depth``. Knows when it is inside a string (brackets there do not
-    count), across piece boundaries. ``values`` counts the values opened at depth
-    ``count_at`` (the records of a top-level array, at 1), to name the one that went deep."""
+class JsonGuard:
+    """Follows a JSON text fed in pieces and refuses it as soon as it nests deeper than
+    ``max_depth`` or a number runs longer than ``max_number_length``, before any parser
+    works on it. Knows when it is inside a string (brackets and digits there do not count),
+    across piece boundaries. ``values`` counts the values opened at depth ``count_at`` (the
+    records of a top-level array, at 1), to name the one that went wrong."""
 
-    def __init__(self, max_depth: int, count_at: int | None = None):
+    def __init__(self, max_depth: int, max_number_length: int, count_at: int | None = None):
         self.max_depth = max_depth
+        self.max_number_length = max_number_length
         self.count_at = count_at
         self.depth = 0
         self.values = -1
         self._in_string = False
         self._skip_next = False  # a backslash ended the previous piece
+        self._number = 0  # length of the number the previous piece ended in
 
     def feed(self, piece: bytes) -> None:
         start = 0
         if self._skip_next and piece:
             start, self._skip_next = 1, False
+        carried, self._number = self._number, 0
         for match in _TOKEN.finditer(piece, start):
             token = match.group()
-            if token[:1] == b"\\":
+            first = token[0]
+            if first == 0x5C:  # a backslash: an escape (in a string)
                 if len(token) == 1:
                     self._skip_next = True
+                continue
+            if first in _NUMBER:
+                if self._in_string:
+                    continue
+                length = len(token) + (carried if match.start() == 0 else 0)
+                if length > self.max_number_length:
+                    raise JsonRefused(f"a number of more than {self.max_number_length} characters (the limit "
+                                      "max_number_length)", limit="max_number_length")
+                if match.end() == len(piece):
+                    self._number = length
                 continue
             if token == b'"':
                 self._in_string = not self._in_string
@@ -120,7 +137,7 @@ def check_values(value: Any, pointer: str = "", limits: Limits = Limits()) -> No
 def loads(data: bytes | str, limits: Limits = Limits()) -> Any:
     """One JSON document within the limits (bytes are UTF-8)."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    DepthGuard(limits.max_json_depth).feed(raw)
+    JsonGuard(limits.max_json_depth, limits.max_number_length).feed(raw)
     try:
         text = data if isinstance(data, str) else data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import ijson
 
-from ..jsonlimits import DepthGuard, JsonRefused, check_values, loads
+from ..jsonlimits import JsonGuard, JsonRefused, check_values, loads
 from ..specs import Limits
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
@@ -39,7 +39,7 @@ def _refused(exc: JsonRefused, index: int | None) -> RecordsError:
 class _Hashing:
     """A read-only stream that hashes and counts what passes through it."""
 
-    def __init__(self, stream: BinaryIO, max_bytes: int, depth: DepthGuard | None = None):
+    def __init__(self, stream: BinaryIO, max_bytes: int, depth: JsonGuard | None = None):
         self.stream = stream
         self.max_bytes = max_bytes
         self.depth = depth
@@ -86,7 +86,7 @@ class RecordReader:
         self.ndjson = media_type in NDJSON_TYPES
         self.limits = limits
         # an array's records open at depth 1; a record may nest as deep as any request body
-        guard = None if self.ndjson else DepthGuard(limits.max_json_depth + 1, count_at=1)
+        guard = None if self.ndjson else JsonGuard(limits.max_json_depth + 1, limits.max_number_length, count_at=1)
         self.body = _Hashing(stream, max_body_bytes, guard)
         self.max_record_bytes = max_record_bytes
 
@@ -123,6 +123,9 @@ class RecordReader:
             if isinstance(exc, RecordsError):
                 raise
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if "integer overflow" in first_line:  # yajl takes integers of up to 64 bits
+                raise RecordsError(f"record {count}: an integer beyond 64 bits", count, "max_number_length",
+                                   invalid=True) from None
             raise RecordsError(f"malformed JSON in record {count}: {first_line}", count) from None
 
     def _lines(self) -> Iterator[bytes]:
