@@ -184,3 +184,10 @@ def test_422_png_too_large():
     resp = small.simulate_get("/v1/layouts/sign.unit-door/sample", params={"format": "png", "dpi": "300"})
     body = assert_problem(resp, 422)
     assert body["errors"][0]["parameter"] == "dpi" and "1000000" in body["detail"]
+
+
+def test_framework_errors_name_the_path_or_method(client):
+    resp = client.simulate_get("/v1/nothing-here")
+    assert resp.status_code == 404 and resp.json["errors"][0]["path"] == "/v1/nothing-here"
+    resp = client.simulate_get("/v1/render/stamp.receipt")
+    assert resp.status_code == 405 and resp.json["errors"][0]["method"] == "GET"

@@ -106,14 +106,17 @@ def inflating_pdf(megabytes: int) -> tuple[bytes, bytes]:
 
 
 def test_an_inflating_stream_is_never_decoded(client):
-    """A 'zip bomb': the upload's streams are copied compressed, not inflated and re-encoded."""
-    document, raw = inflating_pdf(256)
+    """A stream that inflates a lot: measured piece by piece, then copied compressed (not
+    inflated and re-encoded); beyond max_decompressed_bytes (128 MiB) the upload is refused."""
+    document, raw = inflating_pdf(100)
     resp = post(client, {"page": "1", "at": "30,160"}, sample("certification.copy"), document)
     assert resp.status_code == 200, resp.text
     with pikepdf.open(io.BytesIO(resp.content)) as pdf:
         contents = pdf.pages[0].obj.Contents
         streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
         assert any(s.read_raw_bytes() == raw for s in streams)
+    resp = post(client, {"page": "1", "at": "30,160"}, sample("certification.copy"), inflating_pdf(256)[0])
+    assert resp.status_code == 422 and "max_decompressed_bytes" in resp.json["errors"][0]["detail"]
 
 
 @pytest.mark.parametrize("at", ["nan,nan", "inf,10", "10,-inf"])

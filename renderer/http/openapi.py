@@ -31,6 +31,8 @@ PROBLEM = {
                     "line": {"type": "integer"},
                     "column": {"type": "integer"},
                     "service": {"type": "string", "description": "a trust service that failed"},
+                    "path": {"type": "string", "description": "a path with nothing at it"},
+                    "method": {"type": "string", "description": "a method the path does not take"},
                     "detail": {"type": "string"},
                 },
                 "required": ["detail"],
