@@ -1,4 +1,4 @@
-"""Command line: `renderer layouts`, `renderer render`, `renderer serve`, `renderer batch …`."""
+"""Command line: `renderer layouts`, `renderer render`, `renderer serve`, `renderer config`, `renderer batch …`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .specs import FORMATS, MARKS, OptionError, RenderOptions, ServiceSpec
+from .specs import FORMATS, MARKS, OptionError, RenderOptions
 
 
 def _layouts(args) -> int:
@@ -87,22 +87,52 @@ def _upload(layout, path: str | None):
     return None, check_attachment(data, part, part)
 
 
-def _serve(args) -> int:
-    from .http.server import serve
-    from .signing import SigningConfig, SigningConfigError, SigningService
+def _settings(args) -> "Settings":
+    """The effective settings: the command's flags over the environment over the defaults."""
+    from .settings import SETTINGS, Settings
 
-    try:  # refuse to start with a profile that cannot be opened (wrong passphrase, PIN, file)
-        SigningService(SigningConfig.from_environment())
-    except SigningConfigError as exc:
-        print(f"renderer: cannot start: {exc}", file=sys.stderr)
-        return 1
-    from .batch.runner import RunnerBusy
+    return Settings.load(flags={s.name: getattr(args, s.name, None) for s in SETTINGS})
+
+
+def _serve(args) -> int:
+    import tempfile
+
+    from .settings import SettingsError
 
     try:
-        serve(ServiceSpec(host=args.host, port=args.port, workers=args.workers), batches=not args.no_batches)
+        settings = _settings(args)
+        settings.check()  # the access file, the signer profiles and keys, the data directory: now, not later
+    except SettingsError as exc:
+        print(f"renderer: cannot start: {exc}", file=sys.stderr)
+        return 2
+    # before anything imports prometheus_client: every process of the service writes its metrics here
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="obrazci-metrics-"))
+    from .batch.runner import RunnerBusy
+    from .http.server import serve
+
+    try:
+        serve(settings, batches=not args.no_batches)
     except RunnerBusy as exc:
         print(f"renderer: cannot start: {exc} (or start with --no-batches)", file=sys.stderr)
-        return 1
+        return 2
+    return 0
+
+
+def _config(args) -> int:
+    from .settings import SettingsError
+
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        print(f"renderer: {exc}", file=sys.stderr)
+        return 2
+    rows = settings.shown()
+    if args.json:
+        json.dump({setting.env: value for setting, value in rows}, sys.stdout, indent=2)
+        print()
+        return 0
+    for setting, value in rows:
+        print(f"{setting.env:<30} {value}")
     return 0
 
 
@@ -173,6 +203,21 @@ def _batch_run(args) -> int:
     return 0
 
 
+def _setting_flags(p: argparse.ArgumentParser) -> None:
+    from dataclasses import fields
+
+    from .settings import SETTINGS, Settings
+
+    defaults = Settings()
+    kinds = {f.name: f.type for f in fields(Settings)}
+    for setting in SETTINGS:
+        kind = {"int": int, "float": float}.get(str(kinds[setting.name]), str)
+        default = getattr(defaults, setting.name)
+        p.add_argument(setting.flag, dest=setting.name, type=kind, default=None,
+                       metavar="N" if kind is not str else "PATH" if "Path" in str(kinds[setting.name]) else "VALUE",
+                       help=f"{setting.help} [${setting.env}; default: {default if default is not None else 'none'}]")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="renderer", description="Render the Pravilnik's layouts.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -193,18 +238,22 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--marks", choices=list(MARKS), help="printer's marks (crop marks outside the bleed)")
     render.set_defaults(run=_render)
 
-    serve = sub.add_parser("serve", help="run the HTTP service")
-    defaults = ServiceSpec()
-    serve.add_argument("--host", default=defaults.host)
-    serve.add_argument("--port", type=int, default=defaults.port)
-    serve.add_argument("--workers", type=int, default=defaults.workers)
+    settings = argparse.ArgumentParser(add_help=False)
+    _setting_flags(settings)
+    serve = sub.add_parser("serve", parents=[settings], help="run the HTTP service",
+                           description="Every flag can also be set by the environment variable named in its help.")
     serve.add_argument("--no-batches", action="store_true",
                        help="do not run the batch runner in this service (run 'renderer batch run' elsewhere)")
     serve.set_defaults(run=_serve)
 
+    config = sub.add_parser("config", parents=[settings], help="print the effective configuration (secrets masked)")
+    config.add_argument("--json", action="store_true", help="as JSON")
+    config.set_defaults(run=_config)
+
     batch = sub.add_parser("batch", help="print-shop batches").add_subparsers(dest="batch_command", required=True)
     connection = argparse.ArgumentParser(add_help=False)
-    connection.add_argument("--url", default=f"http://{defaults.host}:{defaults.port}", help="the service")
+    connection.add_argument("--url", default=os.environ.get("OBRAZCI_URL", "http://127.0.0.1:8000"),
+                            help="the service (default: $OBRAZCI_URL or http://127.0.0.1:8000)")
     connection.add_argument("--key", help="API key (default: $OBRAZCI_API_KEY)")
 
     submit = batch.add_parser("submit", parents=[connection], help="submit a records file and follow its progress")

@@ -18,6 +18,7 @@ from .compose import Composer
 from .finish import DocumentInfo, finish, now, separate
 from .fit import check_overflow
 from .fonts import FONTS
+from .metrics import stage
 from .printready import PrintReady
 from .raster import png
 from .textout import as_email_html, as_plain_text
@@ -132,11 +133,16 @@ class Pipeline:
         else:
             pdf, pages, book = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
-        pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book,
-                     underlay[0] if underlay else None, scan, attachment, press)
+        with stage(layout.id, "finish"):
+            pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book,
+                         underlay[0] if underlay else None, scan, attachment, press)
         if scan is not None:
             pages += count_pages(scan.pdf)
-        content = png(pdf, options.dpi, self.limits.max_png_pixels) if output.raster else pdf
+        if output.raster:
+            with stage(layout.id, "raster"):
+                content = png(pdf, options.dpi, self.limits.max_png_pixels)
+        else:
+            content = pdf
         suffix = "" if variant == layout.variants[0] else f".{variant}"
         filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
         return Rendered(content, output.media_type, filename, pages, findings)
@@ -155,11 +161,13 @@ class Pipeline:
               bleed_mm: float = 0.0):
         """compose → lay out (with ``bleed_mm`` of bleed) → check → PDF bytes, the page count
         delivered, and the book assembly (or None) the finisher applies."""
-        composition = self.composer.compose(layout, request, variant)
-        document = self.renderer.layout(layout, composition, bleed_mm=bleed_mm)
-        if layout.page.auto_height and len(document.pages) == 1:
-            height = self.renderer.content_height_mm(document)
-            document = self.renderer.layout(layout, composition, height, bleed_mm)
+        with stage(layout.id, "compose"):
+            composition = self.composer.compose(layout, request, variant)
+        with stage(layout.id, "layout"):
+            document = self.renderer.layout(layout, composition, bleed_mm=bleed_mm)
+            if layout.page.auto_height and len(document.pages) == 1:
+                height = self.renderer.content_height_mm(document)
+                document = self.renderer.layout(layout, composition, height, bleed_mm)
         book = None
         if layout.assembly:
             book = (layout.assembly, layout.assembly.count or request.data.repeat_count)
@@ -169,7 +177,8 @@ class Pipeline:
         if fit.errors:
             raise InvalidRequest(fit.errors)
         pages = layout.assembly.total_pages(book[1]) if book else len(document.pages)
-        return self.renderer.write_pdf(document, output), pages, book
+        with stage(layout.id, "write"):
+            return self.renderer.write_pdf(document, output), pages, book
 
     @functools.lru_cache(maxsize=64)
     def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, output_name: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 LANGUAGE_SETS: tuple[tuple[str, ...], ...] = (("sl",), ("sl", "it"), ("sl", "hu"))
 LANGUAGE_NAMES = {"sl": "slovenščina", "it": "italiano", "hu": "magyar"}
@@ -107,13 +107,3 @@ class Limits:
     max_page_operators: int = 1_000_000  # content-stream operators of one uploaded page (its forms included)
     upload_deadline_s: float = 20.0  # checking and converting one upload
 
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    """How `renderer serve` runs."""
-
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 2
-    timeout_s: int = 60
-    limits: Limits = field(default_factory=Limits)

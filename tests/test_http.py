@@ -81,8 +81,15 @@ def test_openapi_has_a_typed_path_per_layout(client):
         assert {"400", "413", "415", "422"} <= set(op["responses"])
 
 
-def test_healthz(client):
-    assert client.simulate_get("/healthz").json == {"status": "ok", "layouts": len(LAYOUTS)}
+def test_healthz_says_only_that_the_process_lives(client):
+    assert client.simulate_get("/healthz").json == {"status": "ok"}
+
+
+def test_readyz_reports_each_component(client):
+    resp = client.simulate_get("/readyz")
+    assert resp.status_code == 200 and resp.json["status"] == "ready"
+    assert resp.json["components"]["batch_store"] == {"ready": True}
+    assert resp.json["components"]["renderer"]["ready"]
 
 
 def test_index_opens_the_studio_for_every_layout(client):

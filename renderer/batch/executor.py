@@ -3,7 +3,9 @@
 ``ProcessExecutor`` keeps one worker process per core. Each worker holds a warm pipeline
 and is given one task at a time through its own queue, so the executor always knows which
 task a worker holds: if the worker dies (``kill -9``, out of memory) the task is reported
-``lost`` and the runner puts it back. A worker retires after ``max_chunks_per_worker``
+``lost`` and the runner puts it back. Each worker has its own pipe (no queue shared by all
+workers, which a worker killed while holding its lock would leave blocked for every other),
+and each task a deadline (``task_deadline_s``) after which its worker is killed (``timeout``). A worker retires after ``max_chunks_per_worker``
 tasks or when its resident memory passes ``max_worker_rss_mib`` (WeasyPrint processes grow
 over time), and a fresh one takes its place.
 
@@ -17,10 +19,11 @@ import ctypes
 import logging
 import multiprocessing
 import os
-import queue
 import resource
 import signal
+import time
 from collections import deque
+from multiprocessing.connection import wait
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,7 +38,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Event:
     task: Task
-    kind: str  # "done", "error" (the task raised; detail says what) or "lost" (its worker died)
+    kind: str  # "done", "error" (the task raised; detail says what), "lost" (its worker died:
+    #            killed from outside, out of memory) or "timeout" (killed at its deadline)
     detail: str = ""
 
 
@@ -88,13 +92,16 @@ def rss_mib() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _worker(slot: int, engine: EngineSpec, tasks, events) -> None:
+def _worker(slot: int, engine: EngineSpec, conn) -> None:
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     context = TaskContext(engine, Store(engine.database), LocalOutputs(engine.outputs))
     done = 0
     while True:
-        task = tasks.get()
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return  # the runner is gone
         if task is None:
             return
         try:
@@ -106,17 +113,21 @@ def _worker(slot: int, engine: EngineSpec, tasks, events) -> None:
         done += 1
         memory = rss_mib()
         retire = done >= engine.max_chunks_per_worker or memory > engine.max_worker_rss_mib
-        events.put((slot, task, kind, detail, memory, retire))
+        conn.send((task, kind, detail, memory, retire))
         if retire:
             return
 
 
 class _Slot:
-    def __init__(self, process, tasks):
+    """One worker process and the pipe to it (its own: a worker killed while writing breaks
+    only its own pipe, which dies with it)."""
+
+    def __init__(self, process, conn):
         self.process = process
-        self.tasks = tasks
+        self.conn = conn
         self.task: Task | None = None
-        self.peak_rss_mib = 0.0
+        self.since = 0.0  # when the task was handed over (monotonic)
+        self.retiring = False  # said it exits after its last task: give it no other
 
 
 class ProcessExecutor:
@@ -124,7 +135,6 @@ class ProcessExecutor:
         self.engine = engine
         self.capacity = processes or engine.workers
         self._mp = multiprocessing.get_context("spawn")
-        self._events = self._mp.Queue()
         self._waiting: deque[Task] = deque()
         self._slots: dict[int, _Slot] = {}
         self.started = 0  # worker processes started so far (recycling shows here)
@@ -133,11 +143,12 @@ class ProcessExecutor:
             self._start(slot)
 
     def _start(self, slot: int) -> None:
-        tasks = self._mp.SimpleQueue()
-        process = self._mp.Process(target=_worker, args=(slot, self.engine, tasks, self._events),
+        parent, child = self._mp.Pipe(duplex=True)
+        process = self._mp.Process(target=_worker, args=(slot, self.engine, child),
                                    name=f"obrazci-batch-worker-{slot}", daemon=True)
         process.start()
-        self._slots[slot] = _Slot(process, tasks)
+        child.close()
+        self._slots[slot] = _Slot(process, parent)
         self.started += 1
 
     def submit(self, task: Task) -> None:
@@ -146,53 +157,68 @@ class ProcessExecutor:
 
     def _assign(self) -> None:
         for slot in self._slots.values():
-            if slot.task is None and self._waiting and slot.process.is_alive():
-                slot.task = self._waiting.popleft()
-                slot.tasks.put(slot.task)
+            if slot.task is None and not slot.retiring and self._waiting:
+                task = self._waiting.popleft()
+                try:
+                    slot.conn.send(task)
+                except OSError:  # the worker just died: the task waits for its replacement
+                    self._waiting.appendleft(task)
+                    continue
+                slot.task, slot.since = task, time.monotonic()
 
     def poll(self, timeout: float) -> list[Event]:
-        events = self._drain(timeout)
-        dead = [number for number, slot in self._slots.items() if not slot.process.is_alive()]
-        if dead:
-            events += self._drain(0)  # what a worker sent just before it exited is in the pipe
-        for number in dead:
-            slot = self._slots[number]
-            slot.process.join()
-            if slot.task is not None:
-                log.warning("worker %d died (exit %s) holding %s", slot.process.pid, slot.process.exitcode, slot.task)
-                events.append(Event(slot.task, "lost", f"worker exited with {slot.process.exitcode}"))
-            self._start(number)
+        waitables = [s.conn for s in self._slots.values()] + [s.process.sentinel for s in self._slots.values()]
+        ready = set(wait(waitables, timeout))
+        events: list[Event] = []
+        for number, slot in list(self._slots.items()):
+            exited = slot.process.sentinel in ready
+            if slot.conn in ready or exited:
+                events += self._receive(slot)
+            if exited or (slot.retiring and slot.task is None):  # a retiring worker is replaced at once
+                self._replace(number, events, "lost", None)
+            elif slot.task is not None and time.monotonic() - slot.since > self.engine.task_deadline_s:
+                log.warning("worker %d passed the %g s deadline on %s: killed", slot.process.pid,
+                            self.engine.task_deadline_s, slot.task)
+                slot.process.kill()
+                self._replace(number, events, "timeout", f"passed its deadline of {self.engine.task_deadline_s:g} s")
         self._assign()
         return events
 
-    def _drain(self, timeout: float) -> list[Event]:
+    def _receive(self, slot: _Slot) -> list[Event]:
+        """What the worker sent (nothing if it died before or while sending)."""
         events = []
         try:
-            message = self._events.get(timeout=timeout) if timeout else self._events.get_nowait()
-            while True:
-                event = self._received(*message)
-                if event is not None:
-                    events.append(event)
-                message = self._events.get_nowait()
-        except queue.Empty:
+            while slot.conn.poll(0):
+                task, kind, detail, memory, retire = slot.conn.recv()
+                slot.retiring = slot.retiring or retire
+                if task == slot.task:
+                    slot.task = None
+                    self.peak_rss_mib = max(self.peak_rss_mib, memory)
+                    events.append(Event(task, kind, detail))
+        except (EOFError, OSError):
             pass
         return events
 
-    def _received(self, number, task, kind, detail, memory, retire) -> Event | None:
+    def _replace(self, number: int, events: list[Event], kind: str, detail: str | None) -> None:
         slot = self._slots[number]
-        if slot.task != task:
-            return None  # already reported lost
-        slot.task = None
-        self.peak_rss_mib = max(self.peak_rss_mib, memory)
-        if retire:
-            slot.process.join(timeout=30)
-        return Event(task, kind, detail)
+        slot.process.join(timeout=30)
+        slot.conn.close()
+        if slot.task is not None:
+            exitcode = slot.process.exitcode
+            if kind == "lost":
+                log.warning("worker %d died (exit %s) holding %s", slot.process.pid, exitcode, slot.task)
+            events.append(Event(slot.task, kind, detail or f"worker exited with {exitcode}"))
+        self._start(number)
 
     def close(self) -> None:
         for slot in self._slots.values():
-            if slot.process.is_alive():
-                slot.tasks.put(None)
+            try:
+                slot.conn.send(None)
+            except OSError:
+                pass
         for slot in self._slots.values():
             slot.process.join(timeout=10)
             if slot.process.is_alive():
                 slot.process.kill()
+                slot.process.join(timeout=5)
+            slot.conn.close()

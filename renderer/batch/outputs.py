@@ -21,6 +21,7 @@ class Outputs(Protocol):
     def open(self, key: str) -> BinaryIO: ...
     def size(self, key: str) -> int: ...
     def sha256(self, key: str) -> str: ...
+    def delete(self, key: str) -> None: ...  # no error if there is none
 
 
 class LocalOutputs:
@@ -71,3 +72,6 @@ class LocalOutputs:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)

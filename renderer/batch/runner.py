@@ -9,17 +9,23 @@ task committed its records, and a task that runs again writes the same files.
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
+import os
 import threading
+import time
 from pathlib import Path
 
 from .executor import Event, Executor
+from .outputs import LocalOutputs, Outputs
 from .store import Store
-from .tasks import ChunkTask, PackageTask, Task
+from .tasks import ChunkTask, PackageTask, Task, chunk_keys
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3  # a chunk or package that fails (or kills its worker) this often gives up
+MAX_ATTEMPTS = 3  # a chunk or package that raises or passes its deadline this often gives up
+MAX_LOST = 10  # … or whose worker is killed from outside (kill -9, out of memory) this often
+STORE_BACKOFF_S = (0.5, 1, 2, 5, 10, 30)  # waits after consecutive store errors
 
 
 class RunnerBusy(RuntimeError):
@@ -39,11 +45,17 @@ def lock_data_dir(data_dir: Path):
 
 
 class Runner:
-    def __init__(self, store: Store, executor: Executor):
+    """``outputs``: where a chunk's files go, so that a chunk given up leaves none behind."""
+
+    def __init__(self, store: Store, executor: Executor, outputs: Outputs | None = None,
+                 heartbeat: Path | None = None):
         self.store = store
         self.executor = executor
+        self.outputs = outputs
+        self.heartbeat = heartbeat
         self.inflight: set[Task] = set()
-        self.failures: dict[Task, int] = {}
+        self.failures: dict[Task, dict[str, int]] = {}
+        self._beat, self._state = 0.0, ""
 
     def step(self, timeout: float = 0.2) -> int:
         """Submit what can run, collect what finished; returns the number of tasks in flight."""
@@ -71,15 +83,42 @@ class Runner:
         if event.kind == "done":
             self.failures.pop(event.task, None)
             return
-        count = self.failures[event.task] = self.failures.get(event.task, 0) + 1
-        log.warning("%s %s (%d of %d): %s", event.task, event.kind, count, MAX_ATTEMPTS, event.detail)
-        if count < MAX_ATTEMPTS:
+        # a worker killed from outside is not the task's fault: counted apart, with a higher limit
+        kind = "lost" if event.kind == "lost" else "failed"
+        limit = MAX_LOST if kind == "lost" else MAX_ATTEMPTS
+        counts = self.failures.setdefault(event.task, {})
+        count = counts[kind] = counts.get(kind, 0) + 1
+        log.warning("%s %s (%d of %d): %s", event.task, event.kind, count, limit, event.detail)
+        if count < limit:
             return  # still pending in the store: the next step submits it again
-        reason = f"rendering stopped {MAX_ATTEMPTS} times ({event.detail})"
+        del self.failures[event.task]
+        reason = f"rendering stopped {count} times ({event.detail})"
         if isinstance(event.task, ChunkTask):
-            self.store.fail_chunk(event.task.batch, event.task.chunk, reason)
+            self._give_up(event.task, reason)
         else:
             self.store.finish_batch(event.task.batch, "failed", None, f"packaging failed: {reason}")
+
+    def _give_up(self, task: ChunkTask, reason: str) -> None:
+        """The chunk's pending records fail; files an attempt wrote but never committed go."""
+        keys = []
+        batch = self.store.batch(task.batch)
+        if batch is not None and self.outputs is not None:
+            pending = self.store.records(task.batch, task.chunk, state="pending")
+            keys = chunk_keys(batch, task.chunk, [r.index for r in pending])
+        self.store.fail_chunk(task.batch, task.chunk, reason)
+        for key in keys:
+            self.outputs.delete(key)
+
+    def beat(self, state: str = "ok") -> None:
+        """Say the runner lives (once a second, and at once when its state changes): readiness reads this."""
+        now = time.time()
+        if self.heartbeat is None or (now - self._beat < 1 and state == self._state):
+            return
+        self._beat, self._state = now, state
+        temporary = self.heartbeat.with_name(f".{self.heartbeat.name}.tmp")
+        temporary.write_text(json.dumps({"pid": os.getpid(), "time": now, "state": state,
+                                         "workers": self.executor.capacity}))
+        temporary.replace(self.heartbeat)
 
     def run_until_idle(self, timeout: float = 0.05) -> None:
         """Run until nothing is left to do (tests, the CLI)."""
@@ -87,8 +126,24 @@ class Runner:
             pass
 
     def run_forever(self, stop: threading.Event, idle_s: float = 0.25) -> None:
+        """Until ``stop``; a store error (locked, unreachable) is retried with backoff, never fatal."""
+        errors, swept = 0, 0.0
         while not stop.is_set():
-            if not self.step():
+            try:
+                if time.monotonic() - swept > 60:
+                    self.store.sweep_abandoned()
+                    swept = time.monotonic()
+                busy = self.step()
+                errors = 0
+                self.beat()
+            except Exception as exc:  # noqa: BLE001 - the runner must outlive any store error
+                wait = STORE_BACKOFF_S[min(errors, len(STORE_BACKOFF_S) - 1)]
+                errors += 1
+                log.warning("batch runner: %s: %s; retrying in %g s", type(exc).__name__, exc, wait)
+                self.beat(f"error: {type(exc).__name__}: {exc}")
+                stop.wait(wait)
+                continue
+            if not busy:
                 stop.wait(idle_s)
 
 
@@ -106,7 +161,7 @@ def run_batches(engine, stop: threading.Event | None = None) -> None:
     executor = ProcessExecutor(engine)
     try:
         log.info("batch runner: %d workers on %s", executor.capacity, engine.data_dir)
-        Runner(Store(engine.database), executor).run_forever(stop)
+        Runner(Store(engine.database), executor, LocalOutputs(engine.outputs), engine.heartbeat).run_forever(stop)
     finally:
         executor.close()
         lock.close()
@@ -118,3 +173,11 @@ def run_beside_service(engine) -> None:
 
     die_with_parent()
     run_batches(engine)
+
+
+if __name__ == "__main__":  # the runner that `renderer serve` starts beside the service
+    from ..logs import configure_from_environment
+    from .specs import EngineSpec
+
+    configure_from_environment()
+    run_beside_service(EngineSpec.from_environment())

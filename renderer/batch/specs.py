@@ -65,6 +65,7 @@ class EngineSpec:
     max_record_bytes: int = 64 * 1024
     max_body_bytes: int = 512 * 1024 * 1024
     proof_records: int = 3  # records drawn in the composite proof of a layered job
+    task_deadline_s: float = 600.0  # a task still running after this is killed with its worker
 
     def __post_init__(self) -> None:
         if not 1 <= self.chunk_size <= 10_000:
@@ -74,10 +75,10 @@ class EngineSpec:
 
     @classmethod
     def from_environment(cls) -> "EngineSpec":
-        """OBRAZCI_DATA_DIR (default ./var) and OBRAZCI_BATCH_WORKERS (default: one per core)."""
-        workers = os.environ.get("OBRAZCI_BATCH_WORKERS")
-        return cls(data_dir=Path(os.environ.get("OBRAZCI_DATA_DIR", "var")),
-                   **({"workers": int(workers)} if workers else {}))
+        """From the service's settings (OBRAZCI_DATA_DIR, OBRAZCI_BATCH_WORKERS, …)."""
+        from ..settings import Settings
+
+        return Settings.load().engine()
 
     @property
     def database(self) -> Path:
@@ -86,6 +87,11 @@ class EngineSpec:
     @property
     def outputs(self) -> Path:
         return self.data_dir / "outputs"
+
+    @property
+    def heartbeat(self) -> Path:
+        """Where the runner says it is alive (and how its store answers)."""
+        return self.data_dir / "runner.heartbeat"
 
 
 class AccessConfigError(RuntimeError):

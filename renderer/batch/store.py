@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 ) WITHOUT ROWID;
 """
 
-#: Batch states: queued, rendering (packaging too), then one of these; ``collected``: the
+#: Batch states: receiving (its records still arriving; seen by nobody), queued, rendering (packaging too), then one of these; ``collected``: the
 #: print shop accepted it.
 FINISHED = ("ready", "completed-with-errors", "failed", "collected")
 
@@ -180,37 +180,78 @@ class Store:
             return repeat.batch, False
 
     def _insert(self, spec, client, idempotency_key, records, fingerprint, chunk_size, max_records) -> Batch:
+        """Staged: the batch is ``receiving`` while its records stream in, written in short
+        transactions (every 1000 records or every second), so a slow upload never holds the
+        store's write lock; one last transaction makes it ``queued`` (or removes it)."""
         batch_id = "b" + secrets.token_hex(8)
         now = time.time()
         with self.transaction() as db:
             db.execute("INSERT INTO batches (id, spec, client, shop, fingerprint, state, total, created, updated)"
-                       " VALUES (?, ?, ?, ?, '', 'queued', 0, ?, ?)",
+                       " VALUES (?, ?, ?, ?, '', 'receiving', 0, ?, ?)",
                        (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now))
-            total = 0
-            rows = []
-            for total, text in enumerate(records, start=1):
-                if total > max_records:
-                    raise TooManyRecords(max_records)
-                rows.append((batch_id, total - 1, text, (total - 1) // chunk_size))
-                if len(rows) >= 1000:
-                    db.executemany("INSERT INTO records (batch, idx, data, chunk) VALUES (?, ?, ?, ?)", rows)
-                    rows.clear()
-            db.executemany("INSERT INTO records (batch, idx, data, chunk) VALUES (?, ?, ?, ?)", rows)
+        try:
+            total = self._stage(batch_id, records, chunk_size, max_records)
             if total == 0:
                 raise NoRecords()
             digest = fingerprint()
-            if idempotency_key is not None:
-                earlier = db.execute("SELECT * FROM batches WHERE client = ? AND idempotency_key = ?",
-                                     (client, idempotency_key)).fetchone()
-                if earlier is not None:
-                    if earlier["fingerprint"] != digest:
-                        raise Conflict(earlier["id"])
-                    raise _Repeat(Batch.from_row(earlier))
-            db.executemany("INSERT INTO chunks (batch, chunk) VALUES (?, ?)",
-                           [(batch_id, c) for c in range((total + chunk_size - 1) // chunk_size)])
-            db.execute("UPDATE batches SET total = ?, fingerprint = ?, idempotency_key = ? WHERE id = ?",
-                       (total, digest, idempotency_key, batch_id))
+            with self.transaction() as db:
+                if idempotency_key is not None:
+                    earlier = db.execute("SELECT * FROM batches WHERE client = ? AND idempotency_key = ?",
+                                         (client, idempotency_key)).fetchone()
+                    if earlier is not None:
+                        if earlier["fingerprint"] != digest:
+                            raise Conflict(earlier["id"])
+                        raise _Repeat(Batch.from_row(earlier))
+                db.executemany("INSERT INTO chunks (batch, chunk) VALUES (?, ?)",
+                               [(batch_id, c) for c in range((total + chunk_size - 1) // chunk_size)])
+                db.execute("UPDATE batches SET state = 'queued', total = ?, fingerprint = ?, idempotency_key = ?,"
+                           " updated = ? WHERE id = ?", (total, digest, idempotency_key, time.time(), batch_id))
+        except BaseException:
+            self._discard(batch_id)
+            raise
         return self.batch(batch_id)
+
+    def _stage(self, batch_id: str, records: Iterable[str], chunk_size: int, max_records: int) -> int:
+        total, rows, flushed = 0, [], time.monotonic()
+
+        def flush() -> None:
+            with self.transaction() as db:
+                db.executemany("INSERT INTO records (batch, idx, data, chunk) VALUES (?, ?, ?, ?)", rows)
+                db.execute("UPDATE batches SET updated = ? WHERE id = ?", (time.time(), batch_id))
+            rows.clear()
+
+        for total, text in enumerate(records, start=1):
+            if total > max_records:
+                raise TooManyRecords(max_records)
+            rows.append((batch_id, total - 1, text, (total - 1) // chunk_size))
+            if len(rows) >= 1000 or time.monotonic() - flushed >= 1:
+                flush()
+                flushed = time.monotonic()
+        if rows:
+            flush()
+        return total
+
+    def _discard(self, batch_id: str) -> None:
+        """Remove a batch that never finished arriving (in steps: it may be large)."""
+        db = self._connection()
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        while True:
+            with self.transaction() as db:
+                gone = db.execute("DELETE FROM records WHERE batch = ? AND idx IN (SELECT idx FROM records"
+                                  " WHERE batch = ? LIMIT 5000)", (batch_id, batch_id)).rowcount
+                if gone == 0:
+                    db.execute("DELETE FROM chunks WHERE batch = ?", (batch_id,))
+                    db.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
+                    return
+
+    def sweep_abandoned(self, idle_s: float = 600) -> int:
+        """Batches left ``receiving`` by a submit that died (its process killed mid-upload)."""
+        stale = [row["id"] for row in self.read().execute(
+            "SELECT id FROM batches WHERE state = 'receiving' AND updated < ?", (time.time() - idle_s,))]
+        for batch_id in stale:
+            self._discard(batch_id)
+        return len(stale)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -250,8 +291,19 @@ class Store:
                 yield _record(row)
             last = rows[-1]["idx"]
 
+    def totals(self) -> tuple[dict[str, int], int]:
+        """Records of every batch by state (pending ones as queued or rendering, by their
+        batch's state) and the pages rendered so far."""
+        rows = self.read().execute(
+            "SELECT CASE WHEN r.state = 'pending' THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
+            " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
+            " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1").fetchall()
+        counts = {"queued": 0, "rendering": 0, "done": 0, "failed": 0}
+        counts.update({row["state"]: row["n"] for row in rows})
+        return counts, sum(row["pages"] for row in rows if row["state"] == "done")
+
     def batches_for_shop(self, shop: str, state: str | None = None) -> list[Batch]:
-        query, args = "SELECT * FROM batches WHERE shop = ?", [shop]
+        query, args = "SELECT * FROM batches WHERE shop = ? AND state != 'receiving'", [shop]
         if state is not None:
             query, args = query + " AND state = ?", args + [state]
         return [Batch.from_row(row) for row in self.read().execute(query + " ORDER BY created", args)]

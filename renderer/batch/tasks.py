@@ -93,6 +93,21 @@ def render_chunk(ctx: TaskContext, task: ChunkTask) -> None:
     ctx.store.finish_chunk(task.batch, task.chunk, outcomes)
 
 
+def record_key(batch_id: str, index: int) -> str:
+    return f"{batch_id}/records/{record_id(batch_id, index)}.pdf"
+
+
+def imprint_key(batch_id: str, chunk: int) -> str:
+    return f"{batch_id}/imprint/chunk-{chunk:06d}.pdf"
+
+
+def chunk_keys(batch: Batch, chunk: int, indexes: list[int]) -> list[str]:
+    """The files an attempt at a chunk writes for these records (before its commit)."""
+    if batch.spec.output == "layers":
+        return [imprint_key(batch.id, chunk)]
+    return [record_key(batch.id, index) for index in indexes]
+
+
 def _render_record(ctx: TaskContext, batch: Batch, record: Record) -> Outcome:
     spec = batch.spec
     try:
@@ -102,7 +117,7 @@ def _render_record(ctx: TaskContext, batch: Batch, record: Record) -> Outcome:
     except Exception as exc:  # a bad record never stops the batch
         log.exception("batch %s record %d", batch.id, record.index)
         return Outcome(record.index, errors=_errors(exc))
-    key = f"{batch.id}/records/{record_id(batch.id, record.index)}.pdf"
+    key = record_key(batch.id, record.index)
     return Outcome(record.index, key, 1, rendered.pages, ctx.outputs.put(key, rendered.content))
 
 
@@ -118,7 +133,7 @@ def _imprint_chunk(ctx: TaskContext, batch: Batch, chunk: int, records: list[Rec
     record, in one file."""
     spec = batch.spec
     imprint = ctx.imprint(spec.languages)
-    key = f"{batch.id}/imprint/chunk-{chunk:06d}.pdf"
+    key = imprint_key(batch.id, chunk)
     accepted, outcomes = [], []
     for record in records:
         try:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import falcon
 
 from ..batch.service import BatchService
 from ..batch.specs import Access, EngineSpec
 from ..pipeline import Pipeline
+from ..settings import Settings
+from ..specs import Limits
 from ..signing import SigningConfig, SigningService
-from . import problems, studio
+from . import capacity, problems, studio
+from .health import HealthResource, MetricsResource, Readiness, ReadyResource
+from .observe import Observe
 from .openapi import openapi_document
 from .batch_resources import (
     BatchesResource,
@@ -24,7 +30,6 @@ from .batch_resources import (
 from .place_resource import PlaceResource
 from .signing_resources import SignResource, VerifyResource
 from .resources import (
-    HealthResource,
     LayoutResource,
     LayoutsResource,
     OpenAPIResource,
@@ -34,18 +39,26 @@ from .resources import (
 
 
 def create_app(pipeline: Pipeline | None = None, signing: SigningService | None = None,
-               batches: BatchService | None = None) -> falcon.App:
-    """The service. Signer profiles come from OBRAZCI_SIGNING_CONFIG unless given; a profile
-    that cannot be opened raises SigningConfigError here, before any request is served.
-    Batches live in OBRAZCI_DATA_DIR (default ./var); keys in OBRAZCI_BATCH_ACCESS."""
-    pipeline = pipeline or Pipeline()
+               batches: BatchService | None = None, settings: Settings | None = None,
+               readiness: Readiness | None = None) -> falcon.App:
+    """The service. Settings come from the environment unless given (see renderer/settings.py);
+    signer profiles from OBRAZCI_SIGNING_CONFIG: a profile that cannot be opened raises
+    SigningConfigError here, before any request is served. Batches live in OBRAZCI_DATA_DIR
+    (default ./var); keys in OBRAZCI_BATCH_ACCESS. ``readiness``: what /readyz reports (the
+    server passes one that is warming up)."""
+    settings = settings or Settings.load()
+    pipeline = pipeline or Pipeline(replace(Limits(), max_body_bytes=settings.max_body_bytes))
     signing = signing or SigningService(SigningConfig.from_environment())
-    batches = batches or BatchService(EngineSpec.from_environment(), Access.from_environment())
-    app = falcon.App(media_type=falcon.MEDIA_JSON)
+    batches = batches or BatchService(settings.engine(), Access.from_environment())
+    readiness = readiness or Readiness(batches, signing=signing)
+    capacity.configure(1, settings.queue_timeout_s, settings.request_timeout_s)
+    app = falcon.App(media_type=falcon.MEDIA_JSON, middleware=[Observe(frozenset(pipeline.registry.ids()))])
     app.req_options.strip_url_path_trailing_slash = True
     problems.install(app)
     studio.install(app, pipeline)  # / and /studio/…: the preview studio
-    app.add_route("/healthz", HealthResource(pipeline))
+    app.add_route("/healthz", HealthResource())
+    app.add_route("/readyz", ReadyResource(readiness))
+    app.add_route("/metrics", MetricsResource(batches))
     app.add_route("/openapi.json", OpenAPIResource(openapi_document(pipeline.registry)))
     app.add_route("/v1/layouts", LayoutsResource(pipeline))
     app.add_route("/v1/layouts/{layout_id}", LayoutResource(pipeline))

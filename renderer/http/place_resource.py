@@ -11,6 +11,7 @@ from ..pipeline import Pipeline
 from ..specs import RenderOptions
 from ..uploads import UploadRefused, check_pdf, place_onto
 from .body import read_parts
+from .capacity import render_slot
 from .problems import Problem, bad_parameter
 from .resources import _layout, _render
 
@@ -46,9 +47,10 @@ class PlaceResource:
         page, x, y = _position(req)
         body, document = read_parts(req, "document", self.pipeline.limits)
         try:
-            checked = check_pdf(document, "document", self.pipeline.limits)
-            rendered = _render(lambda: self.pipeline.render(layout.id, body, RenderOptions("pdf")))
-            resp.data, removed = place_onto(checked, rendered.content, page, x, y)
+            with render_slot():
+                checked = check_pdf(document, "document", self.pipeline.limits)
+                rendered = _render(lambda: self.pipeline.render(layout.id, body, RenderOptions("pdf")))
+                resp.data, removed = place_onto(checked, rendered.content, page, x, y)
         except UploadRefused as exc:
             raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
                           [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None

@@ -12,6 +12,7 @@ from ..raster import RasterTooLarge
 from ..specs import LANGUAGE_SETS, OptionError
 from . import params
 from .body import read_json, read_parts
+from .capacity import render_slot
 from ..signing import SigningService
 from ..uploads import UploadRefused, check_attachment, check_scan
 from .problems import Problem, bad_parameter
@@ -72,7 +73,8 @@ class SampleResource:
         layout = _layout(self.pipeline, layout_id)
         options = params.render_options(req)
         languages = params.languages(req)
-        _deliver(resp, _render(lambda: self.pipeline.render_sample(layout.id, languages, options)))
+        with render_slot():
+            _deliver(resp, _render(lambda: self.pipeline.render_sample(layout.id, languages, options)))
 
 
 class RenderResource:
@@ -104,9 +106,10 @@ class RenderResource:
                               [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
         else:
             body = read_json(req, self.pipeline.limits.max_body_bytes, self.pipeline.limits)
-        rendered = _render(lambda: self.pipeline.render(layout.id, body, options, scan, attachment))
-        if asked:
-            rendered = replace(rendered, content=sign_or_fail(self.pipeline, self.signing, rendered.content, asked))
+        with render_slot():
+            rendered = _render(lambda: self.pipeline.render(layout.id, body, options, scan, attachment))
+            if asked:
+                rendered = replace(rendered, content=sign_or_fail(self.pipeline, self.signing, rendered.content, asked))
         _deliver(resp, rendered)
 
 

@@ -1,55 +1,226 @@
-"""`renderer serve`: the Falcon app under gunicorn (sync workers: rendering is CPU-bound).
+"""`renderer serve`: the Falcon app under gunicorn, and the batch runner beside it.
 
-Each worker builds its own pipeline after the fork and warms it before taking requests.
+Processes:
+
+- gunicorn's **master** imports the code once (``preload_app``), then forks the HTTP
+  workers, and — only the master — starts and supervises the **batch runner**: a child
+  process restarted with backoff whenever it exits, left running across a reload (HUP)
+  and worker recycling, stopped cleanly on SIGTERM (its chunks simply stay pending).
+- each **HTTP worker** (``RenderWorker``, threads) builds its own app after the fork,
+  answers ``/healthz`` at once and warms its pipeline in the background; ``/readyz`` says
+  503 until that is done. A worker is replaced after ``max_requests`` (with jitter) or when
+  its resident memory passes ``max_worker_rss_mib`` after a request.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+
 from gunicorn.app.base import BaseApplication
 
-from ..specs import ServiceSpec
+from ..settings import Settings
+from ..logs import configure_logging
+
+log = logging.getLogger("obrazci.server")
+
+RUNNER_BACKOFF_S = (1, 2, 5, 10, 30)  # waits before restarting a runner that exited
+RUNNER_HEALTHY_S = 60  # a runner that lived this long starts the backoff anew
 
 
-class _Server(BaseApplication):
-    def __init__(self, spec: ServiceSpec):
-        self.spec = spec
+class RunnerSupervisor:
+    """In gunicorn's master: runs the batch runner as a child process (``python -m
+    renderer.batch.runner``, reading the same settings from the environment) and starts it
+    again, with backoff, whenever it exits.
+
+    A plain subprocess, not a multiprocessing one: gunicorn's workers are forked from the
+    master, and multiprocessing would have each of them try to join the runner at exit.
+    gunicorn's master reaps every child that exits, this one too; ``Popen.poll`` still
+    sees it go.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._stop = threading.Event()
+        self._process: subprocess.Popen | None = None
+        self._thread: threading.Thread | None = None
+        self.restarts = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._supervise, name="batch-runner-supervisor", daemon=True)
+        self._thread.start()
+
+    def _supervise(self) -> None:
+        from .. import metrics
+
+        failures = 0
+        while not self._stop.is_set():
+            started = time.monotonic()
+            self._process = subprocess.Popen([sys.executable, "-m", "renderer.batch.runner"],
+                                             env={**os.environ, **self.settings.environment()})
+            while not self._stop.is_set() and self._process.poll() is None:
+                self._stop.wait(0.5)
+            if self._stop.is_set():
+                self._end(self._process)
+                return
+            if time.monotonic() - started > RUNNER_HEALTHY_S:
+                failures = 0
+            pause = RUNNER_BACKOFF_S[min(failures, len(RUNNER_BACKOFF_S) - 1)]
+            failures += 1
+            self.restarts += 1
+            metrics.RESTARTS.labels("batch-runner").inc()
+            log.error("the batch runner (pid %d) exited; starting it again in %d s", self._process.pid, pause)
+            self._stop.wait(pause)
+
+    @staticmethod
+    def _end(process: subprocess.Popen, timeout: float = 30) -> None:
+        """Stop the runner from this thread: the runner dies with the thread that started it
+        (PR_SET_PDEATHSIG is per thread), so the thread must outlive its clean stop."""
+        if process.poll() is None:
+            process.terminate()  # SIGTERM: it finishes the step it is in and stops its workers
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=45)
+
+
+class _LazyApp:
+    """The WSGI callable gunicorn's master holds; each worker puts its own app in after the
+    fork (``post_worker_init``), so nothing built for rendering is shared between processes."""
+
+    def __init__(self):
+        self.app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+class Service(BaseApplication):
+    def __init__(self, settings: Settings, batches: bool = True):
+        self.settings = settings
+        self.batches = batches
+        self.supervisor = RunnerSupervisor(settings) if batches else None
         super().__init__()
 
     def load_config(self):
-        self.cfg.set("bind", f"{self.spec.host}:{self.spec.port}")
-        self.cfg.set("workers", self.spec.workers)
-        self.cfg.set("worker_class", "sync")
-        self.cfg.set("timeout", self.spec.timeout_s)
-        self.cfg.set("limit_request_line", 8190)
-        self.cfg.set("accesslog", "-")
+        s = self.settings
+        values = {
+            "bind": f"{s.host}:{s.port}",
+            "workers": s.workers,
+            "worker_class": "renderer.http.worker.RenderWorker",
+            "threads": s.threads,
+            "worker_connections": 2 * s.threads,  # open connections (kept alive, or waiting for a thread)
+            "timeout": 30,  # the worker's heartbeat; renders have their own deadline (capacity.py)
+            "graceful_timeout": math.ceil(s.graceful_timeout_s),
+            "keepalive": 5,
+            "max_requests": s.max_requests,
+            "max_requests_jitter": s.max_requests_jitter,
+            "preload_app": True,
+            "limit_request_line": 8190,
+            "accesslog": None,  # one JSON line per request comes from the app (observe.py)
+            "errorlog": "-",
+            "loglevel": s.log_level,
+            "control_socket_disable": True,  # gunicorn 27's ~/.gunicorn control socket, shared per host
+            "proc_name": "obrazci",
+            "logger_class": "renderer.http.worker.GunicornLogger",
+            "when_ready": self._when_ready,
+            "on_exit": self._on_exit,
+            "post_worker_init": self._post_worker_init,
+            "post_request": self._post_request,
+            "child_exit": self._child_exit,
+        }
+        for name, value in values.items():
+            self.cfg.set(name, value)
 
     def load(self):
-        from ..pipeline import Pipeline
+        # in the master, before forking: the imports only (the workers share them)
+        from . import app  # noqa: F401
+        from .. import pipeline  # noqa: F401
+
+        return _LazyApp()
+
+    # -- the master -------------------------------------------------------------------
+
+    def _when_ready(self, server) -> None:
+        if self.supervisor is not None:
+            self.supervisor.start()
+        log.info("listening on %s:%d with %d workers; batches %s", self.settings.host, self.settings.port,
+                 self.settings.workers, "beside" if self.batches else "elsewhere")
+
+    def _on_exit(self, server) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        log.info("stopped")
+
+    def _child_exit(self, server, worker) -> None:
+        from .. import metrics
+
+        metrics.process_exited(worker.pid)
+        metrics.RESTARTS.labels("http-worker").inc()
+
+    # -- each HTTP worker -------------------------------------------------------------
+
+    def _post_worker_init(self, worker) -> None:
+        from ..batch.service import BatchService
+        from ..batch.specs import Access
         from .app import create_app
+        from .health import Readiness
+        from ..pipeline import Pipeline
+        from ..signing import SigningConfig, SigningService
+        from ..specs import Limits
+        from dataclasses import replace
 
-        pipeline = Pipeline(self.spec.limits)
-        pipeline.warm()
-        return create_app(pipeline)
+        pipeline = Pipeline(replace(Limits(), max_body_bytes=self.settings.max_body_bytes))
+        signing = SigningService(SigningConfig.from_environment())
+        batches = BatchService(self.settings.engine(), Access.from_environment())
+        readiness = Readiness(batches, runner_beside=self.batches, signing=signing, warming=True)
+        worker.wsgi.app = create_app(pipeline, signing, batches, self.settings, readiness)
+        threading.Thread(target=_warm, args=(pipeline, readiness), name="warm-up", daemon=True).start()
+
+    def _post_request(self, worker, req, environ, resp) -> None:
+        from .. import metrics
+
+        metrics.note_memory("http")
+        if metrics.resident_bytes() > self.settings.max_worker_rss_mib * 2**20 and worker.alive:
+            log.warning("worker %d holds %d MiB, above %d MiB: it is replaced", os.getpid(),
+                        metrics.resident_bytes() // 2**20, self.settings.max_worker_rss_mib)
+            worker.alive = False
 
 
-def serve(spec: ServiceSpec, batches: bool = True) -> None:
-    """Gunicorn for HTTP and, beside it, the batch runner (a child process that dies with
-    the service; after a restart it carries on from the batch store)."""
-    runner = None
-    if batches:
-        import multiprocessing
+def _warm(pipeline, readiness) -> None:
+    """Warm the pipeline while holding the render slot, then say the worker is ready."""
+    from . import capacity
 
-        from ..batch.runner import lock_data_dir, run_beside_service
-        from ..batch.specs import EngineSpec
-
-        engine = EngineSpec.from_environment()
-        lock_data_dir(engine.data_dir).close()  # fail now if another runner owns the data directory
-        runner = multiprocessing.get_context("spawn").Process(target=run_beside_service, args=(engine,),
-                                                              name="obrazci-batch-runner")
-        runner.start()
+    started = time.perf_counter()
     try:
-        _Server(spec).run()
-    finally:
-        if runner is not None:
-            runner.terminate()
-            runner.join(timeout=30)
+        with capacity.SLOTS.held():
+            pipeline.warm()
+    except Exception as exc:  # noqa: BLE001 - a failed warm-up leaves a slower first render, not a dead worker
+        log.exception("warm-up failed")
+        readiness.warmed(f"{type(exc).__name__}: {exc}")
+        return
+    readiness.warmed()
+    log.info("worker %d warm in %.1f s", os.getpid(), time.perf_counter() - started)
+
+
+def serve(settings: Settings, batches: bool = True) -> None:
+    """Run the service until SIGTERM/SIGINT. ``batches``: run the batch runner here.
+    PROMETHEUS_MULTIPROC_DIR must be set before this module is imported (``cli.py`` does)."""
+    os.environ.update(settings.environment())  # the workers and the runner read the same settings
+    configure_logging(settings.log_level, settings.log_format)
+    if batches:
+        from ..batch.runner import lock_data_dir
+
+        lock_data_dir(settings.data_dir).close()  # fail now if another runner owns the data directory
+    Service(settings, batches).run()

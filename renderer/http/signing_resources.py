@@ -8,11 +8,13 @@ from io import BytesIO
 
 import falcon
 
+from .. import metrics
 from ..signing import LEVELS, ServiceFailure, SigningService, VisibleStamp
 from ..specs import Limits, RenderOptions
 from ..uploads import UploadRefused, check_pdf
 from ..verify import NotAPdf, verify_pdf
 from .body import read_body
+from .capacity import render_slot
 from .problems import Problem, bad_parameter
 
 
@@ -102,8 +104,10 @@ def sign_or_fail(pipeline, signing: SigningService, pdf: bytes, ask: SigningAsk)
     stamp = visible_stamp(pipeline, signing, ask, pdf)
     level = ask.level
     try:
-        return signing.sign(pdf, ask.profile, level, stamp)
+        with metrics.SIGN_SECONDS.labels(level).time():
+            return signing.sign(pdf, ask.profile, level, stamp)
     except ServiceFailure as exc:
+        metrics.SIGNING_FAILURES.labels(exc.service).inc()
         status = falcon.HTTP_503 if exc.unreachable else falcon.HTTP_502
         problem = Problem(status, f"{exc.service} failed", f"{exc.service}: {exc.reason}; the document was not signed at {level}")
         problem.errors = [{"service": exc.service, "detail": exc.reason}]
@@ -138,7 +142,8 @@ class SignResource:
             raise Problem(falcon.HTTP_422, "Cannot sign this PDF", str(exc),
                           [{"pointer": "", "detail": exc.reason}]) from None
         try:
-            signed = sign_or_fail(self.pipeline, self.signing, pdf, asked)
+            with render_slot():
+                signed = sign_or_fail(self.pipeline, self.signing, pdf, asked)
         except (ValueError, KeyError, TypeError) as exc:
             raise Problem(falcon.HTTP_422, "Cannot sign this PDF", f"{type(exc).__name__}: {exc}"[:300]) from None
         resp.content_type = "application/pdf"
@@ -154,7 +159,8 @@ class VerifyResource:
         at = _validation_time(req)
         pdf = read_pdf(req)
         try:
-            resp.media = verify_pdf(pdf, self.signing.trust_roots, self.signing.trusted_tsa, at=at)
+            with render_slot():
+                resp.media = verify_pdf(pdf, self.signing.trust_roots, self.signing.trusted_tsa, at=at)
         except NotAPdf as exc:
             raise Problem(falcon.HTTP_422, "Not a readable PDF", str(exc), [{"pointer": "", "detail": str(exc)}]) from None
 

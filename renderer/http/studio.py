@@ -25,6 +25,7 @@ from ..samplesets import sample_sets
 from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..uploads import UploadRefused, check_attachment, check_scan
 from .body import read_body, read_json
+from .capacity import render_slot
 from .problems import Problem, bad_parameter
 from .resources import _layout, _render
 
@@ -197,7 +198,8 @@ class StudioPreview:
         number = _number(req, "page", 1, 1, 100_000)
         body = read_json(req, pipeline.limits.max_body_bytes, pipeline.limits)
         variant = req.get_param("variant") or None
-        rendered = self.studio.render(layout, body, variant)
+        with render_slot():
+            rendered = self.studio.render(layout, body, variant)
         rendered_at = time.perf_counter()
         pdf = rendered.content
         spots = preview.separations(pdf) if (variant or layout.variants[0]) in layout.spot_variants else []
@@ -245,23 +247,24 @@ class StudioOverlay:
         number = _number(req, "page", 1, 1, 100_000)
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
         data = read_body(req, self.pipeline.limits.max_upload_bytes)
-        try:
-            scan = check_scan(data, "overlay", self.pipeline.limits)
-        except UploadRefused as exc:
-            raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
-                          [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
-        document = preview.open_pdf(scan.pdf)
-        try:
-            if number > len(document):
-                raise bad_parameter("page", f"the upload has {len(document)} page(s)")
-            page = document[number - 1]
-            width_pt, height_pt = page.get_size()
-            image = page_png(page, dpi, self.pipeline.limits.max_png_pixels, compress_level=1)
-            pages = len(document)
-        except RasterTooLarge as exc:
-            raise bad_parameter("dpi", str(exc)) from None
-        finally:
-            document.close()
+        with render_slot():  # checking and rasterising the upload are heavy work
+            try:
+                scan = check_scan(data, "overlay", self.pipeline.limits)
+            except UploadRefused as exc:
+                raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
+                              [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
+            document = preview.open_pdf(scan.pdf)
+            try:
+                if number > len(document):
+                    raise bad_parameter("page", f"the upload has {len(document)} page(s)")
+                page = document[number - 1]
+                width_pt, height_pt = page.get_size()
+                image = page_png(page, dpi, self.pipeline.limits.max_png_pixels, compress_level=1)
+                pages = len(document)
+            except RasterTooLarge as exc:
+                raise bad_parameter("dpi", str(exc)) from None
+            finally:
+                document.close()
         resp.media = {"png": base64.b64encode(image).decode("ascii"), "pages": pages, "page": number,
                       "width_mm": round(width_pt * preview.MM_PER_PT, 2),
                       "height_mm": round(height_pt * preview.MM_PER_PT, 2)}

@@ -42,6 +42,9 @@ class CertificationBookSpread(LayoutData):
 
 
 REGISTER_ROWS = 12  # entries per spread: one row across the two facing pages
+#: Layout time grows faster than the entries (WeasyPrint's table pagination): 240 entries
+#: (40 pages) take a few seconds; the body limit alone would let 1,771 in (28 s unloaded).
+MAX_REGISTER_ENTRIES = 240
 
 
 class RegisterEntry(LayoutData):
@@ -66,7 +69,11 @@ class CertificationRegister(LayoutData):
     """The register of a period printed on the book's spreads (P 49): every entry once, in
     the order given, REGISTER_ROWS to a spread; a row never splits across pages."""
 
-    entries: list[RegisterEntry] = Field(min_length=1, max_length=5000)
+    entries: list[RegisterEntry] = Field(
+        min_length=1, max_length=MAX_REGISTER_ENTRIES,
+        description=f"At most {MAX_REGISTER_ENTRIES} entries ({2 * MAX_REGISTER_ENTRIES // REGISTER_ROWS} pages) a "
+                    "request, so that it renders within the request deadline; print a longer register in parts, "
+                    "each with its first_page.")
     first_page: int = Field(1, ge=1, le=9999, description="The number of the first (left) page.")
 
     rows_per_spread: ClassVar[int] = REGISTER_ROWS

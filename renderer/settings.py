@@ -1,0 +1,203 @@
+"""Every setting of the service in one place: its environment variable, its command-line
+flag, its default and what it means.
+
+``Settings.load(environ, flags)`` gives the effective configuration (a flag wins over the
+environment, the environment over the default) or raises ``SettingsError`` with one line
+that names the setting. ``Settings.check()`` opens what the settings point to (the access
+file, the signing configuration and its keys, the data directory) so that a bad
+configuration stops ``renderer serve`` before it listens, never in a worker later.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message is the one line an operator sees."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the field of Settings
+    env: str
+    help: str
+    secret: bool = False  # masked by `renderer config`
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag: the variable's name without OBRAZCI_ (OBRAZCI_REQUEST_TIMEOUT:
+        --request-timeout)."""
+        return "--" + self.env.removeprefix("OBRAZCI_").lower().replace("_", "-")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "OBRAZCI_HOST", "address to listen on"),
+    Setting("port", "OBRAZCI_PORT", "TCP port"),
+    Setting("workers", "OBRAZCI_WORKERS", "HTTP worker processes"),
+    Setting("threads", "OBRAZCI_THREADS", "threads per HTTP worker (one renders at a time; the others answer "
+                                          "health checks and wait for a render slot)"),
+    Setting("request_timeout_s", "OBRAZCI_REQUEST_TIMEOUT", "seconds a render may take; a worker whose render "
+                                                            "passes it by 10 s is replaced"),
+    Setting("queue_timeout_s", "OBRAZCI_QUEUE_TIMEOUT", "seconds a request waits for a free render slot "
+                                                        "before it is answered 503 with Retry-After"),
+    Setting("graceful_timeout_s", "OBRAZCI_GRACEFUL_TIMEOUT", "seconds in-flight requests get to finish on "
+                                                              "SIGTERM or reload"),
+    Setting("max_requests", "OBRAZCI_MAX_REQUESTS", "an HTTP worker is replaced after about this many "
+                                                    "requests (0: never)"),
+    Setting("max_requests_jitter", "OBRAZCI_MAX_REQUESTS_JITTER", "random extra requests, so workers do not "
+                                                                  "retire together"),
+    Setting("max_worker_rss_mib", "OBRAZCI_MAX_WORKER_RSS_MIB", "an HTTP worker whose resident memory passes "
+                                                                "this after a request is replaced"),
+    Setting("max_body_bytes", "OBRAZCI_MAX_BODY_BYTES", "largest JSON request body"),
+    Setting("data_dir", "OBRAZCI_DATA_DIR", "batch state and outputs"),
+    Setting("batch_workers", "OBRAZCI_BATCH_WORKERS", "batch worker processes (default: one per core)"),
+    Setting("batch_task_deadline_s", "OBRAZCI_BATCH_TASK_DEADLINE", "seconds a batch task (a chunk, a "
+                                                                    "packaging) may take before its worker "
+                                                                    "is killed"),
+    Setting("batch_access", "OBRAZCI_BATCH_ACCESS", "TOML file of batch clients and print shops"),
+    Setting("signing_config", "OBRAZCI_SIGNING_CONFIG", "TOML file of signer profiles and API keys"),
+    Setting("log_level", "OBRAZCI_LOG_LEVEL", f"one of {', '.join(LOG_LEVELS)}"),
+    Setting("log_format", "OBRAZCI_LOG_FORMAT", "json (one object a line) or text"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 8
+    request_timeout_s: float = 60.0
+    queue_timeout_s: float = 10.0
+    graceful_timeout_s: float = 70.0
+    max_requests: int = 2000
+    max_requests_jitter: int = 200
+    max_worker_rss_mib: int = 1024
+    max_body_bytes: int = 256 * 1024
+    data_dir: Path = Path("var")
+    batch_workers: int = max(1, os.cpu_count() or 1)
+    batch_task_deadline_s: float = 600.0
+    batch_access: Path | None = None
+    signing_config: Path | None = None
+    log_level: str = "info"
+    log_format: str = "json"
+
+    def __post_init__(self) -> None:
+        def bad(name: str, reason: str):
+            setting = _by_name[name]
+            return SettingsError(f"{setting.env} ({setting.flag}): {reason}")
+
+        if not 0 < self.port < 65536:
+            raise bad("port", f"{self.port} is not a TCP port")
+        for name in ("workers", "threads", "batch_workers", "max_body_bytes", "max_worker_rss_mib"):
+            if getattr(self, name) < 1:
+                raise bad(name, "must be at least 1")
+        for name in ("max_requests", "max_requests_jitter"):
+            if getattr(self, name) < 0:
+                raise bad(name, "must not be negative")
+        for name in ("request_timeout_s", "queue_timeout_s", "graceful_timeout_s", "batch_task_deadline_s"):
+            if not 0 < getattr(self, name) <= 86400:
+                raise bad(name, "must be a number of seconds between 0 and 86400")
+        if self.log_level not in LOG_LEVELS:
+            raise bad("log_level", f"one of {', '.join(LOG_LEVELS)}")
+        if self.log_format not in LOG_FORMATS:
+            raise bad("log_format", f"one of {', '.join(LOG_FORMATS)}")
+
+    @classmethod
+    def load(cls, environ: dict[str, str] | None = None, flags: dict[str, object] | None = None) -> "Settings":
+        """Flags (already typed, ``None`` where not given) over the environment over the defaults."""
+        environ = os.environ if environ is None else environ
+        flags = flags or {}
+        types = {f.name: f.type for f in fields(cls)}
+        values: dict[str, object] = {}
+        for setting in SETTINGS:
+            given = flags.get(setting.name)
+            if given is None and environ.get(setting.env, "") != "":
+                given = environ[setting.env]
+            if given is not None:
+                values[setting.name] = _convert(setting, types[setting.name], given)
+        return cls(**values)
+
+    def shown(self) -> list[tuple[Setting, str]]:
+        """(setting, value as text) for `renderer config`, secrets masked."""
+        rows = []
+        for setting in SETTINGS:
+            value = getattr(self, setting.name)
+            text = "" if value is None else str(value)
+            rows.append((setting, mask(text) if setting.secret or "://" in text else text))
+        return rows
+
+    def check(self) -> None:
+        """Open what the settings name; raise SettingsError with one line if anything fails."""
+        from .batch.specs import AccessConfigError, Access
+        from .signing import SigningConfig, SigningConfigError, SigningService
+
+        if self.batch_access is not None:
+            try:
+                Access.from_file(self.batch_access)
+            except AccessConfigError as exc:
+                raise SettingsError(f"OBRAZCI_BATCH_ACCESS: {exc}") from None
+        if self.signing_config is not None:
+            try:
+                SigningService(SigningConfig.from_file(self.signing_config))
+            except SigningConfigError as exc:
+                raise SettingsError(f"OBRAZCI_SIGNING_CONFIG: {exc}") from None
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.data_dir / f".probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise SettingsError(f"OBRAZCI_DATA_DIR ({self.data_dir}): cannot write there: {exc.strerror}") from None
+
+    def environment(self) -> dict[str, str]:
+        """The settings as environment variables, for processes started from this one (the
+        batch runner, gunicorn's workers), so every part of the service reads the same values."""
+        env = {}
+        for setting in SETTINGS:
+            value = getattr(self, setting.name)
+            if value is not None:
+                env[setting.env] = str(value)
+        return env
+
+    def engine(self):
+        from .batch.specs import EngineSpec
+
+        return EngineSpec(data_dir=self.data_dir, workers=self.batch_workers, task_deadline_s=self.batch_task_deadline_s)
+
+
+_by_name = {s.name: s for s in SETTINGS}
+
+
+def _convert(setting: Setting, kind, given: object) -> object:
+    if not isinstance(given, str):
+        return given
+    kind = str(kind)
+    try:
+        if kind == "int":
+            return int(given)
+        if kind == "float":
+            return float(given)
+    except ValueError:
+        raise SettingsError(f"{setting.env} ({setting.flag}): {given!r} is not a number") from None
+    if "Path" in kind:
+        return Path(given)
+    return given
+
+
+def mask(text: str) -> str:
+    """A URL's password (or a whole secret) as ***."""
+    if "://" not in text:
+        return "***" if text else ""
+    parts = urlsplit(text)
+    if parts.password is None:
+        return text
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
