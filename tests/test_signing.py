@@ -371,6 +371,30 @@ def test_sign_checks_the_upload_first(signing_client, body):
     assert resp.status_code == 422 and resp.json["errors"], resp.text
 
 
+@pytest.mark.parametrize("damage", ["trailing-garbage", "polyglot", "encrypted"])
+def test_sign_answers_damaged_uploads_with_a_4xx(signing_client, pipeline, damage):
+    import pikepdf
+
+    from renderer.specs import RenderOptions
+    pdf = pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdf")).content
+    if damage == "trailing-garbage":
+        pdf = pdf + bytes(range(256)) * 40
+    elif damage == "polyglot":
+        pdf = pdf + b"PK\x03\x04" + bytes(200) + b"PK\x05\x06" + bytes(18)
+    else:
+        out = io.BytesIO()
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            doc.save(out, encryption=pikepdf.Encryption(user="u", owner="o"))
+        pdf = out.getvalue()
+    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office"}, body=pdf,
+                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code in (200, 422), resp.text
+    if resp.status_code == 200:  # signed as it is, and the signature covers what was sent
+        assert resp.content.startswith(pdf) and verify_pdf(resp.content, [])["signatures"][0]["intact"]
+    else:
+        assert resp.json["errors"], resp.text
+
+
 def test_sign_refuses_active_content(signing_client, pipeline):
     from renderer.specs import RenderOptions
 
