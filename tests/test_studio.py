@@ -289,3 +289,9 @@ def test_every_layouts_sample_previews_with_its_prescribed_sizes_passing(client,
         last = post(client, f"/v1/studio/{layout.id}/preview?dpi=36&page={answer['pages']}", body).json
         for result in answer["checks"] + last["checks"]:
             assert result["pass"], (layout.id, result)
+
+
+def test_overlay_upload_is_in_the_openapi(client):
+    operation = client.simulate_get("/openapi.json").json["paths"]["/v1/studio/overlay"]["post"]
+    assert {p["name"] for p in operation["parameters"]} == {"page", "dpi"}
+    assert {"413", "422"} <= set(operation["responses"])
