@@ -71,6 +71,19 @@ def check_pdf(data: bytes, field: str = "document", limits: Limits = LIMITS,
     return CheckedPdf(data, tuple(sizes))
 
 
+def check_cost(data: bytes, field: str = "document", limits: Limits = LIMITS) -> None:
+    """Only what reading the PDF's streams would cost (``check_complexity``), for a file that
+    is read but not reused, e.g. one to verify; whether it is well-formed is for its reader."""
+    if len(data) > limits.max_upload_bytes:
+        raise UploadRefused(field, f"is larger than {limits.max_upload_bytes} bytes")
+    try:
+        with pikepdf.open(BytesIO(data)) as pdf:
+            check_complexity(pdf, field, limits)
+    except (pikepdf.PdfError, ValueError, RecursionError, KeyError, TypeError, AttributeError) as exc:
+        if isinstance(exc, UploadRefused):
+            raise
+
+
 # -- what drawing an uploaded PDF would cost --------------------------------------------
 
 # a content-stream operator: a short word of letters (and * ' ") between delimiters; words in

@@ -403,3 +403,10 @@ def test_sign_refuses_active_content(signing_client, pipeline):
     resp = signing_client.simulate_post("/v1/sign", params={"sign": "office"}, body=pdf,
                                         headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
     assert resp.status_code == 422 and "active content" in resp.json["detail"], resp.text
+
+
+def test_verify_measures_the_upload_first(signing_client):
+    from .test_hostile import pdf_with_content
+    document = pdf_with_content(bytes(1 << 20) for _ in range(200))  # 200 MiB of zeros in a page
+    resp = signing_client.simulate_post("/v1/verify", body=document, headers={"Content-Type": "application/pdf"})
+    assert resp.status_code == 422 and "max_decompressed_bytes" in resp.json["errors"][0]["detail"], resp.text

@@ -97,10 +97,11 @@ class RenderResource:
         if layout.upload or (part and (req.content_type or "").startswith("multipart/form-data")):
             body, upload = read_parts(req, part, self.pipeline.limits)
             try:
-                if layout.upload:
-                    scan = check_scan(upload, part, self.pipeline.limits)
-                else:
-                    attachment = check_attachment(upload, part, part, self.pipeline.limits)
+                with render_slot():  # checking (and converting) an upload is heavy work too
+                    if layout.upload:
+                        scan = check_scan(upload, part, self.pipeline.limits)
+                    else:
+                        attachment = check_attachment(upload, part, part, self.pipeline.limits)
             except UploadRefused as exc:
                 raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
                               [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None

@@ -11,7 +11,7 @@ import falcon
 from .. import metrics
 from ..signing import LEVELS, ServiceFailure, SigningService, VisibleStamp
 from ..specs import Limits, RenderOptions
-from ..uploads import UploadRefused, check_pdf
+from ..uploads import UploadRefused, check_cost, check_pdf
 from ..verify import NotAPdf, verify_pdf
 from .body import read_body
 from .capacity import render_slot
@@ -136,16 +136,17 @@ class SignResource:
         if asked is None:
             raise bad_parameter("sign", "name the signer profile: ?sign=PROFILE&level=B-B|B-T|B-LT|B-LTA")
         pdf = read_pdf(req, self.pipeline.limits)
-        try:  # the checks of every upload; a file with active content is not signed as it is
-            check_pdf(pdf, "document", self.pipeline.limits, refuse_active=True)
+        try:
+            with render_slot():
+                # the checks of every upload; a file with active content is not signed as it is
+                check_pdf(pdf, "document", self.pipeline.limits, refuse_active=True)
+                signed = sign_or_fail(self.pipeline, self.signing, pdf, asked)
         except UploadRefused as exc:
             raise Problem(falcon.HTTP_422, "Cannot sign this PDF", str(exc),
                           [{"pointer": "", "detail": exc.reason}]) from None
-        try:
-            with render_slot():
-                signed = sign_or_fail(self.pipeline, self.signing, pdf, asked)
         except (ValueError, KeyError, TypeError) as exc:
-            raise Problem(falcon.HTTP_422, "Cannot sign this PDF", f"{type(exc).__name__}: {exc}"[:300]) from None
+            detail = f"{type(exc).__name__}: {exc}"[:300]
+            raise Problem(falcon.HTTP_422, "Cannot sign this PDF", detail, [{"pointer": "", "detail": detail}]) from None
         resp.content_type = "application/pdf"
         resp.data = signed
         resp.set_header("Content-Disposition", 'inline; filename="signed.pdf"')
@@ -160,7 +161,10 @@ class VerifyResource:
         pdf = read_pdf(req)
         try:
             with render_slot():
+                check_cost(pdf)
                 resp.media = verify_pdf(pdf, self.signing.trust_roots, self.signing.trusted_tsa, at=at)
+        except UploadRefused as exc:
+            raise Problem(falcon.HTTP_422, "Cannot read this PDF", str(exc), [{"pointer": "", "detail": exc.reason}]) from None
         except NotAPdf as exc:
             raise Problem(falcon.HTTP_422, "Not a readable PDF", str(exc), [{"pointer": "", "detail": str(exc)}]) from None
 
