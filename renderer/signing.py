@@ -236,14 +236,15 @@ def load_profile(profile: SignerProfile) -> LoadedProfile:
     if profile.kind == "pkcs12":
         passphrase = _secret(profile.passphrase_env, profile.passphrase_file, "passphrase", profile.name)
         try:
-            simple = signers.SimpleSigner.load_pkcs12(profile.path, passphrase=passphrase)
-        except Exception as exc:  # pyHanko logs and returns None, or raises, depending on the failure
-            simple = None
-            detail = type(exc).__name__
-        else:
-            detail = "wrong passphrase or not a PKCS#12 file"
-        if simple is None:
-            raise SigningConfigError(f"profile {profile.name}: cannot open {profile.path} ({detail})")
+            with open(profile.path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise SigningConfigError(f"profile {profile.name}: cannot read {profile.path} ({exc.strerror})") from None
+        try:  # the _data variant raises where load_pkcs12 logs a traceback and returns None
+            simple = signers.SimpleSigner.load_pkcs12_data(data, (), passphrase=passphrase)
+        except Exception:  # noqa: BLE001 - whatever the cause, the operator gets one line
+            raise SigningConfigError(f"profile {profile.name}: cannot open {profile.path} "
+                                     "(wrong passphrase or not a PKCS#12 file)") from None
         signer = CachedKeySigner(
             signing_cert=simple.signing_cert, signing_key=simple.signing_key, cert_registry=simple.cert_registry
         )

@@ -122,8 +122,8 @@ def service(tmp_path_factory):
 
 
 def test_readyz_is_503_while_warming_then_200(service):
-    first_status, first = service.readiness[0][1:]
-    assert first_status == 503 and "renderer: warming up" in first["reasons"]
+    early = [(status, body) for _, status, body in service.readiness if status == 503]
+    assert early and all("renderer: warming up" in body["reasons"] for _, body in early[:1]), service.readiness[:3]
     status, _, ready = service.json("GET", "/readyz")
     assert status == 200 and ready["reasons"] == []
     assert set(ready["components"]) == {"renderer", "signing", "batch_store", "batch_runner"}
@@ -239,7 +239,11 @@ def test_a_trickling_submit_blocks_neither_the_runner_nor_other_clients(service,
 
 def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_0(tmp_path):
     running = Service(tmp_path)
-    running.wait_ready()
+    try:
+        running.wait_ready()
+    except AssertionError:
+        running.stop()
+        raise
     body = json.dumps(sample("complaint-book")).encode()
     result = {}
 
@@ -263,7 +267,8 @@ def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_0(tmp_pa
     assert "Traceback" not in log and "AssertionError" not in log
 
 
-@pytest.mark.parametrize("case", ["missing access file", "bad TOML", "unreadable key file", "bad number"])
+@pytest.mark.parametrize("case", ["missing access file", "bad TOML", "unreadable key file", "wrong passphrase",
+                                  "bad number"])
 def test_a_bad_configuration_stops_start_up_with_one_line_and_exit_2(tmp_path, case):
     env = dict(os.environ, OBRAZCI_DATA_DIR=str(tmp_path / "var"))
     if case == "missing access file":
@@ -275,6 +280,14 @@ def test_a_bad_configuration_stops_start_up_with_one_line_and_exit_2(tmp_path, c
         (tmp_path / "signing.toml").write_text('[profiles.office]\nkind = "pkcs12"\npath = "missing.p12"\n'
                                                'passphrase_env = "NO_SUCH_VARIABLE"\n')
         env["OBRAZCI_SIGNING_CONFIG"] = str(tmp_path / "signing.toml")
+    elif case == "wrong passphrase":
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out",
+                        "c.pem", "-days", "2", "-subj", "/CN=test"], cwd=tmp_path, check=True, capture_output=True)
+        subprocess.run(["openssl", "pkcs12", "-export", "-inkey", "k.pem", "-in", "c.pem", "-out", "office.p12",
+                        "-passout", "pass:right"], cwd=tmp_path, check=True, capture_output=True)
+        (tmp_path / "signing.toml").write_text('[profiles.office]\nkind = "pkcs12"\npath = "office.p12"\n'
+                                               'passphrase_env = "OFFICE_PASSPHRASE"\n')
+        env.update(OBRAZCI_SIGNING_CONFIG=str(tmp_path / "signing.toml"), OFFICE_PASSPHRASE="wrong")
     else:
         env["OBRAZCI_WORKERS"] = "two"
     done = subprocess.run([sys.executable, "-m", "renderer", "serve", "--port", str(free_port())], cwd=ROOT,

@@ -410,3 +410,21 @@ def test_verify_measures_the_upload_first(signing_client):
     document = pdf_with_content(bytes(1 << 20) for _ in range(200))  # 200 MiB of zeros in a page
     resp = signing_client.simulate_post("/v1/verify", body=document, headers={"Content-Type": "application/pdf"})
     assert resp.status_code == 422 and "max_decompressed_bytes" in resp.json["errors"][0]["detail"], resp.text
+
+
+def test_sign_and_verify_from_the_command_line(pki, tmp_path, capsys):
+    from renderer.cli import main
+
+    config = pki.directory / "signing.toml"
+    config.write_text(config_text(pki))
+    source = tmp_path / "stamp.pdf"
+    assert main(["render", "stamp.receipt", "samples/stamp.receipt.json", "-o", str(source)]) == 0
+    signed = tmp_path / "signed.pdf"
+    assert main(["sign", str(source), "-o", str(signed), "--profile", "office", "--level", "B-T",
+                 "--signing-config", str(config)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(signed), "--signing-config", str(config)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["signatures"][0]["valid"] and report["signatures"][0]["level"] == "B-T"
+    assert main(["sign", str(source), "-o", str(signed), "--profile", "nobody", "--signing-config", str(config)]) == 2
+    assert main(["verify", str(source), "--at", "yesterday"]) == 2

@@ -199,19 +199,24 @@ class Service(BaseApplication):
 
 
 def _warm(pipeline, readiness) -> None:
-    """Warm the pipeline while holding the render slot, then say the worker is ready."""
+    """Warm the pipeline holding the render slot (without a deadline), say the worker is
+    ready, then draw the bilingual pre-print layers one by one, so that a request waits for
+    at most one of them."""
     from . import capacity
+    from ..specs import LANGUAGE_SETS
 
     started = time.perf_counter()
     try:
-        with capacity.SLOTS.held():
-            pipeline.warm()
+        with capacity.SLOTS.held(watched=False):
+            pipeline.warm(layer_language_sets=LANGUAGE_SETS[:1])
+        readiness.warmed()
+        log.info("worker %d ready in %.1f s", os.getpid(), time.perf_counter() - started)
+        for languages in LANGUAGE_SETS[1:]:
+            with capacity.SLOTS.held(watched=False):
+                pipeline.warm_layers([languages])
     except Exception as exc:  # noqa: BLE001 - a failed warm-up leaves a slower first render, not a dead worker
         log.exception("warm-up failed")
         readiness.warmed(f"{type(exc).__name__}: {exc}")
-        return
-    readiness.warmed()
-    log.info("worker %d warm in %.1f s", os.getpid(), time.perf_counter() - started)
 
 
 def serve(settings: Settings, batches: bool = True) -> None:
