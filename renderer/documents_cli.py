@@ -117,7 +117,7 @@ def place(args) -> int:
         return _fail(f"cannot read the request or the document: {exc}")
     try:
         rendered = pipeline.render(args.layout, body, RenderOptions("pdf"))
-        placed = place_onto(document, rendered.content, page, x, y)
+        placed, removed = place_onto(document, rendered.content, page, x, y)
     except InvalidRequest as exc:
         for error in exc.errors:
             print(f"renderer: {error.pointer or '/'}: {error.reason}", file=sys.stderr)
@@ -125,6 +125,8 @@ def place(args) -> int:
     except UploadRefused as exc:
         return _fail(f"{args.document}: {exc.reason}", 1)
     _write(args.output, placed)
+    if removed:
+        print(f"renderer: {args.document}: active content removed: {', '.join(removed)}", file=sys.stderr)
     print(f"{args.output}: {args.layout} placed", file=sys.stderr)
     return 0
 

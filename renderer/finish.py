@@ -30,7 +30,7 @@ from .assemble import Assembly, assemble
 from .printready import PDFX_VERSION, PrintReady, make_pdfx, neutral_to_gray, pdfx_xmp, set_boxes
 from .specs import OutputFormat
 from .spots import SpotColour, apply_spots
-from .uploads import Attachment, Scan
+from .uploads import Attachment, Scan, active
 
 PRODUCER = f"obrazci {__version__}"
 
@@ -185,6 +185,7 @@ def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFo
 
 def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan, created: datetime) -> None:
     with pikepdf.open(BytesIO(scan.pdf)) as original:
+        active(original)  # no actions, scripts or embedded files of the upload on the copy's pages
         for index, page in enumerate(original.pages):
             pdf.pages.insert(index, page)
     _associate(pdf, Attachment(scan.original, scan.mime_type, scan.filename), "The scanned original (izvirnik)",

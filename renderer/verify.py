@@ -156,11 +156,12 @@ def _indication(result) -> dict:
 async def _ades(sig, level: str, spec: PdfSignatureValidationSpec, timing: ValidationTimingInfo) -> dict:
     """AdES validation of one signature: at the validation time with the file's data alone,
     and, for B-LTA, the long-term validation with the document timestamps' POE."""
-    common = dict(validation_spec=spec.signature_validation_spec, timing_info=timing,
-                  raw_digest=sig.compute_digest(), extra_status_kwargs=sig.summarise_integrity_info(),
-                  status_cls=PdfSignatureStatus)
+    basic = dict(validation_spec=spec.signature_validation_spec, timing_info=timing, raw_digest=sig.compute_digest())
+    common = dict(basic, extra_status_kwargs=sig.summarise_integrity_info(), status_cls=PdfSignatureStatus)
     if level == "B-B":
-        alone = await ades_basic_validation(sig.signed_data, **common)
+        # pyHanko 0.38's basic validation builds a CMS status that takes no PDF integrity
+        # fields; the PDF's integrity (coverage, modifications) is judged in _entry
+        alone = await ades_basic_validation(sig.signed_data, **basic)
         return {"process": "basic", **_indication(alone), "passes_without_poe": alone.ades_subindic == AdESPassed.OK,
                 "past_validation": False}
     alone = await ades_with_time_validation(sig.signed_data, **common)
@@ -261,6 +262,11 @@ def _entry(sig, level: str, context, stamp_context) -> dict:
         "trusted": status.trusted,
         "coverage": status.coverage.name if status.coverage else None,
         "modifications": status.modification_level.name if status.modification_level else None,
+        # what changed after signing is what the signature's DocMDP permissions allow; after
+        # a document timestamp, only validation data and further timestamps
+        "modifications_allowed": (status.modification_level is not None and status.modification_level.name
+                                  in ("NONE", "LTA_UPDATES")) if is_timestamp
+                                 else bool(getattr(status, "docmdp_ok", False)),
         "signer": status.signing_cert.subject.human_friendly if status.signing_cert else None,
     }
     if is_timestamp:
@@ -276,6 +282,9 @@ def _entry(sig, level: str, context, stamp_context) -> dict:
     return entry
 
 
+WHOLE = ("ENTIRE_FILE", "ENTIRE_REVISION")  # what a signature's byte range may cover
+
+
 def _level(entries: list[dict]) -> str | None:
     """The PAdES baseline level the file reaches at the validation time: B-LTA if every
     signature passes the long-term AdES validation on the strength of a document timestamp;
@@ -285,6 +294,8 @@ def _level(entries: list[dict]) -> str | None:
     sigs = [e for e in entries if e.get("kind") == "signature"]
     if not sigs or any("error" in e for e in entries):
         return None
+    if not all(e["coverage"] in WHOLE and e["modifications_allowed"] for e in entries):
+        return None  # changed after signing beyond what the signature allows: no level at all
     if all(e["level"] == "B-LTA" and e["ades"].get("indication") == "PASSED"
            and e["ades"].get("poe_document_timestamp") for e in sigs):
         return "B-LTA"

@@ -385,3 +385,31 @@ def test_outputs_are_whole_or_absent(tmp_path):
     assert outputs.sha256("b/r.pdf") == sha and outputs.open("b/r.pdf").read() == b"whole"
     with pytest.raises(ValueError):
         outputs.put("../escape.pdf", b"x")
+
+
+def test_a_rerun_keeps_a_shops_live_claim(env):
+    """A client's rerun used to clear the shop's lease and files under it (its next manifest
+    download was a 404): while the claim is live the rerun is a 409 and the job stays."""
+    batch = env.submit(plates(4, broken={1}), shop="tiskarna-a", output="merged").json
+    env.runner.run_until_idle()
+    claimed = env.post(f"/v1/print-jobs/{batch['id']}/claim", key=SHOP_A_KEY).json
+    assert claimed["state"] == "claimed"
+    refused = problem(env.post(f"/v1/batches/{batch['id']}/rerun"), 409)
+    assert "claimed" in refused["detail"] and refused["errors"]
+    job = env.get(f"/v1/print-jobs/{batch['id']}", key=SHOP_A_KEY).json
+    assert job["state"] == "claimed" and job["files"] == claimed["files"]
+    assert env.get(f"/v1/print-jobs/{batch['id']}/files/manifest.json", key=SHOP_A_KEY).status_code == 200
+
+
+def test_404s_name_the_id(env):
+    body = problem(env.status("no-such-batch"), 404)
+    assert body["errors"] == [{"parameter": "batch_id", "detail": "no batch 'no-such-batch'"}]
+
+
+@pytest.mark.parametrize("body, limit", [('[{"name": ' + "[" * 40 + "]" * 40 + "}]", "max_json_depth"),
+                                         ('[{"name": "a"}, {"name": ' + "7" * 5000 + "}]", "max_number_length")])
+def test_records_beyond_the_json_limits_are_422_naming_the_record(env, body, limit):
+    resp = env.client.simulate_post("/v1/batches", params={"layout": "sign.name-plate"}, body=body,
+                                    headers={"X-API-Key": CLIENT_KEY, "Content-Type": "application/json"})
+    error = problem(resp, 422)["errors"][0]
+    assert error["limit"] == limit and error["pointer"].startswith("/0" if limit == "max_json_depth" else "/1")

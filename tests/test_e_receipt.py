@@ -9,8 +9,7 @@ import pikepdf
 import pytest
 from lxml import html as lxml_html
 
-from renderer import uploads
-from renderer.specs import RenderOptions
+from renderer.specs import Limits, RenderOptions
 from renderer.uploads import UploadRefused, check_attachment
 
 from .conftest import SAMPLES, sample
@@ -183,9 +182,8 @@ def test_hostile_uploads_refused(client, upload, reason):
 def test_missing_part_and_size_limit(client, monkeypatch):
     resp = post(client, None)
     assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/application"
-    monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 1000)
     with pytest.raises(UploadRefused, match="larger than 1000 bytes"):
-        check_attachment(b"x" * 1001, "application", "application")
+        check_attachment(b"x" * 1001, "application", "application", Limits(max_upload_bytes=1000))
 
 
 def test_sample_endpoint_embeds_the_sample_application(client):

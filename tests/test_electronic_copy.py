@@ -4,13 +4,38 @@ import io
 import json
 
 import pikepdf
+import pytest
+from falcon import testing
+
+from renderer.http.app import create_app
+from renderer.signing import SigningConfig, SigningService
 
 from .conftest import SAMPLES, sample
 from .pdfmeasure import all_text
 from .test_place import BOUNDARY, encrypted
+from .test_signing import KEY_OFFICE, config_text, pki  # noqa: F401 (pki: the fixture)
 
 LAYOUT = "certification.electronic-copy"
 SCAN = (SAMPLES / f"{LAYOUT}.scan.pdf").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def client(pipeline, pki):
+    """The copy is a signed document (``signed = true``): the service needs a default signer
+    profile to make it, and the caller a key allowed to use it."""
+    path = pki.directory / "signing-copy-default.toml"
+    path.write_text('default_profile = "office"\ndefault_level = "B-B"\n' + config_text(pki))
+    app = create_app(pipeline, SigningService(SigningConfig.from_file(path)))
+    return testing.TestClient(app, headers={"X-API-Key": KEY_OFFICE})
+
+
+def test_unsigned_copy_is_refused(pipeline, tmp_path):
+    """With no signer to sign it, the copy is a 409, not an unsigned document."""
+    resp = post(testing.TestClient(create_app(pipeline, SigningService(SigningConfig()))), SCAN)
+    assert resp.status_code == 409 and resp.json["errors"][0]["parameter"] == "sign"
+    for fmt in ("png", "html"):
+        resp = post(testing.TestClient(create_app(pipeline, SigningService(SigningConfig()))), SCAN, {"format": fmt})
+        assert resp.status_code == 409 and resp.json["errors"][0]["parameter"] == "format", resp.text
 
 
 def multipart(request, scan):
@@ -93,3 +118,13 @@ def test_clause_too_long_is_a_422_not_a_500(client):
     resp = client.simulate_post(f"/v1/render/{LAYOUT}", params={"format": "pdfa-3b"}, body=multipart(request, SCAN),
                                 headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
     assert resp.status_code == 422 and resp.json["errors"][0]["pointer"].startswith("/data"), resp.text
+
+
+def test_active_content_of_the_scan_does_not_reach_the_pdfa(client):
+    from .test_place import assert_inert, with_active_content
+
+    resp = post(client, with_active_content(SCAN))
+    assert resp.status_code == 200, resp.text
+    with pikepdf.open(io.BytesIO(resp.content)) as pdf:  # the pages and the document; the original is embedded as it came
+        assert "/OpenAction" not in pdf.Root and not any("/AA" in p.obj for p in pdf.pages)
+        assert set(pdf.attachments) == {"original.pdf"}

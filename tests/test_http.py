@@ -103,11 +103,36 @@ def test_index_opens_the_studio_for_every_layout(client):
 # --- errors -------------------------------------------------------------------------------
 
 def test_400_malformed_json(client):
-    body = assert_problem(post(client, "/v1/render/stamp.receipt", '{"data": {'), 400)
-    assert "line 1" in body["detail"]
+    body = assert_problem(post(client, "/v1/render/stamp.receipt", '{"data": {\n  "a": }'), 400)
+    assert "line 2" in body["detail"]
+    assert body["errors"] == [{"pointer": "", "line": 2, "column": 8, "detail": body["detail"]}]
     assert_problem(post(client, "/v1/render/stamp.receipt", '{"data": NaN}'), 400)
     assert_problem(post(client, "/v1/render/stamp.receipt", b"\xff\xfe"), 400)
-    assert_problem(post(client, "/v1/render/stamp.receipt", "[" * 100000 + "]" * 100000), 400)
+
+
+def test_422_json_beyond_its_limits(client):
+    """Depth and number length are refused before the parser works on them, naming the limit."""
+    for text, limit in (("[" * 100000 + "]" * 100000, "max_json_depth"),
+                        ('{"data": ' + "[" * 40 + "]" * 40 + "}", "max_json_depth"),
+                        ('{"data": {"n": ' + "9" * 5000 + "}}", "max_number_length"),
+                        ('{"data": {"n": 1e999}}', "max_number_length")):
+        body = assert_problem(post(client, "/v1/render/stamp.receipt", text), 422)
+        assert body["errors"][0]["limit"] == limit
+    body = assert_problem(post(client, "/v1/render/stamp.receipt", '{"data": {"authority": "\\ud800"}}'), 422)
+    assert body["errors"][0]["pointer"] == "/data/authority"
+
+
+def test_charset_is_decoded_as_declared(client):
+    body = sample("e-delivery.accepted")
+    body["data"]["addressee"] = "Žiga Čeh, Šmartno 3, 8000 Novo mesto"
+    resp = client.simulate_post("/v1/render/e-delivery.accepted", params={"format": "txt"},
+                                body=json.dumps(body, ensure_ascii=False).encode("iso-8859-2"),
+                                headers={"Content-Type": "application/json; charset=iso-8859-2"})
+    assert resp.status_code == 200, resp.text
+    assert "Žiga Čeh, Šmartno 3" in resp.text
+    body = assert_problem(client.simulate_post("/v1/render/e-delivery.accepted", body=b"{}",
+                                               headers={"Content-Type": "application/json; charset=klingon"}), 415)
+    assert body["errors"][0]["header"] == "Content-Type"
 
 
 def test_400_bad_query_parameters(client):
@@ -166,3 +191,10 @@ def test_422_png_too_large():
     resp = small.simulate_get("/v1/layouts/sign.unit-door/sample", params={"format": "png", "dpi": "300"})
     body = assert_problem(resp, 422)
     assert body["errors"][0]["parameter"] == "dpi" and "1000000" in body["detail"]
+
+
+def test_framework_errors_name_the_path_or_method(client):
+    resp = client.simulate_get("/v1/nothing-here")
+    assert resp.status_code == 404 and resp.json["errors"][0]["path"] == "/v1/nothing-here"
+    resp = client.simulate_get("/v1/render/stamp.receipt")
+    assert resp.status_code == 405 and resp.json["errors"][0]["method"] == "GET"

@@ -106,11 +106,54 @@ def inflating_pdf(megabytes: int) -> tuple[bytes, bytes]:
 
 
 def test_an_inflating_stream_is_never_decoded(client):
-    """A 'zip bomb': the upload's streams are copied compressed, not inflated and re-encoded."""
-    document, raw = inflating_pdf(256)
+    """A stream that inflates a lot: measured piece by piece, then copied compressed (not
+    inflated and re-encoded); beyond max_decompressed_bytes (128 MiB) the upload is refused."""
+    document, raw = inflating_pdf(100)
     resp = post(client, {"page": "1", "at": "30,160"}, sample("certification.copy"), document)
     assert resp.status_code == 200, resp.text
     with pikepdf.open(io.BytesIO(resp.content)) as pdf:
         contents = pdf.pages[0].obj.Contents
         streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
         assert any(s.read_raw_bytes() == raw for s in streams)
+    resp = post(client, {"page": "1", "at": "30,160"}, sample("certification.copy"), inflating_pdf(256)[0])
+    assert resp.status_code == 422 and "max_decompressed_bytes" in resp.json["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize("at", ["nan,nan", "inf,10", "10,-inf"])
+def test_non_finite_positions_are_400(client, uploaded, at):
+    resp = post(client, {"page": "1", "at": at}, sample("certification.copy"), uploaded)
+    assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "at", resp.text
+
+
+def with_active_content(pdf_bytes: bytes) -> bytes:
+    """The upload with an OpenAction JavaScript, a page /AA Launch action, a document-level
+    script, an embedded file and an XFA form."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+        pdf.pages[0].obj.AA = pikepdf.Dictionary(O=pikepdf.Dictionary(
+            S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe")))
+        pdf.Root.Names = pikepdf.Dictionary(JavaScript=pikepdf.Dictionary(Names=pikepdf.Array([
+            pikepdf.String("x"), pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("1"))])))
+        pdf.attachments["evil.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ...", filename="evil.exe")
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(), XFA=pdf.make_stream(b"<xdp/>"))
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def assert_inert(pdf_bytes: bytes) -> None:
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        assert "/OpenAction" not in pdf.Root and "/XFA" not in pdf.Root.get("/AcroForm", {})
+        assert "/JavaScript" not in pdf.Root.get("/Names", {}) and "evil.exe" not in pdf.attachments
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary):
+                assert "/AA" not in obj and obj.get("/S") not in ("/Launch", "/JavaScript")
+
+
+def test_active_content_is_removed_and_said(client, uploaded):
+    resp = post(client, {"page": "1", "at": "30,160"}, sample("certification.copy"), with_active_content(uploaded))
+    assert resp.status_code == 200, resp.text
+    assert_inert(resp.content)
+    removed = resp.headers["X-Removed-Active-Content"]
+    for what in ("OpenAction", "JavaScript", "AA", "embedded files", "XFA"):
+        assert what in removed

@@ -282,7 +282,7 @@ def test_layouts_marked_signed_use_the_default_profile(pipeline, pki, monkeypatc
     assert resp.status_code == 200 and verify_pdf(resp.content, service.trust_roots)["level"] == "B-T"
     png = client.simulate_post("/v1/render/stamp.receipt", params={"format": "png"}, body=body,
                                headers={"Content-Type": "application/json"})
-    assert png.status_code == 200  # a preview picture is never signed
+    assert png.status_code == 409 and png.json["errors"][0]["parameter"] == "format"  # a picture cannot carry it
 
 
 def test_e_delivery_slip_is_signed_by_default(pipeline, pki):
@@ -298,7 +298,22 @@ def test_e_delivery_slip_is_signed_by_default(pipeline, pki):
     assert report["level"] == "B-T" and report["pdfa"] == "PDF/A-2b"  # "varen e-podpis": signed
     text = client.simulate_post("/v1/render/e-delivery.slip", params={"format": "txt"},
                                 body=json.dumps(sample("e-delivery.slip")), headers={"Content-Type": "application/json"})
-    assert text.status_code == 200  # the e-mail text itself carries no PDF signature
+    assert text.status_code == 409 and text.json["errors"][0]["parameter"] == "format"  # never unsigned
+
+
+def test_signed_layout_without_a_signer_is_refused(pipeline, pki):
+    """No default profile: the slip (P 41, 'varen e-podpis') is a 409 naming ``sign``, not an
+    unsigned PDF; B-T and up with a profile that has no TSA is a 409 naming ``level``."""
+    path = pki.directory / "signing-nodefault.toml"
+    path.write_text(config_text(pki).replace(f'tsa_url = "{pki.tsa_url}"', ""))
+    client = testing.TestClient(create_app(pipeline, SigningService(SigningConfig.from_file(path))))
+    headers = {"Content-Type": "application/json", "X-API-Key": KEY_OFFICE}
+    resp = client.simulate_post("/v1/render/e-delivery.slip", params={"format": "pdf"},
+                                body=json.dumps(sample("e-delivery.slip")), headers=headers)
+    assert resp.status_code == 409 and resp.json["errors"][0]["parameter"] == "sign"
+    resp = client.simulate_post("/v1/render/stamp.receipt", params={"format": "pdf", "sign": "office", "level": "B-LT"},
+                                body=json.dumps(sample("stamp.receipt")), headers=headers)
+    assert resp.status_code == 409 and resp.json["errors"][0]["parameter"] == "level", resp.text
 
 
 def test_electronic_copy_is_signed_by_default(pipeline, pki):
@@ -318,6 +333,83 @@ def test_electronic_copy_is_signed_by_default(pipeline, pki):
     assert report["level"] == "B-T" and report["pdfa"] == "PDF/A-3b"
     with pikepdf.open(io.BytesIO(resp.content)) as pdf:
         assert pdf.attachments["original.pdf"].get_file().read_bytes() == SCAN
+
+
+def test_b_b_gets_an_ades_indication(signed, signing):
+    """pyHanko 0.38's basic AdES validation takes no PDF integrity fields (it was a TypeError)."""
+    ades = verify_pdf(signed["B-B"], signing.trust_roots)["signatures"][0]["ades"]
+    assert ades["process"] == "basic" and "TypeError" not in str(ades.get("detail")), ades
+
+
+@pytest.mark.parametrize("level", ["B-B", "B-LTA"])
+def test_a_file_changed_after_signing_has_no_level(signed, signing, level):
+    """Page 1's content replaced in a later incremental update: the signature still checks
+    out over its own revision, but the file is not what was signed."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed[level]))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    forged = generic.StreamObject(stream_data=b"BT /F1 24 Tf 20 20 Td (forged) Tj ET")
+    page["/Contents"] = writer.add_object(forged)
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    report = verify_pdf(out.getvalue(), signing.trust_roots)
+    signature = report["signatures"][0]
+    assert signature["modifications_allowed"] is False and signature["modifications"] == "OTHER", signature
+    assert report["level"] is None
+    assert verify_pdf(signed[level], signing.trust_roots)["level"] == level  # the file as signed still is
+
+
+@pytest.mark.parametrize("body", [b"%PDF-1.7\nx", b"%PDF-1.7\n", b"%PDF-1.7\n" + bytes(range(256)) * 10,
+                                  b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"],
+                         ids=["truncated", "header-only", "garbage", "no-pages"])
+def test_sign_checks_the_upload_first(signing_client, body):
+    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office"}, body=body,
+                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code == 422 and resp.json["errors"], resp.text
+
+
+@pytest.mark.parametrize("damage", ["trailing-garbage", "polyglot", "encrypted"])
+def test_sign_answers_damaged_uploads_with_a_4xx(signing_client, pipeline, damage):
+    import pikepdf
+
+    from renderer.specs import RenderOptions
+    pdf = pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdf")).content
+    if damage == "trailing-garbage":
+        pdf = pdf + bytes(range(256)) * 40
+    elif damage == "polyglot":
+        pdf = pdf + b"PK\x03\x04" + bytes(200) + b"PK\x05\x06" + bytes(18)
+    else:
+        out = io.BytesIO()
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            doc.save(out, encryption=pikepdf.Encryption(user="u", owner="o"))
+        pdf = out.getvalue()
+    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office"}, body=pdf,
+                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code in (200, 422), resp.text
+    if resp.status_code == 200:  # signed as it is, and the signature covers what was sent
+        assert resp.content.startswith(pdf) and verify_pdf(resp.content, [])["signatures"][0]["intact"]
+    else:
+        assert resp.json["errors"], resp.text
+
+
+def test_sign_refuses_active_content(signing_client, pipeline):
+    from renderer.specs import RenderOptions
+
+    from .test_place import with_active_content
+    pdf = with_active_content(pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdf")).content)
+    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office"}, body=pdf,
+                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+    assert resp.status_code == 422 and "active content" in resp.json["detail"], resp.text
+
+
+def test_verify_measures_the_upload_first(signing_client):
+    from .test_hostile import pdf_with_content
+    document = pdf_with_content(bytes(1 << 20) for _ in range(200))  # 200 MiB of zeros in a page
+    resp = signing_client.simulate_post("/v1/verify", body=document, headers={"Content-Type": "application/pdf"})
+    assert resp.status_code == 422 and "max_decompressed_bytes" in resp.json["errors"][0]["detail"], resp.text
 
 
 def test_sign_and_verify_from_the_command_line(pki, tmp_path, capsys):

@@ -20,7 +20,9 @@ from renderer.compose import Composer
 from renderer.registry import Prescribed
 from renderer.samplesets import sample_sets
 from renderer.specs import RenderOptions
-from renderer.uploads import MAX_UPLOAD_BYTES
+from renderer.specs import Limits
+
+MAX_UPLOAD_BYTES = Limits().max_upload_bytes
 
 from .conftest import sample
 from .pdfmeasure import MM_PER_PT
@@ -245,7 +247,7 @@ def test_overlay_accepts_a_scan_and_refuses_what_is_not_one(client):
     bomb = io.BytesIO()
     Image.new("1", (10_000, 7_000)).save(bomb, "PNG")  # 70 Mpx in a few kB
     resp = post(client, "/v1/studio/overlay", bomb.getvalue(), "application/octet-stream")
-    assert resp.status_code == 422 and "the limit is 60000000 pixels" in resp.json["errors"][0]["detail"]
+    assert resp.status_code == 422 and "max_image_pixels) is 60000000 pixels" in resp.json["errors"][0]["detail"]
     resp = client.simulate_post("/v1/studio/overlay", body=b"x" * 16,
                                 headers={"Content-Type": "application/octet-stream",
                                          "Content-Length": str(MAX_UPLOAD_BYTES + 1)})
@@ -399,3 +401,9 @@ def test_text_runs_name_their_spot_colour(client, pipeline):
     fills = preview.text_fills(pdf, 0)
     page = preview.open_pdf(pdf)[0]
     assert all("spot" not in e.as_json().get("style", {}) for e in preview.measure_page(page, 1, fills[:-1]).elements)
+
+
+def test_overlay_upload_is_in_the_openapi(client):
+    operation = client.simulate_get("/openapi.json").json["paths"]["/v1/studio/overlay"]["post"]
+    assert {p["name"] for p in operation["parameters"]} == {"page", "dpi"}
+    assert {"413", "422"} <= set(operation["responses"])

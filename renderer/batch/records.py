@@ -11,24 +11,38 @@ from typing import BinaryIO
 
 import ijson
 
+from ..jsonlimits import JsonGuard, JsonRefused, check_values, loads
+from ..specs import Limits
+
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 
 
 class RecordsError(ValueError):
-    """The body cannot be read as records; ``index`` is the record where it went wrong."""
+    """The body cannot be read as records; ``index`` is the record where it went wrong,
+    ``limit`` the limit it passed (None: malformed), ``pointer`` where in the record."""
 
-    def __init__(self, reason: str, index: int | None = None):
+    def __init__(self, reason: str, index: int | None = None, limit: str | None = None, pointer: str = "",
+                 invalid: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.index = index
+        self.limit = limit
+        self.pointer = pointer
+        self.invalid = invalid  # JSON, but beyond a limit or not text: a 422 rather than a 400
+
+
+def _refused(exc: JsonRefused, index: int | None) -> RecordsError:
+    where = f"record {index}: " if index is not None else ""
+    return RecordsError(where + exc.reason, index, exc.limit, exc.pointer, invalid=not exc.syntax)
 
 
 class _Hashing:
     """A read-only stream that hashes and counts what passes through it."""
 
-    def __init__(self, stream: BinaryIO, max_bytes: int):
+    def __init__(self, stream: BinaryIO, max_bytes: int, depth: JsonGuard | None = None):
         self.stream = stream
         self.max_bytes = max_bytes
+        self.depth = depth
         self.sha256 = hashlib.sha256()
         self.size = 0
 
@@ -40,6 +54,11 @@ class _Hashing:
         if self.size > self.max_bytes:
             raise RecordsError(f"the body is larger than the limit of {self.max_bytes} bytes")
         self.sha256.update(chunk)
+        if self.depth is not None:  # before the parser sees it: yajl grows quadratically with depth
+            try:
+                self.depth.feed(chunk)
+            except JsonRefused as exc:
+                raise _refused(exc, max(self.depth.values, 0)) from None
         return chunk
 
 
@@ -62,9 +81,13 @@ class _Prefixed:
 class RecordReader:
     """Iterate over the records of ``stream``; afterwards ``digest`` is the body's SHA-256."""
 
-    def __init__(self, stream: BinaryIO, media_type: str, max_record_bytes: int, max_body_bytes: int):
-        self.body = _Hashing(stream, max_body_bytes)
+    def __init__(self, stream: BinaryIO, media_type: str, max_record_bytes: int, max_body_bytes: int,
+                 limits: Limits = Limits()):
         self.ndjson = media_type in NDJSON_TYPES
+        self.limits = limits
+        # an array's records open at depth 1; a record may nest as deep as any request body
+        guard = None if self.ndjson else JsonGuard(limits.max_json_depth + 1, limits.max_number_length, count_at=1)
+        self.body = _Hashing(stream, max_body_bytes, guard)
         self.max_record_bytes = max_record_bytes
 
     @property
@@ -76,6 +99,10 @@ class RecordReader:
         for index, record in enumerate(records):
             if not isinstance(record, dict):
                 raise RecordsError("a record is a JSON object (the layout's data)", index)
+            try:
+                check_values(record, "", self.limits)
+            except JsonRefused as exc:
+                raise _refused(exc, index) from None
             text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
             if len(text.encode()) > self.max_record_bytes:
                 raise RecordsError(f"a record is larger than the limit of {self.max_record_bytes} bytes", index)
@@ -92,8 +119,13 @@ class RecordReader:
             for record in ijson.items(_Prefixed(head, self.body), "item", use_float=True):
                 yield record
                 count += 1
-        except ijson.JSONError as exc:
+        except (ijson.JSONError, ValueError) as exc:  # ValueError: e.g. an integer of 5,000 digits
+            if isinstance(exc, RecordsError):
+                raise
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if "integer overflow" in first_line:  # yajl takes integers of up to 64 bits
+                raise RecordsError(f"record {count}: an integer beyond 64 bits", count, "max_number_length",
+                                   invalid=True) from None
             raise RecordsError(f"malformed JSON in record {count}: {first_line}", count) from None
 
     def _lines(self) -> Iterator[bytes]:
@@ -117,7 +149,9 @@ class RecordReader:
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                yield loads(line, self.limits)
+            except JsonRefused as exc:
+                if not exc.syntax:
+                    raise _refused(exc, index) from None
                 raise RecordsError(f"line {index + 1} is not a JSON object: {exc}", index) from None
             index += 1

@@ -17,7 +17,7 @@ from ..specs import OptionError, RenderOptions
 from .outputs import LocalOutputs
 from .records import RecordReader
 from .specs import Access, BatchSpec, EngineSpec
-from .store import FINISHED, Batch, Store, record_id
+from .store import FINISHED, Batch, Claimed, Store, record_id
 
 #: The order of a print shop's reports: a status may follow only those listed for it.
 SHOP_TRANSITIONS = {
@@ -108,7 +108,11 @@ class BatchService:
         failed = {r.index for r in self.store.failures(batch.id, limit=batch.total)}
         if not failed:
             raise BatchRefused("the batch has no failed records to re-run")
-        return self.store.rerun(batch.id, corrections, self.engine.chunk_size)
+        try:
+            return self.store.rerun(batch.id, corrections, self.engine.chunk_size)
+        except Claimed as exc:
+            raise BatchRefused(f"a print shop has claimed the job until {_iso(exc.until)}; "
+                               "re-run its failed records once the claim has ended") from None
 
     def file(self, batch: Batch, name: str) -> dict | None:
         return next((f for f in batch.files or () if f["name"] == name), None)

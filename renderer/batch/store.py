@@ -74,6 +74,14 @@ class Conflict(Exception):
         self.batch_id = batch_id
 
 
+class Claimed(Exception):
+    """A print shop holds a live claim (lease) on the job until ``until``."""
+
+    def __init__(self, until: float):
+        super().__init__(until)
+        self.until = until
+
+
 @dataclass(frozen=True)
 class Batch:
     id: str
@@ -342,6 +350,9 @@ class Store:
         """Put the failed records (with corrected data where given) back to render, in new
         chunks; the records already done are kept. Returns how many are queued again."""
         with self.transaction() as db:
+            claimed = db.execute("SELECT claimed_until FROM batches WHERE id = ?", (batch_id,)).fetchone()
+            if claimed and claimed["claimed_until"] and claimed["claimed_until"] > time.time():
+                raise Claimed(claimed["claimed_until"])  # the shop's lease and files stay as they are
             failed = [row["idx"] for row in db.execute(
                 "SELECT idx FROM records WHERE batch = ? AND state = 'failed' ORDER BY idx", (batch_id,))]
             if not failed:

@@ -13,7 +13,7 @@ from ..batch.store import Batch, Conflict, NoRecords, TooManyRecords
 from ..registry import Registry
 from ..specs import OptionError
 from . import params
-from .body import read_json
+from .body import body_stream, read_json
 from .problems import Problem, bad_parameter
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -23,14 +23,16 @@ MAX_RERUN_BODY = 64 * 1024 * 1024
 def _client(req, service: BatchService) -> str:
     client = service.access.client(req.get_header("X-API-Key"))
     if client is None:
-        raise Problem(falcon.HTTP_401, "API key required", "batches need a valid X-API-Key header")
+        raise Problem(falcon.HTTP_401, "API key required", "batches need a valid X-API-Key header",
+                      [{"header": "X-API-Key", "detail": "a client's key"}])
     return client
 
 
 def _shop(req, service: BatchService) -> str:
     shop = service.access.shop(req.get_header("X-API-Key"))
     if shop is None:
-        raise Problem(falcon.HTTP_401, "API key required", "print jobs need a print shop's X-API-Key")
+        raise Problem(falcon.HTTP_401, "API key required", "print jobs need a print shop's X-API-Key",
+                      [{"header": "X-API-Key", "detail": "a print shop's key"}])
     return shop
 
 
@@ -39,7 +41,8 @@ def _own_batch(req, service: BatchService, batch_id: str) -> Batch:
     client = _client(req, service)
     batch = service.store.batch(batch_id)
     if batch is None or (service.access.clients and batch.client != client):
-        raise Problem(falcon.HTTP_404, "No such batch", f"no batch {batch_id!r}")
+        raise Problem(falcon.HTTP_404, "No such batch", f"no batch {batch_id!r}",
+                      [{"parameter": "batch_id", "detail": f"no batch {batch_id!r}"}])
     return batch
 
 
@@ -47,19 +50,20 @@ def _shop_job(req, service: BatchService, job_id: str) -> Batch:
     shop = _shop(req, service)
     batch = service.store.batch(job_id)
     if batch is None or batch.spec.shop != shop:
-        raise Problem(falcon.HTTP_404, "No such print job", f"no print job {job_id!r} for this shop")
+        raise Problem(falcon.HTTP_404, "No such print job", f"no print job {job_id!r} for this shop",
+                      [{"parameter": "job_id", "detail": f"no print job {job_id!r} for this shop"}])
     return batch
 
 
 def _refused(exc: BatchRefused) -> Problem:
-    return Problem(falcon.HTTP_409, "Not now", str(exc))
+    return Problem(falcon.HTTP_409, "Not now", str(exc), [{"pointer": "", "detail": str(exc)}])
 
 
 def _send_file(resp, service: BatchService, batch: Batch, name: str) -> None:
     entry = service.file(batch, name)
     if entry is None:
-        raise Problem(falcon.HTTP_404, "No such file", f"the job has no file {name!r}"
-                      + ("" if batch.files else f" (the batch is {batch.state})"))
+        detail = f"the job has no file {name!r}" + ("" if batch.files else f" (the batch is {batch.state})")
+        raise Problem(falcon.HTTP_404, "No such file", detail, [{"parameter": "name", "detail": detail}])
     key = f"{batch.id}/job/{name}"
     resp.content_type = entry["media_type"]
     resp.set_header("Content-Disposition", f'attachment; filename="{name}"')
@@ -92,24 +96,31 @@ class BatchesResource:
         media_type = (req.content_type or "").split(";")[0].strip().lower()
         if media_type != "application/json" and media_type not in NDJSON_TYPES:
             raise Problem(falcon.HTTP_415, "Unsupported media type",
-                          "send the records as application/json (an array) or application/x-ndjson")
-        if req.content_length is not None and req.content_length > self.service.engine.max_body_bytes:
-            raise Problem(falcon.HTTP_413, "Request body too large",
-                          f"the limit is {self.service.engine.max_body_bytes} bytes")
+                          "send the records as application/json (an array) or application/x-ndjson",
+                          [{"header": "Content-Type", "detail": "application/json or application/x-ndjson"}])
+        stream = body_stream(req, self.service.engine.max_body_bytes)
         try:
-            batch, created = self.service.submit(spec, client, key, req.bounded_stream, media_type)
+            batch, created = self.service.submit(spec, client, key, stream, media_type)
         except RecordsError as exc:
-            pointer = f"/{exc.index}" if exc.index is not None else ""
-            status = falcon.HTTP_413 if "larger than the limit of" in exc.reason and exc.index is None else falcon.HTTP_400
-            raise Problem(status, "Cannot read the records", exc.reason, [{"pointer": pointer, "detail": exc.reason}]) from None
+            pointer = (f"/{exc.index}" if exc.index is not None else "") + exc.pointer
+            entry = {"pointer": pointer, "detail": exc.reason, **({"limit": exc.limit} if exc.limit else {})}
+            if exc.invalid:
+                status = falcon.HTTP_422
+            elif "larger than the limit of" in exc.reason and exc.index is None:
+                status = falcon.HTTP_413
+            else:
+                status = falcon.HTTP_400
+            raise Problem(status, "Cannot read the records", exc.reason, [entry]) from None
         except TooManyRecords as exc:
-            raise Problem(falcon.HTTP_413, "Too many records", f"a batch holds at most {exc.limit} records") from None
+            raise Problem(falcon.HTTP_413, "Too many records", f"a batch holds at most {exc.limit} records",
+                          [{"pointer": f"/{exc.limit}", "detail": f"at most {exc.limit} records"}]) from None
         except NoRecords:
             raise Problem(falcon.HTTP_422, "No records", "the batch has no records",
                           [{"pointer": "", "detail": "give at least one record"}]) from None
         except Conflict as exc:
             raise Problem(falcon.HTTP_409, "Idempotency key reused",
-                          f"the key was used for batch {exc.batch_id} with another request") from None
+                          f"the key was used for batch {exc.batch_id} with another request",
+                          [{"header": "Idempotency-Key", "detail": f"used for batch {exc.batch_id}"}]) from None
         resp.status = falcon.HTTP_202
         resp.location = f"/v1/batches/{batch.id}"
         if not created:
@@ -134,8 +145,8 @@ class BatchRerunResource:
         the data of failed records (optional)."""
         batch = _own_batch(req, self.service, batch_id)
         corrections: dict[int, str] = {}
-        if req.content_length:
-            body = read_json(req, MAX_RERUN_BODY)
+        body = read_json(req, MAX_RERUN_BODY, optional=True)
+        if body is not None:
             if not isinstance(body, dict) or not isinstance(body.get("records", {}), dict):
                 raise Problem(falcon.HTTP_422, "Invalid request data", "give {\"records\": {\"<index>\": {…}}}",
                               [{"pointer": "/records", "detail": "an object of record index → corrected data"}])

@@ -1,43 +1,160 @@
-"""Reading a JSON request body: content type, size limit, syntax — each with its own 4xx."""
+"""Reading request bodies: one reader for every endpoint, with or without Content-Length
+(``Transfer-Encoding: chunked``), the size limit applied while reading; and JSON bodies with
+their content type, charset, syntax and complexity limits — each with its own 4xx."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import codecs
+from typing import Any, BinaryIO
 
 import falcon
 
+from ..jsonlimits import JsonRefused, loads
+from ..specs import Limits
 from .problems import Problem
 
-
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not valid JSON")
+BLOCK = 64 * 1024
 
 
-def read_json(req: falcon.Request, max_bytes: int) -> Any:
+def too_large(max_bytes: int, size: int | None = None) -> Problem:
+    detail = f"the limit is {max_bytes} bytes" + (f", the body has {size}" if size is not None else "")
+    return Problem(falcon.HTTP_413, "Request body too large", detail,
+                   [{"header": "Content-Length", "detail": detail}])
+
+
+def body_stream(req: falcon.Request, max_bytes: int) -> BinaryIO:
+    """The body as a stream: bounded by Content-Length when there is one (refused at once
+    above ``max_bytes``), else the server's de-chunked input read to its end (gunicorn marks
+    it ``wsgi.input_terminated``); empty when there is no body. The caller still counts
+    what it reads: a chunked body has no length to check in advance."""
+    if req.content_length is not None:
+        if req.content_length > max_bytes:
+            raise too_large(max_bytes, req.content_length)
+        return req.bounded_stream
+    chunked = "chunked" in (req.get_header("Transfer-Encoding") or "").lower()
+    if chunked or req.env.get("wsgi.input_terminated"):
+        return req.stream
+    return req.bounded_stream  # no length, no chunks: no body
+
+
+def read_body(req: falcon.Request, max_bytes: int) -> bytes:
+    """The whole body, refused (413) as soon as it passes ``max_bytes``."""
+    stream = body_stream(req, max_bytes)
+    pieces, size = [], 0
+    while True:
+        piece = stream.read(min(BLOCK, max_bytes + 1 - size))
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+        if size > max_bytes:
+            raise too_large(max_bytes)
+    return b"".join(pieces)
+
+
+def json_problem(exc: JsonRefused, part: str | None = None) -> Problem:
+    """A 400 for malformed JSON (naming line and column), a 422 for JSON beyond a limit
+    (naming the limit, and the multipart part it came in)."""
+    entry: dict[str, Any] = {"pointer": exc.pointer, "detail": exc.reason}
+    if part is not None:
+        entry["part"] = part
+    if exc.limit is not None:
+        entry["limit"] = exc.limit
+    if not exc.syntax:
+        where = f"{part} part: " if part else ""
+        return Problem(falcon.HTTP_422, "Request too complex" if exc.limit else "Invalid request data",
+                       where + exc.reason, [entry])
+    if exc.line is not None:
+        entry.update(line=exc.line, column=exc.column)
+    return Problem(falcon.HTTP_400, "Malformed JSON", (f"{part} part: " if part else "") + exc.reason, [entry])
+
+
+def _charset(req: falcon.Request) -> str:
+    """The declared charset (UTF-8 if none); one Python cannot decode is a 415."""
+    params = (req.content_type or "").split(";")[1:]
+    declared = next((p.split("=", 1)[1].strip().strip('"') for p in params
+                     if p.strip().lower().startswith("charset=")), "utf-8")
+    try:
+        return codecs.lookup(declared).name
+    except LookupError:
+        raise Problem(falcon.HTTP_415, "Unsupported charset", f"cannot decode charset {declared!r}",
+                      [{"header": "Content-Type", "detail": f"unknown charset {declared!r}; send UTF-8"}]) from None
+
+
+def parse_json(raw: bytes, charset: str = "utf-8", limits: Limits = Limits(), part: str | None = None) -> Any:
+    """``raw`` decoded as ``charset`` and parsed within ``limits``, or the 4xx that says why not."""
+    try:
+        text = raw.decode(charset)
+    except UnicodeDecodeError as exc:
+        detail = f"the body is not {charset} (byte {exc.start})"
+        entry = {"pointer": "", "detail": detail, **({"part": part} if part else {})}
+        raise Problem(falcon.HTTP_400, "Malformed JSON", detail, [entry]) from None
+    try:
+        return loads(text, limits)
+    except JsonRefused as exc:
+        raise json_problem(exc, part) from None
+
+
+def read_json(req: falcon.Request, max_bytes: int, limits: Limits = Limits(), optional: bool = False) -> Any:
+    """The JSON body; with ``optional`` an empty body (and no content type) is None."""
     media_type = (req.content_type or "").split(";")[0].strip().lower()
-    if media_type != "application/json" and not (
+    if not (optional and not media_type) and media_type != "application/json" and not (
         media_type.startswith("application/") and media_type.endswith("+json")
     ):
         raise Problem(
             falcon.HTTP_415,
             "Unsupported media type",
             f"the body must be application/json, not {media_type or 'unspecified'}",
+            [{"header": "Content-Type", "detail": "send application/json"}],
         )
-    if req.content_length is not None and req.content_length > max_bytes:
-        raise Problem(
-            falcon.HTTP_413, "Request body too large", f"the limit is {max_bytes} bytes, the body has {req.content_length}"
-        )
-    raw = req.bounded_stream.read(max_bytes + 1)
-    if len(raw) > max_bytes:
-        raise Problem(falcon.HTTP_413, "Request body too large", f"the limit is {max_bytes} bytes")
+    charset = _charset(req)
+    raw = read_body(req, max_bytes)
+    if optional and not raw.strip():
+        return None
+    if optional and not media_type:
+        if raw.strip():
+            raise Problem(falcon.HTTP_415, "Unsupported media type", "a body needs Content-Type: application/json",
+                          [{"header": "Content-Type", "detail": "send application/json"}])
+        return None
+    return parse_json(raw, charset, limits)
+
+
+def read_parts(req: falcon.Request, file_part: str, limits: Limits = Limits()) -> tuple[Any, bytes]:
+    """The ``request`` part (JSON, within the limits) and the uploaded file part of a
+    multipart/form-data body, read with or without Content-Length."""
+    from io import BytesIO
+
+    from falcon.media.multipart import MultipartFormHandler, MultipartParseOptions
+
+    if not (req.content_type or "").startswith("multipart/form-data"):
+        raise Problem(falcon.HTTP_415, "Unsupported media type",
+                      f"send multipart/form-data with a 'request' part (JSON) and a '{file_part}' part",
+                      [{"header": "Content-Type", "detail": "send multipart/form-data"}])
+    raw = read_body(req, limits.max_upload_bytes + limits.max_body_bytes + BLOCK)
+    options = MultipartParseOptions()
+    options.max_body_part_count = 16
+    options.max_body_part_buffer_size = limits.max_upload_bytes + 1
+    body, upload = None, None
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise Problem(falcon.HTTP_400, "Malformed JSON", f"the body is not UTF-8 (byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise Problem(
-            falcon.HTTP_400, "Malformed JSON", f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        raise Problem(falcon.HTTP_400, "Malformed JSON", str(exc) or "nested too deeply") from None
+        for part in MultipartFormHandler(options).deserialize(BytesIO(raw), req.content_type, len(raw)):
+            if part.name == "request":
+                data = part.stream.read(limits.max_body_bytes + 1)
+                if len(data) > limits.max_body_bytes:
+                    raise Problem(falcon.HTTP_413, "Request part too large",
+                                  f"the request part's limit is {limits.max_body_bytes} bytes",
+                                  [{"part": "request", "detail": f"at most {limits.max_body_bytes} bytes"}])
+                body = parse_json(data, "utf-8", limits, part="request")
+            elif part.name == file_part:
+                upload = part.stream.read(limits.max_upload_bytes + 1)
+                if len(upload) > limits.max_upload_bytes:
+                    raise Problem(falcon.HTTP_413, "Upload too large", f"the limit is {limits.max_upload_bytes} bytes",
+                                  [{"part": file_part, "detail": f"at most {limits.max_upload_bytes} bytes"}])
+    except falcon.MediaMalformedError as exc:
+        detail = str(exc.description or exc.title)
+        raise Problem(falcon.HTTP_400, "Malformed multipart body", detail,
+                      [{"header": "Content-Type", "detail": detail}]) from None
+    missing = [name for name, value in (("request", body), (file_part, upload)) if value is None]
+    if missing:
+        raise Problem(falcon.HTTP_422, "Missing parts", f"missing part(s): {', '.join(missing)}",
+                      [{"pointer": f"/{name}", "part": name, "detail": "is required"} for name in missing])
+    return body, upload

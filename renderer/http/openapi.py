@@ -24,7 +24,15 @@ PROBLEM = {
                 "type": "object",
                 "properties": {
                     "pointer": {"type": "string", "description": "JSON pointer into the request body"},
-                    "parameter": {"type": "string", "description": "query parameter"},
+                    "parameter": {"type": "string", "description": "query or path parameter"},
+                    "header": {"type": "string", "description": "request header"},
+                    "part": {"type": "string", "description": "multipart part"},
+                    "limit": {"type": "string", "description": "the limit passed (README, Security)"},
+                    "line": {"type": "integer"},
+                    "column": {"type": "integer"},
+                    "service": {"type": "string", "description": "a trust service that failed"},
+                    "path": {"type": "string", "description": "a path with nothing at it"},
+                    "method": {"type": "string", "description": "a method the path does not take"},
                     "detail": {"type": "string"},
                 },
                 "required": ["detail"],
@@ -117,7 +125,7 @@ def openapi_document(registry: Registry) -> dict:
     paths["/v1/sign"] = {"post": {
         "summary": "Sign an uploaded PDF (PAdES, incremental)", "parameters": signing_params, "requestBody": pdf_body,
         "responses": {"200": {"description": "the signed PDF", "content": {"application/pdf": {}}},
-                      **_problems(400, 401, 403, 413, 415, 422, 502, 503)}}}
+                      **_problems(400, 401, 403, 409, 413, 415, 422, 502, 503)}}}
     paths["/v1/verify"] = {"post": {
         "summary": "Report on the signatures of an uploaded PDF (offline: only what the file carries)",
         "parameters": [_param("at", {"type": "string", "format": "date-time"},
@@ -137,6 +145,15 @@ def openapi_document(registry: Registry) -> dict:
             "properties": {"request": {"type": "string", "description": "the request body (JSON)"},
                            "document": {"type": "string", "format": "binary"}}}}}},
         "responses": {"200": DOCUMENT, **_problems(400, 404, 413, 415, 422)}}}
+    paths["/v1/studio/overlay"] = {"post": {
+        "summary": "A reference scan (PDF, PNG, JPEG or TIFF, checked like every upload) as a PNG of one page",
+        "parameters": [_param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page of the upload."),
+                       _param("dpi", {"type": "number", "minimum": RenderOptions.MIN_DPI, "maximum": 300,
+                                      "default": 96}, "Resolution of the PNG.")],
+        "requestBody": {"required": True, "content": {"application/octet-stream": {
+            "schema": {"type": "string", "format": "binary"}}}},
+        "responses": {"200": {"description": "JSON: png (base64), pages, page, width_mm, height_mm"},
+                      **_problems(400, 413, 422)}}}
     paths.update(_batch_paths(registry))
     for layout in registry:
         body, definitions = request_json_schema(layout.data_model, COMPONENTS)
@@ -159,7 +176,7 @@ def openapi_document(registry: Registry) -> dict:
                     "required": True,
                     "content": content,
                 },
-                "responses": {"200": DOCUMENT, **_problems(400, 401, 403, 404, 413, 415, 422, 502, 503)},
+                "responses": {"200": DOCUMENT, **_problems(400, 401, 403, 404, 409, 413, 415, 422, 502, 503)},
             }
         }
     return {

@@ -47,13 +47,26 @@ def serialize(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError)
     request_id = getattr(req.context, "request_id", None)
     if request_id:
         body["request_id"] = request_id  # the same id as in the X-Request-ID header and the log
-    errors = getattr(exc, "errors", None)  # one entry per field, parameter or failing service
+    errors = getattr(exc, "errors", None) or _framework_errors(req, exc)  # one entry per field, parameter or service
     if errors:
         body["errors"] = errors
     resp.content_type = PROBLEM_JSON
     resp.text = json.dumps(body, ensure_ascii=False)
     for name, value in (exc.headers or {}).items():
         resp.set_header(name, value)
+
+
+def _framework_errors(req: falcon.Request, exc: falcon.HTTPError) -> list[dict]:
+    """Errors Falcon raises itself (no route, a method the route lacks, a bad header) name
+    the path, the method or the header too."""
+    if isinstance(exc, falcon.HTTPRouteNotFound):
+        return [{"path": req.path, "detail": "there is nothing at this path; see /openapi.json"}]
+    if isinstance(exc, falcon.HTTPMethodNotAllowed):
+        allowed = (exc.headers or {}).get("Allow", "")
+        return [{"method": req.method, "detail": f"not allowed here; allowed: {allowed}"}]
+    if exc.status_code >= 400:
+        return [{"detail": exc.description or exc.title}]
+    return []
 
 
 def invalid_request(req, resp, exc: InvalidRequest, params) -> None:

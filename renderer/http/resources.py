@@ -11,7 +11,7 @@ from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge
 from ..specs import LANGUAGE_SETS, OptionError
 from . import params
-from .body import read_json
+from .body import read_json, read_parts
 from .capacity import render_slot
 from ..signing import SigningService
 from ..uploads import UploadRefused, check_attachment, check_scan
@@ -88,29 +88,42 @@ class RenderResource:
         asked = signing_request(req, self.signing, always=layout.signed and options.output.is_pdf)
         if asked and not options.output.is_pdf:
             raise bad_parameter("sign", "only PDF formats can be signed")
+        if layout.signed and asked is None:
+            _refuse_unsigned(layout, options)
         scan = attachment = None
         part = layout.upload or layout.attachment
         # multipart: the request and the uploaded file; a layout that only embeds a file
         # (needed in its PDF formats) also takes plain JSON
         if layout.upload or (part and (req.content_type or "").startswith("multipart/form-data")):
-            from .place_resource import read_parts
-
-            body, upload = read_parts(req, self.pipeline, part)
+            body, upload = read_parts(req, part, self.pipeline.limits)
             try:
-                if layout.upload:
-                    scan = check_scan(upload, part)
-                else:
-                    attachment = check_attachment(upload, part, part)
+                with render_slot():  # checking (and converting) an upload is heavy work too
+                    if layout.upload:
+                        scan = check_scan(upload, part, self.pipeline.limits)
+                    else:
+                        attachment = check_attachment(upload, part, part, self.pipeline.limits)
             except UploadRefused as exc:
                 raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
                               [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
         else:
-            body = read_json(req, self.pipeline.limits.max_body_bytes)
+            body = read_json(req, self.pipeline.limits.max_body_bytes, self.pipeline.limits)
         with render_slot():
             rendered = _render(lambda: self.pipeline.render(layout.id, body, options, scan, attachment))
             if asked:
                 rendered = replace(rendered, content=sign_or_fail(self.pipeline, self.signing, rendered.content, asked))
         _deliver(resp, rendered)
+
+
+def _refuse_unsigned(layout, options) -> None:
+    """A layout marked ``signed = true`` (a document the regulation has signed, e.g. the
+    slip of P 41) is never handed out unsigned: a PDF needs a signer profile (named, or the
+    configured default), and a format that cannot carry a signature is refused."""
+    if options.output.is_pdf:
+        detail = (f"{layout.id} is a signed document: name a signer profile (sign=PROFILE), "
+                  "or configure default_profile")
+        raise Problem(falcon.HTTP_409, "Must be signed", detail, [{"parameter": "sign", "detail": detail}])
+    detail = f"{layout.id} is a signed document; {options.format} cannot carry the signature: ask for a PDF format"
+    raise Problem(falcon.HTTP_409, "Must be signed", detail, [{"parameter": "format", "detail": detail}])
 
 
 def _render(make) -> Rendered:

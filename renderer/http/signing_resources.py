@@ -10,12 +10,13 @@ import falcon
 
 from .. import metrics
 from ..signing import LEVELS, ServiceFailure, SigningService, VisibleStamp
-from ..specs import RenderOptions
+from ..specs import Limits, RenderOptions
+from ..uploads import UploadRefused, check_cost, check_pdf
 from ..verify import NotAPdf, verify_pdf
+from .body import read_body
 from .capacity import render_slot
 from .problems import Problem, bad_parameter
 
-MAX_PDF_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ def signing_request(req: falcon.Request, signing: SigningService, always: bool =
     level = req.get_param("level") or (signing.config.default_level if default else "B-B")
     if level not in LEVELS:
         raise bad_parameter("level", f"must be one of {', '.join(LEVELS)}")
+    if level != "B-B" and not signing.loaded[profile].profile.tsa_url:  # the service's set-up, not a failing TSA
+        detail = f"the profile {profile!r} has no TSA configured (tsa_url); it signs at B-B only"
+        raise Problem(falcon.HTTP_409, "Level not available", detail, [{"parameter": "level", "detail": detail}])
     verdict = signing.config.authorise(req.get_header("X-API-Key"), profile)
     if verdict == "unauthenticated":
         raise Problem(falcon.HTTP_401, "API key required", "signing needs a valid X-API-Key header")
@@ -110,15 +114,12 @@ def sign_or_fail(pipeline, signing: SigningService, pdf: bytes, ask: SigningAsk)
         raise problem from None
 
 
-def read_pdf(req: falcon.Request) -> bytes:
+def read_pdf(req: falcon.Request, limits: Limits = Limits()) -> bytes:
     media_type = (req.content_type or "").split(";")[0].strip().lower()
     if media_type != "application/pdf":
-        raise Problem(falcon.HTTP_415, "Unsupported media type", "the body must be application/pdf")
-    if req.content_length is not None and req.content_length > MAX_PDF_BYTES:
-        raise Problem(falcon.HTTP_413, "Request body too large", f"the limit is {MAX_PDF_BYTES} bytes")
-    data = req.bounded_stream.read(MAX_PDF_BYTES + 1)
-    if len(data) > MAX_PDF_BYTES:
-        raise Problem(falcon.HTTP_413, "Request body too large", f"the limit is {MAX_PDF_BYTES} bytes")
+        raise Problem(falcon.HTTP_415, "Unsupported media type", "the body must be application/pdf",
+                      [{"header": "Content-Type", "detail": "send application/pdf"}])
+    data = read_body(req, limits.max_upload_bytes)
     if not data.startswith(b"%PDF-"):
         raise Problem(falcon.HTTP_422, "Not a PDF", "the body does not start with %PDF-",
                       [{"pointer": "", "detail": "not a PDF file"}])
@@ -134,12 +135,18 @@ class SignResource:
         asked = signing_request(req, self.signing)
         if asked is None:
             raise bad_parameter("sign", "name the signer profile: ?sign=PROFILE&level=B-B|B-T|B-LT|B-LTA")
-        pdf = read_pdf(req)
+        pdf = read_pdf(req, self.pipeline.limits)
         try:
             with render_slot():
+                # the checks of every upload; a file with active content is not signed as it is
+                check_pdf(pdf, "document", self.pipeline.limits, refuse_active=True)
                 signed = sign_or_fail(self.pipeline, self.signing, pdf, asked)
+        except UploadRefused as exc:
+            raise Problem(falcon.HTTP_422, "Cannot sign this PDF", str(exc),
+                          [{"pointer": "", "detail": exc.reason}]) from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise Problem(falcon.HTTP_422, "Cannot sign this PDF", f"{type(exc).__name__}: {exc}"[:300]) from None
+            detail = f"{type(exc).__name__}: {exc}"[:300]
+            raise Problem(falcon.HTTP_422, "Cannot sign this PDF", detail, [{"pointer": "", "detail": detail}]) from None
         resp.content_type = "application/pdf"
         resp.data = signed
         resp.set_header("Content-Disposition", 'inline; filename="signed.pdf"')
@@ -154,7 +161,10 @@ class VerifyResource:
         pdf = read_pdf(req)
         try:
             with render_slot():
+                check_cost(pdf)
                 resp.media = verify_pdf(pdf, self.signing.trust_roots, self.signing.trusted_tsa, at=at)
+        except UploadRefused as exc:
+            raise Problem(falcon.HTTP_422, "Cannot read this PDF", str(exc), [{"pointer": "", "detail": exc.reason}]) from None
         except NotAPdf as exc:
             raise Problem(falcon.HTTP_422, "Not a readable PDF", str(exc), [{"pointer": "", "detail": str(exc)}]) from None
 

@@ -22,10 +22,9 @@ from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
 from ..samplesets import sample_sets
 from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
-from ..uploads import MAX_UPLOAD_BYTES, UploadRefused, check_attachment, check_scan
-from .body import read_json
+from ..uploads import UploadRefused, check_attachment, check_scan
+from .body import read_body, read_json, read_parts
 from .capacity import render_slot
-from .place_resource import read_parts
 from .problems import Problem, bad_parameter
 from .resources import _layout, _render
 
@@ -102,8 +101,8 @@ class Studio:
         if rendered is None:
             data = upload if upload is not None else (layout.sample_upload(part) if part else None)
             try:
-                scan = check_scan(data, part) if layout.upload else None
-                attachment = check_attachment(data, part, part) if layout.attachment else None
+                scan = check_scan(data, part, self.pipeline.limits) if layout.upload else None
+                attachment = check_attachment(data, part, part, self.pipeline.limits) if layout.attachment else None
             except UploadRefused as exc:
                 raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
                               [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
@@ -280,9 +279,9 @@ class StudioPreview:
         part = layout.upload or layout.attachment
         upload = None
         if part and (req.content_type or "").startswith("multipart/form-data"):
-            body, upload = read_parts(req, pipeline, part)  # the designer's own file
+            body, upload = read_parts(req, part, pipeline.limits)  # the designer's own file
         else:
-            body = read_json(req, pipeline.limits.max_body_bytes)
+            body = read_json(req, pipeline.limits.max_body_bytes, pipeline.limits)
         variant = req.get_param("variant") or None
         separation = req.get_param("separation") or ""
         with render_slot():
@@ -342,14 +341,12 @@ class StudioOverlay:
         self.pipeline = pipeline
 
     def on_post(self, req, resp):
-        if req.content_length is not None and req.content_length > MAX_UPLOAD_BYTES:
-            raise Problem(falcon.HTTP_413, "Request body too large", f"the limit is {MAX_UPLOAD_BYTES} bytes")
-        data = req.bounded_stream.read(MAX_UPLOAD_BYTES + 1)
         number = _number(req, "page", 1, 1, 100_000)
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
+        data = read_body(req, self.pipeline.limits.max_upload_bytes)
         with render_slot():  # checking and rasterising the upload are heavy work
             try:
-                scan = check_scan(data, "overlay")
+                scan = check_scan(data, "overlay", self.pipeline.limits)
             except UploadRefused as exc:
                 raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
                               [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
