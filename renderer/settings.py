@@ -15,6 +15,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from .specs import Limits
+
 LOG_FORMATS = ("json", "text")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -56,6 +58,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_worker_rss_mib", "OBRAZCI_MAX_WORKER_RSS_MIB", "an HTTP worker whose resident memory passes "
                                                                 "this after a request is replaced"),
     Setting("max_body_bytes", "OBRAZCI_MAX_BODY_BYTES", "largest JSON request body"),
+    Setting("max_text_length", "OBRAZCI_MAX_TEXT_LENGTH", "characters of any single string in a request"),
+    Setting("max_png_pixels", "OBRAZCI_MAX_PNG_PIXELS", "pixels of a PNG page asked for (dpi x size)"),
+    Setting("max_json_depth", "OBRAZCI_MAX_JSON_DEPTH", "nesting of arrays and objects in any JSON body, record "
+                                                        "or part"),
+    Setting("max_number_length", "OBRAZCI_MAX_NUMBER_LENGTH", "characters of one JSON number"),
+    Setting("max_upload_bytes", "OBRAZCI_MAX_UPLOAD_BYTES", "an uploaded file (scan, document, application, PDF "
+                                                            "to sign)"),
+    Setting("max_upload_pages", "OBRAZCI_MAX_UPLOAD_PAGES", "pages of an uploaded PDF"),
+    Setting("max_scan_frames", "OBRAZCI_MAX_SCAN_FRAMES", "frames (pages) of an uploaded TIFF"),
+    Setting("max_image_pixels", "OBRAZCI_MAX_IMAGE_PIXELS", "pixels of one image or frame of an upload"),
+    Setting("max_upload_pixels", "OBRAZCI_MAX_UPLOAD_PIXELS", "pixels of all the images of one upload"),
+    Setting("max_decompressed_bytes", "OBRAZCI_MAX_DECOMPRESSED_BYTES", "all the streams of an uploaded PDF, "
+                                                                        "decoded"),
+    Setting("max_page_operators", "OBRAZCI_MAX_PAGE_OPERATORS", "content-stream operators of one uploaded page"),
+    Setting("upload_deadline_s", "OBRAZCI_UPLOAD_DEADLINE", "seconds to check and convert one upload"),
     Setting("data_dir", "OBRAZCI_DATA_DIR", "batch state and outputs"),
     Setting("batch_workers", "OBRAZCI_BATCH_WORKERS", "batch worker processes (default: one per core)"),
     Setting("batch_task_deadline_s", "OBRAZCI_BATCH_TASK_DEADLINE", "seconds a batch task (a chunk, a "
@@ -82,7 +99,19 @@ class Settings:
     max_requests: int = 2000
     max_requests_jitter: int = 200
     max_worker_rss_mib: int = 1024
-    max_body_bytes: int = 256 * 1024
+    max_body_bytes: int = Limits.max_body_bytes
+    max_text_length: int = Limits.max_text_length
+    max_png_pixels: int = Limits.max_png_pixels
+    max_json_depth: int = Limits.max_json_depth
+    max_number_length: int = Limits.max_number_length
+    max_upload_bytes: int = Limits.max_upload_bytes
+    max_upload_pages: int = Limits.max_upload_pages
+    max_scan_frames: int = Limits.max_scan_frames
+    max_image_pixels: int = Limits.max_image_pixels
+    max_upload_pixels: int = Limits.max_upload_pixels
+    max_decompressed_bytes: int = Limits.max_decompressed_bytes
+    max_page_operators: int = Limits.max_page_operators
+    upload_deadline_s: float = Limits.upload_deadline_s
     data_dir: Path = Path("var")
     batch_workers: int = max(1, os.cpu_count() or 1)
     batch_task_deadline_s: float = 600.0
@@ -99,13 +128,15 @@ class Settings:
 
         if not 0 < self.port < 65536:
             raise bad("port", f"{self.port} is not a TCP port")
-        for name in ("workers", "threads", "batch_workers", "max_body_bytes", "max_worker_rss_mib"):
+        for name in ("workers", "threads", "batch_workers", "max_worker_rss_mib",
+                     *(f.name for f in fields(Limits) if f.name != "upload_deadline_s")):
             if getattr(self, name) < 1:
                 raise bad(name, "must be at least 1")
         for name in ("max_requests", "max_requests_jitter"):
             if getattr(self, name) < 0:
                 raise bad(name, "must not be negative")
-        for name in ("request_timeout_s", "queue_timeout_s", "graceful_timeout_s", "batch_task_deadline_s"):
+        for name in ("request_timeout_s", "queue_timeout_s", "graceful_timeout_s", "batch_task_deadline_s",
+                     "upload_deadline_s"):
             if not 0 < getattr(self, name) <= 86400:
                 raise bad(name, "must be a number of seconds between 0 and 86400")
         if self.log_level not in LOG_LEVELS:
@@ -169,6 +200,10 @@ class Settings:
             if value is not None:
                 env[setting.env] = str(value)
         return env
+
+    def limits(self) -> Limits:
+        """The limits on what a request may ask for, as these settings set them."""
+        return Limits(**{f.name: getattr(self, f.name) for f in fields(Limits)})
 
     def engine(self):
         from .batch.specs import EngineSpec

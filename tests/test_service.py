@@ -376,3 +376,15 @@ def test_a_register_too_long_for_one_request_is_refused_up_front(client):
     resp = client.simulate_post("/v1/render/certification-book.register", json=body)
     assert resp.status_code == 422
     assert resp.json["errors"][0]["pointer"] == "/data/entries"
+
+
+def test_every_limit_is_a_setting():
+    from dataclasses import fields
+
+    from renderer.settings import Settings
+    from renderer.specs import Limits
+
+    assert Settings().limits() == Limits()
+    settings = Settings.load({"OBRAZCI_MAX_JSON_DEPTH": "8", "OBRAZCI_UPLOAD_DEADLINE": "2.5"})
+    assert settings.limits().max_json_depth == 8 and settings.limits().upload_deadline_s == 2.5
+    assert {f.name for f in fields(Limits)} <= {f.name for f in fields(Settings)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import falcon
 
@@ -10,7 +9,6 @@ from ..batch.service import BatchService
 from ..batch.specs import Access
 from ..pipeline import Pipeline
 from ..settings import Settings
-from ..specs import Limits
 from ..signing import SigningConfig, SigningService
 from . import capacity, docs, problems, studio
 from .health import HealthResource, MetricsResource, Readiness, ReadyResource
@@ -48,7 +46,7 @@ def create_app(pipeline: Pipeline | None = None, signing: SigningService | None 
     server passes one that is warming up). ``dev`` (``renderer serve --dev`` only): the studio
     reloads the layouts' changed files."""
     settings = settings or Settings.load()
-    pipeline = pipeline or Pipeline(replace(Limits(), max_body_bytes=settings.max_body_bytes))
+    pipeline = pipeline or Pipeline(settings.limits())
     signing = signing or SigningService(SigningConfig.from_environment())
     batches = batches or BatchService(settings.engine(), Access.from_environment())
     readiness = readiness or Readiness(batches, signing=signing)

@@ -179,10 +179,8 @@ class Service(BaseApplication):
         from .health import Readiness
         from ..pipeline import Pipeline
         from ..signing import SigningConfig, SigningService
-        from ..specs import Limits
-        from dataclasses import replace
 
-        pipeline = Pipeline(replace(Limits(), max_body_bytes=self.settings.max_body_bytes))
+        pipeline = Pipeline(self.settings.limits())
         signing = SigningService(SigningConfig.from_environment())
         batches = BatchService(self.settings.engine(), Access.from_environment())
         readiness = Readiness(batches, runner_beside=self.batches, signing=signing, warming=not self.dev)
