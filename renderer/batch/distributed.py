@@ -62,8 +62,15 @@ def make_app(engine: EngineSpec) -> Celery:
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
     )
-    app.task(name=CHUNK_TASK, ignore_result=True)(lambda batch, chunk: render_chunk(_context(engine), batch, chunk))
-    app.task(name=PACKAGE_TASK, ignore_result=True)(lambda batch: package_batch(_context(engine), batch))
+
+    @app.task(name=CHUNK_TASK, ignore_result=True)
+    def chunk_task(batch: str, chunk: int) -> str:
+        return render_chunk(_context(engine), batch, chunk)
+
+    @app.task(name=PACKAGE_TASK, ignore_result=True)
+    def package_task(batch: str) -> str:
+        return package_batch(_context(engine), batch)
+
     return app
 
 
@@ -269,6 +276,10 @@ class Sweeper:
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._lock_db is not None:
+            try:
+                self._lock_db.execute("SELECT pg_advisory_unlock_all()")  # now, not when the session has ended
+            except Exception:  # noqa: BLE001 - closing the session releases it too
+                pass
             self._lock_db.close()
 
 
