@@ -290,3 +290,67 @@ def _wait(client, batch_id, timeout=180, workers=()):
             return status
         time.sleep(0.3)
     raise AssertionError(f"batch {batch_id} did not finish: {status}")
+
+
+@pytest.mark.slow  # two API replicas and two worker processes rendering 2,000 envelopes, with kills: minutes
+def test_two_replicas_two_workers_2000_envelopes_with_kills(backends, tmp_path):
+    """The issue's whole case: a 2,000-envelope batch submitted on API 1, followed and pulled
+    on API 2; one worker killed with kill -9 mid-batch (a replacement started), API 1 killed
+    and restarted; exactly 2,000 records with one output each, the manifest's checksums
+    match the stored objects, nothing else is left in the bucket; a poison record fails alone
+    and is re-run."""
+    environment = {**backends.environment(), "OBRAZCI_BATCH_TASK_DEADLINE": "120"}
+    workers = [Worker(tmp_path, environment, name=f"worker-{n}") for n in (1, 2)]
+    for n in (1, 2):
+        (tmp_path / f"api-{n}").mkdir()
+    apis = [Service(tmp_path / f"api-{n}", "--no-batches", "--workers", "1", env=environment) for n in (1, 2)]
+    try:
+        for api in apis:
+            api.wait_ready()
+        status, _, ready = apis[1].json("GET", "/readyz")
+        assert set(ready["components"]) >= {"batch_store", "batch_broker"} and "batch_runner" not in ready["components"]
+        data = sample("envelope.personal-delivery")["data"]
+        records = [dict(data, addressee=[f"Prejemnik {i}", *data["addressee"][1:]]) for i in range(2000)]
+        records[1234] = {"poison": True}
+        body = "".join(json.dumps(r) + "\n" for r in records).encode()
+        code, _, created = apis[0].request("POST", "/v1/batches?layout=envelope.personal-delivery", body,
+                                           {"Content-Type": "application/x-ndjson"})
+        assert code == 202, created
+        batch_id = json.loads(created)["id"]
+        # mid-batch: kill -9 one worker (a replacement starts), kill API 1 and start it again
+        end = time.monotonic() + 300
+        while apis[1].json("GET", f"/v1/batches/{batch_id}")[2]["counts"]["done"] == 0:
+            assert time.monotonic() < end
+            time.sleep(0.2)
+        workers[0].kill()
+        workers.append(Worker(tmp_path, environment, name="worker-3"))
+        apis[0].process.kill()
+        apis[0].process.wait()
+        apis[0] = Service(tmp_path / "api-1", "--no-batches", "--workers", "1", env=environment)
+        status = apis[1].wait_batch(batch_id, timeout=900)
+        assert status["state"] == "completed-with-errors", status
+        assert status["counts"] == {"total": 2000, "pending": 0, "done": 1999, "failed": 1}
+        assert [f["index"] for f in status["failures"]] == [1234]
+
+        def fetch(url):
+            code, _, content = apis[1].request("GET", url)
+            assert code == 200
+            return content
+
+        manifest = check_job(backends, status, fetch)
+        done = [r for r in manifest["records"] if r["state"] == "done"]
+        assert len(done) == 1999 and len({r["index"] for r in manifest["records"]}) == 2000
+        assert sorted(r["page"] for r in done) == list(range(1, 2000))  # one imprint page each, no duplicates
+        # the poison record corrected and re-run on the restarted API 1
+        apis[0].wait_ready()
+        code, _, _ = apis[0].json("POST", f"/v1/batches/{batch_id}/rerun", {"records": {"1234": records[0]}})
+        assert code == 202
+        status = apis[1].wait_batch(batch_id, timeout=300)
+        assert status["state"] == "ready" and status["counts"]["done"] == 2000
+        manifest = check_job(backends, status, fetch)
+        assert sorted(r["page"] for r in manifest["records"]) == list(range(1, 2001))
+    finally:
+        for api in apis:
+            api.stop()
+        for worker in workers:
+            worker.stop()
