@@ -27,7 +27,7 @@ from renderer.batch.store import Outcome
 from renderer.http.app import create_app
 from renderer.registry import Registry
 
-from .backends import celery_backends, postgres, redis_server, s3  # noqa: F401 - fixtures
+from .backends import celery_backends, free_port, postgres, redis_server, s3  # noqa: F401 - fixtures
 from .conftest import sample
 from .test_service import Service
 
@@ -319,9 +319,10 @@ def test_two_replicas_two_workers_2000_envelopes_with_kills(backends, tmp_path):
         batch_id = json.loads(created)["id"]
         # mid-batch: kill -9 one worker (a replacement starts), kill API 1 and start it again
         end = time.monotonic() + 300
-        while apis[1].json("GET", f"/v1/batches/{batch_id}")[2]["counts"]["done"] == 0:
+        while (counts := apis[1].json("GET", f"/v1/batches/{batch_id}")[2]["counts"])["done"] == 0:
             assert time.monotonic() < end
             time.sleep(0.2)
+        assert counts["pending"] > 0  # mid-batch
         workers[0].kill()
         workers.append(Worker(tmp_path, environment, name="worker-3"))
         apis[0].process.kill()
@@ -354,3 +355,43 @@ def test_two_replicas_two_workers_2000_envelopes_with_kills(backends, tmp_path):
             api.stop()
         for worker in workers:
             worker.stop()
+
+
+# -- settings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment, message", [
+    ({"OBRAZCI_DATABASE_URL": "postgresql://a@b/c"}, "OBRAZCI_DATABASE_URL (--database-url): is used by the celery"),
+    ({"OBRAZCI_BATCH_ENGINE": "kafka"}, "OBRAZCI_BATCH_ENGINE (--batch-engine): one of embedded, celery"),
+    ({"OBRAZCI_BATCH_ENGINE": "celery"}, "OBRAZCI_DATABASE_URL (--database-url): the celery engine needs it"),
+    ({"OBRAZCI_BATCH_ENGINE": "celery", "OBRAZCI_DATABASE_URL": "mysql://u:secret@h/d", "OBRAZCI_BROKER_URL": "redis://r",
+      "OBRAZCI_OUTPUTS_URL": "s3://b/p"}, "'mysql://u:***@h/d' is not a postgresql:// or postgres:// URL"),
+    ({"OBRAZCI_BATCH_ENGINE": "celery", "OBRAZCI_DATABASE_URL": "postgresql://h/d", "OBRAZCI_BROKER_URL": "redis://r",
+      "OBRAZCI_OUTPUTS_URL": "file://relative"}, "OBRAZCI_OUTPUTS_URL (--outputs-url): 'file://relative': outputs are"),
+])
+def test_engine_settings_are_checked(environment, message):
+    from renderer.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError) as error:
+        Settings.load(environment)
+    assert str(error.value).startswith("OBRAZCI_") and message in str(error.value) and "secret" not in str(error.value)
+
+
+def test_config_masks_the_passwords_of_the_engine_urls(tmp_path):
+    env = {**os.environ, "OBRAZCI_BATCH_ENGINE": "celery", "OBRAZCI_DATABASE_URL": "postgresql://obrazci:pg-secret@db/obrazci",
+           "OBRAZCI_BROKER_URL": "redis://:redis-secret@redis:6379/0", "OBRAZCI_OUTPUTS_URL": "s3://bucket/prefix"}
+    done = subprocess.run([sys.executable, "-m", "renderer", "config", "--json"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True)
+    shown = json.loads(done.stdout)
+    assert shown["OBRAZCI_DATABASE_URL"] == "postgresql://obrazci:***@db/obrazci"
+    assert shown["OBRAZCI_BROKER_URL"] == "redis://:***@redis:6379/0" and "secret" not in done.stdout
+
+
+def test_a_worker_without_its_database_stops_with_one_line(tmp_path):
+    port = free_port()  # nothing listens there
+    env = {**os.environ, "OBRAZCI_BATCH_ENGINE": "celery", "OBRAZCI_DATABASE_URL": f"postgresql://u:pw@127.0.0.1:{port}/d",
+           "OBRAZCI_BROKER_URL": "redis://127.0.0.1:1/0", "OBRAZCI_OUTPUTS_URL": f"file://{tmp_path}"}
+    done = subprocess.run([sys.executable, "-m", "renderer", "worker"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith("renderer: cannot start: OBRAZCI_DATABASE_URL")
+    assert "Traceback" not in done.stderr and ":pw@" not in done.stderr

@@ -238,13 +238,21 @@ class Sweeper:
         self.dispatcher = dispatcher
         self.store = open_store(engine)
         self._lock_db = None
+        self._held = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def holds_lock(self) -> bool:
         import psycopg
 
+        if self._held:
+            try:
+                self._lock_db.execute("SELECT 1")  # the session (and with it the lock) still lives
+            except psycopg.Error:
+                self._held = False
         if self._lock_db is None or self._lock_db.closed or self._lock_db.broken:
+            if self._lock_db is not None:
+                self._lock_db.close()
             self._lock_db = psycopg.connect(self.engine.database_url, autocommit=True, connect_timeout=10)
             self._held = False
         if not self._held:
@@ -264,8 +272,7 @@ class Sweeper:
                 if sent:
                     log.info("sweeper: %d tasks enqueued", sent)
             except Exception as exc:  # noqa: BLE001 - the sweeper outlives a database or broker outage
-                log.warning("sweeper: %s: %s", type(exc).__name__, exc)
-                self._lock_db = None
+                log.warning("sweeper: %s: %s", type(exc).__name__, exc)  # a broken lock session is replaced
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sweeper", daemon=True)
