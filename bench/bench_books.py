@@ -28,23 +28,34 @@ from renderer.pipeline import Pipeline
 from renderer.specs import RenderOptions
 
 
-def plain_book_html(pipeline: Pipeline) -> tuple[str, str]:
-    """The complaint book as one HTML document of 100 pages, every page written out."""
-    layout = pipeline.layout("complaint-book")
-    body = layout.sample(("sl",))
-    request = pipeline.validate(layout, body)
-    env = pipeline.composer.env
-    template = env.from_string(
-        '{% extends "common/base.html.j2" %}'
+WHOLE_BOOKS = {
+    # every page of the book written out, numbered as the assembler numbers them
+    "complaint-book": (
         '{% import "common/complaint-book.html.j2" as book with context %}'
         '{% from "common/books.html.j2" import title_page, blank_page with context %}'
         '{% block page %}{{ book.cover() }}{{ book.notice() }}'
         '{{ title_page(_("KNJIGA PRIPOMB IN POHVAL"), _("Organ javne uprave"), _("Žig")) }}{{ blank_page() }}'
-        '{% for n in range(1, 97) %}{{ book.inner_page(n) }}{% endfor %}{% endblock %}'
-    )
+        '{% for n in range(1, count + 1) %}{{ book.inner_page(n) }}{% endfor %}{% endblock %}'),
+    "certification-book": (
+        '{% import "common/certification-book.html.j2" as book with context %}'
+        '{% from "common/books.html.j2" import title_page, blank_page with context %}'
+        '{% block page %}{{ book.cover() }}'
+        '{{ title_page(_("KNJIGA OVERITEV"), _("(naziv organa, ki vodi knjigo overitev)"), _("žig")) }}{{ blank_page() }}'
+        '{% for n in range(1, count + 1) %}{{ book.left_page(book.ROWS, 2 * n - 1) }}'
+        '{{ book.right_page(book.ROWS, 2 * n) }}{% endfor %}{{ blank_page() }}{% endblock %}'),
+}
+
+
+def plain_book_html(pipeline: Pipeline, layout_id: str = "complaint-book", languages=("sl",)) -> tuple[str, str]:
+    """A whole book (``WHOLE_BOOKS``) as one HTML document, every page written out."""
+    layout = pipeline.layout(layout_id)
+    request = pipeline.validate(layout, layout.sample(languages))
+    template = pipeline.composer.env.from_string('{% extends "common/base.html.j2" %}' + WHOLE_BOOKS[layout_id])
     html = template.render(
         _=pipeline.catalogs.translator(request.languages), languages=request.languages,
-        bilingual=False, data=request.data, layout=layout, title=layout.titles["sl"], variant="screen",
+        bilingual=len(request.languages) > 1, data=request.data, layout=layout, variant="screen",
+        title=" / ".join(layout.titles[lang] for lang in request.languages),
+        count=layout.assembly.count or request.data.repeat_count,
     )
     return standalone_html(pipeline, layout, Composition(html, "")), layout.directory.as_uri() + "/"
 
@@ -84,9 +95,13 @@ def main() -> None:
         body = pipeline.layout("complaint-book").sample(("sl",))
         ours = median_ms(lambda: pipeline.render("complaint-book", body, options), args.repeat) / 1000
         html, base_url = plain_book_html(pipeline)
+        plain_pages = len(HTML(string=html, base_url=base_url).render().pages)
+        ours_pages = pipeline.render("complaint-book", body, options).pages
+        if plain_pages != ours_pages:
+            raise SystemExit(f"the baseline has {plain_pages} pages, the pipeline's book {ours_pages}: not the same document")
         variant = {"pdf_variant": options.output.pdf_variant} if options.output.pdf_variant else {}
         plain = median_ms(lambda: HTML(string=html, base_url=base_url).write_pdf(**variant), max(1, args.repeat // 2)) / 1000
-        print(f"complaint book, 100 pages, {fmt:<8} pipeline {ours * 1000:7.0f} ms   "
+        print(f"complaint book, {ours_pages} pages both, {fmt:<8} pipeline {ours * 1000:7.0f} ms   "
               f"plain WeasyPrint {plain * 1000:7.0f} ms   ratio {ours / plain:.3f}")
 
     print("certification register (fresh process each): entries, seconds, ms/entry, peak RSS")

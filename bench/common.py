@@ -20,12 +20,15 @@ def median_ms(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def standalone_html(pipeline, layout, composition) -> str:
-    """The composed HTML with fonts, base, page size and the layout's CSS inlined."""
+def standalone_html(pipeline, layout, composition, height_mm: float | None = None) -> str:
+    """The composed HTML with fonts, base, page size and the layout's CSS inlined; the page
+    ``height_mm`` tall if given (a layout whose height follows its content), else the
+    layout's height (or its tallest)."""
+    height = height_mm or layout.page.height_mm or layout.page.max_height_mm
     css = "\n".join([
         pipeline.renderer.fonts.css(),
         BASE_CSS.read_text(encoding="utf-8"),
-        f"@page {{ size: {layout.page.width_mm}mm {layout.page.height_mm or layout.page.max_height_mm}mm; margin: 0; }}",
+        f"@page {{ size: {layout.page.width_mm}mm {height}mm; margin: 0; }}",
         pipeline.renderer.own_css(layout),
     ])
     return composition.html.replace("</head>", f"<style>{css}</style></head>", 1)

@@ -75,7 +75,9 @@ class Catalogs:
             with po_path.open("rb") as fh:
                 catalog = read_po(fh, locale=lang, domain=DOMAIN)
             self._messages[lang] = {
-                m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy
+                (m.id[0] if m.pluralizable else m.id): m.string
+                for m in catalog
+                if m.id and (all(m.string) if m.pluralizable else m.string) and not m.fuzzy
             }
             buf = BytesIO()
             write_mo(buf, catalog)
@@ -88,6 +90,16 @@ class Catalogs:
         if msgid not in self._messages[lang]:
             raise MissingTranslation(f"no {lang} translation for {msgid!r}")
         return self._translations[lang].gettext(msgid)
+
+    def ngettext(self, lang: str, singular: str, plural: str, n: int | None) -> str:
+        """The form for ``n`` by the language's plural rule; with no number (an empty blank)
+        the plural, as the regulation's "strani" reads."""
+        count = 2 if n is None else n
+        if lang == SOURCE_LANGUAGE:
+            return singular if count == 1 else plural
+        if singular not in self._messages[lang]:
+            raise MissingTranslation(f"no {lang} translation for {singular!r}")
+        return self._translations[lang].ngettext(singular, plural, count)
 
     def has(self, lang: str, msgid: str) -> bool:
         return lang == SOURCE_LANGUAGE or msgid in self._messages[lang]
@@ -103,6 +115,13 @@ class Catalogs:
 
         return _
 
+    def plural_translator(self, languages: tuple[str, ...]):
+        """The `ngettext` a template calls: `ngettext("… {pages} strani.", "… {pages} strani.", n)`."""
+
+        def ngettext(singular: str, plural: str, n: int | None) -> Phrase:
+            return Phrase(tuple((lang, self.ngettext(lang, singular, plural, n)) for lang in languages))
+
+        return ngettext
 
 
 class UsedMessages(Catalogs):
@@ -118,6 +137,12 @@ class UsedMessages(Catalogs):
     def gettext(self, lang: str, msgid: str) -> str:
         self.used.add(msgid)
         return super().gettext(lang, msgid) if self.has(lang, msgid) else msgid
+
+    def ngettext(self, lang: str, singular: str, plural: str, n: int | None) -> str:
+        self.used.add(singular)
+        if self.has(lang, singular):
+            return super().ngettext(lang, singular, plural, n)
+        return singular if n == 1 else plural
 
     def missing(self, lang: str) -> list[str]:
         return sorted(m for m in self.used if not self.has(lang, m))

@@ -1,4 +1,5 @@
-"""Command line: `renderer layouts`, `renderer render`, `renderer serve`, `renderer config`, `renderer batch …`."""
+"""Command line: `renderer layouts`, `render`, `serve`, `config`, `sign`, `verify`, `place` (here), `batch …` and
+`shop …` (renderer/batch/commands.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from .specs import FORMATS, MARKS, OptionError, RenderOptions
@@ -53,20 +53,34 @@ def _render(args) -> int:
     try:
         rendered = pipeline.render(args.layout, body, options, scan, attachment)
     except InvalidRequest as exc:
+        layout = pipeline.layout(args.layout)
+        needs = {f"/{name}" for name in (layout.upload, layout.attachment) if name}
         for error in exc.errors:
-            print(f"renderer: {error.pointer or '/'}: {error.reason}", file=sys.stderr)
+            reason = "this layout needs the file: give it with --upload FILE" if error.pointer in needs \
+                else error.reason
+            print(f"renderer: {error.pointer or '/'}: {reason}", file=sys.stderr)
         return 1
     except OptionError as exc:
         print(f"renderer: --{exc}", file=sys.stderr)
         return 2
     for finding in rendered.findings:
         print(f"renderer: finding: {finding.pointer}: {finding.reason}", file=sys.stderr)
-    out = Path(args.output)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(rendered.content)
-    tmp.replace(out)  # never a half-written file under the asked name
-    print(f"{out} ({rendered.pages} page(s), {len(rendered.content)} bytes)", file=sys.stderr)
+    _write(args.output, rendered.content)
+    print(f"{args.output} ({rendered.pages} page(s), {len(rendered.content)} bytes)", file=sys.stderr)
     return 0
+
+
+def _write(output: str, content: bytes) -> None:
+    """``-`` is standard output; a file is written under a temporary name, then renamed, so
+    there is never a half-written file under the asked name."""
+    if output == "-":
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+        return
+    out = Path(output)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(content)
+    tmp.replace(out)
 
 
 def _upload(layout, path: str | None):
@@ -210,76 +224,6 @@ def _config(args) -> int:
     return 0
 
 
-def _batch_client(args):
-    from .batch.client import BatchClient
-
-    return BatchClient(args.url, args.key or os.environ.get("OBRAZCI_API_KEY"))
-
-
-def _batch_submit(args) -> int:
-    from .batch.client import ClientError
-
-    client = _batch_client(args)
-    options = {"layout": args.layout, "languages": args.languages, "format": args.format, "variant": args.variant,
-               "output": args.output, "imposition": args.imposition, "shop": args.shop}
-    try:
-        status = client.submit(Path(args.records), options, args.idempotency_key)
-        print(f"batch {status['id']}: {status['counts']['total']} records", file=sys.stderr)
-        if not args.no_wait:
-            status = client.follow(status["id"])
-    except (ClientError, OSError) as exc:
-        print(f"renderer: {exc}", file=sys.stderr)
-        return 1
-    json.dump(status, sys.stdout, ensure_ascii=False, indent=2)
-    print()
-    return 0 if status["state"] not in ("failed",) else 1
-
-
-def _batch_status(args) -> int:
-    from .batch.client import ClientError
-
-    try:
-        status = _batch_client(args).status(args.batch)
-    except ClientError as exc:
-        print(f"renderer: {exc}", file=sys.stderr)
-        return 1
-    json.dump(status, sys.stdout, ensure_ascii=False, indent=2)
-    print()
-    return 0
-
-
-def _batch_pull(args) -> int:
-    from .batch.client import ClientError
-
-    try:
-        for path in _batch_client(args).pull(args.batch, Path(args.dir)):
-            print(path)
-    except (ClientError, OSError) as exc:
-        print(f"renderer: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _batch_run(args) -> int:
-    from .batch.runner import RunnerBusy, run_batches
-    from .batch.specs import EngineSpec
-
-    engine = EngineSpec.from_environment()
-    if engine.kind != "embedded":
-        print("renderer: the celery engine's batches run in 'renderer worker' processes", file=sys.stderr)
-        return 2
-    if args.data:
-        engine = replace(engine, data_dir=Path(args.data))
-    if args.workers:
-        engine = replace(engine, workers=args.workers)
-    try:
-        run_batches(engine)
-    except RunnerBusy as exc:
-        print(f"renderer: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
 def _setting_flags(p: argparse.ArgumentParser) -> None:
     from dataclasses import fields
 
@@ -295,8 +239,18 @@ def _setting_flags(p: argparse.ArgumentParser) -> None:
                        help=f"{setting.help} [${setting.env}; default: {default if default is not None else 'none'}]")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("obrazci")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="renderer", description="Render the Pravilnik's layouts.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     layouts = sub.add_parser("layouts", help="list the layouts")
@@ -306,7 +260,7 @@ def parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="render one request to a file")
     render.add_argument("layout", help="layout id, e.g. stamp.receipt")
     render.add_argument("request", help="request JSON file: {\"languages\": [...], \"data\": {...}}")
-    render.add_argument("-o", "--output", required=True, help="output file")
+    render.add_argument("-o", "--output", required=True, help="output file (- for standard output)")
     render.add_argument("--format", default="pdf", choices=list(FORMATS))
     render.add_argument("--dpi", type=int, default=RenderOptions.dpi, help="resolution for --format png")
     render.add_argument("--variant", help="one of the layout's variants (see 'renderer layouts --json')")
@@ -335,41 +289,23 @@ def parser() -> argparse.ArgumentParser:
     config.add_argument("--json", action="store_true", help="as JSON")
     config.set_defaults(run=_config)
 
-    batch = sub.add_parser("batch", help="print-shop batches").add_subparsers(dest="batch_command", required=True)
-    connection = argparse.ArgumentParser(add_help=False)
-    connection.add_argument("--url", default=os.environ.get("OBRAZCI_URL", "http://127.0.0.1:8000"),
-                            help="the service (default: $OBRAZCI_URL or http://127.0.0.1:8000)")
-    connection.add_argument("--key", help="API key (default: $OBRAZCI_API_KEY)")
+    from . import documents_cli
+    from .batch import commands
 
-    submit = batch.add_parser("submit", parents=[connection], help="submit a records file and follow its progress")
-    submit.add_argument("records", help="a JSON array of records, or NDJSON (.ndjson, .jsonl): each record is the layout's data")
-    submit.add_argument("--layout", required=True)
-    submit.add_argument("--languages", default="sl", help="sl, sl,it or sl,hu")
-    submit.add_argument("--format", default="pdf")
-    submit.add_argument("--variant")
-    submit.add_argument("--output", help="files, merged, imposed or layers (default: layers for the envelope, else files)")
-    submit.add_argument("--imposition", help="n-up or cut-and-stack (output imposed)")
-    submit.add_argument("--shop", help="the print shop the job is for")
-    submit.add_argument("--idempotency-key", help="submitting again with the same key gives the same batch")
-    submit.add_argument("--no-wait", action="store_true", help="print the batch and return at once")
-    submit.set_defaults(run=_batch_submit)
-
-    status = batch.add_parser("status", parents=[connection], help="a batch's state, counts and failures")
-    status.add_argument("batch")
-    status.set_defaults(run=_batch_status)
-
-    pull = batch.add_parser("pull", parents=[connection], help="download a finished batch's files (checksums checked)")
-    pull.add_argument("batch")
-    pull.add_argument("--dir", default=".", help="where to put the files")
-    pull.set_defaults(run=_batch_pull)
-
-    run = batch.add_parser("run", help="run the batch runner in the foreground (serve runs one itself)")
-    run.add_argument("--data", help="data directory (default: $OBRAZCI_DATA_DIR or ./var)")
-    run.add_argument("--workers", type=int, help="worker processes (default: one per core)")
-    run.set_defaults(run=_batch_run)
+    documents_cli.add_parsers(sub)
+    commands.add_parsers(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        code = args.run(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:  # `renderer layouts --json | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        print("renderer: interrupted", file=sys.stderr)
+        return 130

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
 import segno
+from fontTools.ttLib import TTFont
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .catalogs import Catalogs
 from .paths import TEMPLATES_DIR
@@ -18,7 +24,9 @@ from .registry import Layout
 from .schema import ValidRequest, pointer
 from . import messages
 from .barcodes import Code128Symbol
+from .fonts import FONTS
 from .textfit import fit_size
+from .localise import local_value
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,66 @@ def _field(value, *path, upper: bool = False) -> Markup:
 def _numeric_date(value) -> str:
     """A date as the dater prints it: 22. 11. 2026."""
     return f"{value.day}. {value.month}. {value.year}"
+
+
+#: A write-in line of a pre-printed form: a run of underscores, as the regulation prints it.
+WRITE_IN = re.compile(r"_{3,}")
+PT_PER_MM = 72 / 25.4
+
+
+@lru_cache(maxsize=None)
+def _underscore_em() -> float:
+    """The advance of "_" in the regular face, in em (Noto Sans: 0.444)."""
+    face = next(f for f in FONTS.faces if f.weight == 400)
+    with TTFont(face.path, lazy=True) as font:
+        return font["hmtx"]["underscore"][0] / font["head"].unitsPerEm
+
+
+#: The type size of a stretched write-in line: its thickness, whatever the text around it.
+WRITE_IN_PT = 7
+
+
+def _write_ins(text: str, lengths=(), refs: bool = False, first: int = 1) -> Markup:
+    """A fixed text whose write-in lines (runs of underscores) are kept as printed, each
+    stretched to ``lengths[i]`` mm (None: as it comes) so that there is room to write, and,
+    with ``refs``, numbered ``first``, ``first + 1``… so that the other language's text can
+    point to it."""
+    out, position = Markup(), 0
+    for index, match in enumerate(WRITE_IN.finditer(text)):
+        out += escape(text[position:match.start()])
+        length = lengths[index] if index < len(lengths) else None
+        if length:
+            natural = len(match.group()) * _underscore_em() * WRITE_IN_PT / PT_PER_MM
+            out += Markup('<span class="write-in" style="width: {:.2f}mm"><span style="font-size: {}pt; '
+                          'transform: scaleX({:.4f})">{}</span></span>').format(
+                length, WRITE_IN_PT, length / natural, match.group())
+        else:
+            out += Markup('<span class="write-in">{}</span>').format(match.group())
+        if refs:
+            out += Markup('<sup class="ref">{}</sup>').format(first + index)
+        position = match.end()
+    return out + escape(text[position:])
+
+
+def _refer(text: str, first: int = 1) -> Markup:
+    """A translation whose write-in lines are the Slovenian text's: each run of underscores
+    becomes the number of the line it stands for (one set of blanks on a bilingual form)."""
+    out, position = Markup(), 0
+    for index, match in enumerate(WRITE_IN.finditer(text)):
+        out += escape(text[position:match.start()])
+        out += Markup('<span class="ref-to">{}</span>').format(first + index)
+        position = match.end()
+    return out + escape(text[position:])
+
+
+SLOVENIA = ZoneInfo("Europe/Ljubljana")
+
+
+def _slovenian_time(moment: datetime) -> str:
+    """A signing time as Slovenia's clock showed it, with its offset: 20. 11. 2026 11:15:00 (UTC+1)."""
+    local = moment.astimezone(SLOVENIA)
+    hours = int(local.utcoffset().total_seconds() // 3600)
+    return f"{local:%d. %m. %Y %H:%M:%S} (UTC{hours:+d})"
 
 
 def _roman(number: int) -> str:
@@ -63,9 +131,18 @@ def _qr_svg(text: str, size_mm: float) -> Markup:
                   '<path {p}/></svg>').format(s=size_mm, w=width, p=Markup(path))
 
 
-def _fill(text: str, data) -> Markup:
-    """A message text with its blanks filled from ``data.blanks()`` (see renderer/messages)."""
-    return messages.as_html(text, data.blanks(), lambda value, name: _field(value, name))
+def _fill(text: str, data, lang: str, **chosen) -> Markup:
+    """A message text in ``lang`` with its blanks filled from ``data.blanks()`` (see
+    renderer/messages): dates and times as that language writes them, a per-language value in
+    its wording there (tagged with its pointer, e.g. /data/authority/it). ``chosen`` fills a
+    blank with a catalog phrase the request chose by name."""
+    raw = {**data.blanks(), **{name: dict(phrase) for name, phrase in chosen.items()}}
+    values = {name: local_value(value, lang) for name, value in raw.items()}
+
+    def tag(value, name):
+        return _field(value, name, lang) if isinstance(raw[name], dict) else _field(value, name)
+
+    return messages.as_html(text, values, tag)
 
 
 def _local(value: dict, *path, upper: bool = False) -> list[tuple[str, Markup]]:
@@ -88,12 +165,16 @@ class Composer:
                                 fill=_fill)
         self.env.filters["numeric_date"] = _numeric_date
         self.env.filters["roman"] = _roman
+        self.env.filters["write_ins"] = _write_ins
+        self.env.filters["slovenian_time"] = _slovenian_time
+        self.env.filters["refer"] = _refer
 
     def compose(self, layout: Layout, request: ValidRequest, variant: str | None = None) -> Composition:
         template = self.env.get_template(layout.template_name)
         html = template.render(
             variant=variant or layout.variants[0],
             _=self.catalogs.translator(request.languages),
+            ngettext=self.catalogs.plural_translator(request.languages),
             languages=request.languages,
             bilingual=len(request.languages) > 1,
             data=request.data,

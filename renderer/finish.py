@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from io import BytesIO
 from xml.sax.saxutils import escape
 
+import hashlib
 import uuid
 
 import pikepdf
@@ -42,11 +43,15 @@ class DocumentInfo:
 
 
 def _pdf_date(moment: datetime) -> str:
-    return moment.strftime("D:%Y%m%d%H%M%S+00'00'")
+    return utc(moment).strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
-def _xmp(info: DocumentInfo, output: OutputFormat) -> bytes:
-    stamp = info.created.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment
+
+
+def _xmp(info: DocumentInfo, output: OutputFormat, document_id: str) -> bytes:
+    stamp = utc(info.created).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     title = escape(info.title)
     languages = "".join(f"<rdf:li>{lang}</rdf:li>" for lang in info.languages)
     pdfaid = (
@@ -56,7 +61,7 @@ def _xmp(info: DocumentInfo, output: OutputFormat) -> bytes:
         if output.is_pdfa
         else ""
     )
-    pdfx = pdfx_xmp(output.pdfx, str(uuid.uuid4())) if output.pdfx else ""
+    pdfx = pdfx_xmp(output.pdfx, document_id) if output.pdfx else ""
     trapped = "<pdf:Trapped>False</pdf:Trapped>" if output.pdfx else ""
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
@@ -91,7 +96,8 @@ def finish(
 ) -> bytes:
     """``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
     and its repetition count, for a layout whose repeated pages are rendered once;
-    ``underlay``: a layer (same page sizes) drawn under every page, e.g. the pre-print;
+    ``underlay``: a layer (same page sizes, any PDF variant) drawn under every page, e.g.
+    the pre-print;
     ``scan``: an uploaded (checked) PDF whose pages go first and which is embedded whole, as
     the source of the document (a PDF/A-3 associated file); ``attachment``: a file embedded
     whole as an associated file, not drawn; ``press``: the bleed the pages were laid out
@@ -102,9 +108,9 @@ def finish(
         if book:
             assemble(pdf, *book)
         if scan is not None:
-            _lead_with_scan(pdf, scan)
+            _lead_with_scan(pdf, scan, info.created)
         if attachment is not None:
-            _associate(pdf, attachment, "The application as received (vloga)")
+            _associate(pdf, attachment, "The application as received (vloga)", info.created)
         return _finish_open(pdf, info, output, spots, press)
 
 
@@ -132,7 +138,7 @@ def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spo
     if output.pdfx:
         pdf.docinfo.GTS_PDFXVersion = pikepdf.String(output.pdfx)
         pdf.docinfo.Trapped = pikepdf.Name("/False")
-    metadata = pikepdf.Stream(pdf, _xmp(info, output))
+    metadata = pikepdf.Stream(pdf, _xmp(info, output, _content_id(pdf, info, output)))
     metadata.Type = pikepdf.Name.Metadata
     metadata.Subtype = pikepdf.Name.XML
     pdf.Root.Metadata = pdf.make_indirect(metadata)
@@ -143,33 +149,52 @@ def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spo
         compress_streams=True,
         stream_decode_level=pikepdf.StreamDecodeLevel.none,
         fix_metadata_version=False,
+        deterministic_id=True,  # the file identifier from the content: the same request, the same bytes
         **({"force_version": PDFX_VERSION} if output.pdfx else {}),
     )
     return out.getvalue()
 
 
+def _content_id(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat) -> str:
+    """A UUID made from what the pages draw (their content streams and forms, as stored) and
+    the document's info: the same document has the same id, another document another one."""
+    digest = hashlib.sha256(repr((info, output.name)).encode())
+    for page in pdf.pages:
+        contents = page.obj.get("/Contents")
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+        streams += [xobjects[name] for name in sorted(xobjects.keys())]
+        for stream in streams:
+            if isinstance(stream, pikepdf.Stream):
+                digest.update(stream.read_raw_bytes())
+    return str(uuid.UUID(bytes=digest.digest()[:16], version=4))
+
+
 def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFormat, spots,
                    press: PrintReady) -> bytes:
-    """The base layer's pages with the top layer's pages drawn over them, then finished."""
-    with pikepdf.open(BytesIO(base)) as pdf, pikepdf.open(BytesIO(top)) as layer:
+    """The top layer's pages with the base layer's pages drawn under them, then finished.
+    The top layer (rendered for this request, in the output's PDF variant) is the
+    document; the base is only page content, so one base serves every format."""
+    with pikepdf.open(BytesIO(top)) as pdf, pikepdf.open(BytesIO(base)) as layer:
         if len(pdf.pages) != len(layer.pages):
             raise ValueError("layers differ in page count")
-        for page, over in zip(pdf.pages, layer.pages):
-            page.add_overlay(over)
+        for page, under in zip(pdf.pages, layer.pages):
+            page.add_underlay(under)
         return _finish_open(pdf, info, output, spots, press)
 
 
-def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan) -> None:
+def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan, created: datetime) -> None:
     with pikepdf.open(BytesIO(scan.pdf)) as original:
         for index, page in enumerate(original.pages):
             pdf.pages.insert(index, page)
-    _associate(pdf, Attachment(scan.original, scan.mime_type, scan.filename), "The scanned original (izvirnik)")
+    _associate(pdf, Attachment(scan.original, scan.mime_type, scan.filename), "The scanned original (izvirnik)",
+               created)
 
 
-def _associate(pdf: pikepdf.Pdf, attachment: Attachment, description: str) -> None:
+def _associate(pdf: pikepdf.Pdf, attachment: Attachment, description: str, created: datetime) -> None:
     """``attachment`` embedded byte for byte with its MIME type, as the document's associated
     file (catalog /AF) whose relationship is Source: what the document certifies or confirms."""
-    stamp = _pdf_date(now())
+    stamp = _pdf_date(created)
     spec = pikepdf.AttachedFileSpec(pdf, attachment.data, filename=attachment.filename,
                                     mime_type=attachment.mime_type, description=description,
                                     relationship=pikepdf.Name.Source, creation_date=stamp, mod_date=stamp)
@@ -178,13 +203,14 @@ def _associate(pdf: pikepdf.Pdf, attachment: Attachment, description: str) -> No
 
 
 def separate(pdf_bytes: bytes, spots: tuple[SpotColour, ...]) -> bytes:
-    """The same PDF with its inks as spot colours (for a layer that is cached that way)."""
+    """The same PDF with its inks as spot colours (for a layer that is cached that way and
+    delivered as a document of its own, in pdf or pdfx-4): without the output intent a
+    layer drawn as PDF/A carries, and as PDF 1.7 like any other plain output."""
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         apply_spots(pdf, spots)
+        if "/OutputIntents" in pdf.Root:
+            del pdf.Root.OutputIntents
         out = BytesIO()
-        pdf.save(out)
+        pdf.save(out, min_version="1.7", deterministic_id=True)
         return out.getvalue()
 
-
-def now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)

@@ -3,7 +3,8 @@
 Templates mark boxes with ``data-fit`` (a fixed-size area) and values with ``data-field``
 (the JSON pointer of the request member, see ``compose.field``). Any text that ends up
 outside its box, or past the page, is reported against the field it came from; a fixed
-text that does not fit is a defect of the layout and raises ``LayoutOverflow``.
+text that does not fit is a defect of the layout and raises ``LayoutOverflow``. Every table
+cell is a box too: a column header wider than its column crosses the rule beside it.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def _content_rect(box) -> Rect:
     return Rect(x, y, x + box.width, y + box.height)
 
 
+def _cell_rect(box) -> Rect:
+    """A table cell's padding box: text may use the padding, not cross the cell's rules."""
+    x, y = box.padding_box_x(), box.padding_box_y()
+    return Rect(x, y, x + box.padding_width(), y + box.padding_height())
+
+
 def _text_rect(box, line) -> Rect:
     """Horizontal extent of the text, vertical extent of its line (the line height, not the
     font's ascent and descent, is what the layout reserves for it)."""
@@ -71,6 +78,8 @@ def check_overflow(document, expected_pages: int) -> FitReport:
         if isinstance(box, AbsolutePlaceholder):  # positioned boxes sit behind a placeholder
             box = box._box
         element = box.element
+        if isinstance(box, boxes.TableCellBox):
+            container, limit = _cell_rect(box), "its table cell"
         if element is not None and id(element) not in element_ids:
             element_ids = element_ids | {id(element)}
             if element.get("data-field") is not None:
@@ -85,7 +94,7 @@ def check_overflow(document, expected_pages: int) -> FitReport:
                 checked.add(field)
             if not container.contains(_text_rect(box, line)):
                 if field is None:
-                    layout_bugs.append(f"fixed text {box.text!r} does not fit its box")
+                    layout_bugs.append(f"fixed text {box.text!r} does not fit {limit}")
                 elif field not in errors:
                     errors[field] = FieldError(field, f"does not fit its box ({limit}); shorten it")
         if isinstance(box, boxes.ParentBox):

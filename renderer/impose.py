@@ -217,7 +217,7 @@ def impose(pdf: bytes, imposition: Imposition, job: str, page_records: Sequence[
         for _ in sources:
             del doc.pages[0]
         out = BytesIO()
-        doc.save(out, compress_streams=True)
+        doc.save(out, compress_streams=True, deterministic_id=True)
         return Imposed(out.getvalue(), len(layout), tuple(placements), grid)
 
 

@@ -40,7 +40,7 @@ from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.line_break import get_log_attrs
 
 from .barcodes import QUIET_MODULES, Code128Symbol
-from .finish import PRODUCER, now
+from .finish import PRODUCER, utc
 from .fit import Rect
 from .imprintfont import FontProgram, ImprintFont, Shaped, imprint_font
 from .pipeline import Pipeline
@@ -59,7 +59,7 @@ SPACES = re.compile(" {2,}")
 #: The barcode boxes, by the field their human-readable line is tagged with: what the bars
 #: encode and what the line under them reads (the template's code128(...) and field(...)).
 CODES: dict[str, tuple[Callable[[LayoutData], str], Callable[[LayoutData], str]]] = {
-    "/data/item_number": (lambda d: d.postal_code, lambda d: f"{d.post_office} {d.item_number}"),
+    "/data/item_number": (lambda d: d.item_number, lambda d: f"{d.post_office} {d.item_number}"),
     "/data/document_number": (lambda d: d.document_number, lambda d: d.document_number),
 }
 
@@ -159,7 +159,7 @@ class EnvelopeImprint:
             drawn.append(record)
             uncommon = uncommon or record.uncommon
         program = self.font.full_program if uncommon else self.font.base_program
-        return self._pdf([self._content(record) for record in drawn], program)
+        return self._pdf([self._content(record) for record in drawn], program, requests[0].created)
 
     def _drawn(self, request: ValidRequest) -> Drawn:
         """``_draw``, remembered for the last records so ``write`` after ``check`` does not
@@ -270,14 +270,14 @@ class EnvelopeImprint:
             found = self._bars[text] = (len(modules), path)
         return found
 
-    def _pdf(self, contents: list[bytes], program: FontProgram) -> bytes:
+    def _pdf(self, contents: list[bytes], program: FontProgram, created_at) -> bytes:
         b = self.bleed_pt
         w, h = self.plan.width * PT_PER_PX, self.plan.height * PT_PER_PX
         media = b"[0 0 %.6f %.6f]" % (w + 2 * b, h + 2 * b)
         trim = b"[%.6f %.6f %.6f %.6f]" % (b, b, w + b, h + b)
         first_page = 9
         kids = b" ".join(b"%d 0 R" % (first_page + 2 * i) for i in range(len(contents)))
-        created = now().strftime("D:%Y%m%d%H%M%S+00'00'").encode("ascii")
+        created = utc(created_at).strftime("D:%Y%m%d%H%M%S+00'00'").encode("ascii")
         objects = [
             b"<< /Type /Catalog /Pages 2 0 R /Lang (%s) >>" % self.languages[0].encode("ascii"),
             b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(contents), kids),

@@ -10,6 +10,10 @@ all stand. Where an alternative is longer than a phrase (it holds blanks or othe
 struck, whole, when another was chosen. ``{~name:a|b|…|z}`` is an ending or word that
 follows the person(s) concerned (gender, number): the request gives the index of the form,
 and with none the last form stands, the regulation's own placeholder (``podpisal…``).
+``{&a:name}`` (``{&A:name}`` at the start of a sentence) is the Hungarian definite article
+before the blank ``name``: *a* or *az* by the value's first sound, *a(z)* while it is empty.
+A value that ends with a full stop (*d.o.o.*) takes the place of the sentence's own.
+The values are already in the text's language (``renderer.localise``).
 The same segments make the PDF, the HTML for e-mail and the plain text, so the three can
 never say different things.
 """
@@ -20,8 +24,10 @@ import re
 
 from markupsafe import Markup, escape
 
+from .localise import hungarian_article
+
 BLANK = "……………"
-TOKEN = re.compile(r"\{\?(\w+):([^}]*)\}|\{=(\w+):([^}]*)\}|\{~(\w+):([^}]*)\}|\{<(\w+)=(\d+)\}|(\{>\})|\{(\w+)\}")
+TOKEN = re.compile(r"\{&([aA]):(\w+)\}|\{\?(\w+):([^}]*)\}|\{=(\w+):([^}]*)\}|\{~(\w+):([^}]*)\}|\{<(\w+)=(\d+)\}|(\{>\})|\{(\w+)\}")
 DASH = " – "
 
 
@@ -40,10 +46,19 @@ def segments(text: str, values: dict) -> list[tuple[str, str, str | None]]:
         elif piece:
             parts.append((kind, piece, name))
 
+    def add_text(piece: str) -> None:
+        if piece.startswith(".") and parts and parts[-1][0] == "value" and parts[-1][1].endswith("."):
+            piece = piece[1:]  # the value ("d.o.o.") ends the sentence: no second full stop
+        add("text", piece)
+
     for match in TOKEN.finditer(text):
-        add("text", text[position:match.start()])
-        hint_for, hint, choice, alternatives, form, forms, region, index, close, name = match.groups()
-        if choice is not None:
+        add_text(text[position:match.start()])
+        article, article_for, hint_for, hint, choice, alternatives, form, forms, region, index, close, name = match.groups()
+        if article is not None:
+            value = values.get(article_for)
+            word = hungarian_article(value) if value else "a(z)"
+            add("text", word.capitalize() if article == "A" else word)
+        elif choice is not None:
             chosen = values.get(choice)
             for number, alternative in enumerate(alternatives.split("|")):
                 if number:
@@ -70,7 +85,7 @@ def segments(text: str, values: dict) -> list[tuple[str, str, str | None]]:
         position = match.end()
     if regions:
         raise ValueError(f"a region is not closed in {text!r}")
-    add("text", text[position:])
+    add_text(text[position:])
     return parts
 
 

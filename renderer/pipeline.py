@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 from dataclasses import dataclass
 from typing import Any
 
 from .catalogs import Catalogs
 from .compose import Composer
-from .finish import DocumentInfo, finish, now, separate
+from .finish import DocumentInfo, finish, separate
 from .fit import check_overflow
 from .fonts import FONTS
 from .metrics import stage
@@ -25,10 +26,16 @@ from .textout import as_email_html, as_plain_text
 from .registry import Layout, Registry
 from .render import Renderer
 from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
-from .specs import FORMATS, LANGUAGE_SETS, Limits, OptionError, OutputFormat, RenderOptions
+from .specs import FORMATS, LANGUAGE_SETS, MARKS_FORMATS, Limits, OptionError, OutputFormat, RenderOptions
 from .spots import load_spots
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
 
+#: A cached layer is page content only (drawn under a top layer rendered in the request's
+#: format, or itself finished into pdf or pdfx-4), so one drawing serves every format. It is
+#: written as PDF/A-1b: its fonts then carry the CIDSet PDF/A-1 requires (WeasyPrint writes
+#: it only for PDF 1.4), which every other format allows.
+LAYER_FORMAT = "pdfa-1b"
+WARM_LAYOUT = "stamp.receipt"  # small, every language set, text, borders: what warm() renders in each format
 SPOT_FORMATS = ("pdf", "pdfx-4")  # Separations with CMYK alternates: not PDF/A's sRGB output intent
 
 
@@ -122,19 +129,18 @@ class Pipeline:
         underlay = None
         if variant in layout.composite:  # e.g. the proof: the shared pre-print under the variable layer
             base, variant_drawn = layout.composite[variant]
-            underlay = self._layer(layout, request.languages, base, output.name, press.bleed_mm)
+            underlay = self._layer(layout, request.languages, base, press.bleed_mm, False)
         else:
             variant_drawn = variant
         spots = self.spots if variant in layout.spot_variants else ()
         if variant_drawn in layout.shared_variants:
-            pdf, pages, book = self._layer(layout, request.languages, variant_drawn, output.name, press.bleed_mm,
-                                           bool(spots))
+            pdf, pages, book = self._layer(layout, request.languages, variant_drawn, press.bleed_mm, bool(spots))
             spots = ()  # already separated in the cached layer
         else:
             pdf, pages, book = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         with stage(layout.id, "finish"):
-            pdf = finish(pdf, DocumentInfo(title, request.languages, now()), output, spots, book,
+            pdf = finish(pdf, DocumentInfo(title, request.languages, request.created), output, spots, book,
                          underlay[0] if underlay else None, scan, attachment, press)
         if scan is not None:
             pages += count_pages(scan.pdf)
@@ -164,10 +170,10 @@ class Pipeline:
         with stage(layout.id, "compose"):
             composition = self.composer.compose(layout, request, variant)
         with stage(layout.id, "layout"):
-            document = self.renderer.layout(layout, composition, bleed_mm=bleed_mm)
-            if layout.page.auto_height and len(document.pages) == 1:
-                height = self.renderer.content_height_mm(document)
-                document = self.renderer.layout(layout, composition, height, bleed_mm)
+            if layout.page.auto_height:
+                document = self.renderer.layout_fitted(layout, composition, bleed_mm)
+            else:
+                document = self.renderer.layout(layout, composition, bleed_mm=bleed_mm)
         book = None
         if layout.assembly:
             book = (layout.assembly, layout.assembly.count or request.data.repeat_count)
@@ -181,14 +187,15 @@ class Pipeline:
             return self.renderer.write_pdf(document, output), pages, book
 
     @functools.lru_cache(maxsize=64)
-    def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, output_name: str,
-               bleed_mm: float = 0.0, spots: bool = False):
+    def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, bleed_mm: float, spots: bool):
         """A variant that does not depend on the request's data (a pre-printed layer), drawn
-        once per language set, output and bleed from the layout's sample (its inks made spot
-        colours if asked), then reused."""
+        once per language set and bleed from the layout's sample (in ``LAYER_FORMAT``), then
+        reused; with ``spots``, the same drawing with its inks made spot colours."""
+        if spots:
+            pdf, pages, book = self._layer(layout, languages, variant, bleed_mm, False)
+            return separate(pdf, self.spots), pages, book
         request = self.validate(layout, layout.sample(languages))
-        pdf, pages, book = self._draw(layout, request, variant, FORMATS[output_name], bleed_mm)
-        return (separate(pdf, self.spots) if spots else pdf), pages, book
+        return self._draw(layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm)
 
     def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:
         layout = self.layout(layout_id)
@@ -197,8 +204,59 @@ class Pipeline:
             if layout.attachment else None
         return self.render(layout_id, layout.sample(languages), options, scan, attachment)
 
-    def warm(self) -> None:
-        """Render every sample once so fonts, stylesheets and templates are loaded."""
+    def warm(self, layer_language_sets=LANGUAGE_SETS) -> None:
+        """Pay the one-time costs before the first request, so that the first request of any
+        layout, language set and format runs at warm speed, without rendering every sample:
+
+        - every template compiled (a layout's and those it extends or imports) and every
+          layout's stylesheets parsed;
+        - one small document in every language set (fonts, shaping) and in every output
+          format (WeasyPrint's PDF/A paths and ICC profile, the PDF/X profile, pikepdf, PDFium);
+        - every layer drawn once and reused (the envelope's pre-print) for every language
+          set in ``layer_language_sets`` (by default all; the rest can follow with
+          ``warm_layers``) and every bleed a request can ask for;
+
+        then the collector is told that what start-up made lives as long as the process
+        (``gc.freeze``), so collections during a render no longer traverse it (about a
+        tenth of a small render's time)."""
+        for name in self.composer.env.list_templates(extensions=["j2"]):  # layouts and what they import
+            self.composer.env.get_template(name)
         for layout in self.registry:
-            for languages in LANGUAGE_SETS:
-                self.render_sample(layout.id, languages, RenderOptions("pdf"))
+            self.renderer.stylesheets(layout)
+        for languages in LANGUAGE_SETS:
+            self.render_sample(WARM_LAYOUT, languages, RenderOptions("pdf"))
+        for fmt, output in FORMATS.items():
+            if not output.textual:
+                self.render_sample(WARM_LAYOUT, ("sl",), RenderOptions(fmt))
+        self.warm_layers(layer_language_sets)
+        gc.collect()
+        gc.freeze()
+
+    def warm_layers(self, language_sets) -> None:
+        """Draw every cached layer of every layout in ``language_sets`` (most of what
+        ``warm`` costs: the envelope's pre-print is a long layout, twice as long
+        bilingual), e.g. the Slovenian ones before ready and the bilingual ones after."""
+        for layout in self.registry:
+            for languages in language_sets:
+                for variant, bleed_mm, spots in self.layers_asked(layout):
+                    self._layer(layout, languages, variant, bleed_mm, spots)
+
+    def layers_asked(self, layout: Layout) -> list[tuple[str, float, bool]]:
+        """(variant, bleed, spots) of every cached layer a request of
+        ``layout`` can draw: the base of each composite variant and each shared variant, on
+        screen pages and print-ready ones (PDF/X, crop marks, print variants)."""
+        keys = set()
+        for name, output in FORMATS.items():
+            for variant in layout.variants if not output.textual else ():
+                for marks in (None, "crop") if name in MARKS_FORMATS else (None,):
+                    options = RenderOptions(name, variant=variant, marks=marks)
+                    try:
+                        self.variant(layout, options)
+                    except OptionError:
+                        continue  # e.g. a spot-colour variant in PDF/A
+                    bleed_mm = self.press(layout, variant, options).bleed_mm
+                    if variant in layout.composite:
+                        keys.add((layout.composite[variant][0], bleed_mm, False))
+                    if variant in layout.shared_variants:
+                        keys.add((variant, bleed_mm, variant in layout.spot_variants))
+        return sorted(keys)

@@ -13,6 +13,7 @@ import threading
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from . import weasycompat
 from .compose import Composition
 from .fetcher import AssetFetcher
 from .fonts import FontSet
@@ -71,22 +72,45 @@ class Renderer:
 
     @staticmethod
     def own_css(layout: Layout) -> str:
-        """The layout's CSS with its @imports (under templates/) inlined, for e-mail HTML."""
-        css, base = layout.stylesheet.read_text(encoding="utf-8"), layout.stylesheet.parent
-        for match in re.finditer(r'@import url\("([^"]+)"\);', css):
-            imported = (base / match.group(1)).resolve()
-            if imported.is_relative_to(TEMPLATES_DIR):
-                css = css.replace(match.group(0), imported.read_text(encoding="utf-8"))
-        return css
+        """The layout's CSS with its @imports (under templates/, and theirs in turn) inlined,
+        for e-mail HTML and the benchmarks' standalone documents."""
+        return _inline_imports(layout.stylesheet)
 
     @staticmethod
     def content_height_mm(document) -> float:
         """How tall the laid-out content of page 1 is, rounded up to a whole mm."""
-        root = document.pages[0]._page_box.children[0]
-        bottom_px = root.position_y + root.margin_height()
-        return float(math.ceil(bottom_px * 25.4 / 96 - 0.01))
+        return float(math.ceil(weasycompat.content_bottom_px(document.pages[0]) / weasycompat.PX_PER_MM - 0.01))
+
+    def layout_fitted(self, layout: Layout, composition: Composition, bleed_mm: float = 0):
+        """A layout whose height follows its content, laid out once on its tallest page and
+        that page then made as tall as the content (whole mm); laid out a second time at
+        that height only when the page's layout could depend on its height, or when the
+        content takes more than one page (the fit check then refuses it)."""
+        document = self.layout(layout, composition, bleed_mm=bleed_mm)
+        if len(document.pages) == 1:
+            height = self.content_height_mm(document)
+            if not weasycompat.fit_page_height(document.pages[0], height):
+                document = self.layout(layout, composition, height, bleed_mm)
+        return document
 
     @staticmethod
     def write_pdf(document, output: OutputFormat) -> bytes:
         options = {"pdf_variant": output.pdf_variant} if output.pdf_variant else {}
         return document.write_pdf(**options)
+
+
+_IMPORT = re.compile(r'@import url\("([^"]+)"\);')
+
+
+def _inline_imports(stylesheet, depth: int = 0) -> str:
+    """A stylesheet's text with each @import of a file under templates/ replaced by that
+    file's text, its own @imports inlined too (relative to it); at most 4 levels deep."""
+    css = stylesheet.read_text(encoding="utf-8")
+    if depth >= 4:
+        return css
+
+    def inline(match: re.Match) -> str:
+        imported = (stylesheet.parent / match.group(1)).resolve()
+        return _inline_imports(imported, depth + 1) if imported.is_relative_to(TEMPLATES_DIR) else match.group(0)
+
+    return _IMPORT.sub(inline, css)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo
@@ -92,6 +93,38 @@ def optional_text(max_length: int, *, description: str = ""):
     return Annotated[Optional[str], PlainValidator(validate), WithJsonSchema(schema)]
 
 
+def _local_wording(value: Any, languages: tuple[str, ...], max_length: int) -> dict[str, str]:
+    """An object with the wording in each language of the request, in the request's order."""
+    if not isinstance(value, dict):
+        raise ValueError("must be a string or an object of strings keyed by language")
+    extra = sorted(set(value) - set(languages))
+    if extra:
+        raise ValueError(f"has wording in {', '.join(extra)}, which the request does not print")
+    missing = [lang for lang in languages if lang not in value]
+    if missing:
+        raise ValueError(f"lacks the wording in {', '.join(missing)}")
+    result = {}
+    for lang in languages:
+        try:
+            result[lang] = clean_text(value[lang], max_length)
+        except ValueError as exc:
+            raise ValueError(f"[{lang}] {exc}") from None
+    return result
+
+
+def _local_schema(max_length: int) -> list[dict]:
+    one = {"type": "string", "minLength": 1, "maxLength": max_length}
+    return [
+        one,
+        {
+            "type": "object",
+            "properties": {lang: one for lang in ("sl", "it", "hu")},
+            "required": ["sl"],
+            "additionalProperties": False,
+        },
+    ]
+
+
 def local_text(max_length: int, *, description: str = ""):
     """Wording that differs by language (a body's name, a position).
 
@@ -109,37 +142,33 @@ def local_text(max_length: int, *, description: str = ""):
                     f"with the keys {', '.join(languages)}"
                 )
             return {languages[0]: clean_text(value, max_length)}
-        if not isinstance(value, dict):
-            raise ValueError("must be a string or an object of strings keyed by language")
-        extra = sorted(set(value) - set(languages))
-        if extra:
-            raise ValueError(f"has wording in {', '.join(extra)}, which the request does not print")
-        missing = [lang for lang in languages if lang not in value]
-        if missing:
-            raise ValueError(f"lacks the wording in {', '.join(missing)}")
-        result = {}
-        for lang in languages:
-            try:
-                result[lang] = clean_text(value[lang], max_length)
-            except ValueError as exc:
-                raise ValueError(f"[{lang}] {exc}") from None
-        return result
+        return _local_wording(value, languages, max_length)
 
-    one = {"type": "string", "minLength": 1, "maxLength": max_length}
-    schema = {
-        "anyOf": [
-            one,
-            {
-                "type": "object",
-                "properties": {lang: one for lang in ("sl", "it", "hu")},
-                "required": ["sl"],
-                "additionalProperties": False,
-            },
-        ]
-    }
+    schema = {"anyOf": _local_schema(max_length)}
     if description:
         schema["description"] = description
     return Annotated[dict, PlainValidator(validate), WithJsonSchema(schema)]
+
+
+def optional_local_text(max_length: int, *, description: str = ""):
+    """A blank that may stay empty and may differ by language: null or "" (not given), a plain
+    string (printed unchanged in every language: a company's name, a code), or an object with
+    the wording in each language of the request (``{"sl": "Koper", "it": "Capodistria"}``).
+    The validated value is None or a dict in the request's language order."""
+
+    def validate(value: Any, info: ValidationInfo) -> dict[str, str] | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        languages = (info.context or {}).get("languages", ("sl",))
+        if isinstance(value, str):
+            text = clean_text(value, max_length)
+            return {lang: text for lang in languages}
+        return _local_wording(value, languages, max_length)
+
+    schema = {"anyOf": [*_local_schema(max_length), {"type": "null"}], "default": None}
+    if description:
+        schema["description"] = description
+    return Annotated[Optional[dict], PlainValidator(validate), WithJsonSchema(schema)]
 
 
 class LayoutData(BaseModel):
@@ -162,6 +191,13 @@ class LayoutData(BaseModel):
 class ValidRequest:
     languages: tuple[str, ...]
     data: LayoutData
+    document_date: datetime | None = None  # as the request gives it; None: the day it is made
+
+    @property
+    def created(self) -> datetime:
+        """The document's date in its metadata: the request's ``document_date``, else 00:00 UTC
+        of the day it is made, so the same request gives the same bytes all day."""
+        return self.document_date or datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def request_json_schema(data_model: type[LayoutData], ref_prefix: str = "#/$defs/") -> tuple[dict, dict]:
@@ -183,6 +219,13 @@ def request_json_schema(data_model: type[LayoutData], ref_prefix: str = "#/$defs
                 "'languages' is absent (e.g. Koper → sl, it; Lendava → sl, hu).",
                 "type": "string",
             },
+            "document_date": {
+                "description": "The document's date in its metadata (Info, XMP), ISO 8601: a date "
+                "(00:00 UTC) or a date-time with its offset. Default: 00:00 UTC of the day the "
+                "request is made, so the same request gives byte-identical output all that day.",
+                "type": "string",
+                "anyOf": [{"format": "date"}, {"format": "date-time"}],
+            },
             "data": data,
         },
     }
@@ -193,11 +236,12 @@ def validate_request(data_model: type[LayoutData], body: Any, limits: Limits = L
     if not isinstance(body, dict):
         raise InvalidRequest([FieldError("", "the request body must be a JSON object")])
     errors = [
-        FieldError(pointer(key), "is not a known member (expected languages, area, data)")
+        FieldError(pointer(key), "is not a known member (expected languages, area, document_date, data)")
         for key in body
-        if key not in ("languages", "area", "data")
+        if key not in ("languages", "area", "document_date", "data")
     ]
     languages = _languages(body, errors)
+    document_date = _document_date(body, errors)
     if "data" not in body:
         errors.append(FieldError("/data", "is required"))
     elif not isinstance(body["data"], dict):
@@ -210,7 +254,25 @@ def validate_request(data_model: type[LayoutData], body: Any, limits: Limits = L
         raise InvalidRequest(
             [FieldError(pointer("data", *e["loc"]), _reason(e)) for e in exc.errors()]
         ) from None
-    return ValidRequest(languages, data)
+    return ValidRequest(languages, data, document_date)
+
+
+def _document_date(body: dict, errors: list[FieldError]) -> datetime | None:
+    value = body.get("document_date")
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str) and len(value.strip()) == 10:
+            day = date.fromisoformat(value.strip())
+            return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        errors.append(FieldError("/document_date", "must be an ISO 8601 date (2026-11-20) or a date-time with "
+                                                   "its offset (2026-11-20T09:30:00+01:00)"))
+        return None
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
 
 
 def _languages(body: dict, errors: list[FieldError]) -> tuple[str, ...]:

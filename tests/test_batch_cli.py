@@ -43,12 +43,16 @@ def test_submit_follow_status_pull(server, tmp_path, capsys):
     data = sample("stamp.receipt")["data"]
     records = tmp_path / "stamps.ndjson"
     records.write_text("".join(json.dumps(dict(data)) + "\n" for _ in range(7)) + '{"authority": 5}\n')
-    assert main(["batch", "submit", str(records), "--layout", "stamp.receipt", "--output", "merged", "--url", server]) == 0
+    # completed with errors: exit 1
+    assert main(["batch", "submit", str(records), "--layout", "stamp.receipt", "--output", "merged", "--url", server]) == 1
     out, err = capsys.readouterr()
     status = json.loads(out)
     assert status["state"] == "completed-with-errors" and status["counts"]["done"] == 7
     assert status["failures"][0]["index"] == 7
-    assert "8/8 (1 failed)" in err and "[####" in err  # the progress bar reached the end
+    # not a terminal: plain lines (no carriage returns), the last one at the end, with the rate
+    assert "\r" not in err and "8/8 (1 failed)" in err.splitlines()[-1] and "records/s" in err
+    assert main(["batch", "wait", status["id"], "--url", server]) == 1
+    capsys.readouterr()
     assert main(["batch", "status", status["id"], "--url", server]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == status["id"]
     assert main(["batch", "pull", status["id"], "--dir", str(tmp_path / "job"), "--url", server]) == 0
@@ -65,3 +69,36 @@ def test_cli_errors_are_messages(server, tmp_path, capsys):
     assert "404" in capsys.readouterr().err
     assert main(["batch", "status", "x", "--url", "http://127.0.0.1:9"]) == 1
     assert "cannot reach" in capsys.readouterr().err
+
+
+def test_the_print_shop_side(pipeline, tmp_path, capsys, monkeypatch):
+    import hashlib as h
+
+    access = Access(shops={"tiskarna": h.sha256(b"shop-key").hexdigest()})
+    service = BatchService(EngineSpec(data_dir=tmp_path / "data", chunk_size=3), access)
+    httpd = make_server("127.0.0.1", 0, create_app(pipeline, batches=service), handler_class=_Quiet)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    context = TaskContext(service.engine, service.store, service.outputs)
+    context.__dict__["pipeline"] = pipeline
+    url = f"http://127.0.0.1:{httpd.server_port}"
+    try:
+        records = tmp_path / "stamps.json"
+        records.write_text(json.dumps([sample("stamp.receipt")["data"]] * 2))
+        monkeypatch.setenv("OBRAZCI_URL", url)
+        assert main(["batch", "submit", str(records), "--layout", "stamp.receipt", "--output", "merged", "--shop",
+                     "tiskarna", "--no-wait", "--url", url]) == 0
+        batch_id = json.loads(capsys.readouterr().out)["id"]
+        Runner(service.store, InlineExecutor(context)).run_until_idle()
+        shop = ["--url", url, "--key", "shop-key"]
+        assert main(["shop", "jobs", "--state", "ready", *shop]) == 0
+        assert [job["id"] for job in json.loads(capsys.readouterr().out)["jobs"]] == [batch_id]
+        assert main(["shop", "claim", batch_id, *shop]) == 0
+        assert main(["shop", "pull", batch_id, "--dir", str(tmp_path / "job"), *shop]) == 0
+        assert (tmp_path / "job" / "merged.pdf").exists() and (tmp_path / "job" / "manifest.json").exists()
+        assert main(["shop", "status", batch_id, "rejected", *shop]) == 2  # a rejection needs its reason
+        assert main(["shop", "status", batch_id, "accepted", *shop]) == 0
+        capsys.readouterr()
+        assert main(["shop", "jobs", "--url", url, "--key", "wrong"]) == 1
+        assert "401" in capsys.readouterr().err
+    finally:
+        httpd.shutdown()

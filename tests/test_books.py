@@ -12,6 +12,7 @@ from renderer.schema import InvalidRequest
 from renderer.schemas.books import REGISTER_ROWS
 from renderer.specs import RenderOptions
 
+from .conftest import sample
 from .pdfmeasure import MM_PER_PT, all_text
 
 P4_1 = (Path(__file__).parent / "data" / "p4-1.txt").read_text(encoding="utf-8")
@@ -187,3 +188,17 @@ def test_whole_books_as_pdfa_2b(pipeline):
         with pikepdf.open(io.BytesIO(pdf)) as doc:
             assert "<pdfaid:part>2</pdfaid:part>" in doc.Root.Metadata.read_bytes().decode()
             assert "/OutputIntents" in doc.Root
+
+
+@pytest.mark.parametrize("layout_id", ["complaint-book.title", "complaint-book"])
+def test_complaint_book_prints_black_inside(pipeline, layout_id):
+    """P 2: except on the covers the complaint book is printed in black: the title page's arms
+    too (the certification book keeps them in colour)."""
+    pdf = pipeline.render(layout_id, sample(layout_id), RenderOptions("pdf")).content
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        pages = doc.pages[:1] if layout_id.endswith(".title") else doc.pages[1:4]  # notice, title, its back
+        for page in pages:
+            for shape in page.curves + page.rects:
+                for colour in (shape.get("non_stroking_color"), shape.get("stroking_color")):
+                    values = tuple(colour) if isinstance(colour, (list, tuple)) else (colour,) if colour is not None else ()
+                    assert len(set(values)) <= 1, (page.page_number, values)  # grey: R = G = B (or one value)

@@ -1,6 +1,7 @@
 """The `renderer` command."""
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -62,3 +63,45 @@ def test_render_with_the_uploaded_file(tmp_path):
     assert refused.returncode == 2 and "--upload: cannot read" in refused.stderr
     without = run("render", "e-receipt.application", str(SAMPLES / "e-receipt.application.json"), "-o", str(out))
     assert without.returncode == 1 and "/application" in without.stderr
+
+
+def test_version_stdout_output_and_a_closed_pipe(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    version = subprocess.run([sys.executable, "-m", "renderer", "--version"], cwd=root, capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("renderer ")
+    out = subprocess.run([sys.executable, "-m", "renderer", "render", "stamp.receipt", "samples/stamp.receipt.json",
+                          "-o", "-"], cwd=root, capture_output=True)
+    assert out.returncode == 0 and out.stdout.startswith(b"%PDF-") and not (root / "-").exists()
+    piped = subprocess.run(f"{sys.executable} -m renderer layouts --json | head -c 10", shell=True, cwd=root,
+                           capture_output=True, text=True)
+    assert "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr
+
+
+def test_a_missing_upload_is_named_as_the_cli_flag(tmp_path, capsys):
+    from renderer.cli import main
+
+    assert main(["render", "e-receipt.application", str(SAMPLES / "e-receipt.application.json"),
+                 "-o", str(tmp_path / "x.pdf")]) == 1
+    err = capsys.readouterr().err
+    assert "--upload" in err and "multipart" not in err
+
+
+def test_place_and_verify_on_local_files(tmp_path, capsys):
+    from renderer.cli import main
+
+    out = tmp_path / "placed.pdf"
+    assert main(["place", "stamp.receipt", str(SAMPLES / "stamp.receipt.json"),
+                 str(SAMPLES / "e-receipt.application.application.pdf"), "-o", str(out), "--at", "10,10"]) == 0
+    import pikepdf
+
+    with pikepdf.open(out) as pdf:
+        assert len(pdf.pages) >= 1
+    assert main(["place", "sign.facade", str(SAMPLES / "stamp.receipt.json"), str(out), "-o", "-"]) == 2
+    assert main(["place", "stamp.receipt", str(SAMPLES / "stamp.receipt.json"), str(out), "-o", "-",
+                 "--at", "nan,1"]) == 2
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 1  # no signature: nothing valid to report
+    assert json.loads(capsys.readouterr().out)["signatures"] == []

@@ -68,7 +68,7 @@ def test_empty_blanks_print_dots_and_hints(pipeline):
 
 @pytest.mark.parametrize("languages, words", [
     (("sl", "it"), ("Il sistema informativo", "(Alla conferma si allega copia della richiesta ricevuta dal SI)")),
-    (("sl", "hu"), ("információs rendszere", "(Az igazoláshoz csatolni kell az IR által átvett beadvány másolatát.)")),
+    (("sl", "hu"), ("információs rendszere", "(Az igazolás mellékletét képezi az IR által fogadott beadvány másolata.)")),
 ])
 def test_bilingual_in_every_format(pipeline, languages, words):
     body = sample(LAYOUT, languages)

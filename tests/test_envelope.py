@@ -108,9 +108,14 @@ def region_text(pdf_bytes, page, x0, top, x1, bottom):
 
 def test_notice_text_art_31_2_verbatim_on_both_notices(proof):
     expected = normalise((DATA / "p31-2.txt").read_text(encoding="utf-8"))
+    # the signature row is laid out on two rows (lines long enough to write on): place and
+    # date with their captions, then the carrier's signature with its caption
+    place_date, signature = "_________________dne________________", "_________________________"
+    captions = "(krajobveščanja)(datumobveščanja)"
+    expected = expected.replace(place_date + signature + captions + "(čitljivpodpisvročevalca)",
+                                place_date + captions + signature + "(čitljivpodpisvročevalca)")
     for x in (0, 114.5):
-        text = region_text(proof, 0, x + 5, 178, x + 114.5, 282)
-        text = text.replace("OBRNI!", "")
+        text = region_text(proof, 0, x + 7, 178, x + 114.5, 282)  # right of OBRNI!
         assert normalise(text) == expected
 
 
@@ -131,7 +136,7 @@ def decode(pdf_bytes, page=0, dpi=300):
 def test_every_barcode_decodes_to_its_input(pipeline, proof, variant):
     pdf = proof if variant == "proof" else render(pipeline, "variable")
     data = sample(LAYOUT)["data"]
-    postal = data["post_office"] + data["item_number"]
+    postal = data["item_number"]  # the S10 number alone (13 characters); the post office is text
     assert decode(pdf) == sorted([postal, postal, data["document_number"], data["document_number"]])
 
 
@@ -234,3 +239,146 @@ def test_page_sizes(proof):
     with pikepdf.open(io.BytesIO(proof)) as doc:
         sizes = [tuple(round(float(v) * MM_PER_PT, 1) for v in p.MediaBox[2:]) for p in doc.pages]
     assert sizes == [(229.0, 282.0), (229.0, 282.0), (229.0, 162.0)]
+
+
+# --- issue #15: one set of blanks, legible type, OBRNI!, captions -----------------------
+
+LANGUAGE_SETS = [("sl",), ("sl", "it"), ("sl", "hu")]
+#: P 30(4) prescribes the slip's table: 80 x 17 mm, three equal rows. Its headings in two
+#: languages do not fit a 5.67 mm row at 6 pt; they are set at 5.2 pt (the one exception).
+GRID = (23, 81.5, 103, 98.5)
+
+
+def effective_size(char) -> float:
+    """A character's type size in pt, also when it is turned (OBRNI!): pdfminer's size is the
+    extent across the text line, which for turned text is its width on the page."""
+    upright = abs(char["matrix"][1]) < 1e-6 and abs(char["matrix"][2]) < 1e-6
+    return char["size"] if upright else char["x1"] - char["x0"]
+
+
+@pytest.fixture(scope="module")
+def proofs(pipeline):
+    return {languages: render(pipeline, "proof", languages) for languages in LANGUAGE_SETS}
+
+
+@pytest.mark.parametrize("languages", LANGUAGE_SETS, ids=["sl", "sl+it", "sl+hu"])
+def test_no_pre_printed_text_under_6pt(pipeline, languages):
+    pre = render(pipeline, "preprint", languages)
+    with pdfplumber.open(io.BytesIO(pre)) as doc:
+        for number, page in enumerate(doc.pages[:2]):
+            for char in page.chars:
+                if not char["text"].strip():
+                    continue
+                x, y = char["x0"] * MM_PER_PT - 3, char["top"] * MM_PER_PT - 3  # the preprint's 3 mm bleed
+                in_grid = number == 0 and GRID[0] <= x <= GRID[2] and GRID[1] <= y <= GRID[3]
+                least = 5.15 if in_grid and len(languages) > 1 else 5.95
+                assert effective_size(char) >= least, (number, char["text"], round(x, 1), round(y, 1))
+
+
+def write_in_lines(pdf: bytes, page: int) -> list[tuple[float, float, float]]:
+    """Every write-in line (a run of at least three underscores) as (x0, x1, bottom) in mm."""
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        chars = sorted((c for c in doc.pages[page].chars if c["text"] == "_"), key=lambda c: (round(c["top"], 1), c["x0"]))
+    runs = []
+    for c in chars:
+        run = runs[-1] if runs else None
+        if run and abs(c["top"] - run[-1]["top"]) < 0.3 and abs(c["x0"] - run[-1]["x1"]) < 0.5:
+            run.append(c)
+        else:
+            runs.append([c])
+    return [(r[0]["x0"] * MM_PER_PT, r[-1]["x1"] * MM_PER_PT, r[0]["bottom"] * MM_PER_PT) for r in runs if len(r) >= 3]
+
+
+def test_bilingual_envelope_has_as_many_write_in_lines_as_the_slovenian(proofs):
+    for page in (0, 1):
+        counts = {languages: len(write_in_lines(pdf, page)) for languages, pdf in proofs.items()}
+        assert len(set(counts.values())) == 1, (page, counts)
+    for languages, pdf in proofs.items():
+        text = region_text(pdf, 1, 114.5, 15, 209, 147)
+        assert text.count("(podpis prejemnika") == 1 and text.count("(podpis vročevalca") == 1, languages
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            seals = {(round((c["x0"] + c["x1"]) / 2), round((c["top"] + c["bottom"]) / 2))
+                     for c in doc.pages[1].curves
+                     if 114.5 <= c["x0"] * MM_PER_PT <= 209 and (c["x1"] - c["x0"]) * MM_PER_PT > 10}
+        assert len(seals) == 1, languages  # one stamp circle on the slip's back (its edge: two paths)
+
+
+def test_write_in_lines_for_a_place_or_a_name_are_40_mm(proofs):
+    for languages, pdf in proofs.items():
+        lines = write_in_lines(pdf, 0) + write_in_lines(pdf, 1)
+        long_ones = [x1 - x0 for x0, x1, _ in lines if x1 - x0 >= 39.5]
+        # per notice: the door, the other place, the place of notice and the carrier's signature;
+        # on each notice's back the place and two signatures; on the slip's back the day, two
+        # signatures, the three remarks and the day of leaving it
+        assert len(long_ones) >= 2 * 4 + 2 * 3 + 7, (languages, sorted(round(l) for l in long_ones))
+
+
+@pytest.mark.parametrize("languages", LANGUAGE_SETS, ids=["sl", "sl+it", "sl+hu"])
+def test_obrni_clear_of_the_trim_and_the_perforation(proofs, languages):
+    with pdfplumber.open(io.BytesIO(proofs[languages])) as doc:
+        turned = [c for c in doc.pages[0].chars if abs(c["matrix"][1]) > 1e-6]
+    for left in (0, 114.5):
+        chars = [c for c in turned if left <= c["x0"] * MM_PER_PT < left + 20]
+        assert chars, left
+        x0, x1 = min(c["x0"] for c in chars) * MM_PER_PT, max(c["x1"] for c in chars) * MM_PER_PT
+        assert x0 >= left + 2 and x1 <= left + 8.5, (left, x0, x1)  # the notice's text starts at 9 mm
+
+
+def captions(pdf: bytes, page: int) -> list[tuple[str, float, float]]:
+    """Each caption's first line as (text, centre x, top) in mm: words beginning with "("
+    and those following them on their line up to a gap of more than 2 mm."""
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        words = sorted(doc.pages[page].extract_words(x_tolerance=1.5), key=lambda w: (round(w["top"]), w["x0"]))
+    groups, current = [], None
+    for w in words:
+        if current and abs(w["top"] - current["top"]) < 1 and (w["x0"] - current["x1"]) * MM_PER_PT < 2 \
+                and not w["text"].startswith("("):
+            current["x1"], current["text"] = w["x1"], current["text"] + " " + w["text"]
+        else:
+            current = dict(w)
+            groups.append(current)
+    return [(g["text"], (g["x0"] + g["x1"]) / 2 * MM_PER_PT, g["top"] * MM_PER_PT) for g in groups
+            if g["text"].startswith("(") and re.match(r"\((kraj|datum|čitljiv|podpis|dan in|ura)", g["text"])]
+
+
+@pytest.mark.parametrize("languages", LANGUAGE_SETS, ids=["sl", "sl+it", "sl+hu"])
+def test_captions_centred_under_their_lines(proofs, languages):
+    pdf = proofs[languages]
+    for page in (0, 1):
+        lines = write_in_lines(pdf, page)
+        found = captions(pdf, page)
+        assert len(found) >= (6 if page == 0 else 13), (page, found)
+        for text, centre, top in found:
+            above = [l for l in lines if l[2] <= top + 0.2 and top - l[2] < 4 and l[0] - 1 <= centre <= l[1] + 1]
+            assert above, (page, text)
+            x0, x1, _ = max(above, key=lambda l: l[2])
+            assert abs((x0 + x1) / 2 - centre) <= 1.0, (page, text, round((x0 + x1) / 2, 1), round(centre, 1))
+
+
+def longest_blank_mm(image, axis: str, dpi: int) -> float:
+    """The widest strip (all columns or all rows) with no ink, in mm."""
+    ink = image.convert("L").point(lambda v: 0 if v < 200 else 255)
+    width, height = ink.size
+    count = width if axis == "columns" else height
+    best = run = 0
+    for i in range(count):
+        strip = ink.crop((i, 0, i + 1, height) if axis == "columns" else (0, i, width, i + 1))
+        run = run + 1 if strip.getextrema()[0] == 255 else 0
+        best = max(best, run)
+    return best * 25.4 / dpi
+
+
+def test_inner_raster_has_no_see_through_gap(proof):
+    """P 28(4): the inner layer hides the contents: at 300 dpi no blank strip, between the
+    digits' columns or rows or at the edges, is wider than 1 mm."""
+    image = pdfium.PdfDocument(proof)[2].render(scale=300 / 72).to_pil()
+    assert longest_blank_mm(image, "columns", 300) <= 1.0
+    assert longest_blank_mm(image, "rows", 300) <= 1.0
+
+
+def test_item_barcode_is_the_s10_number_alone(pipeline, proof):
+    data = sample(LAYOUT)["data"]
+    codes = decode(proof)
+    assert codes.count(data["item_number"]) == 2 and len(data["item_number"]) == 13
+    assert not any(code.startswith(data["post_office"]) for code in codes)
+    assert f'{data["post_office"]} {data["item_number"]}' in region_text(proof, 0, 23, 21.5, 83, 39.5)

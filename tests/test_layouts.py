@@ -1,6 +1,8 @@
 """Every layout's samples, measured from the output PDF."""
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,7 +14,8 @@ from .pdfmeasure import all_text, find, fonts, lines, page_boxes_mm
 
 LAYOUTS = [layout.id for layout in Registry()]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-OPTIONS = {"kind", "identity", "verify_url", "source", "medium", "made", "act", "gender"}  # choices, or printed as a QR code
+OPTIONS = {"kind", "identity", "verify_url", "source", "medium", "made", "act", "gender",
+           "witnesses_identified_by", "addressee_gender"}  # choices, or printed as a QR code
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 AMOUNT = re.compile(r"\d+\.\d{1,2}")
 TIME = re.compile(r"\d\d:\d\d")
@@ -50,9 +53,9 @@ def test_page_size_and_boxes_exact(pipeline, rendered_samples, layout_id, langua
 
 def _printed(value: str) -> str:
     """How a value appears on the page: dates as the dater prints them, hours as 8.00–15.00."""
-    if ISO_DATETIME.fullmatch(value):  # a signature's time: 20. 11. 2026 10:15:00 UTC
-        day, time = value[:10], value[11:19]
-        return f"{day[8:]}. {day[5:7]}. {day[:4]} {time} UTC"
+    if ISO_DATETIME.fullmatch(value):  # a signature's time on Slovenia's clock: 20. 11. 2026 11:15:00 (UTC+1)
+        moment = datetime.fromisoformat(value).astimezone(ZoneInfo("Europe/Ljubljana"))
+        return f"{moment:%d. %m. %Y %H:%M:%S} (UTC{int(moment.utcoffset().total_seconds() // 3600):+d})"
     if ISO_DATE.fullmatch(value):
         year, month, day = value.split("-")
         return f"{int(day)}. {int(month)}. {year}"

@@ -28,6 +28,7 @@ def expected(seed: str, values: list[str]) -> str:
     text = BLANK.sub(lambda _: " " + next(filled) + " ", seed)  # before the hints go: a hint
     text = HINT.sub("", text)  # can separate a blank from the sentence's full stop
     text = re.sub(r"\s+([,.])", r"\1", text)  # a filled blank before punctuation
+    text = re.sub(r"(?<=\w\.)\.(?=[\s«»]|$)", "", text)  # a value ending in "d.o.o." ends the sentence
     return normalise(text)
 
 
@@ -91,8 +92,8 @@ def test_bilingual_in_every_format(pipeline):
     for fmt in ("pdf", "txt", "html"):
         content = pipeline.render("e-delivery.slip", sample("e-delivery.slip", ("sl", "it")), RenderOptions(fmt)).content
         text = all_text(content) if fmt == "pdf" else content.decode()
-        assert "varen e-podpis" in text and "firma elettronica sicura" in text
-        assert text.index("varen e-podpis") < text.index("firma elettronica sicura")  # Slovenian first
+        assert "varen e-podpis" in text and "firma elettronica qualificata" in text
+        assert text.index("varen e-podpis") < text.index("firma elettronica qualificata")  # Slovenian first
 
 
 def test_markup_in_values_is_text_in_html(pipeline):

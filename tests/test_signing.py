@@ -318,3 +318,21 @@ def test_electronic_copy_is_signed_by_default(pipeline, pki):
     assert report["level"] == "B-T" and report["pdfa"] == "PDF/A-3b"
     with pikepdf.open(io.BytesIO(resp.content)) as pdf:
         assert pdf.attachments["original.pdf"].get_file().read_bytes() == SCAN
+
+
+def test_sign_and_verify_from_the_command_line(pki, tmp_path, capsys):
+    from renderer.cli import main
+
+    config = pki.directory / "signing.toml"
+    config.write_text(config_text(pki))
+    source = tmp_path / "stamp.pdf"
+    assert main(["render", "stamp.receipt", "samples/stamp.receipt.json", "-o", str(source)]) == 0
+    signed = tmp_path / "signed.pdf"
+    assert main(["sign", str(source), "-o", str(signed), "--profile", "office", "--level", "B-T",
+                 "--signing-config", str(config)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(signed), "--signing-config", str(config)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["signatures"][0]["valid"] and report["signatures"][0]["level"] == "B-T"
+    assert main(["sign", str(source), "-o", str(signed), "--profile", "nobody", "--signing-config", str(config)]) == 2
+    assert main(["verify", str(source), "--at", "yesterday"]) == 2

@@ -50,7 +50,7 @@ def test_receipt_stamp_optional_seventh_field(pipeline):
 def test_receipt_stamp_artwork_has_blank_fields(pipeline):
     pdf = render(pipeline, "stamp.receipt", {"authority": "Upravna enota Kranj"})
     texts = [t.strip() for t, _ in lines(pdf)]
-    assert texts[0] == "Upravna enota Kranj" and len(texts) == 3  # name, Prejeto:, the label row
+    assert texts[0] == "Upravna enota Kranj" and len(texts) == 3  # name, Prejeto, the label row
 
 
 def test_receipt_stamp_long_name_shrinks_then_refuses(pipeline):

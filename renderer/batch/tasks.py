@@ -11,6 +11,7 @@ import json
 import logging
 import time
 import zipfile
+from datetime import datetime, timezone
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -19,7 +20,7 @@ from itertools import islice
 import pikepdf
 
 from ..impose import Imposition, impose
-from ..finish import DocumentInfo, finish, now
+from ..finish import DocumentInfo, finish
 from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT, EnvelopeImprint
 from ..pipeline import Pipeline
 from ..schema import InvalidRequest
@@ -71,8 +72,11 @@ class TaskContext:
             package(self, task)
 
 
-def _body(spec: BatchSpec, record: Record) -> dict:
-    return {"languages": list(spec.languages), "data": json.loads(record.data)}
+def _body(batch: Batch, record: Record) -> dict:
+    """A record as a render request; its documents are dated the day the batch was made, so a
+    record rendered again (a rerun, a retried chunk) gives the same bytes."""
+    day = datetime.fromtimestamp(batch.created, timezone.utc).date().isoformat()
+    return {"languages": list(batch.spec.languages), "document_date": day, "data": json.loads(record.data)}
 
 
 def _errors(exc: Exception) -> list[dict]:
@@ -116,7 +120,7 @@ def chunk_keys(batch: Batch, chunk: int, indexes: list[int]) -> list[str]:
 def _render_record(ctx: TaskContext, batch: Batch, record: Record) -> Outcome:
     spec = batch.spec
     try:
-        rendered = ctx.pipeline.render(spec.layout, _body(spec, record), RenderOptions(spec.format, variant=spec.variant))
+        rendered = ctx.pipeline.render(spec.layout, _body(batch, record), RenderOptions(spec.format, variant=spec.variant))
     except (InvalidRequest, OptionError) as exc:
         return Outcome(record.index, errors=_errors(exc))
     except Exception as exc:  # a bad record never stops the batch
@@ -142,7 +146,7 @@ def _imprint_chunk(ctx: TaskContext, batch: Batch, chunk: int, records: list[Rec
     accepted, outcomes = [], []
     for record in records:
         try:
-            request = ctx.pipeline.validate(ctx.pipeline.layout(spec.layout), _body(spec, record))
+            request = ctx.pipeline.validate(ctx.pipeline.layout(spec.layout), _body(batch, record))
             errors = imprint.check(request)
         except Exception as exc:
             if not isinstance(exc, InvalidRequest):
@@ -228,7 +232,7 @@ def _merge(ctx: TaskContext, records, sink) -> tuple[int, list[tuple[int, int, i
         start = (record.page or 1) - 1
         merged.pages.extend(source.pages[start:start + (record.pages or 1)])
         spans.append((record.index, first, len(merged.pages) - first + 1))
-    merged.save(sink)
+    merged.save(sink, deterministic_id=True)
     return len(merged.pages), spans
 
 
@@ -277,18 +281,18 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     finishing = None
     if spec.format != "pdf":  # the imprint as the same kind of file as the shell (PDF/X-4)
         title = " / ".join(layout.titles[lang] for lang in spec.languages)
-        info = DocumentInfo(title, spec.languages, now())
+        info = DocumentInfo(title, spec.languages, datetime.fromtimestamp(batch.created, timezone.utc))
         press = PrintReady(layout.bleed_mm, press=True)
         finishing = lambda merged: finish(merged, info, FORMATS[spec.format], press=press)  # noqa: E731
     files += _merged(ctx, batch, job, entries, "imprint.pdf", finishing)
     proofs = pikepdf.new()
     sources = []
     for record in list(islice(_done(ctx, batch), ctx.engine.proof_records)):  # a proof to look at: screen PDF
-        rendered = pipeline.render(spec.layout, _body(spec, record), RenderOptions("pdf", variant=proof))
+        rendered = pipeline.render(spec.layout, _body(batch, record), RenderOptions("pdf", variant=proof))
         sources.append(pikepdf.open(io.BytesIO(rendered.content)))
         proofs.pages.extend(sources[-1].pages)
     with ctx.outputs.writer(f"{job}/proof.pdf") as fh:
-        proofs.save(fh)
+        proofs.save(fh, deterministic_id=True)
     files.append(_file_entry(ctx, job, "proof.pdf", "application/pdf", len(proofs.pages)))
     return files
 

@@ -7,12 +7,12 @@ from dataclasses import replace
 import falcon
 
 from ..batch.service import BatchService
-from ..batch.specs import Access, EngineSpec
+from ..batch.specs import Access
 from ..pipeline import Pipeline
 from ..settings import Settings
 from ..specs import Limits
 from ..signing import SigningConfig, SigningService
-from . import capacity, problems, studio
+from . import capacity, docs, problems, studio
 from .health import HealthResource, MetricsResource, Readiness, ReadyResource
 from .observe import Observe
 from .openapi import openapi_document
@@ -56,6 +56,7 @@ def create_app(pipeline: Pipeline | None = None, signing: SigningService | None 
     app.req_options.strip_url_path_trailing_slash = True
     problems.install(app)
     studio.install(app, pipeline)  # / and /studio/…: the preview studio
+    docs.install(app)  # /docs: the API reference
     app.add_route("/healthz", HealthResource())
     app.add_route("/readyz", ReadyResource(readiness))
     app.add_route("/metrics", MetricsResource(batches))

@@ -42,16 +42,18 @@ class RenderSlots:
         return len(self._running) >= self.count
 
     @contextmanager
-    def held(self) -> Iterator[None]:
-        """Hold a slot for a render, or raise the 503 that says when to come back."""
+    def held(self, watched: bool = True) -> Iterator[None]:
+        """Hold a slot for a render, or raise the 503 that says when to come back.
+        ``watched=False``: work that has no deadline (the warm-up at start)."""
         if not self._free.acquire(timeout=self.wait_s):
             retry = max(1, round(self.deadline_s / 4))
             raise Problem(falcon.HTTP_503, "Busy", f"every render slot is busy; retry in {retry} s",
                           [{"detail": f"no render slot became free within {self.wait_s:g} s"}],
                           headers={"Retry-After": str(retry)})
         with self._lock:
-            self._running[threading.get_ident()] = time.monotonic()
-            self._start_watchdog()
+            self._running[threading.get_ident()] = time.monotonic() if watched else float("inf")
+            if watched:
+                self._start_watchdog()
         try:
             yield
         finally:

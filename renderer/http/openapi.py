@@ -79,7 +79,11 @@ DOCUMENT = {
 def openapi_document(registry: Registry) -> dict:
     schemas: dict = {"Problem": PROBLEM}
     paths: dict = {
-        "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
+        "/healthz": {"get": {"summary": "Liveness: the process answers", "responses": {"200": {"description": "ok"}}}},
+        "/readyz": {"get": {"summary": "Readiness, with each component's state", "responses": {
+            "200": {"description": "ready"}, "503": {"description": "not ready: the reasons and each component"}}}},
+        "/metrics": {"get": {"summary": "Prometheus metrics of every process of the service", "responses": {
+            "200": {"description": "the text exposition format", "content": {"text/plain": {}}}}}},
         "/v1/layouts": {"get": {"summary": "The catalog of layouts", "responses": {"200": {"description": "catalog"}}}},
         "/v1/layouts/{layout_id}": {
             "get": {

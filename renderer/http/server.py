@@ -199,19 +199,21 @@ class Service(BaseApplication):
 
 
 def _warm(pipeline, readiness) -> None:
-    """Warm the pipeline while holding the render slot, then say the worker is ready."""
+    """Warm the pipeline holding the render slot (without a deadline), then say the worker
+    is ready: every layer drawn, so the first request of any layout and format runs warm
+    (warming after ready would hold the slot against real requests)."""
     from . import capacity
 
     started = time.perf_counter()
     try:
-        with capacity.SLOTS.held():
+        with capacity.SLOTS.held(watched=False):
             pipeline.warm()
     except Exception as exc:  # noqa: BLE001 - a failed warm-up leaves a slower first render, not a dead worker
         log.exception("warm-up failed")
         readiness.warmed(f"{type(exc).__name__}: {exc}")
         return
     readiness.warmed()
-    log.info("worker %d warm in %.1f s", os.getpid(), time.perf_counter() - started)
+    log.info("worker %d ready in %.1f s", os.getpid(), time.perf_counter() - started)
 
 
 def serve(settings: Settings, batches: bool = True) -> None:

@@ -8,7 +8,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from ..schema import LayoutData, local_text, optional_text, text
+from ..schema import LayoutData, local_text, optional_local_text, optional_text, text
 
 SOURCES = ("original", "certified-transcript", "plain-transcript", "copy")
 MEDIA = ("ink", "typewriter", "computer", "copy-of-original")
@@ -19,10 +19,6 @@ def _fee(value: Decimal | None) -> str | None:
     return f"{value:.2f}".replace(".", ",") if value is not None else None
 
 
-def _date(value: date | None) -> str | None:
-    return f"{value.day}. {value.month}. {value.year}" if value else None
-
-
 class _Certification(LayoutData):
     """What every confirmation of P 51 has: the certifying body at the top; the fee, Št. OV,
     place, date and official at the foot."""
@@ -31,13 +27,14 @@ class _Certification(LayoutData):
     fee: Optional[Decimal] = Field(None, ge=0, le=100000, decimal_places=2, description="The fee paid.")
     currency: text(8, description="The fee's currency (the regulation of 2005 printed SIT).") = "EUR"
     number: optional_text(30, description="Št. OV.") = None
-    place: optional_text(60, description="Where certified.") = None
+    place: optional_local_text(60, description="Where certified; in a bilingual request the official name in "
+                                "each language, e.g. {\"sl\": \"Koper\", \"it\": \"Capodistria\"}.") = None
     certified_on: Optional[date] = Field(None, description="When (ISO 8601).")
     official: optional_text(80, description="The official's name, under 'uradna oseba'.") = None
 
     def _foot(self) -> dict:
         return {"fee": _fee(self.fee), "currency": self.currency, "number": self.number, "place": self.place,
-                "certified_on": _date(self.certified_on)}
+                "certified_on": self.certified_on}
 
 
 class CopyCertification(_Certification):
@@ -45,11 +42,11 @@ class CopyCertification(_Certification):
     regulation's alternatives; the others are struck through on the confirmation."""
 
     source: Optional[Literal[SOURCES]] = Field(None, description="prepis originalne listine – overjenega prepisa – navadnega prepisa – kopije listine.")
-    document: optional_text(200, description="The document certified.") = None
+    document: optional_local_text(200, description="The document certified.") = None
     medium: Optional[Literal[MEDIA]] = Field(None, description="s črnilom – na pisalni stroj – z računalnikom – kopija izvirnika.")
     pages: Optional[int] = Field(None, ge=1, le=9999, description="How many pages the document has.")
     made: Optional[Literal[MADE]] = Field(None, description="prepis – kopija: what was made.")
-    held_at: optional_text(200, description="Where, as the party states, the document copied is kept.") = None
+    held_at: optional_local_text(200, description="Where, as the party states, the document copied is kept.") = None
 
     def blanks(self) -> dict:
         return {
@@ -84,6 +81,7 @@ class Party(Person):
 ACTS = ("signed", "acknowledged")
 IDENTITY = ("acquaintance", "identity-card", "passport", "witnesses")
 DOCUMENTS = ("identity-card", "passport")
+WITNESS_MEANS = ("identity-card", "passport", "acquaintance")
 
 
 class SignatureCertification(_Certification):
@@ -101,9 +99,13 @@ class SignatureCertification(_Certification):
         "(identity-card), potni list (passport), priče (witnesses).")
     document_number: optional_text(30, description="The identity card's or passport's number (št.).") = None
     issued_on: Optional[date] = Field(None, description="When the identity card or passport was issued.")
-    issued_by: optional_text(100, description="Who issued it (izdal).") = None
+    issued_by: optional_local_text(100, description="Who issued it (izdal).") = None
     witnesses: list[Person] = Field(default_factory=list, max_length=3, description="The witnesses (s pričami).")
-    witnesses_identified: optional_text(160, description="How the witnesses' identity was established.") = None
+    witnesses_identified: optional_local_text(160, description="How the witnesses' identity was established.") = None
+    witnesses_identified_by: Optional[Literal[WITNESS_MEANS]] = Field(
+        None, description="Or one of the usual ways, printed in each language from the catalogs: z osebno "
+        "izkaznico (identity-card), s potnim listom (passport), na podlagi osebnega znanstva (acquaintance); "
+        "instead of witnesses_identified.")
 
     @field_validator("document_number", "issued_on", "issued_by")
     @classmethod
@@ -112,11 +114,13 @@ class SignatureCertification(_Certification):
             raise ValueError("belongs to an identity card or passport: set identity to identity-card or passport")
         return value
 
-    @field_validator("witnesses", "witnesses_identified")
+    @field_validator("witnesses", "witnesses_identified", "witnesses_identified_by")
     @classmethod
     def _witnesses_only(cls, value, info: ValidationInfo):
         if value and info.data.get("identity") != "witnesses":
             raise ValueError("belongs to identity established by witnesses: set identity to witnesses")
+        if value and info.field_name == "witnesses_identified_by" and info.data.get("witnesses_identified"):
+            raise ValueError("give either witnesses_identified (the wording) or witnesses_identified_by, not both")
         return value
 
     @property
@@ -136,7 +140,7 @@ class SignatureCertification(_Certification):
             "identity": (0, 1, 1, 2)[IDENTITY.index(self.identity)] if self.identity else None,
             "document": DOCUMENTS.index(self.identity) if self.identity in DOCUMENTS else None,
             "document_number": self.document_number,
-            "issued_on": _date(self.issued_on),
+            "issued_on": self.issued_on,
             "issued_by": self.issued_by,
             "witnesses_identified": self.witnesses_identified,
             **self._foot(),

@@ -24,8 +24,10 @@ class PersonalDeliveryEnvelope(LayoutData):
     addressee: list[text(60)] = Field(
         min_length=1, max_length=4, description="NASLOVNIK, also PREJEMNIK PISMA: one item per line."
     )
-    post_office: str = Field(pattern=r"^\d{4}$", description="Številka sprejemne pošte: four digits (e.g. 1102).")
-    item_number: str = Field(description="Številka priporočene pošiljke, UPU S10 (e.g. RR123456785SI).")
+    post_office: str = Field(pattern=r"^\d{4}$", description="Številka sprejemne pošte: four digits (e.g. 1102), "
+                             "printed as text under the item's barcode.")
+    item_number: str = Field(description="Številka priporočene pošiljke, UPU S10 (e.g. RR123456785SI): the 60 x 18 mm "
+                             "boxes' barcode encodes it alone, the 13 characters postal scanners read.")
     document_number: str = Field(
         min_length=1, max_length=24, description="Številka dokumenta, printed as a Code 128 barcode (ASCII)."
     )
@@ -44,11 +46,6 @@ class PersonalDeliveryEnvelope(LayoutData):
         if not CODE128_TEXT.match(value):
             raise ValueError("may hold only printable ASCII characters (letters without diacritics, digits, - / .)")
         return value
-
-    @property
-    def postal_code(self) -> str:
-        """What the 60 x 18 mm boxes encode: the post office's number, then the item number."""
-        return f"{self.post_office}{self.item_number}"
 
 
 class Wrapper(LayoutData):

@@ -3,40 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field
 
-from ..schema import LayoutData, optional_text
-
-
-def _date(value: date | None) -> str | None:
-    return f"{value.day}. {value.month}. {value.year}" if value else None
-
-
-def _time(value: time | None) -> str | None:
-    return f"{value.hour}.{value.minute:02d}" if value else None
+from ..schema import LayoutData, optional_local_text, optional_text
 
 
 class Message(LayoutData):
-    """Every blank may stay empty: it then prints as dots with the regulation's hint."""
+    """Every blank may stay empty: it then prints as dots with the regulation's hint. Dates
+    and times are written as each language writes them; the names of bodies and providers
+    may differ by language."""
 
-    def blanks(self) -> dict[str, str | None]:
-        values = {}
-        for name, value in self:
-            if isinstance(value, time):
-                values[name] = _time(value)
-            elif isinstance(value, date):
-                values[name] = _date(value)
-            else:
-                values[name] = value
-        return values
+    def blanks(self) -> dict:
+        return dict(self)
 
 
 class DeliveryAccepted(Message):
     """P 36: the provider received the document and notified the addressee."""
 
-    provider: optional_text(160, description="Poslovni ponudnik.") = None
+    provider: optional_local_text(160, description="Poslovni ponudnik.") = None
     received_on: Optional[date] = Field(None, description="When the provider received the document.")
     document_code: optional_text(60, description="Šifra dokumenta.") = None
     addressee: optional_text(240, description="Naslovnik: ime, priimek, poštni in elektronski naslov.") = None
@@ -50,8 +36,14 @@ class DeliverySlip(Message):
     addressee: optional_text(240, description="Ime, priimek, poštni naslov (filled by the information system).") = None
     taken_on: Optional[date] = Field(None, description="When the document was taken.")
     taken_at: Optional[time] = Field(None, description="At what time (HH:MM).")
-    authority: optional_text(160, description="The body whose document it is.") = None
+    authority: optional_local_text(160, description="The body whose document it is.") = None
     document_code: optional_text(60, description="Šifra dokumenta.") = None
+    addressee_gender: Optional[Literal["male", "female"]] = Field(
+        None, description="Whether the Italian text says Io sottoscritto or Io sottoscritta (without it: sottoscritto/a).")
+
+    def blanks(self) -> dict:
+        gender = ("male", "female").index(self.addressee_gender) if self.addressee_gender else None
+        return {**super().blanks(), "addressee_gender": gender}
 
 
 class DeliveryFailed(Message):
@@ -86,7 +78,7 @@ class SlipDeemedAbsent(Message):
 class UnknownAddress(Message):
     """P 37: the addressee's e-mail address is unknown; the document is deleted."""
 
-    provider: optional_text(160, description="Poslovni ponudnik.") = None
+    provider: optional_local_text(160, description="Poslovni ponudnik.") = None
     sent_on: Optional[date] = Field(None, description="When the message to the addressee was sent.")
     sent_at: Optional[time] = None
     addressee: optional_text(160, description="Naslovnik: ime, priimek.") = None
@@ -97,10 +89,10 @@ class UnknownAddress(Message):
 class DeliveryNotice(Message):
     """P 38: a document awaits the addressee; take it within 15 days."""
 
-    provider: optional_text(160, description="Poslovni ponudnik.") = None
+    provider: optional_local_text(160, description="Poslovni ponudnik.") = None
     received_on: Optional[date] = Field(None, description="When the provider received the document.")
     received_at: Optional[time] = None
-    authority: optional_text(160, description="The body whose document it is.") = None
+    authority: optional_local_text(160, description="The body whose document it is.") = None
     document_code: optional_text(60, description="Šifra dokumenta.") = None
     web_address: optional_text(200, description="Where the document is taken (spletni naslov).") = None
 
@@ -116,7 +108,7 @@ class Reminder(DeliveryNotice):
 class ApplicationReceived(Message):
     """P 35: the body's information system received an application by e-mail."""
 
-    authority: optional_text(160, description="The state or other body whose information system received it.") = None
+    authority: optional_local_text(160, description="The state or other body whose information system received it.") = None
     received_on: Optional[date] = Field(None, description="When the application was received.")
     received_at: Optional[time] = Field(None, description="At what time (HH:MM).")
     applicant: optional_text(240, description="Vložnik: osebno ime, poštni in elektronski naslov.") = None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic.functional_validators import PlainValidator
+from pydantic.json_schema import WithJsonSchema
 
-from ..schema import FieldError, LayoutData, local_text, optional_text, pointer, text
+from ..schema import FieldError, LayoutData, clean_text, local_text, optional_text, pointer, text
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
@@ -152,14 +154,56 @@ def _u57_3(intervals: list[Interval]) -> list[str]:
     return reasons
 
 
+def local_lines(length: int, most: int, *, description: str = ""):
+    """Lines (an address) that may differ by language: a list of lines, printed the same in
+    every language, or an object with each language's list, ``{"sl": [...], "it": [...]}``.
+    The validated value is a dict of each language's lines in the request's order."""
+
+    def lines(value: Any, where: str) -> list[str]:
+        if not isinstance(value, list) or not 1 <= len(value) <= most:
+            raise ValueError(f"{where}must be a list of 1 to {most} lines")
+        result = []
+        for number, line in enumerate(value, 1):
+            try:
+                result.append(clean_text(line, length))
+            except ValueError as exc:
+                raise ValueError(f"{where}line {number} {exc}") from None
+        return result
+
+    def validate(value: Any, info: ValidationInfo) -> dict[str, list[str]]:
+        languages = (info.context or {}).get("languages", ("sl",))
+        if isinstance(value, list):
+            same = lines(value, "")
+            return {lang: same for lang in languages}
+        if not isinstance(value, dict):
+            raise ValueError("must be a list of lines or an object of such lists keyed by language")
+        if set(value) != set(languages):
+            raise ValueError(f"must give the lines in exactly the request's languages ({', '.join(languages)})")
+        return {lang: lines(value[lang], f"[{lang}] ") for lang in languages}
+
+    one = {"type": "array", "minItems": 1, "maxItems": most, "items": {"type": "string", "minLength": 1, "maxLength": length}}
+    schema = {"anyOf": [one, {"type": "object", "properties": {lang: one for lang in ("sl", "it", "hu")},
+                              "required": ["sl"], "additionalProperties": False}]}
+    if description:
+        schema["description"] = description
+    return Annotated[dict, PlainValidator(validate), WithJsonSchema(schema)]
+
+
 class ComplaintRightNotice(LayoutData):
     """Oznaka pravice do zapisa v knjigo pripomb in pohval (U 15(2))."""
 
     authority: local_text(120, description="The body whose premises display the notice.")
-    inspection_address: list[text(80)] = Field(
-        min_length=1, max_length=5,
-        description="Uradni naslov upravne inšpekcije, one item per line (e.g. body, street, post code and town, e-mail).",
-    )
+    inspection_address: local_lines(80, 5, description=(
+        "Uradni naslov upravne inšpekcije, one item per line (e.g. body, street, post code and town, e-mail); "
+        "in a bilingual request the same lines for both languages or each language's lines."))
+
+    @property
+    def address_parts(self) -> list[tuple[str | None, list[str]]]:
+        """(language, lines) to print: once when every language has the same lines."""
+        blocks = list(self.inspection_address.items())
+        if len({tuple(lines) for _, lines in blocks}) == 1:
+            return [(None, blocks[0][1])]
+        return blocks
 
 
 class DiscretionZone(LayoutData):

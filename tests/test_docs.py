@@ -1,0 +1,54 @@
+"""/docs: the API reference in headless Chromium, every asset from the service itself."""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import urlsplit
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from renderer.http.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(pipeline):
+    httpd = make_server("127.0.0.1", 0, create_app(pipeline), handler_class=_Quiet)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_docs_page_shows_every_operation_and_asks_nothing_outside(server, client):
+    paths = client.simulate_get("/openapi.json").json["paths"]
+    operations = sum(len([m for m in item if m in ("get", "post", "put", "delete")]) for item in paths.values())
+    requested, errors = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("request", lambda r: requested.append(r.url))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server + "/docs")
+        page.wait_for_selector(".opblock", timeout=60_000)
+        shown = page.locator(".opblock").count()
+        title = page.locator(".info .title").inner_text()
+        browser.close()
+    outside = [url for url in requested if urlsplit(url).hostname not in ("127.0.0.1", None) and
+               not url.startswith(("data:", "blob:"))]
+    assert outside == [] and errors == []
+    assert shown == operations and "obrazci" in title.lower()
+
+
+def test_the_index_links_the_docs(client):
+    assert 'href="/docs"' in client.simulate_get("/").text

@@ -1,0 +1,47 @@
+"""The README's batch and print-shop walkthrough, run as written against a live service."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def walkthrough() -> str:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("The walkthrough below runs as written")
+    return re.search(r"```sh\n(.*?)```", readme[start:], re.S).group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_the_batch_walkthrough_runs_as_written(tmp_path):
+    """Slow: it starts the service and waits for it to be ready."""
+    script = "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + walkthrough().replace("export OBRAZCI_URL=http://127.0.0.1:8000",
+                                   f"export OBRAZCI_URL=http://127.0.0.1:{free_port()}")
+    (tmp_path / ".venv").symlink_to(Path(sys.prefix))  # the virtual environment running the tests
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OBRAZCI_", "PROMETHEUS_"))}
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status["state"] == "ready" and status["counts"]["done"] == 12
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["counts"]["done"] == 12
+    assert (tmp_path / "imposed.pdf").read_bytes().startswith(b"%PDF-")
+    assert len(list((tmp_path / "job").iterdir())) >= 2  # merged.pdf and its manifest
+    assert '"jobs"' in done.stdout

@@ -1,0 +1,66 @@
+"""renderer/weasycompat.py against WeasyPrint itself: a page shortened after one layout is
+written byte for byte as a second layout at that height writes it. These fail when
+WeasyPrint changes the internals touched there."""
+
+import pytest
+from weasyprint import CSS, HTML
+
+from renderer import weasycompat
+from renderer.specs import FORMATS
+
+CONTENT = """<html><head><style>
+html { background: #ddeeff; } body { margin: 0; font-family: 'Obrazci Sans'; }
+.a { padding: 10mm; border-bottom: 1mm solid red; } .f { float: left; width: 20mm; }
+</style></head><body><div class="a">Napotilna tabla</div><div class="a"><span class="f">soba</span> 12</div></body></html>"""
+
+
+def _page(height_mm: float, bleed_mm: float, extra: str = "") -> CSS:
+    return CSS(string=f"@page {{ size: 200mm {height_mm}mm; margin: 0; bleed: {bleed_mm}mm; "
+                      f"background: #6f7174; }} {extra}")
+
+
+def _render(height_mm: float, bleed_mm: float, html: str = CONTENT, extra: str = ""):
+    return HTML(string=html).render(stylesheets=[_page(height_mm, bleed_mm, extra)])
+
+
+@pytest.mark.parametrize("bleed_mm", [0, 3])
+@pytest.mark.parametrize("variant", [None, "pdf/a-2b"])
+def test_one_layout_shortened_equals_a_second_layout(bleed_mm, variant):
+    tall = _render(2000, bleed_mm)
+    height = float(int(weasycompat.content_bottom_px(tall.pages[0]) / weasycompat.PX_PER_MM) + 1)
+    assert 10 < height < 100
+    assert weasycompat.fit_page_height(tall.pages[0], height)
+    again = _render(height, bleed_mm)
+    options = {"pdf_variant": variant} if variant else {}
+    assert tall.pages[0].height == again.pages[0].height
+    assert tall.write_pdf(**options) == again.write_pdf(**options)
+
+
+@pytest.mark.parametrize("html, extra", [
+    (CONTENT.replace('<div class="a">Napotilna', '<div class="a" style="position: absolute; bottom: 0">Napotilna'), ""),
+    (CONTENT, "@page { @bottom-center { content: 'stran' } }"),
+], ids=["positioned box", "margin box"])
+def test_a_page_whose_layout_depends_on_its_height_is_not_shortened(html, extra):
+    tall = _render(2000, 0, html, extra)
+    before = tall.pages[0].height
+    assert not weasycompat.fit_page_height(tall.pages[0], 50)
+    assert tall.pages[0].height == before
+
+
+def test_directory_sign_is_laid_out_once_and_written_as_two_layouts_write_it(pipeline, monkeypatch):
+    layout = pipeline.layout("sign.directory")
+    for languages in (("sl",), ("sl", "hu")):
+        request = pipeline.validate(layout, layout.sample(languages))
+        composition = pipeline.composer.compose(layout, request)
+        calls = []
+        original = pipeline.renderer.layout
+        monkeypatch.setattr(pipeline.renderer, "layout", lambda *a, **k: calls.append(a) or original(*a, **k))
+        fitted = pipeline.renderer.layout_fitted(layout, composition, 3)
+        monkeypatch.undo()
+        assert len(calls) == 1
+        height = pipeline.renderer.content_height_mm(original(layout, composition, bleed_mm=3))
+        twice = original(layout, composition, height, 3)
+        assert fitted.pages[0].height == twice.pages[0].height
+        for fmt in ("pdf", "pdfa-2b"):
+            output = FORMATS[fmt]
+            assert pipeline.renderer.write_pdf(fitted, output) == pipeline.renderer.write_pdf(twice, output)
