@@ -119,16 +119,90 @@ def _serve(args) -> int:
     except SettingsError as exc:
         print(f"renderer: cannot start: {exc}", file=sys.stderr)
         return 2
+    problem = _migrate(settings)
+    if problem:
+        print(f"renderer: cannot start: {problem}", file=sys.stderr)
+        return 2
     # before anything imports prometheus_client: every process of the service writes its metrics here
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="obrazci-metrics-"))
     from .batch.runner import RunnerBusy
     from .http.server import serve
 
     try:
-        serve(settings, batches=not args.no_batches, dev=args.dev)
+        # the celery engine's batches run in `renderer worker` processes, never beside the API
+        serve(settings, batches=not args.no_batches and settings.batch_engine == "embedded", dev=args.dev)
     except RunnerBusy as exc:
         print(f"renderer: cannot start: {exc} (or start with --no-batches)", file=sys.stderr)
         return 2
+    return 0
+
+
+def _migrate(settings) -> str | None:
+    """The celery engine: bring the PostgreSQL schema up to date (under an advisory lock, so
+    replicas and workers starting together do it once). Returns why it cannot, or None."""
+    if settings.batch_engine != "celery":
+        return None
+    import psycopg
+
+    from .batch.pgstore import SchemaTooNew, migrate
+    from .settings import mask
+
+    try:
+        before, after = migrate(settings.database_url)
+    except SchemaTooNew as exc:
+        return f"OBRAZCI_DATABASE_URL: {exc}"
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"OBRAZCI_DATABASE_URL ({mask(settings.database_url)}): {reason}"
+    if after != before:
+        print(f"renderer: batch database schema {before} -> {after}", file=sys.stderr)
+    return None
+
+
+def _migrate_command(args) -> int:
+    from .settings import SettingsError
+
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        print(f"renderer: {exc}", file=sys.stderr)
+        return 2
+    if settings.batch_engine != "celery":
+        print("renderer: the embedded engine (SQLite) needs no migrations; set OBRAZCI_BATCH_ENGINE=celery",
+              file=sys.stderr)
+        return 2
+    problem = _migrate(settings)
+    if problem:
+        print(f"renderer: {problem}", file=sys.stderr)
+        return 1
+    from .batch.pgstore import known_version
+
+    print(f"batch database at schema version {known_version()}")
+    return 0
+
+
+def _worker(args) -> int:
+    from .settings import SettingsError
+
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        print(f"renderer: cannot start: {exc}", file=sys.stderr)
+        return 2
+    if settings.batch_engine != "celery":
+        print("renderer: cannot start: 'renderer worker' is the celery engine's (set OBRAZCI_BATCH_ENGINE=celery); "
+              "the embedded engine's workers run beside 'renderer serve'", file=sys.stderr)
+        return 2
+    problem = _migrate(settings)
+    if problem:
+        print(f"renderer: cannot start: {problem}", file=sys.stderr)
+        return 2
+    from .batch.distributed import run_worker
+    from .logs import configure_logging
+
+    os.environ.update(settings.environment())  # the pool's processes read the same settings
+    configure_logging(settings.log_level, settings.log_format)
+    run_worker(settings.engine(), loglevel=settings.log_level.upper())
     return 0
 
 
@@ -204,6 +278,14 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--dev", action="store_true",
                        help="live templates for the studio: watch templates/, renderer/locale/ and samples/ (never in production)")
     serve.set_defaults(run=_serve)
+
+    migrate = sub.add_parser("migrate", parents=[settings], help="celery engine: bring the PostgreSQL schema up to date")
+    migrate.set_defaults(run=_migrate_command)
+
+    worker = sub.add_parser("worker", parents=[settings], help="celery engine: render chunks and package jobs "
+                                                              "(one process per core, or OBRAZCI_BATCH_WORKERS)",
+                            description="Every flag can also be set by the environment variable named in its help.")
+    worker.set_defaults(run=_worker)
 
     config = sub.add_parser("config", parents=[settings], help="print the effective configuration (secrets masked)")
     config.add_argument("--json", action="store_true", help="as JSON")

@@ -78,6 +78,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("batch_task_deadline_s", "OBRAZCI_BATCH_TASK_DEADLINE", "seconds a batch task (a chunk, a "
                                                                     "packaging) may take before its worker "
                                                                     "is killed"),
+    Setting("batch_engine", "OBRAZCI_BATCH_ENGINE", "embedded (SQLite, worker processes beside the service, "
+                                                    "outputs in the data directory) or celery (PostgreSQL, "
+                                                    "'renderer worker' processes on a Redis broker, shared "
+                                                    "outputs)"),
+    Setting("database_url", "OBRAZCI_DATABASE_URL", "celery engine: the batch state, postgresql://user:password@host/db"),
+    Setting("broker_url", "OBRAZCI_BROKER_URL", "celery engine: the task broker, redis://host:6379/0"),
+    Setting("outputs_url", "OBRAZCI_OUTPUTS_URL", "celery engine: where output files go, s3://bucket/prefix or "
+                                                  "file:///a/path/every/machine/mounts"),
+    Setting("s3_endpoint_url", "OBRAZCI_S3_ENDPOINT_URL", "an S3-compatible store's endpoint (none: AWS); "
+                                                          "credentials from the usual AWS_* variables"),
     Setting("batch_access", "OBRAZCI_BATCH_ACCESS", "TOML file of batch clients and print shops"),
     Setting("signing_config", "OBRAZCI_SIGNING_CONFIG", "TOML file of signer profiles and API keys"),
     Setting("templates_dir", "OBRAZCI_TEMPLATES_DIR", "another templates folder (a designer's working copy, "
@@ -115,6 +125,11 @@ class Settings:
     data_dir: Path = Path("var")
     batch_workers: int = max(1, os.cpu_count() or 1)
     batch_task_deadline_s: float = 600.0
+    batch_engine: str = "embedded"
+    database_url: str | None = None
+    broker_url: str | None = None
+    outputs_url: str | None = None
+    s3_endpoint_url: str | None = None
     batch_access: Path | None = None
     signing_config: Path | None = None
     templates_dir: Path | None = None
@@ -143,6 +158,36 @@ class Settings:
             raise bad("log_level", f"one of {', '.join(LOG_LEVELS)}")
         if self.log_format not in LOG_FORMATS:
             raise bad("log_format", f"one of {', '.join(LOG_FORMATS)}")
+        self._check_engine(bad)
+
+    def _check_engine(self, bad) -> None:
+        from .batch.specs import ENGINES
+
+        if self.batch_engine not in ENGINES:
+            raise bad("batch_engine", f"one of {', '.join(ENGINES)}")
+        celery_only = ("database_url", "broker_url", "outputs_url", "s3_endpoint_url")
+        if self.batch_engine == "embedded":
+            for name in celery_only:
+                if getattr(self, name):
+                    raise bad(name, "is used by the celery engine only (set OBRAZCI_BATCH_ENGINE=celery)")
+            return
+        schemes = {"database_url": ("postgresql", "postgres"), "broker_url": ("redis", "rediss"),
+                   "outputs_url": ("s3", "file"), "s3_endpoint_url": ("http", "https")}
+        for name in celery_only:
+            value = getattr(self, name)
+            if not value:
+                if name != "s3_endpoint_url":
+                    raise bad(name, "the celery engine needs it")
+                continue
+            scheme = urlsplit(value).scheme
+            if scheme not in schemes[name]:
+                raise bad(name, f"{mask(value)!r} is not a {' or '.join(s + '://' for s in schemes[name])} URL")
+        if self.outputs_url:
+            from .batch.outputs import check_outputs_url
+
+            reason = check_outputs_url(self.outputs_url)
+            if reason:
+                raise bad("outputs_url", reason)
 
     @classmethod
     def load(cls, environ: dict[str, str] | None = None, flags: dict[str, object] | None = None) -> "Settings":
@@ -183,6 +228,8 @@ class Settings:
                 SigningService(SigningConfig.from_file(self.signing_config))
             except SigningConfigError as exc:
                 raise SettingsError(f"OBRAZCI_SIGNING_CONFIG: {exc}") from None
+        if self.batch_engine == "celery":
+            return  # the data directory is not used; PostgreSQL and the broker are checked at start
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             probe = self.data_dir / f".probe-{os.getpid()}"
@@ -208,7 +255,9 @@ class Settings:
     def engine(self):
         from .batch.specs import EngineSpec
 
-        return EngineSpec(data_dir=self.data_dir, workers=self.batch_workers, task_deadline_s=self.batch_task_deadline_s)
+        return EngineSpec(data_dir=self.data_dir, workers=self.batch_workers, task_deadline_s=self.batch_task_deadline_s,
+                          kind=self.batch_engine, database_url=self.database_url, broker_url=self.broker_url,
+                          outputs_url=self.outputs_url, s3_endpoint_url=self.s3_endpoint_url)
 
 
 _by_name = {s.name: s for s in SETTINGS}

@@ -19,6 +19,7 @@ from renderer.batch.tasks import TaskContext
 from renderer.http.app import create_app
 from renderer.registry import Registry
 
+from .backends import BrokerDrain, celery_backends, postgres, redis_server, s3  # noqa: F401 - fixtures
 from .conftest import sample
 
 CLIENT_KEY, SHOP_A_KEY, SHOP_B_KEY = "client-key", "shop-a-key", "shop-b-key"
@@ -33,9 +34,19 @@ ACCESS = Access(clients={"urad": digest(CLIENT_KEY)}, shops={"tiskarna-a": diges
 
 
 class Env:
-    def __init__(self, pipeline, tmp_path, access=ACCESS, **engine):
-        self.service = BatchService(EngineSpec(data_dir=tmp_path, chunk_size=engine.pop("chunk_size", 4), **engine), access)
+    """One engine behind the HTTP API: ``embedded`` (SQLite, the InlineExecutor) or
+    ``celery`` (PostgreSQL, Redis, S3 on moto's server; the tasks taken from the real broker
+    and run here by ``BrokerDrain``)."""
+
+    def __init__(self, pipeline, tmp_path, access=ACCESS, backends=None, **engine):
+        engine.setdefault("chunk_size", 4)
+        if backends is not None:
+            engine.update(backends.engine())
+        self.service = BatchService(EngineSpec(data_dir=tmp_path, **engine), access)
         self.client = testing.TestClient(create_app(pipeline, batches=self.service))
+        if backends is not None:
+            self.runner = BrokerDrain(self.service, pipeline)
+            return
         context = TaskContext(self.service.engine, self.service.store, self.service.outputs)
         context.__dict__["pipeline"] = pipeline  # reuse the session's warm pipeline
         self.runner = Runner(self.service.store, InlineExecutor(context))
@@ -58,9 +69,20 @@ class Env:
         return self.client.simulate_post(url, headers={"X-API-Key": key}, json=body)
 
 
+@pytest.fixture(params=["embedded", "celery"])
+def make_env(request, pipeline, tmp_path):
+    """Makes an Env on the engine of the test's parameter (a fresh database, broker and bucket each)."""
+    backends = request.getfixturevalue("celery_backends") if request.param == "celery" else None
+
+    def make(path=tmp_path, **options):
+        return Env(pipeline, path, backends=backends and backends.fresh(), **options)
+
+    return make
+
+
 @pytest.fixture
-def env(pipeline, tmp_path):
-    return Env(pipeline, tmp_path)
+def env(make_env):
+    return make_env()
 
 
 def plates(n, broken=()):
@@ -192,19 +214,19 @@ def test_unreadable_records_store_nothing(env, body, status, pointer):
                                         headers={"X-API-Key": CLIENT_KEY, "Content-Type": "application/json"})
     assert problem(response, status)["errors"][0]["pointer"] == pointer
     db = env.service.store.read()
-    assert db.execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 0
-    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) AS n FROM batches").fetchone()["n"] == 0
+    assert db.execute("SELECT COUNT(*) AS n FROM records").fetchone()["n"] == 0
 
 
-def test_limits_and_media_type(pipeline, tmp_path):
-    env = Env(pipeline, tmp_path, max_records=5, max_record_bytes=400)
+def test_limits_and_media_type(make_env, tmp_path):
+    env = make_env(max_records=5, max_record_bytes=400)
     assert problem(env.submit(plates(6)), 413)["title"] == "Too many records"
     long = plates(1)[0] | {"name": "x" * 500}
     assert problem(env.submit([long]), 400)["errors"][0]["pointer"] == "/0"
     response = env.client.simulate_post("/v1/batches", params={"layout": "sign.name-plate"}, body="a,b",
                                         headers={"X-API-Key": CLIENT_KEY, "Content-Type": "text/csv"})
     problem(response, 415)
-    small = Env(pipeline, tmp_path / "small", max_body_bytes=2000)
+    small = make_env(tmp_path / "small", max_body_bytes=2000)
     assert problem(small.submit(plates(40)), 413)["title"] == "Request body too large"
 
 
@@ -252,9 +274,9 @@ def test_print_shop_workflow(env):
     assert rejected["state"] == "rejected" and rejected["reason"] == "paper jam"
 
 
-def test_clients_see_only_their_batches(pipeline, tmp_path):
+def test_clients_see_only_their_batches(make_env):
     access = Access(clients={"urad": digest(CLIENT_KEY), "drugi": digest("other")}, shops={})
-    env = Env(pipeline, tmp_path, access=access)
+    env = make_env(access=access)
     batch = env.submit(plates(1)).json
     problem(env.status(batch["id"], key="other"), 404)
 
@@ -315,11 +337,13 @@ def test_imposed_job_puts_the_records_on_sheets(env, mode):
         assert f"{batch['id']} sheet 1/{sheets} records" in " ".join(pdf.pages[0].extract_text().split())
 
 
-def test_records_are_streamed_not_held(env):
+def test_records_are_streamed_not_held(make_env):
     """50,000 records (about 4 MB of NDJSON) go into the store with a small, bounded peak of
-    Python memory: the body is read in blocks and the records inserted as they come."""
+    Python memory: the body is read in blocks and the records inserted as they come (chunks
+    of 100, as served: the celery engine sends a message per chunk)."""
     import tracemalloc
 
+    env = make_env(chunk_size=100)
     line = json.dumps(plates(1)[0]).encode() + b"\n"
 
     class Body(io.RawIOBase):  # a body that exists only as it is read

@@ -75,6 +75,9 @@ def _run(args) -> int:
     from .specs import EngineSpec
 
     engine = EngineSpec.from_environment()
+    if engine.kind != "embedded":
+        print("renderer: the celery engine's batches run in 'renderer worker' processes", file=sys.stderr)
+        return 2
     if args.data:
         engine = replace(engine, data_dir=Path(args.data))
     if args.workers:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -14,10 +15,12 @@ from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..pipeline import Pipeline
 from ..registry import Registry
 from ..specs import OptionError, RenderOptions
-from .outputs import LocalOutputs
+from .outputs import LocalOutputs, open_outputs
 from .records import RecordReader
 from .specs import Access, BatchSpec, EngineSpec
 from .store import FINISHED, Batch, Claimed, Store, record_id
+
+log = logging.getLogger(__name__)
 
 #: The order of a print shop's reports: a status may follow only those listed for it.
 SHOP_TRANSITIONS = {
@@ -63,8 +66,26 @@ class BatchService:
     access: Access
 
     def __post_init__(self) -> None:
-        self.store = Store(self.engine.database)
-        self.outputs = LocalOutputs(self.engine.outputs)
+        self.dispatcher = None  # the celery engine's: sends what a submit or a re-run makes due
+        if self.engine.kind == "celery":
+            from .distributed import Dispatcher, open_store
+
+            self.store = open_store(self.engine)
+            self.outputs = open_outputs(self.engine.outputs_url, self.engine.s3_endpoint_url)
+            self.dispatcher = Dispatcher(self.engine)
+        else:
+            self.store = Store(self.engine.database)
+            self.outputs = LocalOutputs(self.engine.outputs)
+
+    def _dispatch(self, batch_id: str) -> None:
+        """Enqueue the batch's tasks now; if the broker fails, the workers' sweeper does it later."""
+        if self.dispatcher is None:
+            return
+        try:
+            self.dispatcher.enqueue(self.store, batch_id)
+        except Exception as exc:  # noqa: BLE001 - the batch is stored; it is not lost with the message
+            log.warning("batch %s stored; enqueuing its tasks failed (%s: %s); the sweeper enqueues them",
+                        batch_id, type(exc).__name__, exc)
 
     def submit(self, spec: BatchSpec, client: str, idempotency_key: str | None, stream: BinaryIO,
                media_type: str) -> tuple[Batch, bool]:
@@ -74,8 +95,11 @@ class BatchService:
         def fingerprint() -> str:
             return hashlib.sha256(f"{spec_text}\n{reader.digest}".encode()).hexdigest()
 
-        return self.store.submit(spec, client, idempotency_key, reader, fingerprint,
-                                 self.engine.chunk_size, self.engine.max_records)
+        batch, created = self.store.submit(spec, client, idempotency_key, reader, fingerprint,
+                                           self.engine.chunk_size, self.engine.max_records)
+        if created:
+            self._dispatch(batch.id)
+        return batch, created
 
     def status(self, batch: Batch, base_url: str = "") -> dict:
         counts = self.store.counts(batch.id)
@@ -109,10 +133,13 @@ class BatchService:
         if not failed:
             raise BatchRefused("the batch has no failed records to re-run")
         try:
-            return self.store.rerun(batch.id, corrections, self.engine.chunk_size)
+            queued = self.store.rerun(batch.id, corrections, self.engine.chunk_size)
         except Claimed as exc:
             raise BatchRefused(f"a print shop has claimed the job until {_iso(exc.until)}; "
                                "re-run its failed records once the claim has ended") from None
+        if queued:
+            self._dispatch(batch.id)
+        return queued
 
     def file(self, batch: Batch, name: str) -> dict | None:
         return next((f for f in batch.files or () if f["name"] == name), None)

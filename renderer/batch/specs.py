@@ -16,6 +16,7 @@ from ..specs import LANGUAGE_SETS, FORMATS, OptionError
 #: first records — only for layouts with a shared pre-printed layer (the envelope).
 OUTPUT_KINDS = ("files", "merged", "imposed", "layers")
 IMPOSITIONS = ("n-up", "cut-and-stack")
+ENGINES = ("embedded", "celery")
 BATCH_FORMATS = ("pdf", "pdfa-1b", "pdfa-2b", "pdfa-3b", "pdfx-4")
 
 
@@ -66,8 +67,20 @@ class EngineSpec:
     max_body_bytes: int = 512 * 1024 * 1024
     proof_records: int = 3  # records drawn in the composite proof of a layered job
     task_deadline_s: float = 600.0  # a task still running after this is killed with its worker
+    # the celery engine (kind="celery"): state in PostgreSQL, tasks on a Redis broker, outputs
+    # in object storage or a shared directory; data_dir is not used then
+    kind: str = "embedded"
+    database_url: str | None = None
+    broker_url: str | None = None
+    outputs_url: str | None = None
+    s3_endpoint_url: str | None = None
+    chunk_lease_s: float = 30.0  # a running task's lease (renewed every third of it): lost this long after its worker dies
+    queue_wait_s: float = 600.0  # an enqueued task not started after this is enqueued again
+    sweep_interval_s: float = 5.0  # how often the sweeper looks for lost tasks
 
     def __post_init__(self) -> None:
+        if self.kind not in ENGINES:
+            raise ValueError(f"kind is one of {', '.join(ENGINES)}")
         if not 1 <= self.chunk_size <= 10_000:
             raise ValueError("chunk_size must be between 1 and 10000")
         if self.workers < 1:

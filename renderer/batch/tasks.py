@@ -91,10 +91,15 @@ def render_chunk(ctx: TaskContext, task: ChunkTask) -> None:
     batch = ctx.store.batch(task.batch)
     if batch is None:
         return
-    pending = ctx.store.records(task.batch, task.chunk, state="pending")
-    outcomes = _imprint_chunk(ctx, batch, task.chunk, pending) if batch.spec.output == "layers" \
-        else [_render_record(ctx, batch, record) for record in pending]
-    ctx.store.finish_chunk(task.batch, task.chunk, outcomes)
+    ctx.store.finish_chunk(task.batch, task.chunk, chunk_outcomes(ctx, batch, task.chunk))
+
+
+def chunk_outcomes(ctx: TaskContext, batch: Batch, chunk: int) -> list[Outcome]:
+    """Render the chunk's pending records (their files written, nothing committed)."""
+    pending = ctx.store.records(batch.id, chunk, state="pending")
+    if batch.spec.output == "layers":
+        return _imprint_chunk(ctx, batch, chunk, pending)
+    return [_render_record(ctx, batch, record) for record in pending]
 
 
 def record_key(batch_id: str, index: int) -> str:

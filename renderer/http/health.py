@@ -2,7 +2,8 @@
 
 ``/healthz`` only says the process answers: it touches nothing that can be slow. ``/readyz``
 says whether the service can do its work now, component by component: 503 with the
-reasons while any is not (warming up, the batch runner down, the batch store unreachable),
+reasons while any is not (warming up, the batch runner down, the batch store — SQLite, or
+PostgreSQL for the celery engine — or the celery engine's broker unreachable),
 200 once all are.
 """
 
@@ -47,7 +48,16 @@ class Readiness:
             parts["batch_store"] = self._store()
             if self.runner_beside:
                 parts["batch_runner"] = self._runner()
+            if self.batches.dispatcher is not None:  # the celery engine: its tasks go through the broker
+                parts["batch_broker"] = self._broker()
         return parts
+
+    def _broker(self) -> dict:
+        try:
+            self.batches.dispatcher.ping()
+            return {"ready": True}
+        except Exception as exc:  # noqa: BLE001 - a broker that does not answer is a reason not to be ready
+            return {"ready": False, "state": f"unreachable: {type(exc).__name__}: {exc}"}
 
     def _store(self) -> dict:
         try:
