@@ -203,6 +203,8 @@ class DevReload:
         """What WeasyPrint ignores in the layout's stylesheet (it logs, it does not raise)."""
         handler = _Warnings()
         logger = logging.getLogger("weasyprint")
+        level = logger.level
+        logger.setLevel(logging.WARNING)  # the service's logging keeps WeasyPrint to errors
         logger.addHandler(handler)
         try:
             self.pipeline.renderer.forget(layout.id)
@@ -211,6 +213,7 @@ class DevReload:
             handler.messages.append(f"{type(exc).__name__}: {exc}")
         finally:
             logger.removeHandler(handler)
+            logger.setLevel(level)
         return [_problem(layout.stylesheet, message) for message in handler.messages]
 
     def _layout_of_sample(self, path: str) -> str | None:
