@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from urllib.parse import urlsplit
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-import pytest
 from playwright.sync_api import sync_playwright
 
-from renderer.http.app import create_app
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(pipeline):
-    httpd = make_server("127.0.0.1", 0, create_app(pipeline), handler_class=_Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+from .test_studio_browser import CHROMIUM, server  # noqa: F401 - the same loopback server fixture
 
 
 def test_docs_page_shows_every_operation_and_asks_nothing_outside(server, client):
