@@ -48,15 +48,21 @@ def stage(layout: str, name: str) -> Iterator[None]:
 
 
 def resident_bytes() -> int:
+    """This process's resident memory now (from /proc), or its peak where /proc is missing."""
     try:
         with open("/proc/self/statm") as fh:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except OSError:
-        return 0
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def note_memory(kind: str) -> None:
-    RESIDENT.labels(kind).set(resident_bytes())
+def note_memory(kind: str) -> int:
+    """Record this process's resident memory (bytes) and return it."""
+    resident = resident_bytes()
+    RESIDENT.labels(kind).set(resident)
+    return resident
 
 
 class BatchCollector:

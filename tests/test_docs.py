@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from playwright.sync_api import sync_playwright
-
-from .test_studio_browser import CHROMIUM, server  # noqa: F401 - the same loopback server fixture
+from .test_studio_browser import browser, server  # noqa: F401 - the same browser and loopback server fixtures
 
 
-def test_docs_page_shows_every_operation_and_asks_nothing_outside(server, client):
+def test_docs_page_shows_every_operation_and_asks_nothing_outside(browser, server, client):
     paths = client.simulate_get("/openapi.json").json["paths"]
     operations = sum(len([m for m in item if m in ("get", "post", "put", "delete")]) for item in paths.values())
     requested, errors = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.on("request", lambda r: requested.append(r.url))
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server + "/docs")
-        page.wait_for_selector(".opblock", timeout=60_000)
-        shown = page.locator(".opblock").count()
-        title = page.locator(".info .title").inner_text()
-        browser.close()
+    page = browser.new_page()
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock", timeout=60_000)
+    shown = page.locator(".opblock").count()
+    title = page.locator(".info .title").inner_text()
+    page.close()
     outside = [url for url in requested if urlsplit(url).hostname not in ("127.0.0.1", None) and
                not url.startswith(("data:", "blob:"))]
     assert outside == [] and errors == []

@@ -121,7 +121,7 @@ def test_clause_too_long_is_a_422_not_a_500(client):
 
 
 def test_active_content_of_the_scan_does_not_reach_the_pdfa(client):
-    from .test_place import assert_inert, with_active_content
+    from .test_place import with_active_content
 
     resp = post(client, with_active_content(SCAN))
     assert resp.status_code == 200, resp.text

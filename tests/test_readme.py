@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from .pki import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,12 +20,6 @@ def walkthrough() -> str:
     readme = (ROOT / "README.md").read_text()
     start = readme.index("The walkthrough below runs as written")
     return re.search(r"```sh\n(.*?)```", readme[start:], re.S).group(1)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.slow

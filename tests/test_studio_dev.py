@@ -16,11 +16,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
-
 from renderer.paths import PROJECT_ROOT, TEMPLATES_DIR
 
-CHROMIUM = "/usr/bin/chromium"
+from .test_studio_browser import browser  # noqa: F401 - the same headless Chromium
 
 
 def _free_port() -> int:
@@ -53,14 +51,6 @@ def dev_service(tmp_path_factory):
     yield base, templates
     service.terminate()
     service.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def _write(path: Path, text: str) -> None:

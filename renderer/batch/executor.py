@@ -18,8 +18,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import multiprocessing
-import os
-import resource
 import signal
 import time
 from collections import deque
@@ -27,6 +25,7 @@ from multiprocessing.connection import wait
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..metrics import resident_bytes
 from .outputs import LocalOutputs
 from .specs import EngineSpec
 from .store import Store
@@ -84,12 +83,8 @@ def die_with_parent() -> None:
 
 
 def rss_mib() -> float:
-    """This process's resident memory now (from /proc), or its peak where /proc is missing."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's resident memory now, in MiB."""
+    return resident_bytes() / 2**20
 
 
 def _worker(slot: int, engine: EngineSpec, conn) -> None:

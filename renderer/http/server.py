@@ -44,12 +44,10 @@ class RunnerSupervisor:
     sees it go.
     """
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
+    def __init__(self):
         self._stop = threading.Event()
         self._process: subprocess.Popen | None = None
         self._thread: threading.Thread | None = None
-        self.restarts = 0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._supervise, name="batch-runner-supervisor", daemon=True)
@@ -61,8 +59,8 @@ class RunnerSupervisor:
         failures = 0
         while not self._stop.is_set():
             started = time.monotonic()
-            self._process = subprocess.Popen([sys.executable, "-m", "renderer.batch.runner"],
-                                             env={**os.environ, **self.settings.environment()})
+            # the settings reach it through the environment (serve() exported them)
+            self._process = subprocess.Popen([sys.executable, "-m", "renderer.batch.runner"])
             while not self._stop.is_set() and self._process.poll() is None:
                 self._stop.wait(0.5)
             if self._stop.is_set():
@@ -72,7 +70,6 @@ class RunnerSupervisor:
                 failures = 0
             pause = RUNNER_BACKOFF_S[min(failures, len(RUNNER_BACKOFF_S) - 1)]
             failures += 1
-            self.restarts += 1
             metrics.RESTARTS.labels("batch-runner").inc()
             log.error("the batch runner (pid %d) exited; starting it again in %d s", self._process.pid, pause)
             self._stop.wait(pause)
@@ -111,7 +108,7 @@ class Service(BaseApplication):
         self.settings = settings
         self.batches = batches
         self.dev = dev
-        self.supervisor = RunnerSupervisor(settings) if batches else None
+        self.supervisor = RunnerSupervisor() if batches else None
         super().__init__()
 
     def load_config(self):
@@ -191,10 +188,10 @@ class Service(BaseApplication):
     def _post_request(self, worker, req, environ, resp) -> None:
         from .. import metrics
 
-        metrics.note_memory("http")
-        if metrics.resident_bytes() > self.settings.max_worker_rss_mib * 2**20 and worker.alive:
+        resident = metrics.note_memory("http")
+        if resident > self.settings.max_worker_rss_mib * 2**20 and worker.alive:
             log.warning("worker %d holds %d MiB, above %d MiB: it is replaced", os.getpid(),
-                        metrics.resident_bytes() // 2**20, self.settings.max_worker_rss_mib)
+                        resident // 2**20, self.settings.max_worker_rss_mib)
             worker.alive = False
 
 
