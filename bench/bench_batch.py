@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import standalone_html
 from weasyprint import HTML
 
-from common import standalone_html
 from renderer.batch.executor import ProcessExecutor, rss_mib
 from renderer.batch.runner import Runner
 from renderer.batch.service import BatchService, batch_spec
@@ -38,8 +38,14 @@ _pipeline = None
 def envelope_records(n: int) -> list[dict]:
     data = json.loads((SAMPLES_DIR / "envelope.personal-delivery.json").read_text())["data"]
     streets = ["Celovška cesta", "Trg republike", "Šmartinska cesta", "Ulica Janeza Pavla II."]
-    return [dict(data, addressee=[f"Oseba Številka {i}", f"{streets[i % 4]} {i % 200 + 1}", "1000 Ljubljana"],
-                 document_number=f"351-{i}/2026-4") for i in range(n)]
+    return [
+        dict(
+            data,
+            addressee=[f"Oseba Številka {i}", f"{streets[i % 4]} {i % 200 + 1}", "1000 Ljubljana"],
+            document_number=f"351-{i}/2026-4",
+        )
+        for i in range(n)
+    ]
 
 
 def plate_records(n: int) -> list[dict]:
@@ -69,7 +75,9 @@ def _plain_pages(job: tuple[str, str | None, dict]) -> tuple[int, float]:
     return len(document.pages), rss_mib()
 
 
-def baseline(layout_id: str, variant: str | None, records: list[dict], workers: int) -> tuple[float, float, float]:
+def baseline(
+    layout_id: str, variant: str | None, records: list[dict], workers: int
+) -> tuple[float, float, float]:
     """Records/s and pages/s of plain WeasyPrint in ``workers`` processes (warm pool, timed
     from the first job), and the peak RSS of a process."""
     with multiprocessing.get_context("spawn").Pool(workers, initializer=_init_baseline) as pool:
@@ -98,16 +106,24 @@ def batch(layout_id: str, records: list[dict], workers: int, output: str | None 
         elapsed = time.perf_counter() - start
         done = service.store.batch(submitted.id)
         pages = {f["name"]: f.get("pages") for f in done.files or ()}
-        return {"state": done.state, "seconds": elapsed, "stored_s": stored, "files": pages,
-                "peak_rss_mib": executor.peak_rss_mib, "workers_started": executor.started}
+        return {
+            "state": done.state,
+            "seconds": elapsed,
+            "stored_s": stored,
+            "files": pages,
+            "peak_rss_mib": executor.peak_rss_mib,
+            "workers_started": executor.started,
+        }
 
 
 def report(name: str, result: dict, pages: int, plain_rate: float, plain_rss: float) -> None:
     rate = pages / result["seconds"]
-    print(f"{name}: {result['state']}, {pages} pages in {result['seconds']:.1f} s (records stored in "
-          f"{result['stored_s']:.2f} s) = {rate:.0f} pages/s | plain WeasyPrint {plain_rate:.1f} pages/s "
-          f"→ ratio {rate / plain_rate:.1f}x | peak worker RSS {result['peak_rss_mib']:.0f} MiB "
-          f"(plain {plain_rss:.0f} MiB), {result['workers_started']} worker processes | files {result['files']}")
+    print(
+        f"{name}: {result['state']}, {pages} pages in {result['seconds']:.1f} s (records stored in "
+        f"{result['stored_s']:.2f} s) = {rate:.0f} pages/s | plain WeasyPrint {plain_rate:.1f} pages/s "
+        f"→ ratio {rate / plain_rate:.1f}x | peak worker RSS {result['peak_rss_mib']:.0f} MiB "
+        f"(plain {plain_rss:.0f} MiB), {result['workers_started']} worker processes | files {result['files']}"
+    )
 
 
 def main() -> None:
@@ -115,7 +131,9 @@ def main() -> None:
     parser.add_argument("--envelopes", type=int, default=10_000)
     parser.add_argument("--plates", type=int, default=1_000)
     parser.add_argument("--books", type=int, default=10)
-    parser.add_argument("--baseline", type=int, default=200, help="records rendered by the plain baseline")
+    parser.add_argument(
+        "--baseline", type=int, default=200, help="records rendered by the plain baseline"
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
@@ -123,24 +141,51 @@ def main() -> None:
         records = envelope_records(args.envelopes)
         # an envelope's imprint is one page; the plain baseline renders the variable layer's
         # document per envelope, counted as one envelope (one imprint page) each
-        envelopes_s, pages_s, plain_rss = baseline("envelope.personal-delivery", "variable", records[:args.baseline],
-                                                   args.workers)
+        envelopes_s, pages_s, plain_rss = baseline(
+            "envelope.personal-delivery", "variable", records[: args.baseline], args.workers
+        )
         result = batch("envelope.personal-delivery", records, args.workers)
-        report(f"{args.envelopes} envelopes (variable imprint)", result, result["files"]["imprint.pdf"], envelopes_s, plain_rss)
-        print(f"  (plain WeasyPrint's variable document has 3 pages: {pages_s:.1f} pages/s counted that way; "
-              f"the imprint's {result['files']['imprint.pdf'] / result['seconds']:.0f} pages/s is "
-              f"{result['files']['imprint.pdf'] / result['seconds'] / pages_s:.1f}x that)")
+        report(
+            f"{args.envelopes} envelopes (variable imprint)",
+            result,
+            result["files"]["imprint.pdf"],
+            envelopes_s,
+            plain_rss,
+        )
+        print(
+            f"  (plain WeasyPrint's variable document has 3 pages: {pages_s:.1f} pages/s counted that way; "
+            f"the imprint's {result['files']['imprint.pdf'] / result['seconds']:.0f} pages/s is "
+            f"{result['files']['imprint.pdf'] / result['seconds'] / pages_s:.1f}x that)"
+        )
     if args.plates:
         records = plate_records(args.plates)
-        _, plain, plain_rss = baseline("sign.name-plate", None, records[:args.baseline], args.workers)
+        _, plain, plain_rss = baseline(
+            "sign.name-plate", None, records[: args.baseline], args.workers
+        )
         result = batch("sign.name-plate", records, args.workers, "merged")
-        report(f"{args.plates} name plates (merged)", result, result["files"]["merged.pdf"], plain, plain_rss)
+        report(
+            f"{args.plates} name plates (merged)",
+            result,
+            result["files"]["merged.pdf"],
+            plain,
+            plain_rss,
+        )
     if args.books:
         records = book_records(args.books)
-        _, plain, plain_rss = baseline("complaint-book", None, records[:max(2, min(args.books, args.baseline // 50))],
-                                       args.workers)
+        _, plain, plain_rss = baseline(
+            "complaint-book",
+            None,
+            records[: max(2, min(args.books, args.baseline // 50))],
+            args.workers,
+        )
         result = batch("complaint-book", records, args.workers, "merged")
-        report(f"{args.books} complaint books (merged)", result, result["files"]["merged.pdf"], plain, plain_rss)
+        report(
+            f"{args.books} complaint books (merged)",
+            result,
+            result["files"]["merged.pdf"],
+            plain,
+            plain_rss,
+        )
 
 
 if __name__ == "__main__":

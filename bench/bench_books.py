@@ -20,40 +20,49 @@ import subprocess
 import sys
 import time
 
+from common import median_ms, standalone_html
 from weasyprint import HTML
 
-from common import median_ms, standalone_html
 from renderer.compose import Composition
 from renderer.pipeline import Pipeline
 from renderer.specs import RenderOptions
-
 
 WHOLE_BOOKS = {
     # every page of the book written out, numbered as the assembler numbers them
     "complaint-book": (
         '{% import "common/complaint-book.html.j2" as book with context %}'
         '{% from "common/books.html.j2" import title_page, blank_page with context %}'
-        '{% block page %}{{ book.cover() }}{{ book.notice() }}'
+        "{% block page %}{{ book.cover() }}{{ book.notice() }}"
         '{{ title_page(_("KNJIGA PRIPOMB IN POHVAL"), _("Organ javne uprave"), _("Žig")) }}{{ blank_page() }}'
-        '{% for n in range(1, count + 1) %}{{ book.inner_page(n) }}{% endfor %}{% endblock %}'),
+        "{% for n in range(1, count + 1) %}{{ book.inner_page(n) }}{% endfor %}{% endblock %}"
+    ),
     "certification-book": (
         '{% import "common/certification-book.html.j2" as book with context %}'
         '{% from "common/books.html.j2" import title_page, blank_page with context %}'
-        '{% block page %}{{ book.cover() }}'
+        "{% block page %}{{ book.cover() }}"
         '{{ title_page(_("KNJIGA OVERITEV"), _("(naziv organa, ki vodi knjigo overitev)"), _("žig")) }}{{ blank_page() }}'
-        '{% for n in range(1, count + 1) %}{{ book.left_page(book.ROWS, 2 * n - 1) }}'
-        '{{ book.right_page(book.ROWS, 2 * n) }}{% endfor %}{{ blank_page() }}{% endblock %}'),
+        "{% for n in range(1, count + 1) %}{{ book.left_page(book.ROWS, 2 * n - 1) }}"
+        "{{ book.right_page(book.ROWS, 2 * n) }}{% endfor %}{{ blank_page() }}{% endblock %}"
+    ),
 }
 
 
-def plain_book_html(pipeline: Pipeline, layout_id: str = "complaint-book", languages=("sl",)) -> tuple[str, str]:
+def plain_book_html(
+    pipeline: Pipeline, layout_id: str = "complaint-book", languages=("sl",)
+) -> tuple[str, str]:
     """A whole book (``WHOLE_BOOKS``) as one HTML document, every page written out."""
     layout = pipeline.layout(layout_id)
     request = pipeline.validate(layout, layout.sample(languages))
-    template = pipeline.composer.env.from_string('{% extends "common/base.html.j2" %}' + WHOLE_BOOKS[layout_id])
+    template = pipeline.composer.env.from_string(
+        '{% extends "common/base.html.j2" %}' + WHOLE_BOOKS[layout_id]
+    )
     html = template.render(
-        _=pipeline.catalogs.translator(request.languages), languages=request.languages,
-        bilingual=len(request.languages) > 1, data=request.data, layout=layout, variant="screen",
+        _=pipeline.catalogs.translator(request.languages),
+        languages=request.languages,
+        bilingual=len(request.languages) > 1,
+        data=request.data,
+        layout=layout,
+        variant="screen",
         title=" / ".join(layout.titles[lang] for lang in request.languages),
         count=layout.assembly.count or request.data.repeat_count,
     )
@@ -61,18 +70,31 @@ def plain_book_html(pipeline: Pipeline, layout_id: str = "complaint-book", langu
 
 
 def register_entries(count: int) -> list[dict]:
-    return [{
-        "number": f"{i + 1}/26", "certified_on": "2026-11-20", "party": f"Priimek{i + 1} Ime, Celje, Ulica {i % 90 + 1}",
-        "identity": "identity-card", "identity_detail": f"{100000 + i}", "kind": ["signature", "transcript", "copy"][i % 3],
-        "document": "pooblastilo", "pages_or_copies": "1 str.", "fee": "4,50 EUR", "official": "Maja Kos",
-    } for i in range(count)]
+    return [
+        {
+            "number": f"{i + 1}/26",
+            "certified_on": "2026-11-20",
+            "party": f"Priimek{i + 1} Ime, Celje, Ulica {i % 90 + 1}",
+            "identity": "identity-card",
+            "identity_detail": f"{100000 + i}",
+            "kind": ["signature", "transcript", "copy"][i % 3],
+            "document": "pooblastilo",
+            "pages_or_copies": "1 str.",
+            "fee": "4,50 EUR",
+            "official": "Maja Kos",
+        }
+        for i in range(count)
+    ]
 
 
 def register_child(count: int) -> None:
     """In a fresh process: render the register once warm, print seconds and peak RSS."""
     pipeline = Pipeline()
     body = {"languages": ["sl"], "data": {"entries": register_entries(count)}}
-    pipeline.render("certification-book.register", {"languages": ["sl"], "data": {"entries": register_entries(12)}})
+    pipeline.render(
+        "certification-book.register",
+        {"languages": ["sl"], "data": {"entries": register_entries(12)}},
+    )
     start = time.perf_counter()
     result = pipeline.render("certification-book.register", body, RenderOptions("pdf"))
     elapsed = time.perf_counter() - start
@@ -93,24 +115,42 @@ def main() -> None:
     for fmt in ("pdf", "pdfa-2b"):
         options = RenderOptions(fmt)
         body = pipeline.layout("complaint-book").sample(("sl",))
-        ours = median_ms(lambda: pipeline.render("complaint-book", body, options), args.repeat) / 1000
+        ours = (
+            median_ms(lambda: pipeline.render("complaint-book", body, options), args.repeat) / 1000
+        )
         html, base_url = plain_book_html(pipeline)
         plain_pages = len(HTML(string=html, base_url=base_url).render().pages)
         ours_pages = pipeline.render("complaint-book", body, options).pages
         if plain_pages != ours_pages:
-            raise SystemExit(f"the baseline has {plain_pages} pages, the pipeline's book {ours_pages}: not the same document")
+            raise SystemExit(
+                f"the baseline has {plain_pages} pages, the pipeline's book {ours_pages}: not the same document"
+            )
         variant = {"pdf_variant": options.output.pdf_variant} if options.output.pdf_variant else {}
-        plain = median_ms(lambda: HTML(string=html, base_url=base_url).write_pdf(**variant), max(1, args.repeat // 2)) / 1000
-        print(f"complaint book, {ours_pages} pages both, {fmt:<8} pipeline {ours * 1000:7.0f} ms   "
-              f"plain WeasyPrint {plain * 1000:7.0f} ms   ratio {ours / plain:.3f}")
+        plain = (
+            median_ms(
+                lambda: HTML(string=html, base_url=base_url).write_pdf(**variant),
+                max(1, args.repeat // 2),
+            )
+            / 1000
+        )
+        print(
+            f"complaint book, {ours_pages} pages both, {fmt:<8} pipeline {ours * 1000:7.0f} ms   "
+            f"plain WeasyPrint {plain * 1000:7.0f} ms   ratio {ours / plain:.3f}"
+        )
 
     print("certification register (fresh process each): entries, seconds, ms/entry, peak RSS")
     for count in (60, 120, 240):
-        out = subprocess.run([sys.executable, __file__, "--register-child", str(count)],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--register-child", str(count)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         result = json.loads(out)
-        print(f"  {count:4d} entries  {result['pages']:3d} pages  {result['seconds']:6.2f} s  "
-              f"{result['seconds'] * 1000 / count:5.1f} ms/entry  {result['peak_mib']:6.0f} MiB")
+        print(
+            f"  {count:4d} entries  {result['pages']:3d} pages  {result['seconds']:6.2f} s  "
+            f"{result['seconds'] * 1000 / count:5.1f} ms/entry  {result['peak_mib']:6.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 
+from common import median_ms, standalone_html
 from weasyprint import HTML
 
-from common import median_ms, standalone_html
 from renderer.pipeline import Pipeline
 from renderer.specs import RenderOptions
 
@@ -38,13 +38,27 @@ def main() -> None:
     for languages in (("sl",), ("sl", "hu")):
         body = pipeline.layout(LAYOUT).sample(languages)
         html, base_url = full_html(pipeline, languages)
-        plain = median_ms(lambda: HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/a-2b"), args.repeat)
-        proof = median_ms(lambda: pipeline.render(LAYOUT, body, RenderOptions("pdfa-2b", variant="proof")), args.repeat)
-        variable = median_ms(lambda: pipeline.render(LAYOUT, body, RenderOptions("pdfa-2b", variant="variable")), args.repeat)
-        preprint = median_ms(lambda: pipeline.render(LAYOUT, body, RenderOptions("pdf", variant="preprint")), args.repeat)
-        print(f"{'+'.join(languages):<6} plain WeasyPrint {plain:7.1f} ms | proof pdfa-2b {proof:6.1f} ms "
-              f"(ratio {proof / plain:.2f}) | variable {variable:6.1f} ms (ratio {variable / plain:.2f}) | "
-              f"preprint (cached) {preprint:5.1f} ms")
+        plain = median_ms(
+            lambda: HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/a-2b"),
+            args.repeat,
+        )
+        proof = median_ms(
+            lambda: pipeline.render(LAYOUT, body, RenderOptions("pdfa-2b", variant="proof")),
+            args.repeat,
+        )
+        variable = median_ms(
+            lambda: pipeline.render(LAYOUT, body, RenderOptions("pdfa-2b", variant="variable")),
+            args.repeat,
+        )
+        preprint = median_ms(
+            lambda: pipeline.render(LAYOUT, body, RenderOptions("pdf", variant="preprint")),
+            args.repeat,
+        )
+        print(
+            f"{'+'.join(languages):<6} plain WeasyPrint {plain:7.1f} ms | proof pdfa-2b {proof:6.1f} ms "
+            f"(ratio {proof / plain:.2f}) | variable {variable:6.1f} ms (ratio {variable / plain:.2f}) | "
+            f"preprint (cached) {preprint:5.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -51,23 +51,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
-from weasyprint import HTML
-
 from bench_books import WHOLE_BOOKS, plain_book_html
 from common import standalone_html
+from weasyprint import HTML
+
 from renderer.pipeline import Pipeline
 from renderer.specs import RenderOptions
 from renderer.uploads import check_attachment, check_scan
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 LANGUAGE_SETS = (("sl",), ("sl", "hu"))
 PDF = RenderOptions("pdf")
 PT_PER_MM = 72 / 25.4
 
 
 # --- the documents ---------------------------------------------------------------------
+
 
 @dataclass
 class Case:
@@ -95,8 +103,11 @@ def _multipart(fields: list[tuple[str, str, bytes, str]]) -> tuple[bytes, str]:
     out = b""
     for name, filename, data, media_type in fields:
         disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
-        out += (f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: {media_type}\r\n\r\n"
-                .encode() + data + b"\r\n")
+        out += (
+            f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: {media_type}\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
     return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -113,22 +124,42 @@ def make_case(pipeline: Pipeline, layout, languages) -> Case:
         request = pipeline.validate(layout, body)
         composition = pipeline.composer.compose(layout, request)
         height = None
-        if layout.page.auto_height:  # the height obrazci measured, so every side prints the same page
+        if (
+            layout.page.auto_height
+        ):  # the height obrazci measured, so every side prints the same page
             with pikepdf.open(io.BytesIO(rendered.content)) as pdf:
-                height = round(float(pdf.pages[0].trimbox[3] - pdf.pages[0].trimbox[1]) / PT_PER_MM, 3)
-        html, base_url = standalone_html(pipeline, layout, composition, height), composition.base_url
-    case = Case(layout.id, languages, body, scan, attachment, html, base_url, ours_pages=rendered.pages,
-                peer_pages=len(HTML(string=html, base_url=base_url).render().pages))
+                height = round(
+                    float(pdf.pages[0].trimbox[3] - pdf.pages[0].trimbox[1]) / PT_PER_MM, 3
+                )
+        html, base_url = (
+            standalone_html(pipeline, layout, composition, height),
+            composition.base_url,
+        )
+    case = Case(
+        layout.id,
+        languages,
+        body,
+        scan,
+        attachment,
+        html,
+        base_url,
+        ours_pages=rendered.pages,
+        peer_pages=len(HTML(string=html, base_url=base_url).render().pages),
+    )
     if part:
-        case.http_body, case.http_type = _multipart([
-            ("request", "", json.dumps(body).encode(), "application/json"),
-            (part, f"{part}.pdf", upload, "application/pdf")])
+        case.http_body, case.http_type = _multipart(
+            [
+                ("request", "", json.dumps(body).encode(), "application/json"),
+                (part, f"{part}.pdf", upload, "application/pdf"),
+            ]
+        )
     else:
         case.http_body = json.dumps(body).encode()
     return case
 
 
 # --- the systems -------------------------------------------------------------------------
+
 
 class Chromium:
     """One persistent browser and one reused tab on a file: page, so that the composition's
@@ -140,7 +171,9 @@ class Chromium:
         self.blank = workdir / "blank.html"
         self.blank.write_text("<!doctype html><html></html>", encoding="utf-8")
         self._playwright = sync_playwright().start()
-        self.browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self.browser = self._playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
         self.page = self.browser.new_page()
         self.page.goto(self.blank.as_uri())
 
@@ -182,14 +215,35 @@ class Service:
         env = {**os.environ, "OBRAZCI_DATA_DIR": str(workdir / f"var-{self.port}")}
         self.log = open(workdir / f"serve-{self.port}.log", "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "renderer", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-batches"],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+            [
+                sys.executable,
+                "-m",
+                "renderer",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-batches",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
 
-    def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None,
-                timeout: float = 60) -> tuple[int, bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        timeout: float = 60,
+    ) -> tuple[int, bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            connection.request(method, path, body, {"Content-Type": content_type} if content_type else {})
+            connection.request(
+                method, path, body, {"Content-Type": content_type} if content_type else {}
+            )
             response = connection.getresponse()
             return response.status, response.read()
         finally:
@@ -200,7 +254,9 @@ class Service:
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"renderer serve exited with {self.process.returncode}; see {self.log.name}")
+                raise RuntimeError(
+                    f"renderer serve exited with {self.process.returncode}; see {self.log.name}"
+                )
             for probe in ("/readyz", "/healthz"):
                 try:
                     status, _ = self.request("GET", probe, timeout=2)
@@ -214,7 +270,9 @@ class Service:
         raise RuntimeError("renderer serve did not become ready")
 
     def render(self, case: Case, fmt: str = "pdf") -> bytes:
-        status, content = self.request("POST", f"/v1/render/{case.layout_id}?format={fmt}", case.http_body, case.http_type)
+        status, content = self.request(
+            "POST", f"/v1/render/{case.layout_id}?format={fmt}", case.http_body, case.http_type
+        )
         if status != 200:
             raise RuntimeError(f"{case.name} {fmt}: HTTP {status} {content[:300]!r}")
         return content
@@ -233,6 +291,7 @@ class Service:
 
 
 # --- measuring ---------------------------------------------------------------------------
+
 
 def descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
@@ -360,28 +419,56 @@ def measure(case: Case, systems: dict, repeat: int, budget_s: float) -> None:
 
 # --- the passes --------------------------------------------------------------------------
 
+
 def warm_pass(pipeline, cases, chromium, service, args) -> None:
-    columns = ["obrazci", *(["HTTP"] if service else []), "WeasyPrint", *(["Chromium"] if chromium else [])]
-    print(f"\n## Warm, median ms [p10–p90] over the rounds (repeat {args.repeat}, at most {args.budget:g} s a case)\n")
-    ratio_heads = ["obrazci/WP"] + (["obrazci/Chr", "HTTP/Chr"] if chromium and service else
-                                    ["obrazci/Chr"] if chromium else [])
-    print("| layout | langs | pages ours/peers | " + " | ".join(columns) + " | " + " | ".join(ratio_heads) + " |")
+    columns = [
+        "obrazci",
+        *(["HTTP"] if service else []),
+        "WeasyPrint",
+        *(["Chromium"] if chromium else []),
+    ]
+    print(
+        f"\n## Warm, median ms [p10–p90] over the rounds (repeat {args.repeat}, at most {args.budget:g} s a case)\n"
+    )
+    ratio_heads = ["obrazci/WP"] + (
+        ["obrazci/Chr", "HTTP/Chr"] if chromium and service else ["obrazci/Chr"] if chromium else []
+    )
+    print(
+        "| layout | langs | pages ours/peers | "
+        + " | ".join(columns)
+        + " | "
+        + " | ".join(ratio_heads)
+        + " |"
+    )
     print("|---" * (3 + len(columns) + len(ratio_heads)) + "|")
     ratios: dict[str, list[float]] = {head: [] for head in ratio_heads}
     worst: dict[str, tuple[float, str]] = {}
     for case in cases:
         own = cpu_clock(None)
-        systems = {"obrazci": (lambda c=case: pipeline.render(c.layout_id, c.body, PDF, c.scan, c.attachment), own)}
+        systems = {
+            "obrazci": (
+                lambda c=case: pipeline.render(c.layout_id, c.body, PDF, c.scan, c.attachment),
+                own,
+            )
+        }
         if service:
             systems["HTTP"] = (lambda c=case: service.render(c), cpu_clock(service.pids))
-        systems["WeasyPrint"] = (lambda c=case: HTML(string=c.html, base_url=c.base_url).write_pdf(), own)
+        systems["WeasyPrint"] = (
+            lambda c=case: HTML(string=c.html, base_url=c.base_url).write_pdf(),
+            own,
+        )
         if chromium:
             document = Chromium.document(case)
-            systems["Chromium"] = (lambda d=document: chromium.pdf(d), cpu_clock(lambda: browser_pids(os.getpid())))
+            systems["Chromium"] = (
+                lambda d=document: chromium.pdf(d),
+                cpu_clock(lambda: browser_pids(os.getpid())),
+            )
         measure(case, systems, args.repeat, args.budget)
         med = {name: statistics.median(values) for name, values in case.times.items()}
-        cells = [f"{med[name]:.1f} [{percentile(case.times[name], 0.1):.0f}–{percentile(case.times[name], 0.9):.0f}]"
-                 for name in columns]
+        cells = [
+            f"{med[name]:.1f} [{percentile(case.times[name], 0.1):.0f}–{percentile(case.times[name], 0.9):.0f}]"
+            for name in columns
+        ]
         row = {"obrazci/WP": med["obrazci"] / med["WeasyPrint"]}
         if chromium:
             row["obrazci/Chr"] = med["obrazci"] / med["Chromium"]
@@ -392,13 +479,21 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
             if value > worst.get(head, (0.0, ""))[0]:
                 worst[head] = (value, case.name)
         pages = f"{case.ours_pages}/{case.peer_pages}"
-        print(f"| {case.layout_id} | {'+'.join(case.languages)} | {pages} | " + " | ".join(cells) + " | "
-              + " | ".join(f"{row[h]:.2f}" for h in ratio_heads) + " |", flush=True)
+        print(
+            f"| {case.layout_id} | {'+'.join(case.languages)} | {pages} | "
+            + " | ".join(cells)
+            + " | "
+            + " | ".join(f"{row[h]:.2f}" for h in ratio_heads)
+            + " |",
+            flush=True,
+        )
     print()
     summarise(ratios, worst)
-    print("\n## Warm, CPU ms per document (mean over the same rounds: this process for obrazci in-process and "
-          "WeasyPrint, the service's processes for HTTP, Chromium's processes — not Playwright's driver — for "
-          "Chromium)\n")
+    print(
+        "\n## Warm, CPU ms per document (mean over the same rounds: this process for obrazci in-process and "
+        "WeasyPrint, the service's processes for HTTP, Chromium's processes — not Playwright's driver — for "
+        "Chromium)\n"
+    )
     print("| layout | langs | " + " | ".join(columns) + " | " + " | ".join(ratio_heads) + " |")
     print("|---" * (2 + len(columns) + len(ratio_heads)) + "|")
     ratios = {head: [] for head in ratio_heads}
@@ -413,8 +508,13 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
             ratios[head].append(value)
             if value > worst.get(head, (0.0, ""))[0]:
                 worst[head] = (value, case.name)
-        print(f"| {case.layout_id} | {'+'.join(case.languages)} | " + " | ".join(f"{case.cpu[n]:.1f}" for n in columns)
-              + " | " + " | ".join(f"{row[h]:.2f}" for h in ratio_heads) + " |")
+        print(
+            f"| {case.layout_id} | {'+'.join(case.languages)} | "
+            + " | ".join(f"{case.cpu[n]:.1f}" for n in columns)
+            + " | "
+            + " | ".join(f"{row[h]:.2f}" for h in ratio_heads)
+            + " |"
+        )
     print()
     summarise(ratios, worst)
 
@@ -422,8 +522,10 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
 def summarise(ratios: dict[str, list[float]], worst: dict[str, tuple[float, str]]) -> None:
     for head, values in ratios.items():
         over = sum(value > 1.0 for value in values)
-        print(f"{head}: geometric mean {statistics.geometric_mean(values):.2f}, worst {worst[head][0]:.2f} "
-              f"({worst[head][1]}), {over} of {len(values)} above 1.00")
+        print(
+            f"{head}: geometric mean {statistics.geometric_mean(values):.2f}, worst {worst[head][0]:.2f} "
+            f"({worst[head][1]}), {over} of {len(values)} above 1.00"
+        )
 
 
 def _client_mix(cases) -> list[Case]:
@@ -432,7 +534,9 @@ def _client_mix(cases) -> list[Case]:
 
 def throughput_pass(cases, chromium_ok, service, args) -> None:
     mix = _client_mix(cases)
-    print(f"\n## Throughput: {args.clients} clients for {args.seconds:g} s, the {len(mix)} Slovenian samples in turn\n")
+    print(
+        f"\n## Throughput: {args.clients} clients for {args.seconds:g} s, the {len(mix)} Slovenian samples in turn\n"
+    )
     print("| system | requests | requests/s | peak memory (PSS) MiB |")
     print("|---|---|---|---|")
     results = {}
@@ -462,7 +566,9 @@ def throughput_pass(cases, chromium_ok, service, args) -> None:
         print(f"| {name} | {requests} | {rate:.1f} | {peak:.0f} |")
     if len(results) == 2:
         ours, theirs = results["obrazci HTTP"], results["Chromium"]
-        print(f"\nobrazci/Chromium: {ours[1] / theirs[1]:.2f}× the requests/s at {ours[2] / theirs[2]:.2f}× the memory")
+        print(
+            f"\nobrazci/Chromium: {ours[1] / theirs[1]:.2f}× the requests/s at {ours[2] / theirs[2]:.2f}× the memory"
+        )
 
 
 async def _chromium_throughput(mix, args):
@@ -513,7 +619,9 @@ def cold_pass(pipeline, chromium_ok, workdir: Path, args) -> None:
             ready.append(service.wait_ready())
             service.render(envelope)
             first.append(time.perf_counter() - service.started)
-            for fmt in FIRST_FORMATS:  # the first request of each format after ready, then the second
+            for (
+                fmt
+            ) in FIRST_FORMATS:  # the first request of each format after ready, then the second
                 cold = timed(lambda: service.render(envelope, fmt))
                 warm = timed(lambda: service.render(envelope, fmt))
                 per_format[fmt].append((cold, warm))
@@ -548,14 +656,21 @@ def cold_pass(pipeline, chromium_ok, workdir: Path, args) -> None:
             launches.append(time.perf_counter() - started)
             browser.close()
     chromium_first = statistics.median(launches)
-    print(f"\nChromium launch + first envelope PDF: {chromium_first:.2f} s; "
-          f"obrazci spawn → first envelope / Chromium: {statistics.median(first) / chromium_first:.2f}")
+    print(
+        f"\nChromium launch + first envelope PDF: {chromium_first:.2f} s; "
+        f"obrazci spawn → first envelope / Chromium: {statistics.median(first) / chromium_first:.2f}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15, help="rounds per case (default 15)")
-    parser.add_argument("--budget", type=float, default=4.0, help="at most this many seconds a case (at least 5 rounds)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=4.0,
+        help="at most this many seconds a case (at least 5 rounds)",
+    )
     parser.add_argument("--layout", action="append", help="only these layouts (default: all)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20, help="length of each throughput run")
@@ -564,12 +679,18 @@ def main() -> None:
     args = parser.parse_args()
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
 
-    print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}; "
-          f"{os.cpu_count()} cores")
+    print(
+        f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}; "
+        f"{os.cpu_count()} cores"
+    )
     pipeline = Pipeline()
     pipeline.warm()
-    cases = [make_case(pipeline, layout, languages) for layout in pipeline.registry
-             if not args.layout or layout.id in args.layout for languages in LANGUAGE_SETS]
+    cases = [
+        make_case(pipeline, layout, languages)
+        for layout in pipeline.registry
+        if not args.layout or layout.id in args.layout
+        for languages in LANGUAGE_SETS
+    ]
     workdir = Path(tempfile.mkdtemp(prefix="bench-peers-"))
     missing = chromium_missing()
     if missing:

@@ -17,8 +17,8 @@ import argparse
 from io import BytesIO
 
 import pikepdf
-
 from common import median_ms
+
 from renderer.impose import Imposition, impose
 from renderer.pipeline import Pipeline
 from renderer.specs import RenderOptions
@@ -31,23 +31,38 @@ def main() -> None:
     pipeline = Pipeline()
 
     print("1. format=pdf (baseline) vs pdfx-4 vs pdfx-4 + crop marks, warm, median ms")
-    for layout_id, variant in (("complaint-book.cover", None), ("complaint-book", None),
-                               ("envelope.personal-delivery", "proof"), ("sign.facade", "print")):
+    for layout_id, variant in (
+        ("complaint-book.cover", None),
+        ("complaint-book", None),
+        ("envelope.personal-delivery", "proof"),
+        ("sign.facade", "print"),
+    ):
         body = pipeline.layout(layout_id).sample(("sl",))
-        times = [median_ms(lambda o=o: pipeline.render(layout_id, body, o), repeat)
-                 for o in (RenderOptions("pdf", variant=variant), RenderOptions("pdfx-4", variant=variant),
-                           RenderOptions("pdfx-4", variant=variant, marks="crop"))]
-        print(f"   {layout_id:<28} pdf {times[0]:7.1f}   pdfx-4 {times[1]:7.1f} ({times[1] / times[0]:.2f}x)"
-              f"   +marks {times[2]:7.1f} ({times[2] / times[0]:.2f}x)")
+        times = [
+            median_ms(lambda o=o: pipeline.render(layout_id, body, o), repeat)
+            for o in (
+                RenderOptions("pdf", variant=variant),
+                RenderOptions("pdfx-4", variant=variant),
+                RenderOptions("pdfx-4", variant=variant, marks="crop"),
+            )
+        ]
+        print(
+            f"   {layout_id:<28} pdf {times[0]:7.1f}   pdfx-4 {times[1]:7.1f} ({times[1] / times[0]:.2f}x)"
+            f"   +marks {times[2]:7.1f} ({times[2] / times[0]:.2f}x)"
+        )
 
     print("2. imposition, median ms (baseline: rendering the source document)")
     book_body = pipeline.layout("complaint-book").sample(("sl",))
     book = pipeline.render("complaint-book", book_body, RenderOptions("pdfx-4")).content
-    baseline = median_ms(lambda: pipeline.render("complaint-book", book_body, RenderOptions("pdfx-4")), repeat)
+    baseline = median_ms(
+        lambda: pipeline.render("complaint-book", book_body, RenderOptions("pdfx-4")), repeat
+    )
     for mode in ("n-up", "cut-and-stack"):
         ms = median_ms(lambda m=mode: impose(book, Imposition(mode=m), "BENCH"), repeat)
-        print(f"   complaint book, 100 pages, {mode:<13} {ms:7.1f} ms ({ms / 100:.2f} ms/page; "
-              f"rendering the book: {baseline:.1f} ms, ratio {ms / baseline:.2f})")
+        print(
+            f"   complaint book, 100 pages, {mode:<13} {ms:7.1f} ms ({ms / 100:.2f} ms/page; "
+            f"rendering the book: {baseline:.1f} ms, ratio {ms / baseline:.2f})"
+        )
     card_body = pipeline.layout("badge.official").sample(("sl",))
     card = pipeline.render("badge.official", card_body, RenderOptions("pdfx-4")).content
     with pikepdf.open(BytesIO(card)) as pdf:

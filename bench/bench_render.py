@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import statistics
 
+from common import median_ms, standalone_html
 from weasyprint import HTML
 
-from common import median_ms, standalone_html
 from renderer.pipeline import Pipeline
 from renderer.specs import RenderOptions
 
@@ -45,14 +45,20 @@ def main() -> None:
             continue
         for languages in (("sl",), ("sl", "hu")):
             # the sample with its bundled upload, for a layout that takes one
-            ours = median_ms(lambda: pipeline.render_sample(layout.id, languages, options), args.repeat)
+            ours = median_ms(
+                lambda: pipeline.render_sample(layout.id, languages, options), args.repeat
+            )
             html, base_url = raw_html(pipeline, layout, languages)
             raw = median_ms(
-                lambda: HTML(string=html, base_url=base_url).write_pdf(**({"pdf_variant": variant} if variant else {})),
+                lambda: HTML(string=html, base_url=base_url).write_pdf(
+                    **({"pdf_variant": variant} if variant else {})
+                ),
                 args.repeat,
             )
             ratios.append(ours / raw)
-            print(f"{layout.id:<24} {'+'.join(languages):<6} {ours:>9.1f} {raw:>9.1f} {ours / raw:>6.2f}")
+            print(
+                f"{layout.id:<24} {'+'.join(languages):<6} {ours:>9.1f} {raw:>9.1f} {ours / raw:>6.2f}"
+            )
     print(f"geometric mean ratio: {statistics.geometric_mean(ratios):.2f}")
 
 

@@ -49,7 +49,9 @@ def submit(service: BatchService, body: bytes):
 
 def embedded(body: bytes, workers: int, chunk_size: int) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
-        service = BatchService(EngineSpec(data_dir=Path(tmp), chunk_size=chunk_size, workers=workers), Access())
+        service = BatchService(
+            EngineSpec(data_dir=Path(tmp), chunk_size=chunk_size, workers=workers), Access()
+        )
         batch = submit(service, body)
         start = time.perf_counter()
         executor = ProcessExecutor(service.engine)
@@ -71,18 +73,37 @@ def celery(body: bytes, workers: int, chunk_size: int, pg, redis, s3) -> tuple[f
     redis.flush()
     bucket = f"bench-{os.getpid()}-{workers}"
     boto3.client("s3", endpoint_url=s3.endpoint).create_bucket(Bucket=bucket)
-    spec = EngineSpec(chunk_size=chunk_size, kind="celery", database_url=url, broker_url=redis.url(),
-                      outputs_url=f"s3://{bucket}/b", s3_endpoint_url=s3.endpoint)
+    spec = EngineSpec(
+        chunk_size=chunk_size,
+        kind="celery",
+        database_url=url,
+        broker_url=redis.url(),
+        outputs_url=f"s3://{bucket}/b",
+        s3_endpoint_url=s3.endpoint,
+    )
     service = BatchService(spec, Access())
     batch = submit(service, body)
     messages = redis_client.Redis(port=redis.port).lrange("obrazci", 0, -1)
     per_message = sum(len(m) for m in messages) / len(messages)
-    env = {**os.environ, "OBRAZCI_BATCH_ENGINE": "celery", "OBRAZCI_DATABASE_URL": url,
-           "OBRAZCI_BROKER_URL": redis.url(), "OBRAZCI_OUTPUTS_URL": spec.outputs_url,
-           "OBRAZCI_S3_ENDPOINT_URL": s3.endpoint, "OBRAZCI_BATCH_WORKERS": str(workers), "OBRAZCI_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "OBRAZCI_BATCH_ENGINE": "celery",
+        "OBRAZCI_DATABASE_URL": url,
+        "OBRAZCI_BROKER_URL": redis.url(),
+        "OBRAZCI_OUTPUTS_URL": spec.outputs_url,
+        "OBRAZCI_S3_ENDPOINT_URL": s3.endpoint,
+        "OBRAZCI_BATCH_WORKERS": str(workers),
+        "OBRAZCI_LOG_LEVEL": "warning",
+    }
     start = time.perf_counter()
-    worker = subprocess.Popen([sys.executable, "-m", "renderer", "worker"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "renderer", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while service.store.batch(batch.id).state != "ready":
             if worker.poll() is not None:
@@ -96,7 +117,9 @@ def celery(body: bytes, workers: int, chunk_size: int, pg, redis, s3) -> tuple[f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=200)
     parser.add_argument("--chunk-size", type=int, default=20)
     args = parser.parse_args()
@@ -106,18 +129,24 @@ def main() -> None:
     redis, stop_redis = start_redis()
     s3, stop_s3 = start_s3()
     try:
-        print(f"{args.records} name plates (output=merged), chunks of {args.chunk_size}; "
-              f"{os.cpu_count()} cores; worker start-up and packaging included")
+        print(
+            f"{args.records} name plates (output=merged), chunks of {args.chunk_size}; "
+            f"{os.cpu_count()} cores; worker start-up and packaging included"
+        )
         base = {}
         for workers in (1, 2):
             elapsed, pages = embedded(body, workers, args.chunk_size)
             base[workers] = pages / elapsed
-            print(f"embedded, {workers} worker process(es): {elapsed:6.1f} s  {pages / elapsed:6.1f} pages/s")
+            print(
+                f"embedded, {workers} worker process(es): {elapsed:6.1f} s  {pages / elapsed:6.1f} pages/s"
+            )
         for workers in (1, 2):
             elapsed, pages, per_message = celery(body, workers, args.chunk_size, pg, redis, s3)
             rate = pages / elapsed
-            print(f"celery,   {workers} worker process(es): {elapsed:6.1f} s  {rate:6.1f} pages/s"
-                  f"  ×{rate / base[workers]:.2f} of embedded  broker: {per_message:.0f} bytes per task message")
+            print(
+                f"celery,   {workers} worker process(es): {elapsed:6.1f} s  {rate:6.1f} pages/s"
+                f"  ×{rate / base[workers]:.2f} of embedded  broker: {per_message:.0f} bytes per task message"
+            )
     finally:
         stop_s3()
         stop_redis()

@@ -42,7 +42,9 @@ def free_port() -> int:
 def request(port, method, path, body=None, timeout=120):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
+        connection.request(
+            method, path, body=body, headers={"Content-Type": "application/json"} if body else {}
+        )
         response = connection.getresponse()
         response.read()
         return response.status
@@ -58,12 +60,27 @@ class Service:
     def __init__(self, workers: int, env: dict | None = None):
         self.port = free_port()
         self.tmp = tempfile.TemporaryDirectory()
-        environment = dict(os.environ, OBRAZCI_DATA_DIR=self.tmp.name, OBRAZCI_LOG_LEVEL="warning", **(env or {}))
+        environment = dict(
+            os.environ, OBRAZCI_DATA_DIR=self.tmp.name, OBRAZCI_LOG_LEVEL="warning", **(env or {})
+        )
         environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.started = time.perf_counter()
-        self.process = subprocess.Popen([sys.executable, "-m", "renderer", "serve", "--port", str(self.port),
-                                         "--workers", str(workers)], cwd=ROOT, env=environment,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "renderer",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def ready_after(self) -> float:
         while True:
@@ -80,7 +97,10 @@ class Service:
             if entry.name.isdigit():
                 try:
                     ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                    if ppid == self.process.pid and b"renderer.batch" not in (entry / "cmdline").read_bytes():
+                    if (
+                        ppid == self.process.pid
+                        and b"renderer.batch" not in (entry / "cmdline").read_bytes()
+                    ):
                         found.append(int(entry.name))
                 except (OSError, ValueError):
                     pass
@@ -94,7 +114,11 @@ class Service:
 
 def rss_mib(pid: int) -> float:
     try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        return (
+            int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+            * os.sysconf("SC_PAGE_SIZE")
+            / 2**20
+        )
     except OSError:
         return 0.0
 
@@ -115,13 +139,29 @@ def start_pass(workers: int) -> None:
         if len(readies) == 3:
             body = sample("envelope.personal-delivery")
             for fmt in ("pdf", "pdfa-2b", "pdfx-4", "png"):
-                first = timed(service.port, "POST", f"/v1/render/envelope.personal-delivery?format={fmt}", body)
-                warm = [timed(service.port, "POST", f"/v1/render/envelope.personal-delivery?format={fmt}", body)
-                        for _ in range(5)][-1]
-                print(f"first {fmt:8s} render after ready: {first * 1000:7.1f} ms, warm {warm * 1000:7.1f} ms, "
-                      f"ratio {first / warm:.2f}")
+                first = timed(
+                    service.port,
+                    "POST",
+                    f"/v1/render/envelope.personal-delivery?format={fmt}",
+                    body,
+                )
+                warm = [
+                    timed(
+                        service.port,
+                        "POST",
+                        f"/v1/render/envelope.personal-delivery?format={fmt}",
+                        body,
+                    )
+                    for _ in range(5)
+                ][-1]
+                print(
+                    f"first {fmt:8s} render after ready: {first * 1000:7.1f} ms, warm {warm * 1000:7.1f} ms, "
+                    f"ratio {first / warm:.2f}"
+                )
         service.stop()
-    print(f"time to ready: median {statistics.median(readies):.2f} s (of {', '.join(f'{r:.2f}' for r in readies)})")
+    print(
+        f"time to ready: median {statistics.median(readies):.2f} s (of {', '.join(f'{r:.2f}' for r in readies)})"
+    )
 
 
 def health_pass(workers: int, clients: int) -> None:
@@ -133,7 +173,9 @@ def health_pass(workers: int, clients: int) -> None:
 
     def load():
         while not stop.is_set():
-            request(service.port, "POST", "/v1/render/envelope.personal-delivery?format=pdfa-2b", body)
+            request(
+                service.port, "POST", "/v1/render/envelope.personal-delivery?format=pdfa-2b", body
+            )
 
     def probe(n=50):
         times = []
@@ -154,13 +196,19 @@ def health_pass(workers: int, clients: int) -> None:
         thread.join()
     service.stop()
     for name, (median, p90, worst) in (("idle", idle), ("loaded", loaded)):
-        print(f"{name:7s} median {median * 1000:6.1f} ms  p90 {p90 * 1000:6.1f} ms  max {worst * 1000:6.1f} ms")
+        print(
+            f"{name:7s} median {median * 1000:6.1f} ms  p90 {p90 * 1000:6.1f} ms  max {worst * 1000:6.1f} ms"
+        )
     print(f"ratio loaded/idle (median): {loaded[0] / idle[0]:.1f}")
 
 
 def memory_pass(workers: int, clients: int, renders: int) -> None:
-    print(f"## memory over {renders} stamp renders, {clients} clients, recycling after 1000 requests")
-    service = Service(workers, {"OBRAZCI_MAX_REQUESTS": "1000", "OBRAZCI_MAX_REQUESTS_JITTER": "100"})
+    print(
+        f"## memory over {renders} stamp renders, {clients} clients, recycling after 1000 requests"
+    )
+    service = Service(
+        workers, {"OBRAZCI_MAX_REQUESTS": "1000", "OBRAZCI_MAX_REQUESTS_JITTER": "100"}
+    )
     service.ready_after()
     body = sample("stamp.receipt")
     done = 0
@@ -193,7 +241,9 @@ def memory_pass(workers: int, clients: int, renders: int) -> None:
             mark += 500 * max(1, renders // 10000)
     elapsed = time.perf_counter() - started
     service.stop()
-    print(f"peak worker RSS {peak:.0f} MiB; {len(seen)} HTTP workers started; {renders / elapsed:.1f} renders/s")
+    print(
+        f"peak worker RSS {peak:.0f} MiB; {len(seen)} HTTP workers started; {renders / elapsed:.1f} renders/s"
+    )
 
 
 def main() -> None:

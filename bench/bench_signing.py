@@ -17,6 +17,7 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
+from common import median_ms
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -25,7 +26,6 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
-from common import median_ms
 from renderer.pipeline import Pipeline
 from renderer.signing import SignerProfile, load_profile, sign_pdf
 from renderer.specs import RenderOptions
@@ -34,14 +34,26 @@ from renderer.specs import RenderOptions
 def make_pkcs12(directory: Path) -> tuple[Path, Path]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench signer")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), True)
-            .sign(key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), True
+        )
+        .sign(key, hashes.SHA256())
+    )
     p12 = directory / "bench.p12"
-    p12.write_bytes(pkcs12.serialize_key_and_certificates(b"bench", key, cert, None,
-                                                          serialization.BestAvailableEncryption(b"bench")))
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"bench", key, cert, None, serialization.BestAvailableEncryption(b"bench")
+        )
+    )
     pem = directory / "bench.pem"
     pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return p12, pem
@@ -59,16 +71,27 @@ def main() -> None:
         def stock():
             writer = IncrementalPdfFileWriter(BytesIO(pdf))
             fields.append_signature_field(writer, fields.SigFieldSpec("Signature1"))
-            meta = signers.PdfSignatureMetadata(field_name="Signature1", subfilter=fields.SigSeedSubFilter.PADES)
+            meta = signers.PdfSignatureMetadata(
+                field_name="Signature1", subfilter=fields.SigSeedSubFilter.PADES
+            )
             signers.PdfSigner(meta, signer=stock_signer).sign_pdf(writer, output=BytesIO())
 
         os.environ["OBRAZCI_BENCH_P12"] = "bench"
-        ours_loaded = load_profile(SignerProfile(name="bench", kind="pkcs12", path=str(p12),
-                                                 passphrase_env="OBRAZCI_BENCH_P12", trust_roots=(str(pem),)))
+        ours_loaded = load_profile(
+            SignerProfile(
+                name="bench",
+                kind="pkcs12",
+                path=str(p12),
+                passphrase_env="OBRAZCI_BENCH_P12",
+                trust_roots=(str(pem),),
+            )
+        )
         stock_ms = median_ms(stock, args.repeat)
         ours_ms = median_ms(lambda: sign_pdf(pdf, ours_loaded, "B-B"), args.repeat)
-        print(f"PAdES B-B, RSA-2048, median of {args.repeat}: stock pyHanko {stock_ms:.1f} ms, "
-              f"obrazci {ours_ms:.1f} ms, ratio {ours_ms / stock_ms:.2f}")
+        print(
+            f"PAdES B-B, RSA-2048, median of {args.repeat}: stock pyHanko {stock_ms:.1f} ms, "
+            f"obrazci {ours_ms:.1f} ms, ratio {ours_ms / stock_ms:.2f}"
+        )
 
 
 if __name__ == "__main__":

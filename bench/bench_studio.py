@@ -63,9 +63,23 @@ def free_port() -> int:
 
 
 def start_service(port: int) -> subprocess.Popen:
-    service = subprocess.Popen([sys.executable, "-m", "renderer", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), "--workers", "1"], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    service = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "renderer",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:  # the worker warms every layout before it answers
         try:
@@ -77,8 +91,9 @@ def start_service(port: int) -> subprocess.Popen:
     raise SystemExit("the service did not start")
 
 
-def measure(page, base: str, layout_id: str, field: str, edits: int,
-            prefetch: bool = True) -> tuple[list[float], list[float], list[float]]:
+def measure(
+    page, base: str, layout_id: str, field: str, edits: int, prefetch: bool = True
+) -> tuple[list[float], list[float], list[float]]:
     page.goto(f"{base}/studio/{layout_id}?set=sample")  # not the draft an earlier run left
     page.wait_for_function("window.studio && window.studio.renders >= 1", timeout=120_000)
     page.evaluate(f"window.studio.prefetch = {str(prefetch).lower()}")
@@ -117,8 +132,13 @@ SWITCH_JS = """async ([action, value]) => {
 }"""
 
 
-SWITCHES = ("language sl → sl + it", "language back to sl", "separation: one ink", "separation: all inks",
-            "compare with sl + hu")
+SWITCHES = (
+    "language sl → sl + it",
+    "language back to sl",
+    "separation: one ink",
+    "separation: all inks",
+    "compare with sl + hu",
+)
 
 
 def edit(page, body: dict, field: str, value: str) -> None:
@@ -178,7 +198,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--edits", type=int, default=25)
     parser.add_argument("--switches", type=int, default=15)
-    parser.add_argument("--idle", type=int, default=1000, help="ms the studio is left alone after an edit")
+    parser.add_argument(
+        "--idle", type=int, default=1000, help="ms the studio is left alone after an edit"
+    )
     args = parser.parse_args()
     port = free_port()
     service = start_service(port)
@@ -186,18 +208,33 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1500, "height": 950})
-            print(f"{'layout':28} {'studio p50':>11} {'p90':>7} {'server p50':>11} {'API png p50':>12} {'ratio':>6}")
+            print(
+                f"{'layout':28} {'studio p50':>11} {'p90':>7} {'server p50':>11} {'API png p50':>12} {'ratio':>6}"
+            )
             for layout_id, field in EDITS.items():
-                studio, server, baseline = measure(page, f"http://127.0.0.1:{port}", layout_id, field, args.edits)
+                studio, server, baseline = measure(
+                    page, f"http://127.0.0.1:{port}", layout_id, field, args.edits
+                )
                 p50, base = statistics.median(studio), statistics.median(baseline)
                 p90 = statistics.quantiles(studio, n=10)[-1]
-                print(f"{layout_id:28} {p50:9.0f}ms {p90:5.0f}ms {statistics.median(server):9.0f}ms "
-                      f"{base:10.0f}ms {p50 / base:6.2f}")
+                print(
+                    f"{layout_id:28} {p50:9.0f}ms {p90:5.0f}ms {statistics.median(server):9.0f}ms "
+                    f"{base:10.0f}ms {p50 / base:6.2f}"
+                )
                 if layout_id == "envelope.personal-delivery":
                     envelope_edit, envelope_base = p50, base
-                    alone, _, _ = measure(page, f"http://127.0.0.1:{port}", layout_id, field, args.edits, prefetch=False)
-                    print(f"{'  without background renders':28} {statistics.median(alone):9.0f}ms "
-                          f"{statistics.quantiles(alone, n=10)[-1]:5.0f}ms")
+                    alone, _, _ = measure(
+                        page,
+                        f"http://127.0.0.1:{port}",
+                        layout_id,
+                        field,
+                        args.edits,
+                        prefetch=False,
+                    )
+                    print(
+                        f"{'  without background renders':28} {statistics.median(alone):9.0f}ms "
+                        f"{statistics.quantiles(alone, n=10)[-1]:5.0f}ms"
+                    )
             base_url = f"http://127.0.0.1:{port}"
             shown = switches(page, base_url, args.switches, args.idle, prefetch=True)
             cold = switches(page, base_url, args.switches, args.idle, prefetch=False)
@@ -207,16 +244,20 @@ def main() -> None:
             for name in SWITCHES:
                 warm, none = shown[name], cold[name]
                 q = lambda v: (statistics.median(v), statistics.quantiles(v, n=10)[-1])  # noqa: E731
-                print(f"{name:26} {q(warm)[0]:7.0f} / {q(warm)[1]:4.0f} {q(none)[0]:7.0f} / {q(none)[1]:4.0f}"
-                      f" {q(warm)[0] / envelope_edit:14.2f}")
+                print(
+                    f"{name:26} {q(warm)[0]:7.0f} / {q(warm)[1]:4.0f} {q(none)[0]:7.0f} / {q(none)[1]:4.0f}"
+                    f" {q(warm)[0] / envelope_edit:14.2f}"
+                )
             print(f"(API png p50 for the envelope: {envelope_base:.0f} ms)")
             browser.close()
     finally:
         service.terminate()
         service.wait(timeout=30)
-    print("studio: edit (input event, 40 ms debounce included) → the new page image on screen (its geometry and checks come in the same answer);"
-          " API png: fetch → image decoded, same dpi; one gunicorn worker, warm;"
-          f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        "studio: edit (input event, 40 ms debounce included) → the new page image on screen (its geometry and checks come in the same answer);"
+        " API png: fetch → image decoded, same dpi; one gunicorn worker, warm;"
+        f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -42,7 +42,8 @@ def main() -> None:
         os.environ["OBRAZCI_BENCH_P12"] = "bench"
         (pki.directory / "signing.toml").write_text(
             '[profiles.office]\nkind = "pkcs12"\npath = "signer.p12"\npassphrase_env = "OBRAZCI_BENCH_P12"\n'
-            f'trust_roots = ["root.cert.pem"]\ntrusted_tsa_certs = ["tsa.cert.pem"]\ntsa_url = "{pki.tsa_url}"\n')
+            f'trust_roots = ["root.cert.pem"]\ntrusted_tsa_certs = ["tsa.cert.pem"]\ntsa_url = "{pki.tsa_url}"\n'
+        )
         service = SigningService(SigningConfig.from_file(pki.directory / "signing.toml"))
         pdf = Pipeline().render_sample("stamp.receipt", ("sl",), RenderOptions("pdfa-2b")).content
         signed = service.sign(pdf, "office", "B-LTA")
@@ -52,17 +53,23 @@ def main() -> None:
     def baseline():
         reader = PdfFileReader(BytesIO(signed), strict=False)
         sig, stamp = reader.embedded_signatures
-        context = lambda: ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")  # noqa: E731
-        validate_pdf_signature(sig, signer_validation_context=context(), ts_validation_context=context())
+        context = lambda: ValidationContext(
+            trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
+        )  # noqa: E731
+        validate_pdf_signature(
+            sig, signer_validation_context=context(), ts_validation_context=context()
+        )
         validate_pdf_timestamp(stamp, validation_context=context())
 
-    later = datetime.now(timezone.utc) + timedelta(days=40)
+    later = datetime.now(UTC) + timedelta(days=40)
     base_ms = median_ms(baseline, args.repeat)
     now_ms = median_ms(lambda: verify_pdf(signed, roots, tsa), args.repeat)
     later_ms = median_ms(lambda: verify_pdf(signed, roots, tsa, at=later), args.repeat)
-    print(f"B-LTA verification, median of {args.repeat}: plain checks {base_ms:.0f} ms; "
-          f"with AdES report now {now_ms:.0f} ms ({now_ms / base_ms:.1f}x), "
-          f"40 days later (past validation) {later_ms:.0f} ms ({later_ms / base_ms:.1f}x)")
+    print(
+        f"B-LTA verification, median of {args.repeat}: plain checks {base_ms:.0f} ms; "
+        f"with AdES report now {now_ms:.0f} ms ({now_ms / base_ms:.1f}x), "
+        f"40 days later (past validation) {later_ms:.0f} ms ({later_ms / base_ms:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

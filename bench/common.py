@@ -25,10 +25,12 @@ def standalone_html(pipeline, layout, composition, height_mm: float | None = Non
     ``height_mm`` tall if given (a layout whose height follows its content), else the
     layout's height (or its tallest)."""
     height = height_mm or layout.page.height_mm or layout.page.max_height_mm
-    css = "\n".join([
-        pipeline.renderer.fonts.css(),
-        BASE_CSS.read_text(encoding="utf-8"),
-        f"@page {{ size: {layout.page.width_mm}mm {height}mm; margin: 0; }}",
-        pipeline.renderer.own_css(layout),
-    ])
+    css = "\n".join(
+        [
+            pipeline.renderer.fonts.css(),
+            BASE_CSS.read_text(encoding="utf-8"),
+            f"@page {{ size: {layout.page.width_mm}mm {height}mm; margin: 0; }}",
+            pipeline.renderer.own_css(layout),
+        ]
+    )
     return composition.html.replace("</head>", f"<style>{css}</style></head>", 1)

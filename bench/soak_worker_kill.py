@@ -28,7 +28,12 @@ sys.path.insert(0, str(ROOT))
 from renderer.batch.service import BatchService  # noqa: E402
 from renderer.batch.specs import Access, EngineSpec  # noqa: E402
 from tests.test_batch_recovery import (  # noqa: E402
-    check_exactly_one_output_per_record, children, start_runner, submit, wait_for)
+    check_exactly_one_output_per_record,
+    children,
+    start_runner,
+    submit,
+    wait_for,
+)
 
 
 def burn(stop) -> None:
@@ -50,8 +55,14 @@ def one_run(records: int, kills: int) -> float:
                 if workers:
                     os.kill(random.choice(workers), signal.SIGKILL)
                 time.sleep(random.uniform(1, 3))
-            wait_for(lambda: service.store.batch(batch.id).state in ("ready", "completed-with-errors", "failed"),
-                     timeout=300, what="the batch to finish")
+            wait_for(
+                lambda: (
+                    service.store.batch(batch.id).state
+                    in ("ready", "completed-with-errors", "failed")
+                ),
+                timeout=300,
+                what="the batch to finish",
+            )
         finally:
             runner.send_signal(signal.SIGTERM)
             runner.wait(timeout=60)

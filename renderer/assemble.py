@@ -31,7 +31,9 @@ class NumberSpec:
 
     def x_for(self, text: str) -> float:
         width = text_width_mm(text, self.size_pt, self.bold)
-        return {"left": self.x_mm, "center": self.x_mm - width / 2, "right": self.x_mm - width}[self.align]
+        return {"left": self.x_mm, "center": self.x_mm - width / 2, "right": self.x_mm - width}[
+            self.align
+        ]
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class Assembly:
         return self.front + self.repeat + self.back + 1
 
     @classmethod
-    def from_toml(cls, table: dict) -> "Assembly":
+    def from_toml(cls, table: dict) -> Assembly:
         return cls(
             front=int(table["front"]),
             repeat=int(table["repeat"]),
@@ -71,18 +73,24 @@ class AssemblyError(RuntimeError):
     """The render does not have the pages the assembly expects: a layout bug."""
 
 
-def _digit_codes(pdf: pikepdf.Pdf, page: pikepdf.Page) -> tuple[pikepdf.Name, pikepdf.Object, dict[str, bytes]]:
+def _digit_codes(
+    pdf: pikepdf.Pdf, page: pikepdf.Page
+) -> tuple[pikepdf.Name, pikepdf.Object, dict[str, bytes]]:
     """The font (resource name, object) and the glyph code of each digit on the digits page."""
     font_name, codes = None, b""
     for operands, operator in pikepdf.parse_content_stream(page):
         if str(operator) == "Tf":
             font_name = operands[0]
         elif str(operator) == "TJ":
-            codes += b"".join(bytes(item) for item in operands[0] if isinstance(item, pikepdf.String))
+            codes += b"".join(
+                bytes(item) for item in operands[0] if isinstance(item, pikepdf.String)
+            )
         elif str(operator) == "Tj":
             codes += bytes(operands[0])
     if font_name is None or len(codes) != 20:
-        raise AssemblyError(f"the digits page must show 0123456789 in one two-byte font, found {codes!r}")
+        raise AssemblyError(
+            f"the digits page must show 0123456789 in one two-byte font, found {codes!r}"
+        )
     digits = {str(d): codes[2 * d : 2 * d + 2] for d in range(10)}
     return font_name, page.Resources.Font[font_name], digits
 
@@ -106,8 +114,11 @@ def assemble(pdf: pikepdf.Pdf, assembly: Assembly, count: int) -> None:
             y = top - spec.baseline_mm * PT_PER_MM
             glyphs = b"".join(digits[d] for d in number).hex().encode()
             content = (
-                b"q /Tpl Do Q BT " + bytes(font_name.unparse()) + b" %.3f Tf %.3f %.3f Td <" % (spec.size_pt, x, y)
-                + glyphs + b"> Tj ET"
+                b"q /Tpl Do Q BT "
+                + bytes(font_name.unparse())
+                + b" %.3f Tf %.3f %.3f Td <" % (spec.size_pt, x, y)
+                + glyphs
+                + b"> Tj ET"
             )
             page = pikepdf.Dictionary(
                 Type=pikepdf.Name.Page,

@@ -46,7 +46,7 @@ class Code128Symbol:
     modules: str  # '1' bar, '0' space
 
     @classmethod
-    def encode(cls, text: str) -> "Code128Symbol":
+    def encode(cls, text: str) -> Code128Symbol:
         return cls(text, "".join(Code128(text).build()))
 
     def module_mm(self, width_mm: float) -> float:
@@ -63,7 +63,10 @@ class Code128Symbol:
             elif bit == "0" and start is not None:
                 runs.append((start, i - start))
                 start = None
-        d = " ".join(f"M{x + s * module:.4f} 0h{n * module:.4f}v{height_mm:.3f}h{-n * module:.4f}z" for s, n in runs)
+        d = " ".join(
+            f"M{x + s * module:.4f} 0h{n * module:.4f}v{height_mm:.3f}h{-n * module:.4f}z"
+            for s, n in runs
+        )
         return Markup(
             '<svg xmlns="http://www.w3.org/2000/svg" class="barcode" width="{w}mm" height="{h}mm" '
             'viewBox="0 0 {w} {h}"><path d="{d}" fill="#000"/></svg>'

@@ -56,11 +56,11 @@ class Phrase:
         ]
         return Markup('<span class="sep"> / </span>').join(parts)
 
-    def format(self, **values) -> "Phrase":
+    def format(self, **values) -> Phrase:
         """Fill ``%(name)s`` placeholders; values are escaped unless already markup."""
         return Phrase(tuple((lang, Markup(escape(text)) % values) for lang, text in self.texts))
 
-    def upper(self) -> "Phrase":
+    def upper(self) -> Phrase:
         return Phrase(tuple((lang, text.upper()) for lang, text in self.texts))
 
 
@@ -119,7 +119,9 @@ class Catalogs:
         """The `ngettext` a template calls: `ngettext("… {pages} strani.", "… {pages} strani.", n)`."""
 
         def ngettext(singular: str, plural: str, n: int | None) -> Phrase:
-            return Phrase(tuple((lang, self.ngettext(lang, singular, plural, n)) for lang in languages))
+            return Phrase(
+                tuple((lang, self.ngettext(lang, singular, plural, n)) for lang in languages)
+            )
 
         return ngettext
 

@@ -17,7 +17,9 @@ def _layouts(args) -> int:
 
     registry = Registry()
     if args.json:
-        json.dump([layout.summary() for layout in registry], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(
+            [layout.summary() for layout in registry], sys.stdout, ensure_ascii=False, indent=2
+        )
         print()
         return 0
     for layout in registry:
@@ -56,8 +58,11 @@ def _render(args) -> int:
         layout = pipeline.layout(args.layout)
         needs = {f"/{name}" for name in (layout.upload, layout.attachment) if name}
         for error in exc.errors:
-            reason = "this layout needs the file: give it with --upload FILE" if error.pointer in needs \
+            reason = (
+                "this layout needs the file: give it with --upload FILE"
+                if error.pointer in needs
                 else error.reason
+            )
             print(f"renderer: {error.pointer or '/'}: {reason}", file=sys.stderr)
         return 1
     except OptionError as exc:
@@ -66,7 +71,9 @@ def _render(args) -> int:
     for finding in rendered.findings:
         print(f"renderer: finding: {finding.pointer}: {finding.reason}", file=sys.stderr)
     _write(args.output, rendered.content)
-    print(f"{args.output} ({rendered.pages} page(s), {len(rendered.content)} bytes)", file=sys.stderr)
+    print(
+        f"{args.output} ({rendered.pages} page(s), {len(rendered.content)} bytes)", file=sys.stderr
+    )
     return 0
 
 
@@ -101,7 +108,7 @@ def _upload(layout, path: str | None):
     return None, check_attachment(data, part, part)
 
 
-def _settings(args) -> "Settings":
+def _settings(args) -> Settings:
     """The effective settings: the command's flags over the environment over the defaults."""
     from .settings import SETTINGS, Settings
 
@@ -130,7 +137,11 @@ def _serve(args) -> int:
 
     try:
         # the celery engine's batches run in `renderer worker` processes, never beside the API
-        serve(settings, batches=not args.no_batches and settings.batch_engine == "embedded", dev=args.dev)
+        serve(
+            settings,
+            batches=not args.no_batches and settings.batch_engine == "embedded",
+            dev=args.dev,
+        )
     except RunnerBusy as exc:
         print(f"renderer: cannot start: {exc} (or start with --no-batches)", file=sys.stderr)
         return 2
@@ -168,8 +179,10 @@ def _migrate_command(args) -> int:
         print(f"renderer: {exc}", file=sys.stderr)
         return 2
     if settings.batch_engine != "celery":
-        print("renderer: the embedded engine (SQLite) needs no migrations; set OBRAZCI_BATCH_ENGINE=celery",
-              file=sys.stderr)
+        print(
+            "renderer: the embedded engine (SQLite) needs no migrations; set OBRAZCI_BATCH_ENGINE=celery",
+            file=sys.stderr,
+        )
         return 2
     problem = _migrate(settings)
     if problem:
@@ -190,8 +203,11 @@ def _worker(args) -> int:
         print(f"renderer: cannot start: {exc}", file=sys.stderr)
         return 2
     if settings.batch_engine != "celery":
-        print("renderer: cannot start: 'renderer worker' is the celery engine's (set OBRAZCI_BATCH_ENGINE=celery); "
-              "the embedded engine's workers run beside 'renderer serve'", file=sys.stderr)
+        print(
+            "renderer: cannot start: 'renderer worker' is the celery engine's (set OBRAZCI_BATCH_ENGINE=celery); "
+            "the embedded engine's workers run beside 'renderer serve'",
+            file=sys.stderr,
+        )
         return 2
     problem = _migrate(settings)
     if problem:
@@ -234,9 +250,18 @@ def _setting_flags(p: argparse.ArgumentParser) -> None:
     for setting in SETTINGS:
         kind = {"int": int, "float": float}.get(str(kinds[setting.name]), str)
         default = getattr(defaults, setting.name)
-        p.add_argument(setting.flag, dest=setting.name, type=kind, default=None,
-                       metavar="N" if kind is not str else "PATH" if "Path" in str(kinds[setting.name]) else "VALUE",
-                       help=f"{setting.help} [${setting.env}; default: {default if default is not None else 'none'}]")
+        p.add_argument(
+            setting.flag,
+            dest=setting.name,
+            type=kind,
+            default=None,
+            metavar="N"
+            if kind is not str
+            else "PATH"
+            if "Path" in str(kinds[setting.name])
+            else "VALUE",
+            help=f"{setting.help} [${setting.env}; default: {default if default is not None else 'none'}]",
+        )
 
 
 def _version() -> str:
@@ -259,35 +284,62 @@ def parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", help="render one request to a file")
     render.add_argument("layout", help="layout id, e.g. stamp.receipt")
-    render.add_argument("request", help="request JSON file: {\"languages\": [...], \"data\": {...}}")
+    render.add_argument("request", help='request JSON file: {"languages": [...], "data": {...}}')
     render.add_argument("-o", "--output", required=True, help="output file (- for standard output)")
     render.add_argument("--format", default="pdf", choices=list(FORMATS))
-    render.add_argument("--dpi", type=int, default=RenderOptions.dpi, help="resolution for --format png")
-    render.add_argument("--variant", help="one of the layout's variants (see 'renderer layouts --json')")
-    render.add_argument("--upload", help="the file the layout takes: the scan of certification.electronic-copy, "
-                                         "the received application of e-receipt.application")
-    render.add_argument("--marks", choices=list(MARKS), help="printer's marks (crop marks outside the bleed)")
+    render.add_argument(
+        "--dpi", type=int, default=RenderOptions.dpi, help="resolution for --format png"
+    )
+    render.add_argument(
+        "--variant", help="one of the layout's variants (see 'renderer layouts --json')"
+    )
+    render.add_argument(
+        "--upload",
+        help="the file the layout takes: the scan of certification.electronic-copy, "
+        "the received application of e-receipt.application",
+    )
+    render.add_argument(
+        "--marks", choices=list(MARKS), help="printer's marks (crop marks outside the bleed)"
+    )
     render.set_defaults(run=_render)
 
     settings = argparse.ArgumentParser(add_help=False)
     _setting_flags(settings)
-    serve = sub.add_parser("serve", parents=[settings], help="run the HTTP service",
-                           description="Every flag can also be set by the environment variable named in its help.")
-    serve.add_argument("--no-batches", action="store_true",
-                       help="do not run the batch runner in this service (run 'renderer batch run' elsewhere)")
-    serve.add_argument("--dev", action="store_true",
-                       help="live templates for the studio: watch templates/, renderer/locale/ and samples/ (never in production)")
+    serve = sub.add_parser(
+        "serve",
+        parents=[settings],
+        help="run the HTTP service",
+        description="Every flag can also be set by the environment variable named in its help.",
+    )
+    serve.add_argument(
+        "--no-batches",
+        action="store_true",
+        help="do not run the batch runner in this service (run 'renderer batch run' elsewhere)",
+    )
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="live templates for the studio: watch templates/, renderer/locale/ and samples/ (never in production)",
+    )
     serve.set_defaults(run=_serve)
 
-    migrate = sub.add_parser("migrate", parents=[settings], help="celery engine: bring the PostgreSQL schema up to date")
+    migrate = sub.add_parser(
+        "migrate", parents=[settings], help="celery engine: bring the PostgreSQL schema up to date"
+    )
     migrate.set_defaults(run=_migrate_command)
 
-    worker = sub.add_parser("worker", parents=[settings], help="celery engine: render chunks and package jobs "
-                                                              "(one process per core, or OBRAZCI_BATCH_WORKERS)",
-                            description="Every flag can also be set by the environment variable named in its help.")
+    worker = sub.add_parser(
+        "worker",
+        parents=[settings],
+        help="celery engine: render chunks and package jobs "
+        "(one process per core, or OBRAZCI_BATCH_WORKERS)",
+        description="Every flag can also be set by the environment variable named in its help.",
+    )
     worker.set_defaults(run=_worker)
 
-    config = sub.add_parser("config", parents=[settings], help="print the effective configuration (secrets masked)")
+    config = sub.add_parser(
+        "config", parents=[settings], help="print the effective configuration (secrets masked)"
+    )
     config.add_argument("--json", action="store_true", help="as JSON")
     config.set_defaults(run=_config)
 

@@ -6,11 +6,10 @@ never goes into a style attribute or URL; templates only place it in element con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import segno
@@ -18,15 +17,15 @@ from fontTools.ttLib import TTFont
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from . import messages
+from .barcodes import Code128Symbol
 from .catalogs import Catalogs
+from .fonts import FONTS
+from .localise import local_value
 from .paths import TEMPLATES_DIR
 from .registry import Layout
 from .schema import ValidRequest, pointer
-from . import messages
-from .barcodes import Code128Symbol
-from .fonts import FONTS
 from .textfit import fit_size
-from .localise import local_value
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ WRITE_IN = re.compile(r"_{3,}")
 PT_PER_MM = 72 / 25.4
 
 
-@lru_cache(maxsize=None)
+@cache
 def _underscore_em() -> float:
     """The advance of "_" in the regular face, in em (Noto Sans: 0.444)."""
     face = next(f for f in FONTS.faces if f.weight == 400)
@@ -70,13 +69,14 @@ def _write_ins(text: str, lengths=(), refs: bool = False, first: int = 1) -> Mar
     point to it."""
     out, position = Markup(), 0
     for index, match in enumerate(WRITE_IN.finditer(text)):
-        out += escape(text[position:match.start()])
+        out += escape(text[position : match.start()])
         length = lengths[index] if index < len(lengths) else None
         if length:
             natural = len(match.group()) * _underscore_em() * WRITE_IN_PT / PT_PER_MM
-            out += Markup('<span class="write-in" style="width: {:.2f}mm"><span style="font-size: {}pt; '
-                          'transform: scaleX({:.4f})">{}</span></span>').format(
-                length, WRITE_IN_PT, length / natural, match.group())
+            out += Markup(
+                '<span class="write-in" style="width: {:.2f}mm"><span style="font-size: {}pt; '
+                'transform: scaleX({:.4f})">{}</span></span>'
+            ).format(length, WRITE_IN_PT, length / natural, match.group())
         else:
             out += Markup('<span class="write-in">{}</span>').format(match.group())
         if refs:
@@ -90,7 +90,7 @@ def _refer(text: str, first: int = 1) -> Markup:
     becomes the number of the line it stands for (one set of blanks on a bilingual form)."""
     out, position = Markup(), 0
     for index, match in enumerate(WRITE_IN.finditer(text)):
-        out += escape(text[position:match.start()])
+        out += escape(text[position : match.start()])
         out += Markup('<span class="ref-to">{}</span>').format(first + index)
         position = match.end()
     return out + escape(text[position:])
@@ -126,9 +126,11 @@ def _qr_svg(text: str, size_mm: float) -> Markup:
     """A QR code (segno) of ``text`` as one SVG path, ``size_mm`` square, quiet zone included."""
     qr = segno.make(text, error="m")
     width = qr.symbol_size(border=2)[0]
-    path = qr.svg_inline(border=2, omitsize=True).split('<path ', 1)[1].split('/>', 1)[0]
-    return Markup('<svg xmlns="http://www.w3.org/2000/svg" width="{s}mm" height="{s}mm" viewBox="0 0 {w} {w}">'
-                  '<path {p}/></svg>').format(s=size_mm, w=width, p=Markup(path))
+    path = qr.svg_inline(border=2, omitsize=True).split("<path ", 1)[1].split("/>", 1)[0]
+    return Markup(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="{s}mm" height="{s}mm" viewBox="0 0 {w} {w}">'
+        "<path {p}/></svg>"
+    ).format(s=size_mm, w=width, p=Markup(path))
 
 
 def _fill(text: str, data, lang: str, **chosen) -> Markup:
@@ -161,15 +163,23 @@ class Composer:
             lstrip_blocks=True,
             extensions=["jinja2.ext.do"],
         )
-        self.env.globals.update(field=_field, local=_local, fit_size=fit_size, code128=_code128, qr_svg=_qr_svg,
-                                fill=_fill)
+        self.env.globals.update(
+            field=_field,
+            local=_local,
+            fit_size=fit_size,
+            code128=_code128,
+            qr_svg=_qr_svg,
+            fill=_fill,
+        )
         self.env.filters["numeric_date"] = _numeric_date
         self.env.filters["roman"] = _roman
         self.env.filters["write_ins"] = _write_ins
         self.env.filters["slovenian_time"] = _slovenian_time
         self.env.filters["refer"] = _refer
 
-    def compose(self, layout: Layout, request: ValidRequest, variant: str | None = None) -> Composition:
+    def compose(
+        self, layout: Layout, request: ValidRequest, variant: str | None = None
+    ) -> Composition:
         template = self.env.get_template(layout.template_name)
         html = template.render(
             variant=variant or layout.variants[0],

@@ -49,7 +49,9 @@ def sign(args) -> int:
     except SigningConfigError as exc:
         return _fail(str(exc))
     if args.profile not in service.loaded:
-        return _fail(f"--profile: no signer profile {args.profile!r} (profiles: {', '.join(service.loaded) or 'none'})")
+        return _fail(
+            f"--profile: no signer profile {args.profile!r} (profiles: {', '.join(service.loaded) or 'none'})"
+        )
     try:
         signed = service.sign(data, args.profile, args.level)
     except ServiceFailure as exc:
@@ -84,7 +86,9 @@ def verify(args) -> int:
     json.dump(report, sys.stdout, ensure_ascii=False, indent=2, default=str)
     print()
     signatures = report.get("signatures", [])
-    good = signatures and all(s.get("intact") and s.get("valid") and s.get("trusted") for s in signatures)
+    good = signatures and all(
+        s.get("intact") and s.get("valid") and s.get("trusted") for s in signatures
+    )
     return 0 if good else 1
 
 
@@ -126,7 +130,10 @@ def place(args) -> int:
         return _fail(f"{args.document}: {exc.reason}", 1)
     _write(args.output, placed)
     if removed:
-        print(f"renderer: {args.document}: active content removed: {', '.join(removed)}", file=sys.stderr)
+        print(
+            f"renderer: {args.document}: active content removed: {', '.join(removed)}",
+            file=sys.stderr,
+        )
     print(f"{args.output}: {args.layout} placed", file=sys.stderr)
     return 0
 
@@ -135,7 +142,9 @@ def add_parsers(sub) -> None:
     config = {"help": "signer profiles (default: $OBRAZCI_SIGNING_CONFIG)"}
     signer = sub.add_parser("sign", help="sign a PDF (PAdES) with a signer profile")
     signer.add_argument("pdf", help="the PDF (- for standard input)")
-    signer.add_argument("-o", "--output", required=True, help="the signed PDF (- for standard output)")
+    signer.add_argument(
+        "-o", "--output", required=True, help="the signed PDF (- for standard output)"
+    )
     signer.add_argument("--profile", required=True, help="the signer profile")
     signer.add_argument("--level", default="B-B", help="B-B, B-T, B-LT or B-LTA (default B-B)")
     signer.add_argument("--signing-config", **config)
@@ -144,16 +153,24 @@ def add_parsers(sub) -> None:
     verifier = sub.add_parser("verify", help="report on a PDF's signatures, offline (JSON)")
     verifier.add_argument("pdf", help="the PDF (- for standard input)")
     verifier.add_argument("--at", help="validate as of this moment (ISO 8601 with a time zone)")
-    verifier.add_argument("--signing-config", help="trust roots from these profiles (default: "
-                                                   "$OBRAZCI_SIGNING_CONFIG)")
+    verifier.add_argument(
+        "--signing-config",
+        help="trust roots from these profiles (default: $OBRAZCI_SIGNING_CONFIG)",
+    )
     verifier.set_defaults(run=verify)
 
-    placer = sub.add_parser("place", help="render a placeable layout (a stamp, a confirmation) onto a PDF")
+    placer = sub.add_parser(
+        "place", help="render a placeable layout (a stamp, a confirmation) onto a PDF"
+    )
     placer.add_argument("layout", help="e.g. stamp.receipt")
-    placer.add_argument("request", help="request JSON file: {\"languages\": [...], \"data\": {...}}")
+    placer.add_argument("request", help='request JSON file: {"languages": [...], "data": {...}}')
     placer.add_argument("document", help="the PDF to draw on (- for standard input)")
-    placer.add_argument("-o", "--output", required=True, help="the PDF with the layout drawn on (- for standard "
-                                                             "output)")
+    placer.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="the PDF with the layout drawn on (- for standard output)",
+    )
     placer.add_argument("--page", default="1", help="the page (from 1), or new for a new last page")
     placer.add_argument("--at", default="0,0", help="X,Y in mm from the page's top left")
     placer.set_defaults(run=place)

@@ -15,13 +15,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from io import BytesIO
-from xml.sax.saxutils import escape
-
 import hashlib
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from xml.sax.saxutils import escape
 
 import pikepdf
 
@@ -47,7 +46,7 @@ def _pdf_date(moment: datetime) -> str:
 
 
 def utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment
+    return moment.astimezone(UTC) if moment.tzinfo else moment
 
 
 def _xmp(info: DocumentInfo, output: OutputFormat, document_id: str) -> bytes:
@@ -80,7 +79,7 @@ def _xmp(info: DocumentInfo, output: OutputFormat, document_id: str) -> bytes:
         f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate></rdf:Description>"
         "</rdf:RDF></x:xmpmeta>"
         '<?xpacket end="w"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def finish(
@@ -90,7 +89,7 @@ def finish(
     spots: tuple[SpotColour, ...] = (),
     book: tuple[Assembly, int] | None = None,
     underlay: bytes | None = None,
-    scan: "Scan | None" = None,
+    scan: Scan | None = None,
     attachment: Attachment | None = None,
     press: PrintReady = PrintReady(),
 ) -> bytes:
@@ -114,8 +113,13 @@ def finish(
         return _finish_open(pdf, info, output, spots, press)
 
 
-def _finish_open(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat, spots,
-                 press: PrintReady = PrintReady()) -> bytes:
+def _finish_open(
+    pdf: pikepdf.Pdf,
+    info: DocumentInfo,
+    output: OutputFormat,
+    spots,
+    press: PrintReady = PrintReady(),
+) -> bytes:
     """Spots, boxes, output intent, language, Info and XMP written into ``pdf``; its bytes."""
     if spots:
         apply_spots(pdf, spots)
@@ -170,8 +174,9 @@ def _content_id(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat) -> s
     return str(uuid.UUID(bytes=digest.digest()[:16], version=4))
 
 
-def _finish_layers(base: bytes, top: bytes, info: DocumentInfo, output: OutputFormat, spots,
-                   press: PrintReady) -> bytes:
+def _finish_layers(
+    base: bytes, top: bytes, info: DocumentInfo, output: OutputFormat, spots, press: PrintReady
+) -> bytes:
     """The top layer's pages with the base layer's pages drawn under them, then finished.
     The top layer (rendered for this request, in the output's PDF variant) is the
     document; the base is only page content, so one base serves every format."""
@@ -188,17 +193,30 @@ def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan, created: datetime) -> None:
         active(original)  # no actions, scripts or embedded files of the upload on the copy's pages
         for index, page in enumerate(original.pages):
             pdf.pages.insert(index, page)
-    _associate(pdf, Attachment(scan.original, scan.mime_type, scan.filename), "The scanned original (izvirnik)",
-               created)
+    _associate(
+        pdf,
+        Attachment(scan.original, scan.mime_type, scan.filename),
+        "The scanned original (izvirnik)",
+        created,
+    )
 
 
-def _associate(pdf: pikepdf.Pdf, attachment: Attachment, description: str, created: datetime) -> None:
+def _associate(
+    pdf: pikepdf.Pdf, attachment: Attachment, description: str, created: datetime
+) -> None:
     """``attachment`` embedded byte for byte with its MIME type, as the document's associated
     file (catalog /AF) whose relationship is Source: what the document certifies or confirms."""
     stamp = _pdf_date(created)
-    spec = pikepdf.AttachedFileSpec(pdf, attachment.data, filename=attachment.filename,
-                                    mime_type=attachment.mime_type, description=description,
-                                    relationship=pikepdf.Name.Source, creation_date=stamp, mod_date=stamp)
+    spec = pikepdf.AttachedFileSpec(
+        pdf,
+        attachment.data,
+        filename=attachment.filename,
+        mime_type=attachment.mime_type,
+        description=description,
+        relationship=pikepdf.Name.Source,
+        creation_date=stamp,
+        mod_date=stamp,
+    )
     pdf.attachments[attachment.filename] = spec
     pdf.Root.AF = pdf.make_indirect(pikepdf.Array([pdf.attachments.get(attachment.filename).obj]))
 
@@ -214,4 +232,3 @@ def separate(pdf_bytes: bytes, spots: tuple[SpotColour, ...]) -> bytes:
         out = BytesIO()
         pdf.save(out, min_version="1.7", deterministic_id=True)
         return out.getvalue()
-

@@ -33,7 +33,7 @@ class Rect:
     x1: float
     y1: float
 
-    def contains(self, other: "Rect") -> bool:
+    def contains(self, other: Rect) -> bool:
         return (
             other.x0 >= self.x0 - TOLERANCE_PX
             and other.y0 >= self.y0 - TOLERANCE_PX
@@ -59,7 +59,9 @@ def _cell_rect(box) -> Rect:
 def _text_rect(box, line) -> Rect:
     """Horizontal extent of the text, vertical extent of its line (the line height, not the
     font's ascent and descent, is what the layout reserves for it)."""
-    return Rect(box.position_x, line.position_y, box.position_x + box.width, line.position_y + line.height)
+    return Rect(
+        box.position_x, line.position_y, box.position_x + box.width, line.position_y + line.height
+    )
 
 
 @dataclass(frozen=True)
@@ -76,19 +78,32 @@ class Overflow:
     lines_over: int
 
     def excess_mm(self) -> dict:
-        return {"right": max(0.0, self.ink.x1 - self.box.x1) * MM_PER_PX,
-                "left": max(0.0, self.box.x0 - self.ink.x0) * MM_PER_PX,
-                "bottom": max(0.0, self.ink.y1 - self.box.y1) * MM_PER_PX,
-                "top": max(0.0, self.box.y0 - self.ink.y0) * MM_PER_PX}
+        return {
+            "right": max(0.0, self.ink.x1 - self.box.x1) * MM_PER_PX,
+            "left": max(0.0, self.box.x0 - self.ink.x0) * MM_PER_PX,
+            "bottom": max(0.0, self.ink.y1 - self.box.y1) * MM_PER_PX,
+            "top": max(0.0, self.box.y0 - self.ink.y0) * MM_PER_PX,
+        }
 
     def as_json(self) -> dict:
         def mm(r: Rect) -> dict:
-            return {"x": round(r.x0 * MM_PER_PX, 2), "y": round(r.y0 * MM_PER_PX, 2),
-                    "width": round((r.x1 - r.x0) * MM_PER_PX, 2), "height": round((r.y1 - r.y0) * MM_PER_PX, 2)}
+            return {
+                "x": round(r.x0 * MM_PER_PX, 2),
+                "y": round(r.y0 * MM_PER_PX, 2),
+                "width": round((r.x1 - r.x0) * MM_PER_PX, 2),
+                "height": round((r.y1 - r.y0) * MM_PER_PX, 2),
+            }
 
         excess = {k: round(v, 1) for k, v in self.excess_mm().items() if v >= 0.05}
-        return {"pointer": self.pointer, "text": self.text[:80], "page": self.page, "box": mm(self.box),
-                "ink": mm(self.ink), "excess_mm": excess, "lines_over": self.lines_over}
+        return {
+            "pointer": self.pointer,
+            "text": self.text[:80],
+            "page": self.page,
+            "box": mm(self.box),
+            "ink": mm(self.ink),
+            "excess_mm": excess,
+            "lines_over": self.lines_over,
+        }
 
 
 @dataclass(frozen=True)
@@ -104,10 +119,14 @@ def check_overflow(document, expected_pages: int, refuse_layout_bugs: bool = Tru
     errors: dict[str, FieldError] = {}
     layout_bugs: list[str] = []
     checked: set[str] = set()
-    outside: dict[tuple, list] = {}  # (field or text, page, box) → [ink rect, lines below the box, text]
+    outside: dict[
+        tuple, list
+    ] = {}  # (field or text, page, box) → [ink rect, lines below the box, text]
     page_number = 0
 
-    def visit(box, container: Rect, limit: str, field: str | None, element_ids: frozenset, line=None):
+    def visit(
+        box, container: Rect, limit: str, field: str | None, element_ids: frozenset, line=None
+    ):
         if isinstance(box, AbsolutePlaceholder):  # positioned boxes sit behind a placeholder
             box = box._box
         element = box.element
@@ -133,8 +152,12 @@ def check_overflow(document, expected_pages: int, refuse_layout_bugs: bool = Tru
                     errors[field] = FieldError(field, f"does not fit its box ({limit}); shorten it")
                 key = (field if field is not None else box.text.strip(), page_number, container)
                 seen = outside.setdefault(key, [text_rect, set(), box.text.strip()])
-                seen[0] = Rect(min(seen[0].x0, text_rect.x0), min(seen[0].y0, text_rect.y0),
-                               max(seen[0].x1, text_rect.x1), max(seen[0].y1, text_rect.y1))
+                seen[0] = Rect(
+                    min(seen[0].x0, text_rect.x0),
+                    min(seen[0].y0, text_rect.y0),
+                    max(seen[0].x1, text_rect.x1),
+                    max(seen[0].y1, text_rect.y1),
+                )
                 if text_rect.y0 >= container.y1 - TOLERANCE_PX:
                     seen[1].add(round(text_rect.y0, 1))
         if isinstance(box, boxes.ParentBox):
@@ -149,7 +172,11 @@ def check_overflow(document, expected_pages: int, refuse_layout_bugs: bool = Tru
         raise LayoutOverflow("; ".join(layout_bugs))
     result = list(errors.values())
     if len(document.pages) > expected_pages and not result:
-        result.append(FieldError("/data", f"the content needs more than {expected_pages} page(s); shorten it"))
-    overflows = tuple(Overflow(key[0] if key[0] in errors else None, text, key[1], key[2], ink, len(lines))
-                      for key, (ink, lines, text) in outside.items())
+        result.append(
+            FieldError("/data", f"the content needs more than {expected_pages} page(s); shorten it")
+        )
+    overflows = tuple(
+        Overflow(key[0] if key[0] in errors else None, text, key[1], key[2], ink, len(lines))
+        for key, (ink, lines, text) in outside.items()
+    )
     return FitReport(result, frozenset(checked), overflows)

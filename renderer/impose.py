@@ -17,17 +17,28 @@ project's font, embedded for it (``pdffont``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Sequence
 
 import pikepdf
 
 from .pdffont import EmbeddedFont
-from .printready import (MARK_GAP_MM, MARK_LENGTH_MM, PT_PER_MM, REGISTRATION, crop_marks, numbers,
-                         registration_colour)
+from .printready import (
+    MARK_GAP_MM,
+    MARK_LENGTH_MM,
+    PT_PER_MM,
+    REGISTRATION,
+    crop_marks,
+    numbers,
+    registration_colour,
+)
 
-SHEETS: dict[str, tuple[float, float]] = {"SRA3": (320.0, 450.0), "SRA4": (225.0, 320.0), "A3": (297.0, 420.0)}
+SHEETS: dict[str, tuple[float, float]] = {
+    "SRA3": (320.0, 450.0),
+    "SRA4": (225.0, 320.0),
+    "A3": (297.0, 420.0),
+}
 MODES = ("n-up", "cut-and-stack")
 EDGE_MM = 2.0  # nothing is printed closer to the sheet's edge
 SLUG_MM = 4.0  # the band of the slug line, below the grid's marks
@@ -99,8 +110,10 @@ class Grid:
 
     def slot_mm(self, slot: int) -> tuple[float, float]:
         row, column = divmod(slot, self.columns)
-        return (self.left_mm + column * (self.width_mm + self.gap_mm),
-                self.top_mm + row * (self.height_mm + self.gap_mm))
+        return (
+            self.left_mm + column * (self.width_mm + self.gap_mm),
+            self.top_mm + row * (self.height_mm + self.gap_mm),
+        )
 
     @property
     def right_mm(self) -> float:
@@ -128,32 +141,53 @@ def plan(item_mm: tuple[float, float], bleed_mm: float, imposition: Imposition) 
     room_h = sheet_h - 2 * (EDGE_MM + zone) - SLUG_MM
     gap = imposition.gap_mm
 
-    def fit(room: float, size: float) -> int:  # a hundredth of a mm of slack: A4 2-up on SRA3 fits exactly
+    def fit(
+        room: float, size: float
+    ) -> int:  # a hundredth of a mm of slack: A4 2-up on SRA3 fits exactly
         return max(0, math.floor((room + gap + FIT_SLACK_MM) / (size + gap)))
 
     options = []
     for rotated in (False, True):
         w, h = (item_mm[1], item_mm[0]) if rotated else item_mm
-        options.append((fit(room_w, w) * fit(room_h, h), not rotated, fit(room_w, w), fit(room_h, h), w, h))
+        options.append(
+            (fit(room_w, w) * fit(room_h, h), not rotated, fit(room_w, w), fit(room_h, h), w, h)
+        )
     count, unrotated, columns, rows, w, h = max(options)
     if count == 0:
-        raise ImpositionError(f"a {item_mm[0]:g} x {item_mm[1]:g} mm item does not fit on {imposition.sheet}")
+        raise ImpositionError(
+            f"a {item_mm[0]:g} x {item_mm[1]:g} mm item does not fit on {imposition.sheet}"
+        )
     grid_w, grid_h = columns * w + (columns - 1) * gap, rows * h + (rows - 1) * gap
-    return Grid(columns, rows, not unrotated, w, h, gap, (sheet_w - grid_w) / 2,
-                EDGE_MM + zone + (room_h - grid_h) / 2)
+    return Grid(
+        columns,
+        rows,
+        not unrotated,
+        w,
+        h,
+        gap,
+        (sheet_w - grid_w) / 2,
+        EDGE_MM + zone + (room_h - grid_h) / 2,
+    )
 
 
 def _trim_and_bleed(page: pikepdf.Page) -> tuple[tuple[float, ...], float]:
     trim = tuple(float(v) for v in page.obj.get("/TrimBox", page.MediaBox))
     bleed_box = [float(v) for v in page.obj.get("/BleedBox", trim)]
-    bleed = min(trim[0] - bleed_box[0], trim[1] - bleed_box[1], bleed_box[2] - trim[2], bleed_box[3] - trim[3])
+    bleed = min(
+        trim[0] - bleed_box[0],
+        trim[1] - bleed_box[1],
+        bleed_box[2] - trim[2],
+        bleed_box[3] - trim[3],
+    )
     return trim, max(bleed, 0.0)
 
 
 def _record_text(records: list[int]) -> str:
     records = sorted(records)
     if records == list(range(records[0], records[-1] + 1)):
-        return f"record {records[0]}" if len(records) == 1 else f"records {records[0]}–{records[-1]}"
+        return (
+            f"record {records[0]}" if len(records) == 1 else f"records {records[0]}–{records[-1]}"
+        )
     if len(records) <= 12:
         return "records " + ", ".join(str(r) for r in records)
     return f"records {records[0]}…{records[-1]} ({len(records)})"
@@ -166,14 +200,18 @@ def _order(mode: str, pages: int, slots: int) -> list[list[int | None]]:
         index = lambda sheet, slot: sheet * slots + slot  # noqa: E731
     else:
         index = lambda sheet, slot: slot * sheets + sheet  # noqa: E731
-    return [[index(i, s) if index(i, s) < pages else None for s in range(slots)] for i in range(sheets)]
+    return [
+        [index(i, s) if index(i, s) < pages else None for s in range(slots)] for i in range(sheets)
+    ]
 
 
 def _n(value: float) -> bytes:
     return b"%.4f" % value
 
 
-def impose(pdf: bytes, imposition: Imposition, job: str, page_records: Sequence[int] | None = None) -> Imposed:
+def impose(
+    pdf: bytes, imposition: Imposition, job: str, page_records: Sequence[int] | None = None
+) -> Imposed:
     """The pages of ``pdf`` (one trimmed size) imposed on sheets. ``page_records``: the
     record number each source page belongs to, shown in the slug line (default: the page
     numbers from 1). A PDF/X source stays PDF/X: its output intent and metadata are kept,
@@ -185,19 +223,33 @@ def impose(pdf: bytes, imposition: Imposition, job: str, page_records: Sequence[
         sources = list(doc.pages)
         if not sources:
             raise ImpositionError("the document has no pages")
-        records = list(page_records) if page_records is not None else list(range(1, len(sources) + 1))
+        records = (
+            list(page_records) if page_records is not None else list(range(1, len(sources) + 1))
+        )
         if len(records) != len(sources):
-            raise ImpositionError(f"page_records has {len(records)} entries for {len(sources)} pages")
+            raise ImpositionError(
+                f"page_records has {len(records)} entries for {len(sources)} pages"
+            )
         if any(int(page.obj.get("/Rotate", 0)) % 360 for page in sources):
             raise ImpositionError("pages with /Rotate are not imposed: render them upright")
         trim, bleed = _trim_and_bleed(sources[0])
         for page in sources[1:]:
             other, other_bleed = _trim_and_bleed(page)
-            if any(abs((a1 - a0) - (b1 - b0)) / PT_PER_MM > SIZE_TOLERANCE_MM
-                   for a0, a1, b0, b1 in ((trim[0], trim[2], other[0], other[2]), (trim[1], trim[3], other[1], other[3]))):
-                raise ImpositionError("the pages differ in trimmed size: impose each size on its own")
+            if any(
+                abs((a1 - a0) - (b1 - b0)) / PT_PER_MM > SIZE_TOLERANCE_MM
+                for a0, a1, b0, b1 in (
+                    (trim[0], trim[2], other[0], other[2]),
+                    (trim[1], trim[3], other[1], other[3]),
+                )
+            ):
+                raise ImpositionError(
+                    "the pages differ in trimmed size: impose each size on its own"
+                )
             bleed = min(bleed, other_bleed)
-        item = (round((trim[2] - trim[0]) / PT_PER_MM, 3), round((trim[3] - trim[1]) / PT_PER_MM, 3))
+        item = (
+            round((trim[2] - trim[0]) / PT_PER_MM, 3),
+            round((trim[3] - trim[1]) / PT_PER_MM, 3),
+        )
         grid = plan(item, bleed / PT_PER_MM, imposition)
         layout = _order(imposition.mode, len(sources), grid.slots)
         forms = []
@@ -206,14 +258,24 @@ def impose(pdf: bytes, imposition: Imposition, job: str, page_records: Sequence[
             form = page.as_form_xobject()
             form.BBox = page.obj.get("/BleedBox", page.MediaBox)
             forms.append((doc.make_indirect(form), page_trim))
-        slug_texts = [f"{job}   sheet {i + 1}/{len(layout)}   "
-                      + _record_text([records[p] for p in sheet if p is not None]) for i, sheet in enumerate(layout)]
+        slug_texts = [
+            f"{job}   sheet {i + 1}/{len(layout)}   "
+            + _record_text([records[p] for p in sheet if p is not None])
+            for i, sheet in enumerate(layout)
+        ]
         try:
             font = EmbeddedFont(doc, "".join(slug_texts))
         except ValueError as exc:
             raise ImpositionError(f"job: {exc}") from None
-        placements = _draw_sheets(doc, imposition, grid, layout, forms, (font, slug_texts),
-                                  min(bleed, imposition.gap_mm / 2 * PT_PER_MM))
+        placements = _draw_sheets(
+            doc,
+            imposition,
+            grid,
+            layout,
+            forms,
+            (font, slug_texts),
+            min(bleed, imposition.gap_mm / 2 * PT_PER_MM),
+        )
         for _ in sources:
             del doc.pages[0]
         out = BytesIO()
@@ -234,10 +296,18 @@ def _draw_sheets(doc, imposition, grid, layout, forms, slugs, shown_pt) -> list[
             x, y = grid.slot_mm(slot)
             xs |= {round(x * PT_PER_MM, 4), round(x * PT_PER_MM + w, 4)}
             ys |= {round(sheet_h - y * PT_PER_MM, 4), round(sheet_h - y * PT_PER_MM - h, 4)}
-        extent = (grid.left_mm * PT_PER_MM, sheet_h - grid.bottom_mm * PT_PER_MM,
-                  grid.right_mm * PT_PER_MM, sheet_h - grid.top_mm * PT_PER_MM)
+        extent = (
+            grid.left_mm * PT_PER_MM,
+            sheet_h - grid.bottom_mm * PT_PER_MM,
+            grid.right_mm * PT_PER_MM,
+            sheet_h - grid.top_mm * PT_PER_MM,
+        )
         marks = crop_marks(sorted(xs), sorted(ys), extent, shown_pt)
-    slug_top = grid.bottom_mm + shown_pt / PT_PER_MM + (MARK_GAP_MM + MARK_LENGTH_MM if imposition.marks else 0)
+    slug_top = (
+        grid.bottom_mm
+        + shown_pt / PT_PER_MM
+        + (MARK_GAP_MM + MARK_LENGTH_MM if imposition.marks else 0)
+    )
     baseline = sheet_h - (slug_top + SLUG_MM * 0.75) * PT_PER_MM
     placements = []
     for index, sheet in enumerate(layout):
@@ -254,22 +324,46 @@ def _draw_sheets(doc, imposition, grid, layout, forms, slugs, shown_pt) -> list[
                 matrix = (0, 1, -1, 0, x + trim[1] + (trim[3] - trim[1]), y - trim[0])
             else:
                 matrix = (1, 0, 0, 1, x - trim[0], y - trim[1])
-            content.append(b"q " + b" ".join(_n(v) for v in (x - shown_pt, y - shown_pt, w + 2 * shown_pt, h + 2 * shown_pt))
-                           + b" re W n " + b" ".join(_n(v) for v in matrix) + b" cm " + name.encode() + b" Do Q\n")
-            placements.append(Placement(index, slot, source, round(x_mm, 3), round(y_mm, 3), grid.rotated))
+            content.append(
+                b"q "
+                + b" ".join(
+                    _n(v) for v in (x - shown_pt, y - shown_pt, w + 2 * shown_pt, h + 2 * shown_pt)
+                )
+                + b" re W n "
+                + b" ".join(_n(v) for v in matrix)
+                + b" cm "
+                + name.encode()
+                + b" Do Q\n"
+            )
+            placements.append(
+                Placement(index, slot, source, round(x_mm, 3), round(y_mm, 3), grid.rotated)
+            )
         text = slug_texts[index]  # from the grid's left edge, further left if it is long, smaller
         room = sheet_w - 2 * EDGE_MM * PT_PER_MM  # if it is longer than the sheet is wide
         size = min(SLUG_PT, SLUG_PT * room / font.width_pt(text, SLUG_PT))
-        left = max(EDGE_MM * PT_PER_MM, min(grid.left_mm * PT_PER_MM, sheet_w - EDGE_MM * PT_PER_MM
-                                            - font.width_pt(text, size)))
-        content.append(b"q 0 g BT /Slug %s Tf %s %s Td %s Tj ET Q\n" % (
-            _n(size), _n(left), _n(baseline), font.show(text)))
+        left = max(
+            EDGE_MM * PT_PER_MM,
+            min(
+                grid.left_mm * PT_PER_MM, sheet_w - EDGE_MM * PT_PER_MM - font.width_pt(text, size)
+            ),
+        )
+        content.append(
+            b"q 0 g BT /Slug %s Tf %s %s Td %s Tj ET Q\n"
+            % (_n(size), _n(left), _n(baseline), font.show(text))
+        )
         content.append(marks)
         resources = pikepdf.Dictionary(XObject=xobjects, Font=pikepdf.Dictionary(Slug=font.font))
         if registration is not None:
             resources.ColorSpace = pikepdf.Dictionary({REGISTRATION: registration})
         box = numbers(0, 0, sheet_w, sheet_h)
-        page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=box, CropBox=box, BleedBox=box, TrimBox=box,
-                                  Resources=resources, Contents=doc.make_stream(b"".join(content)))
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=box,
+            CropBox=box,
+            BleedBox=box,
+            TrimBox=box,
+            Resources=resources,
+            Contents=doc.make_stream(b"".join(content)),
+        )
         doc.pages.append(pikepdf.Page(doc.make_indirect(page)))
     return placements

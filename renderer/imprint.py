@@ -32,8 +32,9 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, NamedTuple, Sequence
+from typing import NamedTuple
 
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
@@ -176,7 +177,9 @@ class EnvelopeImprint:
 
     def _draw(self, request: ValidRequest) -> Drawn:
         if tuple(request.languages) != self.languages:
-            raise ValueError(f"the imprint is for {'+'.join(self.languages)}, the request for {'+'.join(request.languages)}")
+            raise ValueError(
+                f"the imprint is for {'+'.join(self.languages)}, the request for {'+'.join(request.languages)}"
+            )
         data = request.data
         height_pt = self.plan.height * PT_PER_PX
         lines: list[Line] = []
@@ -195,12 +198,28 @@ class EnvelopeImprint:
                     width = run.width * scale
                     x = slot.x + (slot.width - width) / 2 if slot.centred else slot.x
                     top = slot.y + slot.line_top + row * slot.pitch
-                    if slot.limit is not None and field not in errors and not (
-                            x >= slot.x and top >= slot.y and x + width <= right and top + slot.pitch <= bottom) \
-                            and not slot.box.contains(Rect(x, top, x + width, top + slot.pitch)):
-                        errors[field] = FieldError(field, f"does not fit its box ({slot.limit}); shorten it")
-                    lines.append(Line(size_pt, x * PT_PER_PX,
-                                      height_pt - (slot.y + slot.baseline + row * slot.pitch) * PT_PER_PX, run))
+                    if (
+                        slot.limit is not None
+                        and field not in errors
+                        and not (
+                            x >= slot.x
+                            and top >= slot.y
+                            and x + width <= right
+                            and top + slot.pitch <= bottom
+                        )
+                        and not slot.box.contains(Rect(x, top, x + width, top + slot.pitch))
+                    ):
+                        errors[field] = FieldError(
+                            field, f"does not fit its box ({slot.limit}); shorten it"
+                        )
+                    lines.append(
+                        Line(
+                            size_pt,
+                            x * PT_PER_PX,
+                            height_pt - (slot.y + slot.baseline + row * slot.pitch) * PT_PER_PX,
+                            run,
+                        )
+                    )
                     row += 1
         return Drawn(lines, bars, list(errors.values()), uncommon)
 
@@ -208,7 +227,11 @@ class EnvelopeImprint:
         """The lines ``text`` takes in the slot's width: all of it if it fits, otherwise
         broken greedily at Pango's break opportunities (as WeasyPrint does); a piece with
         no opportunity to break stays whole and overflows."""
-        shape, language, limit = self.font.shape, slot.language, slot.width * self.font.upem / slot.size
+        shape, language, limit = (
+            self.font.shape,
+            slot.language,
+            slot.width * self.font.upem / slot.size,
+        )
         run = shape(text, language)
         if run.width <= limit:
             return [run]
@@ -251,9 +274,16 @@ class EnvelopeImprint:
         out.append(b"ET")
         for slot, text in drawn.bars:
             modules, path = self._bar_path(text)
-            out.append(b"q %.6f 0 0 %.4f %.4f %.4f cm %s f Q" % (
-                slot.width * PT_PER_PX / (modules + 2 * QUIET_MODULES), slot.height * PT_PER_PX,
-                slot.x * PT_PER_PX, height_pt - (slot.y + slot.height) * PT_PER_PX, path))
+            out.append(
+                b"q %.6f 0 0 %.4f %.4f %.4f cm %s f Q"
+                % (
+                    slot.width * PT_PER_PX / (modules + 2 * QUIET_MODULES),
+                    slot.height * PT_PER_PX,
+                    slot.x * PT_PER_PX,
+                    height_pt - (slot.y + slot.height) * PT_PER_PX,
+                    path,
+                )
+            )
         out.append(b"Q")
         return zlib.compress(b"\n".join(out), ZLIB_LEVEL)
 
@@ -265,8 +295,10 @@ class EnvelopeImprint:
             if len(self._bars) > 4096:
                 self._bars.clear()
             modules = Code128Symbol.encode(text).modules
-            path = b" ".join(b"%d 0 %d 1 re" % (QUIET_MODULES + start, end - start)
-                             for start, end in (m.span() for m in BARS.finditer(modules)))
+            path = b" ".join(
+                b"%d 0 %d 1 re" % (QUIET_MODULES + start, end - start)
+                for start, end in (m.span() for m in BARS.finditer(modules))
+            )
             found = self._bars[text] = (len(modules), path)
         return found
 
@@ -281,9 +313,14 @@ class EnvelopeImprint:
         objects = [
             b"<< /Type /Catalog /Pages 2 0 R /Lang (%s) >>" % self.languages[0].encode("ascii"),
             b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(contents), kids),
-            b"<< /Title <feff%s> /Producer (%s) /Creator (%s) /CreationDate (%s) /ModDate (%s) >>" % (
-                self.title.encode("utf-16-be").hex().encode("ascii"), PRODUCER.encode("ascii"),
-                PRODUCER.encode("ascii"), created, created),
+            b"<< /Title <feff%s> /Producer (%s) /Creator (%s) /CreationDate (%s) /ModDate (%s) >>"
+            % (
+                self.title.encode("utf-16-be").hex().encode("ascii"),
+                PRODUCER.encode("ascii"),
+                PRODUCER.encode("ascii"),
+                created,
+                created,
+            ),
             b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [5 0 R] "
             b"/ToUnicode 8 0 R >>" % program.name.encode("ascii"),
             program.descendant,
@@ -291,11 +328,17 @@ class EnvelopeImprint:
             program.font_file,
             program.to_unicode,
         ]
-        page = (b"<< /Type /Page /Parent 2 0 R /MediaBox %s /CropBox %s /BleedBox %s /TrimBox %s "
-                b"/Resources << /Font << /F1 4 0 R >> >> /Contents %%d 0 R >>" % (media, media, media, trim))
+        page = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox %s /CropBox %s /BleedBox %s /TrimBox %s "
+            b"/Resources << /Font << /F1 4 0 R >> >> /Contents %%d 0 R >>"
+            % (media, media, media, trim)
+        )
         for index, content in enumerate(contents):
             objects.append(page % (first_page + 2 * index + 1))
-            objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(content), content))
+            objects.append(
+                b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream"
+                % (len(content), content)
+            )
         out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         offsets = []
         for number, body in enumerate(objects, 1):
@@ -305,8 +348,10 @@ class EnvelopeImprint:
         out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
         out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
         digest = hashlib.md5(bytes(out[:xref])).hexdigest().encode("ascii")
-        out += b"trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n" % (
-            len(objects) + 1, digest, digest, xref)
+        out += (
+            b"trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(objects) + 1, digest, digest, xref)
+        )
         return bytes(out)
 
 
@@ -316,6 +361,7 @@ def collapse(text: str) -> str:
 
 
 # --- reading the plan from one layout -------------------------------------------------
+
 
 def read_plan(pipeline: Pipeline, languages: tuple[str, ...]) -> Plan:
     """Lay out the variable variant of the sample once and read where its values go."""
@@ -378,18 +424,24 @@ def _replaced(box):
 def _slots(box, data: LayoutData) -> list[TextSlot | BarSlot]:
     texts = list(_texts(box))
     if not texts or any(field is None for field, *_ in texts):
-        raise LayoutError(f"{LAYOUT_ID}: a variable box holds no value or text not tagged with its field")
+        raise LayoutError(
+            f"{LAYOUT_ID}: a variable box holds no value or text not tagged with its field"
+        )
     bars = list(_replaced(box))
     if bars:  # a barcode and its human-readable line
-        (field, text, line, block), = texts
+        ((field, text, line, block),) = texts
         if field not in CODES or len(bars) != 1:
             raise LayoutError(f"{LAYOUT_ID}: unexpected barcode box for {field}")
         symbol, caption = CODES[field]
         if caption(data) != text.text:
-            raise LayoutError(f"{LAYOUT_ID}: the line under the barcode reads {text.text!r}, not {caption(data)!r}")
+            raise LayoutError(
+                f"{LAYOUT_ID}: the line under the barcode reads {text.text!r}, not {caption(data)!r}"
+            )
         bar = bars[0]
-        return [BarSlot(symbol, bar.content_box_x(), bar.content_box_y(), bar.width, bar.height),
-                _text_slot(lambda d: [(field, caption(d))], block, texts, None)]
+        return [
+            BarSlot(symbol, bar.content_box_x(), bar.content_box_y(), bar.width, bar.height),
+            _text_slot(lambda d: [(field, caption(d))], block, texts, None),
+        ]
     limit = None
     if box.element.get("data-fit") is not None:
         x, y = box.content_box_x(), box.content_box_y()
@@ -402,12 +454,26 @@ def _text_slot(values: Values, block, texts, limit: str | None) -> TextSlot:
     x, y = block.content_box_x(), block.content_box_y()
     centred = first.style["text_align_all"] == "center"
     for row, (_, text, other, _) in enumerate(texts):  # one line per value in the sample
-        if abs(other.position_y - line.position_y - row * line.height) > 1e-3 or \
-                (not centred and abs(text.position_x - x) > 1e-3) or text.style["font_size"] != first.style["font_size"]:
+        if (
+            abs(other.position_y - line.position_y - row * line.height) > 1e-3
+            or (not centred and abs(text.position_x - x) > 1e-3)
+            or text.style["font_size"] != first.style["font_size"]
+        ):
             raise LayoutError(f"{LAYOUT_ID}: the lines of a variable box are not evenly set")
-    return TextSlot(values, x, y, block.width, block.height, line.position_y - y,
-                    first.position_y + first.baseline - y, line.height, first.style["font_size"],
-                    centred, limit, first.style["lang"] or "sl")
+    return TextSlot(
+        values,
+        x,
+        y,
+        block.width,
+        block.height,
+        line.position_y - y,
+        first.position_y + first.baseline - y,
+        line.height,
+        first.style["font_size"],
+        centred,
+        limit,
+        first.style["lang"] or "sl",
+    )
 
 
 def _values(fields: list[str], data: LayoutData) -> Values:
@@ -422,7 +488,11 @@ def _values(fields: list[str], data: LayoutData) -> Values:
     if paths == [(name,)]:
         field = pointer("data", name)
         return lambda d: [] if getattr(d, name) is None else [(field, getattr(d, name))]
-    if isinstance(items, (list, tuple)) and len(items) > 1 and paths == [(name, i) for i in range(len(items))]:
+    if (
+        isinstance(items, (list, tuple))
+        and len(items) > 1
+        and paths == [(name, i) for i in range(len(items))]
+    ):
         field = pointer("data", name)
         return lambda d: [(f"{field}/{i}", item) for i, item in enumerate(getattr(d, name))]
     if len(paths) == 1 and len(paths[0]) == 2:

@@ -72,7 +72,9 @@ class ImprintFont:
         self.hb_font = hb.Font(hb.Face(self.data))
         with TTFont(io.BytesIO(self.data)) as font:
             self.upem = font["head"].unitsPerEm
-            self.advances = {gid: font["hmtx"][name][0] for gid, name in enumerate(font.getGlyphOrder())}
+            self.advances = {
+                gid: font["hmtx"][name][0] for gid, name in enumerate(font.getGlyphOrder())
+            }
             self.ascent, self.descent = font["hhea"].ascent, font["hhea"].descent
             head = font["head"]
             self.bbox = (head.xMin, head.yMin, head.xMax, head.yMax)
@@ -163,28 +165,39 @@ class ImprintFont:
             run.append(gid)
         if run:
             ranges.append(run)
-        widths = " ".join(f"{r[0]} [{' '.join(f'{self.advances[g] * scale:g}' for g in r)}]" for r in ranges)
-        return (f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{name} "
-                "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
-                f"/FontDescriptor 6 0 R /CIDToGIDMap /Identity /DW 0 /W [{widths}] >>").encode("ascii")
+        widths = " ".join(
+            f"{r[0]} [{' '.join(f'{self.advances[g] * scale:g}' for g in r)}]" for r in ranges
+        )
+        return (
+            f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{name} "
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
+            f"/FontDescriptor 6 0 R /CIDToGIDMap /Identity /DW 0 /W [{widths}] >>"
+        ).encode("ascii")
 
     def _descriptor(self, name: str) -> bytes:
         scale = 1000 / self.upem
         bbox = " ".join(f"{v * scale:g}" for v in self.bbox)
-        return (f"<< /Type /FontDescriptor /FontName /{name} /Flags 4 /FontBBox [{bbox}] /ItalicAngle 0 "
-                f"/Ascent {self.ascent * scale:g} /Descent {self.descent * scale:g} "
-                f"/CapHeight {self.cap_height * scale:g} /StemV 80 /FontFile2 7 0 R >>").encode("ascii")
+        return (
+            f"<< /Type /FontDescriptor /FontName /{name} /Flags 4 /FontBBox [{bbox}] /ItalicAngle 0 "
+            f"/Ascent {self.ascent * scale:g} /Descent {self.descent * scale:g} "
+            f"/CapHeight {self.cap_height * scale:g} /StemV 80 /FontFile2 7 0 R >>"
+        ).encode("ascii")
 
     def _to_unicode(self, gids: list[int]) -> bytes:
         entries = [(gid, self.text_of[gid]) for gid in gids if gid in self.text_of]
-        lines = [b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
-                 b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-                 b"/CMapName /Adobe-Identity-UCS def /CMapType 2 def",
-                 b"1 begincodespacerange <0000> <ffff> endcodespacerange"]
+        lines = [
+            b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
+            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+            b"/CMapName /Adobe-Identity-UCS def /CMapType 2 def",
+            b"1 begincodespacerange <0000> <ffff> endcodespacerange",
+        ]
         for start in range(0, len(entries), 100):
-            chunk = entries[start:start + 100]
+            chunk = entries[start : start + 100]
             lines.append(b"%d beginbfchar" % len(chunk))
-            lines.extend(b"<%04x> <%s>" % (gid, text.encode("utf-16-be").hex().encode()) for gid, text in chunk)
+            lines.extend(
+                b"<%04x> <%s>" % (gid, text.encode("utf-16-be").hex().encode())
+                for gid, text in chunk
+            )
             lines.append(b"endbfchar")
         lines.append(b"endcmap CMapName currentdict /CMap defineresource pop end end")
         return b"\n".join(lines)
@@ -212,14 +225,21 @@ def _glyph_texts(font: TTFont) -> dict[int, str]:
                         if all(p in names for p in parts):
                             text = "".join(names[p] for p in parts)
                             # a presentation form (ﬃ) reads as its letters, as WeasyPrint writes it
-                            if unicodedata.normalize("NFKC", names.get(ligature.LigGlyph, text)) == text:
+                            if (
+                                unicodedata.normalize("NFKC", names.get(ligature.LigGlyph, text))
+                                == text
+                            ):
                                 names[ligature.LigGlyph] = text
     return {ids[name]: text for name, text in names.items()}
 
 
 def _stream(data: bytes, extra: bytes = b"") -> bytes:
     packed = zlib.compress(data, 9)
-    return b"<< /Length %d /Filter /FlateDecode %s>>\nstream\n%s\nendstream" % (len(packed), extra + b" " if extra else b"", packed)
+    return b"<< /Length %d /Filter /FlateDecode %s>>\nstream\n%s\nendstream" % (
+        len(packed),
+        extra + b" " if extra else b"",
+        packed,
+    )
 
 
 @lru_cache(maxsize=1)

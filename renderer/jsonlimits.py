@@ -26,11 +26,20 @@ class JsonRefused(ValueError):
     """Well-formed or not, this JSON is beyond a limit (``limit`` names it) or malformed
     (``line``/``column`` say where)."""
 
-    def __init__(self, reason: str, pointer: str = "", limit: str | None = None,
-                 line: int | None = None, column: int | None = None, syntax: bool = False):
+    def __init__(
+        self,
+        reason: str,
+        pointer: str = "",
+        limit: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        syntax: bool = False,
+    ):
         super().__init__(reason)
         self.reason = reason
-        self.syntax = syntax  # not JSON at all (a 400), rather than JSON the service refuses (a 422)
+        self.syntax = (
+            syntax  # not JSON at all (a 400), rather than JSON the service refuses (a 422)
+        )
         self.pointer = pointer
         self.limit = limit
         self.line = line
@@ -71,8 +80,11 @@ class JsonGuard:
                     continue
                 length = len(token) + (carried if match.start() == 0 else 0)
                 if length > self.max_number_length:
-                    raise JsonRefused(f"a number of more than {self.max_number_length} characters (the limit "
-                                      "max_number_length)", limit="max_number_length")
+                    raise JsonRefused(
+                        f"a number of more than {self.max_number_length} characters (the limit "
+                        "max_number_length)",
+                        limit="max_number_length",
+                    )
                 if match.end() == len(piece):
                     self._number = length
                 continue
@@ -85,8 +97,10 @@ class JsonGuard:
                     self.values += 1
                 self.depth += 1
                 if self.depth > self.max_depth:
-                    raise JsonRefused(f"nested deeper than {self.max_depth} levels (the limit max_json_depth)",
-                                      limit="max_json_depth")
+                    raise JsonRefused(
+                        f"nested deeper than {self.max_depth} levels (the limit max_json_depth)",
+                        limit="max_json_depth",
+                    )
             else:
                 self.depth -= 1
 
@@ -94,12 +108,16 @@ class JsonGuard:
 def _number(limits: Limits, kind):
     def parse(text: str):
         if len(text) > limits.max_number_length:
-            raise JsonRefused(f"a number of {len(text)} characters; the limit max_number_length is "
-                              f"{limits.max_number_length}", limit="max_number_length")
+            raise JsonRefused(
+                f"a number of {len(text)} characters; the limit max_number_length is "
+                f"{limits.max_number_length}",
+                limit="max_number_length",
+            )
         value = kind(text)
         if isinstance(value, float) and not math.isfinite(value):
             raise JsonRefused(f"the number {text} is out of range", limit="max_number_length")
         return value
+
     return parse
 
 
@@ -113,13 +131,19 @@ def check_values(value: Any, pointer: str = "", limits: Limits = Limits()) -> No
     is bounded already, so the recursion is."""
     if isinstance(value, str):
         if _SURROGATE.search(value):
-            raise JsonRefused("a string with a lone surrogate (such as \\ud800) is not text", pointer)
+            raise JsonRefused(
+                "a string with a lone surrogate (such as \\ud800) is not text", pointer
+            )
     elif isinstance(value, bool) or value is None:
         return
     elif isinstance(value, int):
         if value.bit_length() > limits.max_number_length * 3.33:
-            raise JsonRefused(f"a number longer than {limits.max_number_length} characters (the limit "
-                              "max_number_length)", pointer, "max_number_length")
+            raise JsonRefused(
+                f"a number longer than {limits.max_number_length} characters (the limit "
+                "max_number_length)",
+                pointer,
+                "max_number_length",
+            )
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise JsonRefused("a number out of range", pointer, "max_number_length")
@@ -127,7 +151,10 @@ def check_values(value: Any, pointer: str = "", limits: Limits = Limits()) -> No
         for key, item in value.items():
             escaped = key.replace("~", "~0").replace("/", "~1")
             if _SURROGATE.search(key):
-                raise JsonRefused("a key with a lone surrogate (such as \\ud800) is not text", f"{pointer}/{escaped}")
+                raise JsonRefused(
+                    "a key with a lone surrogate (such as \\ud800) is not text",
+                    f"{pointer}/{escaped}",
+                )
             check_values(item, f"{pointer}/{escaped}", limits)
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -143,10 +170,18 @@ def loads(data: bytes | str, limits: Limits = Limits()) -> Any:
     except UnicodeDecodeError as exc:
         raise JsonRefused(f"the body is not UTF-8 (byte {exc.start})", syntax=True) from None
     try:
-        value = json.loads(text, parse_int=_number(limits, int), parse_float=_number(limits, float),
-                           parse_constant=_constant)
+        value = json.loads(
+            text,
+            parse_int=_number(limits, int),
+            parse_float=_number(limits, float),
+            parse_constant=_constant,
+        )
     except json.JSONDecodeError as exc:
-        raise JsonRefused(f"line {exc.lineno}, column {exc.colno}: {exc.msg}", line=exc.lineno, column=exc.colno,
-                          syntax=True) from None
+        raise JsonRefused(
+            f"line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            line=exc.lineno,
+            column=exc.colno,
+            syntax=True,
+        ) from None
     check_values(value, "", limits)
     return value

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from functools import lru_cache
+from functools import cache
 
-from babel.dates import format_time, get_date_format, format_date
+from babel.dates import format_date, format_time, get_date_format
 
 
-@lru_cache(maxsize=None)
+@cache
 def _date_pattern(lang: str) -> str:
     pattern = get_date_format("short", locale=lang).pattern
     return re.sub(r"\by{1,2}\b", "y", pattern)  # the full year, never "26"
@@ -82,6 +82,11 @@ def hungarian_article(value: str) -> str:
     if digits:
         return "az" if _number_starts_with_vowel(digits.group()) else "a"
     word = re.match(r"[^\W\d_]+", text)
-    if word and len(word.group()) > 1 and word.group().isupper() and not set(word.group()) & HU_VOWELS:
+    if (
+        word
+        and len(word.group()) > 1
+        and word.group().isupper()
+        and not set(word.group()) & HU_VOWELS
+    ):
         return "az" if word.group()[0] in HU_VOWEL_LETTER_NAMES else "a"  # read letter by letter
     return "az" if text[0] in HU_VOWELS else "a"

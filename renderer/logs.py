@@ -56,8 +56,11 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     """The application's loggers (and gunicorn's) to stderr, one line an event."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if fmt == "json" else
-                         TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if fmt == "json"
+        else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -71,4 +74,6 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
 
 def configure_from_environment() -> None:
     """For a process started by the service (the batch runner): OBRAZCI_LOG_LEVEL, OBRAZCI_LOG_FORMAT."""
-    configure_logging(os.environ.get("OBRAZCI_LOG_LEVEL", "info"), os.environ.get("OBRAZCI_LOG_FORMAT", "json"))
+    configure_logging(
+        os.environ.get("OBRAZCI_LOG_LEVEL", "info"), os.environ.get("OBRAZCI_LOG_FORMAT", "json")
+    )

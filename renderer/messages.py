@@ -27,7 +27,9 @@ from markupsafe import Markup, escape
 from .localise import hungarian_article
 
 BLANK = "……………"
-TOKEN = re.compile(r"\{&([aA]):(\w+)\}|\{\?(\w+):([^}]*)\}|\{=(\w+):([^}]*)\}|\{~(\w+):([^}]*)\}|\{<(\w+)=(\d+)\}|(\{>\})|\{(\w+)\}")
+TOKEN = re.compile(
+    r"\{&([aA]):(\w+)\}|\{\?(\w+):([^}]*)\}|\{=(\w+):([^}]*)\}|\{~(\w+):([^}]*)\}|\{<(\w+)=(\d+)\}|(\{>\})|\{(\w+)\}"
+)
 DASH = " – "
 
 
@@ -47,13 +49,31 @@ def segments(text: str, values: dict) -> list[tuple[str, str, str | None]]:
             parts.append((kind, piece, name))
 
     def add_text(piece: str) -> None:
-        if piece.startswith(".") and parts and parts[-1][0] == "value" and parts[-1][1].endswith("."):
+        if (
+            piece.startswith(".")
+            and parts
+            and parts[-1][0] == "value"
+            and parts[-1][1].endswith(".")
+        ):
             piece = piece[1:]  # the value ("d.o.o.") ends the sentence: no second full stop
         add("text", piece)
 
     for match in TOKEN.finditer(text):
-        add_text(text[position:match.start()])
-        article, article_for, hint_for, hint, choice, alternatives, form, forms, region, index, close, name = match.groups()
+        add_text(text[position : match.start()])
+        (
+            article,
+            article_for,
+            hint_for,
+            hint,
+            choice,
+            alternatives,
+            form,
+            forms,
+            region,
+            index,
+            close,
+            name,
+        ) = match.groups()
         if article is not None:
             value = values.get(article_for)
             word = hungarian_article(value) if value else "a(z)"

@@ -22,20 +22,43 @@ MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 #: Seconds: from a stamp (tens of ms) to a whole book or a long register (tens of s).
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
-REQUESTS = Counter("obrazci_http_requests_total", "HTTP requests answered",
-                   ["route", "layout", "format", "status"])
-REQUEST_SECONDS = Histogram("obrazci_http_request_duration_seconds", "Time to answer an HTTP request",
-                            ["route", "layout"], buckets=BUCKETS)
-STAGE_SECONDS = Histogram("obrazci_render_stage_seconds", "Time spent in one stage of a render "
-                          "(compose, layout, write, finish, raster)", ["layout", "stage"], buckets=BUCKETS)
-SIGN_SECONDS = Histogram("obrazci_sign_duration_seconds", "Time to sign a PDF (with timestamps and validation "
-                         "data as the level asks)", ["level"], buckets=BUCKETS)
-SIGNING_FAILURES = Counter("obrazci_signing_service_failures_total", "TSA, OCSP and CRL services that failed "
-                           "while signing", ["service"])
-RESTARTS = Counter("obrazci_process_restarts_total", "Processes replaced: HTTP workers, the batch runner, "
-                   "batch workers", ["kind"])
-RESIDENT = Gauge("obrazci_resident_memory_bytes", "Resident memory of each process of the service",
-                 ["kind"], multiprocess_mode="all")  # one series per process (pid)
+REQUESTS = Counter(
+    "obrazci_http_requests_total", "HTTP requests answered", ["route", "layout", "format", "status"]
+)
+REQUEST_SECONDS = Histogram(
+    "obrazci_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["route", "layout"],
+    buckets=BUCKETS,
+)
+STAGE_SECONDS = Histogram(
+    "obrazci_render_stage_seconds",
+    "Time spent in one stage of a render (compose, layout, write, finish, raster)",
+    ["layout", "stage"],
+    buckets=BUCKETS,
+)
+SIGN_SECONDS = Histogram(
+    "obrazci_sign_duration_seconds",
+    "Time to sign a PDF (with timestamps and validation data as the level asks)",
+    ["level"],
+    buckets=BUCKETS,
+)
+SIGNING_FAILURES = Counter(
+    "obrazci_signing_service_failures_total",
+    "TSA, OCSP and CRL services that failed while signing",
+    ["service"],
+)
+RESTARTS = Counter(
+    "obrazci_process_restarts_total",
+    "Processes replaced: HTTP workers, the batch runner, batch workers",
+    ["kind"],
+)
+RESIDENT = Gauge(
+    "obrazci_resident_memory_bytes",
+    "Resident memory of each process of the service",
+    ["kind"],
+    multiprocess_mode="all",
+)  # one series per process (pid)
 
 
 @contextmanager
@@ -72,8 +95,12 @@ class BatchCollector:
         self.store = store
 
     def collect(self):
-        records = GaugeMetricFamily("obrazci_batch_records", "Batch records by state", labels=["state"])
-        pages = GaugeMetricFamily("obrazci_batch_pages_rendered", "Pages of the batch records rendered")
+        records = GaugeMetricFamily(
+            "obrazci_batch_records", "Batch records by state", labels=["state"]
+        )
+        pages = GaugeMetricFamily(
+            "obrazci_batch_pages_rendered", "Pages of the batch records rendered"
+        )
         try:
             counts, rendered = self.store.totals()
         except Exception:  # noqa: BLE001 - a scrape never fails because the store does; /readyz says why

@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = Path(os.environ.get("OBRAZCI_TEMPLATES_DIR") or PROJECT_ROOT / "templates").resolve()
+TEMPLATES_DIR = Path(
+    os.environ.get("OBRAZCI_TEMPLATES_DIR") or PROJECT_ROOT / "templates"
+).resolve()
 FONTS_DIR = PROJECT_ROOT / "fonts"
 SAMPLES_DIR = PROJECT_ROOT / "samples"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"

@@ -9,18 +9,17 @@ right for a line of job data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 from types import MappingProxyType
-from typing import Mapping
 
 import pikepdf
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from .fonts import FONTS
-
 
 BASE_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("–…·čšžćđČŠŽĆĐ")
 
@@ -53,8 +52,11 @@ def _subset(chars: frozenset[str], tag: str) -> _Subset:
         widths = {c: font["hmtx"][cmap[ord(c)]][0] * scale for c in ordered}
         head, os2 = font["head"], font["OS/2"]
         bbox = tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax))
-        metrics = (round(os2.sTypoAscender * scale), round(os2.sTypoDescender * scale),
-                   round(getattr(os2, "sCapHeight", os2.sTypoAscender) * scale))
+        metrics = (
+            round(os2.sTypoAscender * scale),
+            round(os2.sTypoDescender * scale),
+            round(getattr(os2, "sCapHeight", os2.sTypoAscender) * scale),
+        )
         name = f"{tag}+{font['name'].getDebugName(6) or 'NotoSans-Regular'}"
         for table in ("GSUB", "GPOS", "GDEF"):  # no shaping here; decoding them is most of the cost
             if table in font:
@@ -69,7 +71,9 @@ def _subset(chars: frozenset[str], tag: str) -> _Subset:
         subsetter.subset(font)
         data = BytesIO()
         font.save(data)
-    return _Subset(data.getvalue(), name, MappingProxyType(gids), MappingProxyType(widths), bbox, *metrics)
+    return _Subset(
+        data.getvalue(), name, MappingProxyType(gids), MappingProxyType(widths), bbox, *metrics
+    )
 
 
 class EmbeddedFont:
@@ -82,30 +86,47 @@ class EmbeddedFont:
         program = pdf.make_stream(font.program)
         program.Length1 = len(font.program)
         descriptor = pikepdf.Dictionary(
-            Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/" + font.name), Flags=32,
-            FontBBox=list(font.bbox), ItalicAngle=0, Ascent=font.ascent, Descent=font.descent,
-            CapHeight=font.cap_height, StemV=80, FontFile2=program,
+            Type=pikepdf.Name.FontDescriptor,
+            FontName=pikepdf.Name("/" + font.name),
+            Flags=32,
+            FontBBox=list(font.bbox),
+            ItalicAngle=0,
+            Ascent=font.ascent,
+            Descent=font.descent,
+            CapHeight=font.cap_height,
+            StemV=80,
+            FontFile2=program,
         )
         widths = pikepdf.Array()
         for char, gid in sorted(self.gids.items(), key=lambda item: item[1]):
             widths.extend([gid, pikepdf.Array([round(self.widths[char])])])
         descendant = pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=pikepdf.Name("/" + font.name),
-            CIDSystemInfo=pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"),
-                                             Supplement=0),
-            FontDescriptor=pdf.make_indirect(descriptor), W=widths, CIDToGIDMap=pikepdf.Name.Identity,
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.CIDFontType2,
+            BaseFont=pikepdf.Name("/" + font.name),
+            CIDSystemInfo=pikepdf.Dictionary(
+                Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0
+            ),
+            FontDescriptor=pdf.make_indirect(descriptor),
+            W=widths,
+            CIDToGIDMap=pikepdf.Name.Identity,
         )
-        self.font = pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name("/" + font.name),
-            Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[pdf.make_indirect(descendant)],
-            ToUnicode=pdf.make_stream(self._to_unicode()),
-        ))
+        self.font = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Font,
+                Subtype=pikepdf.Name.Type0,
+                BaseFont=pikepdf.Name("/" + font.name),
+                Encoding=pikepdf.Name("/Identity-H"),
+                DescendantFonts=[pdf.make_indirect(descendant)],
+                ToUnicode=pdf.make_stream(self._to_unicode()),
+            )
+        )
 
     def _to_unicode(self) -> bytes:
         entries = [f"<{gid:04X}> <{ord(c):04X}>" for c, gid in self.gids.items()]
         blocks = "".join(
             f"{len(chunk)} beginbfchar\n" + "\n".join(chunk) + "\nendbfchar\n"
-            for chunk in (entries[i:i + 100] for i in range(0, len(entries), 100))
+            for chunk in (entries[i : i + 100] for i in range(0, len(entries), 100))
         )
         return (
             "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"

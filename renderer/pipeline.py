@@ -22,12 +22,20 @@ from .fonts import FONTS
 from .metrics import stage
 from .printready import PrintReady
 from .raster import png
-from .textout import as_email_html, as_plain_text
 from .registry import Layout, Registry
 from .render import Renderer
 from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
-from .specs import FORMATS, LANGUAGE_SETS, MARKS_FORMATS, Limits, OptionError, OutputFormat, RenderOptions
+from .specs import (
+    FORMATS,
+    LANGUAGE_SETS,
+    MARKS_FORMATS,
+    Limits,
+    OptionError,
+    OutputFormat,
+    RenderOptions,
+)
 from .spots import load_spots
+from .textout import as_email_html, as_plain_text
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
 
 #: A cached layer is page content only (drawn under a top layer rendered in the request's
@@ -35,7 +43,9 @@ from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
 #: written as PDF/A-1b: its fonts then carry the CIDSet PDF/A-1 requires (WeasyPrint writes
 #: it only for PDF 1.4), which every other format allows.
 LAYER_FORMAT = "pdfa-1b"
-WARM_LAYOUT = "stamp.receipt"  # small, every language set, text, borders: what warm() renders in each format
+WARM_LAYOUT = (
+    "stamp.receipt"  # small, every language set, text, borders: what warm() renders in each format
+)
 SPOT_FORMATS = ("pdf", "pdfx-4")  # Separations with CMYK alternates: not PDF/A's sRGB output intent
 
 
@@ -50,7 +60,9 @@ class Rendered:
 
 
 class Pipeline:
-    refuse_overflow = True  # the studio's own pipeline draws a value that overflows and reports where
+    refuse_overflow = (
+        True  # the studio's own pipeline draws a value that overflows and reports where
+    )
 
     def __init__(self, limits: Limits = Limits()):
         FONTS.check()
@@ -61,7 +73,7 @@ class Pipeline:
         self.renderer = Renderer(FONTS)
         self.spots = load_spots()
 
-    def with_composer(self, composer: Composer) -> "Pipeline":
+    def with_composer(self, composer: Composer) -> Pipeline:
         """The same pipeline (registry, catalogs, fonts, stylesheets) composing with another
         composer; its cached layers are its own, since they are composed differently."""
         other = copy.copy(self)
@@ -74,18 +86,37 @@ class Pipeline:
     def validate(self, layout: Layout, body: Any) -> ValidRequest:
         return validate_request(layout.data_model, body, self.limits)
 
-    def render(self, layout_id: str, body: Any, options: RenderOptions = RenderOptions(),
-               scan: Scan | None = None, attachment: Attachment | None = None) -> Rendered:
+    def render(
+        self,
+        layout_id: str,
+        body: Any,
+        options: RenderOptions = RenderOptions(),
+        scan: Scan | None = None,
+        attachment: Attachment | None = None,
+    ) -> Rendered:
         """``scan``: the checked upload of a layout that takes one (``layout.upload``);
         ``attachment``: the checked file a layout embeds (``layout.attachment``), needed in
         its PDF formats only (an e-mail carries it beside the text)."""
         layout = self.layout(layout_id)
         request = self.validate(layout, body)
         if layout.upload and scan is None:
-            raise InvalidRequest([FieldError(f"/{layout.upload}", "this layout needs the uploaded PDF (multipart part)")])
+            raise InvalidRequest(
+                [
+                    FieldError(
+                        f"/{layout.upload}", "this layout needs the uploaded PDF (multipart part)"
+                    )
+                ]
+            )
         if layout.attachment and attachment is None and options.output.is_pdf:
-            raise InvalidRequest([FieldError(f"/{layout.attachment}", "the PDF embeds this file: send it as the "
-                                             f"multipart part '{layout.attachment}'")])
+            raise InvalidRequest(
+                [
+                    FieldError(
+                        f"/{layout.attachment}",
+                        "the PDF embeds this file: send it as the "
+                        f"multipart part '{layout.attachment}'",
+                    )
+                ]
+            )
         return self.render_valid(layout, request, options, scan, attachment)
 
     @staticmethod
@@ -95,8 +126,11 @@ class Pipeline:
         if variant not in layout.variants:
             raise OptionError("variant", f"{layout.id} offers {', '.join(layout.variants)}")
         if variant in layout.spot_variants and options.format not in SPOT_FORMATS:
-            raise OptionError("variant", f"the {variant} variant (spot colours with CMYK alternates) is "
-                                         f"format={' or '.join(SPOT_FORMATS)}")
+            raise OptionError(
+                "variant",
+                f"the {variant} variant (spot colours with CMYK alternates) is "
+                f"format={' or '.join(SPOT_FORMATS)}",
+            )
         return variant
 
     @staticmethod
@@ -105,7 +139,9 @@ class Pipeline:
         for PDF/X, for a variant made for the press, or when marks are asked; screen pages
         otherwise."""
         output = options.output
-        ready = output.is_pdf and bool(output.pdfx or variant in layout.print_variants or options.marks)
+        ready = output.is_pdf and bool(
+            output.pdfx or variant in layout.print_variants or options.marks
+        )
         return PrintReady(layout.bleed_mm if ready else 0.0, options.marks == "crop", ready)
 
     @staticmethod
@@ -116,13 +152,23 @@ class Pipeline:
             return layout.assembly.render_pages
         return getattr(request.data, "page_count", layout.pages)
 
-    def render_valid(self, layout: Layout, request: ValidRequest, options: RenderOptions,
-                     scan: Scan | None = None, attachment: Attachment | None = None) -> Rendered:
+    def render_valid(
+        self,
+        layout: Layout,
+        request: ValidRequest,
+        options: RenderOptions,
+        scan: Scan | None = None,
+        attachment: Attachment | None = None,
+    ) -> Rendered:
         variant = self.variant(layout, options)
         output = options.output
         attachment = attachment if output.is_pdf else None
-        if (scan is not None or attachment is not None) and (output.pdfx or (output.is_pdfa and output.pdfa_part != 3)):
-            raise OptionError("format", "an embedded file is allowed in PDF/A-3 only: use pdfa-3b (or pdf)")
+        if (scan is not None or attachment is not None) and (
+            output.pdfx or (output.is_pdfa and output.pdfa_part != 3)
+        ):
+            raise OptionError(
+                "format", "an embedded file is allowed in PDF/A-3 only: use pdfa-3b (or pdf)"
+            )
         if output.textual:
             return self._render_text(layout, request, variant, output)
         findings = tuple(request.data.findings())
@@ -130,22 +176,37 @@ class Pipeline:
             raise InvalidRequest(list(findings))
         press = self.press(layout, variant, options)
         underlay = None
-        if variant in layout.composite:  # e.g. the proof: the shared pre-print under the variable layer
+        if (
+            variant in layout.composite
+        ):  # e.g. the proof: the shared pre-print under the variable layer
             base, variant_drawn = layout.composite[variant]
             underlay = self._layer(layout, request.languages, base, press.bleed_mm, False)
         else:
             variant_drawn = variant
         spots = self.spots if variant in layout.spot_variants else ()
         if variant_drawn in layout.shared_variants:
-            pdf, pages, book = self._layer(layout, request.languages, variant_drawn, press.bleed_mm, bool(spots))
+            pdf, pages, book = self._layer(
+                layout, request.languages, variant_drawn, press.bleed_mm, bool(spots)
+            )
             fit = None
             spots = ()  # already separated in the cached layer
         else:
-            pdf, pages, book, fit = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
+            pdf, pages, book, fit = self._draw(
+                layout, request, variant_drawn, output, press.bleed_mm
+            )
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         with stage(layout.id, "finish"):
-            pdf = finish(pdf, DocumentInfo(title, request.languages, request.created), output, spots, book,
-                         underlay[0] if underlay else None, scan, attachment, press)
+            pdf = finish(
+                pdf,
+                DocumentInfo(title, request.languages, request.created),
+                output,
+                spots,
+                book,
+                underlay[0] if underlay else None,
+                scan,
+                attachment,
+                press,
+            )
         if scan is not None:
             pages += count_pages(scan.pdf)
         if output.raster:
@@ -155,21 +216,40 @@ class Pipeline:
             content = pdf
         suffix = "" if variant == layout.variants[0] else f".{variant}"
         filename = f"{layout.id}.{'-'.join(request.languages)}{suffix}.{output.extension}"
-        return Rendered(content, output.media_type, filename, pages, findings,
-                        fit if fit is not None and (fit.errors or fit.overflows) else None)
+        return Rendered(
+            content,
+            output.media_type,
+            filename,
+            pages,
+            findings,
+            fit if fit is not None and (fit.errors or fit.overflows) else None,
+        )
 
-    def _render_text(self, layout: Layout, request: ValidRequest, variant: str, output: OutputFormat) -> Rendered:
+    def _render_text(
+        self, layout: Layout, request: ValidRequest, variant: str, output: OutputFormat
+    ) -> Rendered:
         """A message as an e-mail body, from the same composition as its PDF."""
         if not layout.text_formats:
-            raise OptionError("format", f"{layout.id} is delivered as a document only (pdf, pdfa-*, png)")
+            raise OptionError(
+                "format", f"{layout.id} is delivered as a document only (pdf, pdfa-*, png)"
+            )
         composition = self.composer.compose(layout, request, variant)
-        content = as_email_html(composition.html, self.renderer.own_css(layout)) if output.name == "html" \
+        content = (
+            as_email_html(composition.html, self.renderer.own_css(layout))
+            if output.name == "html"
             else as_plain_text(composition.html)
+        )
         filename = f"{layout.id}.{'-'.join(request.languages)}.{output.extension}"
         return Rendered(content.encode("utf-8"), output.media_type, filename, 1)
 
-    def _draw(self, layout: Layout, request: ValidRequest, variant: str, output: OutputFormat,
-              bleed_mm: float = 0.0):
+    def _draw(
+        self,
+        layout: Layout,
+        request: ValidRequest,
+        variant: str,
+        output: OutputFormat,
+        bleed_mm: float = 0.0,
+    ):
         """compose → lay out (with ``bleed_mm`` of bleed) → check → PDF bytes, the page count
         delivered, and the book assembly (or None) the finisher applies."""
         with stage(layout.id, "compose"):
@@ -183,7 +263,14 @@ class Pipeline:
         if layout.assembly:
             book = (layout.assembly, layout.assembly.count or request.data.repeat_count)
             if len(document.pages) != layout.assembly.render_pages:
-                raise InvalidRequest([FieldError("/data", f"the content needs more than the {layout.id} layout's pages; shorten it")])
+                raise InvalidRequest(
+                    [
+                        FieldError(
+                            "/data",
+                            f"the content needs more than the {layout.id} layout's pages; shorten it",
+                        )
+                    ]
+                )
         fit = check_overflow(document, self.render_pages(layout, request), self.refuse_overflow)
         if fit.errors and self.refuse_overflow:
             raise InvalidRequest(fit.errors)
@@ -192,7 +279,9 @@ class Pipeline:
             return self.renderer.write_pdf(document, output), pages, book, fit
 
     @functools.lru_cache(maxsize=64)
-    def _layer(self, layout: Layout, languages: tuple[str, ...], variant: str, bleed_mm: float, spots: bool):
+    def _layer(
+        self, layout: Layout, languages: tuple[str, ...], variant: str, bleed_mm: float, spots: bool
+    ):
         """A variant that does not depend on the request's data (a pre-printed layer), drawn
         once per language set and bleed from the layout's sample (in ``LAYER_FORMAT``), then
         reused; with ``spots``, the same drawing with its inks made spot colours."""
@@ -203,11 +292,18 @@ class Pipeline:
         pdf, pages, book, _ = self._draw(layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm)
         return pdf, pages, book
 
-    def render_sample(self, layout_id: str, languages: tuple[str, ...], options: RenderOptions) -> Rendered:
+    def render_sample(
+        self, layout_id: str, languages: tuple[str, ...], options: RenderOptions
+    ) -> Rendered:
         layout = self.layout(layout_id)
         scan = check_scan(layout.sample_upload(layout.upload)) if layout.upload else None
-        attachment = check_attachment(layout.sample_upload(layout.attachment), layout.attachment, layout.attachment) \
-            if layout.attachment else None
+        attachment = (
+            check_attachment(
+                layout.sample_upload(layout.attachment), layout.attachment, layout.attachment
+            )
+            if layout.attachment
+            else None
+        )
         return self.render(layout_id, layout.sample(languages), options, scan, attachment)
 
     def warm(self, layer_language_sets=LANGUAGE_SETS) -> None:
@@ -225,7 +321,9 @@ class Pipeline:
         then the collector is told that what start-up made lives as long as the process
         (``gc.freeze``), so collections during a render no longer traverse it (about a
         tenth of a small render's time)."""
-        for name in self.composer.env.list_templates(extensions=["j2"]):  # layouts and what they import
+        for name in self.composer.env.list_templates(
+            extensions=["j2"]
+        ):  # layouts and what they import
             self.composer.env.get_template(name)
         for layout in self.registry:
             self.renderer.stylesheets(layout)

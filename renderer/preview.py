@@ -28,8 +28,12 @@ MM_PER_PT = 25.4 / 72
 TOLERANCE_MM = 0.5  # pass/fail of a prescribed size
 WINDOW_MM = 1.0  # what is drawn within a prescribed box widened by this counts as its drawing
 MAX_ELEMENTS = 4000  # per page: the inspector's list stays small
-KINDS = {raw.FPDF_PAGEOBJ_PATH: "path", raw.FPDF_PAGEOBJ_IMAGE: "image",
-         raw.FPDF_PAGEOBJ_SHADING: "shading", raw.FPDF_PAGEOBJ_FORM: "form"}
+KINDS = {
+    raw.FPDF_PAGEOBJ_PATH: "path",
+    raw.FPDF_PAGEOBJ_IMAGE: "image",
+    raw.FPDF_PAGEOBJ_SHADING: "shading",
+    raw.FPDF_PAGEOBJ_FORM: "form",
+}
 PROCESS = "Process"  # the plate of everything not in a spot colour
 
 
@@ -42,14 +46,21 @@ class Rect:
     width: float
     height: float
 
-    def inside(self, other: "Rect", margin: float) -> bool:
-        return (self.x >= other.x - margin and self.y >= other.y - margin
-                and self.x + self.width <= other.x + other.width + margin
-                and self.y + self.height <= other.y + other.height + margin)
+    def inside(self, other: Rect, margin: float) -> bool:
+        return (
+            self.x >= other.x - margin
+            and self.y >= other.y - margin
+            and self.x + self.width <= other.x + other.width + margin
+            and self.y + self.height <= other.y + other.height + margin
+        )
 
     def as_json(self) -> dict:
-        return {"x": round(self.x, 2), "y": round(self.y, 2), "width": round(self.width, 2),
-                "height": round(self.height, 2)}
+        return {
+            "x": round(self.x, 2),
+            "y": round(self.y, 2),
+            "width": round(self.width, 2),
+            "height": round(self.height, 2),
+        }
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,12 @@ class Style:
     spot: str | None = None  # the Separation it is filled with (a spot-colour variant)
 
     def as_json(self) -> dict:
-        out = {"font": self.font, "size_pt": round(self.size_pt, 2), "weight": self.weight, "colour": self.colour}
+        out = {
+            "font": self.font,
+            "size_pt": round(self.size_pt, 2),
+            "weight": self.weight,
+            "colour": self.colour,
+        }
         if self.spot:
             out["spot"] = self.spot
         return out
@@ -100,11 +116,17 @@ class PageGeometry:
     elements: tuple[Element, ...]
 
     def as_json(self) -> dict:
-        return {"number": self.number, "media": self.media.as_json(), "trim": self.trim.as_json(),
-                "bleed": self.bleed.as_json(), "elements": [e.as_json() for e in self.elements]}
+        return {
+            "number": self.number,
+            "media": self.media.as_json(),
+            "trim": self.trim.as_json(),
+            "bleed": self.bleed.as_json(),
+            "elements": [e.as_json() for e in self.elements],
+        }
 
 
 # --- measuring -----------------------------------------------------------------------------
+
 
 def _matrix(obj) -> tuple[float, ...]:
     m = raw.FS_MATRIX()
@@ -116,7 +138,14 @@ def _compose(inner, outer):
     """The matrix of ``inner`` then ``outer`` (PDF row-vector convention)."""
     a, b, c, d, e, f = inner
     A, B, C, D, E, F = outer
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+    return (
+        a * A + b * C,
+        a * B + b * D,
+        c * A + d * C,
+        c * B + d * D,
+        e * A + f * C + E,
+        e * B + f * D + F,
+    )
 
 
 def _bounds(obj) -> tuple[float, float, float, float]:
@@ -146,7 +175,9 @@ def _path_bounds(obj, matrix):
     xs, ys = [], []
     x, y = ctypes.c_float(), ctypes.c_float()
     for i in range(raw.FPDFPath_CountSegments(obj)):
-        raw.FPDFPathSegment_GetPoint(raw.FPDFPath_GetPathSegment(obj, i), ctypes.byref(x), ctypes.byref(y))
+        raw.FPDFPathSegment_GetPoint(
+            raw.FPDFPath_GetPathSegment(obj, i), ctypes.byref(x), ctypes.byref(y)
+        )
         xs.append(a * x.value + c * y.value + e)
         ys.append(b * x.value + d * y.value + f)
     return (min(xs), min(ys), max(xs), max(ys)) if xs else None
@@ -154,8 +185,16 @@ def _path_bounds(obj, matrix):
 
 #: A weight named in the font's name wins over the descriptor's FontWeight, which subsetters
 #: often leave at 400 for a bold face.
-WEIGHT_NAMES = (("extrabold", 800), ("semibold", 600), ("black", 900), ("bold", 700), ("medium", 500),
-                ("extralight", 200), ("light", 300), ("thin", 100))
+WEIGHT_NAMES = (
+    ("extrabold", 800),
+    ("semibold", 600),
+    ("black", 900),
+    ("bold", 700),
+    ("medium", 500),
+    ("extralight", 200),
+    ("light", 300),
+    ("thin", 100),
+)
 
 
 def _font_name(font) -> str:
@@ -174,8 +213,10 @@ def _text_run(obj, matrix, textpage):
         return None
     size_bytes = raw.FPDFTextObj_GetText(obj, textpage, None, 0)  # UTF-16LE with its terminator
     buffer = ctypes.create_string_buffer(size_bytes)
-    raw.FPDFTextObj_GetText(obj, textpage, ctypes.cast(buffer, ctypes.POINTER(raw.FPDF_WCHAR)), size_bytes)
-    text = buffer.raw[:max(0, size_bytes - 2)].decode("utf-16-le", "replace")
+    raw.FPDFTextObj_GetText(
+        obj, textpage, ctypes.cast(buffer, ctypes.POINTER(raw.FPDF_WCHAR)), size_bytes
+    )
+    text = buffer.raw[: max(0, size_bytes - 2)].decode("utf-16-le", "replace")
     if not text.strip():
         return None
     size = ctypes.c_float()
@@ -188,9 +229,15 @@ def _text_run(obj, matrix, textpage):
     raw.FPDFPageObj_GetFillColor(obj, *(ctypes.byref(v) for v in (r, g, bl, alpha)))
     name = _font_name(font) if font else "?"
     named = next((w for word, w in WEIGHT_NAMES if word in name.replace("-", "").lower()), None)
-    style = Style(name, size.value * scale, named or (weight if weight > 0 else None),
-                  f"#{r.value:02x}{g.value:02x}{bl.value:02x}")
-    angle = round(math.degrees(math.atan2(b, a)) / 90) * 90 % 360  # the run's direction, to a quarter turn
+    style = Style(
+        name,
+        size.value * scale,
+        named or (weight if weight > 0 else None),
+        f"#{r.value:02x}{g.value:02x}{bl.value:02x}",
+    )
+    angle = (
+        round(math.degrees(math.atan2(b, a)) / 90) * 90 % 360
+    )  # the run's direction, to a quarter turn
     return text, style, angle
 
 
@@ -222,12 +269,18 @@ def _walk(objects, outer, depth, out, textpage=None, counter=None):
 
 #: A rectangle in the frame of a run's reading direction (it reads along +x there) and back;
 #: the page's y grows downwards, so text turned a quarter counter-clockwise reads upwards.
-_TO_LINE = {0: lambda r: r, 90: lambda r: Rect(-(r.y + r.height), r.x, r.height, r.width),
-            180: lambda r: Rect(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
-            270: lambda r: Rect(r.y, -(r.x + r.width), r.height, r.width)}
-_FROM_LINE = {0: lambda r: r, 90: lambda r: Rect(r.y, -(r.x + r.width), r.height, r.width),
-              180: lambda r: Rect(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
-              270: lambda r: Rect(-(r.y + r.height), r.x, r.height, r.width)}
+_TO_LINE = {
+    0: lambda r: r,
+    90: lambda r: Rect(-(r.y + r.height), r.x, r.height, r.width),
+    180: lambda r: Rect(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
+    270: lambda r: Rect(r.y, -(r.x + r.width), r.height, r.width),
+}
+_FROM_LINE = {
+    0: lambda r: r,
+    90: lambda r: Rect(r.y, -(r.x + r.width), r.height, r.width),
+    180: lambda r: Rect(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
+    270: lambda r: Rect(-(r.y + r.height), r.x, r.height, r.width),
+}
 
 
 def _lines(runs: list[tuple[Rect, int, str, Style, int]]) -> list[Element]:
@@ -236,7 +289,9 @@ def _lines(runs: list[tuple[Rect, int, str, Style, int]]) -> list[Element]:
     elements = []
     for angle in sorted({r[4] for r in runs}):
         turn, back = _TO_LINE.get(angle, _TO_LINE[0]), _FROM_LINE.get(angle, _FROM_LINE[0])
-        turned = [(turn(rect), depth, text, style) for rect, depth, text, style, a in runs if a == angle]
+        turned = [
+            (turn(rect), depth, text, style) for rect, depth, text, style, a in runs if a == angle
+        ]
         elements += [replace(e, rect=back(e.rect)) for e in _merge_lines(turned)]
     return sorted(elements, key=lambda e: (round(e.rect.y + e.rect.height / 2, 0), e.rect.x))
 
@@ -245,13 +300,18 @@ def _merge_lines(runs: list[tuple[Rect, int, str, Style]]) -> list[Element]:
     """Runs whose boxes share a line (their vertical centres within a third of the taller)
     and follow each other are one element."""
     lines: list[list] = []  # [rect, depth, [(text, style)]]
-    for rect, depth, text, style in sorted(runs, key=lambda r: (round(r[0].y + r[0].height / 2, 0), r[0].x)):
+    for rect, depth, text, style in sorted(
+        runs, key=lambda r: (round(r[0].y + r[0].height / 2, 0), r[0].x)
+    ):
         em = style.size_pt * MM_PER_PT
         for line in reversed(lines[-8:]):
             other = line[0]
             centre, other_centre = rect.y + rect.height / 2, other.y + other.height / 2
             gap = rect.x - (other.x + other.width)
-            if abs(centre - other_centre) <= max(rect.height, other.height) / 3 and -0.2 <= gap <= em:
+            if (
+                abs(centre - other_centre) <= max(rect.height, other.height) / 3
+                and -0.2 <= gap <= em
+            ):
                 previous = line[2][-1][0]
                 spaced = gap > 0.2 * em and not previous.endswith(" ") and not text.startswith(" ")
                 line[2].append(((" " if spaced else "") + text, style))
@@ -271,8 +331,15 @@ def _merge_lines(runs: list[tuple[Rect, int, str, Style]]) -> list[Element]:
             else:
                 merged.append((text, style))
         text = "".join(t for t, _ in merged).strip()
-        elements.append(Element("text", rect, " ".join(text.split())[:200], depth,
-                                tuple((" ".join(t.split()), st) for t, st in merged)))
+        elements.append(
+            Element(
+                "text",
+                rect,
+                " ".join(text.split())[:200],
+                depth,
+                tuple((" ".join(t.split()), st) for t, st in merged),
+            )
+        )
     return elements
 
 
@@ -294,26 +361,39 @@ def measure_page(page, number: int, fills: tuple[str | None, ...] | None = None)
 
     def rect(box) -> Rect:
         l, b, r, t = box
-        return Rect((l - ox) * MM_PER_PT, (oy - t) * MM_PER_PT, (r - l) * MM_PER_PT, (t - b) * MM_PER_PT)
+        return Rect(
+            (l - ox) * MM_PER_PT, (oy - t) * MM_PER_PT, (r - l) * MM_PER_PT, (t - b) * MM_PER_PT
+        )
 
     objects, counter = [], [0]
     textpage = page.get_textpage()
     try:
         count = raw.FPDFPage_CountObjects(page.raw)
-        _walk((raw.FPDFPage_GetObject(page.raw, i) for i in range(count)), (1, 0, 0, 1, 0, 0), 0, objects,
-              textpage.raw, counter)
+        _walk(
+            (raw.FPDFPage_GetObject(page.raw, i) for i in range(count)),
+            (1, 0, 0, 1, 0, 0),
+            0,
+            objects,
+            textpage.raw,
+            counter,
+        )
     finally:
         textpage.close()
     spots = fills if fills is not None and len(fills) == counter[0] else None
     runs = []
     for _, box, depth, (text, style, angle), n in (o for o in objects if o[0] == "text"):
-        runs.append((rect(box), depth, text, replace(style, spot=spots[n]) if spots else style, angle))
+        runs.append(
+            (rect(box), depth, text, replace(style, spot=spots[n]) if spots else style, angle)
+        )
     found: list[Element] = _lines(runs)
-    found += [Element(kind, rect(box), depth=depth) for kind, box, depth, *_ in objects if kind != "text"]
+    found += [
+        Element(kind, rect(box), depth=depth) for kind, box, depth, *_ in objects if kind != "text"
+    ]
     return PageGeometry(number, rect(media), rect(trim), rect(bleed), tuple(found[:MAX_ELEMENTS]))
 
 
 # --- prescribed boxes ----------------------------------------------------------------------
+
 
 def measured_box(prescribed: Prescribed, geometry: PageGeometry) -> Rect | None:
     """The trim box for a page size; for a box, the extent of the paths and images drawn
@@ -321,8 +401,11 @@ def measured_box(prescribed: Prescribed, geometry: PageGeometry) -> Rect | None:
     if prescribed.kind == "page":
         return Rect(0, 0, geometry.trim.width, geometry.trim.height)
     window = Rect(*prescribed.box)
-    drawn = [e.rect for e in geometry.elements
-             if e.kind in ("path", "image") and e.rect.inside(window, WINDOW_MM)]
+    drawn = [
+        e.rect
+        for e in geometry.elements
+        if e.kind in ("path", "image") and e.rect.inside(window, WINDOW_MM)
+    ]
     if not drawn:
         return None
     x0 = min(r.x for r in drawn)
@@ -340,18 +423,31 @@ def check(prescribed: Prescribed, geometry: PageGeometry) -> dict:
     for name in prescribed.checks:
         value = getattr(found, name) if found else None
         ok = value is not None and abs(value - expected[name]) <= TOLERANCE_MM
-        members.append({"member": name, "prescribed": expected[name],
-                        "measured": None if value is None else round(value, 2), "pass": ok})
-    return {**prescribed.as_json(), "page": geometry.number,
-            "measured": found.as_json() if found else None,
-            "pass": all(m["pass"] for m in members), "members": members}
+        members.append(
+            {
+                "member": name,
+                "prescribed": expected[name],
+                "measured": None if value is None else round(value, 2),
+                "pass": ok,
+            }
+        )
+    return {
+        **prescribed.as_json(),
+        "page": geometry.number,
+        "measured": found.as_json() if found else None,
+        "pass": all(m["pass"] for m in members),
+        "members": members,
+    }
 
 
-def checks(prescribed: tuple[Prescribed, ...], geometry: PageGeometry, page_count: int) -> list[dict]:
+def checks(
+    prescribed: tuple[Prescribed, ...], geometry: PageGeometry, page_count: int
+) -> list[dict]:
     return [check(p, geometry) for p in prescribed if p.applies_to(geometry.number, page_count)]
 
 
 # --- separations -----------------------------------------------------------------------------
+
 
 def _resources(pdf: pikepdf.Pdf):
     """Every content stream owner (pages, form XObjects) once."""
@@ -404,8 +500,12 @@ def plate(pdf_bytes: bytes, name: str) -> bytes:
                 if spot is None:
                     continue
                 ink = 0 if spot == name else 1  # gray at full tint: black for this ink, else white
-                tint = pdf.make_indirect(pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[1], C1=[ink], N=1))
-                spaces[key] = pikepdf.Array([pikepdf.Name.Separation, space[1], pikepdf.Name.DeviceGray, tint])
+                tint = pdf.make_indirect(
+                    pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[1], C1=[ink], N=1)
+                )
+                spaces[key] = pikepdf.Array(
+                    [pikepdf.Name.Separation, space[1], pikepdf.Name.DeviceGray, tint]
+                )
             if name != PROCESS:
                 _whiten_process(pdf, owner)
         out = BytesIO()

@@ -96,7 +96,11 @@ def neutral_to_gray(pdf: pikepdf.Pdf) -> int:
         changed, instructions = 0, []
         for operands, operator in pikepdf.parse_content_stream(owner):
             op = str(operator)
-            if op in ("rg", "RG") and len(operands) == 3 and float(operands[0]) == float(operands[1]) == float(operands[2]):
+            if (
+                op in ("rg", "RG")
+                and len(operands) == 3
+                and float(operands[0]) == float(operands[1]) == float(operands[2])
+            ):
                 instructions.append(([operands[0]], pikepdf.Operator("g" if op == "rg" else "G")))
                 changed += 1
             else:
@@ -108,7 +112,9 @@ def neutral_to_gray(pdf: pikepdf.Pdf) -> int:
             else:
                 owner.Contents = pdf.make_stream(data)
         resources = owner.get("/Resources")
-        for xobject in ((resources.get("/XObject") or {}) if resources is not None else {}).values():
+        for xobject in (
+            (resources.get("/XObject") or {}) if resources is not None else {}
+        ).values():
             if xobject.get("/Subtype") == "/Form":
                 changed += rewrite(xobject)
         return changed
@@ -133,7 +139,9 @@ def set_boxes(pdf: pikepdf.Pdf, press: PrintReady) -> None:
         page.obj.MediaBox = numbers(x0, y0, x1, y1)
         page.obj.CropBox = page.obj.MediaBox
         page.obj.TrimBox = numbers(*trim)
-        page.obj.BleedBox = numbers(trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed)
+        page.obj.BleedBox = numbers(
+            trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed
+        )
         if registration is not None:
             _colour_spaces(page.Resources)[REGISTRATION] = registration
             page.contents_add(crop_marks([trim[0], trim[2]], [trim[1], trim[3]], trim, bleed))
@@ -156,16 +164,27 @@ def _move(page: pikepdf.Page, dx: float, dy: float) -> None:
             ax0, ay0, ax1, ay1 = (float(v) for v in annot.Rect)
             annot.Rect = numbers(ax0 + dx, ay0 + dy, ax1 + dx, ay1 + dy)
         if "/QuadPoints" in annot:
-            annot.QuadPoints = numbers(*(float(v) + (dx if i % 2 == 0 else dy) for i, v in enumerate(annot.QuadPoints)))
+            annot.QuadPoints = numbers(
+                *(float(v) + (dx if i % 2 == 0 else dy) for i, v in enumerate(annot.QuadPoints))
+            )
 
 
 def registration_colour(pdf: pikepdf.Pdf) -> pikepdf.Array:
     """``[/Separation /All /DeviceCMYK f]``: marks in it print on every separation."""
     tint = pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[1, 1, 1, 1], N=1)
-    return pikepdf.Array([pikepdf.Name.Separation, pikepdf.Name.All, pikepdf.Name.DeviceCMYK, pdf.make_indirect(tint)])
+    return pikepdf.Array(
+        [
+            pikepdf.Name.Separation,
+            pikepdf.Name.All,
+            pikepdf.Name.DeviceCMYK,
+            pdf.make_indirect(tint),
+        ]
+    )
 
 
-def crop_marks(xs: list[float], ys: list[float], extent: tuple[float, float, float, float], bleed: float) -> bytes:
+def crop_marks(
+    xs: list[float], ys: list[float], extent: tuple[float, float, float, float], bleed: float
+) -> bytes:
     """Content drawing a crop mark on each vertical trim line ``xs`` above and below
     ``extent`` (the trimmed area, points) and on each horizontal one ``ys`` left and right
     of it, each starting ``MARK_GAP_MM`` past the bleed; uses the ``REGISTRATION`` space."""
@@ -178,22 +197,30 @@ def crop_marks(xs: list[float], ys: list[float], extent: tuple[float, float, flo
     for y in ys:
         path += [(left - start, y, left - end, y), (right + start, y, right + end, y)]
     lines = b"".join(b"%.4f %.4f m %.4f %.4f l\n" % segment for segment in path)
-    return (b"q %s CS 1 SCN %.2f w 0 J\n" % (REGISTRATION.encode(), MARK_WIDTH_PT)) + lines + b"S Q\n"
+    return (
+        (b"q %s CS 1 SCN %.2f w 0 J\n" % (REGISTRATION.encode(), MARK_WIDTH_PT)) + lines + b"S Q\n"
+    )
 
 
 def make_pdfx(pdf: pikepdf.Pdf, intent: OutputIntent = FOGRA39) -> None:
     """The output intent, and the device RGB characterised as sRGB throughout."""
     profile = pdf.make_stream(intent.profile.read_bytes())
     profile.N = 4
-    pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.OutputIntent,
-        S=pikepdf.Name.GTS_PDFX,
-        OutputConditionIdentifier=pikepdf.String(intent.identifier),
-        OutputCondition=pikepdf.String(intent.condition),
-        RegistryName=pikepdf.String(intent.registry),
-        Info=pikepdf.String(intent.info),
-        DestOutputProfile=pdf.make_indirect(profile),
-    ))])
+    pdf.Root.OutputIntents = pikepdf.Array(
+        [
+            pdf.make_indirect(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.OutputIntent,
+                    S=pikepdf.Name.GTS_PDFX,
+                    OutputConditionIdentifier=pikepdf.String(intent.identifier),
+                    OutputCondition=pikepdf.String(intent.condition),
+                    RegistryName=pikepdf.String(intent.registry),
+                    Info=pikepdf.String(intent.info),
+                    DestOutputProfile=pdf.make_indirect(profile),
+                )
+            )
+        ]
+    )
     characterise_rgb(pdf)
 
 
@@ -202,7 +229,9 @@ def characterise_rgb(pdf: pikepdf.Pdf) -> None:
     RGB image is ICC-based), and the transparency groups blended in sRGB, not DeviceRGB."""
     srgb_profile = pdf.make_stream(SRGB_PROFILE.read_bytes())
     srgb_profile.N = 3
-    srgb = pdf.make_indirect(pikepdf.Array([pikepdf.Name.ICCBased, pdf.make_indirect(srgb_profile)]))
+    srgb = pdf.make_indirect(
+        pikepdf.Array([pikepdf.Name.ICCBased, pdf.make_indirect(srgb_profile)])
+    )
     seen: set = set()
 
     def visit(owner) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import importlib
 import json
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 from .assemble import Assembly
 from .paths import SAMPLES_DIR, TEMPLATES_DIR
@@ -44,7 +44,9 @@ class PageSize:
     def __post_init__(self) -> None:
         heights = [h for h in (self.height_mm, self.max_height_mm) if h is not None]
         if len(heights) != 1 or not all(0 < v <= MAX_PAGE_MM for v in (self.width_mm, *heights)):
-            raise LayoutError(f"page size {self.width_mm} x {self.height_mm or self.max_height_mm} mm is not plausible")
+            raise LayoutError(
+                f"page size {self.width_mm} x {self.height_mm or self.max_height_mm} mm is not plausible"
+            )
 
     @property
     def auto_height(self) -> bool:
@@ -52,7 +54,11 @@ class PageSize:
 
     def as_json(self) -> dict:
         if self.auto_height:
-            return {"width_mm": self.width_mm, "height_mm": "auto", "max_height_mm": self.max_height_mm}
+            return {
+                "width_mm": self.width_mm,
+                "height_mm": "auto",
+                "max_height_mm": self.max_height_mm,
+            }
         return {"width_mm": self.width_mm, "height_mm": self.height_mm}
 
 
@@ -73,27 +79,44 @@ class Prescribed:
     MEMBERS = ("x", "y", "width", "height")
 
     def __post_init__(self) -> None:
-        if self.kind not in ("box", "page") or not self.checks or set(self.checks) - set(self.MEMBERS):
-            raise LayoutError(f"prescribed {self.name!r}: kind box or page; checks among {', '.join(self.MEMBERS)}")
+        if (
+            self.kind not in ("box", "page")
+            or not self.checks
+            or set(self.checks) - set(self.MEMBERS)
+        ):
+            raise LayoutError(
+                f"prescribed {self.name!r}: kind box or page; checks among {', '.join(self.MEMBERS)}"
+            )
         if len(self.box) != 4 or min(self.box[2:]) <= 0:
             raise LayoutError(f"prescribed {self.name!r}: box is x, y, width, height (mm)")
 
     def applies_to(self, page: int, page_count: int) -> bool:
         """Whether this box is on ``page`` (1-based) of a document of ``page_count`` pages."""
-        return self.page is None or page == (self.page if self.page > 0 else page_count + 1 + self.page)
+        return self.page is None or page == (
+            self.page if self.page > 0 else page_count + 1 + self.page
+        )
 
     def as_json(self) -> dict:
-        return {"name": self.name, "page": self.page, "kind": self.kind,
-                "box": dict(zip(self.MEMBERS, self.box)), "checks": list(self.checks)}
+        return {
+            "name": self.name,
+            "page": self.page,
+            "kind": self.kind,
+            "box": dict(zip(self.MEMBERS, self.box)),
+            "checks": list(self.checks),
+        }
 
 
 def _prescribed(meta: dict, page: PageSize) -> tuple[Prescribed, ...]:
     """The layout's ``[[prescribed]]`` boxes; unless it names page sizes itself, every page is
     the size in ``[page]`` (only the width when the height follows the content)."""
     listed = tuple(
-        Prescribed(entry["name"], tuple(float(v) for v in entry["box"]), entry.get("page", 1),
-                   tuple(entry.get("checks", Prescribed.MEMBERS)),
-                   entry.get("kind", "box"))
+        Prescribed(
+            entry["name"],
+            tuple(float(v) for v in entry["box"]),
+            entry.get("page", 1),
+            tuple(entry.get("checks", Prescribed.MEMBERS)),
+            entry.get("kind", "box"),
+        )
         for entry in meta.get("prescribed", [])
     )
     if any(p.kind == "page" for p in listed):
@@ -154,7 +177,11 @@ class Layout:
     def request_schema(self) -> dict:
         """Standalone JSON Schema (2020-12) of a request body for this layout."""
         schema, definitions = request_json_schema(self.data_model)
-        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": self.id, **schema}
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": self.id,
+            **schema,
+        }
         if definitions:
             schema["$defs"] = definitions
         return schema
@@ -212,7 +239,14 @@ def _load_layout(directory: Path) -> Layout:
             prescribed=_prescribed(meta, page),
             safe_mm=float(meta["page"].get("safe_mm", 3.0)),
         )
-    except (KeyError, ValueError, TypeError, AttributeError, ImportError, tomllib.TOMLDecodeError) as exc:
+    except (
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        ImportError,
+        tomllib.TOMLDecodeError,
+    ) as exc:
         raise LayoutError(f"{meta_path}: {type(exc).__name__}: {exc}") from exc
     if not 0 <= layout.bleed_mm <= MAX_BLEED_MM:
         raise LayoutError(f"{meta_path}: bleed_mm must be between 0 and {MAX_BLEED_MM}")
@@ -228,7 +262,9 @@ def _load_layout(directory: Path) -> Layout:
             raise LayoutError(f"layout {layout.id}: {needed} is missing")
     for languages in LANGUAGE_SETS:
         if not layout.sample_path(languages).is_file():
-            raise LayoutError(f"layout {layout.id}: sample {layout.sample_path(languages)} is missing")
+            raise LayoutError(
+                f"layout {layout.id}: sample {layout.sample_path(languages)} is missing"
+            )
     return layout
 
 

@@ -29,14 +29,18 @@ class Renderer:
         self.fonts = fonts
         self.fetcher = AssetFetcher()
         self.font_config = FontConfiguration()
-        self._fonts_css = CSS(string=fonts.css(), font_config=self.font_config, url_fetcher=self.fetcher)
+        self._fonts_css = CSS(
+            string=fonts.css(), font_config=self.font_config, url_fetcher=self.fetcher
+        )
         self._base_css = self._parse(BASE_CSS.read_text(encoding="utf-8"), BASE_CSS.as_uri())
         self._stylesheets: dict[str, list[CSS]] = {}
         self._page_css: dict[tuple[float, float, float], CSS] = {}
         self._lock = threading.Lock()
 
     def _parse(self, css: str, base_url: str) -> CSS:
-        return CSS(string=css, base_url=base_url, font_config=self.font_config, url_fetcher=self.fetcher)
+        return CSS(
+            string=css, base_url=base_url, font_config=self.font_config, url_fetcher=self.fetcher
+        )
 
     def _page(self, width_mm: float, height_mm: float, bleed_mm: float = 0) -> CSS:
         """The page size; a bleed (print-ready output) adds that much all round, into which
@@ -54,7 +58,9 @@ class Renderer:
         """The fonts, the shared base and the layout's own CSS, parsed once."""
         sheets = self._stylesheets.get(layout.id)
         if sheets is None:
-            own = self._parse(layout.stylesheet.read_text(encoding="utf-8"), layout.stylesheet.as_uri())
+            own = self._parse(
+                layout.stylesheet.read_text(encoding="utf-8"), layout.stylesheet.as_uri()
+            )
             sheets = [self._fonts_css, self._base_css, own]
             with self._lock:
                 self._stylesheets[layout.id] = sheets
@@ -66,19 +72,30 @@ class Renderer:
         with self._lock:
             if layout_id is None:
                 self._stylesheets.clear()
-                self._base_css = self._parse(BASE_CSS.read_text(encoding="utf-8"), BASE_CSS.as_uri())
+                self._base_css = self._parse(
+                    BASE_CSS.read_text(encoding="utf-8"), BASE_CSS.as_uri()
+                )
             else:
                 self._stylesheets.pop(layout_id, None)
 
-    def layout(self, layout: Layout, composition: Composition, height_mm: float | None = None,
-               bleed_mm: float = 0):
+    def layout(
+        self,
+        layout: Layout,
+        composition: Composition,
+        height_mm: float | None = None,
+        bleed_mm: float = 0,
+    ):
         """Lay out and paginate on a page of the layout's size (or of ``height_mm`` for a
         layout whose height follows its content), with ``bleed_mm`` of bleed; the result is
         checked before writing."""
         height = height_mm or layout.page.height_mm or layout.page.max_height_mm
         page = self._page(layout.page.width_mm, height, bleed_mm)
-        html = HTML(string=composition.html, base_url=composition.base_url, url_fetcher=self.fetcher)
-        return html.render(font_config=self.font_config, stylesheets=[page, *self.stylesheets(layout)])
+        html = HTML(
+            string=composition.html, base_url=composition.base_url, url_fetcher=self.fetcher
+        )
+        return html.render(
+            font_config=self.font_config, stylesheets=[page, *self.stylesheets(layout)]
+        )
 
     @staticmethod
     def own_css(layout: Layout) -> str:
@@ -89,7 +106,11 @@ class Renderer:
     @staticmethod
     def content_height_mm(document) -> float:
         """How tall the laid-out content of page 1 is, rounded up to a whole mm."""
-        return float(math.ceil(weasycompat.content_bottom_px(document.pages[0]) / weasycompat.PX_PER_MM - 0.01))
+        return float(
+            math.ceil(
+                weasycompat.content_bottom_px(document.pages[0]) / weasycompat.PX_PER_MM - 0.01
+            )
+        )
 
     def layout_fitted(self, layout: Layout, composition: Composition, bleed_mm: float = 0):
         """A layout whose height follows its content, laid out once on its tallest page and
@@ -121,6 +142,10 @@ def _inline_imports(stylesheet, depth: int = 0) -> str:
 
     def inline(match: re.Match) -> str:
         imported = (stylesheet.parent / match.group(1)).resolve()
-        return _inline_imports(imported, depth + 1) if imported.is_relative_to(TEMPLATES_DIR) else match.group(0)
+        return (
+            _inline_imports(imported, depth + 1)
+            if imported.is_relative_to(TEMPLATES_DIR)
+            else match.group(0)
+        )
 
     return _IMPORT.sub(inline, css)

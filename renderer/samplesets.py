@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .registry import Layout
 from .schema import InvalidRequest, validate_request
@@ -45,8 +46,10 @@ class _Schema:
             return schema
         wanted = {str: "string", dict: "object", list: "array", type(None): "null"}.get(type(value))
         options = [self.resolve(s) for s in schema["anyOf"]]
-        return next((s for s in options if s.get("type") == wanted),
-                    next((s for s in options if s.get("type") != "null"), options[0]))
+        return next(
+            (s for s in options if s.get("type") == wanted),
+            next((s for s in options if s.get("type") != "null"), options[0]),
+        )
 
 
 def _is_wording(node: dict) -> bool:
@@ -74,7 +77,9 @@ def _walk(schema: _Schema, node: dict, value: Any, change: Callable) -> Any:
     node = schema.branch(node, value)
     if isinstance(value, dict) and node.get("type") == "object":
         props = node.get("properties", {})
-        value = {k: _walk(schema, props[k], v, change) if k in props else v for k, v in value.items()}
+        value = {
+            k: _walk(schema, props[k], v, change) if k in props else v for k, v in value.items()
+        }
     elif isinstance(value, list) and "items" in node:
         value = [_walk(schema, node["items"], v, change) for v in value]
     return change(node, value)
@@ -82,7 +87,12 @@ def _walk(schema: _Schema, node: dict, value: Any, change: Callable) -> Any:
 
 def _longest(schema: _Schema, budget: int):
     def change(node, value):
-        if isinstance(value, str) and "maxLength" in node and "format" not in node and "pattern" not in node:
+        if (
+            isinstance(value, str)
+            and "maxLength" in node
+            and "format" not in node
+            and "pattern" not in node
+        ):
             return _long(value, node["maxLength"])
         if isinstance(value, list) and "maxItems" in node:
             return _lengthen(value, node["maxItems"], budget)
@@ -90,11 +100,18 @@ def _longest(schema: _Schema, budget: int):
             added = dict(value)
             for key, sub in node.get("properties", {}).items():
                 sub = schema.branch(sub, "")
-                if key not in added and sub.get("type") == "string" and "maxLength" in sub \
-                        and "format" not in sub and "pattern" not in sub and "enum" not in sub:
+                if (
+                    key not in added
+                    and sub.get("type") == "string"
+                    and "maxLength" in sub
+                    and "format" not in sub
+                    and "pattern" not in sub
+                    and "enum" not in sub
+                ):
                     added[key] = _long("", sub["maxLength"])
             return added
         return value
+
     return change
 
 
@@ -104,6 +121,7 @@ def _empty_optional(schema: _Schema, budget: int):
             required = set(node.get("required", ()))
             return {k: v for k, v in value.items() if k in required}
         return value
+
     return change
 
 
@@ -112,6 +130,7 @@ def _most_rows(schema: _Schema, budget: int):
         if isinstance(value, list) and "maxItems" in node:
             return _lengthen(value, node["maxItems"], budget)
         return value
+
     return change
 
 
@@ -168,7 +187,10 @@ def generate(layout: Layout, name: str, sample: dict, limits: Limits = Limits())
     data_schema = layout.request_schema["properties"]["data"]
     budget = limits.max_body_bytes
     while True:
-        body = {**sample, "data": _walk(schema, data_schema, sample["data"], GENERATORS[name](schema, budget))}
+        body = {
+            **sample,
+            "data": _walk(schema, data_schema, sample["data"], GENERATORS[name](schema, budget)),
+        }
         if len(json.dumps(body, ensure_ascii=False).encode()) <= limits.max_body_bytes * 0.95:
             break
         if budget < 1024:
@@ -184,7 +206,9 @@ def generate(layout: Layout, name: str, sample: dict, limits: Limits = Limits())
     return None
 
 
-def sample_sets(layout: Layout, languages: tuple[str, ...], limits: Limits = Limits()) -> dict[str, dict]:
+def sample_sets(
+    layout: Layout, languages: tuple[str, ...], limits: Limits = Limits()
+) -> dict[str, dict]:
     """Every named set for one language set that validates, in SETS order."""
     sample = layout.sample(languages)
     sets = {"sample": sample}

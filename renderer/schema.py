@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Annotated, Any, Optional
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo
 from pydantic.functional_validators import PlainValidator
@@ -22,11 +22,32 @@ from .specs import LANGUAGE_SETS, Limits
 #: Municipalities where Italian or Hungarian is an official language too (P 6, 13, 45, 51(4)).
 #: Keys are lower case; both the Slovenian and the Italian or Hungarian names are accepted.
 AREA_LANGUAGES = {
-    **{m: ("sl", "it") for m in (
-        "koper", "capodistria", "izola", "isola", "piran", "pirano", "ankaran", "ancarano")},
-    **{m: ("sl", "hu") for m in (
-        "lendava", "lendva", "dobrovnik", "dobronak", "hodoš", "hodos",
-        "moravske toplice", "šalovci")},
+    **{
+        m: ("sl", "it")
+        for m in (
+            "koper",
+            "capodistria",
+            "izola",
+            "isola",
+            "piran",
+            "pirano",
+            "ankaran",
+            "ancarano",
+        )
+    },
+    **{
+        m: ("sl", "hu")
+        for m in (
+            "lendava",
+            "lendva",
+            "dobrovnik",
+            "dobronak",
+            "hodoš",
+            "hodos",
+            "moravske toplice",
+            "šalovci",
+        )
+    },
 }
 
 
@@ -50,6 +71,7 @@ def pointer(*parts: Any) -> str:
 
 # --- field types ------------------------------------------------------------------------
 
+
 def clean_text(value: Any, max_length: int, *, required: bool = True) -> str:
     """Normalise one string and refuse what cannot be printed faithfully."""
     if not isinstance(value, str):
@@ -63,7 +85,9 @@ def clean_text(value: Any, max_length: int, *, required: bool = True) -> str:
         if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != " ":
             raise ValueError(f"contains the control character U+{ord(ch):04X}")
         if ord(ch) not in FONTS.codepoints:
-            raise ValueError(f"contains {ch!r} (U+{ord(ch):04X}), which the layout's fonts cannot print")
+            raise ValueError(
+                f"contains {ch!r} (U+{ord(ch):04X}), which the layout's fonts cannot print"
+            )
     return text
 
 
@@ -87,10 +111,13 @@ def optional_text(max_length: int, *, description: str = ""):
             return None
         return clean_text(value, max_length)
 
-    schema = {"anyOf": [{"type": "string", "maxLength": max_length}, {"type": "null"}], "default": None}
+    schema = {
+        "anyOf": [{"type": "string", "maxLength": max_length}, {"type": "null"}],
+        "default": None,
+    }
     if description:
         schema["description"] = description
-    return Annotated[Optional[str], PlainValidator(validate), WithJsonSchema(schema)]
+    return Annotated[str | None, PlainValidator(validate), WithJsonSchema(schema)]
 
 
 def _local_wording(value: Any, languages: tuple[str, ...], max_length: int) -> dict[str, str]:
@@ -168,7 +195,7 @@ def optional_local_text(max_length: int, *, description: str = ""):
     schema = {"anyOf": [*_local_schema(max_length), {"type": "null"}], "default": None}
     if description:
         schema["description"] = description
-    return Annotated[Optional[dict], PlainValidator(validate), WithJsonSchema(schema)]
+    return Annotated[dict | None, PlainValidator(validate), WithJsonSchema(schema)]
 
 
 class LayoutData(BaseModel):
@@ -187,6 +214,7 @@ class LayoutData(BaseModel):
 
 # --- the envelope -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ValidRequest:
     languages: tuple[str, ...]
@@ -197,10 +225,14 @@ class ValidRequest:
     def created(self) -> datetime:
         """The document's date in its metadata: the request's ``document_date``, else 00:00 UTC
         of the day it is made, so the same request gives the same bytes all day."""
-        return self.document_date or datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        return self.document_date or datetime.now(UTC).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
 
 
-def request_json_schema(data_model: type[LayoutData], ref_prefix: str = "#/$defs/") -> tuple[dict, dict]:
+def request_json_schema(
+    data_model: type[LayoutData], ref_prefix: str = "#/$defs/"
+) -> tuple[dict, dict]:
     """JSON Schema of the whole request body for one layout, and the definitions its
     ``$ref``s point to (at ``ref_prefix``: ``#/$defs/`` standalone, or OpenAPI components)."""
     data = data_model.model_json_schema(ref_template=ref_prefix + "{model}")
@@ -232,11 +264,15 @@ def request_json_schema(data_model: type[LayoutData], ref_prefix: str = "#/$defs
     return schema, definitions
 
 
-def validate_request(data_model: type[LayoutData], body: Any, limits: Limits = Limits()) -> ValidRequest:
+def validate_request(
+    data_model: type[LayoutData], body: Any, limits: Limits = Limits()
+) -> ValidRequest:
     if not isinstance(body, dict):
         raise InvalidRequest([FieldError("", "the request body must be a JSON object")])
     errors = [
-        FieldError(pointer(key), "is not a known member (expected languages, area, document_date, data)")
+        FieldError(
+            pointer(key), "is not a known member (expected languages, area, document_date, data)"
+        )
         for key in body
         if key not in ("languages", "area", "document_date", "data")
     ]
@@ -264,15 +300,24 @@ def _document_date(body: dict, errors: list[FieldError]) -> datetime | None:
     try:
         if isinstance(value, str) and len(value.strip()) == 10:
             day = date.fromisoformat(value.strip())
-            return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if isinstance(value, str) else None
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        moment = (
+            datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            if isinstance(value, str)
+            else None
+        )
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        errors.append(FieldError("/document_date", "must be an ISO 8601 date (2026-11-20) or a date-time with "
-                                                   "its offset (2026-11-20T09:30:00+01:00)"))
+        errors.append(
+            FieldError(
+                "/document_date",
+                "must be an ISO 8601 date (2026-11-20) or a date-time with "
+                "its offset (2026-11-20T09:30:00+01:00)",
+            )
+        )
         return None
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def _languages(body: dict, errors: list[FieldError]) -> tuple[str, ...]:

@@ -43,55 +43,126 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "OBRAZCI_HOST", "address to listen on"),
     Setting("port", "OBRAZCI_PORT", "TCP port"),
     Setting("workers", "OBRAZCI_WORKERS", "HTTP worker processes"),
-    Setting("threads", "OBRAZCI_THREADS", "threads per HTTP worker (one renders at a time; the others answer "
-                                          "health checks and wait for a render slot)"),
-    Setting("request_timeout_s", "OBRAZCI_REQUEST_TIMEOUT", "seconds a render may take; a worker whose render "
-                                                            "passes it by 10 s is replaced"),
-    Setting("queue_timeout_s", "OBRAZCI_QUEUE_TIMEOUT", "seconds a request waits for a free render slot "
-                                                        "before it is answered 503 with Retry-After"),
-    Setting("graceful_timeout_s", "OBRAZCI_GRACEFUL_TIMEOUT", "seconds in-flight requests get to finish on "
-                                                              "SIGTERM or reload"),
-    Setting("max_requests", "OBRAZCI_MAX_REQUESTS", "an HTTP worker is replaced after about this many "
-                                                    "requests (0: never)"),
-    Setting("max_requests_jitter", "OBRAZCI_MAX_REQUESTS_JITTER", "random extra requests, so workers do not "
-                                                                  "retire together"),
-    Setting("max_worker_rss_mib", "OBRAZCI_MAX_WORKER_RSS_MIB", "an HTTP worker whose resident memory passes "
-                                                                "this after a request is replaced"),
+    Setting(
+        "threads",
+        "OBRAZCI_THREADS",
+        "threads per HTTP worker (one renders at a time; the others answer "
+        "health checks and wait for a render slot)",
+    ),
+    Setting(
+        "request_timeout_s",
+        "OBRAZCI_REQUEST_TIMEOUT",
+        "seconds a render may take; a worker whose render passes it by 10 s is replaced",
+    ),
+    Setting(
+        "queue_timeout_s",
+        "OBRAZCI_QUEUE_TIMEOUT",
+        "seconds a request waits for a free render slot before it is answered 503 with Retry-After",
+    ),
+    Setting(
+        "graceful_timeout_s",
+        "OBRAZCI_GRACEFUL_TIMEOUT",
+        "seconds in-flight requests get to finish on SIGTERM or reload",
+    ),
+    Setting(
+        "max_requests",
+        "OBRAZCI_MAX_REQUESTS",
+        "an HTTP worker is replaced after about this many requests (0: never)",
+    ),
+    Setting(
+        "max_requests_jitter",
+        "OBRAZCI_MAX_REQUESTS_JITTER",
+        "random extra requests, so workers do not retire together",
+    ),
+    Setting(
+        "max_worker_rss_mib",
+        "OBRAZCI_MAX_WORKER_RSS_MIB",
+        "an HTTP worker whose resident memory passes this after a request is replaced",
+    ),
     Setting("max_body_bytes", "OBRAZCI_MAX_BODY_BYTES", "largest JSON request body"),
-    Setting("max_text_length", "OBRAZCI_MAX_TEXT_LENGTH", "characters of any single string in a request"),
-    Setting("max_png_pixels", "OBRAZCI_MAX_PNG_PIXELS", "pixels of a PNG page asked for (dpi x size)"),
-    Setting("max_json_depth", "OBRAZCI_MAX_JSON_DEPTH", "nesting of arrays and objects in any JSON body, record "
-                                                        "or part"),
+    Setting(
+        "max_text_length", "OBRAZCI_MAX_TEXT_LENGTH", "characters of any single string in a request"
+    ),
+    Setting(
+        "max_png_pixels", "OBRAZCI_MAX_PNG_PIXELS", "pixels of a PNG page asked for (dpi x size)"
+    ),
+    Setting(
+        "max_json_depth",
+        "OBRAZCI_MAX_JSON_DEPTH",
+        "nesting of arrays and objects in any JSON body, record or part",
+    ),
     Setting("max_number_length", "OBRAZCI_MAX_NUMBER_LENGTH", "characters of one JSON number"),
-    Setting("max_upload_bytes", "OBRAZCI_MAX_UPLOAD_BYTES", "an uploaded file (scan, document, application, PDF "
-                                                            "to sign)"),
+    Setting(
+        "max_upload_bytes",
+        "OBRAZCI_MAX_UPLOAD_BYTES",
+        "an uploaded file (scan, document, application, PDF to sign)",
+    ),
     Setting("max_upload_pages", "OBRAZCI_MAX_UPLOAD_PAGES", "pages of an uploaded PDF"),
     Setting("max_scan_frames", "OBRAZCI_MAX_SCAN_FRAMES", "frames (pages) of an uploaded TIFF"),
-    Setting("max_image_pixels", "OBRAZCI_MAX_IMAGE_PIXELS", "pixels of one image or frame of an upload"),
-    Setting("max_upload_pixels", "OBRAZCI_MAX_UPLOAD_PIXELS", "pixels of all the images of one upload"),
-    Setting("max_decompressed_bytes", "OBRAZCI_MAX_DECOMPRESSED_BYTES", "all the streams of an uploaded PDF, "
-                                                                        "decoded"),
-    Setting("max_page_operators", "OBRAZCI_MAX_PAGE_OPERATORS", "content-stream operators of one uploaded page"),
-    Setting("upload_deadline_s", "OBRAZCI_UPLOAD_DEADLINE", "seconds to check and convert one upload"),
+    Setting(
+        "max_image_pixels", "OBRAZCI_MAX_IMAGE_PIXELS", "pixels of one image or frame of an upload"
+    ),
+    Setting(
+        "max_upload_pixels", "OBRAZCI_MAX_UPLOAD_PIXELS", "pixels of all the images of one upload"
+    ),
+    Setting(
+        "max_decompressed_bytes",
+        "OBRAZCI_MAX_DECOMPRESSED_BYTES",
+        "all the streams of an uploaded PDF, decoded",
+    ),
+    Setting(
+        "max_page_operators",
+        "OBRAZCI_MAX_PAGE_OPERATORS",
+        "content-stream operators of one uploaded page",
+    ),
+    Setting(
+        "upload_deadline_s", "OBRAZCI_UPLOAD_DEADLINE", "seconds to check and convert one upload"
+    ),
     Setting("data_dir", "OBRAZCI_DATA_DIR", "batch state and outputs"),
-    Setting("batch_workers", "OBRAZCI_BATCH_WORKERS", "batch worker processes (default: one per core)"),
-    Setting("batch_task_deadline_s", "OBRAZCI_BATCH_TASK_DEADLINE", "seconds a batch task (a chunk, a "
-                                                                    "packaging) may take before its worker "
-                                                                    "is killed"),
-    Setting("batch_engine", "OBRAZCI_BATCH_ENGINE", "embedded (SQLite, worker processes beside the service, "
-                                                    "outputs in the data directory) or celery (PostgreSQL, "
-                                                    "'renderer worker' processes on a Redis broker, shared "
-                                                    "outputs)"),
-    Setting("database_url", "OBRAZCI_DATABASE_URL", "celery engine: the batch state, postgresql://user:password@host/db"),
-    Setting("broker_url", "OBRAZCI_BROKER_URL", "celery engine: the task broker, redis://host:6379/0"),
-    Setting("outputs_url", "OBRAZCI_OUTPUTS_URL", "celery engine: where output files go, s3://bucket/prefix or "
-                                                  "file:///a/path/every/machine/mounts"),
-    Setting("s3_endpoint_url", "OBRAZCI_S3_ENDPOINT_URL", "an S3-compatible store's endpoint (none: AWS); "
-                                                          "credentials from the usual AWS_* variables"),
+    Setting(
+        "batch_workers", "OBRAZCI_BATCH_WORKERS", "batch worker processes (default: one per core)"
+    ),
+    Setting(
+        "batch_task_deadline_s",
+        "OBRAZCI_BATCH_TASK_DEADLINE",
+        "seconds a batch task (a chunk, a packaging) may take before its worker is killed",
+    ),
+    Setting(
+        "batch_engine",
+        "OBRAZCI_BATCH_ENGINE",
+        "embedded (SQLite, worker processes beside the service, "
+        "outputs in the data directory) or celery (PostgreSQL, "
+        "'renderer worker' processes on a Redis broker, shared "
+        "outputs)",
+    ),
+    Setting(
+        "database_url",
+        "OBRAZCI_DATABASE_URL",
+        "celery engine: the batch state, postgresql://user:password@host/db",
+    ),
+    Setting(
+        "broker_url", "OBRAZCI_BROKER_URL", "celery engine: the task broker, redis://host:6379/0"
+    ),
+    Setting(
+        "outputs_url",
+        "OBRAZCI_OUTPUTS_URL",
+        "celery engine: where output files go, s3://bucket/prefix or "
+        "file:///a/path/every/machine/mounts",
+    ),
+    Setting(
+        "s3_endpoint_url",
+        "OBRAZCI_S3_ENDPOINT_URL",
+        "an S3-compatible store's endpoint (none: AWS); credentials from the usual AWS_* variables",
+    ),
     Setting("batch_access", "OBRAZCI_BATCH_ACCESS", "TOML file of batch clients and print shops"),
-    Setting("signing_config", "OBRAZCI_SIGNING_CONFIG", "TOML file of signer profiles and API keys"),
-    Setting("templates_dir", "OBRAZCI_TEMPLATES_DIR", "another templates folder (a designer's working copy, "
-                                                      "with serve --dev)"),
+    Setting(
+        "signing_config", "OBRAZCI_SIGNING_CONFIG", "TOML file of signer profiles and API keys"
+    ),
+    Setting(
+        "templates_dir",
+        "OBRAZCI_TEMPLATES_DIR",
+        "another templates folder (a designer's working copy, with serve --dev)",
+    ),
     Setting("log_level", "OBRAZCI_LOG_LEVEL", f"one of {', '.join(LOG_LEVELS)}"),
     Setting("log_format", "OBRAZCI_LOG_FORMAT", "json (one object a line) or text"),
 )
@@ -143,15 +214,25 @@ class Settings:
 
         if not 0 < self.port < 65536:
             raise bad("port", f"{self.port} is not a TCP port")
-        for name in ("workers", "threads", "batch_workers", "max_worker_rss_mib",
-                     *(f.name for f in fields(Limits) if f.name != "upload_deadline_s")):
+        for name in (
+            "workers",
+            "threads",
+            "batch_workers",
+            "max_worker_rss_mib",
+            *(f.name for f in fields(Limits) if f.name != "upload_deadline_s"),
+        ):
             if getattr(self, name) < 1:
                 raise bad(name, "must be at least 1")
         for name in ("max_requests", "max_requests_jitter"):
             if getattr(self, name) < 0:
                 raise bad(name, "must not be negative")
-        for name in ("request_timeout_s", "queue_timeout_s", "graceful_timeout_s", "batch_task_deadline_s",
-                     "upload_deadline_s"):
+        for name in (
+            "request_timeout_s",
+            "queue_timeout_s",
+            "graceful_timeout_s",
+            "batch_task_deadline_s",
+            "upload_deadline_s",
+        ):
             if not 0 < getattr(self, name) <= 86400:
                 raise bad(name, "must be a number of seconds between 0 and 86400")
         if self.log_level not in LOG_LEVELS:
@@ -169,10 +250,16 @@ class Settings:
         if self.batch_engine == "embedded":
             for name in celery_only:
                 if getattr(self, name):
-                    raise bad(name, "is used by the celery engine only (set OBRAZCI_BATCH_ENGINE=celery)")
+                    raise bad(
+                        name, "is used by the celery engine only (set OBRAZCI_BATCH_ENGINE=celery)"
+                    )
             return
-        schemes = {"database_url": ("postgresql", "postgres"), "broker_url": ("redis", "rediss"),
-                   "outputs_url": ("s3", "file"), "s3_endpoint_url": ("http", "https")}
+        schemes = {
+            "database_url": ("postgresql", "postgres"),
+            "broker_url": ("redis", "rediss"),
+            "outputs_url": ("s3", "file"),
+            "s3_endpoint_url": ("http", "https"),
+        }
         for name in celery_only:
             value = getattr(self, name)
             if not value:
@@ -181,7 +268,10 @@ class Settings:
                 continue
             scheme = urlsplit(value).scheme
             if scheme not in schemes[name]:
-                raise bad(name, f"{mask(value)!r} is not a {' or '.join(s + '://' for s in schemes[name])} URL")
+                raise bad(
+                    name,
+                    f"{mask(value)!r} is not a {' or '.join(s + '://' for s in schemes[name])} URL",
+                )
         if self.outputs_url:
             from .batch.outputs import check_outputs_url
 
@@ -190,7 +280,9 @@ class Settings:
                 raise bad("outputs_url", reason)
 
     @classmethod
-    def load(cls, environ: dict[str, str] | None = None, flags: dict[str, object] | None = None) -> "Settings":
+    def load(
+        cls, environ: dict[str, str] | None = None, flags: dict[str, object] | None = None
+    ) -> Settings:
         """Flags (already typed, ``None`` where not given) over the environment over the defaults."""
         environ = os.environ if environ is None else environ
         flags = flags or {}
@@ -215,7 +307,7 @@ class Settings:
 
     def check(self) -> None:
         """Open what the settings name; raise SettingsError with one line if anything fails."""
-        from .batch.specs import AccessConfigError, Access
+        from .batch.specs import Access, AccessConfigError
         from .signing import SigningConfig, SigningConfigError, SigningService
 
         if self.batch_access is not None:
@@ -236,7 +328,9 @@ class Settings:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise SettingsError(f"OBRAZCI_DATA_DIR ({self.data_dir}): cannot write there: {exc.strerror}") from None
+            raise SettingsError(
+                f"OBRAZCI_DATA_DIR ({self.data_dir}): cannot write there: {exc.strerror}"
+            ) from None
 
     def environment(self) -> dict[str, str]:
         """The settings as environment variables, for processes started from this one (the
@@ -255,9 +349,16 @@ class Settings:
     def engine(self):
         from .batch.specs import EngineSpec
 
-        return EngineSpec(data_dir=self.data_dir, workers=self.batch_workers, task_deadline_s=self.batch_task_deadline_s,
-                          kind=self.batch_engine, database_url=self.database_url, broker_url=self.broker_url,
-                          outputs_url=self.outputs_url, s3_endpoint_url=self.s3_endpoint_url)
+        return EngineSpec(
+            data_dir=self.data_dir,
+            workers=self.batch_workers,
+            task_deadline_s=self.batch_task_deadline_s,
+            kind=self.batch_engine,
+            database_url=self.database_url,
+            broker_url=self.broker_url,
+            outputs_url=self.outputs_url,
+            s3_endpoint_url=self.s3_endpoint_url,
+        )
 
 
 _by_name = {s.name: s for s in SETTINGS}

@@ -32,9 +32,16 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
-from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec, SigningCertificateV2Provider
-from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
-from pyhanko.sign.general import load_cert_from_pemder
+from pyhanko.sign.attributes import (
+    CMSAttributeProvider,
+    SignedAttributeProviderSpec,
+    SigningCertificateV2Provider,
+)
+from pyhanko.sign.general import (
+    as_signing_certificate_v2,
+    load_cert_from_pemder,
+    simple_cms_attribute,
+)
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import NoOpStampStyle
 from pyhanko_certvalidator import ValidationContext
@@ -95,11 +102,13 @@ class ApiKey:
 class SigningConfig:
     profiles: dict[str, SignerProfile] = field(default_factory=dict)
     api_keys: tuple[ApiKey, ...] = ()
-    default_profile: str | None = None  # signs layouts marked `signed = true` unless another is named
+    default_profile: str | None = (
+        None  # signs layouts marked `signed = true` unless another is named
+    )
     default_level: str = "B-T"
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "SigningConfig":
+    def from_file(cls, path: str | Path) -> SigningConfig:
         try:
             with open(path, "rb") as fh:
                 table = tomllib.load(fh)
@@ -111,27 +120,37 @@ class SigningConfig:
                     if entry.get(key) and not os.path.isabs(entry[key]) and key != "module":
                         entry[key] = str(base / entry[key])
                 for key in ("trust_roots", "trusted_tsa_certs"):
-                    entry[key] = tuple(r if os.path.isabs(r) else str(base / r) for r in entry.get(key, []))
+                    entry[key] = tuple(
+                        r if os.path.isabs(r) else str(base / r) for r in entry.get(key, [])
+                    )
                 profiles[name] = SignerProfile(name=name, **entry)
             keys = tuple(
                 ApiKey(name, entry["sha256"].lower(), frozenset(entry["profiles"]))
                 for name, entry in table.get("api_keys", {}).items()
             )
         except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
-            raise SigningConfigError(f"signing configuration {path}: {type(exc).__name__}: {exc}") from None
+            raise SigningConfigError(
+                f"signing configuration {path}: {type(exc).__name__}: {exc}"
+            ) from None
         unknown = {p for k in keys for p in k.profiles} - set(profiles)
         if unknown:
-            raise SigningConfigError(f"signing configuration {path}: API keys name unknown profiles {sorted(unknown)}")
+            raise SigningConfigError(
+                f"signing configuration {path}: API keys name unknown profiles {sorted(unknown)}"
+            )
         default = table.get("default_profile")
         if default is not None and default not in profiles:
-            raise SigningConfigError(f"signing configuration {path}: default_profile {default!r} is not a profile")
+            raise SigningConfigError(
+                f"signing configuration {path}: default_profile {default!r} is not a profile"
+            )
         level = table.get("default_level", "B-T")
         if level not in LEVELS:
-            raise SigningConfigError(f"signing configuration {path}: default_level must be one of {', '.join(LEVELS)}")
+            raise SigningConfigError(
+                f"signing configuration {path}: default_level must be one of {', '.join(LEVELS)}"
+            )
         return cls(profiles, keys, default, level)
 
     @classmethod
-    def from_environment(cls) -> "SigningConfig":
+    def from_environment(cls) -> SigningConfig:
         path = os.environ.get("OBRAZCI_SIGNING_CONFIG")
         return cls.from_file(path) if path else cls()
 
@@ -170,7 +189,9 @@ class _CachingSpec(SignedAttributeProviderSpec):
             if isinstance(provider, SigningCertificateV2Provider):
                 der = self.cache.get("scv2")
                 if der is None:
-                    der = simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(provider.signing_cert)).dump()
+                    der = simple_cms_attribute(
+                        "signing_certificate_v2", as_signing_certificate_v2(provider.signing_cert)
+                    ).dump()
                     self.cache["scv2"] = der
                 yield _CachedAttribute("signing_certificate_v2", der)
             else:
@@ -188,7 +209,9 @@ class CachedKeySigner(signers.SimpleSigner):
         self._attribute_cache: dict = {}
 
     def _signed_attr_provider_spec(self, *args, **kwargs):
-        return _CachingSpec(super()._signed_attr_provider_spec(*args, **kwargs), self._attribute_cache)
+        return _CachingSpec(
+            super()._signed_attr_provider_spec(*args, **kwargs), self._attribute_cache
+        )
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
@@ -206,7 +229,9 @@ def _secret(env: str | None, path: str | None, what: str, profile: str) -> bytes
         try:
             return Path(path).read_bytes().rstrip(b"\r\n")
         except OSError as exc:
-            raise SigningConfigError(f"profile {profile}: cannot read the {what} file: {exc.strerror}") from None
+            raise SigningConfigError(
+                f"profile {profile}: cannot read the {what} file: {exc.strerror}"
+            ) from None
     raise SigningConfigError(f"profile {profile}: no {what} configured")
 
 
@@ -222,8 +247,10 @@ class LoadedProfile:
         """When signing, OCSP answers and CRLs are fetched after the context's moment (the
         TSA's only once its timestamp has arrived); they count although issued later."""
         return ValidationContext(
-            trust_roots=list(self.trust_roots), allow_fetching=fetching,
-            revocation_mode="hard-fail" if fetching else "soft-fail", retroactive_revinfo=fetching,
+            trust_roots=list(self.trust_roots),
+            allow_fetching=fetching,
+            revocation_mode="hard-fail" if fetching else "soft-fail",
+            retroactive_revinfo=fetching,
         )
 
 
@@ -232,21 +259,31 @@ def load_profile(profile: SignerProfile) -> LoadedProfile:
         roots = tuple(load_cert_from_pemder(p) for p in profile.trust_roots)
         trusted_tsa = tuple(load_cert_from_pemder(p) for p in profile.trusted_tsa_certs)
     except (OSError, ValueError) as exc:
-        raise SigningConfigError(f"profile {profile.name}: trust roots or TSA certificates: {exc}") from None
+        raise SigningConfigError(
+            f"profile {profile.name}: trust roots or TSA certificates: {exc}"
+        ) from None
     if profile.kind == "pkcs12":
-        passphrase = _secret(profile.passphrase_env, profile.passphrase_file, "passphrase", profile.name)
+        passphrase = _secret(
+            profile.passphrase_env, profile.passphrase_file, "passphrase", profile.name
+        )
         try:
             with open(profile.path, "rb") as fh:
                 data = fh.read()
         except OSError as exc:
-            raise SigningConfigError(f"profile {profile.name}: cannot read {profile.path} ({exc.strerror})") from None
+            raise SigningConfigError(
+                f"profile {profile.name}: cannot read {profile.path} ({exc.strerror})"
+            ) from None
         try:  # the _data variant raises where load_pkcs12 logs a traceback and returns None
             simple = signers.SimpleSigner.load_pkcs12_data(data, (), passphrase=passphrase)
         except Exception:  # noqa: BLE001 - whatever the cause, the operator gets one line
-            raise SigningConfigError(f"profile {profile.name}: cannot open {profile.path} "
-                                     "(wrong passphrase or not a PKCS#12 file)") from None
+            raise SigningConfigError(
+                f"profile {profile.name}: cannot open {profile.path} "
+                "(wrong passphrase or not a PKCS#12 file)"
+            ) from None
         signer = CachedKeySigner(
-            signing_cert=simple.signing_cert, signing_key=simple.signing_key, cert_registry=simple.cert_registry
+            signing_cert=simple.signing_cert,
+            signing_key=simple.signing_key,
+            cert_registry=simple.cert_registry,
         )
         return LoadedProfile(profile, signer, roots, trusted_tsa)
     if profile.kind == "pkcs11":
@@ -256,16 +293,24 @@ def load_profile(profile: SignerProfile) -> LoadedProfile:
         pin = _secret(profile.pin_env, None, "PIN", profile.name).decode()
         try:
             session = open_pkcs11_session(
-                profile.module, token_criteria=TokenCriteria(label=profile.token_label), user_pin=pin
+                profile.module,
+                token_criteria=TokenCriteria(label=profile.token_label),
+                user_pin=pin,
             )
-            signer = PKCS11Signer(session, key_label=profile.key_label, cert_label=profile.cert_label or profile.key_label)
+            signer = PKCS11Signer(
+                session,
+                key_label=profile.key_label,
+                cert_label=profile.cert_label or profile.key_label,
+            )
             signer.signing_cert  # noqa: B018 - fetch the certificate now: fail at start-up, not later
         except Exception as exc:
             raise SigningConfigError(
                 f"profile {profile.name}: cannot open token {profile.token_label!r} ({type(exc).__name__})"
             ) from None
         return LoadedProfile(profile, signer, roots, trusted_tsa, session)
-    raise SigningConfigError(f"profile {profile.name}: unknown kind {profile.kind!r} (pkcs12 or pkcs11)")
+    raise SigningConfigError(
+        f"profile {profile.name}: unknown kind {profile.kind!r} (pkcs12 or pkcs11)"
+    )
 
 
 @contextmanager
@@ -299,32 +344,54 @@ def _form_from_page(writer: IncrementalPdfFileWriter, pdf_bytes: bytes):
     x0, y0, x1, y1 = (float(v) for v in page["/MediaBox"])
     contents = page["/Contents"]
     contents = contents.get_object()
-    data = b"".join(c.get_object().data for c in contents) if isinstance(contents, generic.ArrayObject) else contents.data
+    data = (
+        b"".join(c.get_object().data for c in contents)
+        if isinstance(contents, generic.ArrayObject)
+        else contents.data
+    )
     form = generic.StreamObject(
-        {generic.pdf_name("/Type"): generic.pdf_name("/XObject"), generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
-         generic.pdf_name("/BBox"): generic.ArrayObject([generic.FloatObject(v) for v in (x0, y0, x1, y1)]),
-         generic.pdf_name("/Resources"): writer.import_object(page["/Resources"].get_object())},
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+            generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
+            generic.pdf_name("/BBox"): generic.ArrayObject(
+                [generic.FloatObject(v) for v in (x0, y0, x1, y1)]
+            ),
+            generic.pdf_name("/Resources"): writer.import_object(page["/Resources"].get_object()),
+        },
         stream_data=data,
     )
     return writer.add_object(form), (x1 - x0, y1 - y0)
 
 
-def _add_field(writer: IncrementalPdfFileWriter, name: str = FIELD_NAME, stamp: VisibleStamp | None = None) -> None:
+def _add_field(
+    writer: IncrementalPdfFileWriter, name: str = FIELD_NAME, stamp: VisibleStamp | None = None
+) -> None:
     """A signature field whose widget has an appearance stream and the print flag, as PDF/A
     requires of every annotation: empty and invisible, or the rendered stamp."""
     if stamp is None:
-        fields.append_signature_field(writer, fields.SigFieldSpec(name, on_page=0, box=(0, 0, 0, 0)))
-        appearance = writer.add_object(generic.StreamObject(
-            {generic.pdf_name("/Type"): generic.pdf_name("/XObject"), generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
-             generic.pdf_name("/BBox"): generic.ArrayObject([generic.NumberObject(0)] * 4)},
-            stream_data=b"",
-        ))
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(name, on_page=0, box=(0, 0, 0, 0))
+        )
+        appearance = writer.add_object(
+            generic.StreamObject(
+                {
+                    generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+                    generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
+                    generic.pdf_name("/BBox"): generic.ArrayObject([generic.NumberObject(0)] * 4),
+                },
+                stream_data=b"",
+            )
+        )
     else:
         appearance, (width, height) = _form_from_page(writer, stamp.pdf)
         page_height = float(writer.root["/Pages"]["/Kids"][stamp.page].get_object()["/MediaBox"][3])
         x, top = stamp.x_mm * PT_PER_MM, page_height - stamp.y_mm * PT_PER_MM
         fields.append_signature_field(
-            writer, fields.SigFieldSpec(name, on_page=stamp.page, box=(int(x), int(top - height), int(x + width), int(top))))
+            writer,
+            fields.SigFieldSpec(
+                name, on_page=stamp.page, box=(int(x), int(top - height), int(x + width), int(top))
+            ),
+        )
     for ref in writer.root["/AcroForm"]["/Fields"]:
         widget = ref.get_object()
         if widget.get("/T") == name:
@@ -333,7 +400,9 @@ def _add_field(writer: IncrementalPdfFileWriter, name: str = FIELD_NAME, stamp: 
             writer.update_container(widget)
 
 
-def sign_pdf(pdf_bytes: bytes, loaded: LoadedProfile, level: str, stamp: VisibleStamp | None = None) -> bytes:
+def sign_pdf(
+    pdf_bytes: bytes, loaded: LoadedProfile, level: str, stamp: VisibleStamp | None = None
+) -> bytes:
     """Sign ``pdf_bytes`` (incrementally) at ``level``, invisibly or with ``stamp``; raises
     ServiceFailure if a trust service fails, so nothing below the asked level is returned."""
     if level not in LEVELS:
@@ -341,7 +410,9 @@ def sign_pdf(pdf_bytes: bytes, loaded: LoadedProfile, level: str, stamp: Visible
     profile = loaded.profile
     timestamped = level != "B-B"
     if timestamped and not profile.tsa_url:
-        raise ServiceFailure("TSA", f"profile {profile.name} has no TSA configured, {level} needs one", False)
+        raise ServiceFailure(
+            "TSA", f"profile {profile.name} has no TSA configured, {level} needs one", False
+        )
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -349,7 +420,9 @@ def sign_pdf(pdf_bytes: bytes, loaded: LoadedProfile, level: str, stamp: Visible
         reason=profile.reason,
         location=profile.location,
         embed_validation_info=level in ("B-LT", "B-LTA"),
-        validation_context=loaded.validation_context(fetching=True) if level in ("B-LT", "B-LTA") else None,
+        validation_context=loaded.validation_context(fetching=True)
+        if level in ("B-LT", "B-LTA")
+        else None,
     )
     timestamper = HTTPTimeStamper(profile.tsa_url, timeout=10) if timestamped else None
     out = BytesIO()
@@ -357,10 +430,9 @@ def sign_pdf(pdf_bytes: bytes, loaded: LoadedProfile, level: str, stamp: Visible
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes))
         _add_field(writer, FIELD_NAME, stamp)
         try:
-            signers.PdfSigner(meta, signer=loaded.signer, timestamper=timestamper,
-                              stamp_style=NoOpStampStyle()).sign_pdf(
-                writer, output=out, bytes_reserved=RESERVE[level]
-            )
+            signers.PdfSigner(
+                meta, signer=loaded.signer, timestamper=timestamper, stamp_style=NoOpStampStyle()
+            ).sign_pdf(writer, output=out, bytes_reserved=RESERVE[level])
             if level == "B-LTA":  # a document timestamp over the signature and its DSS
                 out = _document_timestamp(out.getvalue(), loaded, timestamper)
         except Exception as exc:
@@ -368,14 +440,19 @@ def sign_pdf(pdf_bytes: bytes, loaded: LoadedProfile, level: str, stamp: Visible
     return out.getvalue()
 
 
-def _document_timestamp(pdf_bytes: bytes, loaded: LoadedProfile, timestamper: HTTPTimeStamper) -> BytesIO:
+def _document_timestamp(
+    pdf_bytes: bytes, loaded: LoadedProfile, timestamper: HTTPTimeStamper
+) -> BytesIO:
     """B-LTA's document timestamp, in a field we create (pyHanko's own has no appearance
     stream, which PDF/A forbids); the TSA's validation data goes into the DSS."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes))
     _add_field(writer, TIMESTAMP_FIELD)
     out = BytesIO()
     signers.PdfTimeStamper(timestamper, field_name=TIMESTAMP_FIELD).timestamp_pdf(
-        writer, "sha256", validation_context=loaded.validation_context(fetching=True), output=out,
+        writer,
+        "sha256",
+        validation_context=loaded.validation_context(fetching=True),
+        output=out,
         bytes_reserved=RESERVE["B-LTA"],
     )
     return out
@@ -394,12 +471,15 @@ def _service_failure(exc: Exception) -> Exception:
     # unreachable (503): no answer at all; an answer that is not what was asked for is a 502
     answered = any(type(c).__name__ in ("ClientResponseError", "ContentTypeError") for c in chain)
     unreachable = not answered and any(
-        isinstance(c, (ConnectionError, TimeoutError)) or type(c).__name__.startswith("ClientConnect")
+        isinstance(c, (ConnectionError, TimeoutError))
+        or type(c).__name__.startswith("ClientConnect")
         for c in chain
     )
     if any(isinstance(c, TimestampRequestError) for c in chain) or "imestamp" in text:
         return ServiceFailure("TSA", text[:300], unreachable)
-    if any(w in text.lower() for w in ("ocsp", "crl", "revocation", "validation")) or isinstance(exc, SigningError):
+    if any(w in text.lower() for w in ("ocsp", "crl", "revocation", "validation")) or isinstance(
+        exc, SigningError
+    ):
         return ServiceFailure("OCSP/CRL", text[:300], unreachable)
     return exc
 
@@ -428,9 +508,14 @@ class SigningService:
                     certs.append(cert)
         return certs
 
-    def sign(self, pdf_bytes: bytes, profile: str, level: str, stamp: VisibleStamp | None = None) -> bytes:
+    def sign(
+        self, pdf_bytes: bytes, profile: str, level: str, stamp: VisibleStamp | None = None
+    ) -> bytes:
         return sign_pdf(pdf_bytes, self.loaded[profile], level, stamp)
 
     def signer_name(self, profile: str) -> str:
         subject = self.loaded[profile].signer.signing_cert.subject.native
-        return subject.get("common_name") or self.loaded[profile].signer.signing_cert.subject.human_friendly
+        return (
+            subject.get("common_name")
+            or self.loaded[profile].signer.signing_cert.subject.human_friendly
+        )

@@ -81,7 +81,9 @@ class RenderOptions:
             if self.marks not in MARKS:
                 raise OptionError("marks", f"must be one of {', '.join(MARKS)}")
             if self.format not in MARKS_FORMATS:
-                raise OptionError("marks", f"printer's marks apply to format {' or '.join(MARKS_FORMATS)} only")
+                raise OptionError(
+                    "marks", f"printer's marks apply to format {' or '.join(MARKS_FORMATS)} only"
+                )
 
     @property
     def output(self) -> OutputFormat:
@@ -98,12 +100,15 @@ class Limits:
     max_png_pixels: int = 40_000_000  # e.g. A4 at 600 dpi is 35 Mpx
     max_json_depth: int = 32  # nesting of arrays and objects in any JSON body, record or part
     max_number_length: int = 100  # characters of one JSON number
-    max_upload_bytes: int = 32 * 1024 * 1024  # an uploaded file (scan, document, application, PDF to sign)
+    max_upload_bytes: int = (
+        32 * 1024 * 1024
+    )  # an uploaded file (scan, document, application, PDF to sign)
     max_upload_pages: int = 500  # pages of an uploaded PDF
     max_scan_frames: int = 200  # frames (pages) of an uploaded TIFF
     max_image_pixels: int = 60_000_000  # one image or frame of an upload; A4 at 600 dpi is 35 Mpx
     max_upload_pixels: int = 2_000_000_000  # all the images of one upload together
     max_decompressed_bytes: int = 128 * 1024 * 1024  # all the streams of an uploaded PDF, decoded
-    max_page_operators: int = 1_000_000  # content-stream operators of one uploaded page (its forms included)
+    max_page_operators: int = (
+        1_000_000  # content-stream operators of one uploaded page (its forms included)
+    )
     upload_deadline_s: float = 20.0  # checking and converting one upload
-

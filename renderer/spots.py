@@ -53,8 +53,14 @@ def _colour_space(pdf: pikepdf.Pdf, spot: SpotColour) -> pikepdf.Array:
         C1=[Decimal(str(c)) for c in spot.cmyk],
         N=1,
     )
-    return pikepdf.Array([pikepdf.Name.Separation, pikepdf.Name("/" + spot.name),
-                          pikepdf.Name.DeviceCMYK, pdf.make_indirect(tint)])
+    return pikepdf.Array(
+        [
+            pikepdf.Name.Separation,
+            pikepdf.Name("/" + spot.name),
+            pikepdf.Name.DeviceCMYK,
+            pdf.make_indirect(tint),
+        ]
+    )
 
 
 def _rewrite(pdf: pikepdf.Pdf, owner, spots, names, done: set) -> int:

@@ -7,7 +7,7 @@ guarantees that nothing is clipped.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from fontTools.ttLib import TTFont
 
@@ -16,7 +16,7 @@ from .fonts import FONTS
 PT_PER_MM = 72 / 25.4
 
 
-@lru_cache(maxsize=None)
+@cache
 def _metrics(weight: int) -> tuple[dict[int, int], int]:
     face = next(f for f in FONTS.faces if f.weight == weight)
     with TTFont(face.path) as font:

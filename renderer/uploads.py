@@ -32,8 +32,9 @@ class CheckedPdf:
     page_sizes_mm: tuple[tuple[float, float], ...]
 
 
-def check_pdf(data: bytes, field: str = "document", limits: Limits = LIMITS,
-              refuse_active: bool = False) -> CheckedPdf:
+def check_pdf(
+    data: bytes, field: str = "document", limits: Limits = LIMITS, refuse_active: bool = False
+) -> CheckedPdf:
     """A PDF upload: its size, pages, and what drawing it would cost (``check_complexity``)
     before anything decodes or rasterises it. ``refuse_active``: active content (``active``)
     is a refusal instead of being removed later (for a file that is signed as it is)."""
@@ -48,23 +49,39 @@ def check_pdf(data: bytes, field: str = "document", limits: Limits = LIMITS,
             if len(pdf.pages) == 0:
                 raise UploadRefused(field, "has no pages")
             if len(pdf.pages) > limits.max_upload_pages:
-                raise UploadRefused(field, f"has {len(pdf.pages)} pages; the limit (max_upload_pages) "
-                                           f"is {limits.max_upload_pages}")
+                raise UploadRefused(
+                    field,
+                    f"has {len(pdf.pages)} pages; the limit (max_upload_pages) "
+                    f"is {limits.max_upload_pages}",
+                )
             sizes = []
             for page in pdf.pages:
                 x0, y0, x1, y1 = (float(v) for v in page.mediabox)
                 sizes.append(((x1 - x0) * MM_PER_PT, (y1 - y0) * MM_PER_PT))
             if pdf.get_warnings():  # qpdf had to reconstruct it: truncated or damaged
-                raise UploadRefused(field, "is a broken PDF (damaged or truncated; it had to be repaired to be read)")
+                raise UploadRefused(
+                    field,
+                    "is a broken PDF (damaged or truncated; it had to be repaired to be read)",
+                )
             check_complexity(pdf, field, limits)
             if refuse_active:
                 found = active(pdf, remove=False)
                 if found:
-                    raise UploadRefused(field, f"carries active content ({', '.join(found)}); "
-                                               "remove it before the file is signed")
+                    raise UploadRefused(
+                        field,
+                        f"carries active content ({', '.join(found)}); "
+                        "remove it before the file is signed",
+                    )
     except pikepdf.PasswordError:
         raise UploadRefused(field, "is an encrypted PDF; upload it without a password") from None
-    except (pikepdf.PdfError, ValueError, RecursionError, KeyError, TypeError, AttributeError) as exc:
+    except (
+        pikepdf.PdfError,
+        ValueError,
+        RecursionError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:
         if isinstance(exc, UploadRefused):
             raise
         raise UploadRefused(field, "is a broken PDF that cannot be read") from None
@@ -79,7 +96,14 @@ def check_cost(data: bytes, field: str = "document", limits: Limits = LIMITS) ->
     try:
         with pikepdf.open(BytesIO(data)) as pdf:
             check_complexity(pdf, field, limits)
-    except (pikepdf.PdfError, ValueError, RecursionError, KeyError, TypeError, AttributeError) as exc:
+    except (
+        pikepdf.PdfError,
+        ValueError,
+        RecursionError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:
         if isinstance(exc, UploadRefused):
             raise
 
@@ -89,7 +113,9 @@ def check_cost(data: bytes, field: str = "document", limits: Limits = LIMITS) ->
 # a content-stream operator: a short word of letters (and * ' ") between delimiters; words in
 # text strings count too, so the count errs high, never low (the first letter is matched
 # before the look back: seven times faster over data without letters)
-_OPERATOR = re.compile(rb"[A-Za-z'\"](?<![^\s\[\]()<>{}%][A-Za-z'\"])[A-Za-z0-9*'\"]{0,2}(?![^\s\[\]()<>{}/%])")
+_OPERATOR = re.compile(
+    rb"[A-Za-z'\"](?<![^\s\[\]()<>{}%][A-Za-z'\"])[A-Za-z0-9*'\"]{0,2}(?![^\s\[\]()<>{}/%])"
+)
 _PIECE = 1024 * 1024
 _SIZE_NEUTRAL = {"/ASCIIHexDecode", "/ASCII85Decode"}  # decoding them shrinks the data
 _EXPANSION = {"/RunLengthDecode": 128, "/LZWDecode": 4096}  # the most one input byte can become
@@ -110,17 +136,26 @@ class _Budget:
         self.decoded += decoded
         self.pixels += pixels
         if self.decoded > self.limits.max_decompressed_bytes:
-            raise UploadRefused(self.field, f"decompresses to more than {self.limits.max_decompressed_bytes} bytes "
-                                            "(the limit max_decompressed_bytes)")
+            raise UploadRefused(
+                self.field,
+                f"decompresses to more than {self.limits.max_decompressed_bytes} bytes "
+                "(the limit max_decompressed_bytes)",
+            )
         if self.pixels > self.limits.max_upload_pixels:
-            raise UploadRefused(self.field, f"has images of more than {self.limits.max_upload_pixels} pixels in all "
-                                            "(the limit max_upload_pixels)")
+            raise UploadRefused(
+                self.field,
+                f"has images of more than {self.limits.max_upload_pixels} pixels in all "
+                "(the limit max_upload_pixels)",
+            )
         self.check_time()
 
     def check_time(self) -> None:
         if time.monotonic() > self.ends:
-            raise UploadRefused(self.field, f"takes longer than {self.limits.upload_deadline_s:g} s to check "
-                                            "(the limit upload_deadline_s)")
+            raise UploadRefused(
+                self.field,
+                f"takes longer than {self.limits.upload_deadline_s:g} s to check "
+                "(the limit upload_deadline_s)",
+            )
 
 
 def _filters(stream: pikepdf.Stream) -> list[str]:
@@ -149,8 +184,11 @@ def _decoded(stream: pikepdf.Stream, budget: _Budget, cap: int | None = None):
             data = inflate.unconsumed_tail
             produced += len(piece)
             if produced > cap:
-                raise UploadRefused(budget.field, f"has a stream that decompresses to more than {cap} bytes "
-                                                  "(the limit max_decompressed_bytes)")
+                raise UploadRefused(
+                    budget.field,
+                    f"has a stream that decompresses to more than {cap} bytes "
+                    "(the limit max_decompressed_bytes)",
+                )
             budget.check_time()
             if not piece:
                 break
@@ -163,10 +201,15 @@ def _decoded(stream: pikepdf.Stream, budget: _Budget, cap: int | None = None):
         elif name == "/FlateDecode":
             worst *= 1032  # deflate's greatest ratio
         elif name not in _SIZE_NEUTRAL:
-            raise UploadRefused(budget.field, f"has a stream with the filter {name}, which cannot be checked")
+            raise UploadRefused(
+                budget.field, f"has a stream with the filter {name}, which cannot be checked"
+            )
     if worst > cap:
-        raise UploadRefused(budget.field, f"has a {'/'.join(filters)} stream that may decompress to more than {cap} "
-                                          "bytes (the limit max_decompressed_bytes)")
+        raise UploadRefused(
+            budget.field,
+            f"has a {'/'.join(filters)} stream that may decompress to more than {cap} "
+            "bytes (the limit max_decompressed_bytes)",
+        )
     yield stream.read_bytes()
 
 
@@ -175,14 +218,19 @@ def _image(stream: pikepdf.Stream, budget: _Budget) -> None:
     beyond what those pixels need."""
     width, height = int(stream.get("/Width", 0)), int(stream.get("/Height", 0))
     if width < 0 or height < 0 or width * height > budget.limits.max_image_pixels:
-        raise UploadRefused(budget.field, f"has a {width} x {height} pixel image; the limit (max_image_pixels) is "
-                                          f"{budget.limits.max_image_pixels} pixels")
+        raise UploadRefused(
+            budget.field,
+            f"has a {width} x {height} pixel image; the limit (max_image_pixels) is "
+            f"{budget.limits.max_image_pixels} pixels",
+        )
     budget.spend(pixels=width * height)
     filters = _filters(stream)
     if filters and filters[-1] in _IMAGE_CODECS:
         return  # decoded by its codec to the declared size
     bits = int(stream.get("/BitsPerComponent", 8) or 8)
-    needed = (width * 4 * max(bits, 8) // 8 + 1) * height + 4096  # up to four components and a predictor byte
+    needed = (
+        width * 4 * max(bits, 8) // 8 + 1
+    ) * height + 4096  # up to four components and a predictor byte
     for _ in _decoded(stream, budget, cap=needed):
         pass
 
@@ -207,7 +255,7 @@ def _page_operators(page: pikepdf.Dictionary, budget: _Budget, seen: set) -> int
     while pending and count <= budget.limits.max_page_operators:
         resources = pending.pop()
         xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
-        for xobject in (xobjects.values() if isinstance(xobjects, pikepdf.Dictionary) else ()):
+        for xobject in xobjects.values() if isinstance(xobjects, pikepdf.Dictionary) else ():
             if not isinstance(xobject, pikepdf.Stream) or xobject.objgen in seen:
                 continue
             seen.add(xobject.objgen)
@@ -229,8 +277,11 @@ def check_complexity(pdf: pikepdf.Pdf, field: str, limits: Limits = LIMITS) -> N
     seen: set = set()
     for number, page in enumerate(pdf.pages, start=1):
         if _page_operators(page.obj, budget, seen) > limits.max_page_operators:
-            raise UploadRefused(field, f"page {number} has more than {limits.max_page_operators} drawing operators "
-                                       "(the limit max_page_operators)")
+            raise UploadRefused(
+                field,
+                f"page {number} has more than {limits.max_page_operators} drawing operators "
+                "(the limit max_page_operators)",
+            )
         contents = page.obj.get("/Contents")
         for stream in [contents] if isinstance(contents, pikepdf.Stream) else list(contents or []):
             if isinstance(stream, pikepdf.Stream):
@@ -248,8 +299,22 @@ def check_complexity(pdf: pikepdf.Pdf, field: str, limits: Limits = LIMITS) -> N
 # -- active content ----------------------------------------------------------------------
 
 # actions that run code, open or send files, or change what is shown (PDF/A forbids them)
-FORBIDDEN_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/ResetForm", "/Sound", "/Movie",
-                     "/Rendition", "/Hide", "/SetOCGState", "/GoTo3DView", "/Trans", "/RichMediaExecute", "/GoToE"}
+FORBIDDEN_ACTIONS = {
+    "/JavaScript",
+    "/Launch",
+    "/ImportData",
+    "/SubmitForm",
+    "/ResetForm",
+    "/Sound",
+    "/Movie",
+    "/Rendition",
+    "/Hide",
+    "/SetOCGState",
+    "/GoTo3DView",
+    "/Trans",
+    "/RichMediaExecute",
+    "/GoToE",
+}
 ALLOWED_NAMED = {"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"}
 FORBIDDEN_ANNOTATIONS = {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
 
@@ -302,10 +367,18 @@ def active(pdf: pikepdf.Pdf, remove: bool = True) -> list[str]:
                 note(f"{str(action.get('/S'))[1:]} action")
                 if remove:
                     del obj["/A"]
-            annots = obj.get("/Annots") if obj.get("/Type") == "/Page" or "/Contents" in obj else None
+            annots = (
+                obj.get("/Annots") if obj.get("/Type") == "/Page" or "/Contents" in obj else None
+            )
             if isinstance(annots, pikepdf.Array):
-                keep = [a for a in annots if not (isinstance(a, pikepdf.Dictionary)
-                                                  and a.get("/Subtype") in FORBIDDEN_ANNOTATIONS)]
+                keep = [
+                    a
+                    for a in annots
+                    if not (
+                        isinstance(a, pikepdf.Dictionary)
+                        and a.get("/Subtype") in FORBIDDEN_ANNOTATIONS
+                    )
+                ]
                 if len(keep) != len(annots):
                     note("file or media annotations")
                     if remove:
@@ -339,8 +412,12 @@ def _forbidden(action: pikepdf.Dictionary) -> bool:
 
 # -- scans -------------------------------------------------------------------------------
 
-IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": ("image/png", "png"), b"\xff\xd8\xff": ("image/jpeg", "jpg"),
-               b"II*\x00": ("image/tiff", "tif"), b"MM\x00*": ("image/tiff", "tif")}
+IMAGE_TYPES = {
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+    b"II*\x00": ("image/tiff", "tif"),
+    b"MM\x00*": ("image/tiff", "tif"),
+}
 
 
 @dataclass(frozen=True)
@@ -378,12 +455,17 @@ def images_to_pdf(data: bytes, field: str, limits: Limits = LIMITS) -> bytes:
         with Image.open(BytesIO(data)) as image:
             for index, frame in enumerate(ImageSequence.Iterator(image)):
                 if index >= limits.max_scan_frames:
-                    raise UploadRefused(field, f"has more than {limits.max_scan_frames} pages "
-                                               "(the limit max_scan_frames)")
+                    raise UploadRefused(
+                        field,
+                        f"has more than {limits.max_scan_frames} pages (the limit max_scan_frames)",
+                    )
                 width, height = frame.size
                 if width * height > limits.max_image_pixels:
-                    raise UploadRefused(field, f"has a {width} x {height} pixel page; the limit (max_image_pixels) "
-                                               f"is {limits.max_image_pixels} pixels")
+                    raise UploadRefused(
+                        field,
+                        f"has a {width} x {height} pixel page; the limit (max_image_pixels) "
+                        f"is {limits.max_image_pixels} pixels",
+                    )
                 budget.spend(pixels=width * height)
                 dpi = frame.info.get("dpi", (300, 300))
                 xdpi, ydpi = (float(dpi[0] or 300), float(dpi[1] or dpi[0] or 300))
@@ -424,12 +506,16 @@ def _add_frame(pdf: pikepdf.Pdf, frame, jpeg: bytes | None, xdpi: float, ydpi: f
     width_pt, height_pt = width * 72 / xdpi, height * 72 / ydpi
     page = pdf.add_blank_page(page_size=(width_pt, height_pt))
     page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(image)))
-    page.Contents = pdf.make_stream(f"q {width_pt:.4f} 0 0 {height_pt:.4f} 0 0 cm /Im0 Do Q".encode())
+    page.Contents = pdf.make_stream(
+        f"q {width_pt:.4f} 0 0 {height_pt:.4f} 0 0 cm /Im0 Do Q".encode()
+    )
 
 
 def _grey_palette(frame) -> bool:
     palette = frame.getpalette() or []
-    return all(palette[i] == palette[i + 1] == palette[i + 2] for i in range(0, len(palette) - 2, 3))
+    return all(
+        palette[i] == palette[i + 1] == palette[i + 2] for i in range(0, len(palette) - 2, 3)
+    )
 
 
 @dataclass(frozen=True)
@@ -472,7 +558,9 @@ def check_attachment(data: bytes, field: str, stem: str, limits: Limits = LIMITS
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise UploadRefused(field, f"is not a {ATTACHMENT_KINDS} file (judged by its content)") from None
+        raise UploadRefused(
+            field, f"is not a {ATTACHMENT_KINDS} file (judged by its content)"
+        ) from None
     if any(ord(ch) < 32 and ch not in "\t\n\r\f" or ch == "\x7f" for ch in text):
         raise UploadRefused(field, f"is not a {ATTACHMENT_KINDS} file (it has control characters)")
     return Attachment(data, "text/plain", f"{stem}.txt")
@@ -488,14 +576,19 @@ def _check_image_header(data: bytes, field: str, limits: Limits = LIMITS) -> Non
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise UploadRefused(field, "is a broken or unreadable image") from None
     if width * height > limits.max_image_pixels:
-        raise UploadRefused(field, f"has a {width} x {height} pixel page; the limit (max_image_pixels) is "
-                                   f"{limits.max_image_pixels} pixels")
+        raise UploadRefused(
+            field,
+            f"has a {width} x {height} pixel page; the limit (max_image_pixels) is "
+            f"{limits.max_image_pixels} pixels",
+        )
 
 
 def _check_xml(data: bytes, field: str) -> None:
     from lxml import etree
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
     try:
         etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
@@ -520,8 +613,9 @@ def count_pages(pdf_bytes: bytes) -> int:
         return len(pdf.pages)
 
 
-def place_onto(document: CheckedPdf, stamp_pdf: bytes, page: int | None, x_mm: float,
-               y_mm: float) -> tuple[bytes, list[str]]:
+def place_onto(
+    document: CheckedPdf, stamp_pdf: bytes, page: int | None, x_mm: float, y_mm: float
+) -> tuple[bytes, list[str]]:
     """``document`` with page 1 of ``stamp_pdf`` drawn at (x, y) mm from the top left of
     page ``page`` (0-based), or of a new last page of the document's last page size when
     ``page`` is None, and the active content removed from it (returned by name). The stamp
@@ -533,24 +627,40 @@ def place_onto(document: CheckedPdf, stamp_pdf: bytes, page: int | None, x_mm: f
         width_pt, height_pt = sx1 - sx0, sy1 - sy0
         if page is None:
             last = pdf.pages[-1]
-            pdf.add_blank_page(page_size=(float(last.mediabox[2]) - float(last.mediabox[0]),
-                                          float(last.mediabox[3]) - float(last.mediabox[1])))
+            pdf.add_blank_page(
+                page_size=(
+                    float(last.mediabox[2]) - float(last.mediabox[0]),
+                    float(last.mediabox[3]) - float(last.mediabox[1]),
+                )
+            )
             page = len(pdf.pages) - 1
         if page >= len(pdf.pages):
-            raise UploadRefused("page", f"the document has {len(pdf.pages)} page(s); there is no page {page + 1}")
+            raise UploadRefused(
+                "page", f"the document has {len(pdf.pages)} page(s); there is no page {page + 1}"
+            )
         target = pdf.pages[page]
         px0, py0, px1, py1 = (float(v) for v in target.mediabox)
         left = px0 + x_mm / MM_PER_PT
         top = py1 - y_mm / MM_PER_PT
-        if not all(math.isfinite(v) for v in (x_mm, y_mm)) or left + width_pt > px1 + 0.5 or top - height_pt < py0 - 0.5 or left < px0 or top > py1:
-            raise UploadRefused("at", f"a {width_pt * MM_PER_PT:.0f} x {height_pt * MM_PER_PT:.0f} mm "
-                                      f"confirmation at {x_mm:g},{y_mm:g} mm does not fit page {page + 1}")
+        if (
+            not all(math.isfinite(v) for v in (x_mm, y_mm))
+            or left + width_pt > px1 + 0.5
+            or top - height_pt < py0 - 0.5
+            or left < px0
+            or top > py1
+        ):
+            raise UploadRefused(
+                "at",
+                f"a {width_pt * MM_PER_PT:.0f} x {height_pt * MM_PER_PT:.0f} mm "
+                f"confirmation at {x_mm:g},{y_mm:g} mm does not fit page {page + 1}",
+            )
         # What pikepdf's add_overlay does, without its final coalescing of the page's content
         # streams (which would decode them).
         stamp_form = stamp_page.as_form_xobject()
         name = target.add_resource(stamp_form, pikepdf.Name.XObject)
         placement = target.calc_form_xobject_placement(
-            stamp_form, name, pikepdf.Rectangle(left, top - height_pt, left + width_pt, top))
+            stamp_form, name, pikepdf.Rectangle(left, top - height_pt, left + width_pt, top)
+        )
         target.contents_add(pdf.make_stream(b"q\n"), prepend=True)
         target.contents_add(pdf.make_stream(b"\nQ\n" + placement))
         out = BytesIO()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 
 from asn1crypto import crl as asn1_crl
@@ -29,7 +29,11 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
-from pyhanko.sign.validation.ades import ades_basic_validation, ades_lta_validation, ades_with_time_validation
+from pyhanko.sign.validation.ades import (
+    ades_basic_validation,
+    ades_lta_validation,
+    ades_with_time_validation,
+)
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
@@ -45,7 +49,11 @@ from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
-from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
 from pyhanko_certvalidator.revinfo.manager import RevinfoManager
@@ -82,8 +90,9 @@ def _names(answer: OCSPContainer, cert: asn1_x509.Certificate, authority) -> boo
         return False
     cert_id = single["cert_id"]
     algorithm = cert_id["hash_algorithm"]["algorithm"].native
-    return (cert_id["serial_number"].native == cert.serial_number
-            and cert_id["issuer_key_hash"].native == getattr(authority.public_key, algorithm))
+    return cert_id["serial_number"].native == cert.serial_number and cert_id[
+        "issuer_key_hash"
+    ].native == getattr(authority.public_key, algorithm)
 
 
 _only_answers_about_the_certificate()
@@ -109,8 +118,11 @@ def _dss(reader: PdfFileReader) -> LocalKnowledge:
         dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
         return LocalKnowledge()
-    ocsps = [c for ref in dss.ocsps
-             for c in OCSPContainer.load_multi(asn1_ocsp.OCSPResponse.load(ref.get_object().data))]
+    ocsps = [
+        c
+        for ref in dss.ocsps
+        for c in OCSPContainer.load_multi(asn1_ocsp.OCSPResponse.load(ref.get_object().data))
+    ]
     crls = [CRLContainer(asn1_crl.CertificateList.load(ref.get_object().data)) for ref in dss.crls]
     return LocalKnowledge(known_ocsps=ocsps, known_crls=crls, known_certs=list(dss.load_certs()))
 
@@ -121,13 +133,23 @@ def _revocation_data(knowledge: LocalKnowledge) -> list[dict]:
         single = answer.extract_single_response()
         if single is None:
             continue
-        out.append({"kind": "OCSP", "status": single["cert_status"].name,
-                    "this_update": _time(single["this_update"].native),
-                    "next_update": _time(single["next_update"].native)})  # None: "ask again any time"
+        out.append(
+            {
+                "kind": "OCSP",
+                "status": single["cert_status"].name,
+                "this_update": _time(single["this_update"].native),
+                "next_update": _time(single["next_update"].native),
+            }
+        )  # None: "ask again any time"
     for crl in knowledge.known_crls:
         tbs = crl.crl_data["tbs_cert_list"]
-        out.append({"kind": "CRL", "this_update": _time(tbs["this_update"].native),
-                    "next_update": _time(tbs["next_update"].native)})
+        out.append(
+            {
+                "kind": "CRL",
+                "this_update": _time(tbs["this_update"].native),
+                "next_update": _time(tbs["next_update"].native),
+            }
+        )
     return out
 
 
@@ -137,45 +159,83 @@ def _ades_spec(trust_roots, trusted_tsa, knowledge: LocalKnowledge) -> PdfSignat
     Nothing is fetched."""
     rule = RevocationCheckingRule.CHECK_IF_DECLARED
     revocation = CertRevTrustPolicy(RevocationCheckingPolicy(rule, rule))
-    signers = CertValidationPolicySpec(SimpleTrustManager.build(trust_roots=list(trust_roots)), revocation)
+    signers = CertValidationPolicySpec(
+        SimpleTrustManager.build(trust_roots=list(trust_roots)), revocation
+    )
     stamps = CertValidationPolicySpec(
-        SimpleTrustManager.build(trust_roots=[*trust_roots, *trusted_tsa]), revocation)
-    offline = RevocationInfoGatheringSpec(RevinfoOnlineFetchingRule.LOCAL_ONLY,
-                                          certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH)
-    return PdfSignatureValidationSpec(SignatureValidationSpec(
-        signers, revinfo_gathering_policy=offline, ts_cert_validation_policy=stamps, local_knowledge=knowledge))
+        SimpleTrustManager.build(trust_roots=[*trust_roots, *trusted_tsa]), revocation
+    )
+    offline = RevocationInfoGatheringSpec(
+        RevinfoOnlineFetchingRule.LOCAL_ONLY,
+        certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH,
+    )
+    return PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            signers,
+            revinfo_gathering_policy=offline,
+            ts_cert_validation_policy=stamps,
+            local_knowledge=knowledge,
+        )
+    )
 
 
 def _indication(result) -> dict:
     sub = result.ades_subindic
     passed = sub == AdESPassed.OK
-    return {"indication": sub.status.name, "subindication": None if passed else sub.name,
-            "detail": None if passed else (str(result.failure_msg)[:300] if result.failure_msg else None)}
+    return {
+        "indication": sub.status.name,
+        "subindication": None if passed else sub.name,
+        "detail": None
+        if passed
+        else (str(result.failure_msg)[:300] if result.failure_msg else None),
+    }
 
 
-async def _ades(sig, level: str, spec: PdfSignatureValidationSpec, timing: ValidationTimingInfo) -> dict:
+async def _ades(
+    sig, level: str, spec: PdfSignatureValidationSpec, timing: ValidationTimingInfo
+) -> dict:
     """AdES validation of one signature: at the validation time with the file's data alone,
     and, for B-LTA, the long-term validation with the document timestamps' POE."""
-    basic = dict(validation_spec=spec.signature_validation_spec, timing_info=timing, raw_digest=sig.compute_digest())
-    common = dict(basic, extra_status_kwargs=sig.summarise_integrity_info(), status_cls=PdfSignatureStatus)
+    basic = dict(
+        validation_spec=spec.signature_validation_spec,
+        timing_info=timing,
+        raw_digest=sig.compute_digest(),
+    )
+    common = dict(
+        basic, extra_status_kwargs=sig.summarise_integrity_info(), status_cls=PdfSignatureStatus
+    )
     if level == "B-B":
         # pyHanko 0.38's basic validation builds a CMS status that takes no PDF integrity
         # fields; the PDF's integrity (coverage, modifications) is judged in _entry
         alone = await ades_basic_validation(sig.signed_data, **basic)
-        return {"process": "basic", **_indication(alone), "passes_without_poe": alone.ades_subindic == AdESPassed.OK,
-                "past_validation": False}
+        return {
+            "process": "basic",
+            **_indication(alone),
+            "passes_without_poe": alone.ades_subindic == AdESPassed.OK,
+            "past_validation": False,
+        }
     alone = await ades_with_time_validation(sig.signed_data, **common)
     passes_alone = alone.ades_subindic == AdESPassed.OK
     if level != "B-LTA":
-        return {"process": "with-time", **_indication(alone), "passes_without_poe": passes_alone,
-                "past_validation": False, "best_signature_time": _time(alone.best_signature_time)}
+        return {
+            "process": "with-time",
+            **_indication(alone),
+            "passes_without_poe": passes_alone,
+            "past_validation": False,
+            "best_signature_time": _time(alone.best_signature_time),
+        }
     # pyHanko reads the DSS itself here; the spec's own copy would count everything twice
-    lta_spec = replace(spec, signature_validation_spec=replace(spec.signature_validation_spec,
-                                                              local_knowledge=LocalKnowledge()))
+    lta_spec = replace(
+        spec,
+        signature_validation_spec=replace(
+            spec.signature_validation_spec, local_knowledge=LocalKnowledge()
+        ),
+    )
     lta = await ades_lta_validation(sig, lta_spec, timing_info=timing)
     passed = lta.ades_subindic == AdESPassed.OK
     return {
-        "process": "long-term (LTA)", **_indication(lta),
+        "process": "long-term (LTA)",
+        **_indication(lta),
         # at the validation time with the file's data but without the document timestamps
         "passes_without_poe": passes_alone,
         "without_poe": _indication(alone)["subindication"] or "PASSED",
@@ -208,17 +268,31 @@ def verify_pdf(pdf_bytes: bytes, trust_roots, trusted_tsa=(), at: datetime | Non
         knowledge = _dss(reader)
     except Exception as exc:
         raise NotAPdf(f"not a readable PDF ({type(exc).__name__})") from None
-    when = at or datetime.now(timezone.utc)
+    when = at or datetime.now(UTC)
     has_revocation = bool(knowledge.known_ocsps or knowledge.known_crls)
-    stamp_revisions = [s.signed_revision for s in signatures if s.sig_object.get("/Type") == "/DocTimeStamp"]
-    context = lambda: ValidationContext(trust_roots=list(trust_roots), allow_fetching=False,  # noqa: E731
-                                        revocation_mode="soft-fail", moment=when)
-    stamp_context = lambda: ValidationContext(trust_roots=[*trust_roots, *trusted_tsa], allow_fetching=False,  # noqa: E731
-                                              revocation_mode="soft-fail", moment=when)
+    stamp_revisions = [
+        s.signed_revision for s in signatures if s.sig_object.get("/Type") == "/DocTimeStamp"
+    ]
+    context = lambda: ValidationContext(
+        trust_roots=list(trust_roots),
+        allow_fetching=False,  # noqa: E731
+        revocation_mode="soft-fail",
+        moment=when,
+    )
+    stamp_context = lambda: ValidationContext(
+        trust_roots=[*trust_roots, *trusted_tsa],
+        allow_fetching=False,  # noqa: E731
+        revocation_mode="soft-fail",
+        moment=when,
+    )
     spec = _ades_spec(trust_roots, trusted_tsa, knowledge)
-    timing = ValidationTimingInfo(validation_time=when, best_signature_time=when, point_in_time_validation=at is not None)
-    entries = [_entry(sig, _structural_level(sig, has_revocation, stamp_revisions), context, stamp_context)
-               for sig in signatures]
+    timing = ValidationTimingInfo(
+        validation_time=when, best_signature_time=when, point_in_time_validation=at is not None
+    )
+    entries = [
+        _entry(sig, _structural_level(sig, has_revocation, stamp_revisions), context, stamp_context)
+        for sig in signatures
+    ]
     regular = [(sig, e) for sig, e in zip(signatures, entries) if e.get("kind") == "signature"]
     if regular:
         found = asyncio.run(_ades_all([(sig, e["level"]) for sig, e in regular], spec, timing))
@@ -250,8 +324,9 @@ def _entry(sig, level: str, context, stamp_context) -> dict:
         if is_timestamp:
             status = validate_pdf_timestamp(sig, validation_context=stamp_context())
         else:
-            status = validate_pdf_signature(sig, signer_validation_context=context(),
-                                            ts_validation_context=stamp_context())
+            status = validate_pdf_signature(
+                sig, signer_validation_context=context(), ts_validation_context=stamp_context()
+            )
     except Exception as exc:
         return {"field": sig.field_name, "error": f"{type(exc).__name__}: {exc}"[:300]}
     entry = {
@@ -264,21 +339,32 @@ def _entry(sig, level: str, context, stamp_context) -> dict:
         "modifications": status.modification_level.name if status.modification_level else None,
         # what changed after signing is what the signature's DocMDP permissions allow; after
         # a document timestamp, only validation data and further timestamps
-        "modifications_allowed": (status.modification_level is not None and status.modification_level.name
-                                  in ("NONE", "LTA_UPDATES")) if is_timestamp
-                                 else bool(getattr(status, "docmdp_ok", False)),
+        "modifications_allowed": (
+            status.modification_level is not None
+            and status.modification_level.name in ("NONE", "LTA_UPDATES")
+        )
+        if is_timestamp
+        else bool(getattr(status, "docmdp_ok", False)),
         "signer": status.signing_cert.subject.human_friendly if status.signing_cert else None,
     }
     if is_timestamp:
         entry["time"] = _time(status.timestamp)
         return entry
     ts = status.timestamp_validity
-    entry.update({
-        "level": level,
-        "claimed_signing_time": _time(getattr(status, "signer_reported_dt", None)),
-        "timestamp": None if ts is None else {
-            "time": _time(ts.timestamp), "intact": ts.intact, "valid": ts.valid, "trusted": ts.trusted},
-    })
+    entry.update(
+        {
+            "level": level,
+            "claimed_signing_time": _time(getattr(status, "signer_reported_dt", None)),
+            "timestamp": None
+            if ts is None
+            else {
+                "time": _time(ts.timestamp),
+                "intact": ts.intact,
+                "valid": ts.valid,
+                "trusted": ts.trusted,
+            },
+        }
+    )
     return entry
 
 
@@ -296,14 +382,22 @@ def _level(entries: list[dict]) -> str | None:
         return None
     if not all(e["coverage"] in WHOLE and e["modifications_allowed"] for e in entries):
         return None  # changed after signing beyond what the signature allows: no level at all
-    if all(e["level"] == "B-LTA" and e["ades"].get("indication") == "PASSED"
-           and e["ades"].get("poe_document_timestamp") for e in sigs):
+    if all(
+        e["level"] == "B-LTA"
+        and e["ades"].get("indication") == "PASSED"
+        and e["ades"].get("poe_document_timestamp")
+        for e in sigs
+    ):
         return "B-LTA"
     if not all(e["intact"] and e["valid"] and e["trusted"] for e in sigs):
         return None
     level = "B-B"
-    if all(e.get("timestamp") and e["timestamp"]["valid"] and e["timestamp"]["trusted"] for e in sigs):
+    if all(
+        e.get("timestamp") and e["timestamp"]["valid"] and e["timestamp"]["trusted"] for e in sigs
+    ):
         level = "B-T"
-        if all(e["level"] in ("B-LT", "B-LTA") and e["ades"].get("passes_without_poe") for e in sigs):
+        if all(
+            e["level"] in ("B-LT", "B-LTA") and e["ades"].get("passes_without_poe") for e in sigs
+        ):
             level = "B-LT"
     return level

@@ -39,7 +39,10 @@ def _depends_on_page_height(box) -> bool:
     """Whether anything but the in-flow content would move if the page were shorter."""
     if not isinstance(box.children[0], boxes.BlockBox) or len(box.children) != 1:
         return True  # margin boxes, a footnote or note area with content
-    for layer in (*box.background.layers, *(box.canvas_background.layers if box.canvas_background else ())):
+    for layer in (
+        *box.background.layers,
+        *(box.canvas_background.layers if box.canvas_background else ()),
+    ):
         if layer.image is not None:
             return True
     return any(child.style["position"] in ("absolute", "fixed") for child in box.descendants())
@@ -51,12 +54,16 @@ def fit_page_height(page, height_mm: float) -> bool:
     box = page_box(page)
     if _depends_on_page_height(box):
         return False
-    box.height = height_mm * PX_PER_MM - (box.margin_height() - box.height)  # less margins, padding, border
+    box.height = height_mm * PX_PER_MM - (
+        box.margin_height() - box.height
+    )  # less margins, padding, border
     page.height = box.margin_height()
-    box.background = box.background._replace(layers=[
-        layer._replace(painting_area=box.bleed_area) for layer in box.background.layers])
+    box.background = box.background._replace(
+        layers=[layer._replace(painting_area=box.bleed_area) for layer in box.background.layers]
+    )
     if box.canvas_background is not None:
         area = box_rectangle(box, "border-box")
-        box.canvas_background = box.canvas_background._replace(layers=[
-            layer._replace(painting_area=area) for layer in box.canvas_background.layers])
+        box.canvas_background = box.canvas_background._replace(
+            layers=[layer._replace(painting_area=area) for layer in box.canvas_background.layers]
+        )
     return True

@@ -22,8 +22,11 @@ from pathlib import Path
 
 import pytest
 
-PG_BIN = next((p for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None) \
-    if Path("/usr/lib/postgresql").exists() else None
+PG_BIN = (
+    next((p for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
+    if Path("/usr/lib/postgresql").exists()
+    else None
+)
 
 
 def free_port() -> int:
@@ -82,15 +85,25 @@ def start_postgres() -> tuple[Postgres, callable]:
     if user:
         os.chown(root, user["user"], user["group"])
     data = root / "data"
-    subprocess.run([PG_BIN / "initdb", "-D", data, "-U", "obrazci", "-A", "trust", "-E", "UTF8", "--no-sync"],
-                   check=True, capture_output=True, **user)
+    subprocess.run(
+        [PG_BIN / "initdb", "-D", data, "-U", "obrazci", "-A", "trust", "-E", "UTF8", "--no-sync"],
+        check=True,
+        capture_output=True,
+        **user,
+    )
     port = free_port()
     options = f"-p {port} -k {root} -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    subprocess.run([PG_BIN / "pg_ctl", "-D", data, "-l", root / "log", "-o", options, "-w", "start"],
-                   check=True, capture_output=True, **user)
+    subprocess.run(
+        [PG_BIN / "pg_ctl", "-D", data, "-l", root / "log", "-o", options, "-w", "start"],
+        check=True,
+        capture_output=True,
+        **user,
+    )
 
     def stop():
-        subprocess.run([PG_BIN / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True, **user)
+        subprocess.run(
+            [PG_BIN / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True, **user
+        )
         shutil.rmtree(root, ignore_errors=True)
 
     return Postgres(root, port), stop
@@ -115,9 +128,25 @@ def start_redis() -> tuple[Redis, callable]:
         pytest.skip("redis-server is not installed (bash .ci/setup --test)")
     root = Path(tempfile.mkdtemp(prefix="obrazci-redis-"))
     port = free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(root),
-                                "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(root),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(port, process)
 
     def stop():
@@ -135,8 +164,13 @@ class S3:
     def client(self):
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id="test", aws_secret_access_key="test")
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
 
     def new_bucket(self) -> str:
         name = "t-" + secrets.token_hex(6)
@@ -148,7 +182,11 @@ class S3:
         return sorted(o["Key"] for page in pages for o in page.get("Contents", ()))
 
 
-S3_ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+S3_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 def start_s3() -> tuple[S3, callable]:
@@ -157,8 +195,11 @@ def start_s3() -> tuple[S3, callable]:
     except ImportError:
         pytest.skip("moto[server] is not installed (bash .ci/setup --test)")
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(port, process)
 
     def stop():
@@ -200,7 +241,7 @@ class CeleryBackends:
     database_url: str | None = None
     bucket: str | None = None
 
-    def fresh(self) -> "CeleryBackends":
+    def fresh(self) -> CeleryBackends:
         from renderer.batch.pgstore import migrate
 
         self.redis.flush()
@@ -209,15 +250,25 @@ class CeleryBackends:
         return CeleryBackends(self.postgres, self.redis, self.s3, url, self.s3.new_bucket())
 
     def engine(self, outputs_url: str | None = None) -> dict:
-        return {"kind": "celery", "database_url": self.database_url, "broker_url": self.redis.url(),
-                "outputs_url": outputs_url or f"s3://{self.bucket}/obrazci", "s3_endpoint_url": self.s3.endpoint}
+        return {
+            "kind": "celery",
+            "database_url": self.database_url,
+            "broker_url": self.redis.url(),
+            "outputs_url": outputs_url or f"s3://{self.bucket}/obrazci",
+            "s3_endpoint_url": self.s3.endpoint,
+        }
 
     def environment(self, outputs_url: str | None = None) -> dict[str, str]:
         """The same as settings, for `renderer serve` and `renderer worker` processes."""
         engine = self.engine(outputs_url)
-        return {"OBRAZCI_BATCH_ENGINE": "celery", "OBRAZCI_DATABASE_URL": engine["database_url"],
-                "OBRAZCI_BROKER_URL": engine["broker_url"], "OBRAZCI_OUTPUTS_URL": engine["outputs_url"],
-                "OBRAZCI_S3_ENDPOINT_URL": engine["s3_endpoint_url"], **S3_ENVIRONMENT}
+        return {
+            "OBRAZCI_BATCH_ENGINE": "celery",
+            "OBRAZCI_DATABASE_URL": engine["database_url"],
+            "OBRAZCI_BROKER_URL": engine["broker_url"],
+            "OBRAZCI_OUTPUTS_URL": engine["outputs_url"],
+            "OBRAZCI_S3_ENDPOINT_URL": engine["s3_endpoint_url"],
+            **S3_ENVIRONMENT,
+        }
 
 
 @pytest.fixture(scope="session")
@@ -231,13 +282,21 @@ class BrokerDrain:
     session's warm pipeline), so a test can watch a batch between two tasks."""
 
     def __init__(self, service, pipeline):
-        from renderer.batch.distributed import CHUNK_TASK, PACKAGE_TASK, WorkerContext, package_batch, render_chunk
+        from renderer.batch.distributed import (
+            CHUNK_TASK,
+            PACKAGE_TASK,
+            WorkerContext,
+            package_batch,
+            render_chunk,
+        )
 
         context = WorkerContext(service.engine, service.store, service.outputs, service.dispatcher)
         context.__dict__["pipeline"] = pipeline
         self.app = service.dispatcher.app
-        self.tasks = {CHUNK_TASK: lambda batch, chunk: render_chunk(context, batch, chunk),
-                      PACKAGE_TASK: lambda batch: package_batch(context, batch)}
+        self.tasks = {
+            CHUNK_TASK: lambda batch, chunk: render_chunk(context, batch, chunk),
+            PACKAGE_TASK: lambda batch: package_batch(context, batch),
+        }
         self.results: list[tuple[str, list, str]] = []
 
     def step(self, timeout: float = 0.2) -> int:

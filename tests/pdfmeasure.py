@@ -23,8 +23,12 @@ class Box:
         return (self.x0 + self.x1) / 2
 
     def inside(self, x0, top, x1, bottom, tol=0.2) -> bool:
-        return (self.x0 >= x0 - tol and self.top >= top - tol and self.x1 <= x1 + tol
-                and self.bottom <= bottom + tol)
+        return (
+            self.x0 >= x0 - tol
+            and self.top >= top - tol
+            and self.x1 <= x1 + tol
+            and self.bottom <= bottom + tol
+        )
 
 
 def page_boxes_mm(pdf_bytes: bytes, page: int = 0) -> dict[str, tuple[float, float]]:
@@ -45,7 +49,12 @@ def lines(pdf_bytes: bytes, page: int = 0) -> list[tuple[str, Box]]:
         p = pdf.pages[page]
         result = []
         for line in p.extract_text_lines(return_chars=False, keep_blank_chars=True):
-            box = Box(line["x0"] * MM_PER_PT, line["top"] * MM_PER_PT, line["x1"] * MM_PER_PT, line["bottom"] * MM_PER_PT)
+            box = Box(
+                line["x0"] * MM_PER_PT,
+                line["top"] * MM_PER_PT,
+                line["x1"] * MM_PER_PT,
+                line["bottom"] * MM_PER_PT,
+            )
             result.append((line["text"], box))
         return result
 
@@ -54,7 +63,15 @@ def find_all(pdf_bytes: bytes, text: str, page: int = 0) -> list[Box]:
     """Boxes of every occurrence of ``text`` on the page."""
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
         found = pdf.pages[page].search(text, regex=False, case=True, return_chars=False)
-        return [Box(h["x0"] * MM_PER_PT, h["top"] * MM_PER_PT, h["x1"] * MM_PER_PT, h["bottom"] * MM_PER_PT) for h in found]
+        return [
+            Box(
+                h["x0"] * MM_PER_PT,
+                h["top"] * MM_PER_PT,
+                h["x1"] * MM_PER_PT,
+                h["bottom"] * MM_PER_PT,
+            )
+            for h in found
+        ]
 
 
 def find(pdf_bytes: bytes, text: str, page: int = 0) -> Box:
@@ -66,7 +83,12 @@ def find(pdf_bytes: bytes, text: str, page: int = 0) -> Box:
             shown = " | ".join(t for t, _ in lines(pdf_bytes, page))
             raise AssertionError(f"{text!r} not on page {page + 1}; text there: {shown}")
         hit = found[0]
-        return Box(hit["x0"] * MM_PER_PT, hit["top"] * MM_PER_PT, hit["x1"] * MM_PER_PT, hit["bottom"] * MM_PER_PT)
+        return Box(
+            hit["x0"] * MM_PER_PT,
+            hit["top"] * MM_PER_PT,
+            hit["x1"] * MM_PER_PT,
+            hit["bottom"] * MM_PER_PT,
+        )
 
 
 def all_text(pdf_bytes: bytes, pages=None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -122,19 +122,26 @@ def start_pki(directory: Path, passphrase: bytes) -> TestPki:
     (directory / "keys").mkdir(parents=True)
     for name in NAMES:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        (directory / "keys" / f"{name}.key.pem").write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        (directory / "keys" / f"{name}.key.pem").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
     port = free_port()
     keys = "\n".join(f"      {n}: {{path: {n}.key.pem}}" for n in NAMES)
     config_path = directory / "certomancer.yml"
-    short_until = (datetime.now(timezone.utc) + SHORT_LIFE).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    short_until = (datetime.now(UTC) + SHORT_LIFE).strftime("%Y-%m-%dT%H:%M:%S+0000")
     config_path.write_text(CONFIG.format(port=port, keys=keys, short_until=short_until))
     config = CertomancerConfig.from_file(str(config_path), key_search_dir=str(directory))
     arch = config.get_pki_arch("t")
     for name in ("root", "other-root", "tsa", "signer", "signer-short"):
         (directory / f"{name}.cert.pem").write_bytes(_pem(arch.get_cert(CertLabel(name)).dump()))
     for signer in ("signer", "signer-short"):
-        (directory / f"{signer}.p12").write_bytes(arch.package_pkcs12(CertLabel(signer), password=passphrase))
+        (directory / f"{signer}.p12").write_bytes(
+            arch.package_pkcs12(CertLabel(signer), password=passphrase)
+        )
     app = Animator(AnimatorArchStore(config.pki_archs), with_web_ui=False)
     server = make_server("127.0.0.1", port, app, threaded=True)
     server.log_request = lambda *args, **kwargs: None
@@ -144,6 +151,7 @@ def start_pki(directory: Path, passphrase: bytes) -> TestPki:
 
 def _pem(der: bytes) -> bytes:
     import base64
+
     body = base64.encodebytes(der).replace(b"\n", b"")
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
     return b"-----BEGIN CERTIFICATE-----\n" + b"\n".join(lines) + b"\n-----END CERTIFICATE-----\n"

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 JAVA_DIR = Path("/usr/share/java")
-JARS = ["preflight", "pdfbox2", "xmpbox", "fontbox2", "commons-logging", "javax.activation", "jaxb-api"]
+JARS = [
+    "preflight",
+    "pdfbox2",
+    "xmpbox",
+    "fontbox2",
+    "commons-logging",
+    "javax.activation",
+    "jaxb-api",
+]
 MAIN = "org.apache.pdfbox.preflight.Validator_A1b"
 
 
@@ -29,9 +37,19 @@ def preflight(path: Path) -> tuple[bool, str]:
     """(valid, PDFBox's report) for one file."""
     result = subprocess.run(
         # a short-lived JVM: C1 only and the serial collector start it about twice as fast
-        ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
-         "-cp", require_preflight(), MAIN, str(path)],
-        capture_output=True, text=True, timeout=120,
+        [
+            "java",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-Djava.awt.headless=true",
+            "-cp",
+            require_preflight(),
+            MAIN,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     valid = result.returncode == 0 and "is a valid PDF/A-1b file" in result.stdout
     return valid, result.stdout + result.stderr

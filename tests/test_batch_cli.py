@@ -31,7 +31,9 @@ def server(pipeline, tmp_path):
     context = TaskContext(service.engine, service.store, service.outputs)
     context.__dict__["pipeline"] = pipeline
     stop = threading.Event()
-    runner = threading.Thread(target=Runner(service.store, InlineExecutor(context)).run_forever, args=(stop, 0.05))
+    runner = threading.Thread(
+        target=Runner(service.store, InlineExecutor(context)).run_forever, args=(stop, 0.05)
+    )
     runner.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     stop.set()
@@ -42,9 +44,26 @@ def server(pipeline, tmp_path):
 def test_submit_follow_status_pull(server, tmp_path, capsys):
     data = sample("stamp.receipt")["data"]
     records = tmp_path / "stamps.ndjson"
-    records.write_text("".join(json.dumps(dict(data)) + "\n" for _ in range(7)) + '{"authority": 5}\n')
+    records.write_text(
+        "".join(json.dumps(dict(data)) + "\n" for _ in range(7)) + '{"authority": 5}\n'
+    )
     # completed with errors: exit 1
-    assert main(["batch", "submit", str(records), "--layout", "stamp.receipt", "--output", "merged", "--url", server]) == 1
+    assert (
+        main(
+            [
+                "batch",
+                "submit",
+                str(records),
+                "--layout",
+                "stamp.receipt",
+                "--output",
+                "merged",
+                "--url",
+                server,
+            ]
+        )
+        == 1
+    )
     out, err = capsys.readouterr()
     status = json.loads(out)
     assert status["state"] == "completed-with-errors" and status["counts"]["done"] == 7
@@ -55,15 +74,22 @@ def test_submit_follow_status_pull(server, tmp_path, capsys):
     capsys.readouterr()
     assert main(["batch", "status", status["id"], "--url", server]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == status["id"]
-    assert main(["batch", "pull", status["id"], "--dir", str(tmp_path / "job"), "--url", server]) == 0
+    assert (
+        main(["batch", "pull", status["id"], "--dir", str(tmp_path / "job"), "--url", server]) == 0
+    )
     for entry in status["files"]:
-        assert hashlib.sha256((tmp_path / "job" / entry["name"]).read_bytes()).hexdigest() == entry["sha256"]
+        assert (
+            hashlib.sha256((tmp_path / "job" / entry["name"]).read_bytes()).hexdigest()
+            == entry["sha256"]
+        )
 
 
 def test_cli_errors_are_messages(server, tmp_path, capsys):
     records = tmp_path / "r.json"
     records.write_text("[]")
-    assert main(["batch", "submit", str(records), "--layout", "stamp.receipt", "--url", server]) == 1
+    assert (
+        main(["batch", "submit", str(records), "--layout", "stamp.receipt", "--url", server]) == 1
+    )
     assert "422" in capsys.readouterr().err
     assert main(["batch", "status", "nope", "--url", server]) == 1
     assert "404" in capsys.readouterr().err
@@ -85,8 +111,25 @@ def test_the_print_shop_side(pipeline, tmp_path, capsys, monkeypatch):
         records = tmp_path / "stamps.json"
         records.write_text(json.dumps([sample("stamp.receipt")["data"]] * 2))
         monkeypatch.setenv("OBRAZCI_URL", url)
-        assert main(["batch", "submit", str(records), "--layout", "stamp.receipt", "--output", "merged", "--shop",
-                     "tiskarna", "--no-wait", "--url", url]) == 0
+        assert (
+            main(
+                [
+                    "batch",
+                    "submit",
+                    str(records),
+                    "--layout",
+                    "stamp.receipt",
+                    "--output",
+                    "merged",
+                    "--shop",
+                    "tiskarna",
+                    "--no-wait",
+                    "--url",
+                    url,
+                ]
+            )
+            == 0
+        )
         batch_id = json.loads(capsys.readouterr().out)["id"]
         Runner(service.store, InlineExecutor(context)).run_until_idle()
         shop = ["--url", url, "--key", "shop-key"]
@@ -94,8 +137,12 @@ def test_the_print_shop_side(pipeline, tmp_path, capsys, monkeypatch):
         assert [job["id"] for job in json.loads(capsys.readouterr().out)["jobs"]] == [batch_id]
         assert main(["shop", "claim", batch_id, *shop]) == 0
         assert main(["shop", "pull", batch_id, "--dir", str(tmp_path / "job"), *shop]) == 0
-        assert (tmp_path / "job" / "merged.pdf").exists() and (tmp_path / "job" / "manifest.json").exists()
-        assert main(["shop", "status", batch_id, "rejected", *shop]) == 2  # a rejection needs its reason
+        assert (tmp_path / "job" / "merged.pdf").exists() and (
+            tmp_path / "job" / "manifest.json"
+        ).exists()
+        assert (
+            main(["shop", "status", batch_id, "rejected", *shop]) == 2
+        )  # a rejection needs its reason
         assert main(["shop", "status", batch_id, "accepted", *shop]) == 0
         capsys.readouterr()
         assert main(["shop", "jobs", "--url", url, "--key", "wrong"]) == 1

@@ -60,7 +60,11 @@ def test_kills_from_outside_are_not_the_records_fault(tmp_path):
     batch = submit(service, 3)
     runner = Runner(service.store, ScriptedExecutor(["lost"] * (MAX_LOST - 1)), service.outputs)
     run(runner, MAX_LOST - 1)
-    assert service.store.counts(batch.id) == {"pending": 3, "done": 0, "failed": 0}  # still to render
+    assert service.store.counts(batch.id) == {
+        "pending": 3,
+        "done": 0,
+        "failed": 0,
+    }  # still to render
     runner.executor.kinds = ["error"] * MAX_ATTEMPTS
     run(runner, MAX_ATTEMPTS)
     failed = service.store.failures(batch.id)
@@ -130,7 +134,9 @@ def test_a_slow_upload_does_not_hold_the_store(tmp_path):
 
     class Trickle(io.RawIOBase):
         def __init__(self):
-            self.lines = [json.dumps(sample("sign.name-plate")["data"]).encode() + b"\n" for _ in range(4)]
+            self.lines = [
+                json.dumps(sample("sign.name-plate")["data"]).encode() + b"\n" for _ in range(4)
+            ]
 
         def readable(self):
             return True
@@ -146,8 +152,13 @@ def test_a_slow_upload_does_not_hold_the_store(tmp_path):
 
     result = {}
     spec = batch_spec(Registry(), "sign.name-plate", ("sl",))
-    upload = threading.Thread(target=lambda: result.update(batch=service.submit(
-        spec, "anonymous", None, io.BufferedReader(Trickle()), "application/x-ndjson")[0]))
+    upload = threading.Thread(
+        target=lambda: result.update(
+            batch=service.submit(
+                spec, "anonymous", None, io.BufferedReader(Trickle()), "application/x-ndjson"
+            )[0]
+        )
+    )
     upload.start()
     arrived.wait(10)
     started = time.perf_counter()
@@ -173,11 +184,15 @@ def test_an_abandoned_upload_is_swept(tmp_path):
         service.store.submit(spec, "anonymous", None, dies(), lambda: "", 100, 10)
     except KeyboardInterrupt:
         pass
-    assert service.store.read().execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 0  # removed at once
+    assert (
+        service.store.read().execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 0
+    )  # removed at once
     # a staged batch whose process was killed (no except ran) is swept once idle
     with service.store.transaction() as db:
-        db.execute("INSERT INTO batches (id, spec, client, fingerprint, state, total, created, updated)"
-                   " VALUES ('bx', '{}', 'a', '', 'receiving', 0, 0, 0)")
+        db.execute(
+            "INSERT INTO batches (id, spec, client, fingerprint, state, total, created, updated)"
+            " VALUES ('bx', '{}', 'a', '', 'receiving', 0, 0, 0)"
+        )
     assert service.store.sweep_abandoned(idle_s=60) == 1
     assert service.store.batch("bx") is None
 

@@ -29,7 +29,9 @@ def submit(service, n, output="files"):
     data = sample("sign.name-plate")["data"]
     records = [dict(data, name=f"Oseba {i}") for i in range(n)]
     spec = batch_spec(Registry(), "sign.name-plate", ("sl",), output=output)
-    batch, _ = service.submit(spec, "anonymous", None, io.BytesIO(json.dumps(records).encode()), "application/json")
+    batch, _ = service.submit(
+        spec, "anonymous", None, io.BytesIO(json.dumps(records).encode()), "application/json"
+    )
     return batch
 
 
@@ -48,7 +50,11 @@ def processes():
 
 def children(pid):
     """The worker processes of ``pid`` (not multiprocessing's resource tracker)."""
-    return [child for child, parent, command in processes() if parent == pid and b"spawn_main" in command]
+    return [
+        child
+        for child, parent, command in processes()
+        if parent == pid and b"spawn_main" in command
+    ]
 
 
 def descendants(pid):
@@ -91,13 +97,32 @@ def start_service(data_dir):
     The runner starts at once (before the HTTP workers have warmed up), which is all this
     test needs: the batch is followed in the store."""
     env = dict(os.environ, OBRAZCI_DATA_DIR=str(data_dir), OBRAZCI_BATCH_WORKERS="2")
-    return subprocess.Popen([sys.executable, "-m", "renderer", "serve", "--port", str(free_port()), "--workers", "1"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "renderer", "serve", "--port", str(free_port()), "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def start_runner(data_dir):
-    return subprocess.Popen([sys.executable, "-m", "renderer", "batch", "run", "--data", str(data_dir), "--workers", "2"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "renderer",
+            "batch",
+            "run",
+            "--data",
+            str(data_dir),
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def check_exactly_one_output_per_record(service, batch_id, total):
@@ -106,8 +131,12 @@ def check_exactly_one_output_per_record(service, batch_id, total):
     assert store.counts(batch_id) == {"pending": 0, "done": total, "failed": 0}
     records_dir = service.outputs.root / batch_id / "records"
     files = sorted(p.name for p in records_dir.iterdir())
-    assert files == sorted(f"{batch_id}.{i:06d}.pdf" for i in range(total))  # none missing, none extra
-    assert not [p for p in service.outputs.root.rglob("*") if p.name.endswith(".tmp")]  # nothing half-written
+    assert files == sorted(
+        f"{batch_id}.{i:06d}.pdf" for i in range(total)
+    )  # none missing, none extra
+    assert not [
+        p for p in service.outputs.root.rglob("*") if p.name.endswith(".tmp")
+    ]  # nothing half-written
     for record in store.records(batch_id):
         assert service.outputs.sha256(record.file) == record.sha256
     manifest = json.loads((service.outputs.root / batch_id / "job" / "manifest.json").read_text())
@@ -115,8 +144,13 @@ def check_exactly_one_output_per_record(service, batch_id, total):
     assert len(ids) == len(set(ids)) == total and manifest["counts"]["done"] == total
 
 
-@pytest.mark.parametrize("start", [pytest.param(start_runner, id="runner"),
-                                   pytest.param(start_service, id="service", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param(start_runner, id="runner"),
+        pytest.param(start_service, id="service", marks=pytest.mark.slow),
+    ],
+)
 def test_kill_9_of_the_process_mid_batch_then_recover(tmp_path, start):
     """kill -9 of `renderer batch run`, or of `renderer serve` itself (gunicorn, the runner and
     its workers): every process of it ends, and the restarted one finishes the batch."""
@@ -131,7 +165,9 @@ def test_kill_9_of_the_process_mid_batch_then_recover(tmp_path, start):
             assert len(children(process.pid)) == 2
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-        wait_for(lambda: not any(alive(p) for p in family), timeout=30, what="every process of it to end")
+        wait_for(
+            lambda: not any(alive(p) for p in family), timeout=30, what="every process of it to end"
+        )
         interrupted = service.store.counts(batch.id)
         assert 0 < interrupted["done"] < total
         process = start(tmp_path)  # the restarted service carries on
@@ -151,9 +187,14 @@ def test_kill_9_of_a_worker_mid_batch_then_recover(tmp_path):
         wait_for(lambda: service.store.counts(batch.id)["done"] >= 20, what="the first chunks")
         workers = children(runner.pid)
         assert len(workers) == 2
-        os.kill(workers[0], signal.SIGKILL)  # the runner notices, puts its chunk back, starts another worker
-        wait_for(lambda: len([c for c in children(runner.pid) if c not in workers]) >= 1, timeout=60,
-                 what="a replacement worker")
+        os.kill(
+            workers[0], signal.SIGKILL
+        )  # the runner notices, puts its chunk back, starts another worker
+        wait_for(
+            lambda: len([c for c in children(runner.pid) if c not in workers]) >= 1,
+            timeout=60,
+            what="a replacement worker",
+        )
         wait_for(lambda: service.store.batch(batch.id).state == "ready", what="the batch to finish")
     finally:
         runner.send_signal(signal.SIGTERM)
@@ -172,7 +213,9 @@ def test_one_runner_per_data_directory(tmp_path):
         held.close()
 
 
-@pytest.mark.parametrize("limit", [{"max_chunks_per_worker": 1}, {"max_worker_rss_mib": 1}], ids=["chunks", "memory"])
+@pytest.mark.parametrize(
+    "limit", [{"max_chunks_per_worker": 1}, {"max_worker_rss_mib": 1}], ids=["chunks", "memory"]
+)
 def test_workers_are_recycled(tmp_path, limit):
     """A worker retires after N tasks, or when its resident memory passes the limit; a fresh
     one takes its place and nothing is lost."""

@@ -29,8 +29,10 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-ACCESS = Access(clients={"urad": digest(CLIENT_KEY)}, shops={"tiskarna-a": digest(SHOP_A_KEY),
-                                                             "tiskarna-b": digest(SHOP_B_KEY)})
+ACCESS = Access(
+    clients={"urad": digest(CLIENT_KEY)},
+    shops={"tiskarna-a": digest(SHOP_A_KEY), "tiskarna-b": digest(SHOP_B_KEY)},
+)
 
 
 class Env:
@@ -53,7 +55,10 @@ class Env:
 
     def submit(self, records, key=CLIENT_KEY, ndjson=False, idempotency=None, **params):
         params.setdefault("layout", "sign.name-plate")
-        headers = {"X-API-Key": key, "Content-Type": "application/x-ndjson" if ndjson else "application/json"}
+        headers = {
+            "X-API-Key": key,
+            "Content-Type": "application/x-ndjson" if ndjson else "application/json",
+        }
         if idempotency:
             headers["Idempotency-Key"] = idempotency
         body = "\n".join(json.dumps(r) for r in records) if ndjson else json.dumps(records)
@@ -101,10 +106,19 @@ def test_submit_progress_ready_download(env):
     assert response.status_code == 202
     batch = response.json
     assert response.headers["location"] == f"/v1/batches/{batch['id']}"
-    assert batch["state"] == "queued" and batch["counts"] == {"total": 10, "pending": 10, "done": 0, "failed": 0}
+    assert batch["state"] == "queued" and batch["counts"] == {
+        "total": 10,
+        "pending": 10,
+        "done": 0,
+        "failed": 0,
+    }
     env.runner.step()  # one chunk of 4 rendered
     middle = env.status(batch["id"]).json
-    assert middle["state"] == "rendering" and 0 < middle["counts"]["done"] < 10 and 0 < middle["progress"] < 1
+    assert (
+        middle["state"] == "rendering"
+        and 0 < middle["counts"]["done"] < 10
+        and 0 < middle["progress"] < 1
+    )
     env.runner.run_until_idle()
     done = env.status(batch["id"]).json
     assert done["state"] == "ready" and done["counts"]["done"] == 10 and done["progress"] == 1
@@ -112,7 +126,11 @@ def test_submit_progress_ready_download(env):
     assert set(files) == {"merged.pdf", "manifest.json"}
     merged = env.get(files["merged.pdf"]["url"])
     assert merged.status_code == 200
-    assert hashlib.sha256(merged.content).hexdigest() == files["merged.pdf"]["sha256"] == merged.headers["x-checksum-sha256"]
+    assert (
+        hashlib.sha256(merged.content).hexdigest()
+        == files["merged.pdf"]["sha256"]
+        == merged.headers["x-checksum-sha256"]
+    )
     pdf = pikepdf.open(io.BytesIO(merged.content))
     assert len(pdf.pages) == 10
     manifest = env.get(files["manifest.json"]["url"]).json
@@ -156,17 +174,27 @@ def test_failed_records_are_reported_and_only_they_rerun(env):
     assert status["state"] == "completed-with-errors"
     assert status["counts"] == {"total": 9, "pending": 0, "done": 7, "failed": 2}
     assert [f["index"] for f in status["failures"]] == [2, 7]
-    assert {"pointer": "/data/bad", "detail": "is not a field of this layout"} in status["failures"][0]["errors"]
-    before = {r.index: r.sha256 for r in env.service.store.records(batch["id"]) if r.state == "done"}
+    assert {"pointer": "/data/bad", "detail": "is not a field of this layout"} in status[
+        "failures"
+    ][0]["errors"]
+    before = {
+        r.index: r.sha256 for r in env.service.store.records(batch["id"]) if r.state == "done"
+    }
     fixed = plates(3)[0]
     response = env.post(f"/v1/batches/{batch['id']}/rerun", {"records": {"2": fixed}})
-    assert response.status_code == 202 and response.json["requeued"] == 2 and response.json["state"] == "queued"
+    assert (
+        response.status_code == 202
+        and response.json["requeued"] == 2
+        and response.json["state"] == "queued"
+    )
     env.runner.run_until_idle()
     status = env.status(batch["id"]).json
     assert status["counts"] == {"total": 9, "pending": 0, "done": 8, "failed": 1}
     assert [f["index"] for f in status["failures"]] == [7]
     after = {r.index: r.sha256 for r in env.service.store.records(batch["id"]) if r.state == "done"}
-    assert {i: after[i] for i in before} == before  # the records done before were not rendered again
+    assert {
+        i: after[i] for i in before
+    } == before  # the records done before were not rendered again
     # correcting a record that did not fail, or re-running while rendering, is refused
     problem(env.post(f"/v1/batches/{batch['id']}/rerun", {"records": {"3": fixed}}), 422)
     env.post(f"/v1/batches/{batch['id']}/rerun")
@@ -180,38 +208,50 @@ def test_idempotency_key(env):
     assert again.headers["idempotent-replayed"] == "true"
     conflict = problem(env.submit(plates(4), idempotency="order-17"), 409)
     assert first.json["id"] in conflict["detail"]
-    problem(env.submit(plates(3), idempotency="order-17", languages="sl,it"), 409)  # same body, another request
+    problem(
+        env.submit(plates(3), idempotency="order-17", languages="sl,it"), 409
+    )  # same body, another request
     assert env.submit(plates(3), idempotency="order-18").json["id"] != first.json["id"]
     assert len(env.service.store.read().execute("SELECT id FROM batches").fetchall()) == 2
 
 
-@pytest.mark.parametrize("params, where", [
-    ({"layout": "no.such"}, "layout"),
-    ({"format": "png"}, "format"),
-    ({"languages": "sl,de"}, "languages"),
-    ({"output": "stack"}, "output"),
-    ({"output": "layers"}, "output"),
-    ({"variant": "glossy"}, "variant"),
-    ({"shop": "tiskarna-c"}, "shop"),
-    ({"layout": "certification.electronic-copy"}, "layout"),
-    ({"layout": "e-receipt.application"}, "layout"),  # each PDF embeds its own application
-    ({"layout": "envelope.personal-delivery", "variant": "proof"}, "variant"),
-])
+@pytest.mark.parametrize(
+    "params, where",
+    [
+        ({"layout": "no.such"}, "layout"),
+        ({"format": "png"}, "format"),
+        ({"languages": "sl,de"}, "languages"),
+        ({"output": "stack"}, "output"),
+        ({"output": "layers"}, "output"),
+        ({"variant": "glossy"}, "variant"),
+        ({"shop": "tiskarna-c"}, "shop"),
+        ({"layout": "certification.electronic-copy"}, "layout"),
+        ({"layout": "e-receipt.application"}, "layout"),  # each PDF embeds its own application
+        ({"layout": "envelope.personal-delivery", "variant": "proof"}, "variant"),
+    ],
+)
 def test_wrong_options_are_400_naming_the_parameter(env, params, where):
     body = problem(env.submit(plates(1), **params), 400)
     assert body["errors"][0]["parameter"] == where
 
 
-@pytest.mark.parametrize("body, status, pointer", [
-    ('[{"name": "a"}, {"name": ', 400, "/1"),
-    ('[{"name": "a"}, 7]', 400, "/1"),
-    ('{"records": []}', 400, ""),
-    ("[]", 422, ""),
-    ("", 400, ""),
-])
+@pytest.mark.parametrize(
+    "body, status, pointer",
+    [
+        ('[{"name": "a"}, {"name": ', 400, "/1"),
+        ('[{"name": "a"}, 7]', 400, "/1"),
+        ('{"records": []}', 400, ""),
+        ("[]", 422, ""),
+        ("", 400, ""),
+    ],
+)
 def test_unreadable_records_store_nothing(env, body, status, pointer):
-    response = env.client.simulate_post("/v1/batches", params={"layout": "sign.name-plate"}, body=body,
-                                        headers={"X-API-Key": CLIENT_KEY, "Content-Type": "application/json"})
+    response = env.client.simulate_post(
+        "/v1/batches",
+        params={"layout": "sign.name-plate"},
+        body=body,
+        headers={"X-API-Key": CLIENT_KEY, "Content-Type": "application/json"},
+    )
     assert problem(response, status)["errors"][0]["pointer"] == pointer
     db = env.service.store.read()
     assert db.execute("SELECT COUNT(*) AS n FROM batches").fetchone()["n"] == 0
@@ -223,8 +263,12 @@ def test_limits_and_media_type(make_env, tmp_path):
     assert problem(env.submit(plates(6)), 413)["title"] == "Too many records"
     long = plates(1)[0] | {"name": "x" * 500}
     assert problem(env.submit([long]), 400)["errors"][0]["pointer"] == "/0"
-    response = env.client.simulate_post("/v1/batches", params={"layout": "sign.name-plate"}, body="a,b",
-                                        headers={"X-API-Key": CLIENT_KEY, "Content-Type": "text/csv"})
+    response = env.client.simulate_post(
+        "/v1/batches",
+        params={"layout": "sign.name-plate"},
+        body="a,b",
+        headers={"X-API-Key": CLIENT_KEY, "Content-Type": "text/csv"},
+    )
     problem(response, 415)
     small = make_env(tmp_path / "small", max_body_bytes=2000)
     assert problem(small.submit(plates(40)), 413)["title"] == "Request body too large"
@@ -243,34 +287,55 @@ def test_print_shop_workflow(env):
     theirs = env.submit(plates(2), shop="tiskarna-b").json
     jobs = env.get("/v1/print-jobs", key=SHOP_A_KEY).json["jobs"]
     assert [(j["id"], j["state"]) for j in jobs] == [(mine["id"], "pending")]
-    problem(env.post(f"/v1/print-jobs/{mine['id']}/claim", key=SHOP_A_KEY), 409)  # nothing rendered yet
+    problem(
+        env.post(f"/v1/print-jobs/{mine['id']}/claim", key=SHOP_A_KEY), 409
+    )  # nothing rendered yet
     env.runner.run_until_idle()
     ready = env.get("/v1/print-jobs", key=SHOP_A_KEY, state="ready").json["jobs"]
     assert [j["id"] for j in ready] == [mine["id"]]
     # another shop sees nothing of it
-    assert [j["id"] for j in env.get("/v1/print-jobs", key=SHOP_B_KEY).json["jobs"]] == [theirs["id"]]
+    assert [j["id"] for j in env.get("/v1/print-jobs", key=SHOP_B_KEY).json["jobs"]] == [
+        theirs["id"]
+    ]
     problem(env.get(f"/v1/print-jobs/{mine['id']}", key=SHOP_B_KEY), 404)
     problem(env.post(f"/v1/print-jobs/{mine['id']}/claim", key=SHOP_B_KEY), 404)
     problem(env.get(f"/v1/print-jobs/{mine['id']}/files/merged.pdf", key=SHOP_B_KEY), 404)
     # claim, claim again (harmless: the lease is renewed), download with checksums
     claimed = env.post(f"/v1/print-jobs/{mine['id']}/claim", key=SHOP_A_KEY).json
     again = env.post(f"/v1/print-jobs/{mine['id']}/claim", key=SHOP_A_KEY).json
-    assert claimed["state"] == again["state"] == "claimed" and again["claimed_until"] >= claimed["claimed_until"]
+    assert (
+        claimed["state"] == again["state"] == "claimed"
+        and again["claimed_until"] >= claimed["claimed_until"]
+    )
     assert env.get("/v1/print-jobs", key=SHOP_A_KEY, state="ready").json["jobs"] == []
     for entry in claimed["files"]:
         content = env.get(entry["url"], key=SHOP_A_KEY).content
-        assert hashlib.sha256(content).hexdigest() == entry["sha256"] and len(content) == entry["bytes"]
+        assert (
+            hashlib.sha256(content).hexdigest() == entry["sha256"]
+            and len(content) == entry["bytes"]
+        )
     # status reports in order; a rejection needs a reason
-    problem(env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": "shipped"}, key=SHOP_A_KEY), 409)
-    problem(env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": "rejected"}, key=SHOP_A_KEY), 422)
-    problem(env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": "lost"}, key=SHOP_A_KEY), 422)
+    problem(
+        env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": "shipped"}, key=SHOP_A_KEY), 409
+    )
+    problem(
+        env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": "rejected"}, key=SHOP_A_KEY), 422
+    )
+    problem(
+        env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": "lost"}, key=SHOP_A_KEY), 422
+    )
     for status in ("accepted", "printed", "shipped"):
         job = env.post(f"/v1/print-jobs/{mine['id']}/status", {"status": status}, key=SHOP_A_KEY)
         assert job.status_code == 200 and job.json["state"] == status
     assert env.status(mine["id"]).json["state"] == "collected"
-    problem(env.post(f"/v1/batches/{mine['id']}/rerun"), 409)  # the shop has the job: nothing changes under it
-    rejected = env.post(f"/v1/print-jobs/{theirs['id']}/status", {"status": "rejected", "reason": "paper jam"},
-                        key=SHOP_B_KEY).json
+    problem(
+        env.post(f"/v1/batches/{mine['id']}/rerun"), 409
+    )  # the shop has the job: nothing changes under it
+    rejected = env.post(
+        f"/v1/print-jobs/{theirs['id']}/status",
+        {"status": "rejected", "reason": "paper jam"},
+        key=SHOP_B_KEY,
+    ).json
     assert rejected["state"] == "rejected" and rejected["reason"] == "paper jam"
 
 
@@ -283,9 +348,14 @@ def test_clients_see_only_their_batches(make_env):
 
 def test_envelope_job_has_the_three_print_files(env):
     data = sample("envelope.personal-delivery")["data"]
-    records = [dict(data, addressee=[f"Oseba {i}", "Celovška cesta 112", "1000 Ljubljana"]) for i in range(5)]
+    records = [
+        dict(data, addressee=[f"Oseba {i}", "Celovška cesta 112", "1000 Ljubljana"])
+        for i in range(5)
+    ]
     too_wide = "W" * 9 + " " + "W" * 10 + " " + "W" * 34
-    records.insert(2, dict(data, addressee=["Oseba", too_wide, "1000 Ljubljana"]))  # wider than its box
+    records.insert(
+        2, dict(data, addressee=["Oseba", too_wide, "1000 Ljubljana"])
+    )  # wider than its box
     records.insert(4, dict(data, item_number="RR123456789SI"))  # a wrong S10 check digit
     batch = env.submit(records, layout="envelope.personal-delivery").json
     assert batch["output"] == "layers"
@@ -293,7 +363,9 @@ def test_envelope_job_has_the_three_print_files(env):
     status = env.status(batch["id"]).json
     assert status["state"] == "completed-with-errors"
     assert [(f["index"], f["errors"][0]["pointer"]) for f in status["failures"]] == [
-        (2, "/data/addressee/1"), (4, "/data/item_number")]
+        (2, "/data/addressee/1"),
+        (4, "/data/item_number"),
+    ]
     assert "does not fit its box" in status["failures"][0]["errors"][0]["detail"]
     files = {f["name"]: f for f in status["files"]}
     assert set(files) == {"preprint.pdf", "imprint.pdf", "proof.pdf", "manifest.json"}
@@ -302,7 +374,9 @@ def test_envelope_job_has_the_three_print_files(env):
     assert files["proof.pdf"]["pages"] == 3 * 3  # the first three envelopes, every page
     shell = pikepdf.open(io.BytesIO(env.get(files["preprint.pdf"]["url"]).content))
     imprint = pikepdf.open(io.BytesIO(env.get(files["imprint.pdf"]["url"]).content))
-    assert [float(v) for v in imprint.pages[0].mediabox] == [float(v) for v in shell.pages[0].mediabox]  # in register
+    assert [float(v) for v in imprint.pages[0].mediabox] == [
+        float(v) for v in shell.pages[0].mediabox
+    ]  # in register
     assert "/Separation" in repr(shell.pages[0].resources.get("/ColorSpace", {}))
     import pdfplumber
 
@@ -327,14 +401,31 @@ def test_imposed_job_puts_the_records_on_sheets(env, mode):
     pt = 72 / 25.4
     with pdfplumber.open(io.BytesIO(env.get(files["imposed.pdf"]["url"]).content)) as pdf:
         assert len(pdf.pages) == sheets
-        for index, (placed,) in placements.items():  # each plate's name is in the slot the manifest names
+        for index, (
+            placed,
+        ) in placements.items():  # each plate's name is in the slot the manifest names
             page = pdf.pages[placed["sheet"] - 1]
-            w, h = (200, 60) if not placed["rotated"] else (60, 200)  # the plate turned on the sheet
-            slot = page.crop((placed["x_mm"] * pt, placed["y_mm"] * pt, (placed["x_mm"] + w) * pt,
-                              (placed["y_mm"] + h) * pt))
-            chars = sorted(slot.chars, key=lambda c: (round(c["x0"]), -c["top"]) if placed["rotated"] else (c["top"], c["x0"]))
+            w, h = (
+                (200, 60) if not placed["rotated"] else (60, 200)
+            )  # the plate turned on the sheet
+            slot = page.crop(
+                (
+                    placed["x_mm"] * pt,
+                    placed["y_mm"] * pt,
+                    (placed["x_mm"] + w) * pt,
+                    (placed["y_mm"] + h) * pt,
+                )
+            )
+            chars = sorted(
+                slot.chars,
+                key=lambda c: (
+                    (round(c["x0"]), -c["top"]) if placed["rotated"] else (c["top"], c["x0"])
+                ),
+            )
             assert f"{name}{index}" in "".join(c["text"] for c in chars).replace(" ", "")
-        assert f"{batch['id']} sheet 1/{sheets} records" in " ".join(pdf.pages[0].extract_text().split())
+        assert f"{batch['id']} sheet 1/{sheets} records" in " ".join(
+            pdf.pages[0].extract_text().split()
+        )
 
 
 def test_records_are_streamed_not_held(make_env):
@@ -371,7 +462,9 @@ def test_envelope_job_as_pdfx4(env):
     """format=pdfx-4: the shell and the imprint are both PDF/X-4 (output intent, pdfxid), with
     the same boxes (trim and 3 mm bleed), so they print in register."""
     data = sample("envelope.personal-delivery", ("sl", "it"))["data"]
-    batch = env.submit([data, data], layout="envelope.personal-delivery", languages="sl,it", format="pdfx-4").json
+    batch = env.submit(
+        [data, data], layout="envelope.personal-delivery", languages="sl,it", format="pdfx-4"
+    ).json
     env.runner.run_until_idle()
     status = env.status(batch["id"]).json
     assert status["state"] == "ready", status
@@ -383,7 +476,12 @@ def test_envelope_job_as_pdfx4(env):
         assert intent.S == "/GTS_PDFX" and intent.DestOutputProfile.N == 4
         assert pdf.open_metadata().get("pdfxid:GTS_PDFXVersion") == "PDF/X-4"
         page = pdf.pages[0]
-        boxes.append([[round(float(v), 3) for v in page.obj[box]] for box in ("/MediaBox", "/TrimBox", "/BleedBox")])
+        boxes.append(
+            [
+                [round(float(v), 3) for v in page.obj[box]]
+                for box in ("/MediaBox", "/TrimBox", "/BleedBox")
+            ]
+        )
     assert boxes[0] == boxes[1]
     media, trim, _ = boxes[0]
     assert round((trim[0] - media[0]) * 25.4 / 72, 2) == 3.0  # the 3 mm bleed
@@ -422,7 +520,10 @@ def test_a_rerun_keeps_a_shops_live_claim(env):
     assert "claimed" in refused["detail"] and refused["errors"]
     job = env.get(f"/v1/print-jobs/{batch['id']}", key=SHOP_A_KEY).json
     assert job["state"] == "claimed" and job["files"] == claimed["files"]
-    assert env.get(f"/v1/print-jobs/{batch['id']}/files/manifest.json", key=SHOP_A_KEY).status_code == 200
+    assert (
+        env.get(f"/v1/print-jobs/{batch['id']}/files/manifest.json", key=SHOP_A_KEY).status_code
+        == 200
+    )
 
 
 def test_404s_name_the_id(env):
@@ -430,10 +531,21 @@ def test_404s_name_the_id(env):
     assert body["errors"] == [{"parameter": "batch_id", "detail": "no batch 'no-such-batch'"}]
 
 
-@pytest.mark.parametrize("body, limit", [('[{"name": ' + "[" * 40 + "]" * 40 + "}]", "max_json_depth"),
-                                         ('[{"name": "a"}, {"name": ' + "7" * 5000 + "}]", "max_number_length")])
+@pytest.mark.parametrize(
+    "body, limit",
+    [
+        ('[{"name": ' + "[" * 40 + "]" * 40 + "}]", "max_json_depth"),
+        ('[{"name": "a"}, {"name": ' + "7" * 5000 + "}]", "max_number_length"),
+    ],
+)
 def test_records_beyond_the_json_limits_are_422_naming_the_record(env, body, limit):
-    resp = env.client.simulate_post("/v1/batches", params={"layout": "sign.name-plate"}, body=body,
-                                    headers={"X-API-Key": CLIENT_KEY, "Content-Type": "application/json"})
+    resp = env.client.simulate_post(
+        "/v1/batches",
+        params={"layout": "sign.name-plate"},
+        body=body,
+        headers={"X-API-Key": CLIENT_KEY, "Content-Type": "application/json"},
+    )
     error = problem(resp, 422)["errors"][0]
-    assert error["limit"] == limit and error["pointer"].startswith("/0" if limit == "max_json_depth" else "/1")
+    assert error["limit"] == limit and error["pointer"].startswith(
+        "/0" if limit == "max_json_depth" else "/1"
+    )

@@ -19,7 +19,9 @@ P4_1 = (Path(__file__).parent / "data" / "p4-1.txt").read_text(encoding="utf-8")
 
 
 def render(pipeline, layout_id, data, languages=("sl",), fmt="pdf"):
-    return pipeline.render(layout_id, {"languages": list(languages), "data": data}, RenderOptions(fmt))
+    return pipeline.render(
+        layout_id, {"languages": list(languages), "data": data}, RenderOptions(fmt)
+    )
 
 
 def normalise(text: str) -> str:
@@ -57,7 +59,9 @@ def test_complaint_book_has_100_a4_pages_in_order(complaint_book):
     cover, notice, title, back = page_texts(pdf, range(4))
     assert normalise(cover) == "KNJIGA PRIPOMB IN POHVAL"
     assert normalise(notice) == normalise(P4_1)  # art. 4(1) verbatim
-    assert normalise(title).startswith("REPUBLIKA SLOVENIJA KNJIGA PRIPOMB IN POHVAL Upravna enota Novo mesto")
+    assert normalise(title).startswith(
+        "REPUBLIKA SLOVENIJA KNJIGA PRIPOMB IN POHVAL Upravna enota Novo mesto"
+    )
     assert normalise(title).endswith("Organ javne uprave Žig")
     assert back == "" and blank(pdf, 3)  # the title page's back is blank white (P 4(3))
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
@@ -80,21 +84,34 @@ def test_inner_page_drawn_once(complaint_book):
 
 def test_assembled_number_where_the_single_page_prints_it(pipeline, complaint_book):
     single = render(pipeline, "complaint-book.page", {"page_number": 37}).content
-    with pdfplumber.open(io.BytesIO(single)) as one, pdfplumber.open(io.BytesIO(complaint_book.content)) as book:
+    with (
+        pdfplumber.open(io.BytesIO(single)) as one,
+        pdfplumber.open(io.BytesIO(complaint_book.content)) as book,
+    ):
         a = [c for c in one.pages[0].chars if c["text"] in "37" and c["top"] * MM_PER_PT > 275]
-        b = [c for c in book.pages[4 + 36].chars if c["text"] in "37" and c["top"] * MM_PER_PT > 275]
+        b = [
+            c for c in book.pages[4 + 36].chars if c["text"] in "37" and c["top"] * MM_PER_PT > 275
+        ]
         assert len(a) == len(b) == 2
         for x, y in zip(a, b):
-            assert abs(x["x0"] - y["x0"]) * MM_PER_PT < 0.1 and abs(x["top"] - y["top"]) * MM_PER_PT < 0.1
+            assert (
+                abs(x["x0"] - y["x0"]) * MM_PER_PT < 0.1
+                and abs(x["top"] - y["top"]) * MM_PER_PT < 0.1
+            )
 
 
 def test_cover_colours(pipeline):
-    for layout_id, blue in (("complaint-book.cover", (0x1B, 0x2B, 0x57)), ("certification-book.cover", (0x1F, 0x5A, 0xA6))):
+    for layout_id, blue in (
+        ("complaint-book.cover", (0x1B, 0x2B, 0x57)),
+        ("certification-book.cover", (0x1F, 0x5A, 0xA6)),
+    ):
         pdf = render(pipeline, layout_id, {}).content
         assert all(abs(a - b) <= 3 for a, b in zip(pixel(pdf, 0, 20, 20), blue)), layout_id
         with pdfplumber.open(io.BytesIO(pdf)) as doc:
             chars = [c for c in doc.pages[0].chars if c["text"].strip()]
-        assert chars and all(c["non_stroking_color"] in ((1, 1, 1), (1.0, 1.0, 1.0), [1, 1, 1]) for c in chars)
+        assert chars and all(
+            c["non_stroking_color"] in ((1, 1, 1), (1.0, 1.0, 1.0), [1, 1, 1]) for c in chars
+        )
         assert all(abs(c["size"] - 24) < 0.05 for c in chars)  # white letters of 24 points (P 3(2))
 
 
@@ -105,23 +122,33 @@ def test_bilingual_notice_in_both_languages(pipeline):
 
 
 def test_certification_book_structure(pipeline):
-    book = render(pipeline, "certification-book", {"spreads": 10, "authority": "Upravna enota Celje"})
+    book = render(
+        pipeline, "certification-book", {"spreads": 10, "authority": "Upravna enota Celje"}
+    )
     pdf = book.content
     assert book.pages == 3 + 20 + 1
     texts = page_texts(pdf, range(book.pages))
     assert normalise(texts[0]) == "KNJIGA OVERITEV"
-    assert "(naziv organa, ki vodi knjigo overitev)" in texts[1] and "Upravna enota Celje" in texts[1]
+    assert (
+        "(naziv organa, ki vodi knjigo overitev)" in texts[1] and "Upravna enota Celje" in texts[1]
+    )
     assert texts[2] == "" and blank(pdf, 2)
     assert texts[-1] == "" and blank(pdf, book.pages - 1)  # the blank white last page (P 50)
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        for n in range(1, 21):  # spread pages numbered 1..20: left pages at the left, right at the right
+        for n in range(
+            1, 21
+        ):  # spread pages numbered 1..20: left pages at the left, right at the right
             page = doc.pages[2 + n]
-            foot = sorted((c for c in page.chars if c["top"] * MM_PER_PT > 275), key=lambda c: c["x0"])
+            foot = sorted(
+                (c for c in page.chars if c["top"] * MM_PER_PT > 275), key=lambda c: c["x0"]
+            )
             assert "".join(c["text"] for c in foot) == str(n)
             if n % 2:
                 assert abs(foot[0]["x0"] * MM_PER_PT - 12) < 0.3 and "Št. OV" in page.extract_text()
             else:
-                assert abs(foot[-1]["x1"] * MM_PER_PT - 198) < 0.3 and "Opombe" in page.extract_text()
+                assert (
+                    abs(foot[-1]["x1"] * MM_PER_PT - 198) < 0.3 and "Opombe" in page.extract_text()
+                )
 
 
 def test_blank_spread_rows_match_the_register(pipeline):
@@ -134,23 +161,38 @@ def test_blank_spread_rows_match_the_register(pipeline):
 
 
 def entries(n):
-    return [{
-        "number": f"{i + 1}/26", "certified_on": "2026-11-20", "party": f"Priimek{i + 1} Ime, Celje",
-        "identity": "identity-card", "identity_detail": f"00{i + 1}", "kind": ["signature", "transcript", "copy"][i % 3],
-        "document": f"listina {i + 1}", "pages_or_copies": "1 str.", "fee": "4,50 EUR", "official": "Maja Kos",
-    } for i in range(n)]
+    return [
+        {
+            "number": f"{i + 1}/26",
+            "certified_on": "2026-11-20",
+            "party": f"Priimek{i + 1} Ime, Celje",
+            "identity": "identity-card",
+            "identity_detail": f"00{i + 1}",
+            "kind": ["signature", "transcript", "copy"][i % 3],
+            "document": f"listina {i + 1}",
+            "pages_or_copies": "1 str.",
+            "fee": "4,50 EUR",
+            "official": "Maja Kos",
+        }
+        for i in range(n)
+    ]
 
 
 def column(pdf_bytes, page, x0_mm, x1_mm, prefix):
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as doc:
         words = doc.pages[page].extract_words()
-    return [(w["text"], round(w["top"] * MM_PER_PT, 1)) for w in words
-            if x0_mm <= w["x0"] * MM_PER_PT < x1_mm and w["text"].startswith(prefix)]
+    return [
+        (w["text"], round(w["top"] * MM_PER_PT, 1))
+        for w in words
+        if x0_mm <= w["x0"] * MM_PER_PT < x1_mm and w["text"].startswith(prefix)
+    ]
 
 
 def test_register_entries_in_order_none_lost_rows_aligned(pipeline):
     count = 30
-    result = render(pipeline, "certification-book.register", {"entries": entries(count), "first_page": 7})
+    result = render(
+        pipeline, "certification-book.register", {"entries": entries(count), "first_page": 7}
+    )
     pdf = result.content
     assert result.pages == 2 * 3  # 12 to a spread
     numbers, documents = [], []
@@ -165,7 +207,11 @@ def test_register_entries_in_order_none_lost_rows_aligned(pipeline):
         for text, top in left:
             numbers.append(text)
             n = text.split("/")[0]
-            assert abs(right_tops[n] - top) < 1.5, (n, top, right_tops[n])  # the same row on both pages
+            assert abs(right_tops[n] - top) < 1.5, (
+                n,
+                top,
+                right_tops[n],
+            )  # the same row on both pages
             documents.append(n)
     assert numbers == [f"{i + 1}/26" for i in range(count)]  # in order, none lost, none twice
     assert documents == [str(i + 1) for i in range(count)]
@@ -176,7 +222,9 @@ def test_register_entries_in_order_none_lost_rows_aligned(pipeline):
 
 def test_register_value_too_long_names_the_entry(pipeline):
     data = entries(13)
-    data[12]["identity_detail"] = "WWWWWWWWW " * 12  # twelve lines in a 42 mm cell: more than a row holds
+    data[12]["identity_detail"] = (
+        "WWWWWWWWW " * 12
+    )  # twelve lines in a 42 mm cell: more than a row holds
     with pytest.raises(InvalidRequest) as exc:
         render(pipeline, "certification-book.register", {"entries": data})
     assert [e.pointer for e in exc.value.errors] == ["/data/entries/12/identity_detail"]
@@ -196,9 +244,20 @@ def test_complaint_book_prints_black_inside(pipeline, layout_id):
     too (the certification book keeps them in colour)."""
     pdf = pipeline.render(layout_id, sample(layout_id), RenderOptions("pdf")).content
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        pages = doc.pages[:1] if layout_id.endswith(".title") else doc.pages[1:4]  # notice, title, its back
+        pages = (
+            doc.pages[:1] if layout_id.endswith(".title") else doc.pages[1:4]
+        )  # notice, title, its back
         for page in pages:
             for shape in page.curves + page.rects:
                 for colour in (shape.get("non_stroking_color"), shape.get("stroking_color")):
-                    values = tuple(colour) if isinstance(colour, (list, tuple)) else (colour,) if colour is not None else ()
-                    assert len(set(values)) <= 1, (page.page_number, values)  # grey: R = G = B (or one value)
+                    values = (
+                        tuple(colour)
+                        if isinstance(colour, (list, tuple))
+                        else (colour,)
+                        if colour is not None
+                        else ()
+                    )
+                    assert len(set(values)) <= 1, (
+                        page.page_number,
+                        values,
+                    )  # grey: R = G = B (or one value)

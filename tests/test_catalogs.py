@@ -16,8 +16,10 @@ def template_msgids() -> set[str]:
     """The templates' message ids; a plural message (ngettext) by its singular."""
     method_map = [("**.j2", "jinja2")]
     options = {"**.j2": {"extensions": "jinja2.ext.do"}}  # as in babel.cfg
-    return {msgid[0] if isinstance(msgid, tuple) else msgid
-            for _, _, msgid, _, _ in extract_from_dir(TEMPLATES_DIR, method_map, options)}
+    return {
+        msgid[0] if isinstance(msgid, tuple) else msgid
+        for _, _, msgid, _, _ in extract_from_dir(TEMPLATES_DIR, method_map, options)
+    }
 
 
 def key(entry) -> str:
@@ -36,7 +38,12 @@ def catalog(lang):
 
 def test_extraction_finds_the_templates_wording():
     ids = template_msgids()
-    assert {"Prejeto", "KOPIJA ENAKA IZVIRNIKU", "Soba št. %(number)s", "REPUBLIKA SLOVENIJA"} <= ids
+    assert {
+        "Prejeto",
+        "KOPIJA ENAKA IZVIRNIKU",
+        "Soba št. %(number)s",
+        "REPUBLIKA SLOVENIJA",
+    } <= ids
 
 
 @pytest.mark.parametrize("lang", ["it", "hu"])

@@ -20,14 +20,28 @@ def normalise(text: str) -> str:
 
 
 def render(pipeline, data, languages=("sl",)):
-    return pipeline.render("certification.copy", {"languages": list(languages), "data": data}, RenderOptions("pdf")).content
+    return pipeline.render(
+        "certification.copy", {"languages": list(languages), "data": data}, RenderOptions("pdf")
+    ).content
 
 
 def test_wording_verbatim_blanks_filled(pipeline):
     data = sample("certification.copy")["data"]
     seed = (DATA / "p51-3.txt").read_text(encoding="utf-8")
-    values = iter([data["document"], "2", "stranki", "1,50 EUR", data["number"], data["place"], "20. 11. 2026"])
-    seed = re.sub(r"\s*\.{20,}\s*\n\s*\.{20,}", " ....", seed)  # a blank spread over two lines is one blank
+    values = iter(
+        [
+            data["document"],
+            "2",
+            "stranki",
+            "1,50 EUR",
+            data["number"],
+            data["place"],
+            "20. 11. 2026",
+        ]
+    )
+    seed = re.sub(
+        r"\s*\.{20,}\s*\n\s*\.{20,}", " ....", seed
+    )  # a blank spread over two lines is one blank
     expected = re.sub(r"[.…]{3,}(\s*SIT)?", lambda _: " " + next(values) + " ", seed)
     expected = normalise(expected).replace(" ,", ",").replace(" .", ".")
     text = normalise(all_text(render(pipeline, data))).replace(" ,", ",").replace(" .", ".")
@@ -47,16 +61,31 @@ def struck(pdf: bytes, phrase: str) -> bool:
     for s in strokes:
         x0, x1 = s["x0"] * MM_PER_PT, s["x1"] * MM_PER_PT
         top, bottom = s["top"] * MM_PER_PT, s["bottom"] * MM_PER_PT
-        if x0 <= box.x0 + 0.5 and x1 >= box.x1 - 0.5 and box.top < top <= bottom < box.bottom \
-                and abs((top + bottom) / 2 - middle) < 1.0:
+        if (
+            x0 <= box.x0 + 0.5
+            and x1 >= box.x1 - 0.5
+            and box.top < top <= bottom < box.bottom
+            and abs((top + bottom) / 2 - middle) < 1.0
+        ):
             return True
     return False
 
 
-@pytest.mark.parametrize("source, chosen, others", [
-    ("original", "originalne listine", ["overjenega prepisa", "navadnega prepisa", "kopije listine"]),
-    ("copy", "kopije listine", ["originalne listine", "overjenega prepisa", "navadnega prepisa"]),
-])
+@pytest.mark.parametrize(
+    "source, chosen, others",
+    [
+        (
+            "original",
+            "originalne listine",
+            ["overjenega prepisa", "navadnega prepisa", "kopije listine"],
+        ),
+        (
+            "copy",
+            "kopije listine",
+            ["originalne listine", "overjenega prepisa", "navadnega prepisa"],
+        ),
+    ],
+)
 def test_alternatives_not_chosen_are_struck(pipeline, source, chosen, others):
     data = dict(sample("certification.copy")["data"], source=source)
     pdf = render(pipeline, data)
@@ -81,7 +110,9 @@ def test_bilingual_both_texts(pipeline):
 
 def test_fee_with_the_requested_currency(pipeline):
     data = dict(sample("certification.copy")["data"], fee="12.5", currency="EUR")
-    assert "vznesku12,50EURjeplačana" in all_text(render(pipeline, data)).replace(" ", "").replace("\n", "")
+    assert "vznesku12,50EURjeplačana" in all_text(render(pipeline, data)).replace(" ", "").replace(
+        "\n", ""
+    )
 
 
 def test_what_does_not_fit_is_refused_not_dropped(client):
@@ -89,8 +120,16 @@ def test_what_does_not_fit_is_refused_not_dropped(client):
     (fee, Št. OV, the official) was silently lost at the page's edge."""
     import json
 
-    data = dict(sample("certification.copy", ("sl", "it"))["data"], document=("MMMM WWWW " * 20)[:200],
-                held_at=("MMMM WWWW " * 20)[:200])
-    resp = client.simulate_post("/v1/render/certification.copy", body=json.dumps({"languages": ["sl", "it"], "data": data}),
-                                headers={"Content-Type": "application/json"})
-    assert resp.status_code == 422 and resp.json["errors"][0]["pointer"].startswith("/data"), resp.text
+    data = dict(
+        sample("certification.copy", ("sl", "it"))["data"],
+        document=("MMMM WWWW " * 20)[:200],
+        held_at=("MMMM WWWW " * 20)[:200],
+    )
+    resp = client.simulate_post(
+        "/v1/render/certification.copy",
+        body=json.dumps({"languages": ["sl", "it"], "data": data}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert resp.status_code == 422 and resp.json["errors"][0]["pointer"].startswith("/data"), (
+        resp.text
+    )

@@ -31,9 +31,13 @@ def check(case) -> None:
     assert response.status_code < 500, f"{where}: {response.status_code} {response.text[:300]}"
     if response.status_code >= 400:
         content_type = {k.lower(): v for k, v in response.headers.items()}["content-type"]
-        assert (content_type[0] if isinstance(content_type, list) else content_type).startswith("application/problem+json"), f"{where}: {response.text[:300]}"
+        assert (content_type[0] if isinstance(content_type, list) else content_type).startswith(
+            "application/problem+json"
+        ), f"{where}: {response.text[:300]}"
         body = json.loads(response.text)
-        assert body["status"] == response.status_code and body["errors"], f"{where}: {response.text[:300]}"
+        assert body["status"] == response.status_code and body["errors"], (
+            f"{where}: {response.text[:300]}"
+        )
 
 
 def run(api_schema, examples: int) -> tuple[int, int]:
@@ -43,13 +47,21 @@ def run(api_schema, examples: int) -> tuple[int, int]:
     operations = [result.ok() for result in api_schema.get_all_operations()]
     cases = 0
     for operation in operations:
-        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
+        )
         @given(operation.as_strategy())
         def one(case):
             nonlocal cases
             cases += 1
             check(case)
+
         one()
     return len(operations), cases
 

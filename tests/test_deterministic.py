@@ -14,8 +14,14 @@ import pytest
 from .conftest import sample
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = [("stamp.receipt", "pdf"), ("stamp.receipt", "pdfa-2b"), ("sign.name-plate", "pdfx-4"),
-         ("e-delivery.notice", "pdfa-1b"), ("envelope.personal-delivery", "png"), ("e-delivery.notice", "txt")]
+CASES = [
+    ("stamp.receipt", "pdf"),
+    ("stamp.receipt", "pdfa-2b"),
+    ("sign.name-plate", "pdfx-4"),
+    ("e-delivery.notice", "pdfa-1b"),
+    ("envelope.personal-delivery", "png"),
+    ("e-delivery.notice", "txt"),
+]
 
 RENDER = """
 import sys
@@ -29,8 +35,13 @@ for layout, fmt in [tuple(case.split(":")) for case in sys.argv[1:]]:
 
 
 def render_in_a_new_process() -> list[bytes]:
-    done = subprocess.run([sys.executable, "-c", RENDER, *[f"{layout}:{fmt}" for layout, fmt in CASES]],
-                          cwd=ROOT, capture_output=True, check=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", RENDER, *[f"{layout}:{fmt}" for layout, fmt in CASES]],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
     return done.stdout.split(b"\n--8<--\n")[:-1]
 
 
@@ -52,11 +63,15 @@ def test_the_document_date_comes_from_the_request(pipeline):
         assert str(pdf.docinfo.CreationDate) == "D:20261120083000+00'00'"
         with pdf.open_metadata() as xmp:
             assert xmp["xmp:CreateDate"].startswith("2026-11-20T08:30:00")
-    other = pipeline.render("stamp.receipt", dict(body, document_date="2026-11-21"), RenderOptions("pdfa-2b"))
+    other = pipeline.render(
+        "stamp.receipt", dict(body, document_date="2026-11-21"), RenderOptions("pdfa-2b")
+    )
     assert other.content != rendered.content
 
 
 @pytest.mark.parametrize("value", ["20. 11. 2026", "2026-11-20T09:30:00", "2026-13-01", 20261120])
 def test_a_bad_document_date_is_a_422_naming_it(client, value):
-    resp = client.simulate_post("/v1/render/stamp.receipt", json=dict(sample("stamp.receipt"), document_date=value))
+    resp = client.simulate_post(
+        "/v1/render/stamp.receipt", json=dict(sample("stamp.receipt"), document_date=value)
+    )
     assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/document_date"

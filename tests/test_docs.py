@@ -9,7 +9,9 @@ from .test_studio_browser import browser, server  # noqa: F401 - the same browse
 
 def test_docs_page_shows_every_operation_and_asks_nothing_outside(browser, server, client):
     paths = client.simulate_get("/openapi.json").json["paths"]
-    operations = sum(len([m for m in item if m in ("get", "post", "put", "delete")]) for item in paths.values())
+    operations = sum(
+        len([m for m in item if m in ("get", "post", "put", "delete")]) for item in paths.values()
+    )
     requested, errors = [], []
     page = browser.new_page()
     page.on("request", lambda r: requested.append(r.url))
@@ -20,8 +22,12 @@ def test_docs_page_shows_every_operation_and_asks_nothing_outside(browser, serve
     shown = page.locator(".opblock").count()
     title = page.locator(".info .title").inner_text()
     page.close()
-    outside = [url for url in requested if urlsplit(url).hostname not in ("127.0.0.1", None) and
-               not url.startswith(("data:", "blob:"))]
+    outside = [
+        url
+        for url in requested
+        if urlsplit(url).hostname not in ("127.0.0.1", None)
+        and not url.startswith(("data:", "blob:"))
+    ]
     assert outside == [] and errors == []
     assert shown == operations and "obrazci" in title.lower()
 

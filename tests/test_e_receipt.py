@@ -29,25 +29,38 @@ def attached(data: bytes = APPLICATION):
 
 
 def multipart(request: dict, upload: bytes | None, name: str = "application") -> bytes:
-    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n'
-             f'Content-Type: application/json\r\n\r\n{json.dumps(request)}\r\n'.encode()]
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n'
+        f"Content-Type: application/json\r\n\r\n{json.dumps(request)}\r\n".encode()
+    ]
     if upload is not None:
-        parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="vloga.pdf"\r\n'
-                     f'Content-Type: application/pdf\r\n\r\n'.encode() + upload + b"\r\n")
+        parts.append(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="vloga.pdf"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n".encode()
+            + upload
+            + b"\r\n"
+        )
     return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
 def post(client, upload, params=None, request=None):
-    return client.simulate_post(f"/v1/render/{LAYOUT}", params=params or {"format": "pdfa-3b"},
-                                body=multipart(request or sample(LAYOUT), upload),
-                                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+    return client.simulate_post(
+        f"/v1/render/{LAYOUT}",
+        params=params or {"format": "pdfa-3b"},
+        body=multipart(request or sample(LAYOUT), upload),
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "pdfa-3b", "txt", "html"])
 def test_text_verbatim_with_blanks_filled(pipeline, fmt):
     data = sample(LAYOUT)["data"]
-    want = expected((DATA / "p35.txt").read_text(encoding="utf-8"), [printed(data[k]) for k in ORDER])
-    content = pipeline.render(LAYOUT, sample(LAYOUT), RenderOptions(fmt), attachment=attached()).content
+    want = expected(
+        (DATA / "p35.txt").read_text(encoding="utf-8"), [printed(data[k]) for k in ORDER]
+    )
+    content = pipeline.render(
+        LAYOUT, sample(LAYOUT), RenderOptions(fmt), attachment=attached()
+    ).content
     if fmt.startswith("pdf"):
         got = all_text(content)
     elif fmt == "txt":
@@ -58,17 +71,37 @@ def test_text_verbatim_with_blanks_filled(pipeline, fmt):
 
 
 def test_empty_blanks_print_dots_and_hints(pipeline):
-    text = pipeline.render(LAYOUT, {"languages": ["sl"], "data": {}}, RenderOptions("txt")).content.decode()
+    text = pipeline.render(
+        LAYOUT, {"languages": ["sl"], "data": {}}, RenderOptions("txt")
+    ).content.decode()
     assert "…………… (navedba državnega oziroma drugega organa)" in text
     assert "…………… (navedba naslova vloge)." in text
     filled = pipeline.render(LAYOUT, sample(LAYOUT), RenderOptions("txt")).content.decode()
-    assert "navedba" not in filled and "(Potrdilu se pripne kopija vloge, ki jo je sprejel IS)" in filled
+    assert (
+        "navedba" not in filled
+        and "(Potrdilu se pripne kopija vloge, ki jo je sprejel IS)" in filled
+    )
 
 
-@pytest.mark.parametrize("languages, words", [
-    (("sl", "it"), ("Il sistema informativo", "(Alla conferma si allega copia della richiesta ricevuta dal SI)")),
-    (("sl", "hu"), ("információs rendszere", "(Az igazolás mellékletét képezi az IR által fogadott beadvány másolata.)")),
-])
+@pytest.mark.parametrize(
+    "languages, words",
+    [
+        (
+            ("sl", "it"),
+            (
+                "Il sistema informativo",
+                "(Alla conferma si allega copia della richiesta ricevuta dal SI)",
+            ),
+        ),
+        (
+            ("sl", "hu"),
+            (
+                "információs rendszere",
+                "(Az igazolás mellékletét képezi az IR által fogadott beadvány másolata.)",
+            ),
+        ),
+    ],
+)
 def test_bilingual_in_every_format(pipeline, languages, words):
     body = sample(LAYOUT, languages)
     for fmt in ("pdf", "txt", "html"):
@@ -82,11 +115,20 @@ def test_bilingual_in_every_format(pipeline, languages, words):
 def embedded(pdf_bytes: bytes):
     """(file bytes, MIME type, relationship, in the catalog's /AF) of the one embedded file."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        (name, spec), = pdf.attachments.items()
+        ((name, spec),) = pdf.attachments.items()
         stream = spec.obj.EF.F
-        assert "/ModDate" in stream.Params and spec.obj.UF == name and spec.obj.F == name and "/Desc" in spec.obj
-        return (spec.get_file().read_bytes(), spec.get_file().mime_type, str(spec.obj.AFRelationship),
-                any(ref.objgen == spec.obj.objgen for ref in pdf.Root.AF))
+        assert (
+            "/ModDate" in stream.Params
+            and spec.obj.UF == name
+            and spec.obj.F == name
+            and "/Desc" in spec.obj
+        )
+        return (
+            spec.get_file().read_bytes(),
+            spec.get_file().mime_type,
+            str(spec.obj.AFRelationship),
+            any(ref.objgen == spec.obj.objgen for ref in pdf.Root.AF),
+        )
 
 
 def test_pdfa3_embeds_the_application_byte_for_byte(client):
@@ -100,20 +142,33 @@ def test_pdfa3_embeds_the_application_byte_for_byte(client):
 
 def image(fmt: str) -> bytes:
     from PIL import Image
+
     out = io.BytesIO()
     Image.new("L", (200, 280), 200).save(out, fmt)
     return out.getvalue()
 
 
-@pytest.mark.parametrize("upload, mime", [
-    (lambda: image("PNG"), "image/png"),
-    (lambda: image("JPEG"), "image/jpeg"),
-    (lambda: image("TIFF"), "image/tiff"),
-    (lambda: '<?xml version="1.0" encoding="UTF-8"?><vloga><naslov>Vloga</naslov></vloga>'.encode(), "application/xml"),
-    (lambda: b"From: janez@example.si\r\nDate: Fri, 20 Nov 2026 09:42:00 +0100\r\nSubject: Vloga\r\n\r\nProsim ...\r\n",
-     "message/rfc822"),
-    (lambda: "Prosim za izdajo potrdila. Janez Novak, Celje\n".encode(), "text/plain"),
-])
+@pytest.mark.parametrize(
+    "upload, mime",
+    [
+        (lambda: image("PNG"), "image/png"),
+        (lambda: image("JPEG"), "image/jpeg"),
+        (lambda: image("TIFF"), "image/tiff"),
+        (
+            lambda: (
+                b'<?xml version="1.0" encoding="UTF-8"?><vloga><naslov>Vloga</naslov></vloga>'
+            ),
+            "application/xml",
+        ),
+        (
+            lambda: (
+                b"From: janez@example.si\r\nDate: Fri, 20 Nov 2026 09:42:00 +0100\r\nSubject: Vloga\r\n\r\nProsim ...\r\n"
+            ),
+            "message/rfc822",
+        ),
+        (lambda: b"Prosim za izdajo potrdila. Janez Novak, Celje\n", "text/plain"),
+    ],
+)
 def test_other_kinds_of_application_embedded_with_their_type(client, upload, mime):
     data = upload()
     resp = post(client, data, {"format": "pdf"})
@@ -127,10 +182,15 @@ def test_pdfa3_passes_preflight_apart_from_pdfa1_only_rules(pipeline, tmp_path):
     (7.11.2); everything else it checks must pass."""
     require_preflight()
     path = tmp_path / "receipt.pdf"
-    path.write_bytes(pipeline.render(LAYOUT, sample(LAYOUT, ("sl", "hu")), RenderOptions("pdfa-3b"),
-                                     attachment=attached()).content)
+    path.write_bytes(
+        pipeline.render(
+            LAYOUT, sample(LAYOUT, ("sl", "hu")), RenderOptions("pdfa-3b"), attachment=attached()
+        ).content
+    )
     valid, report = preflight(path)
-    codes = {line.split(":")[0].strip() for line in report.splitlines() if line.strip()[:1].isdigit()}
+    codes = {
+        line.split(":")[0].strip() for line in report.splitlines() if line.strip()[:1].isdigit()
+    }
     assert not valid and codes, report
     assert codes <= {"1.2.9", "1.4.7", "3.1.11", "7.11.2"}, report
     assert {"1.2.9", "1.4.7"} <= codes  # the validator sees the embedded file: it is there
@@ -139,10 +199,14 @@ def test_pdfa3_passes_preflight_apart_from_pdfa1_only_rules(pipeline, tmp_path):
 def test_json_without_the_application(client):
     body = json.dumps(sample(LAYOUT))
     headers = {"Content-Type": "application/json"}
-    resp = client.simulate_post(f"/v1/render/{LAYOUT}", params={"format": "pdf"}, body=body, headers=headers)
+    resp = client.simulate_post(
+        f"/v1/render/{LAYOUT}", params={"format": "pdf"}, body=body, headers=headers
+    )
     assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/application"
     for fmt in ("txt", "html", "png"):  # an e-mail body carries no attachment; a preview needs none
-        ok = client.simulate_post(f"/v1/render/{LAYOUT}", params={"format": fmt}, body=body, headers=headers)
+        ok = client.simulate_post(
+            f"/v1/render/{LAYOUT}", params={"format": fmt}, body=body, headers=headers
+        )
         assert ok.status_code == 200, (fmt, ok.text)
 
 
@@ -154,29 +218,41 @@ def test_pdfa1_and_2_refused_with_an_embedded_file(client):
 
 def bomb_png() -> bytes:
     from PIL import Image
+
     out = io.BytesIO()
     Image.new("1", (9000, 9000)).save(out, "PNG")  # 81 Mpx in a few kB
     return out.getvalue()
 
 
-@pytest.mark.parametrize("upload, reason", [
-    (lambda: encrypted(APPLICATION), "encrypted PDF"),
-    (lambda: APPLICATION[: len(APPLICATION) // 2], "broken PDF"),
-    (lambda: b"\x00\x01\x02binary" * 50, "is not a PDF"),
-    (lambda: b"\xff\xfeG\x00a\x00r\x00b\x00", "is not a PDF"),  # UTF-16: not UTF-8 text
-    (lambda: b'<?xml version="1.0"?><vloga><naslov>', "not well-formed"),
-    (lambda: b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]><a>&x;</a>', None),
-    (lambda: b"\x89PNG\r\n\x1a\n" + b"0" * 100, "broken or unreadable image"),
-    (bomb_png, "pixel"),
-    (lambda: b"", "is empty"),
-])
+@pytest.mark.parametrize(
+    "upload, reason",
+    [
+        (lambda: encrypted(APPLICATION), "encrypted PDF"),
+        (lambda: APPLICATION[: len(APPLICATION) // 2], "broken PDF"),
+        (lambda: b"\x00\x01\x02binary" * 50, "is not a PDF"),
+        (lambda: b"\xff\xfeG\x00a\x00r\x00b\x00", "is not a PDF"),  # UTF-16: not UTF-8 text
+        (lambda: b'<?xml version="1.0"?><vloga><naslov>', "not well-formed"),
+        (
+            lambda: (
+                b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]><a>&x;</a>'
+            ),
+            None,
+        ),
+        (lambda: b"\x89PNG\r\n\x1a\n" + b"0" * 100, "broken or unreadable image"),
+        (bomb_png, "pixel"),
+        (lambda: b"", "is empty"),
+    ],
+)
 def test_hostile_uploads_refused(client, upload, reason):
     resp = post(client, upload(), {"format": "pdf"})
     if reason is None:  # an external entity: never fetched, kept as it came (well-formed XML)
         assert resp.status_code == 200 and embedded(resp.content)[0].endswith(b"<a>&x;</a>")
         return
     assert resp.status_code == 422, resp.text
-    assert resp.json["errors"][0]["pointer"] == "/application" and reason in resp.json["errors"][0]["detail"]
+    assert (
+        resp.json["errors"][0]["pointer"] == "/application"
+        and reason in resp.json["errors"][0]["detail"]
+    )
 
 
 def test_missing_part_and_size_limit(client, monkeypatch):
@@ -187,11 +263,15 @@ def test_missing_part_and_size_limit(client, monkeypatch):
 
 
 def test_sample_endpoint_embeds_the_sample_application(client):
-    resp = client.simulate_get(f"/v1/layouts/{LAYOUT}/sample", params={"format": "pdfa-3b", "languages": "sl,it"})
+    resp = client.simulate_get(
+        f"/v1/layouts/{LAYOUT}/sample", params={"format": "pdfa-3b", "languages": "sl,it"}
+    )
     assert resp.status_code == 200
     assert embedded(resp.content)[0] == APPLICATION
 
 
 def test_openapi_names_the_upload_part(client):
-    body = client.simulate_get("/openapi.json").json["paths"][f"/v1/render/{LAYOUT}"]["post"]["requestBody"]["content"]
+    body = client.simulate_get("/openapi.json").json["paths"][f"/v1/render/{LAYOUT}"]["post"][
+        "requestBody"
+    ]["content"]
     assert body["multipart/form-data"]["schema"]["required"] == ["request", "application"]

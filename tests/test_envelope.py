@@ -24,7 +24,9 @@ RED_032 = (0xF2 / 255, 0x55 / 255, 0x5F / 255)
 
 
 def render(pipeline, variant, languages=("sl",), fmt="pdf", data=None):
-    body = sample(LAYOUT, languages) if data is None else {"languages": list(languages), "data": data}
+    body = (
+        sample(LAYOUT, languages) if data is None else {"languages": list(languages), "data": data}
+    )
     return pipeline.render(LAYOUT, body, RenderOptions(fmt, variant=variant)).content
 
 
@@ -36,20 +38,41 @@ def proof(pipeline):
 def rects(pdf_bytes, page=0):
     """Filled rectangles in mm: (x, y, w, h, colour)."""
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as doc:
-        return [(r["x0"] * MM_PER_PT, r["top"] * MM_PER_PT, (r["x1"] - r["x0"]) * MM_PER_PT,
-                 (r["bottom"] - r["top"]) * MM_PER_PT, tuple(r["non_stroking_color"] or ()))
-                for r in doc.pages[page].rects]
+        return [
+            (
+                r["x0"] * MM_PER_PT,
+                r["top"] * MM_PER_PT,
+                (r["x1"] - r["x0"]) * MM_PER_PT,
+                (r["bottom"] - r["top"]) * MM_PER_PT,
+                tuple(r["non_stroking_color"] or ()),
+            )
+            for r in doc.pages[page].rects
+        ]
 
 
 def has_box(found, x, y, w, h, colour=BLUE_2995, tol=0.5):
-    return any(abs(fx - x) <= tol and abs(fy - y) <= tol and abs(fw - w) <= tol and abs(fh - h) <= tol
-               and all(abs(a - b) < 0.01 for a, b in zip(c, colour)) for fx, fy, fw, fh, c in found)
+    return any(
+        abs(fx - x) <= tol
+        and abs(fy - y) <= tol
+        and abs(fw - w) <= tol
+        and abs(fh - h) <= tol
+        and all(abs(a - b) < 0.01 for a, b in zip(c, colour))
+        for fx, fy, fw, fh, c in found
+    )
 
 
 def test_slip_rectangle_position(proof):
     with pdfplumber.open(io.BytesIO(proof)) as doc:
         dashed = [c for c in doc.pages[0].lines + doc.pages[0].curves if c.get("dash")]
-        edges = [(c["x0"] * MM_PER_PT, c["top"] * MM_PER_PT, c["x1"] * MM_PER_PT, c["bottom"] * MM_PER_PT) for c in dashed]
+        edges = [
+            (
+                c["x0"] * MM_PER_PT,
+                c["top"] * MM_PER_PT,
+                c["x1"] * MM_PER_PT,
+                c["bottom"] * MM_PER_PT,
+            )
+            for c in dashed
+        ]
     slip = [e for e in edges if e[1] < 100]  # the envelope part, not the extension's perforations
     x0, y0 = min(e[0] for e in slip), min(e[1] for e in slip)
     x1, y1 = max(e[2] for e in slip), max(e[3] for e in slip)
@@ -58,14 +81,17 @@ def test_slip_rectangle_position(proof):
     assert abs(x1 - 229 / 2) <= 0.5  # right edge on the vertical centre line
 
 
-@pytest.mark.parametrize("x, y, w, h, what", [
-    (23, 21.5, 60, 18, "slip: post office + item number"),
-    (23, 132, 80, 14, "slip: document number"),
-    (124, 27, 80, 27, "sender"),
-    (124, 56, 60, 18, "post office + item number"),
-    (124, 98, 80, 27, "addressee"),
-    (124, 128, 80, 14, "document number"),
-])
+@pytest.mark.parametrize(
+    "x, y, w, h, what",
+    [
+        (23, 21.5, 60, 18, "slip: post office + item number"),
+        (23, 132, 80, 14, "slip: document number"),
+        (124, 27, 80, 27, "sender"),
+        (124, 56, 60, 18, "post office + item number"),
+        (124, 98, 80, 27, "addressee"),
+        (124, 128, 80, 14, "document number"),
+    ],
+)
 def test_boxes_of_arts_29_30(proof, x, y, w, h, what):
     assert has_box(rects(proof), x, y, w, h), what
 
@@ -81,8 +107,16 @@ def test_ar_box_red_and_corner_ticked_boxes(proof):
 
 def test_three_column_table(proof):
     with pdfplumber.open(io.BytesIO(proof)) as doc:
-        lines = [(c["x0"] * MM_PER_PT, c["top"] * MM_PER_PT, c["x1"] * MM_PER_PT, c["bottom"] * MM_PER_PT)
-                 for c in doc.pages[0].lines + doc.pages[0].curves if not c.get("dash")]
+        lines = [
+            (
+                c["x0"] * MM_PER_PT,
+                c["top"] * MM_PER_PT,
+                c["x1"] * MM_PER_PT,
+                c["bottom"] * MM_PER_PT,
+            )
+            for c in doc.pages[0].lines + doc.pages[0].curves
+            if not c.get("dash")
+        ]
     table = [l for l in lines if 22 <= l[0] <= 104 and 81 <= l[1] <= 99]
     xs = sorted({round((l[0] + l[2]) / 2, 1) for l in table if abs(l[0] - l[2]) < 0.5})
     ys = sorted({round((l[1] + l[3]) / 2, 1) for l in table if abs(l[1] - l[3]) < 0.5})
@@ -112,8 +146,10 @@ def test_notice_text_art_31_2_verbatim_on_both_notices(proof):
     # date with their captions, then the carrier's signature with its caption
     place_date, signature = "_________________dne________________", "_________________________"
     captions = "(krajobveščanja)(datumobveščanja)"
-    expected = expected.replace(place_date + signature + captions + "(čitljivpodpisvročevalca)",
-                                place_date + captions + signature + "(čitljivpodpisvročevalca)")
+    expected = expected.replace(
+        place_date + signature + captions + "(čitljivpodpisvročevalca)",
+        place_date + captions + signature + "(čitljivpodpisvročevalca)",
+    )
     for x in (0, 114.5):
         text = region_text(proof, 0, x + 7, 178, x + 114.5, 282)  # right of OBRNI!
         assert normalise(text) == expected
@@ -124,12 +160,18 @@ def test_warning_art_31_4_verbatim_on_the_back(proof):
     for x in (0, 114.5):
         text = normalise(region_text(proof, 1, x, 162, x + 114.5, 282))
         assert text.startswith("OPOZORILO" + expected)
-        assert "Potrjujem,dasemv/na" in text and "(podpisprejemnika)" in text and "(podpisvročevalca)" in text
+        assert (
+            "Potrjujem,dasemv/na" in text
+            and "(podpisprejemnika)" in text
+            and "(podpisvročevalca)" in text
+        )
 
 
 def decode(pdf_bytes, page=0, dpi=300):
     image = pdfium.PdfDocument(pdf_bytes)[page].render(scale=dpi / 72).to_pil()
-    return sorted(r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.Code128)
+    return sorted(
+        r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.Code128
+    )
 
 
 @pytest.mark.parametrize("variant", ["proof", "variable"])
@@ -148,8 +190,17 @@ def test_each_barcode_is_one_path(pipeline):
     assert len(svgs) == 4 and all(svg.count("<path") == 1 and "<rect" not in svg for svg in svgs)
 
 
-@pytest.mark.parametrize("number, ok", [("RR123456785SI", True), ("RR987654326SI", True), ("EE123456785SI", True),
-                                        ("RR123456784SI", False), ("RR12345678SI", False), ("rr123456785si", False)])
+@pytest.mark.parametrize(
+    "number, ok",
+    [
+        ("RR123456785SI", True),
+        ("RR987654326SI", True),
+        ("EE123456785SI", True),
+        ("RR123456784SI", False),
+        ("RR12345678SI", False),
+        ("rr123456785si", False),
+    ],
+)
 def test_s10(number, ok):
     assert (s10_problem(number) is None) == ok
 
@@ -190,13 +241,19 @@ def test_preprint_has_the_three_pantones_as_spot_colours(pipeline):
     pre = render(pipeline, "preprint")
     assert separations(pre) == {"/PANTONE 277 U", "/PANTONE 2995 U", "/PANTONE Red 032 U"}
     with pdfplumber.open(io.BytesIO(pre)) as doc:
-        assert not [w for w in doc.pages[0].extract_words() if w["text"] in ("Novak", "RR123456785SI")]
+        assert not [
+            w for w in doc.pages[0].extract_words() if w["text"] in ("Novak", "RR123456785SI")
+        ]
     with pytest.raises(OptionError):
         render(pipeline, "preprint", fmt="pdfa-2b")
 
 
 def test_preprint_is_the_same_for_every_request(pipeline):
-    other = dict(sample(LAYOUT)["data"], addressee=["Ana Kos", "Trg 1", "4000 Kranj"], item_number="RR987654326SI")
+    other = dict(
+        sample(LAYOUT)["data"],
+        addressee=["Ana Kos", "Trg 1", "4000 Kranj"],
+        item_number="RR987654326SI",
+    )
     a = render(pipeline, "preprint")
     b = render(pipeline, "preprint", data=other)
     with pdfplumber.open(io.BytesIO(a)) as x, pdfplumber.open(io.BytesIO(b)) as y:
@@ -223,7 +280,9 @@ def words(pdf_bytes, page=0):
 
 def same_words(a, b, tol=0.02):
     return len(a) == len(b) and all(
-        ta == tb and abs(xa - xb) <= tol and abs(ya - yb) <= tol for (ta, xa, ya), (tb, xb, yb) in zip(a, b))
+        ta == tb and abs(xa - xb) <= tol and abs(ya - yb) <= tol
+        for (ta, xa, ya), (tb, xb, yb) in zip(a, b)
+    )
 
 
 @pytest.mark.parametrize("languages", [("sl",), ("sl", "hu")], ids=["sl", "sl+hu"])
@@ -269,16 +328,27 @@ def test_no_pre_printed_text_under_6pt(pipeline, languages):
             for char in page.chars:
                 if not char["text"].strip():
                     continue
-                x, y = char["x0"] * MM_PER_PT - 3, char["top"] * MM_PER_PT - 3  # the preprint's 3 mm bleed
+                x, y = (
+                    char["x0"] * MM_PER_PT - 3,
+                    char["top"] * MM_PER_PT - 3,
+                )  # the preprint's 3 mm bleed
                 in_grid = number == 0 and GRID[0] <= x <= GRID[2] and GRID[1] <= y <= GRID[3]
                 least = 5.15 if in_grid and len(languages) > 1 else 5.95
-                assert effective_size(char) >= least, (number, char["text"], round(x, 1), round(y, 1))
+                assert effective_size(char) >= least, (
+                    number,
+                    char["text"],
+                    round(x, 1),
+                    round(y, 1),
+                )
 
 
 def write_in_lines(pdf: bytes, page: int) -> list[tuple[float, float, float]]:
     """Every write-in line (a run of at least three underscores) as (x0, x1, bottom) in mm."""
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        chars = sorted((c for c in doc.pages[page].chars if c["text"] == "_"), key=lambda c: (round(c["top"], 1), c["x0"]))
+        chars = sorted(
+            (c for c in doc.pages[page].chars if c["text"] == "_"),
+            key=lambda c: (round(c["top"], 1), c["x0"]),
+        )
     runs = []
     for c in chars:
         run = runs[-1] if runs else None
@@ -286,7 +356,11 @@ def write_in_lines(pdf: bytes, page: int) -> list[tuple[float, float, float]]:
             run.append(c)
         else:
             runs.append([c])
-    return [(r[0]["x0"] * MM_PER_PT, r[-1]["x1"] * MM_PER_PT, r[0]["bottom"] * MM_PER_PT) for r in runs if len(r) >= 3]
+    return [
+        (r[0]["x0"] * MM_PER_PT, r[-1]["x1"] * MM_PER_PT, r[0]["bottom"] * MM_PER_PT)
+        for r in runs
+        if len(r) >= 3
+    ]
 
 
 def test_bilingual_envelope_has_as_many_write_in_lines_as_the_slovenian(proofs):
@@ -295,12 +369,18 @@ def test_bilingual_envelope_has_as_many_write_in_lines_as_the_slovenian(proofs):
         assert len(set(counts.values())) == 1, (page, counts)
     for languages, pdf in proofs.items():
         text = region_text(pdf, 1, 114.5, 15, 209, 147)
-        assert text.count("(podpis prejemnika") == 1 and text.count("(podpis vročevalca") == 1, languages
+        assert text.count("(podpis prejemnika") == 1 and text.count("(podpis vročevalca") == 1, (
+            languages
+        )
         with pdfplumber.open(io.BytesIO(pdf)) as doc:
-            seals = {(round((c["x0"] + c["x1"]) / 2), round((c["top"] + c["bottom"]) / 2))
-                     for c in doc.pages[1].curves
-                     if 114.5 <= c["x0"] * MM_PER_PT <= 209 and (c["x1"] - c["x0"]) * MM_PER_PT > 10}
-        assert len(seals) == 1, languages  # one stamp circle on the slip's back (its edge: two paths)
+            seals = {
+                (round((c["x0"] + c["x1"]) / 2), round((c["top"] + c["bottom"]) / 2))
+                for c in doc.pages[1].curves
+                if 114.5 <= c["x0"] * MM_PER_PT <= 209 and (c["x1"] - c["x0"]) * MM_PER_PT > 10
+            }
+        assert len(seals) == 1, (
+            languages
+        )  # one stamp circle on the slip's back (its edge: two paths)
 
 
 def test_write_in_lines_for_a_place_or_a_name_are_40_mm(proofs):
@@ -321,24 +401,38 @@ def test_obrni_clear_of_the_trim_and_the_perforation(proofs, languages):
         chars = [c for c in turned if left <= c["x0"] * MM_PER_PT < left + 20]
         assert chars, left
         x0, x1 = min(c["x0"] for c in chars) * MM_PER_PT, max(c["x1"] for c in chars) * MM_PER_PT
-        assert x0 >= left + 2 and x1 <= left + 8.5, (left, x0, x1)  # the notice's text starts at 9 mm
+        assert x0 >= left + 2 and x1 <= left + 8.5, (
+            left,
+            x0,
+            x1,
+        )  # the notice's text starts at 9 mm
 
 
 def captions(pdf: bytes, page: int) -> list[tuple[str, float, float]]:
     """Each caption's first line as (text, centre x, top) in mm: words beginning with "("
     and those following them on their line up to a gap of more than 2 mm."""
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        words = sorted(doc.pages[page].extract_words(x_tolerance=1.5), key=lambda w: (round(w["top"]), w["x0"]))
+        words = sorted(
+            doc.pages[page].extract_words(x_tolerance=1.5), key=lambda w: (round(w["top"]), w["x0"])
+        )
     groups, current = [], None
     for w in words:
-        if current and abs(w["top"] - current["top"]) < 1 and (w["x0"] - current["x1"]) * MM_PER_PT < 2 \
-                and not w["text"].startswith("("):
+        if (
+            current
+            and abs(w["top"] - current["top"]) < 1
+            and (w["x0"] - current["x1"]) * MM_PER_PT < 2
+            and not w["text"].startswith("(")
+        ):
             current["x1"], current["text"] = w["x1"], current["text"] + " " + w["text"]
         else:
             current = dict(w)
             groups.append(current)
-    return [(g["text"], (g["x0"] + g["x1"]) / 2 * MM_PER_PT, g["top"] * MM_PER_PT) for g in groups
-            if g["text"].startswith("(") and re.match(r"\((kraj|datum|čitljiv|podpis|dan in|ura)", g["text"])]
+    return [
+        (g["text"], (g["x0"] + g["x1"]) / 2 * MM_PER_PT, g["top"] * MM_PER_PT)
+        for g in groups
+        if g["text"].startswith("(")
+        and re.match(r"\((kraj|datum|čitljiv|podpis|dan in|ura)", g["text"])
+    ]
 
 
 @pytest.mark.parametrize("languages", LANGUAGE_SETS, ids=["sl", "sl+it", "sl+hu"])
@@ -349,10 +443,19 @@ def test_captions_centred_under_their_lines(proofs, languages):
         found = captions(pdf, page)
         assert len(found) >= (6 if page == 0 else 13), (page, found)
         for text, centre, top in found:
-            above = [l for l in lines if l[2] <= top + 0.2 and top - l[2] < 4 and l[0] - 1 <= centre <= l[1] + 1]
+            above = [
+                l
+                for l in lines
+                if l[2] <= top + 0.2 and top - l[2] < 4 and l[0] - 1 <= centre <= l[1] + 1
+            ]
             assert above, (page, text)
             x0, x1, _ = max(above, key=lambda l: l[2])
-            assert abs((x0 + x1) / 2 - centre) <= 1.0, (page, text, round((x0 + x1) / 2, 1), round(centre, 1))
+            assert abs((x0 + x1) / 2 - centre) <= 1.0, (
+                page,
+                text,
+                round((x0 + x1) / 2, 1),
+                round(centre, 1),
+            )
 
 
 def longest_blank_mm(image, axis: str, dpi: int) -> float:
@@ -381,4 +484,6 @@ def test_item_barcode_is_the_s10_number_alone(pipeline, proof):
     codes = decode(proof)
     assert codes.count(data["item_number"]) == 2 and len(data["item_number"]) == 13
     assert not any(code.startswith(data["post_office"]) for code in codes)
-    assert f'{data["post_office"]} {data["item_number"]}' in region_text(proof, 0, 23, 21.5, 83, 39.5)
+    assert f"{data['post_office']} {data['item_number']}" in region_text(
+        proof, 0, 23, 21.5, 83, 39.5
+    )

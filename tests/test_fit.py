@@ -8,7 +8,11 @@ from renderer.fit import check_overflow
 from renderer.registry import Registry
 from renderer.specs import LANGUAGE_SETS
 
-CASES = [pytest.param(l.id, langs, id=f"{l.id}-{'+'.join(langs)}") for l in Registry() for langs in LANGUAGE_SETS]
+CASES = [
+    pytest.param(l.id, langs, id=f"{l.id}-{'+'.join(langs)}")
+    for l in Registry()
+    for langs in LANGUAGE_SETS
+]
 
 
 @pytest.mark.parametrize("layout_id, languages", CASES)
@@ -17,7 +21,9 @@ def test_every_tagged_value_is_measured(pipeline, layout_id, languages):
     request = pipeline.validate(layout, layout.sample(languages))
     composition = pipeline.composer.compose(layout, request)
     tagged = set(re.findall(r'data-field="([^"]+)"', composition.html))
-    report = check_overflow(pipeline.renderer.layout(layout, composition), pipeline.render_pages(layout, request))
+    report = check_overflow(
+        pipeline.renderer.layout(layout, composition), pipeline.render_pages(layout, request)
+    )
     assert report.errors == []
     assert report.checked == tagged
 
@@ -39,9 +45,11 @@ def test_fixed_text_wider_than_its_table_cell_is_a_layout_bug(pipeline):
     from renderer.fit import LayoutOverflow
 
     def document(word):
-        html = ('<table style="table-layout: fixed; width: 40mm; border-collapse: collapse">'
-                '<colgroup><col style="width: 15mm"><col style="width: 25mm"></colgroup>'
-                f'<tr><th style="border: 0.25mm solid; font-size: 7pt">{word}</th><td></td></tr></table>')
+        html = (
+            '<table style="table-layout: fixed; width: 40mm; border-collapse: collapse">'
+            '<colgroup><col style="width: 15mm"><col style="width: 25mm"></colgroup>'
+            f'<tr><th style="border: 0.25mm solid; font-size: 7pt">{word}</th><td></td></tr></table>'
+        )
         return weasyprint.HTML(string=html).render()
 
     with pytest.raises(LayoutOverflow, match="dell'annotazione.*table cell"):
@@ -49,7 +57,9 @@ def test_fixed_text_wider_than_its_table_cell_is_a_layout_bug(pipeline):
     assert check_overflow(document("dell'anno&shy;tazione"), 1).errors == []
 
 
-@pytest.mark.parametrize("layout_id", ["complaint-book.page", "certification-book.spread", "certification-book.register"])
+@pytest.mark.parametrize(
+    "layout_id", ["complaint-book.page", "certification-book.spread", "certification-book.register"]
+)
 @pytest.mark.parametrize("languages", LANGUAGE_SETS)
 def test_book_column_headers_fit_their_cells(pipeline, layout_id, languages):
     layout = pipeline.layout(layout_id)

@@ -23,7 +23,7 @@ import pytest
 
 from .conftest import sample
 
-CEILING_BYTES = 1024 ** 3  # 1 GiB per worker, whatever the request
+CEILING_BYTES = 1024**3  # 1 GiB per worker, whatever the request
 CEILING_S = 15.0
 BOUNDARY = "hostile-boundary"
 
@@ -44,9 +44,22 @@ class Worker:
         env.pop("OBRAZCI_SIGNING_CONFIG", None)
         env.pop("OBRAZCI_BATCH_ACCESS", None)
         self.master = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "1", "--timeout", "120", "--bind",
-             f"127.0.0.1:{self.port}", "renderer.http.app:create_app()"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "1",
+                "--timeout",
+                "120",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "renderer.http.app:create_app()",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -56,7 +69,9 @@ class Worker:
                 time.sleep(0.3)
         else:
             raise RuntimeError("the server did not start")
-        children = Path(f"/proc/{self.master.pid}/task/{self.master.pid}/children").read_text().split()
+        children = (
+            Path(f"/proc/{self.master.pid}/task/{self.master.pid}/children").read_text().split()
+        )
         assert len(children) == 1
         self.pid = int(children[0])
 
@@ -65,8 +80,10 @@ class Worker:
         try:
             try:
                 if chunked:
-                    pieces = [body[i:i + 65536] for i in range(0, len(body), 65536)]
-                    conn.request(method, path, body=iter(pieces), headers=headers or {}, encode_chunked=True)
+                    pieces = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+                    conn.request(
+                        method, path, body=iter(pieces), headers=headers or {}, encode_chunked=True
+                    )
                 else:
                     conn.request(method, path, body=body, headers=headers or {})
             except (BrokenPipeError, ConnectionResetError):
@@ -93,7 +110,9 @@ class Worker:
         before = self.rss()
         started = time.monotonic()
         status, content_type, data = self.request(method, path, body, headers, chunked)
-        return Measured(status, content_type, data, time.monotonic() - started, self.peak_rss(), before)
+        return Measured(
+            status, content_type, data, time.monotonic() - started, self.peak_rss(), before
+        )
 
     def stop(self):
         self.master.terminate()
@@ -109,18 +128,24 @@ class Measured:
     def json(self):
         return json.loads(self.data)
 
-    def within(self, status: int, growth: int | None = None) -> "Measured":
+    def within(self, status: int, growth: int | None = None) -> Measured:
         """The status, as problem+json with errors[] if it is a 4xx, within the ceiling of
         time and memory (and ``growth`` over what the worker held before, if given)."""
         assert self.status == status, self.data[:500]
         if status >= 400:
-            assert self.content_type == "application/problem+json" and self.json["errors"], self.data[:500]
+            assert self.content_type == "application/problem+json" and self.json["errors"], (
+                self.data[:500]
+            )
         assert self.seconds < CEILING_S, f"{self.seconds:.1f} s"
         assert self.peak < CEILING_BYTES, f"peak {self.peak / 2**20:.0f} MiB"
         if growth is not None:
-            assert self.peak - self.before < growth, f"grew {(self.peak - self.before) / 2**20:.0f} MiB"
-        print(f"{status} {self.seconds:.2f} s, peak {self.peak / 2**20:.0f} MiB "
-              f"(+{(self.peak - self.before) / 2**20:.0f})")
+            assert self.peak - self.before < growth, (
+                f"grew {(self.peak - self.before) / 2**20:.0f} MiB"
+            )
+        print(
+            f"{status} {self.seconds:.2f} s, peak {self.peak / 2**20:.0f} MiB "
+            f"(+{(self.peak - self.before) / 2**20:.0f})"
+        )
         return self
 
 
@@ -136,15 +161,21 @@ def worker(tmp_path_factory):
 JSON = {"Content-Type": "application/json"}
 NDJSON = {"Content-Type": "application/x-ndjson"}
 MULTIPART = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
-MiB = 2 ** 20
+MiB = 2**20
 
 
 def multipart(request: bytes, name: str, upload: bytes) -> bytes:
-    return (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n'
-            f'Content-Type: application/json\r\n\r\n'.encode() + request + b"\r\n"
-            + f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="f"\r\n'
-              f'Content-Type: application/octet-stream\r\n\r\n'.encode() + upload + b"\r\n"
-            + f"--{BOUNDARY}--\r\n".encode())
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n'
+        f"Content-Type: application/json\r\n\r\n".encode()
+        + request
+        + b"\r\n"
+        + f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="f"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\n".encode()
+        + upload
+        + b"\r\n"
+        + f"--{BOUNDARY}--\r\n".encode()
+    )
 
 
 def pdf_with_content(content_pieces, pages=1) -> bytes:
@@ -165,18 +196,29 @@ def pdf_with_content(content_pieces, pages=1) -> bytes:
 
 # -- 1. small requests that cost gigabytes -------------------------------------------------
 
+
 @pytest.mark.parametrize("ndjson", [False, True], ids=["array", "ndjson"])
 def test_deeply_nested_batch_record(worker, ndjson):
     n = 30_000
     record = b'{"name":' + b"[" * n + b"]" * n + b"}"
     body = record + b"\n" if ndjson else b"[" + record + b"]"
-    resp = worker.send("POST", "/v1/batches?layout=sign.name-plate", body, NDJSON if ndjson else JSON,
-                       chunked=ndjson).within(422, growth=64 * MiB)
-    assert resp.json["errors"][0]["limit"] == "max_json_depth" and resp.json["errors"][0]["pointer"].startswith("/0")
+    resp = worker.send(
+        "POST",
+        "/v1/batches?layout=sign.name-plate",
+        body,
+        NDJSON if ndjson else JSON,
+        chunked=ndjson,
+    ).within(422, growth=64 * MiB)
+    assert resp.json["errors"][0]["limit"] == "max_json_depth" and resp.json["errors"][0][
+        "pointer"
+    ].startswith("/0")
 
 
-@pytest.mark.parametrize("line, limit", [(b'{"name": ' + b"9" * 5000 + b"}", "max_number_length"),
-                                         (b'{"name": "\\ud800"}', None)], ids=["5000-digits", "surrogate"])
+@pytest.mark.parametrize(
+    "line, limit",
+    [(b'{"name": ' + b"9" * 5000 + b"}", "max_number_length"), (b'{"name": "\\ud800"}', None)],
+    ids=["5000-digits", "surrogate"],
+)
 def test_ndjson_records_beyond_limits(worker, line, limit):
     body = b'{"name": "Ana"}\n' + line + b"\n"
     resp = worker.send("POST", "/v1/batches?layout=sign.name-plate", body, NDJSON).within(422)
@@ -184,13 +226,22 @@ def test_ndjson_records_beyond_limits(worker, line, limit):
     assert resp.json["errors"][0].get("limit") == limit
 
 
-@pytest.mark.parametrize("request_part, limit", [(b'{"data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "max_json_depth"),
-                                                 (b'{"data": {"n": ' + b"1" * 5000 + b"}}", "max_number_length")],
-                         ids=["deep", "long-number"])
+@pytest.mark.parametrize(
+    "request_part, limit",
+    [
+        (b'{"data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "max_json_depth"),
+        (b'{"data": {"n": ' + b"1" * 5000 + b"}}", "max_number_length"),
+    ],
+    ids=["deep", "long-number"],
+)
 def test_multipart_request_part_beyond_limits(worker, request_part, limit):
     document = pdf_with_content([b"0 0 m 10 10 l S\n"])
-    resp = worker.send("POST", "/v1/place/certification.copy", multipart(request_part, "document", document),
-                       MULTIPART).within(422)
+    resp = worker.send(
+        "POST",
+        "/v1/place/certification.copy",
+        multipart(request_part, "document", document),
+        MULTIPART,
+    ).within(422)
     assert resp.json["errors"][0]["part"] == "request" and resp.json["errors"][0]["limit"] == limit
 
 
@@ -200,11 +251,16 @@ def test_twenty_million_operators(worker):
     document = pdf_with_content(ops)
     assert len(document) < 1 * MiB
     for path in ("/v1/studio/overlay", "/v1/studio/overlay?dpi=300"):
-        resp = worker.send("POST", path, document, {"Content-Type": "application/pdf"}).within(422, growth=64 * MiB)
+        resp = worker.send("POST", path, document, {"Content-Type": "application/pdf"}).within(
+            422, growth=64 * MiB
+        )
         assert "max_page_operators" in resp.json["errors"][0]["detail"]
-    resp = worker.send("POST", "/v1/place/certification.copy?at=10,10",
-                       multipart(json.dumps(sample("certification.copy")).encode(), "document", document),
-                       MULTIPART).within(422, growth=64 * MiB)
+    resp = worker.send(
+        "POST",
+        "/v1/place/certification.copy?at=10,10",
+        multipart(json.dumps(sample("certification.copy")).encode(), "document", document),
+        MULTIPART,
+    ).within(422, growth=64 * MiB)
     assert "max_page_operators" in resp.json["errors"][0]["detail"]
 
 
@@ -223,32 +279,47 @@ def test_tiff_frames_converted_one_at_a_time(worker):
 
     frame = Image.new("1", (7740, 7740), 1)
     out = io.BytesIO()
-    frame.save(out, "TIFF", compression="group4", save_all=True, append_images=[frame] * 9, dpi=(600, 600))
+    frame.save(
+        out, "TIFF", compression="group4", save_all=True, append_images=[frame] * 9, dpi=(600, 600)
+    )
     del frame
-    resp = worker.send("POST", "/v1/studio/overlay?page=10&dpi=36", out.getvalue(),
-                       {"Content-Type": "image/tiff"}).within(200, growth=300 * MiB)
+    resp = worker.send(
+        "POST", "/v1/studio/overlay?page=10&dpi=36", out.getvalue(), {"Content-Type": "image/tiff"}
+    ).within(200, growth=300 * MiB)
     assert resp.json["pages"] == 10 and resp.json["width_mm"] == pytest.approx(327.7, abs=0.1)
 
 
 # -- 2. chunked bodies ---------------------------------------------------------------------
 
+
 def test_chunked_bodies_are_read(worker):
     body = json.dumps(sample("stamp.receipt")).encode()
     resp = worker.send("POST", "/v1/render/stamp.receipt", body, JSON, chunked=True).within(200)
     assert resp.data.startswith(b"%PDF-")
-    records = b"".join(json.dumps(r).encode() + b"\n" for r in [{"name": "Ana Novak"}, {"name": "Jože Kranjc"}])
-    resp = worker.send("POST", "/v1/batches?layout=sign.name-plate", records, NDJSON, chunked=True).within(202)
+    records = b"".join(
+        json.dumps(r).encode() + b"\n" for r in [{"name": "Ana Novak"}, {"name": "Jože Kranjc"}]
+    )
+    resp = worker.send(
+        "POST", "/v1/batches?layout=sign.name-plate", records, NDJSON, chunked=True
+    ).within(202)
     assert resp.json["counts"]["total"] == 2
     document = pdf_with_content([b"0 0 m 10 10 l S\n"])
-    resp = worker.send("POST", "/v1/place/certification.copy?at=10,10",
-                       multipart(json.dumps(sample("certification.copy")).encode(), "document", document),
-                       MULTIPART, chunked=True).within(200)
+    resp = worker.send(
+        "POST",
+        "/v1/place/certification.copy?at=10,10",
+        multipart(json.dumps(sample("certification.copy")).encode(), "document", document),
+        MULTIPART,
+        chunked=True,
+    ).within(200)
     assert resp.data.startswith(b"%PDF-")
-    resp = worker.send("POST", "/v1/studio/overlay", document, {"Content-Type": "application/pdf"},
-                       chunked=True).within(200)
+    resp = worker.send(
+        "POST", "/v1/studio/overlay", document, {"Content-Type": "application/pdf"}, chunked=True
+    ).within(200)
     assert resp.json["pages"] == 1
 
 
 def test_a_large_chunked_body_is_a_413(worker):
-    resp = worker.send("POST", "/v1/render/stamp.receipt", b" " * (30 * MiB), JSON, chunked=True).within(413)
+    resp = worker.send(
+        "POST", "/v1/render/stamp.receipt", b" " * (30 * MiB), JSON, chunked=True
+    ).within(413)
     assert resp.json["errors"][0]["header"] == "Content-Length"

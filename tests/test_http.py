@@ -4,9 +4,8 @@ import io
 import json
 
 import pytest
-from PIL import Image
-
 from falcon import testing
+from PIL import Image
 
 from renderer.http.app import create_app
 from renderer.pipeline import Pipeline
@@ -51,7 +50,9 @@ def test_one_layout_with_its_json_schema(client, layout_id):
 
 
 def test_render_returns_the_document(client):
-    resp = post(client, "/v1/render/stamp.receipt?format=pdfa-2b", sample("stamp.receipt", ("sl", "it")))
+    resp = post(
+        client, "/v1/render/stamp.receipt?format=pdfa-2b", sample("stamp.receipt", ("sl", "it"))
+    )
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "application/pdf"
     assert resp.headers["content-disposition"] == 'inline; filename="stamp.receipt.sl-it.pdf"'
@@ -62,8 +63,10 @@ def test_render_returns_the_document(client):
 
 @pytest.mark.parametrize("languages", LANGUAGE_SETS, ids=["+".join(l) for l in LANGUAGE_SETS])
 def test_sample_as_png_with_dpi(client, languages):
-    resp = client.simulate_get("/v1/layouts/stamp.certified-copy/sample",
-                               params={"format": "png", "dpi": "300", "languages": ",".join(languages)})
+    resp = client.simulate_get(
+        "/v1/layouts/stamp.certified-copy/sample",
+        params={"format": "png", "dpi": "300", "languages": ",".join(languages)},
+    )
     assert resp.status_code == 200 and resp.headers["content-type"] == "image/png"
     image = Image.open(io.BytesIO(resp.content))
     width, height = image.size
@@ -102,6 +105,7 @@ def test_index_opens_the_studio_for_every_layout(client):
 
 # --- errors -------------------------------------------------------------------------------
 
+
 def test_400_malformed_json(client):
     body = assert_problem(post(client, "/v1/render/stamp.receipt", '{"data": {\n  "a": }'), 400)
     assert "line 2" in body["detail"]
@@ -112,36 +116,63 @@ def test_400_malformed_json(client):
 
 def test_422_json_beyond_its_limits(client):
     """Depth and number length are refused before the parser works on them, naming the limit."""
-    for text, limit in (("[" * 100000 + "]" * 100000, "max_json_depth"),
-                        ('{"data": ' + "[" * 40 + "]" * 40 + "}", "max_json_depth"),
-                        ('{"data": {"n": ' + "9" * 5000 + "}}", "max_number_length"),
-                        ('{"data": {"n": 1e999}}', "max_number_length")):
+    for text, limit in (
+        ("[" * 100000 + "]" * 100000, "max_json_depth"),
+        ('{"data": ' + "[" * 40 + "]" * 40 + "}", "max_json_depth"),
+        ('{"data": {"n": ' + "9" * 5000 + "}}", "max_number_length"),
+        ('{"data": {"n": 1e999}}', "max_number_length"),
+    ):
         body = assert_problem(post(client, "/v1/render/stamp.receipt", text), 422)
         assert body["errors"][0]["limit"] == limit
-    body = assert_problem(post(client, "/v1/render/stamp.receipt", '{"data": {"authority": "\\ud800"}}'), 422)
+    body = assert_problem(
+        post(client, "/v1/render/stamp.receipt", '{"data": {"authority": "\\ud800"}}'), 422
+    )
     assert body["errors"][0]["pointer"] == "/data/authority"
 
 
 def test_charset_is_decoded_as_declared(client):
     body = sample("e-delivery.accepted")
     body["data"]["addressee"] = "Žiga Čeh, Šmartno 3, 8000 Novo mesto"
-    resp = client.simulate_post("/v1/render/e-delivery.accepted", params={"format": "txt"},
-                                body=json.dumps(body, ensure_ascii=False).encode("iso-8859-2"),
-                                headers={"Content-Type": "application/json; charset=iso-8859-2"})
+    resp = client.simulate_post(
+        "/v1/render/e-delivery.accepted",
+        params={"format": "txt"},
+        body=json.dumps(body, ensure_ascii=False).encode("iso-8859-2"),
+        headers={"Content-Type": "application/json; charset=iso-8859-2"},
+    )
     assert resp.status_code == 200, resp.text
     assert "Žiga Čeh, Šmartno 3" in resp.text
-    body = assert_problem(client.simulate_post("/v1/render/e-delivery.accepted", body=b"{}",
-                                               headers={"Content-Type": "application/json; charset=klingon"}), 415)
+    body = assert_problem(
+        client.simulate_post(
+            "/v1/render/e-delivery.accepted",
+            body=b"{}",
+            headers={"Content-Type": "application/json; charset=klingon"},
+        ),
+        415,
+    )
     assert body["errors"][0]["header"] == "Content-Type"
 
 
 def test_400_bad_query_parameters(client):
-    body = assert_problem(post(client, "/v1/render/stamp.receipt?format=docx", sample("stamp.receipt")), 400)
-    assert body["errors"] == [{"parameter": "format", "detail": "must be one of pdf, pdfa-1b, pdfa-2b, pdfa-3b, pdfx-4, png, txt, html"}]
+    body = assert_problem(
+        post(client, "/v1/render/stamp.receipt?format=docx", sample("stamp.receipt")), 400
+    )
+    assert body["errors"] == [
+        {
+            "parameter": "format",
+            "detail": "must be one of pdf, pdfa-1b, pdfa-2b, pdfa-3b, pdfx-4, png, txt, html",
+        }
+    ]
     for dpi in ("0", "9999", "abc"):
-        body = assert_problem(client.simulate_get("/v1/layouts/stamp.receipt/sample", params={"format": "png", "dpi": dpi}), 400)
+        body = assert_problem(
+            client.simulate_get(
+                "/v1/layouts/stamp.receipt/sample", params={"format": "png", "dpi": dpi}
+            ),
+            400,
+        )
         assert body["errors"][0]["parameter"] == "dpi"
-    body = assert_problem(client.simulate_get("/v1/layouts/stamp.receipt/sample", params={"languages": "sl,de"}), 400)
+    body = assert_problem(
+        client.simulate_get("/v1/layouts/stamp.receipt/sample", params={"languages": "sl,de"}), 400
+    )
     assert body["errors"][0]["parameter"] == "languages"
 
 
@@ -158,22 +189,46 @@ def test_405_wrong_method(client):
 
 
 def test_413_body_too_large(client, pipeline):
-    big = {"data": {"authority": "A"}, "languages": ["sl"], "pad": "x" * (pipeline.limits.max_body_bytes + 1)}
+    big = {
+        "data": {"authority": "A"},
+        "languages": ["sl"],
+        "pad": "x" * (pipeline.limits.max_body_bytes + 1),
+    }
     body = assert_problem(post(client, "/v1/render/stamp.receipt", big), 413)
     assert str(pipeline.limits.max_body_bytes) in body["detail"]
 
 
 def test_415_wrong_content_type(client):
-    body = assert_problem(post(client, "/v1/render/stamp.receipt", sample("stamp.receipt"), "text/plain"), 415)
+    body = assert_problem(
+        post(client, "/v1/render/stamp.receipt", sample("stamp.receipt"), "text/plain"), 415
+    )
     assert "text/plain" in body["detail"]
-    assert_problem(post(client, "/v1/render/stamp.receipt", sample("stamp.receipt"), "application/x-www-form-urlencoded"), 415)
+    assert_problem(
+        post(
+            client,
+            "/v1/render/stamp.receipt",
+            sample("stamp.receipt"),
+            "application/x-www-form-urlencoded",
+        ),
+        415,
+    )
 
 
 def test_422_names_every_field(client):
-    resp = post(client, "/v1/render/sign.name-plate", {
-        "languages": ["sl", "hu"],
-        "data": {"name": "Ana Novak", "scientific_title": "dr.", "professional_title": "univ. dipl. prav.",
-                 "position": "svetovalka", "room": "12"}})
+    resp = post(
+        client,
+        "/v1/render/sign.name-plate",
+        {
+            "languages": ["sl", "hu"],
+            "data": {
+                "name": "Ana Novak",
+                "scientific_title": "dr.",
+                "professional_title": "univ. dipl. prav.",
+                "position": "svetovalka",
+                "room": "12",
+            },
+        },
+    )
     body = assert_problem(resp, 422)
     pointers = {e["pointer"]: e["detail"] for e in body["errors"]}
     assert set(pointers) == {"/data/professional_title", "/data/position", "/data/room"}
@@ -181,14 +236,23 @@ def test_422_names_every_field(client):
 
 
 def test_422_value_that_does_not_fit(client):
-    resp = post(client, "/v1/render/stamp.receipt", {"data": {"authority": "Upravna enota " + "W" * 60}})
+    resp = post(
+        client, "/v1/render/stamp.receipt", {"data": {"authority": "Upravna enota " + "W" * 60}}
+    )
     body = assert_problem(resp, 422)
-    assert body["errors"] == [{"pointer": "/data/authority/sl", "detail": "does not fit its box (62.0 x 7.0 mm); shorten it"}]
+    assert body["errors"] == [
+        {
+            "pointer": "/data/authority/sl",
+            "detail": "does not fit its box (62.0 x 7.0 mm); shorten it",
+        }
+    ]
 
 
 def test_422_png_too_large():
     small = testing.TestClient(create_app(Pipeline(Limits(max_png_pixels=1_000_000))))
-    resp = small.simulate_get("/v1/layouts/sign.unit-door/sample", params={"format": "png", "dpi": "300"})
+    resp = small.simulate_get(
+        "/v1/layouts/sign.unit-door/sample", params={"format": "png", "dpi": "300"}
+    )
     body = assert_problem(resp, 422)
     assert body["errors"][0]["parameter"] == "dpi" and "1000000" in body["detail"]
 

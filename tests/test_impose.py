@@ -23,10 +23,14 @@ BLUE = (0x1F, 0x5A, 0xA6)
 def cards(count: int, bleed_mm: float = 3, size=CARD) -> bytes:
     """``count`` pages of ``size`` mm with bleed, blue to the edge, each saying "R<n>" in
     its middle (WeasyPrint: its MediaBox starts at minus the bleed)."""
-    pages = "".join(f'<div style="break-after: page; text-align: center; padding-top: 20mm;">R{n}</div>'
-                    for n in range(count))
-    css = (f"<style>@page {{ size: {size[0]}mm {size[1]}mm; margin: 0; bleed: {bleed_mm}mm; background: #1f5aa6; }}"
-           "body { margin: 0; font-size: 14pt; color: #fff; }</style>")
+    pages = "".join(
+        f'<div style="break-after: page; text-align: center; padding-top: 20mm;">R{n}</div>'
+        for n in range(count)
+    )
+    css = (
+        f"<style>@page {{ size: {size[0]}mm {size[1]}mm; margin: 0; bleed: {bleed_mm}mm; background: #1f5aa6; }}"
+        "body { margin: 0; font-size: 14pt; color: #fff; }</style>"
+    )
     return HTML(string=css + pages).write_pdf()
 
 
@@ -38,8 +42,14 @@ def thirty():
 def words(pdf_bytes: bytes, page: int) -> dict[str, tuple[float, float]]:
     """Each R<n> on a sheet → the centre of its text in mm from the sheet's top left."""
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as doc:
-        return {w["text"]: ((w["x0"] + w["x1"]) / 2 * MM_PER_PT, (w["top"] + w["bottom"]) / 2 * MM_PER_PT)
-                for w in doc.pages[page].extract_words() if w["text"].startswith("R")}
+        return {
+            w["text"]: (
+                (w["x0"] + w["x1"]) / 2 * MM_PER_PT,
+                (w["top"] + w["bottom"]) / 2 * MM_PER_PT,
+            )
+            for w in doc.pages[page].extract_words()
+            if w["text"].startswith("R")
+        }
 
 
 def slot_of(point, grid) -> int:
@@ -59,7 +69,10 @@ def expected_grid(sheet, item, bleed, gap, marks=True):
     best = None
     for rotated in (False, True):
         w, h = (item[1], item[0]) if rotated else item
-        cols, rows = int((room_w + gap + 0.01) // (w + gap)), int((room_h + gap + 0.01) // (h + gap))
+        cols, rows = (
+            int((room_w + gap + 0.01) // (w + gap)),
+            int((room_h + gap + 0.01) // (h + gap)),
+        )
         if best is None or cols * rows > best[0]:
             best = (cols * rows, cols, rows, rotated, w, h)
     count, cols, rows, rotated, w, h = best
@@ -94,10 +107,17 @@ def test_n_up_places_cards_in_reading_order_where_planned(thirty):
 def test_crop_marks_are_on_the_items_trim_lines_outside_every_trim(thirty):
     imposed = impose(thirty, Imposition(), "JOB-7")
     grid = imposed.grid
-    trims_x = sorted({round(grid.slot_mm(s)[0] + d, 2) for s in range(grid.slots) for d in (0, grid.width_mm)})
-    trims_y = sorted({round(grid.slot_mm(s)[1] + d, 2) for s in range(grid.slots) for d in (0, grid.height_mm)})
+    trims_x = sorted(
+        {round(grid.slot_mm(s)[0] + d, 2) for s in range(grid.slots) for d in (0, grid.width_mm)}
+    )
+    trims_y = sorted(
+        {round(grid.slot_mm(s)[1] + d, 2) for s in range(grid.slots) for d in (0, grid.height_mm)}
+    )
     with pdfplumber.open(io.BytesIO(imposed.pdf)) as doc:
-        lines = [tuple(v * MM_PER_PT for v in (e["x0"], e["top"], e["x1"], e["bottom"])) for e in doc.pages[0].lines]
+        lines = [
+            tuple(v * MM_PER_PT for v in (e["x0"], e["top"], e["x1"], e["bottom"]))
+            for e in doc.pages[0].lines
+        ]
     vertical = [line for line in lines if abs(line[0] - line[2]) < 0.01]
     horizontal = [line for line in lines if abs(line[1] - line[3]) < 0.01]
     assert sorted({round(v[0], 2) for v in vertical}) == pytest.approx(trims_x, abs=0.02)
@@ -137,14 +157,20 @@ def test_cut_and_stack_puts_the_records_in_order_after_cutting(thirty):
             found[(sheet, slot_of(centre, grid))] = int(text[1:])
     # Cut every sheet into its slots, stack each slot's pieces sheet by sheet, then put the
     # stacks on top of each other in slot order: the records must come out in order.
-    pile = [found[(sheet, slot)] for slot in range(grid.slots) for sheet in range(sheets) if (sheet, slot) in found]
+    pile = [
+        found[(sheet, slot)]
+        for slot in range(grid.slots)
+        for sheet in range(sheets)
+        if (sheet, slot) in found
+    ]
     assert pile == list(range(30))
     assert {(p.sheet, p.slot): p.page for p in imposed.placements} == found
 
 
 def test_rotates_when_more_fit(pipeline):
-    cover = pipeline.render("certification-book.cover", sample("certification-book.cover"),
-                            RenderOptions("pdfx-4")).content
+    cover = pipeline.render(
+        "certification-book.cover", sample("certification-book.cover"), RenderOptions("pdfx-4")
+    ).content
     with pikepdf.open(io.BytesIO(cover)) as pdf:  # three copies of the cover
         for _ in range(2):
             pdf.pages.append(pdf.pages[0])
@@ -156,23 +182,37 @@ def test_rotates_when_more_fit(pipeline):
     assert (grid.width_mm, grid.height_mm) == pytest.approx((297, 210), abs=0.01)
     assert imposed.sheets == 2
     with pdfplumber.open(io.BytesIO(imposed.pdf)) as doc:
-        title = [c for c in doc.pages[0].chars if c["text"] == "K" and "OBZSLG" not in c["fontname"]]
+        title = [
+            c for c in doc.pages[0].chars if c["text"] == "K" and "OBZSLG" not in c["fontname"]
+        ]
         assert title and not any(c["upright"] for c in title)  # the text turned with the page
 
 
 def test_pdfx_source_stays_pdfx(pipeline):
-    cover = pipeline.render("complaint-book.cover", sample("complaint-book.cover"), RenderOptions("pdfx-4")).content
+    cover = pipeline.render(
+        "complaint-book.cover", sample("complaint-book.cover"), RenderOptions("pdfx-4")
+    ).content
     imposed = impose(cover, Imposition(sheet="A3"), "X")
     with pikepdf.open(io.BytesIO(imposed.pdf)) as pdf:
         assert pdf.Root.OutputIntents[0].S == "/GTS_PDFX"
         assert "pdfxid:GTS_PDFXVersion" in pdf.Root.Metadata.read_bytes().decode()
         page = pdf.pages[0]
         forms = list(page.Resources.XObject.values())
-        assert forms and all(form.Resources.ColorSpace.DefaultRGB[0] == "/ICCBased" for form in forms)
-        assert b"rg" not in page.Contents.read_bytes()  # the sheet's own drawing is gray and registration
+        assert forms and all(
+            form.Resources.ColorSpace.DefaultRGB[0] == "/ICCBased" for form in forms
+        )
+        assert (
+            b"rg" not in page.Contents.read_bytes()
+        )  # the sheet's own drawing is gray and registration
         assert float(page.TrimBox[2]) == float(page.MediaBox[2])
-        fonts = [f for f in pdf.objects if isinstance(f, pikepdf.Dictionary) and f.get("/Type") == "/FontDescriptor"]
-        assert fonts and all(any(k in f for k in ("/FontFile", "/FontFile2", "/FontFile3")) for f in fonts)
+        fonts = [
+            f
+            for f in pdf.objects
+            if isinstance(f, pikepdf.Dictionary) and f.get("/Type") == "/FontDescriptor"
+        ]
+        assert fonts and all(
+            any(k in f for k in ("/FontFile", "/FontFile2", "/FontFile3")) for f in fonts
+        )
 
 
 def test_raster_shows_the_bleed_up_to_half_the_gap(tmp_path):
@@ -200,7 +240,10 @@ def test_wrong_impositions_are_refused(thirty):
     with pytest.raises(ImpositionError):
         impose(cards(1, size=(460, 330)), Imposition(), "BIG")
     mixed = io.BytesIO()
-    with pikepdf.open(io.BytesIO(thirty)) as pdf, pikepdf.open(io.BytesIO(cards(1, size=(90, 50)))) as other:
+    with (
+        pikepdf.open(io.BytesIO(thirty)) as pdf,
+        pikepdf.open(io.BytesIO(cards(1, size=(90, 50)))) as other,
+    ):
         pdf.pages.append(other.pages[0])
         pdf.save(mixed)
     with pytest.raises(ImpositionError, match="trimmed size"):
@@ -215,7 +258,9 @@ def test_plan_matches_the_hand_worked_grid_for_each_sheet():
     for sheet_name, sheet in SHEETS.items():
         for item in ((85, 55), (65, 25), (210, 297), (229, 162)):
             expected = expected_grid(sheet, item, 3, 6)
-            if expected is None:  # e.g. A4 with marks on SRA4: 210 + 2 x (edge + bleed + marks) > 225
+            if (
+                expected is None
+            ):  # e.g. A4 with marks on SRA4: 210 + 2 x (edge + bleed + marks) > 225
                 with pytest.raises(ImpositionError, match="does not fit"):
                     plan(item, 3, Imposition(sheet=sheet_name))
                 continue
@@ -227,16 +272,24 @@ def test_plan_matches_the_hand_worked_grid_for_each_sheet():
 
 def test_a_long_slug_line_stays_on_the_sheet():
     job = "W" * 80  # wide letters: with the records listed, longer than the sheet is wide
-    imposed = impose(cards(100, size=(200, 25)), Imposition(mode="cut-and-stack", sheet="SRA4"), job,
-                     [100001 + n for n in range(100)])
+    imposed = impose(
+        cards(100, size=(200, 25)),
+        Imposition(mode="cut-and-stack", sheet="SRA4"),
+        job,
+        [100001 + n for n in range(100)],
+    )
     assert imposed.grid.columns == 1
     with pdfplumber.open(io.BytesIO(imposed.pdf)) as doc:
         page = doc.pages[0]
         slug = [c for c in page.chars if "OBZSLG" in c["fontname"]]
-        assert "".join(c["text"] for c in slug).startswith(job + "   sheet 1/12   records 100001, 100013, 100025")
+        assert "".join(c["text"] for c in slug).startswith(
+            job + "   sheet 1/12   records 100001, 100013, 100025"
+        )
         assert min(c["x0"] for c in slug) * MM_PER_PT >= EDGE_MM - 0.01
         assert max(c["x1"] for c in slug) * MM_PER_PT <= SHEETS["SRA4"][0] - EDGE_MM + 0.01
-        assert min(c["x0"] for c in slug) * MM_PER_PT < imposed.grid.left_mm - 1  # moved left to fit
+        assert (
+            min(c["x0"] for c in slug) * MM_PER_PT < imposed.grid.left_mm - 1
+        )  # moved left to fit
         assert 3.5 < slug[0]["size"] < 6  # and set smaller
 
 

@@ -14,13 +14,27 @@ from .pdfmeasure import all_text, find, fonts, lines, page_boxes_mm
 
 LAYOUTS = [layout.id for layout in Registry()]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-OPTIONS = {"kind", "identity", "verify_url", "source", "medium", "made", "act", "gender",
-           "witnesses_identified_by", "addressee_gender"}  # choices, or printed as a QR code
+OPTIONS = {
+    "kind",
+    "identity",
+    "verify_url",
+    "source",
+    "medium",
+    "made",
+    "act",
+    "gender",
+    "witnesses_identified_by",
+    "addressee_gender",
+}  # choices, or printed as a QR code
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 AMOUNT = re.compile(r"\d+\.\d{1,2}")
 TIME = re.compile(r"\d\d:\d\d")
 HOURS = re.compile(r"\d\d:\d\d-\d\d:\d\d")
-CASES = [pytest.param(lid, langs, id=f"{lid}-{'+'.join(langs)}") for lid in LAYOUTS for langs in LANGUAGE_SETS]
+CASES = [
+    pytest.param(lid, langs, id=f"{lid}-{'+'.join(langs)}")
+    for lid in LAYOUTS
+    for langs in LANGUAGE_SETS
+]
 
 
 def _strings(value):
@@ -44,7 +58,9 @@ def test_page_size_and_boxes_exact(pipeline, rendered_samples, layout_id, langua
     media = boxes["MediaBox"]
     assert abs(media[0] - layout.page.width_mm) <= 0.1, media
     if layout.page.auto_height:  # the height follows the content: whole mm, within the maximum
-        assert media[1] <= layout.page.max_height_mm and abs(media[1] - round(media[1])) <= 0.01, media
+        assert media[1] <= layout.page.max_height_mm and abs(media[1] - round(media[1])) <= 0.01, (
+            media
+        )
     else:
         assert abs(media[1] - layout.page.height_mm) <= 0.1, media
     for name in ("TrimBox", "BleedBox", "CropBox"):
@@ -53,7 +69,9 @@ def test_page_size_and_boxes_exact(pipeline, rendered_samples, layout_id, langua
 
 def _printed(value: str) -> str:
     """How a value appears on the page: dates as the dater prints them, hours as 8.00–15.00."""
-    if ISO_DATETIME.fullmatch(value):  # a signature's time on Slovenia's clock: 20. 11. 2026 11:15:00 (UTC+1)
+    if ISO_DATETIME.fullmatch(
+        value
+    ):  # a signature's time on Slovenia's clock: 20. 11. 2026 11:15:00 (UTC+1)
         moment = datetime.fromisoformat(value).astimezone(ZoneInfo("Europe/Ljubljana"))
         return f"{moment:%d. %m. %Y %H:%M:%S} (UTC{int(moment.utcoffset().total_seconds() // 3600):+d})"
     if ISO_DATE.fullmatch(value):
@@ -83,8 +101,11 @@ def test_every_value_printed_inside_the_page(pipeline, rendered_samples, layout_
         printed = " ".join(_printed(value).split()).casefold()
         # a value wrapped inside a table cell interleaves with its neighbours' lines
         # (a URL may break across lines at a slash)
-        assert printed in text or set(printed.split()) <= words or printed.replace(" ", "") in text.replace(" ", ""), \
-            f"{value!r} missing from {layout_id}"
+        assert (
+            printed in text
+            or set(printed.split()) <= words
+            or printed.replace(" ", "") in text.replace(" ", "")
+        ), f"{value!r} missing from {layout_id}"
     height = page_boxes_mm(pdf)["MediaBox"][1]
     for line, box in lines(pdf):
         assert box.inside(0, 0, layout.page.width_mm, height), (line, box)
@@ -105,14 +126,22 @@ def test_bilingual_fixed_texts_in_both_languages(pipeline, rendered_samples, lan
     second = languages[1]
     checks = {
         "stamp.receipt": ["Prejeto", "Sig. znak", "Šifra zadeve", "Vredn.", "Priloge"],
-        "stamp.certified-copy": ["KOPIJA ENAKA IZVIRNIKU", "kraj in datum", "podpis uradne osebe", "(žig)"],
+        "stamp.certified-copy": [
+            "KOPIJA ENAKA IZVIRNIKU",
+            "kraj in datum",
+            "podpis uradne osebe",
+            "(žig)",
+        ],
     }
     for layout_id, msgids in checks.items():
         pdf = rendered_samples(layout_id, languages)
         for msgid in msgids:
             translated = pipeline.catalogs.gettext(second, msgid)
             sl_box, other_box = find(pdf, msgid), find(pdf, translated)
-            assert (sl_box.top, sl_box.x0) < (other_box.top, other_box.x0) or sl_box.top < other_box.top, msgid
+            assert (sl_box.top, sl_box.x0) < (
+                other_box.top,
+                other_box.x0,
+            ) or sl_box.top < other_box.top, msgid
             # equal prominence: the same type size (glyph box height within 5 %)
             sl_h, other_h = sl_box.bottom - sl_box.top, other_box.bottom - other_box.top
             assert abs(sl_h - other_h) <= 0.05 * sl_h, (msgid, sl_h, other_h)

@@ -12,7 +12,7 @@ import json
 import os
 import socket
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -33,13 +33,17 @@ from .pki import SHORT_LIFE, start_pki
 
 PASSPHRASE = "geslo-za-lta"
 KEY = "lta-key"
-PROFILES = {"office": "signer", "short": "signer-short"}  # OCSP signer; CRL-only signer that expires soon
+PROFILES = {
+    "office": "signer",
+    "short": "signer-short",
+}  # OCSP signer; CRL-only signer that expires soon
 
 pytestmark = pytest.mark.slow
 
 
 def config_text(pki) -> str:
-    profiles = "".join(f"""
+    profiles = "".join(
+        f"""
 [profiles.{name}]
 kind = "pkcs12"
 path = "{cert}.p12"
@@ -47,12 +51,17 @@ passphrase_env = "OBRAZCI_TEST_LTA_P12"
 trust_roots = ["root.cert.pem"]
 trusted_tsa_certs = ["tsa.cert.pem"]
 tsa_url = "{pki.tsa_url}"
-""" for name, cert in PROFILES.items())
-    return profiles + f"""
+"""
+        for name, cert in PROFILES.items()
+    )
+    return (
+        profiles
+        + f"""
 [api_keys.lta]
 sha256 = "{hashlib.sha256(KEY.encode()).hexdigest()}"
 profiles = {json.dumps(list(PROFILES))}
 """
+    )
 
 
 class Offline:
@@ -76,10 +85,16 @@ def files(tmp_path_factory, pipeline):
     (pki.directory / "signing.toml").write_text(config_text(pki))
     service = SigningService(SigningConfig.from_file(pki.directory / "signing.toml"))
     pdf = pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdfa-2b")).content
-    signed = {(profile, level): service.sign(pdf, profile, level)
-              for profile in PROFILES for level in ("B-LT", "B-LTA")}
+    signed = {
+        (profile, level): service.sign(pdf, profile, level)
+        for profile in PROFILES
+        for level in ("B-LT", "B-LTA")
+    }
     pki.stop()
-    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", pki.port), timeout=2):
+    with (
+        pytest.raises(ConnectionRefusedError),
+        socket.create_connection(("127.0.0.1", pki.port), timeout=2),
+    ):
         pass  # nothing answers on the PKI's port any more
     return pki, service, signed
 
@@ -117,17 +132,21 @@ def later_moment(files) -> datetime:
 def test_embedded_answers_carry_next_update_and_expire(files):
     pki, _, signed = files
     ocsps, crls = dss_contents(signed["office", "B-LTA"])
-    assert len(ocsps) == 3 and not crls  # signer, TSA of the signature timestamp, TSA of the document timestamp
+    assert (
+        len(ocsps) == 3 and not crls
+    )  # signer, TSA of the signature timestamp, TSA of the document timestamp
     for response in ocsps:
         answer = single(response)
         assert answer["cert_status"].name == "good"
         assert answer["next_update"].native - answer["this_update"].native == timedelta(minutes=10)
     ocsps, crls = dss_contents(signed["short", "B-LTA"])
-    assert len(ocsps) == 2 and len(crls) == 1  # the CRL-only signer's status comes from the root's CRL
+    assert (
+        len(ocsps) == 2 and len(crls) == 1
+    )  # the CRL-only signer's status comes from the root's CRL
     tbs = crls[0]["tbs_cert_list"]
     assert tbs["next_update"].native - tbs["this_update"].native == timedelta(days=30)
     short = load_cert_from_pemder(str(pki.cert("signer-short")))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert now < short.not_valid_after <= now + SHORT_LIFE
     assert later_moment(files) > now + timedelta(days=1)
 
@@ -144,7 +163,9 @@ def test_b_lta_validates_offline_after_its_validation_data_expired(files, offlin
     assert ades["process"] == "long-term (LTA)" and ades["indication"] == "PASSED", ades
     # the signer's chain held at a past control time, backed by the document timestamp's POE
     assert ades["past_validation"] is True
-    if profile == "office":  # at that moment the file's data alone no longer validates the signature
+    if (
+        profile == "office"
+    ):  # at that moment the file's data alone no longer validates the signature
         assert ades["passes_without_poe"] is False and ades["without_poe"] == "TRY_LATER"
     else:  # pyHanko's validation with time accepts an expired certificate on the signature timestamp
         assert ades["passes_without_poe"] is True
@@ -204,14 +225,23 @@ def test_or_a_fresh_answer_about_the_tsa(files, offline):
     pki, service, signed = files
     at = later_moment(files)
     root, tsa = (load_cert_from_pemder(str(pki.cert(n))) for n in ("root", "tsa"))
-    request = format_ocsp_request(tsa, CertTrustAnchor(root).authority, certid_hash_algo="sha256", request_nonces=False)
-    fresh = pki.arch.service_registry.summon_responder(ServiceLabel("root"), at_time=at).build_ocsp_response(request)
+    request = format_ocsp_request(
+        tsa, CertTrustAnchor(root).authority, certid_hash_algo="sha256", request_nonces=False
+    )
+    fresh = pki.arch.service_registry.summon_responder(
+        ServiceLabel("root"), at_time=at
+    ).build_ocsp_response(request)
     reader = PdfFileReader(BytesIO(signed["office", "B-LTA"]))
 
     def lta(knowledge):
         spec = _ades_spec(service.trust_roots, (), knowledge)
-        return asyncio.run(ades_lta_validation(reader.embedded_regular_signatures[0], spec,
-                                               timing_info=ValidationTimingInfo(at, at, True)))
+        return asyncio.run(
+            ades_lta_validation(
+                reader.embedded_regular_signatures[0],
+                spec,
+                timing_info=ValidationTimingInfo(at, at, True),
+            )
+        )
 
     assert lta(LocalKnowledge()).ades_subindic.status.name == "INDETERMINATE"
     result = lta(LocalKnowledge(known_ocsps=OCSPContainer.load_multi(fresh)))
@@ -225,8 +255,12 @@ def test_a_broken_document_timestamp_proves_nothing(files, offline):
     start = pdf.rfind(b"/Contents <") + len(b"/Contents <")
     end = pdf.index(b">", start)
     der_end = start + len(bytes(pdf[start:end]).rstrip(b"0"))
-    pdf[der_end - 40] = ord("0") if pdf[der_end - 40] != ord("0") else ord("1")  # inside the TSA's signature value
-    report = verify_pdf(bytes(pdf), service.trust_roots, service.trusted_tsa, at=later_moment(files))
+    pdf[der_end - 40] = (
+        ord("0") if pdf[der_end - 40] != ord("0") else ord("1")
+    )  # inside the TSA's signature value
+    report = verify_pdf(
+        bytes(pdf), service.trust_roots, service.trusted_tsa, at=later_moment(files)
+    )
     assert report["signatures"][1]["valid"] is False
     assert report["signatures"][0]["ades"]["indication"] != "PASSED"
     assert report["level"] is None
@@ -236,8 +270,12 @@ def test_the_library_quirk_the_verifier_works_around(files, offline, monkeypatch
     """Without the CertID filter in renderer.verify, pyhanko-certvalidator counts the TSA's
     OCSP answer as a failed check of the signer (same CA) and never tries past validation."""
     _, service, signed = files
-    monkeypatch.setattr(RevinfoManager, "async_retrieve_ocsps", RevinfoManager.async_retrieve_ocsps.__wrapped__)
-    report = verify_pdf(signed["office", "B-LTA"], service.trust_roots, service.trusted_tsa, at=later_moment(files))
+    monkeypatch.setattr(
+        RevinfoManager, "async_retrieve_ocsps", RevinfoManager.async_retrieve_ocsps.__wrapped__
+    )
+    report = verify_pdf(
+        signed["office", "B-LTA"], service.trust_roots, service.trusted_tsa, at=later_moment(files)
+    )
     ades = report["signatures"][0]["ades"]
     assert ades["subindication"] == "CERTIFICATE_CHAIN_GENERAL_FAILURE"
     assert "Past validation not applicable" in ades["detail"]
@@ -247,24 +285,40 @@ def test_verify_endpoint_reports_what_it_checked(files, offline, pipeline):
     _, service, signed = files
     client = testing.TestClient(create_app(pipeline, service))
     at = later_moment(files)
-    resp = client.simulate_post("/v1/verify", params={"at": at.isoformat()}, body=signed["office", "B-LTA"],
-                                headers={"Content-Type": "application/pdf"})
+    resp = client.simulate_post(
+        "/v1/verify",
+        params={"at": at.isoformat()},
+        body=signed["office", "B-LTA"],
+        headers={"Content-Type": "application/pdf"},
+    )
     assert resp.status_code == 200, resp.text
     report = resp.json
     assert report["level"] == "B-LTA" and report["simulated_time"] is True
     signature, stamp = report["signatures"]
     assert signature["level"] == "B-LTA" and signature["ades"]["past_validation"] is True
-    assert signature["timestamp"]["time"] and stamp["kind"] == "document-timestamp" and stamp["time"]
-    now = client.simulate_post("/v1/verify", body=signed["office", "B-LTA"], headers={"Content-Type": "application/pdf"})
-    assert now.json["simulated_time"] is False and now.json["signatures"][0]["ades"]["passes_without_poe"] is True
+    assert (
+        signature["timestamp"]["time"] and stamp["kind"] == "document-timestamp" and stamp["time"]
+    )
+    now = client.simulate_post(
+        "/v1/verify", body=signed["office", "B-LTA"], headers={"Content-Type": "application/pdf"}
+    )
+    assert (
+        now.json["simulated_time"] is False
+        and now.json["signatures"][0]["ades"]["passes_without_poe"] is True
+    )
     for bad in ("tomorrow", "2030-01-01T00:00:00"):  # not a time; no time zone
-        resp = client.simulate_post("/v1/verify", params={"at": bad}, body=signed["office", "B-LTA"],
-                                    headers={"Content-Type": "application/pdf"})
+        resp = client.simulate_post(
+            "/v1/verify",
+            params={"at": bad},
+            body=signed["office", "B-LTA"],
+            headers={"Content-Type": "application/pdf"},
+        )
         assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "at"
 
 
 def covered_and_token(pdf: bytes, index: int):
     from .test_signing import cms_and_signed_bytes
+
     return cms_and_signed_bytes(pdf, index)
 
 
@@ -282,18 +336,42 @@ def test_openssl_agrees_the_chain_was_complete_at_timestamp_time(files, offline,
     (tmp_path / "token.der").write_bytes(token)
     (tmp_path / "covered.bin").write_bytes(covered)
     assert b"/DSS" in covered
-    result = openssl("ts", "-verify", "-token_in", "-in", str(tmp_path / "token.der"), "-data", str(tmp_path / "covered.bin"),
-                     "-CAfile", str(pki.cert("root")), "-untrusted", str(pki.cert("tsa")))
-    assert result.returncode == 0 and "Verification: OK" in result.stdout, result.stdout + result.stderr
-    stamp_time = datetime.fromisoformat(verify_pdf(pdf, service.trust_roots, service.trusted_tsa)["signatures"][1]["time"])
+    result = openssl(
+        "ts",
+        "-verify",
+        "-token_in",
+        "-in",
+        str(tmp_path / "token.der"),
+        "-data",
+        str(tmp_path / "covered.bin"),
+        "-CAfile",
+        str(pki.cert("root")),
+        "-untrusted",
+        str(pki.cert("tsa")),
+    )
+    assert result.returncode == 0 and "Verification: OK" in result.stdout, (
+        result.stdout + result.stderr
+    )
+    stamp_time = datetime.fromisoformat(
+        verify_pdf(pdf, service.trust_roots, service.trusted_tsa)["signatures"][1]["time"]
+    )
     _, crls = dss_contents(pdf)
     (tmp_path / "crl.der").write_bytes(crls[0].dump())
     crl_pem = openssl("crl", "-inform", "DER", "-in", str(tmp_path / "crl.der"))
     (tmp_path / "crl.pem").write_text(crl_pem.stdout)
 
     def chain_at(moment):
-        return openssl("verify", "-attime", str(int(moment.timestamp())), "-crl_check", "-CRLfile", str(tmp_path / "crl.pem"),
-                       "-CAfile", str(pki.cert("root")), str(pki.cert("signer-short")))
+        return openssl(
+            "verify",
+            "-attime",
+            str(int(moment.timestamp())),
+            "-crl_check",
+            "-CRLfile",
+            str(tmp_path / "crl.pem"),
+            "-CAfile",
+            str(pki.cert("root")),
+            str(pki.cert("signer-short")),
+        )
 
     good = chain_at(stamp_time)
     assert good.returncode == 0 and ": OK" in good.stdout, good.stdout + good.stderr

@@ -19,8 +19,13 @@ def test_standalone_book_has_the_pipelines_pages(pipeline):
     layout = pipeline.layout("complaint-book")
     request = pipeline.validate(layout, layout.sample(("sl",)))
     composition = pipeline.composer.compose(layout, request)
-    css = "\n".join([pipeline.renderer.fonts.css(), Renderer.own_css(layout),
-                     "@page { size: 210mm 297mm; margin: 0; }"])
+    css = "\n".join(
+        [
+            pipeline.renderer.fonts.css(),
+            Renderer.own_css(layout),
+            "@page { size: 210mm 297mm; margin: 0; }",
+        ]
+    )
     html = composition.html.replace("</head>", f"<style>{css}</style></head>", 1)
     document = HTML(string=html, base_url=composition.base_url).render()
     assert len(document.pages) == layout.assembly.render_pages

@@ -11,7 +11,9 @@ from renderer.registry import Registry
 
 from .preflight import preflight, require_preflight
 
-LAYOUTS = [layout.id for layout in Registry() if not (layout.upload or layout.attachment)]  # embedded files: PDF/A-3 only
+LAYOUTS = [
+    layout.id for layout in Registry() if not (layout.upload or layout.attachment)
+]  # embedded files: PDF/A-3 only
 
 
 def test_pdfa_1b_passes_preflight_for_every_layout(rendered_samples, tmp_path):
@@ -52,7 +54,9 @@ def test_pdfa_claim_and_matching_metadata(rendered_samples, fmt, part):
         info = pdf.docinfo
         assert f"<pdf:Producer>{info.Producer}</pdf:Producer>" in xmp
         assert str(info.Title) in xmp and "Timbro" in str(info.Title)
-        assert re.search(r"<xmp:CreateDate>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00</xmp:CreateDate>", xmp)
+        assert re.search(
+            r"<xmp:CreateDate>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00</xmp:CreateDate>", xmp
+        )
         assert "<rdf:li>sl</rdf:li><rdf:li>it</rdf:li>" in xmp
         assert pdf.Root.Lang == "sl"
         assert "/OutputIntents" in pdf.Root

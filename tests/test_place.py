@@ -18,17 +18,27 @@ BOUNDARY = "obrazci-test-boundary"
 def multipart(request: dict | None, document: bytes | None) -> bytes:
     parts = []
     if request is not None:
-        parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n'
-                     f'Content-Type: application/json\r\n\r\n{json.dumps(request)}\r\n'.encode())
+        parts.append(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n'
+            f"Content-Type: application/json\r\n\r\n{json.dumps(request)}\r\n".encode()
+        )
     if document is not None:
-        parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="document"; filename="scan.pdf"\r\n'
-                     f'Content-Type: application/pdf\r\n\r\n'.encode() + document + b"\r\n")
+        parts.append(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="document"; filename="scan.pdf"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n".encode()
+            + document
+            + b"\r\n"
+        )
     return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
 def post(client, params, request, document):
-    return client.simulate_post("/v1/place/certification.copy", params=params, body=multipart(request, document),
-                                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+    return client.simulate_post(
+        "/v1/place/certification.copy",
+        params=params,
+        body=multipart(request, document),
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +50,9 @@ def test_placed_at_the_asked_position(client, uploaded):
     resp = post(client, {"page": "1", "at": "30,160"}, sample("certification.copy"), uploaded)
     assert resp.status_code == 200, resp.text
     authority = find(resp.content, "Upravna enota Celje")
-    assert 160 < authority.top < 168 and abs(authority.cx - (30 + 80)) < 0.5  # centred in the 160 mm box
+    assert (
+        160 < authority.top < 168 and abs(authority.cx - (30 + 80)) < 0.5
+    )  # centred in the 160 mm box
     assert find(resp.content, "KNJIGA PRIPOMB IN POHVAL")  # the document is still there
     with pikepdf.open(io.BytesIO(resp.content)) as pdf:
         assert len(pdf.pages) == 1
@@ -61,16 +73,22 @@ def encrypted(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("make, reason", [
-    (lambda pdf: b"\x89PNG\r\n\x1a\n" + b"0" * 100, "is not a PDF"),
-    (lambda pdf: pdf[: len(pdf) // 3], "broken PDF"),
-    (lambda pdf: b"%PDF-1.7\n" + b"garbage " * 1000, "broken PDF"),
-    (encrypted, "encrypted PDF"),
-])
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda pdf: b"\x89PNG\r\n\x1a\n" + b"0" * 100, "is not a PDF"),
+        (lambda pdf: pdf[: len(pdf) // 3], "broken PDF"),
+        (lambda pdf: b"%PDF-1.7\n" + b"garbage " * 1000, "broken PDF"),
+        (encrypted, "encrypted PDF"),
+    ],
+)
 def test_hostile_uploads_are_refused(client, uploaded, make, reason):
     resp = post(client, {"at": "30,160"}, sample("certification.copy"), make(uploaded))
     assert resp.status_code == 422, resp.text
-    assert resp.json["errors"][0]["pointer"] == "/document" and reason in resp.json["errors"][0]["detail"]
+    assert (
+        resp.json["errors"][0]["pointer"] == "/document"
+        and reason in resp.json["errors"][0]["detail"]
+    )
 
 
 def test_position_off_the_page_and_missing_parts(client, uploaded):
@@ -80,14 +98,19 @@ def test_position_off_the_page_and_missing_parts(client, uploaded):
     assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/document"
     resp = post(client, {"at": "30,160"}, {"data": {}}, uploaded)
     assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/data/authority"
-    wrong = client.simulate_post("/v1/place/certification.copy", body=b"{}", headers={"Content-Type": "application/json"})
+    wrong = client.simulate_post(
+        "/v1/place/certification.copy", body=b"{}", headers={"Content-Type": "application/json"}
+    )
     assert wrong.status_code == 415
 
 
 def test_page_beyond_the_document_is_refused(client, uploaded):
     resp = post(client, {"page": "3", "at": "30,160"}, sample("certification.copy"), uploaded)
     assert resp.status_code == 422, resp.text
-    assert resp.json["errors"][0]["pointer"] == "/page" and "no page 3" in resp.json["errors"][0]["detail"]
+    assert (
+        resp.json["errors"][0]["pointer"] == "/page"
+        and "no page 3" in resp.json["errors"][0]["detail"]
+    )
 
 
 def inflating_pdf(megabytes: int) -> tuple[bytes, bytes]:
@@ -115,7 +138,9 @@ def test_an_inflating_stream_is_never_decoded(client):
         contents = pdf.pages[0].obj.Contents
         streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
         assert any(s.read_raw_bytes() == raw for s in streams)
-    resp = post(client, {"page": "1", "at": "30,160"}, sample("certification.copy"), inflating_pdf(256)[0])
+    resp = post(
+        client, {"page": "1", "at": "30,160"}, sample("certification.copy"), inflating_pdf(256)[0]
+    )
     assert resp.status_code == 422 and "max_decompressed_bytes" in resp.json["errors"][0]["detail"]
 
 
@@ -129,13 +154,26 @@ def with_active_content(pdf_bytes: bytes) -> bytes:
     """The upload with an OpenAction JavaScript, a page /AA Launch action, a document-level
     script, an embedded file and an XFA form."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
-        pdf.pages[0].obj.AA = pikepdf.Dictionary(O=pikepdf.Dictionary(
-            S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe")))
-        pdf.Root.Names = pikepdf.Dictionary(JavaScript=pikepdf.Dictionary(Names=pikepdf.Array([
-            pikepdf.String("x"), pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("1"))])))
+        pdf.Root.OpenAction = pikepdf.Dictionary(
+            S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
+        )
+        pdf.pages[0].obj.AA = pikepdf.Dictionary(
+            O=pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe"))
+        )
+        pdf.Root.Names = pikepdf.Dictionary(
+            JavaScript=pikepdf.Dictionary(
+                Names=pikepdf.Array(
+                    [
+                        pikepdf.String("x"),
+                        pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("1")),
+                    ]
+                )
+            )
+        )
         pdf.attachments["evil.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ...", filename="evil.exe")
-        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(), XFA=pdf.make_stream(b"<xdp/>"))
+        pdf.Root.AcroForm = pikepdf.Dictionary(
+            Fields=pikepdf.Array(), XFA=pdf.make_stream(b"<xdp/>")
+        )
         out = io.BytesIO()
         pdf.save(out)
         return out.getvalue()
@@ -151,7 +189,12 @@ def assert_inert(pdf_bytes: bytes) -> None:
 
 
 def test_active_content_is_removed_and_said(client, uploaded):
-    resp = post(client, {"page": "1", "at": "30,160"}, sample("certification.copy"), with_active_content(uploaded))
+    resp = post(
+        client,
+        {"page": "1", "at": "30,160"},
+        sample("certification.copy"),
+        with_active_content(uploaded),
+    )
     assert resp.status_code == 200, resp.text
     assert_inert(resp.content)
     removed = resp.headers["X-Removed-Active-Content"]

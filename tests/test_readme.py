@@ -25,13 +25,21 @@ def walkthrough() -> str:
 @pytest.mark.slow
 def test_the_batch_walkthrough_runs_as_written(tmp_path):
     """Slow: it starts the service and waits for it to be ready."""
-    script = "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + walkthrough().replace("export OBRAZCI_URL=http://127.0.0.1:8000",
-                                   f"export OBRAZCI_URL=http://127.0.0.1:{free_port()}")
+    script = "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + walkthrough().replace(
+        "export OBRAZCI_URL=http://127.0.0.1:8000",
+        f"export OBRAZCI_URL=http://127.0.0.1:{free_port()}",
+    )
     (tmp_path / ".venv").symlink_to(Path(sys.prefix))  # the virtual environment running the tests
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OBRAZCI_", "PROMETHEUS_"))}
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     status = json.loads((tmp_path / "status.json").read_text())
     assert status["state"] == "ready" and status["counts"]["done"] == 12

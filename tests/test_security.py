@@ -46,15 +46,30 @@ def test_markup_in_values_is_printed_literally_and_fetches_nothing(client, loopb
         "case_code": f'<img src="{base}/i">',
         "cc": f"<style>@import '{base}/s';</style>",
     }
-    resp = client.simulate_post("/v1/render/stamp.receipt", body=json.dumps({"data": values}),
-                                headers={"Content-Type": "application/json"})
+    resp = client.simulate_post(
+        "/v1/render/stamp.receipt",
+        body=json.dumps({"data": values}),
+        headers={"Content-Type": "application/json"},
+    )
     # the long ones do not fit their boxes: refused, and still nothing fetched
     assert resp.status_code == 422
-    assert {e["pointer"] for e in resp.json["errors"]} <= {"/data/case_code", "/data/cc", "/data/sig_code"}
-    resp = client.simulate_post("/v1/render/sign.unit-door", body=json.dumps({"data": {
-        "authority": f'<b>x</b> url({base}/a) <img src="{base}/i">',
-        "unit": f"<link rel=stylesheet href={base}/l> <style>@import '{base}/s';</style>",
-    }}), headers={"Content-Type": "application/json"})
+    assert {e["pointer"] for e in resp.json["errors"]} <= {
+        "/data/case_code",
+        "/data/cc",
+        "/data/sig_code",
+    }
+    resp = client.simulate_post(
+        "/v1/render/sign.unit-door",
+        body=json.dumps(
+            {
+                "data": {
+                    "authority": f'<b>x</b> url({base}/a) <img src="{base}/i">',
+                    "unit": f"<link rel=stylesheet href={base}/l> <style>@import '{base}/s';</style>",
+                }
+            }
+        ),
+        headers={"Content-Type": "application/json"},
+    )
     assert resp.status_code == 200, resp.text
     text = " ".join(all_text(resp.content).split())
     assert f'<B>X</B> URL({base.upper()}/A) <IMG SRC="{base.upper()}/I">' in text
@@ -66,9 +81,11 @@ def test_template_markup_cannot_fetch_either(pipeline, loopback):
     """Even markup a template itself wrote (not request data) reaches no server."""
     base, hits = loopback
     layout = pipeline.layout("sign.room-plate")
-    html = (f'<html><head><link rel="stylesheet" href="{base}/l.css"></head>'
-            f'<body><img src="{base}/i.png"><div style="background: url({base}/b.png)">x</div>'
-            f'<img src="file:///etc/passwd"><img src="data:image/svg+xml,<svg/>"></body></html>')
+    html = (
+        f'<html><head><link rel="stylesheet" href="{base}/l.css"></head>'
+        f'<body><img src="{base}/i.png"><div style="background: url({base}/b.png)">x</div>'
+        f'<img src="file:///etc/passwd"><img src="data:image/svg+xml,<svg/>"></body></html>'
+    )
     before = pipeline.renderer.fetcher.refused
     document = pipeline.renderer.layout(layout, Composition(html, layout.directory.as_uri() + "/"))
     pipeline.renderer.write_pdf(document, RenderOptions("pdf").output)
@@ -76,16 +93,19 @@ def test_template_markup_cannot_fetch_either(pipeline, loopback):
     assert pipeline.renderer.fetcher.refused - before >= 4
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1/x.css",
-    "https://example.org/font.ttf",
-    "ftp://127.0.0.1/x",
-    "data:text/css,body{}",
-    "file:///etc/passwd",
-    (TEMPLATES_DIR / ".." / "pyproject.toml").as_uri(),
-    "file://otherhost" + str(FONTS_DIR / "NotoSans-Regular.ttf"),
-    (FONTS_DIR / "missing.ttf").as_uri(),
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/x.css",
+        "https://example.org/font.ttf",
+        "ftp://127.0.0.1/x",
+        "data:text/css,body{}",
+        "file:///etc/passwd",
+        (TEMPLATES_DIR / ".." / "pyproject.toml").as_uri(),
+        "file://otherhost" + str(FONTS_DIR / "NotoSans-Regular.ttf"),
+        (FONTS_DIR / "missing.ttf").as_uri(),
+    ],
+)
 def test_fetcher_refuses_everything_else(url):
     with pytest.raises(RefusedURL):
         AssetFetcher().fetch(url)

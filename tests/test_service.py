@@ -28,16 +28,38 @@ class Service:
         self.port = free_port()
         self.data = tmp / "var"
         self.log = tmp / "service.log"
-        self.env = dict(os.environ, OBRAZCI_DATA_DIR=str(self.data), OBRAZCI_BATCH_WORKERS="1", **(env or {}))
+        self.env = dict(
+            os.environ, OBRAZCI_DATA_DIR=str(self.data), OBRAZCI_BATCH_WORKERS="1", **(env or {})
+        )
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.readiness: list[tuple[float, int, dict]] = []
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "renderer", "serve", "--port", str(self.port), "--workers", "2", *extra],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    "-m",
+                    "renderer",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    "2",
+                    *extra,
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-                timeout: float = 60):
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict | None = None,
+        timeout: float = 60,
+    ):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             connection.request(method, path, body=body, headers=headers or {})
@@ -48,7 +70,9 @@ class Service:
 
     def json(self, method: str, path: str, value=None, headers: dict | None = None):
         body = json.dumps(value).encode() if value is not None else None
-        status, head, data = self.request(method, path, body, {"Content-Type": "application/json", **(headers or {})})
+        status, head, data = self.request(
+            method, path, body, {"Content-Type": "application/json", **(headers or {})}
+        )
         return status, head, json.loads(data) if data else None
 
     def wait_ready(self, timeout: float = 120) -> None:
@@ -99,8 +123,12 @@ def plates(n: int, prefix: str = "Oseba") -> bytes:
 
 
 def submit(service: Service, body: bytes) -> dict:
-    status, _, data = service.request("POST", "/v1/batches?layout=sign.name-plate&output=merged", body,
-                                      {"Content-Type": "application/x-ndjson"})
+    status, _, data = service.request(
+        "POST",
+        "/v1/batches?layout=sign.name-plate&output=merged",
+        body,
+        {"Content-Type": "application/x-ndjson"},
+    )
     assert status == 202, data
     return json.loads(data)
 
@@ -117,7 +145,9 @@ def service(tmp_path_factory):
 
 def test_readyz_is_503_while_warming_then_200(service):
     early = [(status, body) for _, status, body in service.readiness if status == 503]
-    assert early and all("renderer: warming up" in body["reasons"] for _, body in early[:1]), service.readiness[:3]
+    assert early and all("renderer: warming up" in body["reasons"] for _, body in early[:1]), (
+        service.readiness[:3]
+    )
     status, _, ready = service.json("GET", "/readyz")
     assert status == 200 and ready["reasons"] == []
     assert set(ready["components"]) == {"renderer", "signing", "batch_store", "batch_runner"}
@@ -125,9 +155,17 @@ def test_readyz_is_503_while_warming_then_200(service):
 
 
 def test_request_id_in_the_header_the_problem_and_the_log(service):
-    status, head, problem = service.json("POST", "/v1/render/stamp.receipt", {"languages": ["sl"], "data": {}},
-                                         {"X-Request-ID": "trace-4711"})
-    assert status == 422 and head["x-request-id"] == "trace-4711" and problem["request_id"] == "trace-4711"
+    status, head, problem = service.json(
+        "POST",
+        "/v1/render/stamp.receipt",
+        {"languages": ["sl"], "data": {}},
+        {"X-Request-ID": "trace-4711"},
+    )
+    assert (
+        status == 422
+        and head["x-request-id"] == "trace-4711"
+        and problem["request_id"] == "trace-4711"
+    )
     _, head, _ = service.json("GET", "/healthz")
     assert len(head["x-request-id"]) == 32  # made here when the client sends none
     time.sleep(0.2)
@@ -139,14 +177,23 @@ def test_request_id_in_the_header_the_problem_and_the_log(service):
 def test_metrics_count_requests_and_time_renders_by_layout(service):
     body = sample("stamp.receipt")
     for _ in range(2):
-        status, _, _ = service.request("POST", "/v1/render/stamp.receipt", json.dumps(body).encode(),
-                                       {"Content-Type": "application/json"})
+        status, _, _ = service.request(
+            "POST",
+            "/v1/render/stamp.receipt",
+            json.dumps(body).encode(),
+            {"Content-Type": "application/json"},
+        )
         assert status == 200
     _, head, text = service.request("GET", "/metrics")
     text = text.decode()
     assert head["content-type"].startswith("text/plain")
-    counted = [line for line in text.splitlines() if line.startswith("obrazci_http_requests_total{")
-               and 'layout="stamp.receipt"' in line and 'status="200"' in line]
+    counted = [
+        line
+        for line in text.splitlines()
+        if line.startswith("obrazci_http_requests_total{")
+        and 'layout="stamp.receipt"' in line
+        and 'status="200"' in line
+    ]
     assert counted and sum(float(line.rsplit(" ", 1)[1]) for line in counted) >= 2
     assert 'obrazci_http_request_duration_seconds_bucket{layout="stamp.receipt"' in text
     assert 'obrazci_render_stage_seconds_count{layout="stamp.receipt",stage="layout"}' in text
@@ -155,9 +202,13 @@ def test_metrics_count_requests_and_time_renders_by_layout(service):
 
 def test_healthz_answers_while_every_render_slot_is_busy(service):
     body = json.dumps(sample("complaint-book")).encode()
-    threads = [threading.Thread(target=service.request, args=("POST", "/v1/render/complaint-book", body,
-                                                              {"Content-Type": "application/json"}))
-               for _ in range(4)]
+    threads = [
+        threading.Thread(
+            target=service.request,
+            args=("POST", "/v1/render/complaint-book", body, {"Content-Type": "application/json"}),
+        )
+        for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     time.sleep(0.3)
@@ -181,8 +232,11 @@ def test_reload_leaves_the_batch_runner_running(service):
     assert service.runner_pid() == runner and service.process.poll() is None
     batch = submit(service, plates(3))
     assert service.wait_batch(batch["id"])["state"] == "ready"
-    assert not [m for m in {line.get("message") for line in service.log_lines()} - workers_before
-                if m and "batch runner" in m and "exited" in m]
+    assert not [
+        m
+        for m in {line.get("message") for line in service.log_lines()} - workers_before
+        if m and "batch runner" in m and "exited" in m
+    ]
 
 
 def test_a_killed_runner_is_restarted_and_the_batch_completes(service):
@@ -213,17 +267,23 @@ def _trickle(service: Service, lines: bytes, seconds: float, result: dict) -> No
     connection.close()
 
 
-@pytest.mark.parametrize("seconds", [pytest.param(6, id="6s"), pytest.param(40, id="40s", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "seconds", [pytest.param(6, id="6s"), pytest.param(40, id="40s", marks=pytest.mark.slow)]
+)
 def test_a_trickling_submit_blocks_neither_the_runner_nor_other_clients(service, seconds):
     running = submit(service, plates(40, "Prva"))
     result: dict = {}
-    trickle = threading.Thread(target=_trickle, args=(service, plates(seconds, "Počasna"), seconds, result))
+    trickle = threading.Thread(
+        target=_trickle, args=(service, plates(seconds, "Počasna"), seconds, result)
+    )
     trickle.start()
     time.sleep(1)
     started = time.perf_counter()
     other = submit(service, plates(2, "Druga"))
     assert time.perf_counter() - started < 5
-    assert service.wait_batch(running["id"])["state"] == "ready"  # rendered while the trickle goes on
+    assert (
+        service.wait_batch(running["id"])["state"] == "ready"
+    )  # rendered while the trickle goes on
     assert trickle.is_alive() or seconds < 8
     trickle.join()
     assert result["status"] == 202
@@ -242,8 +302,9 @@ def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_0(tmp_pa
     result = {}
 
     def render():
-        result["status"] = running.request("POST", "/v1/render/complaint-book", body,
-                                           {"Content-Type": "application/json"})[0]
+        result["status"] = running.request(
+            "POST", "/v1/render/complaint-book", body, {"Content-Type": "application/json"}
+        )[0]
 
     in_flight = threading.Thread(target=render)
     in_flight.start()
@@ -261,8 +322,10 @@ def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_0(tmp_pa
     assert "Traceback" not in log and "AssertionError" not in log
 
 
-@pytest.mark.parametrize("case", ["missing access file", "bad TOML", "unreadable key file", "wrong passphrase",
-                                  "bad number"])
+@pytest.mark.parametrize(
+    "case",
+    ["missing access file", "bad TOML", "unreadable key file", "wrong passphrase", "bad number"],
+)
 def test_a_bad_configuration_stops_start_up_with_one_line_and_exit_2(tmp_path, case):
     env = dict(os.environ, OBRAZCI_DATA_DIR=str(tmp_path / "var"))
     if case == "missing access file":
@@ -271,36 +334,93 @@ def test_a_bad_configuration_stops_start_up_with_one_line_and_exit_2(tmp_path, c
         (tmp_path / "access.toml").write_text("[clients.a\nsha256 = ")
         env["OBRAZCI_BATCH_ACCESS"] = str(tmp_path / "access.toml")
     elif case == "unreadable key file":
-        (tmp_path / "signing.toml").write_text('[profiles.office]\nkind = "pkcs12"\npath = "missing.p12"\n'
-                                               'passphrase_env = "NO_SUCH_VARIABLE"\n')
+        (tmp_path / "signing.toml").write_text(
+            '[profiles.office]\nkind = "pkcs12"\npath = "missing.p12"\n'
+            'passphrase_env = "NO_SUCH_VARIABLE"\n'
+        )
         env["OBRAZCI_SIGNING_CONFIG"] = str(tmp_path / "signing.toml")
     elif case == "wrong passphrase":
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out",
-                        "c.pem", "-days", "2", "-subj", "/CN=test"], cwd=tmp_path, check=True, capture_output=True)
-        subprocess.run(["openssl", "pkcs12", "-export", "-inkey", "k.pem", "-in", "c.pem", "-out", "office.p12",
-                        "-passout", "pass:right"], cwd=tmp_path, check=True, capture_output=True)
-        (tmp_path / "signing.toml").write_text('[profiles.office]\nkind = "pkcs12"\npath = "office.p12"\n'
-                                               'passphrase_env = "OFFICE_PASSPHRASE"\n')
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "k.pem",
+                "-out",
+                "c.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=test",
+            ],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                "openssl",
+                "pkcs12",
+                "-export",
+                "-inkey",
+                "k.pem",
+                "-in",
+                "c.pem",
+                "-out",
+                "office.p12",
+                "-passout",
+                "pass:right",
+            ],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+        (tmp_path / "signing.toml").write_text(
+            '[profiles.office]\nkind = "pkcs12"\npath = "office.p12"\n'
+            'passphrase_env = "OFFICE_PASSPHRASE"\n'
+        )
         env.update(OBRAZCI_SIGNING_CONFIG=str(tmp_path / "signing.toml"), OFFICE_PASSPHRASE="wrong")
     else:
         env["OBRAZCI_WORKERS"] = "two"
-    done = subprocess.run([sys.executable, "-m", "renderer", "serve", "--port", str(free_port())], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "renderer", "serve", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert done.stderr.startswith("renderer: cannot start: OBRAZCI_") and "Traceback" not in done.stderr
+    assert (
+        done.stderr.startswith("renderer: cannot start: OBRAZCI_")
+        and "Traceback" not in done.stderr
+    )
 
 
 def test_config_prints_every_setting_with_secrets_masked(tmp_path):
     env = dict(os.environ, OBRAZCI_PORT="9123", OBRAZCI_DATA_DIR=str(tmp_path))
-    done = subprocess.run([sys.executable, "-m", "renderer", "config", "--json", "--workers", "3"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "renderer", "config", "--json", "--workers", "3"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     shown = json.loads(done.stdout)
     assert shown["OBRAZCI_PORT"] == "9123" and shown["OBRAZCI_WORKERS"] == "3"
     from renderer.settings import SETTINGS, mask
 
     assert set(shown) == {s.env for s in SETTINGS}
-    assert mask("postgresql://obrazci:geslo@db:5432/obrazci") == "postgresql://obrazci:***@db:5432/obrazci"
+    assert (
+        mask("postgresql://obrazci:geslo@db:5432/obrazci")
+        == "postgresql://obrazci:***@db:5432/obrazci"
+    )
 
 
 def test_the_worker_class_still_fits_gunicorn():
@@ -312,7 +432,10 @@ def test_the_worker_class_still_fits_gunicorn():
 
     assert list(inspect.signature(ThreadWorker.accept).parameters) == ["self", "listener"]
     assert list(inspect.signature(ThreadWorker.handle_exit).parameters) == ["self", "sig", "frame"]
-    assert list(inspect.signature(ThreadWorker.set_accept_enabled).parameters) == ["self", "enabled"]
+    assert list(inspect.signature(ThreadWorker.set_accept_enabled).parameters) == [
+        "self",
+        "enabled",
+    ]
     source = inspect.getsource(ThreadWorker)
     for name in ("self._accepting", "self.nr_conns", "self.method_queue", "self.sockets"):
         assert name in source
@@ -354,11 +477,15 @@ def test_no_free_render_slot_in_time_is_a_503_with_retry_after():
 
 def test_a_stuck_render_ends_its_worker():
     """The watchdog ends a process whose render passed its deadline (gunicorn starts another)."""
-    code = ("import time, renderer.http.capacity as c; c.STUCK_GRACE_S = 0.2\n"
-            "slots = c.RenderSlots(1, 1, deadline_s=0.2)\n"
-            "with slots.held(): time.sleep(30)\n")
+    code = (
+        "import time, renderer.http.capacity as c; c.STUCK_GRACE_S = 0.2\n"
+        "slots = c.RenderSlots(1, 1, deadline_s=0.2)\n"
+        "with slots.held(): time.sleep(30)\n"
+    )
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 70 and time.monotonic() - started < 10
     assert "this worker is replaced" in done.stderr
 

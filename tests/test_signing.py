@@ -70,9 +70,11 @@ def signing_client(pipeline, signing):
 
 def render_signed(client, level, fmt="pdfa-1b", key=KEY_OFFICE, layout="stamp.receipt"):
     return client.simulate_post(
-        f"/v1/render/{layout}", params={"format": fmt, "sign": "office", "level": level},
+        f"/v1/render/{layout}",
+        params={"format": fmt, "sign": "office", "level": level},
         body=json.dumps(sample(layout, ("sl", "hu"))),
-        headers={"Content-Type": "application/json", **({"X-API-Key": key} if key else {})})
+        headers={"Content-Type": "application/json", **({"X-API-Key": key} if key else {})},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +91,8 @@ def cms_and_signed_bytes(pdf: bytes, index: int = 0) -> tuple[bytes, bytes]:
     """The CMS blob of the index-th signature and the bytes its /ByteRange covers."""
     ranges = re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)
     a, b, c, d = (int(x) for x in ranges[index])
-    contents = pdf[a + b: c].strip(b"<> \n")
-    return bytes.fromhex(contents.decode()).rstrip(b"\x00"), pdf[a:a + b] + pdf[c:c + d]
+    contents = pdf[a + b : c].strip(b"<> \n")
+    return bytes.fromhex(contents.decode()).rstrip(b"\x00"), pdf[a : a + b] + pdf[c : c + d]
 
 
 def openssl_verify(pdf: bytes, root, tmp_path) -> subprocess.CompletedProcess:
@@ -98,24 +100,52 @@ def openssl_verify(pdf: bytes, root, tmp_path) -> subprocess.CompletedProcess:
     (tmp_path / "sig.der").write_bytes(cms)
     (tmp_path / "data.bin").write_bytes(data)
     return subprocess.run(
-        ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", str(tmp_path / "sig.der"),
-         "-content", str(tmp_path / "data.bin"), "-CAfile", str(root), "-purpose", "any", "-out", os.devnull],
-        capture_output=True, text=True)
+        [
+            "openssl",
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            str(tmp_path / "sig.der"),
+            "-content",
+            str(tmp_path / "data.bin"),
+            "-CAfile",
+            str(root),
+            "-purpose",
+            "any",
+            "-out",
+            os.devnull,
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 def pdfsig(pdf: bytes, root, tmp_path) -> str:
     if not shutil.which("pdfsig") or not shutil.which("certutil"):
         if os.environ.get("CI"):
-            pytest.fail("pdfsig/certutil missing: .ci/setup installs poppler-utils and libnss3-tools")
+            pytest.fail(
+                "pdfsig/certutil missing: .ci/setup installs poppler-utils and libnss3-tools"
+            )
         pytest.skip("pdfsig/certutil missing")
     db = tmp_path / "nss"
     db.mkdir(exist_ok=True)
-    subprocess.run(["certutil", "-N", "-d", f"sql:{db}", "--empty-password"], check=True, capture_output=True)
-    subprocess.run(["certutil", "-A", "-d", f"sql:{db}", "-n", "root", "-t", "CT,C,C", "-i", str(root)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["certutil", "-N", "-d", f"sql:{db}", "--empty-password"], check=True, capture_output=True
+    )
+    subprocess.run(
+        ["certutil", "-A", "-d", f"sql:{db}", "-n", "root", "-t", "CT,C,C", "-i", str(root)],
+        check=True,
+        capture_output=True,
+    )
     (tmp_path / "in.pdf").write_bytes(pdf)
-    return subprocess.run(["pdfsig", "-nssdir", f"sql:{db}", "-no-ocsp", str(tmp_path / "in.pdf")],
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{db}", "-no-ocsp", str(tmp_path / "in.pdf")],
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 @pytest.mark.parametrize("level", ["B-B", "B-T", "B-LT", "B-LTA"])
@@ -153,6 +183,7 @@ def test_a_slow_tsa_still_gets_its_ocsp_answer_embedded(signing, pipeline, pki, 
     from pyhanko.sign.validation.dss import DocumentSecurityStore
 
     from renderer.specs import RenderOptions
+
     original = HTTPTimeStamper.async_request_tsa_response
 
     async def slow(self, *args, **kwargs):
@@ -161,9 +192,15 @@ def test_a_slow_tsa_still_gets_its_ocsp_answer_embedded(signing, pipeline, pki, 
 
     monkeypatch.setattr(HTTPTimeStamper, "async_request_tsa_response", slow)
     pdf = pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdfa-2b")).content
-    dss = DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(signing.sign(pdf, "office", "B-LT"))))
-    serials = {asn1_ocsp.OCSPResponse.load(r.get_object().data)["response_bytes"]["response"].parsed
-               ["tbs_response_data"]["responses"][0]["cert_id"]["serial_number"].native for r in dss.ocsps}
+    dss = DocumentSecurityStore.read_dss(
+        PdfFileReader(io.BytesIO(signing.sign(pdf, "office", "B-LT")))
+    )
+    serials = {
+        asn1_ocsp.OCSPResponse.load(r.get_object().data)["response_bytes"]["response"]
+        .parsed["tbs_response_data"]["responses"][0]["cert_id"]["serial_number"]
+        .native
+        for r in dss.ocsps
+    }
     assert load_cert_from_pemder(str(pki.cert("tsa"))).serial_number in serials
     assert not dss.crls
 
@@ -176,6 +213,7 @@ def test_tampered_byte_and_wrong_root_fail(signed, signing, pki, tmp_path):
     assert report["level"] is None and report["signatures"][0]["intact"] is False
     assert openssl_verify(bytes(pdf), pki.cert("root"), tmp_path).returncode != 0
     from pyhanko.sign.general import load_cert_from_pemder
+
     wrong = verify_pdf(signed["B-T"], [load_cert_from_pemder(str(pki.cert("other-root")))])
     assert wrong["level"] is None and wrong["signatures"][0]["trusted"] is False
     assert openssl_verify(signed["B-T"], pki.cert("other-root"), tmp_path).returncode != 0
@@ -186,33 +224,54 @@ def test_api_key_required_and_scoped(signing_client):
     assert render_signed(signing_client, "B-B", key="wrong").status_code == 401
     resp = render_signed(signing_client, "B-B", key=KEY_OTHER)
     assert resp.status_code == 403 and resp.headers["content-type"] == "application/problem+json"
-    resp = signing_client.simulate_post("/v1/render/stamp.receipt", params={"sign": "nobody"},
-                                        body=json.dumps(sample("stamp.receipt")),
-                                        headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
+    resp = signing_client.simulate_post(
+        "/v1/render/stamp.receipt",
+        params={"sign": "nobody"},
+        body=json.dumps(sample("stamp.receipt")),
+        headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE},
+    )
     assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "sign"
 
 
 def test_sign_an_uploaded_pdf_and_verify_endpoint(signing_client, pipeline):
     from renderer.specs import RenderOptions
+
     pdf = pipeline.render_sample("sign.room-plate", ("sl",), RenderOptions("pdfa-2b")).content
-    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office", "level": "B-T"}, body=pdf,
-                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+    resp = signing_client.simulate_post(
+        "/v1/sign",
+        params={"sign": "office", "level": "B-T"},
+        body=pdf,
+        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE},
+    )
     assert resp.status_code == 200, resp.text
-    assert resp.content.startswith(pdf[:20]) and resp.content[:len(pdf)] == pdf  # incremental: original kept
-    report = signing_client.simulate_post("/v1/verify", body=resp.content, headers={"Content-Type": "application/pdf"})
+    assert (
+        resp.content.startswith(pdf[:20]) and resp.content[: len(pdf)] == pdf
+    )  # incremental: original kept
+    report = signing_client.simulate_post(
+        "/v1/verify", body=resp.content, headers={"Content-Type": "application/pdf"}
+    )
     assert report.status_code == 200
     assert report.json["level"] == "B-T" and report.json["pdfa"] == "PDF/A-2b"
-    bad = signing_client.simulate_post("/v1/verify", body=b"hello", headers={"Content-Type": "application/pdf"})
+    bad = signing_client.simulate_post(
+        "/v1/verify", body=b"hello", headers={"Content-Type": "application/pdf"}
+    )
     assert bad.status_code == 422
-    wrong_type = signing_client.simulate_post("/v1/verify", body=pdf, headers={"Content-Type": "text/plain"})
+    wrong_type = signing_client.simulate_post(
+        "/v1/verify", body=pdf, headers={"Content-Type": "text/plain"}
+    )
     assert wrong_type.status_code == 415
 
 
 def test_unreachable_tsa_is_503_and_garbage_tsa_502(pipeline, pki):
-    for url, status in ((f"http://127.0.0.1:{free_port()}/tsa", "503"), (f"http://127.0.0.1:{pki.port}/t/crls/root/latest.crl", "502")):
+    for url, status in (
+        (f"http://127.0.0.1:{free_port()}/tsa", "503"),
+        (f"http://127.0.0.1:{pki.port}/t/crls/root/latest.crl", "502"),
+    ):
         path = pki.directory / f"signing-{status}.toml"
         path.write_text(config_text(pki, tsa_url=url))
-        client = testing.TestClient(create_app(pipeline, SigningService(SigningConfig.from_file(path))))
+        client = testing.TestClient(
+            create_app(pipeline, SigningService(SigningConfig.from_file(path)))
+        )
         resp = render_signed(client, "B-T")
         assert resp.status_code == int(status), resp.text
         assert resp.json["errors"][0]["service"] == "TSA"
@@ -235,54 +294,84 @@ def test_bad_passphrase_refuses_to_start(pki, monkeypatch):
 
 def test_visible_signature_with_qr_keeps_pdfa(signing_client, signing, pki, tmp_path):
     resp = signing_client.simulate_post(
-        "/v1/render/sign.name-plate", params={"format": "pdfa-1b", "sign": "office", "level": "B-T", "stamp": "135,30"},
+        "/v1/render/sign.name-plate",
+        params={"format": "pdfa-1b", "sign": "office", "level": "B-T", "stamp": "135,30"},
         body=json.dumps(sample("sign.name-plate")),
-        headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
+        headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE},
+    )
     assert resp.status_code == 200, resp.text
     pdf = resp.content
     assert verify_pdf(pdf, signing.trust_roots)["level"] == "B-T"
     import io
+
     import pdfplumber
     import pypdfium2 as pdfium
     import zxingcpp
+
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         annots = doc.pages[0].annots
-    widget = next(a for a in annots if a.get("data", {}).get("FT") == "/Sig" or "Signature1" in str(a))
+    widget = next(
+        a for a in annots if a.get("data", {}).get("FT") == "/Sig" or "Signature1" in str(a)
+    )
     assert abs(widget["x0"] * 25.4 / 72 - 135) < 0.6 and abs(widget["top"] * 25.4 / 72 - 30) < 0.6
     document = pdfium.PdfDocument(pdf)
     document.init_forms()  # PDFium draws widget annotations only with its form environment
     image = document[0].render(scale=300 / 72, may_draw_forms=True).to_pil()
     image.save(tmp_path / "visible.png")
-    texts = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
-    assert texts == ["https://obrazci.example.si/v1/verify"]  # the QR code of the verification address
+    texts = [
+        r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode
+    ]
+    assert texts == [
+        "https://obrazci.example.si/v1/verify"
+    ]  # the QR code of the verification address
     require_preflight()
     path = tmp_path / "visible.pdf"
     path.write_bytes(pdf)
     valid, report = preflight(path)
     assert valid, report
     bad = signing_client.simulate_post(
-        "/v1/render/stamp.receipt", params={"sign": "office", "stamp": "30,10"},
-        body=json.dumps(sample("stamp.receipt")), headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
+        "/v1/render/stamp.receipt",
+        params={"sign": "office", "stamp": "30,10"},
+        body=json.dumps(sample("stamp.receipt")),
+        headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE},
+    )
     assert bad.status_code == 400 and bad.json["errors"][0]["parameter"] == "stamp"
 
 
 def test_layouts_marked_signed_use_the_default_profile(pipeline, pki, monkeypatch):
     import dataclasses
+
     path = pki.directory / "signing-default.toml"
     path.write_text('default_profile = "office"\ndefault_level = "B-T"\n' + config_text(pki))
     service = SigningService(SigningConfig.from_file(path))
     client = testing.TestClient(create_app(pipeline, service))
     layout = pipeline.layout("stamp.receipt")
-    monkeypatch.setitem(pipeline.registry._layouts, "stamp.receipt", dataclasses.replace(layout, signed=True))
+    monkeypatch.setitem(
+        pipeline.registry._layouts, "stamp.receipt", dataclasses.replace(layout, signed=True)
+    )
     body = json.dumps(sample("stamp.receipt"))
-    unsigned_try = client.simulate_post("/v1/render/stamp.receipt", body=body, headers={"Content-Type": "application/json"})
+    unsigned_try = client.simulate_post(
+        "/v1/render/stamp.receipt", body=body, headers={"Content-Type": "application/json"}
+    )
     assert unsigned_try.status_code == 401  # a document that must be signed needs an allowed key
-    resp = client.simulate_post("/v1/render/stamp.receipt", params={"format": "pdfa-2b"}, body=body,
-                                headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
-    assert resp.status_code == 200 and verify_pdf(resp.content, service.trust_roots)["level"] == "B-T"
-    png = client.simulate_post("/v1/render/stamp.receipt", params={"format": "png"}, body=body,
-                               headers={"Content-Type": "application/json"})
-    assert png.status_code == 409 and png.json["errors"][0]["parameter"] == "format"  # a picture cannot carry it
+    resp = client.simulate_post(
+        "/v1/render/stamp.receipt",
+        params={"format": "pdfa-2b"},
+        body=body,
+        headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE},
+    )
+    assert (
+        resp.status_code == 200 and verify_pdf(resp.content, service.trust_roots)["level"] == "B-T"
+    )
+    png = client.simulate_post(
+        "/v1/render/stamp.receipt",
+        params={"format": "png"},
+        body=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert (
+        png.status_code == 409 and png.json["errors"][0]["parameter"] == "format"
+    )  # a picture cannot carry it
 
 
 def test_e_delivery_slip_is_signed_by_default(pipeline, pki):
@@ -290,15 +379,24 @@ def test_e_delivery_slip_is_signed_by_default(pipeline, pki):
     path.write_text('default_profile = "office"\n' + config_text(pki))
     service = SigningService(SigningConfig.from_file(path))
     client = testing.TestClient(create_app(pipeline, service))
-    resp = client.simulate_post("/v1/render/e-delivery.slip", params={"format": "pdfa-2b"},
-                                body=json.dumps(sample("e-delivery.slip")),
-                                headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE})
+    resp = client.simulate_post(
+        "/v1/render/e-delivery.slip",
+        params={"format": "pdfa-2b"},
+        body=json.dumps(sample("e-delivery.slip")),
+        headers={"Content-Type": "application/json", "X-API-Key": KEY_OFFICE},
+    )
     assert resp.status_code == 200, resp.text
     report = verify_pdf(resp.content, service.trust_roots)
     assert report["level"] == "B-T" and report["pdfa"] == "PDF/A-2b"  # "varen e-podpis": signed
-    text = client.simulate_post("/v1/render/e-delivery.slip", params={"format": "txt"},
-                                body=json.dumps(sample("e-delivery.slip")), headers={"Content-Type": "application/json"})
-    assert text.status_code == 409 and text.json["errors"][0]["parameter"] == "format"  # never unsigned
+    text = client.simulate_post(
+        "/v1/render/e-delivery.slip",
+        params={"format": "txt"},
+        body=json.dumps(sample("e-delivery.slip")),
+        headers={"Content-Type": "application/json"},
+    )
+    assert (
+        text.status_code == 409 and text.json["errors"][0]["parameter"] == "format"
+    )  # never unsigned
 
 
 def test_signed_layout_without_a_signer_is_refused(pipeline, pki):
@@ -308,11 +406,19 @@ def test_signed_layout_without_a_signer_is_refused(pipeline, pki):
     path.write_text(config_text(pki).replace(f'tsa_url = "{pki.tsa_url}"', ""))
     client = testing.TestClient(create_app(pipeline, SigningService(SigningConfig.from_file(path))))
     headers = {"Content-Type": "application/json", "X-API-Key": KEY_OFFICE}
-    resp = client.simulate_post("/v1/render/e-delivery.slip", params={"format": "pdf"},
-                                body=json.dumps(sample("e-delivery.slip")), headers=headers)
+    resp = client.simulate_post(
+        "/v1/render/e-delivery.slip",
+        params={"format": "pdf"},
+        body=json.dumps(sample("e-delivery.slip")),
+        headers=headers,
+    )
     assert resp.status_code == 409 and resp.json["errors"][0]["parameter"] == "sign"
-    resp = client.simulate_post("/v1/render/stamp.receipt", params={"format": "pdf", "sign": "office", "level": "B-LT"},
-                                body=json.dumps(sample("stamp.receipt")), headers=headers)
+    resp = client.simulate_post(
+        "/v1/render/stamp.receipt",
+        params={"format": "pdf", "sign": "office", "level": "B-LT"},
+        body=json.dumps(sample("stamp.receipt")),
+        headers=headers,
+    )
     assert resp.status_code == 409 and resp.json["errors"][0]["parameter"] == "level", resp.text
 
 
@@ -322,12 +428,20 @@ def test_electronic_copy_is_signed_by_default(pipeline, pki):
     import pikepdf
 
     from .test_electronic_copy import BOUNDARY, LAYOUT, SCAN, multipart
+
     path = pki.directory / "signing-copy.toml"
     path.write_text('default_profile = "office"\n' + config_text(pki))
     service = SigningService(SigningConfig.from_file(path))
     client = testing.TestClient(create_app(pipeline, service))
-    resp = client.simulate_post(f"/v1/render/{LAYOUT}", params={"format": "pdfa-3b"}, body=multipart(sample(LAYOUT), SCAN),
-                                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}", "X-API-Key": KEY_OFFICE})
+    resp = client.simulate_post(
+        f"/v1/render/{LAYOUT}",
+        params={"format": "pdfa-3b"},
+        body=multipart(sample(LAYOUT), SCAN),
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+            "X-API-Key": KEY_OFFICE,
+        },
+    )
     assert resp.status_code == 200, resp.text
     report = verify_pdf(resp.content, service.trust_roots)
     assert report["level"] == "B-T" and report["pdfa"] == "PDF/A-3b"
@@ -357,17 +471,32 @@ def test_a_file_changed_after_signing_has_no_level(signed, signing, level):
     writer.write(out)
     report = verify_pdf(out.getvalue(), signing.trust_roots)
     signature = report["signatures"][0]
-    assert signature["modifications_allowed"] is False and signature["modifications"] == "OTHER", signature
+    assert signature["modifications_allowed"] is False and signature["modifications"] == "OTHER", (
+        signature
+    )
     assert report["level"] is None
-    assert verify_pdf(signed[level], signing.trust_roots)["level"] == level  # the file as signed still is
+    assert (
+        verify_pdf(signed[level], signing.trust_roots)["level"] == level
+    )  # the file as signed still is
 
 
-@pytest.mark.parametrize("body", [b"%PDF-1.7\nx", b"%PDF-1.7\n", b"%PDF-1.7\n" + bytes(range(256)) * 10,
-                                  b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"],
-                         ids=["truncated", "header-only", "garbage", "no-pages"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"%PDF-1.7\nx",
+        b"%PDF-1.7\n",
+        b"%PDF-1.7\n" + bytes(range(256)) * 10,
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n",
+    ],
+    ids=["truncated", "header-only", "garbage", "no-pages"],
+)
 def test_sign_checks_the_upload_first(signing_client, body):
-    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office"}, body=body,
-                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+    resp = signing_client.simulate_post(
+        "/v1/sign",
+        params={"sign": "office"},
+        body=body,
+        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE},
+    )
     assert resp.status_code == 422 and resp.json["errors"], resp.text
 
 
@@ -376,6 +505,7 @@ def test_sign_answers_damaged_uploads_with_a_4xx(signing_client, pipeline, damag
     import pikepdf
 
     from renderer.specs import RenderOptions
+
     pdf = pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdf")).content
     if damage == "trailing-garbage":
         pdf = pdf + bytes(range(256)) * 40
@@ -386,11 +516,17 @@ def test_sign_answers_damaged_uploads_with_a_4xx(signing_client, pipeline, damag
         with pikepdf.open(io.BytesIO(pdf)) as doc:
             doc.save(out, encryption=pikepdf.Encryption(user="u", owner="o"))
         pdf = out.getvalue()
-    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office"}, body=pdf,
-                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+    resp = signing_client.simulate_post(
+        "/v1/sign",
+        params={"sign": "office"},
+        body=pdf,
+        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE},
+    )
     assert resp.status_code in (200, 422), resp.text
     if resp.status_code == 200:  # signed as it is, and the signature covers what was sent
-        assert resp.content.startswith(pdf) and verify_pdf(resp.content, [])["signatures"][0]["intact"]
+        assert (
+            resp.content.startswith(pdf) and verify_pdf(resp.content, [])["signatures"][0]["intact"]
+        )
     else:
         assert resp.json["errors"], resp.text
 
@@ -399,17 +535,29 @@ def test_sign_refuses_active_content(signing_client, pipeline):
     from renderer.specs import RenderOptions
 
     from .test_place import with_active_content
-    pdf = with_active_content(pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdf")).content)
-    resp = signing_client.simulate_post("/v1/sign", params={"sign": "office"}, body=pdf,
-                                        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE})
+
+    pdf = with_active_content(
+        pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdf")).content
+    )
+    resp = signing_client.simulate_post(
+        "/v1/sign",
+        params={"sign": "office"},
+        body=pdf,
+        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE},
+    )
     assert resp.status_code == 422 and "active content" in resp.json["detail"], resp.text
 
 
 def test_verify_measures_the_upload_first(signing_client):
     from .test_hostile import pdf_with_content
+
     document = pdf_with_content(bytes(1 << 20) for _ in range(200))  # 200 MiB of zeros in a page
-    resp = signing_client.simulate_post("/v1/verify", body=document, headers={"Content-Type": "application/pdf"})
-    assert resp.status_code == 422 and "max_decompressed_bytes" in resp.json["errors"][0]["detail"], resp.text
+    resp = signing_client.simulate_post(
+        "/v1/verify", body=document, headers={"Content-Type": "application/pdf"}
+    )
+    assert (
+        resp.status_code == 422 and "max_decompressed_bytes" in resp.json["errors"][0]["detail"]
+    ), resp.text
 
 
 def test_sign_and_verify_from_the_command_line(pki, tmp_path, capsys):
@@ -420,11 +568,40 @@ def test_sign_and_verify_from_the_command_line(pki, tmp_path, capsys):
     source = tmp_path / "stamp.pdf"
     assert main(["render", "stamp.receipt", "samples/stamp.receipt.json", "-o", str(source)]) == 0
     signed = tmp_path / "signed.pdf"
-    assert main(["sign", str(source), "-o", str(signed), "--profile", "office", "--level", "B-T",
-                 "--signing-config", str(config)]) == 0
+    assert (
+        main(
+            [
+                "sign",
+                str(source),
+                "-o",
+                str(signed),
+                "--profile",
+                "office",
+                "--level",
+                "B-T",
+                "--signing-config",
+                str(config),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["verify", str(signed), "--signing-config", str(config)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["signatures"][0]["valid"] and report["signatures"][0]["level"] == "B-T"
-    assert main(["sign", str(source), "-o", str(signed), "--profile", "nobody", "--signing-config", str(config)]) == 2
+    assert (
+        main(
+            [
+                "sign",
+                str(source),
+                "-o",
+                str(signed),
+                "--profile",
+                "nobody",
+                "--signing-config",
+                str(config),
+            ]
+        )
+        == 2
+    )
     assert main(["verify", str(source), "--at", "yesterday"]) == 2

@@ -18,12 +18,22 @@ def render(pipeline, layout_id, data, languages=("sl",)):
 
 
 def test_receipt_stamp_fields_in_their_cells(pipeline):
-    pdf = render(pipeline, "stamp.receipt", {
-        "authority": "Upravna enota Ljubljana", "received": "2026-11-20", "sig_code": "0621",
-        "case_code": "351-1187/2026-2", "value": "12 EUR", "attachments": "2",
-    })
+    pdf = render(
+        pipeline,
+        "stamp.receipt",
+        {
+            "authority": "Upravna enota Ljubljana",
+            "received": "2026-11-20",
+            "sig_code": "0621",
+            "case_code": "351-1187/2026-2",
+            "value": "12 EUR",
+            "attachments": "2",
+        },
+    )
     name = find(pdf, "Upravna enota Ljubljana")
-    assert name.inside(0, 0, 65, 8.4) and abs(name.cx - 32.5) < 1.0  # engraved above the others, centred
+    assert (
+        name.inside(0, 0, 65, 8.4) and abs(name.cx - 32.5) < 1.0
+    )  # engraved above the others, centred
     assert find(pdf, "Prejeto").inside(0, 8.4, 20, 13.4)
     assert find(pdf, "20. 11. 2026").inside(15, 8.4, 65, 13.4)
     columns = {  # label, value, column's x range
@@ -40,7 +50,9 @@ def test_receipt_stamp_fields_in_their_cells(pipeline):
 
 
 def test_receipt_stamp_optional_seventh_field(pipeline):
-    pdf = render(pipeline, "stamp.receipt", {"authority": "Upravna enota Kranj", "cc": "Občina Kranj"})
+    pdf = render(
+        pipeline, "stamp.receipt", {"authority": "Upravna enota Kranj", "cc": "Občina Kranj"}
+    )
     label, value = find(pdf, "V vednost"), find(pdf, "Občina Kranj")
     assert label.inside(0, 20.2, 20, 24.6) and value.inside(label.x1, 20.2, 64.6, 24.6)
     blank = render(pipeline, "stamp.receipt", {"authority": "Upravna enota Kranj", "with_cc": True})
@@ -68,13 +80,26 @@ def test_value_taller_than_its_box_is_refused(pipeline):
     wide = ("MINISTRSTVO " * 10).strip()  # 119 wide capitals: three lines in each language
     authority = {"sl": wide, "it": wide}
     with pytest.raises(InvalidRequest) as exc:
-        render(pipeline, "badge.official", {"authority": authority, "name": "Ana Kos", "title": {"sl": "referentka", "it": "referente"}}, ("sl", "it"))
+        render(
+            pipeline,
+            "badge.official",
+            {
+                "authority": authority,
+                "name": "Ana Kos",
+                "title": {"sl": "referentka", "it": "referente"},
+            },
+            ("sl", "it"),
+        )
     assert [e.pointer for e in exc.value.errors] == ["/data/authority/sl", "/data/authority/it"]
     assert exc.value.errors[0].reason == "does not fit its box (77 x 12 mm); shorten it"
 
 
 def test_certified_copy_stamp_geometry(pipeline):
-    pdf = render(pipeline, "stamp.certified-copy", {"place": "Celje", "certified_on": "2026-01-05", "official": "Ana Kos"})
+    pdf = render(
+        pipeline,
+        "stamp.certified-copy",
+        {"place": "Celje", "certified_on": "2026-01-05", "official": "Ana Kos"},
+    )
     title = find(pdf, "KOPIJA ENAKA IZVIRNIKU")
     assert title.inside(0, 0, 70, 8.5) and abs(title.cx - 35) < 1.0
     place_date = find(pdf, "Celje, 5. 1. 2026")
@@ -86,30 +111,54 @@ def test_certified_copy_stamp_geometry(pipeline):
 
 
 def test_name_plate_bold_capitals_and_one_title(pipeline):
-    pdf = render(pipeline, "sign.name-plate", {"name": "Ana Novak", "scientific_title": "dr.", "position": "svetovalka"})
+    pdf = render(
+        pipeline,
+        "sign.name-plate",
+        {"name": "Ana Novak", "scientific_title": "dr.", "position": "svetovalka"},
+    )
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        name_chars = [c for c in doc.pages[0].chars if c["text"] in "ANOVK" and c["top"] < 30 * 72 / 25.4]
+        name_chars = [
+            c for c in doc.pages[0].chars if c["text"] in "ANOVK" and c["top"] < 30 * 72 / 25.4
+        ]
     assert name_chars and all("Bold" in c["fontname"] for c in name_chars)
     assert find(pdf, "dr. ANA NOVAK") and find(pdf, "SVETOVALKA")
     with pytest.raises(InvalidRequest) as exc:
-        render(pipeline, "sign.name-plate", {
-            "name": "Ana Novak", "scientific_title": "dr.", "professional_title": "univ. dipl. prav.",
-            "position": "svetovalka"})
+        render(
+            pipeline,
+            "sign.name-plate",
+            {
+                "name": "Ana Novak",
+                "scientific_title": "dr.",
+                "professional_title": "univ. dipl. prav.",
+                "position": "svetovalka",
+            },
+        )
     assert [e.pointer for e in exc.value.errors] == ["/data/professional_title"]
     assert "never both" in exc.value.errors[0].reason
 
 
 def test_name_plate_has_no_room_number(pipeline):
     with pytest.raises(InvalidRequest) as exc:
-        render(pipeline, "sign.name-plate", {"name": "Ana Novak", "position": "svetovalka", "room": "12"})
+        render(
+            pipeline,
+            "sign.name-plate",
+            {"name": "Ana Novak", "position": "svetovalka", "room": "12"},
+        )
     assert exc.value.errors[0].pointer == "/data/room"
 
 
 def test_room_plate_same_width_as_name_plate(pipeline):
-    assert pipeline.layout("sign.room-plate").page.width_mm == pipeline.layout("sign.name-plate").page.width_mm
+    assert (
+        pipeline.layout("sign.room-plate").page.width_mm
+        == pipeline.layout("sign.name-plate").page.width_mm
+    )
 
 
 def test_unit_door_body_in_capitals_above_unit(pipeline):
-    pdf = render(pipeline, "sign.unit-door", {"authority": "Upravna enota Celje", "unit": "Krajevni urad Vojnik"})
+    pdf = render(
+        pipeline,
+        "sign.unit-door",
+        {"authority": "Upravna enota Celje", "unit": "Krajevni urad Vojnik"},
+    )
     body, unit = find(pdf, "UPRAVNA ENOTA CELJE"), find(pdf, "Krajevni urad Vojnik")
     assert body.bottom < unit.top and abs(body.cx - 150) < 1 and abs(unit.cx - 150) < 1

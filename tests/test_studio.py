@@ -14,13 +14,12 @@ import pytest
 from PIL import Image
 
 from renderer import preview
-from renderer.raster import page_png
 from renderer.catalogs import Catalogs, UsedMessages
 from renderer.compose import Composer
+from renderer.raster import page_png
 from renderer.registry import Prescribed
 from renderer.samplesets import sample_sets
-from renderer.specs import RenderOptions
-from renderer.specs import Limits
+from renderer.specs import Limits, RenderOptions
 
 MAX_UPLOAD_BYTES = Limits().max_upload_bytes
 
@@ -45,12 +44,19 @@ def envelope_pdf(pipeline):
 
 
 def test_preview_is_the_page_its_geometry_and_checks(client):
-    resp = post(client, "/v1/studio/stamp.receipt/preview?dpi=100", sample("stamp.receipt", ("sl", "it")))
+    resp = post(
+        client, "/v1/studio/stamp.receipt/preview?dpi=100", sample("stamp.receipt", ("sl", "it"))
+    )
     assert resp.status_code == 200
     answer = resp.json
     image = png_of(answer)
     assert all(abs(a - b) <= 1 for a, b in zip(image.size, (65 / 25.4 * 100, 25 / 25.4 * 100)))
-    assert answer["pages"] == 1 and answer["geometry"]["trim"] == {"x": 0, "y": 0, "width": 65.0, "height": 25.0}
+    assert answer["pages"] == 1 and answer["geometry"]["trim"] == {
+        "x": 0,
+        "y": 0,
+        "width": 65.0,
+        "height": 25.0,
+    }
     texts = [e["text"] for e in answer["geometry"]["elements"] if e["kind"] == "text"]
     assert any("Capodistria" in t for t in texts)
     assert [c["pass"] for c in answer["checks"]] == [True]
@@ -69,8 +75,12 @@ def test_invalid_data_is_the_render_apis_422(client):
 def test_pages_one_at_a_time(client):
     body = sample(ENVELOPE)
     third = post(client, f"/v1/studio/{ENVELOPE}/preview?page=3&dpi=50", body).json
-    assert third["pages"] == 3 and third["geometry"]["trim"]["height"] == pytest.approx(162, abs=0.01)
-    assert all(abs(a - b) <= 1 for a, b in zip(png_of(third).size, (229 / 25.4 * 50, 162 / 25.4 * 50)))
+    assert third["pages"] == 3 and third["geometry"]["trim"]["height"] == pytest.approx(
+        162, abs=0.01
+    )
+    assert all(
+        abs(a - b) <= 1 for a, b in zip(png_of(third).size, (229 / 25.4 * 50, 162 / 25.4 * 50))
+    )
     resp = post(client, f"/v1/studio/{ENVELOPE}/preview?page=4", body)
     assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "page"
     resp = post(client, f"/v1/studio/{ENVELOPE}/preview?dpi=9000", body)
@@ -88,14 +98,27 @@ def test_geometry_agrees_with_pdfplumber(envelope_pdf):
     texts = [e for e in geometry.elements if e.kind == "text"]
     with pdfplumber.open(io.BytesIO(envelope_pdf)) as pdf:
         page = pdf.pages[0]
-        rects = [(r["x0"] * MM_PER_PT, r["top"] * MM_PER_PT, r["width"] * MM_PER_PT, r["height"] * MM_PER_PT)
-                 for r in page.rects if r["width"] > 0.01 and r["height"] > 0.01]
+        rects = [
+            (
+                r["x0"] * MM_PER_PT,
+                r["top"] * MM_PER_PT,
+                r["width"] * MM_PER_PT,
+                r["height"] * MM_PER_PT,
+            )
+            for r in page.rects
+            if r["width"] > 0.01 and r["height"] > 0.01
+        ]
         words = page.extract_words()
     assert len(rects) > 20
     for x, y, w, h in rects:
         gaps = [(x - p.x, y - p.y, p.x + p.width - x - w, p.y + p.height - y - h) for p in paths]
         assert any(all(g > -0.05 for g in gap) for gap in gaps), (x, y, w, h)
-    for x, y, w, h in ((23, 21.5, 60, 18), (124, 27, 80, 27), (124, 77, 40, 13), (124, 128, 80, 14)):
+    for x, y, w, h in (
+        (23, 21.5, 60, 18),
+        (124, 27, 80, 27),
+        (124, 77, 40, 13),
+        (124, 128, 80, 14),
+    ):
         inner = next(r for r in rects if all(0 < a - b < 0.45 for a, b in zip(r[:2], (x, y))))
         frame = next(p for p in paths if abs(p.x - x) < 0.05 and abs(p.y - y) < 0.05)
         assert (frame.width, frame.height) == pytest.approx((w, h), abs=0.05)
@@ -148,7 +171,9 @@ def test_every_layout_has_its_page_size_prescribed(pipeline):
             assert any(p.box[2] == layout.page.width_mm for p in pages), layout.id
 
 
-@pytest.mark.parametrize("layout_id", ["stamp.receipt", "sign.directory", "envelope.personal-delivery"])
+@pytest.mark.parametrize(
+    "layout_id", ["stamp.receipt", "sign.directory", "envelope.personal-delivery"]
+)
 def test_sample_sets_validate_and_are_edge_cases(pipeline, layout_id):
     layout = pipeline.layout(layout_id)
     schema = layout.request_schema
@@ -211,7 +236,12 @@ def test_separation_plates(client, pipeline):
     body = sample(ENVELOPE)
     path = f"/v1/studio/{ENVELOPE}/preview?variant=preprint&dpi=40"
     whole = post(client, path, body).json
-    assert whole["separations"] == ["PANTONE 277 U", "PANTONE 2995 U", "PANTONE Red 032 U", "Process"]
+    assert whole["separations"] == [
+        "PANTONE 277 U",
+        "PANTONE 2995 U",
+        "PANTONE Red 032 U",
+        "Process",
+    ]
     base = png_of(post(client, path + "&separation=PANTONE%20277%20U", body).json).convert("L")
     red = png_of(post(client, path + "&separation=PANTONE%20Red%20032%20U", body).json).convert("L")
     scale = 40 / 25.4
@@ -220,7 +250,12 @@ def test_separation_plates(client, pipeline):
     assert at(base, 10, 150) < 40 and at(red, 10, 150) > 215
     # in the AR box (124, 77, 40 x 13): where the red ink prints, the base is knocked out
     box = tuple(round(v * scale) for v in (124, 77, 164, 90))
-    inked = [(x, y) for x in range(box[0], box[2]) for y in range(box[1], box[3]) if red.getpixel((x, y)) < 40]
+    inked = [
+        (x, y)
+        for x in range(box[0], box[2])
+        for y in range(box[1], box[3])
+        if red.getpixel((x, y)) < 40
+    ]
     assert len(inked) > 20
     assert all(base.getpixel(p) > 200 for p in inked)
     resp = post(client, path + "&separation=Cyan", body)
@@ -239,18 +274,31 @@ def test_overlay_accepts_a_scan_and_refuses_what_is_not_one(client):
     Image.new("RGB", (650, 250), "white").save(out, "PNG", dpi=(254, 254))
     resp = post(client, "/v1/studio/overlay?dpi=50", out.getvalue(), "application/octet-stream")
     assert resp.status_code == 200
-    assert resp.json["width_mm"] == pytest.approx(65, abs=0.1) and resp.json["height_mm"] == pytest.approx(25, abs=0.1)
-    for data, reason in ((b"GIF89a" + b"\0" * 100, "not a PDF, PNG"), (b"%PDF-1.7\n broken", "broken")):
+    assert resp.json["width_mm"] == pytest.approx(65, abs=0.1) and resp.json[
+        "height_mm"
+    ] == pytest.approx(25, abs=0.1)
+    for data, reason in (
+        (b"GIF89a" + b"\0" * 100, "not a PDF, PNG"),
+        (b"%PDF-1.7\n broken", "broken"),
+    ):
         resp = post(client, "/v1/studio/overlay", data, "application/octet-stream")
         assert resp.status_code == 422 and resp.json["errors"][0]["pointer"] == "/overlay"
         assert reason in resp.json["errors"][0]["detail"]
     bomb = io.BytesIO()
     Image.new("1", (10_000, 7_000)).save(bomb, "PNG")  # 70 Mpx in a few kB
     resp = post(client, "/v1/studio/overlay", bomb.getvalue(), "application/octet-stream")
-    assert resp.status_code == 422 and "max_image_pixels) is 60000000 pixels" in resp.json["errors"][0]["detail"]
-    resp = client.simulate_post("/v1/studio/overlay", body=b"x" * 16,
-                                headers={"Content-Type": "application/octet-stream",
-                                         "Content-Length": str(MAX_UPLOAD_BYTES + 1)})
+    assert (
+        resp.status_code == 422
+        and "max_image_pixels) is 60000000 pixels" in resp.json["errors"][0]["detail"]
+    )
+    resp = client.simulate_post(
+        "/v1/studio/overlay",
+        body=b"x" * 16,
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Length": str(MAX_UPLOAD_BYTES + 1),
+        },
+    )
     assert resp.status_code == 413
 
 
@@ -258,7 +306,11 @@ def test_studio_pages_and_assets(client):
     page = client.simulate_get("/studio/stamp.receipt")
     assert page.status_code == 200 and "studio.js" in page.text
     assert client.simulate_get("/studio/no.such-layout").status_code == 404
-    assert client.simulate_get("/studio/assets/studio.js").headers["content-type"].startswith("text/javascript")
+    assert (
+        client.simulate_get("/studio/assets/studio.js")
+        .headers["content-type"]
+        .startswith("text/javascript")
+    )
     assert client.simulate_get("/studio/assets/..%2Fapp.py").status_code == 404
 
 
@@ -287,7 +339,9 @@ def test_every_layouts_sample_previews_with_its_prescribed_sizes_passing(client,
         body = sample(layout.id, ("sl", "it"))
         answer = post(client, f"/v1/studio/{layout.id}/preview?dpi=36", body).json
         assert "png" in answer, (layout.id, answer)
-        last = post(client, f"/v1/studio/{layout.id}/preview?dpi=36&page={answer['pages']}", body).json
+        last = post(
+            client, f"/v1/studio/{layout.id}/preview?dpi=36&page={answer['pages']}", body
+        ).json
         for result in answer["checks"] + last["checks"]:
             assert result["pass"], (layout.id, result)
 
@@ -295,16 +349,24 @@ def test_every_layouts_sample_previews_with_its_prescribed_sizes_passing(client,
 def test_text_runs_are_merged_per_line_with_their_font_size_weight_and_colour(pipeline):
     """A bilingual caption is one element per line (not "/" on its own), and how each run is
     set agrees with pdfplumber's reading of the same characters."""
-    pdf = pipeline.render(ENVELOPE, sample(ENVELOPE, ("sl", "it")), RenderOptions("pdf", variant="preprint")).content
+    pdf = pipeline.render(
+        ENVELOPE, sample(ENVELOPE, ("sl", "it")), RenderOptions("pdf", variant="preprint")
+    ).content
     geometry = preview.measure_page(preview.open_pdf(pdf)[0], 1)
     texts = [e for e in geometry.elements if e.kind == "text"]
     assert not [e for e in texts if e.text.strip() == "/"]
     line = next(e for e in texts if e.text == "VROČILNICA / RICEVUTA DI NOTIFICA")
-    ox, oy = geometry.media.x, geometry.media.y  # pdfplumber measures from the media box (3 mm of bleed here)
+    ox, oy = (
+        geometry.media.x,
+        geometry.media.y,
+    )  # pdfplumber measures from the media box (3 mm of bleed here)
     with pdfplumber.open(io.BytesIO(pdf)) as document:
-        chars = [c for c in document.pages[0].chars
-                 if abs(c["top"] * MM_PER_PT + oy - line.rect.y) < 1.5
-                 and line.rect.x - 0.3 <= c["x0"] * MM_PER_PT + ox <= line.rect.x + line.rect.width]
+        chars = [
+            c
+            for c in document.pages[0].chars
+            if abs(c["top"] * MM_PER_PT + oy - line.rect.y) < 1.5
+            and line.rect.x - 0.3 <= c["x0"] * MM_PER_PT + ox <= line.rect.x + line.rect.width
+        ]
     assert "".join(c["text"] for c in chars).replace(" ", "") == line.text.replace(" ", "")
     font, style = chars[0]["fontname"], line.runs[0][1]
     assert font.split("+", 1)[-1] == style.font == "Obrazci-Sans-Bold" and style.weight == 700
@@ -312,8 +374,12 @@ def test_text_runs_are_merged_per_line_with_their_font_size_weight_and_colour(pi
     colour = chars[0]["non_stroking_color"]  # PANTONE 2995 U's alternate; PDFium shows it in sRGB
     assert colour is not None and style.colour.startswith("#") and style.colour != "#000000"
     answer = line.as_json()
-    assert answer["style"] == {"font": "Obrazci-Sans-Bold", "size_pt": round(chars[0]["size"], 2), "weight": 700,
-                               "colour": style.colour}
+    assert answer["style"] == {
+        "font": "Obrazci-Sans-Bold",
+        "size_pt": round(chars[0]["size"], 2),
+        "weight": 700,
+        "colour": style.colour,
+    }
 
 
 def test_an_overflow_is_drawn_with_its_box_and_excess_beside_the_422(client):
@@ -325,7 +391,9 @@ def test_an_overflow_is_drawn_with_its_box_and_excess_beside_the_422(client):
     assert api.status_code == 422 and studio.status_code == 200
     assert studio.json["errors"] == api.json["errors"]
     overflows: dict[str, list[dict]] = {}
-    for o in studio.json["overflows"]:  # a value printed twice (slip and addressing part) may overflow twice
+    for o in studio.json[
+        "overflows"
+    ]:  # a value printed twice (slip and addressing part) may overflow twice
         overflows.setdefault(o["pointer"], []).append(o)
     assert set(overflows) == {e["pointer"] for e in api.json["errors"]}
     for error in api.json["errors"]:
@@ -354,18 +422,32 @@ def test_the_preview_takes_the_designers_own_upload_checked_like_every_upload(cl
 
     def multipart(upload: bytes) -> dict:
         boundary = "studio-test"
-        parts = [("request", "request.json", "application/json", body.encode()),
-                 ("scan", "scan.png", "application/octet-stream", upload)]
-        data = b"".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{n}\"; filename=\"{f}\"\r\n"
-                        f"Content-Type: {t}\r\n\r\n".encode() + v + b"\r\n" for n, f, t, v in parts)
-        return {"body": data + f"--{boundary}--\r\n".encode(),
-                "headers": {"Content-Type": f"multipart/form-data; boundary={boundary}"}}
+        parts = [
+            ("request", "request.json", "application/json", body.encode()),
+            ("scan", "scan.png", "application/octet-stream", upload),
+        ]
+        data = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"; filename="{f}"\r\n'
+            f"Content-Type: {t}\r\n\r\n".encode()
+            + v
+            + b"\r\n"
+            for n, f, t, v in parts
+        )
+        return {
+            "body": data + f"--{boundary}--\r\n".encode(),
+            "headers": {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        }
 
-    bundled = post(client, "/v1/studio/certification.electronic-copy/preview", json.loads(body)).json
-    own = client.simulate_post("/v1/studio/certification.electronic-copy/preview", **multipart(image.getvalue()))
+    bundled = post(
+        client, "/v1/studio/certification.electronic-copy/preview", json.loads(body)
+    ).json
+    own = client.simulate_post(
+        "/v1/studio/certification.electronic-copy/preview", **multipart(image.getvalue())
+    )
     assert own.status_code == 200 and own.json["png"] != bundled["png"]
-    refused = client.simulate_post("/v1/studio/certification.electronic-copy/preview",
-                                   **multipart(b"%PDF-1.7 nothing else"))
+    refused = client.simulate_post(
+        "/v1/studio/certification.electronic-copy/preview", **multipart(b"%PDF-1.7 nothing else")
+    )
     assert refused.status_code == 422 and refused.json["errors"][0]["pointer"] == "/scan"
     sample_file = client.simulate_get("/v1/studio/certification.electronic-copy/upload")
     assert sample_file.status_code == 200 and sample_file.content.startswith(b"%PDF")
@@ -384,23 +466,33 @@ def test_a_variant_that_does_not_depend_on_the_data_is_drawn_once_and_still_vali
     body["data"]["item_number"] = "RR123456784SI"  # a wrong check digit
     refused = post(client, path, body)
     api = post(client, f"/v1/render/{ENVELOPE}?variant=preprint", body)
-    assert refused.status_code == api.status_code == 422 and refused.json["errors"] == api.json["errors"]
+    assert (
+        refused.status_code == api.status_code == 422
+        and refused.json["errors"] == api.json["errors"]
+    )
 
 
 def test_text_runs_name_their_spot_colour(client, pipeline):
     """In a spot-colour variant each text run names the Separation it is filled with (read
     from the content stream; PDFium gives the colour as RGB only); nothing is named when the
     content order does not match PDFium's text objects."""
-    answer = post(client, f"/v1/studio/{ENVELOPE}/preview?dpi=40&variant=preprint", sample(ENVELOPE)).json
+    answer = post(
+        client, f"/v1/studio/{ENVELOPE}/preview?dpi=40&variant=preprint", sample(ENVELOPE)
+    ).json
     lines = [e for e in answer["geometry"]["elements"] if e["kind"] == "text"]
     heading = next(e for e in lines if e["text"] == "VROČILNICA")
     assert heading["style"]["spot"] == "PANTONE 2995 U"
     assert {e["style"].get("spot") for e in lines} <= {"PANTONE 2995 U", "PANTONE Red 032 U"}
     assert any(e["style"].get("spot") == "PANTONE Red 032 U" for e in lines)  # the AR mark
-    pdf = pipeline.render(ENVELOPE, sample(ENVELOPE), RenderOptions("pdf", variant="preprint")).content
+    pdf = pipeline.render(
+        ENVELOPE, sample(ENVELOPE), RenderOptions("pdf", variant="preprint")
+    ).content
     fills = preview.text_fills(pdf, 0)
     page = preview.open_pdf(pdf)[0]
-    assert all("spot" not in e.as_json().get("style", {}) for e in preview.measure_page(page, 1, fills[:-1]).elements)
+    assert all(
+        "spot" not in e.as_json().get("style", {})
+        for e in preview.measure_page(page, 1, fills[:-1]).elements
+    )
 
 
 def test_overlay_upload_is_in_the_openapi(client):

@@ -5,9 +5,9 @@ overlay a reference, use the keyboard. Any console error fails the test."""
 from __future__ import annotations
 
 import base64
-import re
 import io
 import json
+import re
 import threading
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -115,21 +115,28 @@ def test_edit_switch_language_and_inspect(open_studio):
     studio.edit(lambda data: data.update(authority="Upravna enota Piran"))
     studio.wait_renders(2)
     assert studio.image() != first
-    assert "Piran" in json.dumps(page.evaluate("window.studio.state.preview.geometry.elements"), ensure_ascii=False)
+    assert "Piran" in json.dumps(
+        page.evaluate("window.studio.state.preview.geometry.elements"), ensure_ascii=False
+    )
     # two quick edits: the render of the first, still under way, is cancelled
     count = studio.renders()
     body = studio.body()
     izola = json.dumps({**body, "data": {**body["data"], "authority": "Upravna enota Izola"}})
     koper = json.dumps({**body, "data": {**body["data"], "authority": "Upravna enota Koper"}})
-    page.evaluate("""async ([first, second]) => {
+    page.evaluate(
+        """async ([first, second]) => {
         const editor = document.querySelector('#editor');
         editor.value = first; editor.dispatchEvent(new Event('input'));
         while (document.body.dataset.state !== 'rendering') await new Promise(r => setTimeout(r, 1));
         editor.value = second; editor.dispatchEvent(new Event('input'));
-    }""", [izola, koper])
+    }""",
+        [izola, koper],
+    )
     studio.wait_renders(count + 1)
     page.wait_for_selector("body[data-state='idle']")
-    elements = json.dumps(page.evaluate("window.studio.state.preview.geometry.elements"), ensure_ascii=False)
+    elements = json.dumps(
+        page.evaluate("window.studio.state.preview.geometry.elements"), ensure_ascii=False
+    )
     assert "Koper" in elements and "Izola" not in elements
     assert studio.renders() == count + 1 and page.evaluate("window.studio.cancelled") >= 1
     # switch language: the editor holds the sl+it sample and the preview is bilingual
@@ -138,18 +145,26 @@ def test_edit_switch_language_and_inspect(open_studio):
     studio.wait_renders(count + 1)
     assert studio.body()["languages"] == ["sl", "it"]
     assert studio.image() != before
-    texts = page.evaluate("window.studio.state.preview.geometry.elements.filter(e => e.text).map(e => e.text)")
+    texts = page.evaluate(
+        "window.studio.state.preview.geometry.elements.filter(e => e.text).map(e => e.text)"
+    )
     assert any("Ricevuto" in t or "Capodistria" in t for t in texts), texts
     assert "lang=sl%2Cit" in page.input_value("#share-link")
     # inspector: point at the word Prejeto, read its box in mm
-    element = page.evaluate("window.studio.state.preview.geometry.elements.find(e => e.text && e.text.startsWith('Prejeto'))")
+    element = page.evaluate(
+        "window.studio.state.preview.geometry.elements.find(e => e.text && e.text.startsWith('Prejeto'))"
+    )
     stage = page.locator("#stage").bounding_box()
     scale = stage["width"] / page.evaluate("window.studio.state.preview.geometry.media.width")
     x = stage["x"] + (element["x"] + element["width"] / 2) * scale
     y = stage["y"] + (element["y"] + element["height"] / 2) * scale
     page.mouse.move(x, y)
     info = page.inner_text("#hover-info")
-    assert "Prejeto" in info and f"{element['x']:.2f} mm" in info and f"{element['width']:.2f} mm" in info
+    assert (
+        "Prejeto" in info
+        and f"{element['x']:.2f} mm" in info
+        and f"{element['width']:.2f} mm" in info
+    )
     page.mouse.click(x, y)
     assert "pinned" in page.inner_text("#hover-info")
     assert page.locator("#marks rect[stroke='#0b57d0']").count() == 1
@@ -184,14 +199,18 @@ def test_share_link_pins_layout_set_and_languages(open_studio):
     assert page.input_value("#sample-set") == "empty-optional"
     assert page.get_attribute("#languages button[data-languages='sl,hu']", "aria-pressed") == "true"
     link = page.input_value("#share-link")
-    assert "/studio/stamp.receipt?" in link and "lang=sl%2Chu" in link and "set=empty-optional" in link
+    assert (
+        "/studio/stamp.receipt?" in link and "lang=sl%2Chu" in link and "set=empty-optional" in link
+    )
 
 
 def test_diff_and_overlay(open_studio, tmp_path):
     studio = open_studio("/studio/stamp.receipt")
     page = studio.page
     page.select_option("#diff", "lang:sl,hu")
-    page.wait_for_function("document.querySelector('#diff-result').innerText.includes('pixels differ')")
+    page.wait_for_function(
+        "document.querySelector('#diff-result').innerText.includes('pixels differ')"
+    )
     diff = page.evaluate("window.studio.diff")
     assert 0 < diff["differ"] < diff["total"]
     assert page.is_visible("#diff-canvas")
@@ -204,7 +223,9 @@ def test_diff_and_overlay(open_studio, tmp_path):
     page.wait_for_selector("#overlay-image:not([hidden])")
     stage = page.locator("#stage").bounding_box()
     overlay = page.locator("#overlay-image").bounding_box()
-    assert abs(overlay["width"] - stage["width"]) < 2 and abs(overlay["height"] - stage["height"]) < 2
+    assert (
+        abs(overlay["width"] - stage["width"]) < 2 and abs(overlay["height"] - stage["height"]) < 2
+    )
     page.fill("#overlay-x", "10")
     moved = page.locator("#overlay-image").bounding_box()
     assert abs((moved["x"] - overlay["x"]) - stage["width"] * 10 / 65) < 1.5
@@ -213,7 +234,9 @@ def test_diff_and_overlay(open_studio, tmp_path):
     junk.write_bytes(b"%PDF-1.7 nothing else")
     studio.expected.append("status of 422")
     page.set_input_files("#overlay-file", str(junk))
-    page.wait_for_function("document.querySelector('#status').innerText.includes('Reference refused')")
+    page.wait_for_function(
+        "document.querySelector('#status').innerText.includes('Reference refused')"
+    )
     assert "broken PDF" in page.inner_text("#status")
 
 
@@ -281,7 +304,9 @@ def test_envelope_pages_variants_separations_and_prescribed(open_studio):
     page.click("#page-next")
     studio.wait_renders(count + 1)
     page.wait_for_function("window.studio.state.preview.page === 3")
-    assert page.evaluate("window.studio.state.preview.geometry.trim.height") == pytest.approx(162, abs=0.01)
+    assert page.evaluate("window.studio.state.preview.geometry.trim.height") == pytest.approx(
+        162, abs=0.01
+    )
     page.click("#page-prev")
     page.click("#page-prev")
     page.wait_for_function("window.studio.state.preview.page === 1")
@@ -300,6 +325,7 @@ def test_envelope_pages_variants_separations_and_prescribed(open_studio):
 
 
 # --- the designer's work is never lost ---------------------------------------------------------
+
 
 def _authority(studio):
     return studio.body()["data"]["authority"]
@@ -329,14 +355,22 @@ def test_edits_survive_language_switches_and_a_reload(open_studio, pipeline):
     assert _authority(studio) == {"sl": "Upravna enota Piran", "hu": hu_sample}
     switch("sl,it")  # the Italian edit was kept while Hungarian was shown
     assert _authority(studio) == {"sl": "Upravna enota Piran", "it": "Unità amministrativa Pirano"}
-    texts = " ".join(e["text"] for e in page.evaluate("window.studio.state.preview.geometry.elements") if "text" in e)
+    texts = " ".join(
+        e["text"]
+        for e in page.evaluate("window.studio.state.preview.geometry.elements")
+        if "text" in e
+    )
     assert "Pirano" in texts and "Piran" in texts
     switch("sl")
     assert _authority(studio) == "Upravna enota Piran"
-    page.wait_for_timeout(400)  # the draft is saved 300 ms after the last keystroke, at once on a switch
+    page.wait_for_timeout(
+        400
+    )  # the draft is saved 300 ms after the last keystroke, at once on a switch
     page.reload()
     studio.wait_renders(1)
-    assert _authority(studio) == "Upravna enota Piran" and studio.body()["data"]["sig_code"] == "0815"
+    assert (
+        _authority(studio) == "Upravna enota Piran" and studio.body()["data"]["sig_code"] == "0815"
+    )
     assert page.input_value("#sample-set") == "edited"
     switch("sl,it")  # what was remembered survives the reload too
     assert _authority(studio) == {"sl": "Upravna enota Piran", "it": "Unità amministrativa Pirano"}
@@ -359,13 +393,17 @@ def test_choosing_a_sample_set_asks_before_replacing_edits(open_studio, pipeline
     studio.wait_renders(count + 1)
     assert page.input_value("#sample-set") == "empty-optional"
     assert "sig_code" not in studio.body()["data"]
-    assert "set=empty-optional" in page.input_value("#share-link") and "#edit=" not in page.input_value("#share-link")
+    assert "set=empty-optional" in page.input_value(
+        "#share-link"
+    ) and "#edit=" not in page.input_value("#share-link")
     # even agreed to, the replaced edits are kept aside and come back
     assert "Restore them" in page.inner_text("#draft-notice")
     count = studio.renders()
     page.click("#restore-previous")
     studio.wait_renders(count + 1)
-    assert _authority(studio) == "Upravna enota Piran" and page.input_value("#sample-set") == "edited"
+    assert (
+        _authority(studio) == "Upravna enota Piran" and page.input_value("#sample-set") == "edited"
+    )
     # a link naming a sample set does not overwrite this browser's edits either
     page.wait_for_timeout(400)
     page.goto(page.url.split("?")[0] + "?set=longest")
@@ -395,7 +433,12 @@ def test_an_edited_share_link_restores_the_edit_and_the_view(browser, open_studi
     page.wait_for_function("""document.querySelector('#share-link').value.includes('overlay=5%2C-2.5%2C0.3%2C1')
         && document.querySelector('#share-link').value.includes('#edit=')""")
     link = page.input_value("#share-link")
-    assert "set=edited" in link and "variant=print" in link and "sep=Plate+Grey" in link and "print=1" in link
+    assert (
+        "set=edited" in link
+        and "variant=print" in link
+        and "sep=Plate+Grey" in link
+        and "print=1" in link
+    )
     shared = Studio(browser, link)  # a new page is a new browser context: no local storage shared
     try:
         other = shared.page
@@ -405,8 +448,15 @@ def test_an_edited_share_link_restores_the_edit_and_the_view(browser, open_studi
         other.wait_for_function("document.querySelector('#separation').value === 'Plate Grey'")
         assert other.evaluate("window.studio.state.preview.separations").count("Plate Grey") == 1
         assert other.is_checked("#show-print") and other.is_visible("#print-legend")
-        assert [other.input_value(f"#overlay-{k}") for k in ("x", "y", "opacity")] == ["5", "-2.5", "0.3"]
-        texts = " ".join(e.get("text", "") for e in other.evaluate("window.studio.state.preview.geometry.elements"))
+        assert [other.input_value(f"#overlay-{k}") for k in ("x", "y", "opacity")] == [
+            "5",
+            "-2.5",
+            "0.3",
+        ]
+        texts = " ".join(
+            e.get("text", "")
+            for e in other.evaluate("window.studio.state.preview.geometry.elements")
+        )
         assert "Šarec" in texts or "ŠAREC" in texts
     finally:
         shared.close()
@@ -429,14 +479,18 @@ def test_download_gives_the_render_apis_bytes(open_studio, client):
         page.click("#download-pdf")
     pdf = open(download.value.path(), "rb").read()
     assert answered == [pdf]  # what was saved is the render API's answer, byte for byte
-    api = client.simulate_post("/v1/render/sign.name-plate?format=pdf&variant=screen", json=studio.body())
+    api = client.simulate_post(
+        "/v1/render/sign.name-plate?format=pdf&variant=screen", json=studio.body()
+    )
     # and the same document: the same request gives the same bytes (README, *Request*)
     assert api.status_code == 200 and pdf == api.content
     assert download.value.suggested_filename == "sign.name-plate.sl.pdf"
     with page.expect_download() as download:
         page.click("#download-png")
     image = Image.open(download.value.path())
-    assert image.format == "PNG" and abs(image.width - 200 / 25.4 * 300) <= 2  # the 200 mm plate at 300 dpi
+    assert (
+        image.format == "PNG" and abs(image.width - 200 / 25.4 * 300) <= 2
+    )  # the 200 mm plate at 300 dpi
 
 
 def test_the_layouts_own_upload_is_picked_and_checked(open_studio, tmp_path):
@@ -445,16 +499,22 @@ def test_the_layouts_own_upload_is_picked_and_checked(open_studio, tmp_path):
     bundled = page.evaluate("window.studio.state.preview.pages")
     assert page.is_visible("#upload-file") and "bundled" in page.inner_text("#upload-name")
     scan = tmp_path / "scan.png"
-    Image.new("RGB", (827, 1169), (250, 250, 250)).save(scan, dpi=(100, 100))  # one A4 page at 100 dpi
+    Image.new("RGB", (827, 1169), (250, 250, 250)).save(
+        scan, dpi=(100, 100)
+    )  # one A4 page at 100 dpi
     count = studio.renders()
     page.set_input_files("#upload-file", str(scan))
     studio.wait_renders(count + 1)
-    assert page.evaluate("window.studio.state.preview.pages") == bundled - _pages_of_bundled_scan() + 1
+    assert (
+        page.evaluate("window.studio.state.preview.pages") == bundled - _pages_of_bundled_scan() + 1
+    )
     junk = tmp_path / "scan.pdf"
     junk.write_bytes(b"%PDF-1.7 nothing else")
     studio.expected.append("status of 422")
     page.set_input_files("#upload-file", str(junk))
-    page.wait_for_function("document.querySelector('#errors').innerText.includes('Cannot use the upload')")
+    page.wait_for_function(
+        "document.querySelector('#errors').innerText.includes('Cannot use the upload')"
+    )
     assert "/scan" in page.inner_text("#errors")
 
 
@@ -468,6 +528,7 @@ def _pages_of_bundled_scan() -> int:
 
 # --- overflow shown where it happens -------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_longest_values_outline_the_overflowing_boxes_with_their_excess(open_studio, client):
     studio = open_studio("/studio/envelope.personal-delivery")
@@ -476,24 +537,39 @@ def test_longest_values_outline_the_overflowing_boxes_with_their_excess(open_stu
     page.select_option("#sample-set", "longest")
     studio.wait_renders(count + 1)
     page.wait_for_selector("body[data-state='overflow']")
-    api = client.simulate_post("/v1/render/envelope.personal-delivery?format=pdf", json=studio.body())
+    api = client.simulate_post(
+        "/v1/render/envelope.personal-delivery?format=pdf", json=studio.body()
+    )
     assert api.status_code == 422
     refused = {e["pointer"] for e in api.json["errors"]}
-    drawn = page.evaluate("[...document.querySelectorAll('#marks g.overflow')].map(g => g.dataset.pointers.split(' '))")
+    drawn = page.evaluate(
+        "[...document.querySelectorAll('#marks g.overflow')].map(g => g.dataset.pointers.split(' '))"
+    )
     assert {p for pointers in drawn for p in pointers} == refused and len(refused) == 5
-    assert len(drawn) == 6  # sender, addressee (twice: slip and addressing part) and the two content lines
+    assert (
+        len(drawn) == 6
+    )  # sender, addressee (twice: slip and addressing part) and the two content lines
     labels = page.eval_on_selector_all("#marks g.overflow text", "ts => ts.map(t => t.textContent)")
-    assert all(re.fullmatch(r"\+\d+\.\d mm( down)?|\d+ lines? over", label) for label in labels), labels
+    assert all(re.fullmatch(r"\+\d+\.\d mm( down)?|\d+ lines? over", label) for label in labels), (
+        labels
+    )
     assert "2 lines over" in labels
     errors = page.inner_text("#errors")
-    assert "does not fit its box (76.0 x 23.0 mm); shorten it" in errors and "2 lines over" in errors
+    assert (
+        "does not fit its box (76.0 x 23.0 mm); shorten it" in errors and "2 lines over" in errors
+    )
     # the outlined box is the box the 422 names: 76 x 23 mm
-    boxes = page.evaluate("window.studio.state.preview.overflows.map(o => [o.pointer, o.box.width, o.box.height])")
+    boxes = page.evaluate(
+        "window.studio.state.preview.overflows.map(o => [o.pointer, o.box.width, o.box.height])"
+    )
     assert ["/data/sender/3", 76.0, 23.0] in boxes
-    assert page.is_disabled("#download-pdf")  # the API refuses this request: there is no PDF to download
+    assert page.is_disabled(
+        "#download-pdf"
+    )  # the API refuses this request: there is no PDF to download
 
 
 # --- small defects -------------------------------------------------------------------------------
+
 
 def test_manual_mode_times_the_render_not_the_wait_since_the_last_keystroke(open_studio):
     studio = open_studio("/studio/stamp.receipt")
@@ -535,6 +611,7 @@ def test_a_refusal_reads_as_sentences(open_studio):
 
 # --- works from 1024 px, by keyboard, labelled ----------------------------------------------------
 
+
 def test_at_1024_nothing_overflows_and_every_control_is_reachable_and_named(browser, server):
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     errors = []
@@ -552,17 +629,30 @@ def test_at_1024_nothing_overflows_and_every_control_is_reachable_and_named(brow
         box = control.bounding_box()
         assert box is None or box["x"] + box["width"] <= 1024 + 0.5
     # every visible, enabled control is reached by Tab
-    wanted = set(page.evaluate("""() => [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex="0"]')]
-        .filter(e => !e.disabled && e.offsetParent !== null).map(e => e.id || e.textContent.trim())"""))
+    wanted = set(
+        page.evaluate("""() => [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex="0"]')]
+        .filter(e => !e.disabled && e.offsetParent !== null).map(e => e.id || e.textContent.trim())""")
+    )
     reached = set()
     page.focus("a.back")
     for _ in range(len(wanted) * 2 + 10):
-        reached.add(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+        reached.add(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()")
+        )
         page.keyboard.press("Tab")
     assert wanted <= reached, wanted - reached
     snapshot = page.locator("body").aria_snapshot()
-    for name in ('button "PDF"', 'button "PNG"', 'combobox "Sample set"', 'combobox "Variant"', 'textbox "Share link"',
-                 'button "sl + it"', 'textbox "Request (JSON)', 'listbox "Elements on this page"', 'spinbutton "X mm"'):
+    for name in (
+        'button "PDF"',
+        'button "PNG"',
+        'combobox "Sample set"',
+        'combobox "Variant"',
+        'textbox "Share link"',
+        'button "sl + it"',
+        'textbox "Request (JSON)',
+        'listbox "Elements on this page"',
+        'spinbutton "X mm"',
+    ):
         assert name in snapshot, name
     page.close()
     assert errors == []
@@ -576,5 +666,7 @@ def test_at_1280_the_overlay_controls_are_not_cut_off(browser, server):
     pane = page.locator(".preview-pane").bounding_box()
     for control in ("#overlay-x", "#overlay-y", "#overlay-clear", "#overlay-opacity", "#diff"):
         box = page.locator(control).bounding_box()
-        assert box["x"] >= pane["x"] and box["x"] + box["width"] <= pane["x"] + pane["width"] + 0.5, control
+        assert (
+            box["x"] >= pane["x"] and box["x"] + box["width"] <= pane["x"] + pane["width"] + 0.5
+        ), control
     page.close()

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from renderer.paths import PROJECT_ROOT, TEMPLATES_DIR
 
 from .test_studio_browser import browser  # noqa: F401 - the same headless Chromium
@@ -32,11 +33,31 @@ def dev_service(tmp_path_factory):
     templates = tmp_path_factory.mktemp("dev") / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
     port = _free_port()
-    env = {**os.environ, "OBRAZCI_TEMPLATES_DIR": str(templates),
-           "OBRAZCI_DATA_DIR": str(tmp_path_factory.mktemp("dev-var"))}
-    service = subprocess.Popen([sys.executable, "-m", "renderer", "serve", "--dev", "--no-batches", "--workers", "1",
-                                "--host", "127.0.0.1", "--port", str(port)], cwd=PROJECT_ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "OBRAZCI_TEMPLATES_DIR": str(templates),
+        "OBRAZCI_DATA_DIR": str(tmp_path_factory.mktemp("dev-var")),
+    }
+    service = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "renderer",
+            "serve",
+            "--dev",
+            "--no-batches",
+            "--workers",
+            "1",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -46,7 +67,9 @@ def dev_service(tmp_path_factory):
         except OSError:
             if service.poll() is not None or time.monotonic() > deadline:
                 service.kill()
-                pytest.fail(f"renderer serve --dev did not start: {service.stderr.read().decode()[-2000:]}")
+                pytest.fail(
+                    f"renderer serve --dev did not start: {service.stderr.read().decode()[-2000:]}"
+                )
             time.sleep(0.2)
     yield base, templates
     service.terminate()
@@ -55,7 +78,9 @@ def dev_service(tmp_path_factory):
 
 def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
-    stat = path.stat()  # a change within the file system's time resolution still counts: the size differs too
+    stat = (
+        path.stat()
+    )  # a change within the file system's time resolution still counts: the size differs too
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
 
 
@@ -78,12 +103,16 @@ def test_a_css_change_is_a_new_preview_within_a_second_without_a_reload(dev_serv
     original = css.read_text(encoding="utf-8")
     started = time.monotonic()
     _write(css, original + "\n* { color: #d00000 !important; }\n")
-    page.wait_for_function(f"window.studio.renders > {count} && window.studio.reloads >= 1", timeout=5_000, polling=20)
+    page.wait_for_function(
+        f"window.studio.renders > {count} && window.studio.reloads >= 1", timeout=5_000, polling=20
+    )
     elapsed = time.monotonic() - started
     assert elapsed < 1.0, f"the new preview came after {elapsed:.2f} s"
     assert page.evaluate("window.loaded") is True
     assert page.get_attribute("#page-image", "src") != before
-    lines = [e for e in page.evaluate("window.studio.state.preview.geometry.elements") if e.get("text")]
+    lines = [
+        e for e in page.evaluate("window.studio.state.preview.geometry.elements") if e.get("text")
+    ]
     assert {e["style"]["colour"] for e in lines} == {"#d00000"}
     assert "Piran" in page.input_value("#editor")  # the edit stays
     # a template that does not compile: file, line and message in the studio, no 500
@@ -93,11 +122,15 @@ def test_a_css_change_is_a_new_preview_within_a_second_without_a_reload(dev_serv
     broken = next(i for i, line in enumerate(lines_of) if "{{" in line)
     lines_of[broken] = lines_of[broken].replace("{{", "{{ (", 1)
     _write(template, "\n".join(lines_of) + "\n")
-    page.wait_for_function("document.querySelector('#template-problems').innerText.includes('template.html.j2')",
-                           timeout=5_000)
+    page.wait_for_function(
+        "document.querySelector('#template-problems').innerText.includes('template.html.j2')",
+        timeout=5_000,
+    )
     problems = page.inner_text("#template-problems")
     assert f"stamp.receipt/template.html.j2:{broken + 1}" in problems
-    page.wait_for_function("document.querySelector('#errors').innerText.includes('have an error')", timeout=5_000)
+    page.wait_for_function(
+        "document.querySelector('#errors').innerText.includes('have an error')", timeout=5_000
+    )
     answer = page.evaluate("""async () => {
         const r = await fetch('/v1/studio/stamp.receipt/preview', {method: 'POST',
             headers: {'Content-Type': 'application/json'}, body: document.querySelector('#editor').value});
@@ -106,27 +139,41 @@ def test_a_css_change_is_a_new_preview_within_a_second_without_a_reload(dev_serv
     assert answer[0] == 422 and answer[1]["errors"][0]["line"] == broken + 1
     # a template that fails while rendering: the same, from the template's own frame
     block = source.splitlines().index("{% block page %}")
-    _write(template, source.replace("{% block page %}\n", "{% block page %}\n{{ no_such_name.member }}\n", 1))
+    _write(
+        template,
+        source.replace("{% block page %}\n", "{% block page %}\n{{ no_such_name.member }}\n", 1),
+    )
     failing = block + 2
-    page.wait_for_function(f"document.querySelector('#errors').innerText.includes('template.html.j2:{failing}')",
-                           timeout=5_000)
+    page.wait_for_function(
+        f"document.querySelector('#errors').innerText.includes('template.html.j2:{failing}')",
+        timeout=5_000,
+    )
     assert "no_such_name" in page.inner_text("#errors")
     # fixed text of the layout that overflows its cell is drawn and outlined, as a value is
     _write(template, source)
     _write(css, original + "\n.label, .lbl, td, th, span { font-size: 14pt !important; }\n")
-    page.wait_for_function("window.studio.state.preview && window.studio.state.preview.overflows.some(o => o.pointer === null)",
-                           timeout=5_000)
-    fixed = [o for o in page.evaluate("window.studio.state.preview.overflows") if o["pointer"] is None]
+    page.wait_for_function(
+        "window.studio.state.preview && window.studio.state.preview.overflows.some(o => o.pointer === null)",
+        timeout=5_000,
+    )
+    fixed = [
+        o for o in page.evaluate("window.studio.state.preview.overflows") if o["pointer"] is None
+    ]
     assert all(o["detail"].startswith("fixed text of the layout") for o in fixed)
     assert page.locator("#marks g.overflow").count() >= 1
     # a CSS declaration WeasyPrint ignores is named with its line
     _write(css, original + "\n.oops { colr: red; }\n")
-    page.wait_for_function("document.querySelector('#template-problems').innerText.includes('style.css')", timeout=5_000)
+    page.wait_for_function(
+        "document.querySelector('#template-problems').innerText.includes('style.css')",
+        timeout=5_000,
+    )
     css_line = len((original + "\n.oops { colr: red; }\n").splitlines())
     assert f"stamp.receipt/style.css:{css_line}" in page.inner_text("#template-problems")
     assert "unknown property" in page.inner_text("#template-problems")
     _write(css, original)
-    page.wait_for_function("document.querySelector('#template-problems').innerText === ''", timeout=5_000)
+    page.wait_for_function(
+        "document.querySelector('#template-problems').innerText === ''", timeout=5_000
+    )
     page.close()
     assert [e for e in errors if "status of 422" not in e] == []
 
@@ -160,15 +207,21 @@ def test_a_broken_layout_toml_is_named_with_its_line_and_the_old_layout_stays(de
     problems = changes()["problems"]
     assert problems and problems[0]["file"].endswith("sign.room-plate/layout.toml")
     assert problems[0]["line"] == len(original.splitlines()) + 2
-    preview = urllib.request.urlopen(urllib.request.Request(
-        f"{base}/v1/studio/sign.room-plate/preview?dpi=40", method="POST", headers={"Content-Type": "application/json"},
-        data=(PROJECT_ROOT / "samples" / "sign.room-plate.json").read_bytes()))
+    preview = urllib.request.urlopen(
+        urllib.request.Request(
+            f"{base}/v1/studio/sign.room-plate/preview?dpi=40",
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            data=(PROJECT_ROOT / "samples" / "sign.room-plate.json").read_bytes(),
+        )
+    )
     assert preview.status == 200  # the layout as it was loaded last still previews
     _write(meta, original)
     assert changes()["problems"] == []
 
 
 # --- in one process: catalogs and samples, on copies ----------------------------------------------
+
 
 @pytest.fixture
 def live(tmp_path, monkeypatch):
@@ -209,25 +262,38 @@ def test_a_catalog_change_is_used_by_the_studio_and_the_api(live):
     po = locale / "it" / "LC_MESSAGES" / "messages.po"
     text = po.read_text(encoding="utf-8")
     assert 'msgid "Prejeto"\nmsgstr "Pervenuto"' in text
-    _write(po, text.replace('msgid "Prejeto"\nmsgstr "Pervenuto"', 'msgid "Prejeto"\nmsgstr "Arrivato"'))
+    _write(
+        po,
+        text.replace('msgid "Prejeto"\nmsgstr "Pervenuto"', 'msgid "Prejeto"\nmsgstr "Arrivato"'),
+    )
     version = studio.dev.version("stamp.receipt")
     studio.dev.check()
     assert studio.dev.version("stamp.receipt") != version
     assert "Arrivato" in _texts(studio, body) and "Pervenuto" not in _texts(studio, body)
-    assert studio.pipeline.catalogs.gettext("it", "Prejeto") == "Arrivato"  # POST /v1/render's pipeline too
+    assert (
+        studio.pipeline.catalogs.gettext("it", "Prejeto") == "Arrivato"
+    )  # POST /v1/render's pipeline too
 
 
 def test_a_sample_change_reloads_that_layouts_sample_sets_only(live):
     studio, _, samples = live
-    receipt, copy = studio.sets("stamp.receipt", ("sl",)), studio.sets("stamp.certified-copy", ("sl",))
+    receipt, copy = (
+        studio.sets("stamp.receipt", ("sl",)),
+        studio.sets("stamp.certified-copy", ("sl",)),
+    )
     versions = studio.dev.version("stamp.receipt"), studio.dev.version("stamp.certified-copy")
     path = samples / "stamp.receipt.json"
     body = json.loads(path.read_text(encoding="utf-8"))
     body["data"]["authority"] = "Upravna enota Piran"
     _write(path, json.dumps(body, ensure_ascii=False))
     studio.dev.check()
-    assert studio.sets("stamp.receipt", ("sl",))["sample"]["data"]["authority"] == "Upravna enota Piran"
+    assert (
+        studio.sets("stamp.receipt", ("sl",))["sample"]["data"]["authority"]
+        == "Upravna enota Piran"
+    )
     assert studio.sets("stamp.receipt", ("sl",)) is not receipt
-    assert studio.sets("stamp.certified-copy", ("sl",)) is copy  # another layout's sets are not made again
+    assert (
+        studio.sets("stamp.certified-copy", ("sl",)) is copy
+    )  # another layout's sets are not made again
     assert studio.dev.version("stamp.receipt") != versions[0]
     assert studio.dev.version("stamp.certified-copy") == versions[1]

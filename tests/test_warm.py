@@ -44,7 +44,9 @@ def test_no_request_draws_a_layer_after_warm(warmed):
                 for marks in (None, "crop") if fmt in ("pdf", "pdfx-4") else (None,):
                     if variant == "preprint" and fmt not in ("pdf", "pdfx-4"):
                         continue
-                    pipeline.render_sample(layout.id, languages, RenderOptions(fmt, variant=variant, marks=marks))
+                    pipeline.render_sample(
+                        layout.id, languages, RenderOptions(fmt, variant=variant, marks=marks)
+                    )
     finally:
         del pipeline._draw
     assert "preprint" not in draws

@@ -15,8 +15,10 @@ html { background: #ddeeff; } body { margin: 0; font-family: 'Obrazci Sans'; }
 
 
 def _page(height_mm: float, bleed_mm: float, extra: str = "") -> CSS:
-    return CSS(string=f"@page {{ size: 200mm {height_mm}mm; margin: 0; bleed: {bleed_mm}mm; "
-                      f"background: #6f7174; }} {extra}")
+    return CSS(
+        string=f"@page {{ size: 200mm {height_mm}mm; margin: 0; bleed: {bleed_mm}mm; "
+        f"background: #6f7174; }} {extra}"
+    )
 
 
 def _render(height_mm: float, bleed_mm: float, html: str = CONTENT, extra: str = ""):
@@ -36,10 +38,20 @@ def test_one_layout_shortened_equals_a_second_layout(bleed_mm, variant):
     assert tall.write_pdf(**options) == again.write_pdf(**options)
 
 
-@pytest.mark.parametrize("html, extra", [
-    (CONTENT.replace('<div class="a">Napotilna', '<div class="a" style="position: absolute; bottom: 0">Napotilna'), ""),
-    (CONTENT, "@page { @bottom-center { content: 'stran' } }"),
-], ids=["positioned box", "margin box"])
+@pytest.mark.parametrize(
+    "html, extra",
+    [
+        (
+            CONTENT.replace(
+                '<div class="a">Napotilna',
+                '<div class="a" style="position: absolute; bottom: 0">Napotilna',
+            ),
+            "",
+        ),
+        (CONTENT, "@page { @bottom-center { content: 'stran' } }"),
+    ],
+    ids=["positioned box", "margin box"],
+)
 def test_a_page_whose_layout_depends_on_its_height_is_not_shortened(html, extra):
     tall = _render(2000, 0, html, extra)
     before = tall.pages[0].height
@@ -54,7 +66,9 @@ def test_directory_sign_is_laid_out_once_and_written_as_two_layouts_write_it(pip
         composition = pipeline.composer.compose(layout, request)
         calls = []
         original = pipeline.renderer.layout
-        monkeypatch.setattr(pipeline.renderer, "layout", lambda *a, **k: calls.append(a) or original(*a, **k))
+        monkeypatch.setattr(
+            pipeline.renderer, "layout", lambda *a, **k: calls.append(a) or original(*a, **k)
+        )
         fitted = pipeline.renderer.layout_fitted(layout, composition, 3)
         monkeypatch.undo()
         assert len(calls) == 1
@@ -63,4 +77,6 @@ def test_directory_sign_is_laid_out_once_and_written_as_two_layouts_write_it(pip
         assert fitted.pages[0].height == twice.pages[0].height
         for fmt in ("pdf", "pdfa-2b"):
             output = FORMATS[fmt]
-            assert pipeline.renderer.write_pdf(fitted, output) == pipeline.renderer.write_pdf(twice, output)
+            assert pipeline.renderer.write_pdf(fitted, output) == pipeline.renderer.write_pdf(
+                twice, output
+            )

@@ -13,7 +13,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-
 FINISHED = ("ready", "completed-with-errors", "failed", "collected")
 
 
@@ -40,8 +39,13 @@ class Progress:
             from tqdm import tqdm
 
             if self.bar is None:
-                self.bar = tqdm(total=counts["total"], unit="record", file=self.out, desc=self.batch_id,
-                                dynamic_ncols=True)
+                self.bar = tqdm(
+                    total=counts["total"],
+                    unit="record",
+                    file=self.out,
+                    desc=self.batch_id,
+                    dynamic_ncols=True,
+                )
             self.bar.update(done - self.bar.n)
             self.bar.set_postfix_str(f"{counts['failed']} failed, {status['state']}", refresh=True)
             return
@@ -51,9 +55,15 @@ class Progress:
         if finished or fraction >= self.shown_fraction + 0.1 or now - self.shown_at >= 5:
             elapsed = now - self.started
             rate = done / elapsed if elapsed > 0 else 0.0
-            eta = f", about {(counts['total'] - done) / rate:.0f} s left" if rate and not finished else ""
-            self.out.write(f"batch {self.batch_id}: {status['state']}, {done}/{counts['total']} "
-                           f"({counts['failed']} failed), {rate:.1f} records/s{eta}\n")
+            eta = (
+                f", about {(counts['total'] - done) / rate:.0f} s left"
+                if rate and not finished
+                else ""
+            )
+            self.out.write(
+                f"batch {self.batch_id}: {status['state']}, {done}/{counts['total']} "
+                f"({counts['failed']} failed), {rate:.1f} records/s{eta}\n"
+            )
             self.out.flush()
             self.shown_at, self.shown_fraction = now, fraction
 
@@ -68,7 +78,9 @@ class BatchClient:
         self.key = key
 
     def _request(self, method: str, path: str, body=None, headers: dict | None = None):
-        request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
+        request = urllib.request.Request(
+            self.url + path, data=body, method=method, headers=headers or {}
+        )
         if self.key:
             request.add_header("X-API-Key", self.key)
         try:
@@ -77,8 +89,10 @@ class BatchClient:
             try:
                 problem = json.load(exc)
                 detail = problem.get("detail") or problem.get("title")
-                errors = "; ".join(f"{e.get('pointer', e.get('parameter', ''))}: {e.get('detail')}"
-                                   for e in problem.get("errors", []))
+                errors = "; ".join(
+                    f"{e.get('pointer', e.get('parameter', ''))}: {e.get('detail')}"
+                    for e in problem.get("errors", [])
+                )
             except ValueError:
                 detail, errors = exc.reason, ""
             raise ClientError(f"{exc.code} {detail}" + (f" ({errors})" if errors else "")) from None
@@ -87,12 +101,17 @@ class BatchClient:
 
     def submit(self, records: Path, options: dict, idempotency_key: str | None) -> dict:
         ndjson = records.suffix.lower() in (".ndjson", ".jsonl")
-        headers = {"Content-Type": "application/x-ndjson" if ndjson else "application/json",
-                   "Content-Length": str(records.stat().st_size)}
+        headers = {
+            "Content-Type": "application/x-ndjson" if ndjson else "application/json",
+            "Content-Length": str(records.stat().st_size),
+        }
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         query = urllib.parse.urlencode({k: v for k, v in options.items() if v is not None})
-        with open(records, "rb") as body, self._request("POST", f"/v1/batches?{query}", body, headers) as response:
+        with (
+            open(records, "rb") as body,
+            self._request("POST", f"/v1/batches?{query}", body, headers) as response,
+        ):
             return json.load(response)
 
     def status(self, batch_id: str) -> dict:
@@ -130,8 +149,9 @@ class BatchClient:
 
     def report(self, job_id: str, status: str, reason: str | None) -> dict:
         body = json.dumps({"status": status, **({"reason": reason} if reason else {})}).encode()
-        with self._request("POST", f"/v1/print-jobs/{job_id}/status", body,
-                           {"Content-Type": "application/json"}) as response:
+        with self._request(
+            "POST", f"/v1/print-jobs/{job_id}/status", body, {"Content-Type": "application/json"}
+        ) as response:
             return json.load(response)
 
     def pull(self, batch_id: str, directory: Path, shop: bool = False) -> list[Path]:
@@ -147,8 +167,10 @@ class BatchClient:
             target = directory / Path(entry["name"]).name
             temporary = target.with_name(f".{target.name}.part")
             digest = hashlib.sha256()
-            with self._request("GET", f"{base}/files/{entry['name']}") as response, \
-                    open(temporary, "wb") as fh:
+            with (
+                self._request("GET", f"{base}/files/{entry['name']}") as response,
+                open(temporary, "wb") as fh,
+            ):
                 for block in iter(lambda: response.read(1 << 20), b""):
                     digest.update(block)
                     fh.write(block)

@@ -36,8 +36,11 @@ def _follow(client: BatchClient, batch_id: str) -> int:
     try:
         status = client.follow(batch_id)
     except KeyboardInterrupt:
-        print(f"\nrenderer: stopped following; batch {batch_id} carries on "
-              f"(see 'renderer batch status {batch_id}')", file=sys.stderr)
+        print(
+            f"\nrenderer: stopped following; batch {batch_id} carries on "
+            f"(see 'renderer batch status {batch_id}')",
+            file=sys.stderr,
+        )
         return 130
     _print(status)
     return _outcome(status)
@@ -45,8 +48,15 @@ def _follow(client: BatchClient, batch_id: str) -> int:
 
 def _submit(args) -> int:
     client = _client(args)
-    options = {"layout": args.layout, "languages": args.languages, "format": args.format, "variant": args.variant,
-               "output": args.output, "imposition": args.imposition, "shop": args.shop}
+    options = {
+        "layout": args.layout,
+        "languages": args.languages,
+        "format": args.format,
+        "variant": args.variant,
+        "output": args.output,
+        "imposition": args.imposition,
+        "shop": args.shop,
+    }
     status = client.submit(Path(args.records), options, args.idempotency_key)
     print(f"batch {status['id']}: {status['counts']['total']} records", file=sys.stderr)
     if args.no_wait:
@@ -76,7 +86,10 @@ def _run(args) -> int:
 
     engine = EngineSpec.from_environment()
     if engine.kind != "embedded":
-        print("renderer: the celery engine's batches run in 'renderer worker' processes", file=sys.stderr)
+        print(
+            "renderer: the celery engine's batches run in 'renderer worker' processes",
+            file=sys.stderr,
+        )
         return 2
     if args.data:
         engine = replace(engine, data_dir=Path(args.data))
@@ -123,58 +136,88 @@ def guarded(run):
 
 def add_parsers(sub) -> None:
     connection = argparse.ArgumentParser(add_help=False)
-    connection.add_argument("--url", default=os.environ.get("OBRAZCI_URL", "http://127.0.0.1:8000"),
-                            help="the service (default: $OBRAZCI_URL or http://127.0.0.1:8000)")
-    connection.add_argument("--key", default=os.environ.get("OBRAZCI_API_KEY"),
-                            help="API key, a client's or a print shop's (default: $OBRAZCI_API_KEY)")
+    connection.add_argument(
+        "--url",
+        default=os.environ.get("OBRAZCI_URL", "http://127.0.0.1:8000"),
+        help="the service (default: $OBRAZCI_URL or http://127.0.0.1:8000)",
+    )
+    connection.add_argument(
+        "--key",
+        default=os.environ.get("OBRAZCI_API_KEY"),
+        help="API key, a client's or a print shop's (default: $OBRAZCI_API_KEY)",
+    )
 
     batch = sub.add_parser("batch", help="print-shop batches: a client's side").add_subparsers(
-        dest="batch_command", required=True)
-    submit = batch.add_parser("submit", parents=[connection], help="submit a records file and follow its progress")
-    submit.add_argument("records", help="a JSON array of records, or NDJSON (.ndjson, .jsonl): each record is the "
-                                        "layout's data")
+        dest="batch_command", required=True
+    )
+    submit = batch.add_parser(
+        "submit", parents=[connection], help="submit a records file and follow its progress"
+    )
+    submit.add_argument(
+        "records",
+        help="a JSON array of records, or NDJSON (.ndjson, .jsonl): each record is the "
+        "layout's data",
+    )
     submit.add_argument("--layout", required=True)
     submit.add_argument("--languages", default="sl", help="sl, sl,it or sl,hu")
     submit.add_argument("--format", default="pdf")
     submit.add_argument("--variant")
-    submit.add_argument("--output", help="files, merged, imposed or layers (default: layers for the envelope, else "
-                                         "files)")
+    submit.add_argument(
+        "--output",
+        help="files, merged, imposed or layers (default: layers for the envelope, else files)",
+    )
     submit.add_argument("--imposition", help="n-up or cut-and-stack (output imposed)")
     submit.add_argument("--shop", help="the print shop the job is for")
-    submit.add_argument("--idempotency-key", help="submitting again with the same key gives the same batch")
+    submit.add_argument(
+        "--idempotency-key", help="submitting again with the same key gives the same batch"
+    )
     submit.add_argument("--no-wait", action="store_true", help="print the batch and return at once")
     submit.set_defaults(run=guarded(_submit))
 
-    status = batch.add_parser("status", parents=[connection], help="a batch's state, counts and failures")
+    status = batch.add_parser(
+        "status", parents=[connection], help="a batch's state, counts and failures"
+    )
     status.add_argument("batch")
     status.set_defaults(run=guarded(_status))
 
-    wait = batch.add_parser("wait", parents=[connection], help="follow a batch until it has finished "
-                                                                "(exit 1 if it completed with errors or failed)")
+    wait = batch.add_parser(
+        "wait",
+        parents=[connection],
+        help="follow a batch until it has finished (exit 1 if it completed with errors or failed)",
+    )
     wait.add_argument("batch")
     wait.set_defaults(run=guarded(_wait))
 
-    pull = batch.add_parser("pull", parents=[connection], help="download a finished batch's files (checksums "
-                                                                "checked)")
+    pull = batch.add_parser(
+        "pull", parents=[connection], help="download a finished batch's files (checksums checked)"
+    )
     pull.add_argument("batch")
     pull.add_argument("--dir", default=".", help="where to put the files")
     pull.set_defaults(run=guarded(_pull))
 
-    run = batch.add_parser("run", help="run the batch runner in the foreground (serve runs one itself)")
+    run = batch.add_parser(
+        "run", help="run the batch runner in the foreground (serve runs one itself)"
+    )
     run.add_argument("--data", help="data directory (default: $OBRAZCI_DATA_DIR or ./var)")
     run.add_argument("--workers", type=int, help="worker processes (default: one per core)")
     run.set_defaults(run=_run)
 
-    shop = sub.add_parser("shop", help="print jobs: a print shop's side (a shop's API key)").add_subparsers(
-        dest="shop_command", required=True)
+    shop = sub.add_parser(
+        "shop", help="print jobs: a print shop's side (a shop's API key)"
+    ).add_subparsers(dest="shop_command", required=True)
     jobs = shop.add_parser("jobs", parents=[connection], help="the jobs addressed to this shop")
-    jobs.add_argument("--state", help="pending, ready, claimed, accepted, printed, shipped or rejected")
+    jobs.add_argument(
+        "--state", help="pending, ready, claimed, accepted, printed, shipped or rejected"
+    )
     jobs.set_defaults(run=guarded(_jobs))
-    claim = shop.add_parser("claim", parents=[connection], help="claim a ready job (a 15-minute lease; again "
-                                                                 "renews it)")
+    claim = shop.add_parser(
+        "claim", parents=[connection], help="claim a ready job (a 15-minute lease; again renews it)"
+    )
     claim.add_argument("job")
     claim.set_defaults(run=guarded(_claim))
-    shop_pull = shop.add_parser("pull", parents=[connection], help="download a job's files (checksums checked)")
+    shop_pull = shop.add_parser(
+        "pull", parents=[connection], help="download a job's files (checksums checked)"
+    )
     shop_pull.add_argument("job")
     shop_pull.add_argument("--dir", default=".", help="where to put the files")
     shop_pull.set_defaults(run=guarded(lambda args: _pull(args, shop=True)))

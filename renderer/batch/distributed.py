@@ -90,14 +90,18 @@ class Dispatcher:
             try:
                 with self.app.producer_or_acquire() as producer:
                     for batch, chunk in chunks:
-                        self.app.send_task(CHUNK_TASK, args=[batch, chunk], queue=QUEUE, producer=producer)
+                        self.app.send_task(
+                            CHUNK_TASK, args=[batch, chunk], queue=QUEUE, producer=producer
+                        )
                         sent += 1
                     for batch in packages:
-                        self.app.send_task(PACKAGE_TASK, args=[batch], queue=QUEUE, producer=producer)
+                        self.app.send_task(
+                            PACKAGE_TASK, args=[batch], queue=QUEUE, producer=producer
+                        )
                         sent += 1
             except Exception:
                 # what was marked but not sent is due again at the sweeper's next look
-                store.undue(chunks[sent:], packages[max(0, sent - len(chunks)):])
+                store.undue(chunks[sent:], packages[max(0, sent - len(chunks)) :])
                 raise
             total += sent
             if len(chunks) < page:
@@ -112,11 +116,13 @@ class Dispatcher:
 
 # -- what runs in a worker process -------------------------------------------------------
 
-_contexts: dict[EngineSpec, "WorkerContext"] = {}
+_contexts: dict[EngineSpec, WorkerContext] = {}
 
 
 class WorkerContext(TaskContext):
-    def __init__(self, engine: EngineSpec, store: PgStore, outputs: Outputs, dispatcher: Dispatcher):
+    def __init__(
+        self, engine: EngineSpec, store: PgStore, outputs: Outputs, dispatcher: Dispatcher
+    ):
         super().__init__(engine, store, outputs)
         self.dispatcher = dispatcher
 
@@ -126,8 +132,12 @@ def _context(engine: EngineSpec) -> WorkerContext:
     context = _contexts.get(engine)
     if context is None:
         store = open_store(engine)
-        context = _contexts[engine] = WorkerContext(engine, store, open_outputs(engine.outputs_url, engine.s3_endpoint_url),
-                                                    Dispatcher(engine))
+        context = _contexts[engine] = WorkerContext(
+            engine,
+            store,
+            open_outputs(engine.outputs_url, engine.s3_endpoint_url),
+            Dispatcher(engine),
+        )
     return context
 
 
@@ -148,7 +158,10 @@ class _Renewing:
         while not self._stop.wait(self.store.lease_s / 3):
             try:
                 if not self.store.renew(self.lease):
-                    log.warning("lease lost: %s (another attempt holds it; this one will not commit)", self.lease)
+                    log.warning(
+                        "lease lost: %s (another attempt holds it; this one will not commit)",
+                        self.lease,
+                    )
                     return
             except Exception as exc:  # noqa: BLE001 - a missed renewal is retried; the commit is fenced anyway
                 log.warning("renewing %s: %s", self.lease, exc)
@@ -169,7 +182,12 @@ def render_chunk(ctx: WorkerContext, batch_id: str, chunk: int) -> str:
         return "not due"  # done already, or rendered by the holder of a live lease
     batch = store.batch(batch_id)
     if lease.attempt > MAX_LOST:
-        _give_up(ctx, lease, batch, f"rendering stopped {lease.attempt - 1} times (its worker was lost each time)")
+        _give_up(
+            ctx,
+            lease,
+            batch,
+            f"rendering stopped {lease.attempt - 1} times (its worker was lost each time)",
+        )
         return "given up"
     try:
         with _Renewing(store, lease):
@@ -179,13 +197,19 @@ def render_chunk(ctx: WorkerContext, batch_id: str, chunk: int) -> str:
         log.exception("chunk %s/%d attempt %d", batch_id, chunk, lease.attempt)
         errors = store.release(lease, failed=True)
         if errors >= MAX_ATTEMPTS:
-            _give_up(ctx, lease, batch, f"rendering stopped {errors} times ({type(exc).__name__}: {exc})")
+            _give_up(
+                ctx, lease, batch, f"rendering stopped {errors} times ({type(exc).__name__}: {exc})"
+            )
             return "given up"
         ctx.dispatcher.enqueue(store, batch_id)
         return "failed"
     if not committed:
-        log.warning("chunk %s/%d attempt %d: a later attempt holds the chunk; nothing committed",
-                    batch_id, chunk, lease.attempt)
+        log.warning(
+            "chunk %s/%d attempt %d: a later attempt holds the chunk; nothing committed",
+            batch_id,
+            chunk,
+            lease.attempt,
+        )
         return "stale"
     if package_now:
         ctx.dispatcher.enqueue(store, batch_id)
@@ -209,7 +233,9 @@ def package_batch(ctx: WorkerContext, batch_id: str) -> str:
     if lease is None:
         return "not due"
     if lease.attempt > MAX_LOST:
-        store.finish_batch(batch_id, "failed", None, f"packaging failed: it stopped {lease.attempt - 1} times")
+        store.finish_batch(
+            batch_id, "failed", None, f"packaging failed: it stopped {lease.attempt - 1} times"
+        )
         return "given up"
     try:
         with _Renewing(store, lease):
@@ -217,7 +243,9 @@ def package_batch(ctx: WorkerContext, batch_id: str) -> str:
     except Exception as exc:
         log.exception("packaging %s attempt %d", batch_id, lease.attempt)
         if store.release_package(lease) >= MAX_ATTEMPTS:
-            store.finish_batch(batch_id, "failed", None, f"packaging failed: {type(exc).__name__}: {exc}")
+            store.finish_batch(
+                batch_id, "failed", None, f"packaging failed: {type(exc).__name__}: {exc}"
+            )
             return "given up"
         ctx.dispatcher.enqueue(store, batch_id)
         return "failed"
@@ -252,10 +280,14 @@ class Sweeper:
         if self._lock_db is None or self._lock_db.closed or self._lock_db.broken:
             if self._lock_db is not None:
                 self._lock_db.close()
-            self._lock_db = psycopg.connect(self.engine.database_url, autocommit=True, connect_timeout=10)
+            self._lock_db = psycopg.connect(
+                self.engine.database_url, autocommit=True, connect_timeout=10
+            )
             self._held = False
         if not self._held:
-            self._held = self._lock_db.execute("SELECT pg_try_advisory_lock(%s)", (SWEEPER_LOCK,)).fetchone()[0]
+            self._held = self._lock_db.execute(
+                "SELECT pg_try_advisory_lock(%s)", (SWEEPER_LOCK,)
+            ).fetchone()[0]
         return self._held
 
     def sweep(self) -> int:
@@ -271,7 +303,9 @@ class Sweeper:
                 if sent:
                     log.info("sweeper: %d tasks enqueued", sent)
             except Exception as exc:  # noqa: BLE001 - the sweeper outlives a database or broker outage
-                log.warning("sweeper: %s: %s", type(exc).__name__, exc)  # a broken lock session is replaced
+                log.warning(
+                    "sweeper: %s: %s", type(exc).__name__, exc
+                )  # a broken lock session is replaced
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sweeper", daemon=True)
@@ -283,7 +317,9 @@ class Sweeper:
             self._thread.join(timeout=10)
         if self._lock_db is not None:
             try:
-                self._lock_db.execute("SELECT pg_advisory_unlock_all()")  # now, not when the session has ended
+                self._lock_db.execute(
+                    "SELECT pg_advisory_unlock_all()"
+                )  # now, not when the session has ended
             except Exception:  # noqa: BLE001 - closing the session releases it too
                 pass
             self._lock_db.close()
@@ -303,6 +339,16 @@ def run_worker(engine: EngineSpec, concurrency: int | None = None, loglevel: str
     def _stopping(**_):
         sweeper.stop()
 
-    app.worker_main(["worker", "--pool=prefork", f"--concurrency={concurrency or engine.workers}",
-                     f"--queues={QUEUE}", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle",
-                     "--without-heartbeat", f"--hostname=obrazci-{os.getpid()}@%h"])
+    app.worker_main(
+        [
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={concurrency or engine.workers}",
+            f"--queues={QUEUE}",
+            f"--loglevel={loglevel}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--hostname=obrazci-{os.getpid()}@%h",
+        ]
+    )

@@ -21,8 +21,8 @@ import multiprocessing
 import signal
 import time
 from collections import deque
-from multiprocessing.connection import wait
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from typing import Protocol
 
 from ..metrics import resident_bytes
@@ -139,8 +139,12 @@ class ProcessExecutor:
 
     def _start(self, slot: int) -> None:
         parent, child = self._mp.Pipe(duplex=True)
-        process = self._mp.Process(target=_worker, args=(slot, self.engine, child),
-                                   name=f"obrazci-batch-worker-{slot}", daemon=True)
+        process = self._mp.Process(
+            target=_worker,
+            args=(slot, self.engine, child),
+            name=f"obrazci-batch-worker-{slot}",
+            daemon=True,
+        )
         process.start()
         child.close()
         self._slots[slot] = _Slot(process, parent)
@@ -162,20 +166,36 @@ class ProcessExecutor:
                 slot.task, slot.since = task, time.monotonic()
 
     def poll(self, timeout: float) -> list[Event]:
-        waitables = [s.conn for s in self._slots.values()] + [s.process.sentinel for s in self._slots.values()]
+        waitables = [s.conn for s in self._slots.values()] + [
+            s.process.sentinel for s in self._slots.values()
+        ]
         ready = set(wait(waitables, timeout))
         events: list[Event] = []
         for number, slot in list(self._slots.items()):
             exited = slot.process.sentinel in ready
             if slot.conn in ready or exited:
                 events += self._receive(slot)
-            if exited or (slot.retiring and slot.task is None):  # a retiring worker is replaced at once
+            if exited or (
+                slot.retiring and slot.task is None
+            ):  # a retiring worker is replaced at once
                 self._replace(number, events, "lost", None)
-            elif slot.task is not None and time.monotonic() - slot.since > self.engine.task_deadline_s:
-                log.warning("worker %d passed the %g s deadline on %s: killed", slot.process.pid,
-                            self.engine.task_deadline_s, slot.task)
+            elif (
+                slot.task is not None
+                and time.monotonic() - slot.since > self.engine.task_deadline_s
+            ):
+                log.warning(
+                    "worker %d passed the %g s deadline on %s: killed",
+                    slot.process.pid,
+                    self.engine.task_deadline_s,
+                    slot.task,
+                )
                 slot.process.kill()
-                self._replace(number, events, "timeout", f"passed its deadline of {self.engine.task_deadline_s:g} s")
+                self._replace(
+                    number,
+                    events,
+                    "timeout",
+                    f"passed its deadline of {self.engine.task_deadline_s:g} s",
+                )
         self._assign()
         return events
 
@@ -201,7 +221,9 @@ class ProcessExecutor:
         if slot.task is not None:
             exitcode = slot.process.exitcode
             if kind == "lost":
-                log.warning("worker %d died (exit %s) holding %s", slot.process.pid, exitcode, slot.task)
+                log.warning(
+                    "worker %d died (exit %s) holding %s", slot.process.pid, exitcode, slot.task
+                )
             events.append(Event(slot.task, kind, detail or f"worker exited with {exitcode}"))
         self._start(number)
 

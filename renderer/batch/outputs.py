@@ -50,7 +50,9 @@ class LocalOutputs:
         target.parent.mkdir(parents=True, exist_ok=True)
         for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
             leftover.unlink(missing_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
         try:
             with os.fdopen(fd, "wb") as fh:
                 yield fh
@@ -90,8 +92,11 @@ class S3Outputs:
 
         self.bucket = bucket
         self.prefix = prefix.strip("/")
-        self.client = client or boto3.client("s3", endpoint_url=endpoint_url or None,
-                                             config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+        self.client = client or boto3.client(
+            "s3",
+            endpoint_url=endpoint_url or None,
+            config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+        )
 
     def key(self, key: str) -> str:
         parts = key.split("/")
@@ -101,7 +106,9 @@ class S3Outputs:
 
     def put(self, key: str, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
-        self.client.put_object(Bucket=self.bucket, Key=self.key(key), Body=data, Metadata={"sha256": digest})
+        self.client.put_object(
+            Bucket=self.bucket, Key=self.key(key), Body=data, Metadata={"sha256": digest}
+        )
         return digest
 
     @contextmanager
@@ -115,7 +122,9 @@ class S3Outputs:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
             fh.seek(0)
-            self.client.put_object(Bucket=self.bucket, Key=name, Body=fh, Metadata={"sha256": digest.hexdigest()})
+            self.client.put_object(
+                Bucket=self.bucket, Key=name, Body=fh, Metadata={"sha256": digest.hexdigest()}
+            )
 
     def open(self, key: str) -> BinaryIO:
         return self.client.get_object(Bucket=self.bucket, Key=self.key(key))["Body"]
@@ -144,7 +153,12 @@ class S3Outputs:
 def check_outputs_url(url: str) -> str | None:
     """Why ``url`` names no outputs (None if it does)."""
     parts = urlsplit(url)
-    if parts.scheme == "file" and parts.netloc in ("", "localhost") and parts.path.startswith("/") and parts.path != "/":
+    if (
+        parts.scheme == "file"
+        and parts.netloc in ("", "localhost")
+        and parts.path.startswith("/")
+        and parts.path != "/"
+    ):
         return None
     if parts.scheme == "s3" and parts.netloc and ".." not in parts.path.split("/"):
         return None

@@ -59,17 +59,26 @@ def migrate(url: str) -> tuple[int, int]:
     with psycopg.connect(url, autocommit=True) as db:
         db.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
         try:
-            db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
-                       " name TEXT NOT NULL, applied DOUBLE PRECISION NOT NULL)")
-            before = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                " name TEXT NOT NULL, applied DOUBLE PRECISION NOT NULL)"
+            )
+            before = db.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+            ).fetchone()[0]
             if before > known_version():
-                raise SchemaTooNew(f"the batch database is at schema version {before}; this version of obrazci "
-                                   f"knows up to {known_version()} (upgrade obrazci, never downgrade a database)")
+                raise SchemaTooNew(
+                    f"the batch database is at schema version {before}; this version of obrazci "
+                    f"knows up to {known_version()} (upgrade obrazci, never downgrade a database)"
+                )
             for version, name, sql in migrations():
                 if version > before:
                     with db.transaction():
                         db.execute(sql)
-                        db.execute("INSERT INTO schema_migrations VALUES (%s, %s, %s)", (version, name, time.time()))
+                        db.execute(
+                            "INSERT INTO schema_migrations VALUES (%s, %s, %s)",
+                            (version, name, time.time()),
+                        )
             return before, max(before, known_version())
         finally:
             db.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
@@ -96,7 +105,9 @@ class PgStore:
     def _connection(self) -> psycopg.Connection:
         db = getattr(self._local, "db", None)
         if db is None or db.closed or db.broken:
-            db = psycopg.connect(self.url, autocommit=True, row_factory=dict_row, connect_timeout=10)
+            db = psycopg.connect(
+                self.url, autocommit=True, row_factory=dict_row, connect_timeout=10
+            )
             self._local.db = db
         return db
 
@@ -120,16 +131,26 @@ class PgStore:
 
     # -- submitting ------------------------------------------------------------------
 
-    def submit(self, spec: BatchSpec, client: str, idempotency_key: str | None, records: Iterable[str],
-               fingerprint: Callable[[], str], chunk_size: int, max_records: int) -> tuple[Batch, bool]:
+    def submit(
+        self,
+        spec: BatchSpec,
+        client: str,
+        idempotency_key: str | None,
+        records: Iterable[str],
+        fingerprint: Callable[[], str],
+        chunk_size: int,
+        max_records: int,
+    ) -> tuple[Batch, bool]:
         """As ``Store.submit``: staged as ``receiving`` in short transactions, made ``queued``
         (or found to repeat an earlier submit with the same key) in one last transaction."""
         batch_id = "b" + secrets.token_hex(8)
         now = time.time()
         with self.transaction() as db:
-            db.execute("INSERT INTO batches (id, spec, client, shop, fingerprint, state, total, created, updated)"
-                       " VALUES (%s, %s, %s, %s, '', 'receiving', 0, %s, %s)",
-                       (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now))
+            db.execute(
+                "INSERT INTO batches (id, spec, client, shop, fingerprint, state, total, created, updated)"
+                " VALUES (%s, %s, %s, %s, '', 'receiving', 0, %s, %s)",
+                (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now),
+            )
         try:
             total = self._stage(batch_id, records, chunk_size, max_records)
             if total == 0:
@@ -138,19 +159,28 @@ class PgStore:
             with self.transaction() as db:
                 if idempotency_key is not None:
                     # replicas submitting with the same key wait for each other here
-                    db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                               (f"{client}\n{idempotency_key}",))
-                    earlier = db.execute("SELECT * FROM batches WHERE client = %s AND idempotency_key = %s",
-                                         (client, idempotency_key)).fetchone()
+                    db.execute(
+                        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                        (f"{client}\n{idempotency_key}",),
+                    )
+                    earlier = db.execute(
+                        "SELECT * FROM batches WHERE client = %s AND idempotency_key = %s",
+                        (client, idempotency_key),
+                    ).fetchone()
                     if earlier is not None:
                         if earlier["fingerprint"] != digest:
                             raise Conflict(earlier["id"])
                         raise _Repeat(Batch.from_row(earlier))
                 with db.cursor() as cur:
-                    cur.executemany("INSERT INTO chunks (batch, chunk) VALUES (%s, %s)",
-                                    [(batch_id, c) for c in range((total + chunk_size - 1) // chunk_size)])
-                db.execute("UPDATE batches SET state = 'queued', total = %s, fingerprint = %s, idempotency_key = %s,"
-                           " updated = %s WHERE id = %s", (total, digest, idempotency_key, time.time(), batch_id))
+                    cur.executemany(
+                        "INSERT INTO chunks (batch, chunk) VALUES (%s, %s)",
+                        [(batch_id, c) for c in range((total + chunk_size - 1) // chunk_size)],
+                    )
+                db.execute(
+                    "UPDATE batches SET state = 'queued', total = %s, fingerprint = %s, idempotency_key = %s,"
+                    " updated = %s WHERE id = %s",
+                    (total, digest, idempotency_key, time.time(), batch_id),
+                )
         except _Repeat as repeat:
             self._discard(batch_id)
             return repeat.batch, False
@@ -159,7 +189,9 @@ class PgStore:
             raise
         return self.batch(batch_id), True
 
-    def _stage(self, batch_id: str, records: Iterable[str], chunk_size: int, max_records: int) -> int:
+    def _stage(
+        self, batch_id: str, records: Iterable[str], chunk_size: int, max_records: int
+    ) -> int:
         total, rows, flushed = 0, [], time.monotonic()
 
         def flush() -> None:
@@ -183,12 +215,20 @@ class PgStore:
 
     def _discard(self, batch_id: str) -> None:
         """Remove a batch that never finished arriving (its records and chunks cascade)."""
-        self._connection().execute("DELETE FROM batches WHERE id = %s AND state = 'receiving'", (batch_id,))
+        self._connection().execute(
+            "DELETE FROM batches WHERE id = %s AND state = 'receiving'", (batch_id,)
+        )
 
     def sweep_abandoned(self, idle_s: float = 600) -> int:
         """Batches left ``receiving`` by a submit that died (its replica killed mid-upload)."""
-        rows = self.read().execute("DELETE FROM batches WHERE state = 'receiving' AND updated < %s RETURNING id",
-                                   (time.time() - idle_s,)).fetchall()
+        rows = (
+            self.read()
+            .execute(
+                "DELETE FROM batches WHERE state = 'receiving' AND updated < %s RETURNING id",
+                (time.time() - idle_s,),
+            )
+            .fetchall()
+        )
         return len(rows)
 
     # -- reading ---------------------------------------------------------------------
@@ -198,30 +238,52 @@ class PgStore:
         return Batch.from_row(row) if row else None
 
     def counts(self, batch_id: str) -> dict[str, int]:
-        rows = self.read().execute("SELECT state, COUNT(*) AS n FROM records WHERE batch = %s GROUP BY state",
-                                   (batch_id,)).fetchall()
+        rows = (
+            self.read()
+            .execute(
+                "SELECT state, COUNT(*) AS n FROM records WHERE batch = %s GROUP BY state",
+                (batch_id,),
+            )
+            .fetchall()
+        )
         counts = {"pending": 0, "done": 0, "failed": 0}
         counts.update({row["state"]: row["n"] for row in rows})
         return counts
 
     def failures(self, batch_id: str, limit: int = 1000) -> list[Record]:
-        rows = self.read().execute("SELECT * FROM records WHERE batch = %s AND state = 'failed' ORDER BY idx LIMIT %s",
-                                   (batch_id, limit)).fetchall()
+        rows = (
+            self.read()
+            .execute(
+                "SELECT * FROM records WHERE batch = %s AND state = 'failed' ORDER BY idx LIMIT %s",
+                (batch_id, limit),
+            )
+            .fetchall()
+        )
         return [_record(row) for row in rows]
 
-    def records(self, batch_id: str, chunk: int | None = None, state: str | None = None) -> list[Record]:
+    def records(
+        self, batch_id: str, chunk: int | None = None, state: str | None = None
+    ) -> list[Record]:
         query, args = "SELECT * FROM records WHERE batch = %s", [batch_id]
         if chunk is not None:
             query, args = query + " AND chunk = %s", args + [chunk]
         if state is not None:
             query, args = query + " AND state = %s", args + [state]
-        return [_record(row) for row in self.read().execute(query + " ORDER BY idx", args).fetchall()]
+        return [
+            _record(row) for row in self.read().execute(query + " ORDER BY idx", args).fetchall()
+        ]
 
     def iter_records(self, batch_id: str, batch_size: int = 1000) -> Iterator[Record]:
         last = -1
         while True:
-            rows = self.read().execute("SELECT * FROM records WHERE batch = %s AND idx > %s ORDER BY idx LIMIT %s",
-                                       (batch_id, last, batch_size)).fetchall()
+            rows = (
+                self.read()
+                .execute(
+                    "SELECT * FROM records WHERE batch = %s AND idx > %s ORDER BY idx LIMIT %s",
+                    (batch_id, last, batch_size),
+                )
+                .fetchall()
+            )
             if not rows:
                 return
             for row in rows:
@@ -229,10 +291,15 @@ class PgStore:
             last = rows[-1]["idx"]
 
     def totals(self) -> tuple[dict[str, int], int]:
-        rows = self.read().execute(
-            "SELECT CASE WHEN r.state = 'pending' THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
-            " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
-            " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1").fetchall()
+        rows = (
+            self.read()
+            .execute(
+                "SELECT CASE WHEN r.state = 'pending' THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
+                " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
+                " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1"
+            )
+            .fetchall()
+        )
         counts = {"queued": 0, "rendering": 0, "done": 0, "failed": 0}
         counts.update({row["state"]: row["n"] for row in rows})
         return counts, sum(row["pages"] for row in rows if row["state"] == "done")
@@ -241,11 +308,16 @@ class PgStore:
         query, args = "SELECT * FROM batches WHERE shop = %s AND state != 'receiving'", [shop]
         if state is not None:
             query, args = query + " AND state = %s", args + [state]
-        return [Batch.from_row(row) for row in self.read().execute(query + " ORDER BY created", args).fetchall()]
+        return [
+            Batch.from_row(row)
+            for row in self.read().execute(query + " ORDER BY created", args).fetchall()
+        ]
 
     # -- enqueuing and leasing ---------------------------------------------------------
 
-    def due(self, batch_id: str | None = None, limit: int = 500) -> tuple[list[tuple[str, int]], list[str]]:
+    def due(
+        self, batch_id: str | None = None, limit: int = 500
+    ) -> tuple[list[tuple[str, int]], list[str]]:
         """Mark as enqueued, and return, up to ``limit`` chunks and the packagings to enqueue
         now: never enqueued yet, or lost (a lease or a queue wait that expired). Row locks
         make one caller (an API replica after a submit, or the sweeper) enqueue each once."""
@@ -258,55 +330,85 @@ class PgStore:
                 "  WHERE c.state = 'pending' AND b.state IN ('queued', 'rendering')"
                 "  AND (c.lease_until IS NULL OR c.lease_until < %s) AND (%s::text IS NULL OR c.batch = %s)"
                 "  ORDER BY b.created, c.chunk LIMIT %s FOR UPDATE OF c SKIP LOCKED) RETURNING batch, chunk",
-                (until, now, batch_id, batch_id, limit)).fetchall()
+                (until, now, batch_id, batch_id, limit),
+            ).fetchall()
             packages = db.execute(
                 "UPDATE batches SET package_until = %s, package_leased = FALSE WHERE id IN"
                 " (SELECT id FROM batches WHERE state = 'rendering' AND package_until < %s"
                 "  AND (%s::text IS NULL OR id = %s) FOR UPDATE SKIP LOCKED) RETURNING id",
-                (until, now, batch_id, batch_id)).fetchall()
+                (until, now, batch_id, batch_id),
+            ).fetchall()
         return sorted((r["batch"], r["chunk"]) for r in chunks), [r["id"] for r in packages]
 
     def undue(self, chunks: list[tuple[str, int]], packages: list[str]) -> None:
         """Tasks marked enqueued that could not be sent (the broker down): due again now."""
         with self.transaction() as db:
             with db.cursor() as cur:
-                cur.executemany("UPDATE chunks SET lease_until = 0 WHERE batch = %s AND chunk = %s AND NOT leased", chunks)
-                cur.executemany("UPDATE batches SET package_until = 0 WHERE id = %s AND NOT package_leased",
-                                [(p,) for p in packages])
+                cur.executemany(
+                    "UPDATE chunks SET lease_until = 0 WHERE batch = %s AND chunk = %s AND NOT leased",
+                    chunks,
+                )
+                cur.executemany(
+                    "UPDATE batches SET package_until = 0 WHERE id = %s AND NOT package_leased",
+                    [(p,) for p in packages],
+                )
 
     def lease_chunk(self, batch_id: str, chunk: int) -> Lease | None:
         """Take the chunk for a new attempt; None if it is done, gone, or held by a live
         lease (this delivery is a duplicate: the holder renders it)."""
         now = time.time()
         with self.transaction() as db:
-            row = db.execute("UPDATE chunks SET attempt = attempt + 1, leased = TRUE, lease_until = %s"
-                             " WHERE batch = %s AND chunk = %s AND state = 'pending'"
-                             " AND NOT (leased AND lease_until >= %s) RETURNING attempt",
-                             (now + self.lease_s, batch_id, chunk, now)).fetchone()
+            row = db.execute(
+                "UPDATE chunks SET attempt = attempt + 1, leased = TRUE, lease_until = %s"
+                " WHERE batch = %s AND chunk = %s AND state = 'pending'"
+                " AND NOT (leased AND lease_until >= %s) RETURNING attempt",
+                (now + self.lease_s, batch_id, chunk, now),
+            ).fetchone()
             if row is None:
                 return None
-            db.execute("UPDATE batches SET state = 'rendering', updated = %s WHERE id = %s AND state = 'queued'",
-                       (now, batch_id))
+            db.execute(
+                "UPDATE batches SET state = 'rendering', updated = %s WHERE id = %s AND state = 'queued'",
+                (now, batch_id),
+            )
         return Lease(batch_id, chunk, row["attempt"])
 
     def renew(self, lease: Lease) -> bool:
         """Extend a lease while its task runs; False once it was lost (another attempt holds it)."""
         until = time.time() + self.lease_s
         if lease.chunk is None:
-            row = self.read().execute("UPDATE batches SET package_until = %s WHERE id = %s AND package_attempt = %s"
-                                      " AND package_leased RETURNING id", (until, lease.batch, lease.attempt)).fetchone()
+            row = (
+                self.read()
+                .execute(
+                    "UPDATE batches SET package_until = %s WHERE id = %s AND package_attempt = %s"
+                    " AND package_leased RETURNING id",
+                    (until, lease.batch, lease.attempt),
+                )
+                .fetchone()
+            )
         else:
-            row = self.read().execute("UPDATE chunks SET lease_until = %s WHERE batch = %s AND chunk = %s"
-                                      " AND attempt = %s AND state = 'pending' RETURNING chunk",
-                                      (until, lease.batch, lease.chunk, lease.attempt)).fetchone()
+            row = (
+                self.read()
+                .execute(
+                    "UPDATE chunks SET lease_until = %s WHERE batch = %s AND chunk = %s"
+                    " AND attempt = %s AND state = 'pending' RETURNING chunk",
+                    (until, lease.batch, lease.chunk, lease.attempt),
+                )
+                .fetchone()
+            )
         return row is not None
 
     def release(self, lease: Lease, failed: bool) -> int:
         """The attempt ends without committing (it raised): the chunk is due again at once.
         Returns how many attempts at it have raised."""
-        row = self.read().execute("UPDATE chunks SET leased = FALSE, lease_until = 0, errors = errors + %s"
-                                  " WHERE batch = %s AND chunk = %s AND attempt = %s RETURNING errors",
-                                  (int(failed), lease.batch, lease.chunk, lease.attempt)).fetchone()
+        row = (
+            self.read()
+            .execute(
+                "UPDATE chunks SET leased = FALSE, lease_until = 0, errors = errors + %s"
+                " WHERE batch = %s AND chunk = %s AND attempt = %s RETURNING errors",
+                (int(failed), lease.batch, lease.chunk, lease.attempt),
+            )
+            .fetchone()
+        )
         return row["errors"] if row else 0
 
     def commit_chunk(self, lease: Lease, outcomes: Iterable[Outcome]) -> tuple[bool, bool]:
@@ -314,28 +416,46 @@ class PgStore:
         still the chunk's current attempt. Returns (committed, package now): the second is
         true for the one commit that left the batch with no pending record."""
         with self.transaction() as db:
-            row = db.execute("SELECT attempt, state FROM chunks WHERE batch = %s AND chunk = %s FOR UPDATE",
-                             (lease.batch, lease.chunk)).fetchone()
+            row = db.execute(
+                "SELECT attempt, state FROM chunks WHERE batch = %s AND chunk = %s FOR UPDATE",
+                (lease.batch, lease.chunk),
+            ).fetchone()
             if row is None or row["state"] != "pending" or row["attempt"] != lease.attempt:
                 return False, False
             with db.cursor() as cur:
                 cur.executemany(
                     "UPDATE records SET state = %s, file = %s, page = %s, pages = %s, sha256 = %s, errors = %s"
                     " WHERE batch = %s AND idx = %s AND state = 'pending'",
-                    [("failed" if o.errors else "done", o.file, o.page, o.pages, o.sha256,
-                      json.dumps(o.errors) if o.errors else None, lease.batch, o.index) for o in outcomes])
-            db.execute("UPDATE chunks SET state = 'done', leased = FALSE WHERE batch = %s AND chunk = %s",
-                       (lease.batch, lease.chunk))
+                    [
+                        (
+                            "failed" if o.errors else "done",
+                            o.file,
+                            o.page,
+                            o.pages,
+                            o.sha256,
+                            json.dumps(o.errors) if o.errors else None,
+                            lease.batch,
+                            o.index,
+                        )
+                        for o in outcomes
+                    ],
+                )
+            db.execute(
+                "UPDATE chunks SET state = 'done', leased = FALSE WHERE batch = %s AND chunk = %s",
+                (lease.batch, lease.chunk),
+            )
             return True, self._package_due(db, lease.batch)
 
     def _package_due(self, db: psycopg.Connection, batch_id: str) -> bool:
         """In the caller's transaction: when done + failed = total, make the batch's packaging
         due (once: ``package_until`` goes from NULL to 0, and ``due()`` hands it out)."""
         now = time.time()
-        row = db.execute("UPDATE batches b SET package_until = 0, updated = %s WHERE id = %s AND state = 'rendering'"
-                         " AND package_until IS NULL AND NOT EXISTS"
-                         " (SELECT 1 FROM records r WHERE r.batch = b.id AND r.state = 'pending') RETURNING id",
-                         (now, batch_id)).fetchone()
+        row = db.execute(
+            "UPDATE batches b SET package_until = 0, updated = %s WHERE id = %s AND state = 'rendering'"
+            " AND package_until IS NULL AND NOT EXISTS"
+            " (SELECT 1 FROM records r WHERE r.batch = b.id AND r.state = 'pending') RETURNING id",
+            (now, batch_id),
+        ).fetchone()
         if row is None:
             db.execute("UPDATE batches SET updated = %s WHERE id = %s", (now, batch_id))
         return row is not None
@@ -343,33 +463,57 @@ class PgStore:
     def fail_chunk(self, batch_id: str, chunk: int, reason: str) -> bool:
         """A chunk given up: its pending records fail with ``reason``. Returns "package now"."""
         with self.transaction() as db:
-            db.execute("UPDATE records SET state = 'failed', errors = %s WHERE batch = %s AND chunk = %s"
-                       " AND state = 'pending'", (json.dumps([{"pointer": "", "detail": reason}]), batch_id, chunk))
-            db.execute("UPDATE chunks SET state = 'done', leased = FALSE WHERE batch = %s AND chunk = %s",
-                       (batch_id, chunk))
+            db.execute(
+                "UPDATE records SET state = 'failed', errors = %s WHERE batch = %s AND chunk = %s"
+                " AND state = 'pending'",
+                (json.dumps([{"pointer": "", "detail": reason}]), batch_id, chunk),
+            )
+            db.execute(
+                "UPDATE chunks SET state = 'done', leased = FALSE WHERE batch = %s AND chunk = %s",
+                (batch_id, chunk),
+            )
             return self._package_due(db, batch_id)
 
     def lease_package(self, batch_id: str) -> Lease | None:
         now = time.time()
-        row = self.read().execute("UPDATE batches SET package_attempt = package_attempt + 1, package_leased = TRUE,"
-                                  " package_until = %s WHERE id = %s AND state = 'rendering' AND package_until IS NOT NULL"
-                                  " AND NOT (package_leased AND package_until >= %s) RETURNING package_attempt",
-                                  (now + self.lease_s, batch_id, now)).fetchone()
+        row = (
+            self.read()
+            .execute(
+                "UPDATE batches SET package_attempt = package_attempt + 1, package_leased = TRUE,"
+                " package_until = %s WHERE id = %s AND state = 'rendering' AND package_until IS NOT NULL"
+                " AND NOT (package_leased AND package_until >= %s) RETURNING package_attempt",
+                (now + self.lease_s, batch_id, now),
+            )
+            .fetchone()
+        )
         return Lease(batch_id, None, row["package_attempt"]) if row else None
 
     def release_package(self, lease: Lease) -> int:
         """A packaging attempt that raised: due again at once. Returns its attempts so far."""
-        self.read().execute("UPDATE batches SET package_leased = FALSE, package_until = 0 WHERE id = %s"
-                            " AND package_attempt = %s", (lease.batch, lease.attempt))
+        self.read().execute(
+            "UPDATE batches SET package_leased = FALSE, package_until = 0 WHERE id = %s"
+            " AND package_attempt = %s",
+            (lease.batch, lease.attempt),
+        )
         return lease.attempt
 
     # -- finishing, re-running, print shops --------------------------------------------
 
-    def finish_batch(self, batch_id: str, state: str, files: list[dict] | None, error: str | None = None) -> None:
+    def finish_batch(
+        self, batch_id: str, state: str, files: list[dict] | None, error: str | None = None
+    ) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE batches SET state = %s, files = %s, error = %s, updated = %s, package_leased = FALSE"
-                       " WHERE id = %s AND state = 'rendering'",
-                       (state, json.dumps(files) if files is not None else None, error, time.time(), batch_id))
+            db.execute(
+                "UPDATE batches SET state = %s, files = %s, error = %s, updated = %s, package_leased = FALSE"
+                " WHERE id = %s AND state = 'rendering'",
+                (
+                    state,
+                    json.dumps(files) if files is not None else None,
+                    error,
+                    time.time(),
+                    batch_id,
+                ),
+            )
 
     def rerun(self, batch_id: str, corrections: dict[int, str], chunk_size: int) -> int:
         """As ``Store.rerun``; the batch row is locked, so two replicas re-running the same
@@ -377,37 +521,61 @@ class PgStore:
         from .store import FINISHED, Claimed
 
         with self.transaction() as db:
-            batch = db.execute("SELECT state, claimed_until FROM batches WHERE id = %s FOR UPDATE",
-                               (batch_id,)).fetchone()
+            batch = db.execute(
+                "SELECT state, claimed_until FROM batches WHERE id = %s FOR UPDATE", (batch_id,)
+            ).fetchone()
             if batch is None or batch["state"] not in FINISHED:
                 return 0
             if batch["claimed_until"] and batch["claimed_until"] > time.time():
                 raise Claimed(batch["claimed_until"])  # the shop's lease and files stay as they are
-            failed = [row["idx"] for row in db.execute(
-                "SELECT idx FROM records WHERE batch = %s AND state = 'failed' ORDER BY idx", (batch_id,)).fetchall()]
+            failed = [
+                row["idx"]
+                for row in db.execute(
+                    "SELECT idx FROM records WHERE batch = %s AND state = 'failed' ORDER BY idx",
+                    (batch_id,),
+                ).fetchall()
+            ]
             if not failed:
                 return 0
-            first = db.execute("SELECT COALESCE(MAX(chunk), -1) + 1 AS n FROM chunks WHERE batch = %s",
-                               (batch_id,)).fetchone()["n"]
+            first = db.execute(
+                "SELECT COALESCE(MAX(chunk), -1) + 1 AS n FROM chunks WHERE batch = %s", (batch_id,)
+            ).fetchone()["n"]
             with db.cursor() as cur:
-                cur.executemany("UPDATE records SET state = 'pending', errors = NULL, chunk = %s,"
-                                " data = COALESCE(%s, data) WHERE batch = %s AND idx = %s",
-                                [(first + position // chunk_size, corrections.get(index), batch_id, index)
-                                 for position, index in enumerate(failed)])
-                cur.executemany("INSERT INTO chunks (batch, chunk) VALUES (%s, %s)",
-                                [(batch_id, first + c) for c in range((len(failed) + chunk_size - 1) // chunk_size)])
-            db.execute("UPDATE batches SET state = 'queued', files = NULL, error = NULL, shop_status = NULL,"
-                       " claimed_until = NULL, package_until = NULL, package_leased = FALSE, updated = %s"
-                       " WHERE id = %s", (time.time(), batch_id))
+                cur.executemany(
+                    "UPDATE records SET state = 'pending', errors = NULL, chunk = %s,"
+                    " data = COALESCE(%s, data) WHERE batch = %s AND idx = %s",
+                    [
+                        (first + position // chunk_size, corrections.get(index), batch_id, index)
+                        for position, index in enumerate(failed)
+                    ],
+                )
+                cur.executemany(
+                    "INSERT INTO chunks (batch, chunk) VALUES (%s, %s)",
+                    [
+                        (batch_id, first + c)
+                        for c in range((len(failed) + chunk_size - 1) // chunk_size)
+                    ],
+                )
+            db.execute(
+                "UPDATE batches SET state = 'queued', files = NULL, error = NULL, shop_status = NULL,"
+                " claimed_until = NULL, package_until = NULL, package_leased = FALSE, updated = %s"
+                " WHERE id = %s",
+                (time.time(), batch_id),
+            )
             return len(failed)
 
     def claim(self, batch_id: str, lease_s: int) -> float:
         until = time.time() + lease_s
-        self.read().execute("UPDATE batches SET claimed_until = %s, updated = %s WHERE id = %s",
-                            (until, time.time(), batch_id))
+        self.read().execute(
+            "UPDATE batches SET claimed_until = %s, updated = %s WHERE id = %s",
+            (until, time.time(), batch_id),
+        )
         return until
 
     def set_shop_status(self, batch_id: str, status: str, reason: str | None) -> None:
         state = "collected" if status in ("accepted", "printed", "shipped") else None
-        self.read().execute("UPDATE batches SET shop_status = %s, shop_reason = %s, state = COALESCE(%s, state),"
-                            " updated = %s WHERE id = %s", (status, reason, state, time.time(), batch_id))
+        self.read().execute(
+            "UPDATE batches SET shop_status = %s, shop_reason = %s, state = COALESCE(%s, state),"
+            " updated = %s WHERE id = %s",
+            (status, reason, state, time.time(), batch_id),
+        )

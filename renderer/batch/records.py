@@ -21,8 +21,14 @@ class RecordsError(ValueError):
     """The body cannot be read as records; ``index`` is the record where it went wrong,
     ``limit`` the limit it passed (None: malformed), ``pointer`` where in the record."""
 
-    def __init__(self, reason: str, index: int | None = None, limit: str | None = None, pointer: str = "",
-                 invalid: bool = False):
+    def __init__(
+        self,
+        reason: str,
+        index: int | None = None,
+        limit: str | None = None,
+        pointer: str = "",
+        invalid: bool = False,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.index = index
@@ -81,12 +87,22 @@ class _Prefixed:
 class RecordReader:
     """Iterate over the records of ``stream``; afterwards ``digest`` is the body's SHA-256."""
 
-    def __init__(self, stream: BinaryIO, media_type: str, max_record_bytes: int, max_body_bytes: int,
-                 limits: Limits = Limits()):
+    def __init__(
+        self,
+        stream: BinaryIO,
+        media_type: str,
+        max_record_bytes: int,
+        max_body_bytes: int,
+        limits: Limits = Limits(),
+    ):
         self.ndjson = media_type in NDJSON_TYPES
         self.limits = limits
         # an array's records open at depth 1; a record may nest as deep as any request body
-        guard = None if self.ndjson else JsonGuard(limits.max_json_depth + 1, limits.max_number_length, count_at=1)
+        guard = (
+            None
+            if self.ndjson
+            else JsonGuard(limits.max_json_depth + 1, limits.max_number_length, count_at=1)
+        )
         self.body = _Hashing(stream, max_body_bytes, guard)
         self.max_record_bytes = max_record_bytes
 
@@ -105,7 +121,9 @@ class RecordReader:
                 raise _refused(exc, index) from None
             text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
             if len(text.encode()) > self.max_record_bytes:
-                raise RecordsError(f"a record is larger than the limit of {self.max_record_bytes} bytes", index)
+                raise RecordsError(
+                    f"a record is larger than the limit of {self.max_record_bytes} bytes", index
+                )
             yield text
 
     def _array(self) -> Iterator[object]:
@@ -113,7 +131,9 @@ class RecordReader:
         if not head:
             raise RecordsError("the body is empty: send a JSON array of records or NDJSON")
         if not head.startswith(b"["):
-            raise RecordsError("the body must be a JSON array of records (or NDJSON with Content-Type application/x-ndjson)")
+            raise RecordsError(
+                "the body must be a JSON array of records (or NDJSON with Content-Type application/x-ndjson)"
+            )
         count = 0
         try:
             for record in ijson.items(_Prefixed(head, self.body), "item", use_float=True):
@@ -124,8 +144,12 @@ class RecordReader:
                 raise
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if "integer overflow" in first_line:  # yajl takes integers of up to 64 bits
-                raise RecordsError(f"record {count}: an integer beyond 64 bits", count, "max_number_length",
-                                   invalid=True) from None
+                raise RecordsError(
+                    f"record {count}: an integer beyond 64 bits",
+                    count,
+                    "max_number_length",
+                    invalid=True,
+                ) from None
             raise RecordsError(f"malformed JSON in record {count}: {first_line}", count) from None
 
     def _lines(self) -> Iterator[bytes]:
@@ -139,7 +163,9 @@ class RecordReader:
             *lines, pending = pending.split(b"\n")
             yield from lines
             if len(pending) > self.max_record_bytes * 2 + 1024:
-                raise RecordsError(f"a line is longer than the record limit of {self.max_record_bytes} bytes")
+                raise RecordsError(
+                    f"a line is longer than the record limit of {self.max_record_bytes} bytes"
+                )
         if pending:
             yield pending
 

@@ -47,8 +47,13 @@ def lock_data_dir(data_dir: Path):
 class Runner:
     """``outputs``: where a chunk's files go, so that a chunk given up leaves none behind."""
 
-    def __init__(self, store: Store, executor: Executor, outputs: Outputs | None = None,
-                 heartbeat: Path | None = None):
+    def __init__(
+        self,
+        store: Store,
+        executor: Executor,
+        outputs: Outputs | None = None,
+        heartbeat: Path | None = None,
+    ):
         self.store = store
         self.executor = executor
         self.outputs = outputs
@@ -116,8 +121,11 @@ class Runner:
             return
         self._beat, self._state = now, state
         temporary = self.heartbeat.with_name(f".{self.heartbeat.name}.tmp")
-        temporary.write_text(json.dumps({"pid": os.getpid(), "time": now, "state": state,
-                                         "workers": self.executor.capacity}))
+        temporary.write_text(
+            json.dumps(
+                {"pid": os.getpid(), "time": now, "state": state, "workers": self.executor.capacity}
+            )
+        )
         temporary.replace(self.heartbeat)
 
     def run_until_idle(self, timeout: float = 0.05) -> None:
@@ -161,7 +169,9 @@ def run_batches(engine, stop: threading.Event | None = None) -> None:
     executor = ProcessExecutor(engine)
     try:
         log.info("batch runner: %d workers on %s", executor.capacity, engine.data_dir)
-        Runner(Store(engine.database), executor, LocalOutputs(engine.outputs), engine.heartbeat).run_forever(stop)
+        Runner(
+            Store(engine.database), executor, LocalOutputs(engine.outputs), engine.heartbeat
+        ).run_forever(stop)
     finally:
         executor.close()
         lock.close()

@@ -35,24 +35,41 @@ class BatchRefused(Exception):
     """A request the batch service cannot do now (HTTP 409), with the reason."""
 
 
-def batch_spec(registry: Registry, layout_id: str, languages: tuple[str, ...], format: str = "pdf",
-               variant: str | None = None, output: str | None = None, imposition: str = "n-up",
-               shop: str | None = None, shops: tuple[str, ...] = ()) -> BatchSpec:
+def batch_spec(
+    registry: Registry,
+    layout_id: str,
+    languages: tuple[str, ...],
+    format: str = "pdf",
+    variant: str | None = None,
+    output: str | None = None,
+    imposition: str = "n-up",
+    shop: str | None = None,
+    shops: tuple[str, ...] = (),
+) -> BatchSpec:
     """A checked spec: the layout exists and can be batched, the variant and output fit it."""
     if layout_id not in registry:
         raise OptionError("layout", f"no layout {layout_id!r}")
     layout = registry.get(layout_id)
     if layout.upload or layout.attachment:
-        raise OptionError("layout", f"{layout_id} needs an uploaded file per document; it cannot be batched")
+        raise OptionError(
+            "layout", f"{layout_id} needs an uploaded file per document; it cannot be batched"
+        )
     output = output or ("layers" if layout_id == IMPRINTED_LAYOUT else "files")
     spec = BatchSpec(layout_id, languages, format, variant, output, imposition, shop)
     if output == "layers":
         if layout_id != IMPRINTED_LAYOUT:
-            raise OptionError("output", f"{layout_id} has no pre-printed layer; use files, merged or imposed")
+            raise OptionError(
+                "output", f"{layout_id} has no pre-printed layer; use files, merged or imposed"
+            )
         if variant is not None:
-            raise OptionError("variant", "output=layers delivers the pre-print, the imprint and a proof; give no variant")
+            raise OptionError(
+                "variant",
+                "output=layers delivers the pre-print, the imprint and a proof; give no variant",
+            )
         if format not in ("pdf", "pdfx-4"):
-            raise OptionError("format", "output=layers is pdf or pdfx-4 (the shell carries spot colours)")
+            raise OptionError(
+                "format", "output=layers is pdf or pdfx-4 (the shell carries spot colours)"
+            )
     else:
         Pipeline.variant(layout, RenderOptions(format, variant=variant))
     if shop is not None and shop not in shops:
@@ -84,19 +101,38 @@ class BatchService:
         try:
             self.dispatcher.enqueue(self.store, batch_id)
         except Exception as exc:  # noqa: BLE001 - the batch is stored; it is not lost with the message
-            log.warning("batch %s stored; enqueuing its tasks failed (%s: %s); the sweeper enqueues them",
-                        batch_id, type(exc).__name__, exc)
+            log.warning(
+                "batch %s stored; enqueuing its tasks failed (%s: %s); the sweeper enqueues them",
+                batch_id,
+                type(exc).__name__,
+                exc,
+            )
 
-    def submit(self, spec: BatchSpec, client: str, idempotency_key: str | None, stream: BinaryIO,
-               media_type: str) -> tuple[Batch, bool]:
-        reader = RecordReader(stream, media_type, self.engine.max_record_bytes, self.engine.max_body_bytes)
+    def submit(
+        self,
+        spec: BatchSpec,
+        client: str,
+        idempotency_key: str | None,
+        stream: BinaryIO,
+        media_type: str,
+    ) -> tuple[Batch, bool]:
+        reader = RecordReader(
+            stream, media_type, self.engine.max_record_bytes, self.engine.max_body_bytes
+        )
         spec_text = json.dumps(spec.as_json(), sort_keys=True)
 
         def fingerprint() -> str:
             return hashlib.sha256(f"{spec_text}\n{reader.digest}".encode()).hexdigest()
 
-        batch, created = self.store.submit(spec, client, idempotency_key, reader, fingerprint,
-                                           self.engine.chunk_size, self.engine.max_records)
+        batch, created = self.store.submit(
+            spec,
+            client,
+            idempotency_key,
+            reader,
+            fingerprint,
+            self.engine.chunk_size,
+            self.engine.max_records,
+        )
         if created:
             self._dispatch(batch.id)
         return batch, created
@@ -114,29 +150,41 @@ class BatchService:
             "updated": _iso(batch.updated),
             "counts": {"total": batch.total, **counts},
             "progress": round(finished / batch.total, 4) if batch.total else 1.0,
-            "failures": [{"index": r.index, "id": record_id(batch.id, r.index), "errors": r.errors} for r in failures],
+            "failures": [
+                {"index": r.index, "id": record_id(batch.id, r.index), "errors": r.errors}
+                for r in failures
+            ],
         }
         if counts["failed"] > len(failures):
             report["failures_truncated"] = True
         if batch.error:
             report["error"] = batch.error
         if batch.files:
-            report["files"] = [{**f, "url": f"{base_url}/v1/batches/{batch.id}/files/{f['name']}"} for f in batch.files]
+            report["files"] = [
+                {**f, "url": f"{base_url}/v1/batches/{batch.id}/files/{f['name']}"}
+                for f in batch.files
+            ]
         return report
 
     def rerun(self, batch: Batch, corrections: dict[int, str]) -> int:
         if batch.state not in FINISHED:
-            raise BatchRefused(f"the batch is {batch.state}; re-run its failed records once it has finished")
+            raise BatchRefused(
+                f"the batch is {batch.state}; re-run its failed records once it has finished"
+            )
         if batch.shop_status in ("accepted", "printed", "shipped"):
-            raise BatchRefused(f"the print shop has {batch.shop_status} the job; submit the failed records as a new batch")
+            raise BatchRefused(
+                f"the print shop has {batch.shop_status} the job; submit the failed records as a new batch"
+            )
         failed = {r.index for r in self.store.failures(batch.id, limit=batch.total)}
         if not failed:
             raise BatchRefused("the batch has no failed records to re-run")
         try:
             queued = self.store.rerun(batch.id, corrections, self.engine.chunk_size)
         except Claimed as exc:
-            raise BatchRefused(f"a print shop has claimed the job until {_iso(exc.until)}; "
-                               "re-run its failed records once the claim has ended") from None
+            raise BatchRefused(
+                f"a print shop has claimed the job until {_iso(exc.until)}; "
+                "re-run its failed records once the claim has ended"
+            ) from None
         if queued:
             self._dispatch(batch.id)
         return queued
@@ -162,7 +210,11 @@ class BatchService:
 
     def jobs(self, shop: str, state: str | None) -> list[Batch]:
         now = time.time()
-        return [b for b in self.store.batches_for_shop(shop) if state is None or self.job_state(b, now) == state]
+        return [
+            b
+            for b in self.store.batches_for_shop(shop)
+            if state is None or self.job_state(b, now) == state
+        ]
 
     def job(self, batch: Batch, base_url: str = "") -> dict:
         counts = self.store.counts(batch.id)
@@ -182,7 +234,10 @@ class BatchService:
         if batch.shop_reason:
             job["reason"] = batch.shop_reason
         if batch.files:
-            job["files"] = [{**f, "url": f"{base_url}/v1/print-jobs/{batch.id}/files/{f['name']}"} for f in batch.files]
+            job["files"] = [
+                {**f, "url": f"{base_url}/v1/print-jobs/{batch.id}/files/{f['name']}"}
+                for f in batch.files
+            ]
         return job
 
     def claim(self, batch: Batch) -> float:
@@ -196,11 +251,12 @@ class BatchService:
             raise BatchRefused(f"the job is {self.job_state(batch)}; report on a rendered job")
         allowed = SHOP_TRANSITIONS[status]
         if batch.shop_status not in allowed:
-            raise BatchRefused(f"{status!r} cannot follow {batch.shop_status or 'no report'}"
-                               f" (it follows {' or '.join(a or 'no report' for a in allowed)})")
+            raise BatchRefused(
+                f"{status!r} cannot follow {batch.shop_status or 'no report'}"
+                f" (it follows {' or '.join(a or 'no report' for a in allowed)})"
+            )
         self.store.set_shop_status(batch.id, status, reason)
 
 
 def _iso(moment: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
-

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..specs import LANGUAGE_SETS, FORMATS, OptionError
+from ..specs import FORMATS, LANGUAGE_SETS, OptionError
 
 #: How a job's records are delivered. ``layers``: the layout's shared pre-print shell once,
 #: the variable imprint (one page per record, in register) and a composite proof of the
@@ -34,9 +34,14 @@ class BatchSpec:
 
     def __post_init__(self) -> None:
         if self.languages not in LANGUAGE_SETS:
-            raise OptionError("languages", f"one of {', '.join(','.join(s) for s in LANGUAGE_SETS)}")
+            raise OptionError(
+                "languages", f"one of {', '.join(','.join(s) for s in LANGUAGE_SETS)}"
+            )
         if self.format not in BATCH_FORMATS or self.format not in FORMATS:
-            raise OptionError("format", f"a batch is printed: one of {', '.join(f for f in BATCH_FORMATS if f in FORMATS)}")
+            raise OptionError(
+                "format",
+                f"a batch is printed: one of {', '.join(f for f in BATCH_FORMATS if f in FORMATS)}",
+            )
         if self.output not in OUTPUT_KINDS:
             raise OptionError("output", f"one of {', '.join(OUTPUT_KINDS)}")
         if self.imposition not in IMPOSITIONS:
@@ -48,7 +53,7 @@ class BatchSpec:
         return value
 
     @classmethod
-    def from_json(cls, value: dict) -> "BatchSpec":
+    def from_json(cls, value: dict) -> BatchSpec:
         return cls(**{**value, "languages": tuple(value["languages"])})
 
 
@@ -87,7 +92,7 @@ class EngineSpec:
             raise ValueError("workers must be at least 1")
 
     @classmethod
-    def from_environment(cls) -> "EngineSpec":
+    def from_environment(cls) -> EngineSpec:
         """From the service's settings (OBRAZCI_DATA_DIR, OBRAZCI_BATCH_WORKERS, …)."""
         from ..settings import Settings
 
@@ -120,18 +125,24 @@ class Access:
     shops: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Access":
+    def from_file(cls, path: str | Path) -> Access:
         try:
             with open(path, "rb") as fh:
                 table = tomllib.load(fh)
-            clients = {name: entry["sha256"].lower() for name, entry in table.get("clients", {}).items()}
-            shops = {name: entry["sha256"].lower() for name, entry in table.get("shops", {}).items()}
+            clients = {
+                name: entry["sha256"].lower() for name, entry in table.get("clients", {}).items()
+            }
+            shops = {
+                name: entry["sha256"].lower() for name, entry in table.get("shops", {}).items()
+            }
         except (OSError, KeyError, TypeError, AttributeError, tomllib.TOMLDecodeError) as exc:
-            raise AccessConfigError(f"batch access configuration {path}: {type(exc).__name__}: {exc}") from None
+            raise AccessConfigError(
+                f"batch access configuration {path}: {type(exc).__name__}: {exc}"
+            ) from None
         return cls(clients, shops)
 
     @classmethod
-    def from_environment(cls) -> "Access":
+    def from_environment(cls) -> Access:
         path = os.environ.get("OBRAZCI_BATCH_ACCESS")
         return cls.from_file(path) if path else cls()
 

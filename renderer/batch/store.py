@@ -98,11 +98,21 @@ class Batch:
     claimed_until: float | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Batch":
-        return cls(row["id"], BatchSpec.from_json(json.loads(row["spec"])), row["client"], row["state"],
-                   row["total"], row["created"], row["updated"],
-                   json.loads(row["files"]) if row["files"] else None, row["error"],
-                   row["shop_status"], row["shop_reason"], row["claimed_until"])
+    def from_row(cls, row: sqlite3.Row) -> Batch:
+        return cls(
+            row["id"],
+            BatchSpec.from_json(json.loads(row["spec"])),
+            row["client"],
+            row["state"],
+            row["total"],
+            row["created"],
+            row["updated"],
+            json.loads(row["files"]) if row["files"] else None,
+            row["error"],
+            row["shop_status"],
+            row["shop_reason"],
+            row["claimed_until"],
+        )
 
 
 @dataclass(frozen=True)
@@ -168,27 +178,41 @@ class Store:
 
     # -- submitting ------------------------------------------------------------------
 
-    def submit(self, spec: BatchSpec, client: str, idempotency_key: str | None, records: Iterable[str],
-               fingerprint: Callable[[], str], chunk_size: int, max_records: int) -> tuple[Batch, bool]:
+    def submit(
+        self,
+        spec: BatchSpec,
+        client: str,
+        idempotency_key: str | None,
+        records: Iterable[str],
+        fingerprint: Callable[[], str],
+        chunk_size: int,
+        max_records: int,
+    ) -> tuple[Batch, bool]:
         """Store a new batch with its records in one transaction. ``records`` is consumed as
         it is read (a stream); ``fingerprint()`` is called afterwards (it covers the whole
         body). Returns (batch, created): an earlier batch with the same key and fingerprint
         is returned as is; with another fingerprint → Conflict. Nothing is stored on error."""
         try:
-            return self._insert(spec, client, idempotency_key, records, fingerprint, chunk_size, max_records), True
+            return self._insert(
+                spec, client, idempotency_key, records, fingerprint, chunk_size, max_records
+            ), True
         except _Repeat as repeat:
             return repeat.batch, False
 
-    def _insert(self, spec, client, idempotency_key, records, fingerprint, chunk_size, max_records) -> Batch:
+    def _insert(
+        self, spec, client, idempotency_key, records, fingerprint, chunk_size, max_records
+    ) -> Batch:
         """Staged: the batch is ``receiving`` while its records stream in, written in short
         transactions (every 1000 records or every second), so a slow upload never holds the
         store's write lock; one last transaction makes it ``queued`` (or removes it)."""
         batch_id = "b" + secrets.token_hex(8)
         now = time.time()
         with self.transaction() as db:
-            db.execute("INSERT INTO batches (id, spec, client, shop, fingerprint, state, total, created, updated)"
-                       " VALUES (?, ?, ?, ?, '', 'receiving', 0, ?, ?)",
-                       (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now))
+            db.execute(
+                "INSERT INTO batches (id, spec, client, shop, fingerprint, state, total, created, updated)"
+                " VALUES (?, ?, ?, ?, '', 'receiving', 0, ?, ?)",
+                (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now),
+            )
         try:
             total = self._stage(batch_id, records, chunk_size, max_records)
             if total == 0:
@@ -196,27 +220,38 @@ class Store:
             digest = fingerprint()
             with self.transaction() as db:
                 if idempotency_key is not None:
-                    earlier = db.execute("SELECT * FROM batches WHERE client = ? AND idempotency_key = ?",
-                                         (client, idempotency_key)).fetchone()
+                    earlier = db.execute(
+                        "SELECT * FROM batches WHERE client = ? AND idempotency_key = ?",
+                        (client, idempotency_key),
+                    ).fetchone()
                     if earlier is not None:
                         if earlier["fingerprint"] != digest:
                             raise Conflict(earlier["id"])
                         raise _Repeat(Batch.from_row(earlier))
-                db.executemany("INSERT INTO chunks (batch, chunk) VALUES (?, ?)",
-                               [(batch_id, c) for c in range((total + chunk_size - 1) // chunk_size)])
-                db.execute("UPDATE batches SET state = 'queued', total = ?, fingerprint = ?, idempotency_key = ?,"
-                           " updated = ? WHERE id = ?", (total, digest, idempotency_key, time.time(), batch_id))
+                db.executemany(
+                    "INSERT INTO chunks (batch, chunk) VALUES (?, ?)",
+                    [(batch_id, c) for c in range((total + chunk_size - 1) // chunk_size)],
+                )
+                db.execute(
+                    "UPDATE batches SET state = 'queued', total = ?, fingerprint = ?, idempotency_key = ?,"
+                    " updated = ? WHERE id = ?",
+                    (total, digest, idempotency_key, time.time(), batch_id),
+                )
         except BaseException:
             self._discard(batch_id)
             raise
         return self.batch(batch_id)
 
-    def _stage(self, batch_id: str, records: Iterable[str], chunk_size: int, max_records: int) -> int:
+    def _stage(
+        self, batch_id: str, records: Iterable[str], chunk_size: int, max_records: int
+    ) -> int:
         total, rows, flushed = 0, [], time.monotonic()
 
         def flush() -> None:
             with self.transaction() as db:
-                db.executemany("INSERT INTO records (batch, idx, data, chunk) VALUES (?, ?, ?, ?)", rows)
+                db.executemany(
+                    "INSERT INTO records (batch, idx, data, chunk) VALUES (?, ?, ?, ?)", rows
+                )
                 db.execute("UPDATE batches SET updated = ? WHERE id = ?", (time.time(), batch_id))
             rows.clear()
 
@@ -238,8 +273,11 @@ class Store:
             db.execute("ROLLBACK")
         while True:
             with self.transaction() as db:
-                gone = db.execute("DELETE FROM records WHERE batch = ? AND idx IN (SELECT idx FROM records"
-                                  " WHERE batch = ? LIMIT 5000)", (batch_id, batch_id)).rowcount
+                gone = db.execute(
+                    "DELETE FROM records WHERE batch = ? AND idx IN (SELECT idx FROM records"
+                    " WHERE batch = ? LIMIT 5000)",
+                    (batch_id, batch_id),
+                ).rowcount
                 if gone == 0:
                     db.execute("DELETE FROM chunks WHERE batch = ?", (batch_id,))
                     db.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
@@ -247,8 +285,13 @@ class Store:
 
     def sweep_abandoned(self, idle_s: float = 600) -> int:
         """Batches left ``receiving`` by a submit that died (its process killed mid-upload)."""
-        stale = [row["id"] for row in self.read().execute(
-            "SELECT id FROM batches WHERE state = 'receiving' AND updated < ?", (time.time() - idle_s,))]
+        stale = [
+            row["id"]
+            for row in self.read().execute(
+                "SELECT id FROM batches WHERE state = 'receiving' AND updated < ?",
+                (time.time() - idle_s,),
+            )
+        ]
         for batch_id in stale:
             self._discard(batch_id)
         return len(stale)
@@ -260,18 +303,32 @@ class Store:
         return Batch.from_row(row) if row else None
 
     def counts(self, batch_id: str) -> dict[str, int]:
-        rows = self.read().execute("SELECT state, COUNT(*) AS n FROM records WHERE batch = ? GROUP BY state",
-                                   (batch_id,)).fetchall()
+        rows = (
+            self.read()
+            .execute(
+                "SELECT state, COUNT(*) AS n FROM records WHERE batch = ? GROUP BY state",
+                (batch_id,),
+            )
+            .fetchall()
+        )
         counts = {"pending": 0, "done": 0, "failed": 0}
         counts.update({row["state"]: row["n"] for row in rows})
         return counts
 
     def failures(self, batch_id: str, limit: int = 1000) -> list[Record]:
-        rows = self.read().execute("SELECT * FROM records WHERE batch = ? AND state = 'failed' ORDER BY idx LIMIT ?",
-                                   (batch_id, limit)).fetchall()
+        rows = (
+            self.read()
+            .execute(
+                "SELECT * FROM records WHERE batch = ? AND state = 'failed' ORDER BY idx LIMIT ?",
+                (batch_id, limit),
+            )
+            .fetchall()
+        )
         return [_record(row) for row in rows]
 
-    def records(self, batch_id: str, chunk: int | None = None, state: str | None = None) -> list[Record]:
+    def records(
+        self, batch_id: str, chunk: int | None = None, state: str | None = None
+    ) -> list[Record]:
         query, args = "SELECT * FROM records WHERE batch = ?", [batch_id]
         if chunk is not None:
             query, args = query + " AND chunk = ?", args + [chunk]
@@ -283,8 +340,14 @@ class Store:
         """Every record in order, a page at a time (a batch may hold 100,000)."""
         last = -1
         while True:
-            rows = self.read().execute("SELECT * FROM records WHERE batch = ? AND idx > ? ORDER BY idx LIMIT ?",
-                                       (batch_id, last, batch_size)).fetchall()
+            rows = (
+                self.read()
+                .execute(
+                    "SELECT * FROM records WHERE batch = ? AND idx > ? ORDER BY idx LIMIT ?",
+                    (batch_id, last, batch_size),
+                )
+                .fetchall()
+            )
             if not rows:
                 return
             for row in rows:
@@ -294,10 +357,15 @@ class Store:
     def totals(self) -> tuple[dict[str, int], int]:
         """Records of every batch by state (pending ones as queued or rendering, by their
         batch's state) and the pages rendered so far."""
-        rows = self.read().execute(
-            "SELECT CASE WHEN r.state = 'pending' THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
-            " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
-            " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1").fetchall()
+        rows = (
+            self.read()
+            .execute(
+                "SELECT CASE WHEN r.state = 'pending' THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
+                " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
+                " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1"
+            )
+            .fetchall()
+        )
         counts = {"queued": 0, "rendering": 0, "done": 0, "failed": 0}
         counts.update({row["state"]: row["n"] for row in rows})
         return counts, sum(row["pages"] for row in rows if row["state"] == "done")
@@ -306,76 +374,136 @@ class Store:
         query, args = "SELECT * FROM batches WHERE shop = ? AND state != 'receiving'", [shop]
         if state is not None:
             query, args = query + " AND state = ?", args + [state]
-        return [Batch.from_row(row) for row in self.read().execute(query + " ORDER BY created", args)]
+        return [
+            Batch.from_row(row) for row in self.read().execute(query + " ORDER BY created", args)
+        ]
 
     # -- running ---------------------------------------------------------------------
 
     def runnable_chunks(self) -> list[tuple[str, int]]:
-        rows = self.read().execute(
-            "SELECT c.batch, c.chunk FROM chunks c JOIN batches b ON b.id = c.batch"
-            " WHERE c.state = 'pending' AND b.state IN ('queued', 'rendering') ORDER BY b.created, c.chunk").fetchall()
+        rows = (
+            self.read()
+            .execute(
+                "SELECT c.batch, c.chunk FROM chunks c JOIN batches b ON b.id = c.batch"
+                " WHERE c.state = 'pending' AND b.state IN ('queued', 'rendering') ORDER BY b.created, c.chunk"
+            )
+            .fetchall()
+        )
         return [(row["batch"], row["chunk"]) for row in rows]
 
     def batches_to_package(self) -> list[str]:
         """Batches being rendered whose chunks are all done."""
-        rows = self.read().execute(
-            "SELECT id FROM batches b WHERE state = 'rendering' AND NOT EXISTS"
-            " (SELECT 1 FROM chunks c WHERE c.batch = b.id AND c.state = 'pending') ORDER BY created").fetchall()
+        rows = (
+            self.read()
+            .execute(
+                "SELECT id FROM batches b WHERE state = 'rendering' AND NOT EXISTS"
+                " (SELECT 1 FROM chunks c WHERE c.batch = b.id AND c.state = 'pending') ORDER BY created"
+            )
+            .fetchall()
+        )
         return [row["id"] for row in rows]
 
     def start(self, batch_id: str) -> None:
         """A queued batch's first task is handed out: it is rendering."""
         with self.transaction() as db:
-            db.execute("UPDATE batches SET state = 'rendering', updated = ? WHERE id = ? AND state = 'queued'",
-                       (time.time(), batch_id))
+            db.execute(
+                "UPDATE batches SET state = 'rendering', updated = ? WHERE id = ? AND state = 'queued'",
+                (time.time(), batch_id),
+            )
 
     def finish_chunk(self, batch_id: str, chunk: int, outcomes: Iterable[Outcome]) -> None:
         """Every outcome of a chunk and the chunk's completion, in one transaction."""
         with self.transaction() as db:
             for o in outcomes:
                 state = "failed" if o.errors else "done"
-                db.execute("UPDATE records SET state = ?, file = ?, page = ?, pages = ?, sha256 = ?, errors = ?"
-                           " WHERE batch = ? AND idx = ? AND state = 'pending'",
-                           (state, o.file, o.page, o.pages, o.sha256, json.dumps(o.errors) if o.errors else None,
-                            batch_id, o.index))
-            db.execute("UPDATE chunks SET state = 'done' WHERE batch = ? AND chunk = ?", (batch_id, chunk))
+                db.execute(
+                    "UPDATE records SET state = ?, file = ?, page = ?, pages = ?, sha256 = ?, errors = ?"
+                    " WHERE batch = ? AND idx = ? AND state = 'pending'",
+                    (
+                        state,
+                        o.file,
+                        o.page,
+                        o.pages,
+                        o.sha256,
+                        json.dumps(o.errors) if o.errors else None,
+                        batch_id,
+                        o.index,
+                    ),
+                )
+            db.execute(
+                "UPDATE chunks SET state = 'done' WHERE batch = ? AND chunk = ?", (batch_id, chunk)
+            )
             db.execute("UPDATE batches SET updated = ? WHERE id = ?", (time.time(), batch_id))
 
-    def finish_batch(self, batch_id: str, state: str, files: list[dict] | None, error: str | None = None) -> None:
+    def finish_batch(
+        self, batch_id: str, state: str, files: list[dict] | None, error: str | None = None
+    ) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE batches SET state = ?, files = ?, error = ?, updated = ? WHERE id = ? AND state = 'rendering'",
-                       (state, json.dumps(files) if files is not None else None, error, time.time(), batch_id))
+            db.execute(
+                "UPDATE batches SET state = ?, files = ?, error = ?, updated = ? WHERE id = ? AND state = 'rendering'",
+                (
+                    state,
+                    json.dumps(files) if files is not None else None,
+                    error,
+                    time.time(),
+                    batch_id,
+                ),
+            )
 
     def rerun(self, batch_id: str, corrections: dict[int, str], chunk_size: int) -> int:
         """Put the failed records (with corrected data where given) back to render, in new
         chunks; the records already done are kept. Returns how many are queued again."""
         with self.transaction() as db:
-            claimed = db.execute("SELECT claimed_until FROM batches WHERE id = ?", (batch_id,)).fetchone()
+            claimed = db.execute(
+                "SELECT claimed_until FROM batches WHERE id = ?", (batch_id,)
+            ).fetchone()
             if claimed and claimed["claimed_until"] and claimed["claimed_until"] > time.time():
-                raise Claimed(claimed["claimed_until"])  # the shop's lease and files stay as they are
-            failed = [row["idx"] for row in db.execute(
-                "SELECT idx FROM records WHERE batch = ? AND state = 'failed' ORDER BY idx", (batch_id,))]
+                raise Claimed(
+                    claimed["claimed_until"]
+                )  # the shop's lease and files stay as they are
+            failed = [
+                row["idx"]
+                for row in db.execute(
+                    "SELECT idx FROM records WHERE batch = ? AND state = 'failed' ORDER BY idx",
+                    (batch_id,),
+                )
+            ]
             if not failed:
                 return 0
-            first = db.execute("SELECT COALESCE(MAX(chunk), -1) + 1 AS n FROM chunks WHERE batch = ?",
-                               (batch_id,)).fetchone()["n"]
+            first = db.execute(
+                "SELECT COALESCE(MAX(chunk), -1) + 1 AS n FROM chunks WHERE batch = ?", (batch_id,)
+            ).fetchone()["n"]
             for position, index in enumerate(failed):
                 data = corrections.get(index)
-                db.execute("UPDATE records SET state = 'pending', errors = NULL, chunk = ?,"
-                           " data = COALESCE(?, data) WHERE batch = ? AND idx = ?",
-                           (first + position // chunk_size, data, batch_id, index))
-            db.executemany("INSERT INTO chunks (batch, chunk) VALUES (?, ?)",
-                           [(batch_id, first + c) for c in range((len(failed) + chunk_size - 1) // chunk_size)])
-            db.execute("UPDATE batches SET state = 'queued', files = NULL, error = NULL, shop_status = NULL,"
-                       " claimed_until = NULL, updated = ? WHERE id = ?", (time.time(), batch_id))
+                db.execute(
+                    "UPDATE records SET state = 'pending', errors = NULL, chunk = ?,"
+                    " data = COALESCE(?, data) WHERE batch = ? AND idx = ?",
+                    (first + position // chunk_size, data, batch_id, index),
+                )
+            db.executemany(
+                "INSERT INTO chunks (batch, chunk) VALUES (?, ?)",
+                [
+                    (batch_id, first + c)
+                    for c in range((len(failed) + chunk_size - 1) // chunk_size)
+                ],
+            )
+            db.execute(
+                "UPDATE batches SET state = 'queued', files = NULL, error = NULL, shop_status = NULL,"
+                " claimed_until = NULL, updated = ? WHERE id = ?",
+                (time.time(), batch_id),
+            )
             return len(failed)
 
     def fail_chunk(self, batch_id: str, chunk: int, reason: str) -> None:
         """A chunk that keeps killing its worker: its pending records fail with ``reason``."""
         with self.transaction() as db:
-            db.execute("UPDATE records SET state = 'failed', errors = ? WHERE batch = ? AND chunk = ? AND state = 'pending'",
-                       (json.dumps([{"pointer": "", "detail": reason}]), batch_id, chunk))
-            db.execute("UPDATE chunks SET state = 'done' WHERE batch = ? AND chunk = ?", (batch_id, chunk))
+            db.execute(
+                "UPDATE records SET state = 'failed', errors = ? WHERE batch = ? AND chunk = ? AND state = 'pending'",
+                (json.dumps([{"pointer": "", "detail": reason}]), batch_id, chunk),
+            )
+            db.execute(
+                "UPDATE chunks SET state = 'done' WHERE batch = ? AND chunk = ?", (batch_id, chunk)
+            )
 
     # -- print shops -----------------------------------------------------------------
 
@@ -383,14 +511,20 @@ class Store:
         """Claim (or renew the claim on) a finished job; returns when the lease ends."""
         until = time.time() + lease_s
         with self.transaction() as db:
-            db.execute("UPDATE batches SET claimed_until = ?, updated = ? WHERE id = ?", (until, time.time(), batch_id))
+            db.execute(
+                "UPDATE batches SET claimed_until = ?, updated = ? WHERE id = ?",
+                (until, time.time(), batch_id),
+            )
         return until
 
     def set_shop_status(self, batch_id: str, status: str, reason: str | None) -> None:
         with self.transaction() as db:
             state = "collected" if status in ("accepted", "printed", "shipped") else None
-            db.execute("UPDATE batches SET shop_status = ?, shop_reason = ?, state = COALESCE(?, state), updated = ?"
-                       " WHERE id = ?", (status, reason, state, time.time(), batch_id))
+            db.execute(
+                "UPDATE batches SET shop_status = ?, shop_reason = ?, state = COALESCE(?, state), updated = ?"
+                " WHERE id = ?",
+                (status, reason, state, time.time(), batch_id),
+            )
 
 
 class NoRecords(ValueError):
@@ -409,5 +543,14 @@ class _Repeat(Exception):
 
 
 def _record(row: sqlite3.Row) -> Record:
-    return Record(row["idx"], row["data"], row["chunk"], row["state"], row["file"], row["page"], row["pages"],
-                  row["sha256"], json.loads(row["errors"]) if row["errors"] else None)
+    return Record(
+        row["idx"],
+        row["data"],
+        row["chunk"],
+        row["state"],
+        row["file"],
+        row["page"],
+        row["pages"],
+        row["sha256"],
+        json.loads(row["errors"]) if row["errors"] else None,
+    )

@@ -11,20 +11,21 @@ import json
 import logging
 import time
 import zipfile
-from datetime import datetime, timezone
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from itertools import islice
 
 import pikepdf
 
-from ..impose import Imposition, impose
 from ..finish import DocumentInfo, finish
-from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT, EnvelopeImprint
+from ..impose import Imposition, impose
+from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
+from ..imprint import EnvelopeImprint
 from ..pipeline import Pipeline
-from ..schema import InvalidRequest
 from ..printready import PrintReady
+from ..schema import InvalidRequest
 from ..specs import FORMATS, OptionError, RenderOptions
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec
@@ -63,7 +64,9 @@ class TaskContext:
     def imprint(self, languages: tuple[str, ...]) -> EnvelopeImprint:
         """The envelope's imprint drawer for a language set, prepared once per worker, with
         the layout's bleed: the boxes of the pre-print shell, so the two print in register."""
-        return EnvelopeImprint(self.pipeline, languages, self.pipeline.layout(IMPRINTED_LAYOUT).bleed_mm)
+        return EnvelopeImprint(
+            self.pipeline, languages, self.pipeline.layout(IMPRINTED_LAYOUT).bleed_mm
+        )
 
     def run(self, task: Task) -> None:
         if isinstance(task, ChunkTask):
@@ -75,8 +78,12 @@ class TaskContext:
 def _body(batch: Batch, record: Record) -> dict:
     """A record as a render request; its documents are dated the day the batch was made, so a
     record rendered again (a rerun, a retried chunk) gives the same bytes."""
-    day = datetime.fromtimestamp(batch.created, timezone.utc).date().isoformat()
-    return {"languages": list(batch.spec.languages), "document_date": day, "data": json.loads(record.data)}
+    day = datetime.fromtimestamp(batch.created, UTC).date().isoformat()
+    return {
+        "languages": list(batch.spec.languages),
+        "document_date": day,
+        "data": json.loads(record.data),
+    }
 
 
 def _errors(exc: Exception) -> list[dict]:
@@ -120,7 +127,9 @@ def chunk_keys(batch: Batch, chunk: int, indexes: list[int]) -> list[str]:
 def _render_record(ctx: TaskContext, batch: Batch, record: Record) -> Outcome:
     spec = batch.spec
     try:
-        rendered = ctx.pipeline.render(spec.layout, _body(batch, record), RenderOptions(spec.format, variant=spec.variant))
+        rendered = ctx.pipeline.render(
+            spec.layout, _body(batch, record), RenderOptions(spec.format, variant=spec.variant)
+        )
     except (InvalidRequest, OptionError) as exc:
         return Outcome(record.index, errors=_errors(exc))
     except Exception as exc:  # a bad record never stops the batch
@@ -137,7 +146,9 @@ def _layers(ctx: TaskContext, spec: BatchSpec) -> tuple[str, str]:
     return proof, shell
 
 
-def _imprint_chunk(ctx: TaskContext, batch: Batch, chunk: int, records: list[Record]) -> list[Outcome]:
+def _imprint_chunk(
+    ctx: TaskContext, batch: Batch, chunk: int, records: list[Record]
+) -> list[Outcome]:
     """The variable imprint of a chunk, drawn directly (no layout per record): one page per
     record, in one file."""
     spec = batch.spec
@@ -159,7 +170,9 @@ def _imprint_chunk(ctx: TaskContext, batch: Batch, chunk: int, records: list[Rec
             accepted.append((record.index, request))
     if accepted:
         sha = ctx.outputs.put(key, imprint.write([request for _, request in accepted]))
-        outcomes += [Outcome(index, key, page, 1, sha) for page, (index, _) in enumerate(accepted, start=1)]
+        outcomes += [
+            Outcome(index, key, page, 1, sha) for page, (index, _) in enumerate(accepted, start=1)
+        ]
     return outcomes
 
 
@@ -175,23 +188,39 @@ def package(ctx: TaskContext, task: PackageTask) -> None:
         return
     counts = store.counts(batch.id)
     if counts["done"] == 0:
-        store.finish_batch(batch.id, "failed", None, "no record could be rendered; see the failures")
+        store.finish_batch(
+            batch.id, "failed", None, "no record could be rendered; see the failures"
+        )
         return
     job = f"{batch.id}/job"
     entries: dict[int, dict] = {}
-    files = {"files": _zip_records, "merged": _merged, "imposed": _imposed, "layers": _layer_files}[batch.spec.output](
-        ctx, batch, job, entries)
+    files = {"files": _zip_records, "merged": _merged, "imposed": _imposed, "layers": _layer_files}[
+        batch.spec.output
+    ](ctx, batch, job, entries)
     manifest = _manifest(store, batch, counts, files, entries)
     text = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-    files.append({"name": "manifest.json", "sha256": outputs.put(f"{job}/manifest.json", text), "bytes": len(text),
-                  "media_type": "application/json"})
+    files.append(
+        {
+            "name": "manifest.json",
+            "sha256": outputs.put(f"{job}/manifest.json", text),
+            "bytes": len(text),
+            "media_type": "application/json",
+        }
+    )
     store.finish_batch(batch.id, "completed-with-errors" if counts["failed"] else "ready", files)
 
 
-def _file_entry(ctx: TaskContext, job: str, name: str, media_type: str, pages: int | None = None) -> dict:
+def _file_entry(
+    ctx: TaskContext, job: str, name: str, media_type: str, pages: int | None = None
+) -> dict:
     """A job file as the manifest lists it; the checksum is read back from what was stored."""
     key = f"{job}/{name}"
-    entry = {"name": name, "sha256": ctx.outputs.sha256(key), "bytes": ctx.outputs.size(key), "media_type": media_type}
+    entry = {
+        "name": name,
+        "sha256": ctx.outputs.sha256(key),
+        "bytes": ctx.outputs.size(key),
+        "media_type": media_type,
+    }
     if pages is not None:
         entry["pages"] = pages
     return entry
@@ -211,8 +240,13 @@ def _zip_records(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
                 with ctx.outputs.open(record.file) as source, archive.open(member, "w") as target:
                     for block in iter(lambda: source.read(1 << 20), b""):
                         target.write(block)
-                entries[record.index] = {"file": "records.zip", "member": member.filename, "page": 1, "pages": record.pages,
-                                         "sha256": record.sha256}
+                entries[record.index] = {
+                    "file": "records.zip",
+                    "member": member.filename,
+                    "page": 1,
+                    "pages": record.pages,
+                    "sha256": record.sha256,
+                }
     return [_file_entry(ctx, job, "records.zip", "application/zip")]
 
 
@@ -230,14 +264,20 @@ def _merge(ctx: TaskContext, records, sink) -> tuple[int, list[tuple[int, int, i
                 source = sources[record.file] = pikepdf.open(io.BytesIO(fh.read()))
         first = len(merged.pages) + 1
         start = (record.page or 1) - 1
-        merged.pages.extend(source.pages[start:start + (record.pages or 1)])
+        merged.pages.extend(source.pages[start : start + (record.pages or 1)])
         spans.append((record.index, first, len(merged.pages) - first + 1))
     merged.save(sink, deterministic_id=True)
     return len(merged.pages), spans
 
 
-def _merged(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict], name: str = "merged.pdf",
-            finishing: Callable[[bytes], bytes] | None = None) -> list[dict]:
+def _merged(
+    ctx: TaskContext,
+    batch: Batch,
+    job: str,
+    entries: dict[int, dict],
+    name: str = "merged.pdf",
+    finishing: Callable[[bytes], bytes] | None = None,
+) -> list[dict]:
     """The records' pages in one file; ``finishing`` (if given) makes the merged bytes
     into the delivered ones (e.g. PDF/X-4)."""
     with ctx.outputs.writer(f"{job}/{name}") as fh:
@@ -258,13 +298,24 @@ def _imposed(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, dict])
     merged = io.BytesIO()
     _, spans = _merge(ctx, _done(ctx, batch), merged)
     page_records = [index for index, _, count in spans for _ in range(count)]
-    imposed = impose(merged.getvalue(), Imposition(mode=batch.spec.imposition), batch.id, page_records)
+    imposed = impose(
+        merged.getvalue(), Imposition(mode=batch.spec.imposition), batch.id, page_records
+    )
     with ctx.outputs.writer(f"{job}/imposed.pdf") as fh:
         fh.write(imposed.pdf)
     for placement in imposed.placements:
-        entry = entries.setdefault(page_records[placement.page], {"file": "imposed.pdf", "placements": []})
-        entry["placements"].append({"sheet": placement.sheet + 1, "slot": placement.slot, "x_mm": placement.x_mm,
-                                    "y_mm": placement.y_mm, "rotated": placement.rotated})
+        entry = entries.setdefault(
+            page_records[placement.page], {"file": "imposed.pdf", "placements": []}
+        )
+        entry["placements"].append(
+            {
+                "sheet": placement.sheet + 1,
+                "slot": placement.slot,
+                "x_mm": placement.x_mm,
+                "y_mm": placement.y_mm,
+                "rotated": placement.rotated,
+            }
+        )
     return [_file_entry(ctx, job, "imposed.pdf", "application/pdf", imposed.sheets)]
 
 
@@ -275,20 +326,36 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     proof, shell = _layers(ctx, spec)
     pipeline = ctx.pipeline
     layout = pipeline.layout(spec.layout)
-    shell_pdf = pipeline.render(spec.layout, layout.sample(spec.languages), RenderOptions(spec.format, variant=shell)).content
+    shell_pdf = pipeline.render(
+        spec.layout, layout.sample(spec.languages), RenderOptions(spec.format, variant=shell)
+    ).content
     ctx.outputs.put(f"{job}/preprint.pdf", shell_pdf)
-    files = [_file_entry(ctx, job, "preprint.pdf", "application/pdf", len(pikepdf.open(io.BytesIO(shell_pdf)).pages))]
+    files = [
+        _file_entry(
+            ctx,
+            job,
+            "preprint.pdf",
+            "application/pdf",
+            len(pikepdf.open(io.BytesIO(shell_pdf)).pages),
+        )
+    ]
     finishing = None
     if spec.format != "pdf":  # the imprint as the same kind of file as the shell (PDF/X-4)
         title = " / ".join(layout.titles[lang] for lang in spec.languages)
-        info = DocumentInfo(title, spec.languages, datetime.fromtimestamp(batch.created, timezone.utc))
+        info = DocumentInfo(
+            title, spec.languages, datetime.fromtimestamp(batch.created, UTC)
+        )
         press = PrintReady(layout.bleed_mm, press=True)
         finishing = lambda merged: finish(merged, info, FORMATS[spec.format], press=press)  # noqa: E731
     files += _merged(ctx, batch, job, entries, "imprint.pdf", finishing)
     proofs = pikepdf.new()
     sources = []
-    for record in list(islice(_done(ctx, batch), ctx.engine.proof_records)):  # a proof to look at: screen PDF
-        rendered = pipeline.render(spec.layout, _body(batch, record), RenderOptions("pdf", variant=proof))
+    for record in list(
+        islice(_done(ctx, batch), ctx.engine.proof_records)
+    ):  # a proof to look at: screen PDF
+        rendered = pipeline.render(
+            spec.layout, _body(batch, record), RenderOptions("pdf", variant=proof)
+        )
         sources.append(pikepdf.open(io.BytesIO(rendered.content)))
         proofs.pages.extend(sources[-1].pages)
     with ctx.outputs.writer(f"{job}/proof.pdf") as fh:
@@ -297,10 +364,16 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     return files
 
 
-def _manifest(store: Store, batch: Batch, counts: dict, files: list[dict], entries: dict[int, dict]) -> dict:
+def _manifest(
+    store: Store, batch: Batch, counts: dict, files: list[dict], entries: dict[int, dict]
+) -> dict:
     records = []
     for record in store.iter_records(batch.id):
-        entry = {"index": record.index, "id": record_id(batch.id, record.index), "state": record.state}
+        entry = {
+            "index": record.index,
+            "id": record_id(batch.id, record.index),
+            "state": record.state,
+        }
         if record.state == "done":
             entry.update(entries[record.index])
         else:

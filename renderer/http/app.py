@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import falcon
 
 from ..batch.service import BatchService
@@ -11,9 +10,6 @@ from ..pipeline import Pipeline
 from ..settings import Settings
 from ..signing import SigningConfig, SigningService
 from . import capacity, docs, problems, studio
-from .health import HealthResource, MetricsResource, Readiness, ReadyResource
-from .observe import Observe
-from .openapi import openapi_document
 from .batch_resources import (
     BatchesResource,
     BatchFileResource,
@@ -25,8 +21,10 @@ from .batch_resources import (
     PrintJobsResource,
     PrintJobStatusResource,
 )
+from .health import HealthResource, MetricsResource, Readiness, ReadyResource
+from .observe import Observe
+from .openapi import openapi_document
 from .place_resource import PlaceResource
-from .signing_resources import SignResource, VerifyResource
 from .resources import (
     LayoutResource,
     LayoutsResource,
@@ -34,11 +32,17 @@ from .resources import (
     RenderResource,
     SampleResource,
 )
+from .signing_resources import SignResource, VerifyResource
 
 
-def create_app(pipeline: Pipeline | None = None, signing: SigningService | None = None,
-               batches: BatchService | None = None, settings: Settings | None = None,
-               readiness: Readiness | None = None, dev: bool = False) -> falcon.App:
+def create_app(
+    pipeline: Pipeline | None = None,
+    signing: SigningService | None = None,
+    batches: BatchService | None = None,
+    settings: Settings | None = None,
+    readiness: Readiness | None = None,
+    dev: bool = False,
+) -> falcon.App:
     """The service. Settings come from the environment unless given (see renderer/settings.py);
     signer profiles from OBRAZCI_SIGNING_CONFIG: a profile that cannot be opened raises
     SigningConfigError here, before any request is served. Batches live in OBRAZCI_DATA_DIR
@@ -51,7 +55,9 @@ def create_app(pipeline: Pipeline | None = None, signing: SigningService | None 
     batches = batches or BatchService(settings.engine(), Access.from_environment())
     readiness = readiness or Readiness(batches, signing=signing)
     capacity.configure(1, settings.queue_timeout_s, settings.request_timeout_s)
-    app = falcon.App(media_type=falcon.MEDIA_JSON, middleware=[Observe(frozenset(pipeline.registry.ids()))])
+    app = falcon.App(
+        media_type=falcon.MEDIA_JSON, middleware=[Observe(frozenset(pipeline.registry.ids()))]
+    )
     app.req_options.strip_url_path_trailing_slash = True
     problems.install(app)
     studio.install(app, pipeline, dev)  # / and /studio/…: the preview studio

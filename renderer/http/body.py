@@ -17,9 +17,15 @@ BLOCK = 64 * 1024
 
 
 def too_large(max_bytes: int, size: int | None = None) -> Problem:
-    detail = f"the limit is {max_bytes} bytes" + (f", the body has {size}" if size is not None else "")
-    return Problem(falcon.HTTP_413, "Request body too large", detail,
-                   [{"header": "Content-Length", "detail": detail}])
+    detail = f"the limit is {max_bytes} bytes" + (
+        f", the body has {size}" if size is not None else ""
+    )
+    return Problem(
+        falcon.HTTP_413,
+        "Request body too large",
+        detail,
+        [{"header": "Content-Length", "detail": detail}],
+    )
 
 
 def body_stream(req: falcon.Request, max_bytes: int) -> BinaryIO:
@@ -62,26 +68,44 @@ def json_problem(exc: JsonRefused, part: str | None = None) -> Problem:
         entry["limit"] = exc.limit
     if not exc.syntax:
         where = f"{part} part: " if part else ""
-        return Problem(falcon.HTTP_422, "Request too complex" if exc.limit else "Invalid request data",
-                       where + exc.reason, [entry])
+        return Problem(
+            falcon.HTTP_422,
+            "Request too complex" if exc.limit else "Invalid request data",
+            where + exc.reason,
+            [entry],
+        )
     if exc.line is not None:
         entry.update(line=exc.line, column=exc.column)
-    return Problem(falcon.HTTP_400, "Malformed JSON", (f"{part} part: " if part else "") + exc.reason, [entry])
+    return Problem(
+        falcon.HTTP_400, "Malformed JSON", (f"{part} part: " if part else "") + exc.reason, [entry]
+    )
 
 
 def _charset(req: falcon.Request) -> str:
     """The declared charset (UTF-8 if none); one Python cannot decode is a 415."""
     params = (req.content_type or "").split(";")[1:]
-    declared = next((p.split("=", 1)[1].strip().strip('"') for p in params
-                     if p.strip().lower().startswith("charset=")), "utf-8")
+    declared = next(
+        (
+            p.split("=", 1)[1].strip().strip('"')
+            for p in params
+            if p.strip().lower().startswith("charset=")
+        ),
+        "utf-8",
+    )
     try:
         return codecs.lookup(declared).name
     except LookupError:
-        raise Problem(falcon.HTTP_415, "Unsupported charset", f"cannot decode charset {declared!r}",
-                      [{"header": "Content-Type", "detail": f"unknown charset {declared!r}; send UTF-8"}]) from None
+        raise Problem(
+            falcon.HTTP_415,
+            "Unsupported charset",
+            f"cannot decode charset {declared!r}",
+            [{"header": "Content-Type", "detail": f"unknown charset {declared!r}; send UTF-8"}],
+        ) from None
 
 
-def parse_json(raw: bytes, charset: str = "utf-8", limits: Limits = Limits(), part: str | None = None) -> Any:
+def parse_json(
+    raw: bytes, charset: str = "utf-8", limits: Limits = Limits(), part: str | None = None
+) -> Any:
     """``raw`` decoded as ``charset`` and parsed within ``limits``, or the 4xx that says why not."""
     try:
         text = raw.decode(charset)
@@ -95,11 +119,15 @@ def parse_json(raw: bytes, charset: str = "utf-8", limits: Limits = Limits(), pa
         raise json_problem(exc, part) from None
 
 
-def read_json(req: falcon.Request, max_bytes: int, limits: Limits = Limits(), optional: bool = False) -> Any:
+def read_json(
+    req: falcon.Request, max_bytes: int, limits: Limits = Limits(), optional: bool = False
+) -> Any:
     """The JSON body; with ``optional`` an empty body (and no content type) is None."""
     media_type = (req.content_type or "").split(";")[0].strip().lower()
-    if not (optional and not media_type) and media_type != "application/json" and not (
-        media_type.startswith("application/") and media_type.endswith("+json")
+    if (
+        not (optional and not media_type)
+        and media_type != "application/json"
+        and not (media_type.startswith("application/") and media_type.endswith("+json"))
     ):
         raise Problem(
             falcon.HTTP_415,
@@ -113,8 +141,12 @@ def read_json(req: falcon.Request, max_bytes: int, limits: Limits = Limits(), op
         return None
     if optional and not media_type:
         if raw.strip():
-            raise Problem(falcon.HTTP_415, "Unsupported media type", "a body needs Content-Type: application/json",
-                          [{"header": "Content-Type", "detail": "send application/json"}])
+            raise Problem(
+                falcon.HTTP_415,
+                "Unsupported media type",
+                "a body needs Content-Type: application/json",
+                [{"header": "Content-Type", "detail": "send application/json"}],
+            )
         return None
     return parse_json(raw, charset, limits)
 
@@ -127,34 +159,54 @@ def read_parts(req: falcon.Request, file_part: str, limits: Limits = Limits()) -
     from falcon.media.multipart import MultipartFormHandler, MultipartParseOptions
 
     if not (req.content_type or "").startswith("multipart/form-data"):
-        raise Problem(falcon.HTTP_415, "Unsupported media type",
-                      f"send multipart/form-data with a 'request' part (JSON) and a '{file_part}' part",
-                      [{"header": "Content-Type", "detail": "send multipart/form-data"}])
+        raise Problem(
+            falcon.HTTP_415,
+            "Unsupported media type",
+            f"send multipart/form-data with a 'request' part (JSON) and a '{file_part}' part",
+            [{"header": "Content-Type", "detail": "send multipart/form-data"}],
+        )
     raw = read_body(req, limits.max_upload_bytes + limits.max_body_bytes + BLOCK)
     options = MultipartParseOptions()
     options.max_body_part_count = 16
     options.max_body_part_buffer_size = limits.max_upload_bytes + 1
     body, upload = None, None
     try:
-        for part in MultipartFormHandler(options).deserialize(BytesIO(raw), req.content_type, len(raw)):
+        for part in MultipartFormHandler(options).deserialize(
+            BytesIO(raw), req.content_type, len(raw)
+        ):
             if part.name == "request":
                 data = part.stream.read(limits.max_body_bytes + 1)
                 if len(data) > limits.max_body_bytes:
-                    raise Problem(falcon.HTTP_413, "Request part too large",
-                                  f"the request part's limit is {limits.max_body_bytes} bytes",
-                                  [{"part": "request", "detail": f"at most {limits.max_body_bytes} bytes"}])
+                    raise Problem(
+                        falcon.HTTP_413,
+                        "Request part too large",
+                        f"the request part's limit is {limits.max_body_bytes} bytes",
+                        [{"part": "request", "detail": f"at most {limits.max_body_bytes} bytes"}],
+                    )
                 body = parse_json(data, "utf-8", limits, part="request")
             elif part.name == file_part:
                 upload = part.stream.read(limits.max_upload_bytes + 1)
                 if len(upload) > limits.max_upload_bytes:
-                    raise Problem(falcon.HTTP_413, "Upload too large", f"the limit is {limits.max_upload_bytes} bytes",
-                                  [{"part": file_part, "detail": f"at most {limits.max_upload_bytes} bytes"}])
+                    raise Problem(
+                        falcon.HTTP_413,
+                        "Upload too large",
+                        f"the limit is {limits.max_upload_bytes} bytes",
+                        [{"part": file_part, "detail": f"at most {limits.max_upload_bytes} bytes"}],
+                    )
     except falcon.MediaMalformedError as exc:
         detail = str(exc.description or exc.title)
-        raise Problem(falcon.HTTP_400, "Malformed multipart body", detail,
-                      [{"header": "Content-Type", "detail": detail}]) from None
+        raise Problem(
+            falcon.HTTP_400,
+            "Malformed multipart body",
+            detail,
+            [{"header": "Content-Type", "detail": detail}],
+        ) from None
     missing = [name for name, value in (("request", body), (file_part, upload)) if value is None]
     if missing:
-        raise Problem(falcon.HTTP_422, "Missing parts", f"missing part(s): {', '.join(missing)}",
-                      [{"pointer": f"/{name}", "part": name, "detail": "is required"} for name in missing])
+        raise Problem(
+            falcon.HTTP_422,
+            "Missing parts",
+            f"missing part(s): {', '.join(missing)}",
+            [{"pointer": f"/{name}", "part": name, "detail": "is required"} for name in missing],
+        )
     return body, upload

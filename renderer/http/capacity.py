@@ -14,8 +14,8 @@ import logging
 import os
 import threading
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import falcon
 
@@ -47,9 +47,13 @@ class RenderSlots:
         ``watched=False``: work that has no deadline (the warm-up at start)."""
         if not self._free.acquire(timeout=self.wait_s):
             retry = max(1, round(self.deadline_s / 4))
-            raise Problem(falcon.HTTP_503, "Busy", f"every render slot is busy; retry in {retry} s",
-                          [{"detail": f"no render slot became free within {self.wait_s:g} s"}],
-                          headers={"Retry-After": str(retry)})
+            raise Problem(
+                falcon.HTTP_503,
+                "Busy",
+                f"every render slot is busy; retry in {retry} s",
+                [{"detail": f"no render slot became free within {self.wait_s:g} s"}],
+                headers={"Retry-After": str(retry)},
+            )
         with self._lock:
             self._running[threading.get_ident()] = time.monotonic() if watched else float("inf")
             if watched:
@@ -63,7 +67,9 @@ class RenderSlots:
 
     def _start_watchdog(self) -> None:
         if self._watchdog is None or not self._watchdog.is_alive():
-            self._watchdog = threading.Thread(target=self._watch, name="render-watchdog", daemon=True)
+            self._watchdog = threading.Thread(
+                target=self._watch, name="render-watchdog", daemon=True
+            )
             self._watchdog.start()
 
     def _watch(self) -> None:
@@ -72,8 +78,11 @@ class RenderSlots:
             with self._lock:
                 oldest = min(self._running.values(), default=None)
             if oldest is not None and time.monotonic() - oldest > self.deadline_s + STUCK_GRACE_S:
-                log.critical("a render has run %.0f s (deadline %g s): this worker is replaced",
-                             time.monotonic() - oldest, self.deadline_s)
+                log.critical(
+                    "a render has run %.0f s (deadline %g s): this worker is replaced",
+                    time.monotonic() - oldest,
+                    self.deadline_s,
+                )
                 logging.shutdown()
                 os._exit(70)
 

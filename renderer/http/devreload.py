@@ -95,7 +95,11 @@ class DevReload:
         locale = str(LOCALE_DIR) + os.sep
         digest = hashlib.sha256()
         for path, stamp in sorted(self._files.items()):
-            if path.startswith((own, common, locale)) or path.startswith(samples) and self._layout_of_sample(path) == layout_id:
+            if (
+                path.startswith((own, common, locale))
+                or path.startswith(samples)
+                and self._layout_of_sample(path) == layout_id
+            ):
                 digest.update(f"{path}\0{stamp}\n".encode())
         return digest.hexdigest()[:16]
 
@@ -106,7 +110,9 @@ class DevReload:
         """Load again what changed since the last look."""
         with self._lock:
             files = _snapshot()
-            changed = {p for p in files.keys() | self._files.keys() if files.get(p) != self._files.get(p)}
+            changed = {
+                p for p in files.keys() | self._files.keys() if files.get(p) != self._files.get(p)
+            }
             self._files = files
             if changed:
                 self._apply(changed)
@@ -114,16 +120,33 @@ class DevReload:
     def guard(self, layout, draw):
         """``draw`` with what breaks in the layout's own files answered as a 422 that names the
         file and line (a template error, a failing filter), instead of a 500."""
+
         def run():
             try:
                 return draw()
             except jinja2.TemplateSyntaxError as exc:
-                raise self._template_error(layout, [_problem(exc.filename or layout.template_name, exc.message or str(exc),
-                                                             exc.lineno)]) from None
-            except (jinja2.TemplateError, ArithmeticError, AttributeError, KeyError, TypeError, ValueError) as exc:
+                raise self._template_error(
+                    layout,
+                    [
+                        _problem(
+                            exc.filename or layout.template_name,
+                            exc.message or str(exc),
+                            exc.lineno,
+                        )
+                    ],
+                ) from None
+            except (
+                jinja2.TemplateError,
+                ArithmeticError,
+                AttributeError,
+                KeyError,
+                TypeError,
+                ValueError,
+            ) as exc:
                 if not isinstance(exc, jinja2.TemplateError) and not self._template_frames(exc):
                     raise  # not raised by the layout's own code: the request's errors keep their answers
                 raise self._template_error(layout, [self._from_traceback(layout, exc)]) from None
+
         return run
 
     # --- reloading ----------------------------------------------------------------------------
@@ -168,7 +191,10 @@ class DevReload:
 
     def _catalog_problem(self, exc: Exception) -> dict:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".po")]
-        where = next((Path(a) for a in getattr(exc, "args", ()) if isinstance(a, str) and a.endswith(".po")), LOCALE_DIR)
+        where = next(
+            (Path(a) for a in getattr(exc, "args", ()) if isinstance(a, str) and a.endswith(".po")),
+            LOCALE_DIR,
+        )
         line = getattr(exc, "lineno", None) or (frames[-1].lineno if frames else None)
         return _problem(where, f"{type(exc).__name__}: {exc}", line)
 
@@ -180,7 +206,9 @@ class DevReload:
                 layout = self.pipeline.registry.reload(directory)
             except LayoutError as exc:
                 problems.append(_problem(directory / "layout.toml", str(exc).split(": ", 1)[-1]))
-                layout = self.pipeline.layout(layout_id) if layout_id in self.pipeline.registry else None
+                layout = (
+                    self.pipeline.layout(layout_id) if layout_id in self.pipeline.registry else None
+                )
             if layout is not None:
                 problems += self._template_problems(layout) + self._css_problems(layout)
         self.pipeline.renderer.forget(layout_id)
@@ -194,7 +222,9 @@ class DevReload:
         try:
             self.studio.drafts.composer.env.get_template(layout.template_name)
         except jinja2.TemplateSyntaxError as exc:
-            return [_problem(exc.filename or layout.template_name, exc.message or str(exc), exc.lineno)]
+            return [
+                _problem(exc.filename or layout.template_name, exc.message or str(exc), exc.lineno)
+            ]
         except jinja2.TemplateError as exc:
             return [_problem(layout.template_name, str(exc))]
         return []
@@ -224,7 +254,11 @@ class DevReload:
     @staticmethod
     def _template_frames(exc: Exception) -> list:
         """The frames of the layouts' templates (Jinja2 names them by file and line)."""
-        return [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).is_relative_to(TEMPLATES_DIR)]
+        return [
+            f
+            for f in traceback.extract_tb(exc.__traceback__)
+            if Path(f.filename).is_relative_to(TEMPLATES_DIR)
+        ]
 
     def _from_traceback(self, layout, exc: Exception) -> dict:
         frames = self._template_frames(exc)
@@ -235,5 +269,9 @@ class DevReload:
     def _template_error(self, layout, problems: list[dict]) -> Problem:
         first = problems[0]
         where = f"{first['file']}" + (f", line {first['line']}" if first["line"] else "")
-        return Problem(falcon.HTTP_422, "The layout's files have an error", f"{where}: {first['detail']}",
-                       [{"file": p["file"], "line": p["line"], "detail": p["detail"]} for p in problems])
+        return Problem(
+            falcon.HTTP_422,
+            "The layout's files have an error",
+            f"{where}: {first['detail']}",
+            [{"file": p["file"], "line": p["line"], "detail": p["detail"]} for p in problems],
+        )

@@ -23,7 +23,9 @@ HEARTBEAT_STALE_S = 10.0  # a runner that has not said it lives for this long is
 class Readiness:
     """What this worker knows about itself and the parts it depends on."""
 
-    def __init__(self, batches=None, runner_beside: bool = False, signing=None, warming: bool = False):
+    def __init__(
+        self, batches=None, runner_beside: bool = False, signing=None, warming: bool = False
+    ):
         self.batches = batches
         self.runner_beside = runner_beside  # this service runs the batch runner (not --no-batches)
         self.signing = signing
@@ -37,18 +39,27 @@ class Readiness:
         self._warm.set()
 
     def components(self) -> dict[str, dict]:
-        parts = {"renderer": {"ready": self._warm.is_set(),
-                              "state": "warm" if self._warm.is_set() else "warming up"}}
+        parts = {
+            "renderer": {
+                "ready": self._warm.is_set(),
+                "state": "warm" if self._warm.is_set() else "warming up",
+            }
+        }
         if self.warm_error:
             parts["renderer"]["warm_up_error"] = self.warm_error
         if self.signing is not None:
             profiles = sorted(self.signing.config.profiles)
-            parts["signing"] = {"ready": True, "profiles": profiles}  # a profile that cannot load stops start-up
+            parts["signing"] = {
+                "ready": True,
+                "profiles": profiles,
+            }  # a profile that cannot load stops start-up
         if self.batches is not None:
             parts["batch_store"] = self._store()
             if self.runner_beside:
                 parts["batch_runner"] = self._runner()
-            if self.batches.dispatcher is not None:  # the celery engine: its tasks go through the broker
+            if (
+                self.batches.dispatcher is not None
+            ):  # the celery engine: its tasks go through the broker
                 parts["batch_broker"] = self._broker()
         return parts
 
@@ -92,11 +103,19 @@ class ReadyResource:
     def on_get(self, req, resp):
         parts = self.readiness.components()
         ready = all(part["ready"] for part in parts.values())
-        reasons = [f"{name}: {part.get('state', 'not ready')}" for name, part in parts.items() if not part["ready"]]
+        reasons = [
+            f"{name}: {part.get('state', 'not ready')}"
+            for name, part in parts.items()
+            if not part["ready"]
+        ]
         resp.status = falcon.HTTP_200 if ready else falcon.HTTP_503
         if not ready:
             resp.set_header("Retry-After", "1")
-        resp.media = {"status": "ready" if ready else "not ready", "reasons": reasons, "components": parts}
+        resp.media = {
+            "status": "ready" if ready else "not ready",
+            "reasons": reasons,
+            "components": parts,
+        }
 
 
 class MetricsResource:

@@ -56,8 +56,14 @@ class Observe:
         if route not in ("/metrics",):
             metrics.REQUESTS.labels(route, layout, fmt, str(status)).inc()
             metrics.REQUEST_SECONDS.labels(route, layout).observe(duration)
-        fields = {"method": req.method, "path": req.path, "route": route, "status": status,
-                  "duration_ms": round(duration * 1000, 1), "bytes": size}
+        fields = {
+            "method": req.method,
+            "path": req.path,
+            "route": route,
+            "status": status,
+            "duration_ms": round(duration * 1000, 1),
+            "bytes": size,
+        }
         if layout:
             fields["layout"] = layout
         if fmt:

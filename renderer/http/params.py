@@ -16,9 +16,13 @@ def render_options(req: falcon.Request) -> RenderOptions:
     dpi_text = req.get_param("dpi")
     dpi = RenderOptions.dpi
     if dpi_text is not None:
-        if not dpi_text.isdigit() or not RenderOptions.MIN_DPI <= int(dpi_text) <= RenderOptions.MAX_DPI:
+        if (
+            not dpi_text.isdigit()
+            or not RenderOptions.MIN_DPI <= int(dpi_text) <= RenderOptions.MAX_DPI
+        ):
             raise bad_parameter(
-                "dpi", f"must be a whole number from {RenderOptions.MIN_DPI} to {RenderOptions.MAX_DPI}"
+                "dpi",
+                f"must be a whole number from {RenderOptions.MIN_DPI} to {RenderOptions.MAX_DPI}",
             )
         dpi = int(dpi_text)
         if fmt != "png":

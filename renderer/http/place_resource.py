@@ -42,18 +42,27 @@ class PlaceResource:
         layout = _layout(self.pipeline, layout_id)
         if not layout.placeable:
             placeable = ", ".join(lay.id for lay in self.pipeline.registry if lay.placeable)
-            raise Problem(falcon.HTTP_404, "Not placeable",
-                          f"{layout.id} is not drawn onto documents; these are: {placeable}")
+            raise Problem(
+                falcon.HTTP_404,
+                "Not placeable",
+                f"{layout.id} is not drawn onto documents; these are: {placeable}",
+            )
         page, x, y = _position(req)
         body, document = read_parts(req, "document", self.pipeline.limits)
         try:
             with render_slot():
                 checked = check_pdf(document, "document", self.pipeline.limits)
-                rendered = _render(lambda: self.pipeline.render(layout.id, body, RenderOptions("pdf")))
+                rendered = _render(
+                    lambda: self.pipeline.render(layout.id, body, RenderOptions("pdf"))
+                )
                 resp.data, removed = place_onto(checked, rendered.content, page, x, y)
         except UploadRefused as exc:
-            raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
-                          [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
+            raise Problem(
+                falcon.HTTP_422,
+                "Cannot use the upload",
+                str(exc),
+                [{"pointer": f"/{exc.field}", "detail": exc.reason}],
+            ) from None
         if removed:  # said, not silent: what of the upload was left out
             resp.set_header("X-Removed-Active-Content", ", ".join(removed))
         resp.content_type = "application/pdf"

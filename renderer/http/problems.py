@@ -20,8 +20,14 @@ PROBLEM_JSON = "application/problem+json"
 class Problem(falcon.HTTPError):
     """An HTTP error with problem-details members of our own."""
 
-    def __init__(self, status, title: str, detail: str | None = None, errors: list[dict] | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status,
+        title: str,
+        detail: str | None = None,
+        errors: list[dict] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(status, title=title, description=detail, headers=headers)
         self.errors = errors
 
@@ -47,7 +53,9 @@ def serialize(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError)
     request_id = getattr(req.context, "request_id", None)
     if request_id:
         body["request_id"] = request_id  # the same id as in the X-Request-ID header and the log
-    errors = getattr(exc, "errors", None) or _framework_errors(req, exc)  # one entry per field, parameter or service
+    errors = getattr(exc, "errors", None) or _framework_errors(
+        req, exc
+    )  # one entry per field, parameter or service
     if errors:
         body["errors"] = errors
     resp.content_type = PROBLEM_JSON
@@ -83,8 +91,11 @@ def unexpected(req, resp, exc: Exception, params) -> None:
         raise exc
     log.exception("unexpected error on %s %s", req.method, req.path)
     request_id = getattr(req.context, "request_id", None)
-    raise Problem(falcon.HTTP_500, "Internal error",
-                  f"the request could not be completed; the error is logged under request id {request_id}")
+    raise Problem(
+        falcon.HTTP_500,
+        "Internal error",
+        f"the request could not be completed; the error is logged under request id {request_id}",
+    )
 
 
 def install(app: falcon.App) -> None:

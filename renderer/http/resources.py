@@ -9,19 +9,21 @@ import falcon
 
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge
+from ..signing import SigningService
 from ..specs import LANGUAGE_SETS, OptionError
+from ..uploads import UploadRefused, check_attachment, check_scan
 from . import params
 from .body import read_json, read_parts
 from .capacity import render_slot
-from ..signing import SigningService
-from ..uploads import UploadRefused, check_attachment, check_scan
 from .problems import Problem, bad_parameter
 from .signing_resources import sign_or_fail, signing_request
 
 
 def _layout(pipeline: Pipeline, layout_id: str):
     if layout_id not in pipeline.registry:
-        raise Problem(falcon.HTTP_404, "Unknown layout", f"there is no layout {layout_id!r}; see /v1/layouts")
+        raise Problem(
+            falcon.HTTP_404, "Unknown layout", f"there is no layout {layout_id!r}; see /v1/layouts"
+        )
     return pipeline.layout(layout_id)
 
 
@@ -52,7 +54,10 @@ class LayoutsResource:
 
     def on_get(self, req, resp):
         resp.media = {
-            "layouts": [{**layout.summary(), "links": _links(layout.id)} for layout in self.pipeline.registry]
+            "layouts": [
+                {**layout.summary(), "links": _links(layout.id)}
+                for layout in self.pipeline.registry
+            ]
         }
 
 
@@ -62,7 +67,11 @@ class LayoutResource:
 
     def on_get(self, req, resp, layout_id):
         layout = _layout(self.pipeline, layout_id)
-        resp.media = {**layout.summary(), "links": _links(layout.id), "request_schema": layout.request_schema}
+        resp.media = {
+            **layout.summary(),
+            "links": _links(layout.id),
+            "request_schema": layout.request_schema,
+        }
 
 
 class SampleResource:
@@ -74,7 +83,9 @@ class SampleResource:
         options = params.render_options(req)
         languages = params.languages(req)
         with render_slot():
-            _deliver(resp, _render(lambda: self.pipeline.render_sample(layout.id, languages, options)))
+            _deliver(
+                resp, _render(lambda: self.pipeline.render_sample(layout.id, languages, options))
+            )
 
 
 class RenderResource:
@@ -103,14 +114,23 @@ class RenderResource:
                     else:
                         attachment = check_attachment(upload, part, part, self.pipeline.limits)
             except UploadRefused as exc:
-                raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
-                              [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
+                raise Problem(
+                    falcon.HTTP_422,
+                    "Cannot use the upload",
+                    str(exc),
+                    [{"pointer": f"/{exc.field}", "detail": exc.reason}],
+                ) from None
         else:
             body = read_json(req, self.pipeline.limits.max_body_bytes, self.pipeline.limits)
         with render_slot():
-            rendered = _render(lambda: self.pipeline.render(layout.id, body, options, scan, attachment))
+            rendered = _render(
+                lambda: self.pipeline.render(layout.id, body, options, scan, attachment)
+            )
             if asked:
-                rendered = replace(rendered, content=sign_or_fail(self.pipeline, self.signing, rendered.content, asked))
+                rendered = replace(
+                    rendered,
+                    content=sign_or_fail(self.pipeline, self.signing, rendered.content, asked),
+                )
         _deliver(resp, rendered)
 
 
@@ -119,11 +139,17 @@ def _refuse_unsigned(layout, options) -> None:
     slip of P 41) is never handed out unsigned: a PDF needs a signer profile (named, or the
     configured default), and a format that cannot carry a signature is refused."""
     if options.output.is_pdf:
-        detail = (f"{layout.id} is a signed document: name a signer profile (sign=PROFILE), "
-                  "or configure default_profile")
-        raise Problem(falcon.HTTP_409, "Must be signed", detail, [{"parameter": "sign", "detail": detail}])
+        detail = (
+            f"{layout.id} is a signed document: name a signer profile (sign=PROFILE), "
+            "or configure default_profile"
+        )
+        raise Problem(
+            falcon.HTTP_409, "Must be signed", detail, [{"parameter": "sign", "detail": detail}]
+        )
     detail = f"{layout.id} is a signed document; {options.format} cannot carry the signature: ask for a PDF format"
-    raise Problem(falcon.HTTP_409, "Must be signed", detail, [{"parameter": "format", "detail": detail}])
+    raise Problem(
+        falcon.HTTP_409, "Must be signed", detail, [{"parameter": "format", "detail": detail}]
+    )
 
 
 def _render(make) -> Rendered:
@@ -132,7 +158,9 @@ def _render(make) -> Rendered:
     except OptionError as exc:
         raise bad_parameter(exc.parameter, exc.reason) from None
     except RasterTooLarge as exc:
-        raise Problem(falcon.HTTP_422, "Image too large", str(exc), [{"parameter": "dpi", "detail": str(exc)}])
+        raise Problem(
+            falcon.HTTP_422, "Image too large", str(exc), [{"parameter": "dpi", "detail": str(exc)}]
+        )
 
 
 class HealthResource:

@@ -24,8 +24,8 @@ import time
 
 from gunicorn.app.base import BaseApplication
 
-from ..settings import Settings
 from ..logs import configure_logging
+from ..settings import Settings
 
 log = logging.getLogger("obrazci.server")
 
@@ -50,7 +50,9 @@ class RunnerSupervisor:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._supervise, name="batch-runner-supervisor", daemon=True)
+        self._thread = threading.Thread(
+            target=self._supervise, name="batch-runner-supervisor", daemon=True
+        )
         self._thread.start()
 
     def _supervise(self) -> None:
@@ -71,7 +73,11 @@ class RunnerSupervisor:
             pause = RUNNER_BACKOFF_S[min(failures, len(RUNNER_BACKOFF_S) - 1)]
             failures += 1
             metrics.RESTARTS.labels("batch-runner").inc()
-            log.error("the batch runner (pid %d) exited; starting it again in %d s", self._process.pid, pause)
+            log.error(
+                "the batch runner (pid %d) exited; starting it again in %d s",
+                self._process.pid,
+                pause,
+            )
             self._stop.wait(pause)
 
     @staticmethod
@@ -118,7 +124,8 @@ class Service(BaseApplication):
             "workers": s.workers,
             "worker_class": "renderer.http.worker.RenderWorker",
             "threads": s.threads,
-            "worker_connections": 2 * s.threads,  # open connections (kept alive, or waiting for a thread)
+            "worker_connections": 2
+            * s.threads,  # open connections (kept alive, or waiting for a thread)
             "timeout": 30,  # the worker's heartbeat; renders have their own deadline (capacity.py)
             "graceful_timeout": math.ceil(s.graceful_timeout_s),
             "keepalive": 5,
@@ -143,8 +150,8 @@ class Service(BaseApplication):
 
     def load(self):
         # in the master, before forking: the imports only (the workers share them)
-        from . import app  # noqa: F401
         from .. import pipeline  # noqa: F401
+        from . import app  # noqa: F401
 
         return _LazyApp()
 
@@ -153,8 +160,13 @@ class Service(BaseApplication):
     def _when_ready(self, server) -> None:
         if self.supervisor is not None:
             self.supervisor.start()
-        log.info("listening on %s:%d with %d workers; batches %s", self.settings.host, self.settings.port,
-                 self.settings.workers, "beside" if self.batches else "elsewhere")
+        log.info(
+            "listening on %s:%d with %d workers; batches %s",
+            self.settings.host,
+            self.settings.port,
+            self.settings.workers,
+            "beside" if self.batches else "elsewhere",
+        )
 
     def _on_exit(self, server) -> None:
         if self.supervisor is not None:
@@ -172,26 +184,36 @@ class Service(BaseApplication):
     def _post_worker_init(self, worker) -> None:
         from ..batch.service import BatchService
         from ..batch.specs import Access
-        from .app import create_app
-        from .health import Readiness
         from ..pipeline import Pipeline
         from ..signing import SigningConfig, SigningService
+        from .app import create_app
+        from .health import Readiness
 
         pipeline = Pipeline(self.settings.limits())
         signing = SigningService(SigningConfig.from_environment())
         batches = BatchService(self.settings.engine(), Access.from_environment())
-        readiness = Readiness(batches, runner_beside=self.batches, signing=signing, warming=not self.dev)
-        worker.wsgi.app = create_app(pipeline, signing, batches, self.settings, readiness, dev=self.dev)
+        readiness = Readiness(
+            batches, runner_beside=self.batches, signing=signing, warming=not self.dev
+        )
+        worker.wsgi.app = create_app(
+            pipeline, signing, batches, self.settings, readiness, dev=self.dev
+        )
         if not self.dev:  # --dev starts at once: layouts load as the studio opens them
-            threading.Thread(target=_warm, args=(pipeline, readiness), name="warm-up", daemon=True).start()
+            threading.Thread(
+                target=_warm, args=(pipeline, readiness), name="warm-up", daemon=True
+            ).start()
 
     def _post_request(self, worker, req, environ, resp) -> None:
         from .. import metrics
 
         resident = metrics.note_memory("http")
         if resident > self.settings.max_worker_rss_mib * 2**20 and worker.alive:
-            log.warning("worker %d holds %d MiB, above %d MiB: it is replaced", os.getpid(),
-                        resident // 2**20, self.settings.max_worker_rss_mib)
+            log.warning(
+                "worker %d holds %d MiB, above %d MiB: it is replaced",
+                os.getpid(),
+                resident // 2**20,
+                self.settings.max_worker_rss_mib,
+            )
             worker.alive = False
 
 
@@ -222,5 +244,7 @@ def serve(settings: Settings, batches: bool = True, dev: bool = False) -> None:
     if batches:
         from ..batch.runner import lock_data_dir
 
-        lock_data_dir(settings.data_dir).close()  # fail now if another runner owns the data directory
+        lock_data_dir(
+            settings.data_dir
+        ).close()  # fail now if another runner owns the data directory
     Service(settings, batches, dev).run()

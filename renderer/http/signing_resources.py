@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 
 import falcon
@@ -18,7 +18,6 @@ from .capacity import render_slot
 from .problems import Problem, bad_parameter
 
 
-
 @dataclass(frozen=True)
 class SigningAsk:
     profile: str
@@ -26,7 +25,9 @@ class SigningAsk:
     stamp_at: tuple[int, float, float] | None  # (page index, x mm, y mm) of a visible signature
 
 
-def signing_request(req: falcon.Request, signing: SigningService, always: bool = False) -> SigningAsk | None:
+def signing_request(
+    req: falcon.Request, signing: SigningService, always: bool = False
+) -> SigningAsk | None:
     """What the request asks to sign, after checking the caller's API key (X-API-Key) may use
     that profile; None if no signature is asked for. A layout that is ``always`` signed uses
     the default profile and level when the request names none (and signing is configured)."""
@@ -41,14 +42,25 @@ def signing_request(req: falcon.Request, signing: SigningService, always: bool =
     level = req.get_param("level") or (signing.config.default_level if default else "B-B")
     if level not in LEVELS:
         raise bad_parameter("level", f"must be one of {', '.join(LEVELS)}")
-    if level != "B-B" and not signing.loaded[profile].profile.tsa_url:  # the service's set-up, not a failing TSA
+    if (
+        level != "B-B" and not signing.loaded[profile].profile.tsa_url
+    ):  # the service's set-up, not a failing TSA
         detail = f"the profile {profile!r} has no TSA configured (tsa_url); it signs at B-B only"
-        raise Problem(falcon.HTTP_409, "Level not available", detail, [{"parameter": "level", "detail": detail}])
+        raise Problem(
+            falcon.HTTP_409,
+            "Level not available",
+            detail,
+            [{"parameter": "level", "detail": detail}],
+        )
     verdict = signing.config.authorise(req.get_header("X-API-Key"), profile)
     if verdict == "unauthenticated":
         raise Problem(falcon.HTTP_401, "API key required", "signing needs a valid X-API-Key header")
     if verdict == "forbidden":
-        raise Problem(falcon.HTTP_403, "Not allowed", f"this API key may not sign with the profile {profile!r}")
+        raise Problem(
+            falcon.HTTP_403,
+            "Not allowed",
+            f"this API key may not sign with the profile {profile!r}",
+        )
     return SigningAsk(profile, level, _stamp_at(req))
 
 
@@ -62,13 +74,17 @@ def _stamp_at(req: falcon.Request) -> tuple[int, float, float] | None:
         x, y = (float(v) for v in where.split(","))
         page = int(req.get_param("stamp_page") or 1)
     except ValueError:
-        raise bad_parameter("stamp", "give the stamp's position as X,Y in mm, e.g. stamp=130,250") from None
+        raise bad_parameter(
+            "stamp", "give the stamp's position as X,Y in mm, e.g. stamp=130,250"
+        ) from None
     if not (0 <= x <= 2000 and 0 <= y <= 2000 and page >= 1):
         raise bad_parameter("stamp", "the position must lie on the page")
     return page - 1, x, y
 
 
-def visible_stamp(pipeline, signing: SigningService, ask: SigningAsk, pdf: bytes) -> VisibleStamp | None:
+def visible_stamp(
+    pipeline, signing: SigningService, ask: SigningAsk, pdf: bytes
+) -> VisibleStamp | None:
     """Render the signature's appearance (layout signature.stamp) for a visible signature."""
     if ask.stamp_at is None:
         return None
@@ -77,14 +93,25 @@ def visible_stamp(pipeline, signing: SigningService, ask: SigningAsk, pdf: bytes
     stamp_layout = pipeline.layout("signature.stamp")
     if page >= pages:
         raise bad_parameter("stamp_page", f"the document has {pages} page(s)")
-    if x + stamp_layout.page.width_mm > width[page] + 0.01 or y + stamp_layout.page.height_mm > height[page] + 0.01:
-        raise bad_parameter("stamp", f"a {stamp_layout.page.width_mm:g} x {stamp_layout.page.height_mm:g} mm stamp "
-                                     f"at {x:g},{y:g} does not fit the {width[page]:.0f} x {height[page]:.0f} mm page")
+    if (
+        x + stamp_layout.page.width_mm > width[page] + 0.01
+        or y + stamp_layout.page.height_mm > height[page] + 0.01
+    ):
+        raise bad_parameter(
+            "stamp",
+            f"a {stamp_layout.page.width_mm:g} x {stamp_layout.page.height_mm:g} mm stamp "
+            f"at {x:g},{y:g} does not fit the {width[page]:.0f} x {height[page]:.0f} mm page",
+        )
     profile = signing.loaded[ask.profile].profile
-    data = {"signer": signing.signer_name(ask.profile),
-            "signed_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-            "reason": profile.reason, "verify_url": profile.verify_url}
-    rendered = pipeline.render("signature.stamp", {"languages": ["sl"], "data": data}, RenderOptions("pdfa-1b"))
+    data = {
+        "signer": signing.signer_name(ask.profile),
+        "signed_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "reason": profile.reason,
+        "verify_url": profile.verify_url,
+    }
+    rendered = pipeline.render(
+        "signature.stamp", {"languages": ["sl"], "data": data}, RenderOptions("pdfa-1b")
+    )
     return VisibleStamp(rendered.content, page, x, y)
 
 
@@ -109,7 +136,11 @@ def sign_or_fail(pipeline, signing: SigningService, pdf: bytes, ask: SigningAsk)
     except ServiceFailure as exc:
         metrics.SIGNING_FAILURES.labels(exc.service).inc()
         status = falcon.HTTP_503 if exc.unreachable else falcon.HTTP_502
-        problem = Problem(status, f"{exc.service} failed", f"{exc.service}: {exc.reason}; the document was not signed at {level}")
+        problem = Problem(
+            status,
+            f"{exc.service} failed",
+            f"{exc.service}: {exc.reason}; the document was not signed at {level}",
+        )
         problem.errors = [{"service": exc.service, "detail": exc.reason}]
         raise problem from None
 
@@ -117,12 +148,20 @@ def sign_or_fail(pipeline, signing: SigningService, pdf: bytes, ask: SigningAsk)
 def read_pdf(req: falcon.Request, limits: Limits = Limits()) -> bytes:
     media_type = (req.content_type or "").split(";")[0].strip().lower()
     if media_type != "application/pdf":
-        raise Problem(falcon.HTTP_415, "Unsupported media type", "the body must be application/pdf",
-                      [{"header": "Content-Type", "detail": "send application/pdf"}])
+        raise Problem(
+            falcon.HTTP_415,
+            "Unsupported media type",
+            "the body must be application/pdf",
+            [{"header": "Content-Type", "detail": "send application/pdf"}],
+        )
     data = read_body(req, limits.max_upload_bytes)
     if not data.startswith(b"%PDF-"):
-        raise Problem(falcon.HTTP_422, "Not a PDF", "the body does not start with %PDF-",
-                      [{"pointer": "", "detail": "not a PDF file"}])
+        raise Problem(
+            falcon.HTTP_422,
+            "Not a PDF",
+            "the body does not start with %PDF-",
+            [{"pointer": "", "detail": "not a PDF file"}],
+        )
     return data
 
 
@@ -134,7 +173,9 @@ class SignResource:
     def on_post(self, req, resp):
         asked = signing_request(req, self.signing)
         if asked is None:
-            raise bad_parameter("sign", "name the signer profile: ?sign=PROFILE&level=B-B|B-T|B-LT|B-LTA")
+            raise bad_parameter(
+                "sign", "name the signer profile: ?sign=PROFILE&level=B-B|B-T|B-LT|B-LTA"
+            )
         pdf = read_pdf(req, self.pipeline.limits)
         try:
             with render_slot():
@@ -142,11 +183,17 @@ class SignResource:
                 check_pdf(pdf, "document", self.pipeline.limits, refuse_active=True)
                 signed = sign_or_fail(self.pipeline, self.signing, pdf, asked)
         except UploadRefused as exc:
-            raise Problem(falcon.HTTP_422, "Cannot sign this PDF", str(exc),
-                          [{"pointer": "", "detail": exc.reason}]) from None
+            raise Problem(
+                falcon.HTTP_422,
+                "Cannot sign this PDF",
+                str(exc),
+                [{"pointer": "", "detail": exc.reason}],
+            ) from None
         except (ValueError, KeyError, TypeError) as exc:
             detail = f"{type(exc).__name__}: {exc}"[:300]
-            raise Problem(falcon.HTTP_422, "Cannot sign this PDF", detail, [{"pointer": "", "detail": detail}]) from None
+            raise Problem(
+                falcon.HTTP_422, "Cannot sign this PDF", detail, [{"pointer": "", "detail": detail}]
+            ) from None
         resp.content_type = "application/pdf"
         resp.data = signed
         resp.set_header("Content-Disposition", 'inline; filename="signed.pdf"')
@@ -162,11 +209,23 @@ class VerifyResource:
         try:
             with render_slot():
                 check_cost(pdf)
-                resp.media = verify_pdf(pdf, self.signing.trust_roots, self.signing.trusted_tsa, at=at)
+                resp.media = verify_pdf(
+                    pdf, self.signing.trust_roots, self.signing.trusted_tsa, at=at
+                )
         except UploadRefused as exc:
-            raise Problem(falcon.HTTP_422, "Cannot read this PDF", str(exc), [{"pointer": "", "detail": exc.reason}]) from None
+            raise Problem(
+                falcon.HTTP_422,
+                "Cannot read this PDF",
+                str(exc),
+                [{"pointer": "", "detail": exc.reason}],
+            ) from None
         except NotAPdf as exc:
-            raise Problem(falcon.HTTP_422, "Not a readable PDF", str(exc), [{"pointer": "", "detail": str(exc)}]) from None
+            raise Problem(
+                falcon.HTTP_422,
+                "Not a readable PDF",
+                str(exc),
+                [{"pointer": "", "detail": str(exc)}],
+            ) from None
 
 
 def _validation_time(req: falcon.Request) -> datetime | None:
@@ -176,9 +235,15 @@ def _validation_time(req: falcon.Request) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.strip().replace(" ", "+"))  # an unencoded '+' arrives as a space
+        moment = datetime.fromisoformat(
+            value.strip().replace(" ", "+")
+        )  # an unencoded '+' arrives as a space
     except ValueError:
-        raise bad_parameter("at", "give the validation time in ISO 8601, e.g. 2030-01-01T00:00:00Z") from None
+        raise bad_parameter(
+            "at", "give the validation time in ISO 8601, e.g. 2030-01-01T00:00:00Z"
+        ) from None
     if moment.tzinfo is None:
-        raise bad_parameter("at", "the validation time needs a time zone, e.g. 2030-01-01T00:00:00Z")
+        raise bad_parameter(
+            "at", "the validation time needs a time zone, e.g. 2030-01-01T00:00:00Z"
+        )
     return moment

@@ -43,7 +43,9 @@ def _number(req, name: str, default: float, low: float, high: float, whole: bool
     except ValueError:
         value = None
     if value is None or not low <= value <= high:
-        raise bad_parameter(name, f"must be a {'whole ' if whole else ''}number from {low:g} to {high:g}")
+        raise bad_parameter(
+            name, f"must be a {'whole ' if whole else ''}number from {low:g} to {high:g}"
+        )
     return value
 
 
@@ -75,10 +77,16 @@ class Studio:
         with self._lock:
             self._renders.clear()
             self._pages.clear()
-            self._sets = {k: v for k, v in self._sets.items() if layout_id is not None and k[0] != layout_id}
-            self._missing = {k: v for k, v in self._missing.items() if layout_id is not None and k != layout_id}
+            self._sets = {
+                k: v for k, v in self._sets.items() if layout_id is not None and k[0] != layout_id
+            }
+            self._missing = {
+                k: v for k, v in self._missing.items() if layout_id is not None and k != layout_id
+            }
 
-    def render(self, layout, body, variant: str | None, upload: bytes | None = None) -> tuple[str, Rendered, tuple]:
+    def render(
+        self, layout, body, variant: str | None, upload: bytes | None = None
+    ) -> tuple[str, Rendered, tuple]:
         """The render's key (what it depends on), the render and the request's findings.
         ``upload``: the designer's own file for a layout that takes one (checked like every
         upload); without it the layout's bundled sample file. A variant that does not depend
@@ -93,7 +101,9 @@ class Studio:
         else:
             basis = body
         digest = hashlib.sha256(upload).hexdigest() if upload is not None else None
-        key = hashlib.sha256(json.dumps([layout.id, basis, variant, digest], sort_keys=True).encode()).hexdigest()
+        key = hashlib.sha256(
+            json.dumps([layout.id, basis, variant, digest], sort_keys=True).encode()
+        ).hexdigest()
         with self._lock:
             rendered = self._renders.get(key)
             if rendered is not None:
@@ -102,10 +112,18 @@ class Studio:
             data = upload if upload is not None else (layout.sample_upload(part) if part else None)
             try:
                 scan = check_scan(data, part, self.pipeline.limits) if layout.upload else None
-                attachment = check_attachment(data, part, part, self.pipeline.limits) if layout.attachment else None
+                attachment = (
+                    check_attachment(data, part, part, self.pipeline.limits)
+                    if layout.attachment
+                    else None
+                )
             except UploadRefused as exc:
-                raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
-                              [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
+                raise Problem(
+                    falcon.HTTP_422,
+                    "Cannot use the upload",
+                    str(exc),
+                    [{"pointer": f"/{exc.field}", "detail": exc.reason}],
+                ) from None
             options = RenderOptions("pdf", variant=variant)
             draw = lambda: self.drafts.render(layout.id, body, options, scan, attachment)  # noqa: E731
             rendered = _render(self.dev.guard(layout, draw) if self.dev else draw)
@@ -133,7 +151,9 @@ class Studio:
     def sets(self, layout_id: str, languages: tuple[str, ...]) -> dict:
         key = (layout_id, languages)
         if key not in self._sets:
-            self._sets[key] = sample_sets(self.pipeline.layout(layout_id), languages, self.pipeline.limits)
+            self._sets[key] = sample_sets(
+                self.pipeline.layout(layout_id), languages, self.pipeline.limits
+            )
         return self._sets[key]
 
     def missing_for(self, layout, body) -> list[str]:
@@ -179,8 +199,12 @@ def overflows(rendered: Rendered, number: int) -> list[dict]:
         if overflow.page != number:
             continue
         item = overflow.as_json()
-        reason = next((e.reason for e in rendered.fit.errors if e.pointer == overflow.pointer), None)
-        item["detail"] = reason or f"fixed text of the layout {overflow.text[:60]!r} does not fit its box"
+        reason = next(
+            (e.reason for e in rendered.fit.errors if e.pointer == overflow.pointer), None
+        )
+        item["detail"] = (
+            reason or f"fixed text of the layout {overflow.text[:60]!r} does not fit its box"
+        )
         out.append(item)
     return out
 
@@ -202,7 +226,11 @@ class StudioPage:
 
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
-        self.page = resources.files("renderer.http").joinpath("pages/studio.html").read_text(encoding="utf-8")
+        self.page = (
+            resources.files("renderer.http")
+            .joinpath("pages/studio.html")
+            .read_text(encoding="utf-8")
+        )
 
     def on_get(self, req, resp, layout_id):
         _layout(self.pipeline, layout_id)
@@ -236,8 +264,14 @@ class StudioLayout:
         resp.media = {
             **layout.summary(),
             "request_schema": layout.request_schema,
-            "language_sets": [{"languages": list(s), "label": " + ".join(s),
-                               "names": [LANGUAGE_NAMES[lang] for lang in s]} for s in LANGUAGE_SETS],
+            "language_sets": [
+                {
+                    "languages": list(s),
+                    "label": " + ".join(s),
+                    "names": [LANGUAGE_NAMES[lang] for lang in s],
+                }
+                for s in LANGUAGE_SETS
+            ],
             "sample_sets": {",".join(s): self.studio.sets(layout.id, s) for s in LANGUAGE_SETS},
             "missing_translations": self._missing(layout),
             "prescribed": [p.as_json() for p in layout.prescribed],
@@ -248,14 +282,15 @@ class StudioLayout:
             "dev": {"version": self.studio.dev.version(layout.id)} if self.studio.dev else None,
         }
 
-
     def _missing(self, layout) -> dict[str, list[str]]:
         """--dev: a template that does not compile has no missing translations to count (its
         error is reported by the preview and the changes poll), not a 500."""
         if not self.studio.dev:
             return self.studio.missing_translations(layout.id)
         try:
-            return self.studio.dev.guard(layout, lambda: self.studio.missing_translations(layout.id))()
+            return self.studio.dev.guard(
+                layout, lambda: self.studio.missing_translations(layout.id)
+            )()
         except Problem:
             return {}
 
@@ -288,25 +323,44 @@ class StudioPreview:
             key, rendered, findings = self.studio.render(layout, body, variant, upload)
             rendered_at = time.perf_counter()
             missing = self.studio.missing_for(layout, body)
-            shown = self.studio.page((key, number, dpi, separation),
-                                     lambda: self._page(layout, rendered, variant, separation, number, dpi, missing))
+            shown = self.studio.page(
+                (key, number, dpi, separation),
+                lambda: self._page(layout, rendered, variant, separation, number, dpi, missing),
+            )
         resp.media = {
             **shown,
             "page": number,
             "dpi": dpi,
             "findings": [{"pointer": f.pointer, "detail": f.reason} for f in findings],
-            "timing_ms": {"render": round((rendered_at - started) * 1000, 1),
-                          "total": round((time.perf_counter() - started) * 1000, 1)},
+            "timing_ms": {
+                "render": round((rendered_at - started) * 1000, 1),
+                "total": round((time.perf_counter() - started) * 1000, 1),
+            },
         }
 
-    def _page(self, layout, rendered: Rendered, variant: str | None, separation: str, number: int, dpi: float,
-              missing: list[str]) -> dict:
+    def _page(
+        self,
+        layout,
+        rendered: Rendered,
+        variant: str | None,
+        separation: str,
+        number: int,
+        dpi: float,
+        missing: list[str],
+    ) -> dict:
         pipeline = self.studio.pipeline
         pdf = rendered.content
-        spots = preview.separations(pdf) if (variant or layout.variants[0]) in layout.spot_variants else []
+        spots = (
+            preview.separations(pdf)
+            if (variant or layout.variants[0]) in layout.spot_variants
+            else []
+        )
         if separation:
             if separation not in spots and not (spots and separation == preview.PROCESS):
-                raise bad_parameter("separation", f"this render's inks are {', '.join(spots) or 'process colours only'}")
+                raise bad_parameter(
+                    "separation",
+                    f"this render's inks are {', '.join(spots) or 'process colours only'}",
+                )
             pdf = preview.plate(pdf, separation)
         document = preview.open_pdf(pdf)
         try:
@@ -315,7 +369,9 @@ class StudioPreview:
                 raise bad_parameter("page", f"the document has {pages} page(s)")
             page = document[number - 1]
             image = page_png(page, dpi, pipeline.limits.max_png_pixels, compress_level=1)
-            geometry = preview.measure_page(page, number, preview.text_fills(pdf, number - 1) if spots else None)
+            geometry = preview.measure_page(
+                page, number, preview.text_fills(pdf, number - 1) if spots else None
+            )
         except RasterTooLarge as exc:
             raise bad_parameter("dpi", str(exc)) from None
         finally:
@@ -326,7 +382,9 @@ class StudioPreview:
             "geometry": geometry.as_json(),
             "checks": preview.checks(layout.prescribed, geometry, pages),
             "untranslated": untranslated(geometry, missing),
-            "errors": [{"pointer": e.pointer, "detail": e.reason} for e in rendered.fit.errors] if rendered.fit else [],
+            "errors": [{"pointer": e.pointer, "detail": e.reason} for e in rendered.fit.errors]
+            if rendered.fit
+            else [],
             "overflows": overflows(rendered, number),
             "separations": spots + [preview.PROCESS] if spots else [],
         }
@@ -348,8 +406,12 @@ class StudioOverlay:
             try:
                 scan = check_scan(data, "overlay", self.pipeline.limits)
             except UploadRefused as exc:
-                raise Problem(falcon.HTTP_422, "Cannot use the upload", str(exc),
-                              [{"pointer": f"/{exc.field}", "detail": exc.reason}]) from None
+                raise Problem(
+                    falcon.HTTP_422,
+                    "Cannot use the upload",
+                    str(exc),
+                    [{"pointer": f"/{exc.field}", "detail": exc.reason}],
+                ) from None
             document = preview.open_pdf(scan.pdf)
             try:
                 if number > len(document):
@@ -362,9 +424,13 @@ class StudioOverlay:
                 raise bad_parameter("dpi", str(exc)) from None
             finally:
                 document.close()
-        resp.media = {"png": base64.b64encode(image).decode("ascii"), "pages": pages, "page": number,
-                      "width_mm": round(width_pt * preview.MM_PER_PT, 2),
-                      "height_mm": round(height_pt * preview.MM_PER_PT, 2)}
+        resp.media = {
+            "png": base64.b64encode(image).decode("ascii"),
+            "pages": pages,
+            "page": number,
+            "width_mm": round(width_pt * preview.MM_PER_PT, 2),
+            "height_mm": round(height_pt * preview.MM_PER_PT, 2),
+        }
 
 
 class StudioUpload:
@@ -393,7 +459,10 @@ class StudioChanges:
     def on_get(self, req, resp, layout_id):
         self.studio.dev.check()
         _layout(self.studio.pipeline, layout_id)
-        resp.media = {"version": self.studio.dev.version(layout_id), "problems": self.studio.dev.problems(layout_id)}
+        resp.media = {
+            "version": self.studio.dev.version(layout_id),
+            "problems": self.studio.dev.problems(layout_id),
+        }
         resp.cache_control = ["no-store"]
 
 

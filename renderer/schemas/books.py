@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Literal, Optional
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -19,16 +19,20 @@ class NoData(LayoutData):
 class BookTitle(LayoutData):
     """An inner title page; the body's name is written above the bottom rule (P 4(2), 48(1))."""
 
-    authority: Optional[local_text(160, description="The body that keeps the book; blank to write it by hand.")] = None
+    authority: local_text(160, description="The body that keeps the book; blank to write it by hand.") | None = None
 
 
 class ComplaintBookPage(LayoutData):
-    page_number: int = Field(1, ge=1, le=COMPLAINT_BOOK_PAGES, description="The number printed on the page.")
+    page_number: int = Field(
+        1, ge=1, le=COMPLAINT_BOOK_PAGES, description="The number printed on the page."
+    )
 
 
 class CertificationBook(BookTitle):
     spreads: int = Field(
-        50, ge=1, le=250,
+        50,
+        ge=1,
+        le=250,
         description="How many two-page spreads of the register the book has (its pages are numbered 1 to 2 x spreads).",
     )
 
@@ -56,8 +60,12 @@ class RegisterEntry(LayoutData):
     identity: Literal["acquaintance", "identity-card", "passport", "witnesses"] = Field(
         description="Način ugotovitve istovetnosti: osebno znanstvo, osebna izkaznica, potni list or priče."
     )
-    identity_detail: optional_text(120, description="The document's number, or the witnesses' names.") = None
-    kind: Literal["signature", "transcript", "copy"] = Field(description="Vrsta overitve: podpis, prepis or kopija.")
+    identity_detail: optional_text(
+        120, description="The document's number, or the witnesses' names."
+    ) = None
+    kind: Literal["signature", "transcript", "copy"] = Field(
+        description="Vrsta overitve: podpis, prepis or kopija."
+    )
     document: text(120, description="Listina: the document certified.")
     pages_or_copies: text(20, description="Število strani oziroma izvodov, e.g. '3 strani'.")
     fee: optional_text(24, description="Upravna taksa, with its currency, e.g. '4,50 EUR'.") = None
@@ -70,17 +78,21 @@ class CertificationRegister(LayoutData):
     the order given, REGISTER_ROWS to a spread; a row never splits across pages."""
 
     entries: list[RegisterEntry] = Field(
-        min_length=1, max_length=MAX_REGISTER_ENTRIES,
+        min_length=1,
+        max_length=MAX_REGISTER_ENTRIES,
         description=f"At most {MAX_REGISTER_ENTRIES} entries ({2 * MAX_REGISTER_ENTRIES // REGISTER_ROWS} pages) a "
-                    "request, so that it renders within the request deadline; print a longer register in parts, "
-                    "each with its first_page.")
+        "request, so that it renders within the request deadline; print a longer register in parts, "
+        "each with its first_page.",
+    )
     first_page: int = Field(1, ge=1, le=9999, description="The number of the first (left) page.")
 
     rows_per_spread: ClassVar[int] = REGISTER_ROWS
 
     @property
     def spreads(self) -> list[list[RegisterEntry]]:
-        return [self.entries[i : i + REGISTER_ROWS] for i in range(0, len(self.entries), REGISTER_ROWS)]
+        return [
+            self.entries[i : i + REGISTER_ROWS] for i in range(0, len(self.entries), REGISTER_ROWS)
+        ]
 
     @property
     def page_count(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -24,29 +24,50 @@ class _Certification(LayoutData):
     place, date and official at the foot."""
 
     authority: local_text(160, description="The body performing the certification, at the top.")
-    fee: Optional[Decimal] = Field(None, ge=0, le=100000, decimal_places=2, description="The fee paid.")
-    currency: text(8, description="The fee's currency (the regulation of 2005 printed SIT).") = "EUR"
+    fee: Decimal | None = Field(
+        None, ge=0, le=100000, decimal_places=2, description="The fee paid."
+    )
+    currency: text(8, description="The fee's currency (the regulation of 2005 printed SIT).") = (
+        "EUR"
+    )
     number: optional_text(30, description="Št. OV.") = None
-    place: optional_local_text(60, description="Where certified; in a bilingual request the official name in "
-                                "each language, e.g. {\"sl\": \"Koper\", \"it\": \"Capodistria\"}.") = None
-    certified_on: Optional[date] = Field(None, description="When (ISO 8601).")
+    place: optional_local_text(
+        60,
+        description="Where certified; in a bilingual request the official name in "
+        'each language, e.g. {"sl": "Koper", "it": "Capodistria"}.',
+    ) = None
+    certified_on: date | None = Field(None, description="When (ISO 8601).")
     official: optional_text(80, description="The official's name, under 'uradna oseba'.") = None
 
     def _foot(self) -> dict:
-        return {"fee": _fee(self.fee), "currency": self.currency, "number": self.number, "place": self.place,
-                "certified_on": self.certified_on}
+        return {
+            "fee": _fee(self.fee),
+            "currency": self.currency,
+            "number": self.number,
+            "place": self.place,
+            "certified_on": self.certified_on,
+        }
 
 
 class CopyCertification(_Certification):
     """Potrdilo o overitvi prepisa ali kopije (P 51(3)). Each choice names one of the
     regulation's alternatives; the others are struck through on the confirmation."""
 
-    source: Optional[Literal[SOURCES]] = Field(None, description="prepis originalne listine – overjenega prepisa – navadnega prepisa – kopije listine.")
+    source: Literal[SOURCES] | None = Field(
+        None,
+        description="prepis originalne listine – overjenega prepisa – navadnega prepisa – kopije listine.",
+    )
     document: optional_local_text(200, description="The document certified.") = None
-    medium: Optional[Literal[MEDIA]] = Field(None, description="s črnilom – na pisalni stroj – z računalnikom – kopija izvirnika.")
-    pages: Optional[int] = Field(None, ge=1, le=9999, description="How many pages the document has.")
-    made: Optional[Literal[MADE]] = Field(None, description="prepis – kopija: what was made.")
-    held_at: optional_local_text(200, description="Where, as the party states, the document copied is kept.") = None
+    medium: Literal[MEDIA] | None = Field(
+        None, description="s črnilom – na pisalni stroj – z računalnikom – kopija izvirnika."
+    )
+    pages: int | None = Field(
+        None, ge=1, le=9999, description="How many pages the document has."
+    )
+    made: Literal[MADE] | None = Field(None, description="prepis – kopija: what was made.")
+    held_at: optional_local_text(
+        200, description="Where, as the party states, the document copied is kept."
+    ) = None
 
     def blanks(self) -> dict:
         return {
@@ -75,7 +96,8 @@ class Person(LayoutData):
 class Party(Person):
     gender: Literal["male", "female"] = Field(
         description="Sets the endings: podpisal – podpisala, imenovanega – imenovane; with several parties, "
-        "the feminine plural only when every party is female (podpisale), else podpisali.")
+        "the feminine plural only when every party is female (podpisale), else podpisali."
+    )
 
 
 ACTS = ("signed", "acknowledged")
@@ -89,38 +111,65 @@ class SignatureCertification(_Certification):
     regulation's alternatives; the others are struck through. *je – so* follows the number of
     parties; the endings (*podpisal…*, *imenovan…*) their gender and number."""
 
-    parties: list[Party] = Field(default_factory=list, max_length=4,
-                                 description="Whose signature: one (je) or more (so); none leaves the lines blank.")
-    act: Optional[Literal[ACTS]] = Field(
-        None, description="lastnoročno podpisal… to listino (signed) – priznal… podpis na tej listini za svojega "
-        "(acknowledged).")
-    identity: Optional[Literal[IDENTITY]] = Field(
-        None, description="How identity was established: osebno znanstvo (acquaintance), osebna izkaznica "
-        "(identity-card), potni list (passport), priče (witnesses).")
-    document_number: optional_text(30, description="The identity card's or passport's number (št.).") = None
-    issued_on: Optional[date] = Field(None, description="When the identity card or passport was issued.")
+    parties: list[Party] = Field(
+        default_factory=list,
+        max_length=4,
+        description="Whose signature: one (je) or more (so); none leaves the lines blank.",
+    )
+    act: Literal[ACTS] | None = Field(
+        None,
+        description="lastnoročno podpisal… to listino (signed) – priznal… podpis na tej listini za svojega "
+        "(acknowledged).",
+    )
+    identity: Literal[IDENTITY] | None = Field(
+        None,
+        description="How identity was established: osebno znanstvo (acquaintance), osebna izkaznica "
+        "(identity-card), potni list (passport), priče (witnesses).",
+    )
+    document_number: optional_text(
+        30, description="The identity card's or passport's number (št.)."
+    ) = None
+    issued_on: date | None = Field(
+        None, description="When the identity card or passport was issued."
+    )
     issued_by: optional_local_text(100, description="Who issued it (izdal).") = None
-    witnesses: list[Person] = Field(default_factory=list, max_length=3, description="The witnesses (s pričami).")
-    witnesses_identified: optional_local_text(160, description="How the witnesses' identity was established.") = None
-    witnesses_identified_by: Optional[Literal[WITNESS_MEANS]] = Field(
-        None, description="Or one of the usual ways, printed in each language from the catalogs: z osebno "
+    witnesses: list[Person] = Field(
+        default_factory=list, max_length=3, description="The witnesses (s pričami)."
+    )
+    witnesses_identified: optional_local_text(
+        160, description="How the witnesses' identity was established."
+    ) = None
+    witnesses_identified_by: Literal[WITNESS_MEANS] | None = Field(
+        None,
+        description="Or one of the usual ways, printed in each language from the catalogs: z osebno "
         "izkaznico (identity-card), s potnim listom (passport), na podlagi osebnega znanstva (acquaintance); "
-        "instead of witnesses_identified.")
+        "instead of witnesses_identified.",
+    )
 
     @field_validator("document_number", "issued_on", "issued_by")
     @classmethod
     def _document_only(cls, value, info: ValidationInfo):
         if value is not None and info.data.get("identity") not in DOCUMENTS:
-            raise ValueError("belongs to an identity card or passport: set identity to identity-card or passport")
+            raise ValueError(
+                "belongs to an identity card or passport: set identity to identity-card or passport"
+            )
         return value
 
     @field_validator("witnesses", "witnesses_identified", "witnesses_identified_by")
     @classmethod
     def _witnesses_only(cls, value, info: ValidationInfo):
         if value and info.data.get("identity") != "witnesses":
-            raise ValueError("belongs to identity established by witnesses: set identity to witnesses")
-        if value and info.field_name == "witnesses_identified_by" and info.data.get("witnesses_identified"):
-            raise ValueError("give either witnesses_identified (the wording) or witnesses_identified_by, not both")
+            raise ValueError(
+                "belongs to identity established by witnesses: set identity to witnesses"
+            )
+        if (
+            value
+            and info.field_name == "witnesses_identified_by"
+            and info.data.get("witnesses_identified")
+        ):
+            raise ValueError(
+                "give either witnesses_identified (the wording) or witnesses_identified_by, not both"
+            )
         return value
 
     @property

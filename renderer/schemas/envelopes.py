@@ -18,18 +18,28 @@ class PersonalDeliveryEnvelope(LayoutData):
     code: optional_text(40, description="ŠIFRA: the case's code.") = None
     content: optional_text(60, description="VSEBINA: what the letter holds (e.g. odločba).") = None
     sender: list[text(60)] = Field(
-        min_length=1, max_length=4,
+        min_length=1,
+        max_length=4,
         description="POŠILJATELJ, also the PREJEMNIK VROČILNICE to whom the slip returns: one item per line.",
     )
     addressee: list[text(60)] = Field(
-        min_length=1, max_length=4, description="NASLOVNIK, also PREJEMNIK PISMA: one item per line."
+        min_length=1,
+        max_length=4,
+        description="NASLOVNIK, also PREJEMNIK PISMA: one item per line.",
     )
-    post_office: str = Field(pattern=r"^\d{4}$", description="Številka sprejemne pošte: four digits (e.g. 1102), "
-                             "printed as text under the item's barcode.")
-    item_number: str = Field(description="Številka priporočene pošiljke, UPU S10 (e.g. RR123456785SI): the 60 x 18 mm "
-                             "boxes' barcode encodes it alone, the 13 characters postal scanners read.")
+    post_office: str = Field(
+        pattern=r"^\d{4}$",
+        description="Številka sprejemne pošte: four digits (e.g. 1102), "
+        "printed as text under the item's barcode.",
+    )
+    item_number: str = Field(
+        description="Številka priporočene pošiljke, UPU S10 (e.g. RR123456785SI): the 60 x 18 mm "
+        "boxes' barcode encodes it alone, the 13 characters postal scanners read."
+    )
     document_number: str = Field(
-        min_length=1, max_length=24, description="Številka dokumenta, printed as a Code 128 barcode (ASCII)."
+        min_length=1,
+        max_length=24,
+        description="Številka dokumenta, printed as a Code 128 barcode (ASCII).",
     )
 
     @field_validator("item_number")
@@ -44,13 +54,19 @@ class PersonalDeliveryEnvelope(LayoutData):
     @classmethod
     def _ascii(cls, value: str) -> str:
         if not CODE128_TEXT.match(value):
-            raise ValueError("may hold only printable ASCII characters (letters without diacritics, digits, - / .)")
+            raise ValueError(
+                "may hold only printable ASCII characters (letters without diacritics, digits, - / .)"
+            )
         return value
 
 
 class Wrapper(LayoutData):
     """Ovoj (P 27): sender, addressee and the file reference."""
 
-    sender: list[text(60)] = Field(min_length=1, max_length=5, description="Pošiljatelj, one item per line.")
-    addressee: list[text(60)] = Field(min_length=1, max_length=6, description="Naslovnik, one item per line.")
+    sender: list[text(60)] = Field(
+        min_length=1, max_length=5, description="Pošiljatelj, one item per line."
+    )
+    addressee: list[text(60)] = Field(
+        min_length=1, max_length=6, description="Naslovnik, one item per line."
+    )
     reference: optional_text(40, description="Zadeva / šifra: the file reference.") = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic.functional_validators import PlainValidator
@@ -75,7 +75,12 @@ class Week(LayoutData):
 
 #: U 58(1): administrative units hold office hours at least Mon, Tue 8–15, Wed 8–18, Fri 8–13;
 #: Mon–Wed continuously, unless there is no office hour from 12 to 13 (a break for lunch).
-UE_MINIMUM = {"monday": (480, 900), "tuesday": (480, 900), "wednesday": (480, 1080), "friday": (480, 780)}
+UE_MINIMUM = {
+    "monday": (480, 900),
+    "tuesday": (480, 900),
+    "wednesday": (480, 1080),
+    "friday": (480, 780),
+}
 UE_BREAK = (720, 780)
 UE_BREAK_DAYS = ("monday", "tuesday", "wednesday")
 
@@ -90,9 +95,13 @@ class OfficeHours(LayoutData):
     )
     working_hours: Week = Field(description="Delovni čas (poslovni čas).")
     office_hours: Week = Field(description="Uradne ure.")
-    phone_hours: Optional[Week] = Field(None, description="Uradne ure po telefonu.")
-    phone: optional_text(40, description="Telefonska številka uradnih ur po telefonu (U 59(3)).") = None
-    strict: bool = Field(False, description="Refuse (422) a schedule with findings instead of reporting them.")
+    phone_hours: Week | None = Field(None, description="Uradne ure po telefonu.")
+    phone: optional_text(
+        40, description="Telefonska številka uradnih ur po telefonu (U 59(3))."
+    ) = None
+    strict: bool = Field(
+        False, description="Refuse (422) a schedule with findings instead of reporting them."
+    )
 
     def findings(self) -> list[FieldError]:
         if self.kind != "administrative-unit":
@@ -101,12 +110,15 @@ class OfficeHours(LayoutData):
         for day, (start, end) in UE_MINIMUM.items():
             missing = _uncovered(self.office_hours.intervals(day), start, end, day in UE_BREAK_DAYS)
             if missing:
-                found.append(FieldError(
-                    pointer("data", "office_hours", day),
-                    f"U 58(1): an administrative unit holds office hours on this day from {_hhmm(start)} to "
-                    f"{_hhmm(end)}" + (" (a break 12.00–13.00 is allowed)" if day in UE_BREAK_DAYS else "")
-                    + f"; not covered: {', '.join(missing)}",
-                ))
+                found.append(
+                    FieldError(
+                        pointer("data", "office_hours", day),
+                        f"U 58(1): an administrative unit holds office hours on this day from {_hhmm(start)} to "
+                        f"{_hhmm(end)}"
+                        + (" (a break 12.00–13.00 is allowed)" if day in UE_BREAK_DAYS else "")
+                        + f"; not covered: {', '.join(missing)}",
+                    )
+                )
         for day, intervals in self.office_hours.days():
             for reason in _u57_3(intervals):
                 found.append(FieldError(pointer("data", "office_hours", day), reason))
@@ -127,7 +139,11 @@ def _uncovered(intervals: list[Interval], start: int, end: int, break_allowed: b
     if cursor < end:
         gaps.append((cursor, end))
     if break_allowed:  # the break is not a gap: cut it out of every gap
-        gaps = [part for gap in gaps for part in ((gap[0], min(gap[1], UE_BREAK[0])), (max(gap[0], UE_BREAK[1]), gap[1]))]
+        gaps = [
+            part
+            for gap in gaps
+            for part in ((gap[0], min(gap[1], UE_BREAK[0])), (max(gap[0], UE_BREAK[1]), gap[1]))
+        ]
     return [str(Interval(g)) for g in gaps if g[1] > g[0]]
 
 
@@ -137,19 +153,31 @@ def _u57_3(intervals: list[Interval]) -> list[str]:
     session resuming by 13.00 after the 12.00–13.00 break continues the morning (U 58(1))."""
     reasons, previous = [], None
     for interval in intervals:
-        resumes_after_break = previous is not None and previous.end >= UE_BREAK[0] and interval.start <= UE_BREAK[1]
+        resumes_after_break = (
+            previous is not None and previous.end >= UE_BREAK[0] and interval.start <= UE_BREAK[1]
+        )
         if interval.start < 720 and not resumes_after_break:
             if interval.start > 540:
-                reasons.append(f"U 57(3): morning office hours must start by 9.00, not at {_hhmm(interval.start)}")
+                reasons.append(
+                    f"U 57(3): morning office hours must start by 9.00, not at {_hhmm(interval.start)}"
+                )
             if interval.end < 720:
-                reasons.append(f"U 57(3): morning office hours must not end before 12.00 ({interval})")
+                reasons.append(
+                    f"U 57(3): morning office hours must not end before 12.00 ({interval})"
+                )
         elif interval.start >= 720 and not resumes_after_break:
             if interval.start < 840:
-                reasons.append(f"U 57(3): afternoon office hours must not start before 14.00 ({interval})")
+                reasons.append(
+                    f"U 57(3): afternoon office hours must not start before 14.00 ({interval})"
+                )
             if interval.end < 960:
-                reasons.append(f"U 57(3): afternoon office hours must not end before 16.00 ({interval})")
+                reasons.append(
+                    f"U 57(3): afternoon office hours must not end before 16.00 ({interval})"
+                )
             if interval.end - interval.start < 120:
-                reasons.append(f"U 57(3): afternoon office hours last at least 2 hours ({interval})")
+                reasons.append(
+                    f"U 57(3): afternoon office hours last at least 2 hours ({interval})"
+                )
         previous = interval
     return reasons
 
@@ -178,12 +206,28 @@ def local_lines(length: int, most: int, *, description: str = ""):
         if not isinstance(value, dict):
             raise ValueError("must be a list of lines or an object of such lists keyed by language")
         if set(value) != set(languages):
-            raise ValueError(f"must give the lines in exactly the request's languages ({', '.join(languages)})")
+            raise ValueError(
+                f"must give the lines in exactly the request's languages ({', '.join(languages)})"
+            )
         return {lang: lines(value[lang], f"[{lang}] ") for lang in languages}
 
-    one = {"type": "array", "minItems": 1, "maxItems": most, "items": {"type": "string", "minLength": 1, "maxLength": length}}
-    schema = {"anyOf": [one, {"type": "object", "properties": {lang: one for lang in ("sl", "it", "hu")},
-                              "required": ["sl"], "additionalProperties": False}]}
+    one = {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": most,
+        "items": {"type": "string", "minLength": 1, "maxLength": length},
+    }
+    schema = {
+        "anyOf": [
+            one,
+            {
+                "type": "object",
+                "properties": {lang: one for lang in ("sl", "it", "hu")},
+                "required": ["sl"],
+                "additionalProperties": False,
+            },
+        ]
+    }
     if description:
         schema["description"] = description
     return Annotated[dict, PlainValidator(validate), WithJsonSchema(schema)]
@@ -193,9 +237,14 @@ class ComplaintRightNotice(LayoutData):
     """Oznaka pravice do zapisa v knjigo pripomb in pohval (U 15(2))."""
 
     authority: local_text(120, description="The body whose premises display the notice.")
-    inspection_address: local_lines(80, 5, description=(
-        "Uradni naslov upravne inšpekcije, one item per line (e.g. body, street, post code and town, e-mail); "
-        "in a bilingual request the same lines for both languages or each language's lines."))
+    inspection_address: local_lines(
+        80,
+        5,
+        description=(
+            "Uradni naslov upravne inšpekcije, one item per line (e.g. body, street, post code and town, e-mail); "
+            "in a bilingual request the same lines for both languages or each language's lines."
+        ),
+    )
 
     @property
     def address_parts(self) -> list[tuple[str | None, list[str]]]:
@@ -209,4 +258,4 @@ class ComplaintRightNotice(LayoutData):
 class DiscretionZone(LayoutData):
     """Oznaka polja diskretnosti (U 10(4), 63(3))."""
 
-    note: Optional[local_text(160, description="An optional line under the marking, in the body's own words.")] = None
+    note: local_text(160, description="An optional line under the marking, in the body's own words.") | None = None

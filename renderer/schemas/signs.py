@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..schema import LayoutData, local_text, optional_text, text
@@ -20,8 +18,12 @@ class PersonName(LayoutData):
     """A person's name with at most one title: scientific or professional, never both (P 11(3))."""
 
     name: text(60, description="Ime in priimek: one person only.")
-    scientific_title: optional_text(12, description="Znanstveni naslov, printed before the name (e.g. dr., mag.).") = None
-    professional_title: optional_text(40, description="Strokovni naslov, printed after the name (e.g. univ. dipl. prav.).") = None
+    scientific_title: optional_text(
+        12, description="Znanstveni naslov, printed before the name (e.g. dr., mag.)."
+    ) = None
+    professional_title: optional_text(
+        40, description="Strokovni naslov, printed after the name (e.g. univ. dipl. prav.)."
+    ) = None
 
     @field_validator("professional_title")
     @classmethod
@@ -56,7 +58,7 @@ class OfficialBadge(PersonName):
     """Identifikacijska priponka ali tablica (U 12): personal name and title."""
 
     title: local_text(80, description="Naziv: the official's title.")
-    authority: Optional[local_text(120, description="The body the official works for (optional).")] = None
+    authority: local_text(120, description="The body the official works for (optional).") | None = None
 
 
 # --- facade and directory signs (P 8–9) --------------------------------------------------
@@ -73,7 +75,8 @@ class FacadeSign(LayoutData):
     """Tabla na pročelju (P 8): the body's name in one or more levels, under REPUBLIKA SLOVENIJA."""
 
     authority: list[local_text(120)] = Field(
-        min_length=1, max_length=MAX_NAME_LEVELS,
+        min_length=1,
+        max_length=MAX_NAME_LEVELS,
         description="Naziv organa državne uprave, one item per line (level), printed in bold capitals.",
     )
 
@@ -98,7 +101,9 @@ class Unit(LayoutData):
 
 
 class Floor(LayoutData):
-    floor: int = Field(ge=-1, le=30, description="-1 klet, 0 pritličje, 1 and up the storey (I. nadstropje, …).")
+    floor: int = Field(
+        ge=-1, le=30, description="-1 klet, 0 pritličje, 1 and up the storey (I. nadstropje, …)."
+    )
     units: list[Unit] = Field(min_length=1, max_length=30)
 
 
@@ -109,8 +114,8 @@ class DirectorySign(LayoutData):
         min_length=1,
         description="The body's name, one item per level: with REPUBLIKA SLOVENIJA at most five levels (P 9(4)).",
     )
-    units: Optional[list[Unit]] = Field(None, min_length=1, max_length=40)
-    floors: Optional[list[Floor]] = Field(None, min_length=1, max_length=20)
+    units: list[Unit] | None = Field(None, min_length=1, max_length=40)
+    floors: list[Floor] | None = Field(None, min_length=1, max_length=20)
 
     @field_validator("authority", mode="before")
     @classmethod
@@ -134,5 +139,7 @@ class DirectorySign(LayoutData):
     @model_validator(mode="after")
     def _units_or_floors(self):
         if (self.units is None) == (self.floors is None):
-            raise ValueError("give either units (one floor) or floors (several floors), not both or neither")
+            raise ValueError(
+                "give either units (one floor) or floors (several floors), not both or neither"
+            )
         return self

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 from pydantic import Field
 
@@ -13,8 +12,12 @@ from ..schema import LayoutData, local_text, optional_text
 class ReceiptStamp(LayoutData):
     """Prejemna štampiljka (P 24–25). Empty fields print as blanks for handwriting."""
 
-    authority: local_text(120, description="Naziv organa javne uprave: the body's name, engraved above the fields.")
-    received: Optional[date] = Field(None, description="Prejeto: the date set on the dater (ISO 8601).")
+    authority: local_text(
+        120, description="Naziv organa javne uprave: the body's name, engraved above the fields."
+    )
+    received: date | None = Field(
+        None, description="Prejeto: the date set on the dater (ISO 8601)."
+    )
     sig_code: optional_text(24, description="Sig. znak.") = None
     case_code: optional_text(40, description="Šifra zadeve.") = None
     value: optional_text(24, description="Vredn.") = None
@@ -31,5 +34,9 @@ class CertifiedCopyStamp(LayoutData):
     """Štampiljka »kopija enaka izvirniku« (P 26). Empty fields print as dashed blanks."""
 
     place: optional_text(40, description="Kraj: where the copy was certified.") = None
-    certified_on: Optional[date] = Field(None, description="Datum: the date of certification (ISO 8601).")
-    official: optional_text(60, description="The official's name, printed under the signature line.") = None
+    certified_on: date | None = Field(
+        None, description="Datum: the date of certification (ISO 8601)."
+    )
+    official: optional_text(
+        60, description="The official's name, printed under the signature line."
+    ) = None
