@@ -8,8 +8,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .specs import FORMATS, MARKS, OptionError, RenderOptions
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 def _layouts(args) -> int:

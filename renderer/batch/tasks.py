@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import pikepdf
 
@@ -30,6 +31,9 @@ from ..specs import FORMATS, OptionError, RenderOptions
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec
 from .store import Batch, Outcome, Record, Store, record_id
+
+if TYPE_CHECKING:
+    from .pgstore import PgStore
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ Task = ChunkTask | PackageTask
 class TaskContext:
     """What a worker keeps between tasks: the store, the outputs and one warm pipeline."""
 
-    def __init__(self, engine: EngineSpec, store: Store, outputs: Outputs):
+    def __init__(self, engine: EngineSpec, store: Store | PgStore, outputs: Outputs):
         self.engine = engine
         self.store = store
         self.outputs = outputs
@@ -95,10 +99,13 @@ def _errors(exc: Exception) -> list[dict]:
 
 
 def render_chunk(ctx: TaskContext, task: ChunkTask) -> None:
-    batch = ctx.store.batch(task.batch)
+    """The embedded engine's chunk task (the celery engine commits through leases)."""
+    store = ctx.store
+    assert isinstance(store, Store)
+    batch = store.batch(task.batch)
     if batch is None:
         return
-    ctx.store.finish_chunk(task.batch, task.chunk, chunk_outcomes(ctx, batch, task.chunk))
+    store.finish_chunk(task.batch, task.chunk, chunk_outcomes(ctx, batch, task.chunk))
 
 
 def chunk_outcomes(ctx: TaskContext, batch: Batch, chunk: int) -> list[Outcome]:
@@ -342,9 +349,7 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     finishing = None
     if spec.format != "pdf":  # the imprint as the same kind of file as the shell (PDF/X-4)
         title = " / ".join(layout.titles[lang] for lang in spec.languages)
-        info = DocumentInfo(
-            title, spec.languages, datetime.fromtimestamp(batch.created, UTC)
-        )
+        info = DocumentInfo(title, spec.languages, datetime.fromtimestamp(batch.created, UTC))
         press = PrintReady(layout.bleed_mm, press=True)
         finishing = lambda merged: finish(merged, info, FORMATS[spec.format], press=press)  # noqa: E731
     files += _merged(ctx, batch, job, entries, "imprint.pdf", finishing)
@@ -365,7 +370,11 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
 
 
 def _manifest(
-    store: Store, batch: Batch, counts: dict, files: list[dict], entries: dict[int, dict]
+    store: Store | PgStore,
+    batch: Batch,
+    counts: dict,
+    files: list[dict],
+    entries: dict[int, dict],
 ) -> dict:
     records = []
     for record in store.iter_records(batch.id):

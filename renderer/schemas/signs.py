@@ -58,7 +58,9 @@ class OfficialBadge(PersonName):
     """Identifikacijska priponka ali tablica (U 12): personal name and title."""
 
     title: local_text(80, description="Naziv: the official's title.")
-    authority: local_text(120, description="The body the official works for (optional).") | None = None
+    authority: local_text(120, description="The body the official works for (optional).") | None = (
+        None
+    )
 
 
 # --- facade and directory signs (P 8–9) --------------------------------------------------
