@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .files import write_output
 from .specs import FORMATS, MARKS, OptionError, RenderOptions
 
 if TYPE_CHECKING:
@@ -74,24 +75,11 @@ def _render(args) -> int:
         return 2
     for finding in rendered.findings:
         print(f"renderer: finding: {finding.pointer}: {finding.reason}", file=sys.stderr)
-    _write(args.output, rendered.content)
+    write_output(args.output, rendered.content)
     print(
         f"{args.output} ({rendered.pages} page(s), {len(rendered.content)} bytes)", file=sys.stderr
     )
     return 0
-
-
-def _write(output: str, content: bytes) -> None:
-    """``-`` is standard output; a file is written under a temporary name, then renamed, so
-    there is never a half-written file under the asked name."""
-    if output == "-":
-        sys.stdout.buffer.write(content)
-        sys.stdout.flush()
-        return
-    out = Path(output)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(content)
-    tmp.replace(out)
 
 
 def _upload(layout, path: str | None):

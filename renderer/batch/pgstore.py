@@ -310,7 +310,8 @@ class PgStore:
         rows = (
             self.read()
             .execute(
-                "SELECT CASE WHEN r.state = 'pending' THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
+                "SELECT CASE WHEN r.state = 'pending'"
+                " THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
                 " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
                 " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1"
             )

@@ -188,7 +188,7 @@ def run_beside_service(engine) -> None:
 
 if __name__ == "__main__":  # the runner that `renderer serve` starts beside the service
     from ..logs import configure_from_environment
-    from .specs import EngineSpec
+    from ..settings import Settings
 
     configure_from_environment()
-    run_beside_service(EngineSpec.from_environment())
+    run_beside_service(Settings.load().engine())

@@ -69,8 +69,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 ) WITHOUT ROWID;
 """
 
-#: Batch states: receiving (its records still arriving; seen by nobody), queued, rendering (packaging too), then one of these; ``collected``: the
-#: print shop accepted it.
+#: Batch states: receiving (its records still arriving; seen by nobody), queued, rendering
+#: (packaging too), then one of these; ``collected``: the print shop accepted it.
 FINISHED = ("ready", "completed-with-errors", "failed", "collected")
 
 
@@ -376,7 +376,8 @@ class Store:
         rows = (
             self.read()
             .execute(
-                "SELECT CASE WHEN r.state = 'pending' THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
+                "SELECT CASE WHEN r.state = 'pending'"
+                " THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
                 " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
                 " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1"
             )

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -59,18 +59,21 @@ class TaskContext:
         self.engine = engine
         self.store = store
         self.outputs = outputs
+        self._imprints: dict[tuple[str, ...], EnvelopeImprint] = {}  # a few language sets
 
     @cached_property
     def pipeline(self) -> Pipeline:
         return Pipeline()
 
-    @lru_cache(maxsize=8)
     def imprint(self, languages: tuple[str, ...]) -> EnvelopeImprint:
         """The envelope's imprint drawer for a language set, prepared once per worker, with
         the layout's bleed: the boxes of the pre-print shell, so the two print in register."""
-        return EnvelopeImprint(
-            self.pipeline, languages, self.pipeline.layout(IMPRINTED_LAYOUT).bleed_mm
-        )
+        drawer = self._imprints.get(languages)
+        if drawer is None:
+            drawer = self._imprints[languages] = EnvelopeImprint(
+                self.pipeline, languages, self.pipeline.layout(IMPRINTED_LAYOUT).bleed_mm
+            )
+        return drawer
 
     def run(self, task: Task) -> None:
         if isinstance(task, ChunkTask):
