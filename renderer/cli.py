@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from .specs import FORMATS, MARKS, OptionError, RenderOptions
+from .options import FORMATS, MARKS, OptionError, RenderOptions
 
 
 def _layouts(args) -> int:
@@ -31,7 +31,7 @@ def _layouts(args) -> int:
 
 def _render(args) -> int:
     from .pipeline import Pipeline
-    from .schema import InvalidRequest
+    from .validation import InvalidRequest
 
     try:
         options = RenderOptions(args.format, args.dpi, args.variant, args.marks)

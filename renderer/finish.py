@@ -26,8 +26,8 @@ import pikepdf
 
 from . import __version__
 from .assemble import Assembly, assemble
+from .options import OutputFormat
 from .printready import PDFX_VERSION, PrintReady, make_pdfx, neutral_to_gray, pdfx_xmp, set_boxes
-from .specs import OutputFormat
 from .spots import SpotColour, apply_spots
 from .uploads import Attachment, Scan, active
 

@@ -20,12 +20,7 @@ from .finish import DocumentInfo, finish, separate
 from .fit import FitReport, check_overflow
 from .fonts import FONTS
 from .metrics import stage
-from .printready import PrintReady
-from .raster import png
-from .registry import Layout, Registry
-from .render import Renderer
-from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
-from .specs import (
+from .options import (
     FORMATS,
     LANGUAGE_SETS,
     MARKS_FORMATS,
@@ -34,9 +29,14 @@ from .specs import (
     OutputFormat,
     RenderOptions,
 )
+from .printready import PrintReady
+from .raster import png
+from .registry import Layout, Registry
+from .render import Renderer
 from .spots import load_spots
 from .textout import as_email_html, as_plain_text
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
+from .validation import FieldError, InvalidRequest, ValidRequest, validate_request
 
 #: A cached layer is page content only (drawn under a top layer rendered in the request's
 #: format, or itself finished into pdf or pdfx-4), so one drawing serves every format. It is
@@ -256,9 +256,9 @@ class Pipeline:
             composition = self.composer.compose(layout, request, variant)
         with stage(layout.id, "layout"):
             if layout.page.auto_height:
-                document = self.renderer.layout_fitted(layout, composition, bleed_mm)
+                document = self.renderer.lay_out_fitted(layout, composition, bleed_mm)
             else:
-                document = self.renderer.layout(layout, composition, bleed_mm=bleed_mm)
+                document = self.renderer.lay_out(layout, composition, bleed_mm=bleed_mm)
         book = None
         if layout.assembly:
             book = (layout.assembly, layout.assembly.count or request.data.repeat_count)

@@ -17,9 +17,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .assemble import Assembly
+from .options import LANGUAGE_SETS
 from .paths import SAMPLES_DIR, TEMPLATES_DIR
-from .schema import LayoutData, request_json_schema
-from .specs import LANGUAGE_SETS
+from .validation import LayoutData, request_json_schema
 
 SCHEMA_PACKAGE = "renderer.schemas"
 

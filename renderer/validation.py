@@ -17,7 +17,7 @@ from pydantic.functional_validators import PlainValidator
 from pydantic.json_schema import WithJsonSchema
 
 from .fonts import FONTS
-from .specs import LANGUAGE_SETS, Limits
+from .options import LANGUAGE_SETS, Limits
 
 #: Municipalities where Italian or Hungarian is an official language too (P 6, 13, 45, 51(4)).
 #: Keys are lower case; both the Slovenian and the Italian or Hungarian names are accepted.
