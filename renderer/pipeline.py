@@ -16,7 +16,7 @@ from typing import Any
 
 from .catalogs import Catalogs
 from .compose import Composer
-from .finish import DocumentInfo, finish, separate
+from .finish import DocumentInfo, FinishOptions, finish, separate
 from .fit import FitReport, check_overflow
 from .fonts import FONTS
 from .metrics import stage
@@ -198,14 +198,16 @@ class Pipeline:
         with stage(layout.id, "finish"):
             pdf = finish(
                 pdf,
-                DocumentInfo(title, request.languages, request.created),
-                output,
-                spots,
-                book,
-                underlay[0] if underlay else None,
-                scan,
-                attachment,
-                press,
+                FinishOptions(
+                    info=DocumentInfo(title, request.languages, request.created),
+                    output=output,
+                    spots=spots,
+                    book=book,
+                    underlay=underlay[0] if underlay else None,
+                    scan=scan,
+                    attachment=attachment,
+                    press=press,
+                ),
             )
         if scan is not None:
             pages += count_pages(scan.pdf)

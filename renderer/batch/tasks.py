@@ -14,12 +14,12 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from itertools import islice
 
 import pikepdf
 
-from ..finish import DocumentInfo, finish
+from ..finish import DocumentInfo, FinishOptions, finish
 from ..impose import Imposition, impose
 from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..imprint import EnvelopeImprint
@@ -339,12 +339,14 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
             len(pikepdf.open(io.BytesIO(shell_pdf)).pages),
         )
     ]
-    finishing = None
+    finishing: Callable[[bytes], bytes] | None = None
     if spec.format != "pdf":  # the imprint as the same kind of file as the shell (PDF/X-4)
         title = " / ".join(layout.titles[lang] for lang in spec.languages)
         info = DocumentInfo(title, spec.languages, datetime.fromtimestamp(batch.created, UTC))
-        press = PrintReady(layout.bleed_mm, press=True)
-        finishing = lambda merged: finish(merged, info, FORMATS[spec.format], press=press)  # noqa: E731
+        options = FinishOptions(
+            info=info, output=FORMATS[spec.format], press=PrintReady(layout.bleed_mm, press=True)
+        )
+        finishing = partial(finish, options=options)
     files += _merged(ctx, batch, job, entries, "imprint.pdf", finishing)
     proofs = pikepdf.new()
     sources = []
