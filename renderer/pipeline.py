@@ -150,7 +150,8 @@ class Pipeline:
         pages for its entries, or the layout's page count."""
         if layout.assembly:
             return layout.assembly.render_pages
-        return getattr(request.data, "page_count", layout.pages)
+        count = request.data.page_count
+        return layout.pages if count is None else count
 
     def render_valid(
         self,
@@ -172,7 +173,7 @@ class Pipeline:
         if output.textual:
             return self._render_text(layout, request, variant, output)
         findings = tuple(request.data.findings())
-        if findings and getattr(request.data, "strict", False):
+        if findings and request.data.findings_refuse():
             raise InvalidRequest(list(findings))
         press = self.press(layout, variant, options)
         underlay = None
@@ -263,7 +264,9 @@ class Pipeline:
                 document = self.renderer.lay_out(layout, composition, bleed_mm=bleed_mm)
         book = None
         if layout.assembly:
-            book = (layout.assembly, layout.assembly.count or request.data.repeat_count)
+            count = layout.assembly.count or request.data.repeat_count
+            assert count is not None, "the registry refuses an [assembly] without a count source"
+            book = (layout.assembly, count)
             if len(document.pages) != layout.assembly.render_pages:
                 raise InvalidRequest(
                     [
@@ -276,7 +279,7 @@ class Pipeline:
         fit = check_overflow(document, self.render_pages(layout, request), self.refuse_overflow)
         if fit.errors and self.refuse_overflow:
             raise InvalidRequest(fit.errors)
-        pages = layout.assembly.total_pages(book[1]) if book else len(document.pages)
+        pages = book[0].total_pages(book[1]) if book else len(document.pages)
         with stage(layout.id, "write"):
             return self.renderer.write_pdf(document, output), pages, book, fit
 

@@ -103,6 +103,9 @@ class OfficeHours(LayoutData):
         False, description="Refuse (422) a schedule with findings instead of reporting them."
     )
 
+    def findings_refuse(self) -> bool:
+        return self.strict
+
     def findings(self) -> list[FieldError]:
         if self.kind != "administrative-unit":
             return []
