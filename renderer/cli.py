@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .files import write_output
-from .specs import FORMATS, MARKS, OptionError, RenderOptions
+from .options import FORMATS, MARKS, OptionError, RenderOptions
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -36,7 +36,7 @@ def _layouts(args) -> int:
 
 def _render(args) -> int:
     from .pipeline import Pipeline
-    from .schema import InvalidRequest
+    from .validation import InvalidRequest
 
     try:
         options = RenderOptions(args.format, args.dpi, args.variant, args.marks)

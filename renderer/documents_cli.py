@@ -94,10 +94,10 @@ def verify(args) -> int:
 
 
 def place(args) -> int:
+    from .options import RenderOptions
     from .pipeline import Pipeline
-    from .schema import InvalidRequest
-    from .specs import RenderOptions
     from .uploads import UploadRefused, check_pdf, place_onto
+    from .validation import InvalidRequest
 
     try:
         x, y = (float(v) for v in args.at.split(","))

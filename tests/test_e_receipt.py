@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 from lxml import html as lxml_html
 
-from renderer.specs import Limits, RenderOptions
+from renderer.options import Limits, RenderOptions
 from renderer.uploads import UploadRefused, check_attachment
 
 from .conftest import SAMPLES, sample
@@ -155,9 +155,7 @@ def image(fmt: str) -> bytes:
         (lambda: image("JPEG"), "image/jpeg"),
         (lambda: image("TIFF"), "image/tiff"),
         (
-            lambda: (
-                b'<?xml version="1.0" encoding="UTF-8"?><vloga><naslov>Vloga</naslov></vloga>'
-            ),
+            lambda: b'<?xml version="1.0" encoding="UTF-8"?><vloga><naslov>Vloga</naslov></vloga>',
             "application/xml",
         ),
         (

@@ -7,7 +7,7 @@ import zlib
 import pikepdf
 import pytest
 
-from renderer.specs import RenderOptions
+from renderer.options import RenderOptions
 
 from .conftest import sample
 from .pdfmeasure import find

@@ -16,10 +16,10 @@ from PIL import Image
 from renderer import preview
 from renderer.catalogs import Catalogs, UsedMessages
 from renderer.compose import Composer
+from renderer.options import Limits, RenderOptions
 from renderer.raster import page_png
 from renderer.registry import Prescribed
 from renderer.samplesets import sample_sets
-from renderer.specs import Limits, RenderOptions
 
 MAX_UPLOAD_BYTES = Limits().max_upload_bytes
 

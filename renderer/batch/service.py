@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
+from ..options import OptionError, RenderOptions
 from ..pipeline import Pipeline
 from ..registry import Registry
-from ..specs import OptionError, RenderOptions
 from .outputs import LocalOutputs, Outputs, open_outputs
 from .records import RecordReader
 from .specs import Access, BatchSpec, EngineSpec

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..specs import FORMATS, LANGUAGE_SETS, OptionError
+from ..options import FORMATS, LANGUAGE_SETS, OptionError
 
 #: How a job's records are delivered. ``layers``: the layout's shared pre-print shell once,
 #: the variable imprint (one page per record, in register) and a composite proof of the

@@ -14,20 +14,20 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import islice
 from typing import TYPE_CHECKING
 
 import pikepdf
 
-from ..finish import DocumentInfo, finish
+from ..finish import DocumentInfo, FinishOptions, finish
 from ..impose import Imposition, impose
 from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..imprint import EnvelopeImprint
+from ..options import FORMATS, OptionError, RenderOptions
 from ..pipeline import Pipeline
 from ..printready import PrintReady
-from ..schema import InvalidRequest
-from ..specs import FORMATS, OptionError, RenderOptions
+from ..validation import InvalidRequest
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec
 from .store import Batch, Outcome, Record, Store, record_id
@@ -349,12 +349,14 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
             len(pikepdf.open(io.BytesIO(shell_pdf)).pages),
         )
     ]
-    finishing = None
+    finishing: Callable[[bytes], bytes] | None = None
     if spec.format != "pdf":  # the imprint as the same kind of file as the shell (PDF/X-4)
         title = " / ".join(layout.titles[lang] for lang in spec.languages)
         info = DocumentInfo(title, spec.languages, datetime.fromtimestamp(batch.created, UTC))
-        press = PrintReady(layout.bleed_mm, press=True)
-        finishing = lambda merged: finish(merged, info, FORMATS[spec.format], press=press)  # noqa: E731
+        options = FinishOptions(
+            info=info, output=FORMATS[spec.format], press=PrintReady(layout.bleed_mm, press=True)
+        )
+        finishing = partial(finish, options=options)
     files += _merged(ctx, batch, job, entries, "imprint.pdf", finishing)
     proofs = pikepdf.new()
     sources = []

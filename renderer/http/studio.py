@@ -18,10 +18,10 @@ from jinja2 import Environment, PackageLoader
 from .. import preview
 from ..catalogs import UsedMessages
 from ..compose import Composer
+from ..options import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
 from ..samplesets import sample_sets
-from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..uploads import UploadRefused, check_attachment, check_scan
 from .body import read_body, read_json, read_parts
 from .capacity import render_slot

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ..schema import LayoutData, local_text, optional_text, text
+from ..validation import LayoutData, local_text, optional_text, text
 
 COMPLAINT_BOOK_PAGES = 100  # P 2
 

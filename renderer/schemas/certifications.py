@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from ..schema import LayoutData, local_text, optional_local_text, optional_text, text
+from ..validation import LayoutData, local_text, optional_local_text, optional_text, text
 
 SOURCES = ("original", "certified-transcript", "plain-transcript", "copy")
 MEDIA = ("ink", "typewriter", "computer", "copy-of-original")
@@ -67,7 +67,7 @@ class CopyCertification(_Certification):
         200, description="Where, as the party states, the document copied is kept."
     ) = None
 
-    def blanks(self) -> dict:
+    def blanks(self) -> dict[str, Any]:
         return {
             "source": SOURCES.index(self.source) if self.source else None,
             "medium": MEDIA.index(self.medium) if self.medium else None,
@@ -179,7 +179,7 @@ class SignatureCertification(_Certification):
         female = all(p.gender == "female" for p in self.parties)
         return (2 if len(self.parties) > 1 else 0) + (1 if female else 0)
 
-    def blanks(self) -> dict:
+    def blanks(self) -> dict[str, Any]:
         return {
             "plural": None if not self.parties else int(len(self.parties) > 1),
             "party": self.form,

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
-from ..schema import LayoutData, optional_local_text, optional_text
+from ..validation import LayoutData, optional_local_text, optional_text
 
 
 class Message(LayoutData):
     """Every blank may stay empty: it then prints as dots with the regulation's hint. Dates
     and times are written as each language writes them; the names of bodies and providers
-    may differ by language."""
-
-    def blanks(self) -> dict:
-        return dict(self)
+    may differ by language (the blanks are the fields: ``LayoutData.blanks``)."""
 
 
 class DeliveryAccepted(Message):
@@ -47,7 +44,7 @@ class DeliverySlip(Message):
         description="Whether the Italian text says Io sottoscritto or Io sottoscritta (without it: sottoscritto/a).",
     )
 
-    def blanks(self) -> dict:
+    def blanks(self) -> dict[str, Any]:
         gender = ("male", "female").index(self.addressee_gender) if self.addressee_gender else None
         return {**super().blanks(), "addressee_gender": gender}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from ..schema import LayoutData, local_text, optional_text, text
+from ..validation import LayoutData, local_text, optional_text, text
 
 
 class UnitDoorSign(LayoutData):
