@@ -13,13 +13,13 @@ import pdfplumber
 import pytest
 from PIL import Image
 
-from renderer import preview
 from renderer.catalogs import Catalogs, UsedMessages
 from renderer.compose import Composer
 from renderer.raster import page_png
 from renderer.registry import Prescribed
-from renderer.samplesets import sample_sets
 from renderer.specs import Limits, RenderOptions
+from renderer.studio import preview
+from renderer.studio.samplesets import sample_sets
 
 MAX_UPLOAD_BYTES = Limits().max_upload_bytes
 
@@ -211,7 +211,7 @@ def test_missing_translations_are_listed():
 
 
 def test_studio_lists_a_layouts_missing_translation(pipeline, monkeypatch):
-    from renderer.http.studio import Studio
+    from renderer.studio.resources import Studio
 
     hu = dict(pipeline.catalogs._messages["hu"])
     del hu["Prejeto"]

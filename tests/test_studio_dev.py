@@ -227,19 +227,19 @@ def test_a_broken_layout_toml_is_named_with_its_line_and_the_old_layout_stays(de
 def live(tmp_path, monkeypatch):
     """A studio with live files whose catalogs and samples are throw-away copies."""
     import renderer.catalogs
-    import renderer.http.devreload
     import renderer.registry
-    from renderer.http.devreload import DevReload
-    from renderer.http.studio import Studio
+    import renderer.studio.devreload
     from renderer.paths import LOCALE_DIR, SAMPLES_DIR
     from renderer.pipeline import Pipeline
+    from renderer.studio.devreload import DevReload
+    from renderer.studio.resources import Studio
 
     locale, samples = tmp_path / "locale", tmp_path / "samples"
     shutil.copytree(LOCALE_DIR, locale)
     shutil.copytree(SAMPLES_DIR, samples)
-    for module in (renderer.catalogs, renderer.http.devreload):
+    for module in (renderer.catalogs, renderer.studio.devreload):
         monkeypatch.setattr(module, "LOCALE_DIR", locale)
-    for module in (renderer.registry, renderer.http.devreload):
+    for module in (renderer.registry, renderer.studio.devreload):
         monkeypatch.setattr(module, "SAMPLES_DIR", samples)
     studio = Studio(Pipeline())
     studio.dev = DevReload(studio)
@@ -247,7 +247,7 @@ def live(tmp_path, monkeypatch):
 
 
 def _texts(studio, body) -> str:
-    from renderer import preview
+    from renderer.studio import preview
 
     layout = studio.pipeline.layout("stamp.receipt")
     _, rendered, _ = studio.render(layout, body, None)
