@@ -32,7 +32,7 @@ from ..compose import Composer
 from ..http.problems import Problem
 from ..paths import LOCALE_DIR, PROJECT_ROOT, SAMPLES_DIR, TEMPLATES_DIR
 from ..pipeline import Pipeline
-from ..registry import LayoutError
+from ..registry import Layout, LayoutError
 
 ALL = "*"  # problems that concern every layout (shared files, catalogs)
 LINE = re.compile(r"at (\d+):\d+|line (\d+)")
@@ -202,6 +202,7 @@ class DevReload:
         directory = TEMPLATES_DIR / layout_id
         problems = []
         if (directory / "layout.toml").is_file():
+            layout: Layout | None
             try:
                 layout = self.pipeline.registry.reload(directory)
             except LayoutError as exc:

@@ -355,6 +355,8 @@ def measure_page(page, number: int, fills: tuple[str | None, ...] | None = None)
     """``fills``: each text object's spot colour in content order (``text_fills``); used when
     it names as many text objects as PDFium finds."""
     media = _page_box(page, raw.FPDFPage_GetMediaBox)
+    if media is None:
+        raise ValueError(f"page {number} has no MediaBox")
     trim = _page_box(page, raw.FPDFPage_GetTrimBox) or media
     bleed = _page_box(page, raw.FPDFPage_GetBleedBox) or trim
     ox, oy = trim[0], trim[3]  # the trim box's top left, PDF points
@@ -368,7 +370,8 @@ def measure_page(page, number: int, fills: tuple[str | None, ...] | None = None)
             (t - b) * MM_PER_PT,
         )
 
-    objects, counter = [], [0]
+    objects: list[tuple] = []  # (kind, box, depth, …) as _walk finds them
+    counter = [0]
     textpage = page.get_textpage()
     try:
         count = raw.FPDFPage_CountObjects(page.raw)

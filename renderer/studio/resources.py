@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import falcon
 from jinja2 import Environment, FileSystemLoader
@@ -28,6 +29,9 @@ from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..uploads import UploadRefused, check_attachment, check_scan
 from . import preview
 from .samplesets import sample_sets
+
+if TYPE_CHECKING:
+    from .devreload import DevReload
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"  # the HTML the service fills in
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"  # served as they are: CSS, ES modules
@@ -61,20 +65,24 @@ class Studio:
 
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
-        self.drafts = None
-        self.renew()
+        self.drafts = self._drafts()
         self._renders: OrderedDict[str, Rendered] = OrderedDict()
         self._pages: OrderedDict[tuple, dict] = OrderedDict()
         self._lock = threading.Lock()
         self._sets: dict[tuple[str, tuple[str, ...]], dict] = {}
         self._missing: dict[str, dict[str, list[str]]] = {}
-        self.dev = None  # renderer serve --dev: a DevReload watching the layouts' files
+        self.dev: DevReload | None = None  # renderer serve --dev: watches the layouts' files
+
+    def _drafts(self) -> Pipeline:
+        """The studio's own pipeline, made from the service's: missing translations print in
+        Slovenian, overflowing values are drawn."""
+        drafts = self.pipeline.with_composer(Composer(UsedMessages(self.pipeline.catalogs)))
+        drafts.refuse_overflow = False
+        return drafts
 
     def renew(self) -> None:
-        """The studio's own pipeline, made from the service's (again after its catalogs were
-        reloaded): missing translations print in Slovenian, overflowing values are drawn."""
-        self.drafts = self.pipeline.with_composer(Composer(UsedMessages(self.pipeline.catalogs)))
-        self.drafts.refuse_overflow = False
+        """The studio's pipeline made again (after the service's catalogs were reloaded)."""
+        self.drafts = self._drafts()
 
     def forget(self, layout_id: str | None = None) -> None:
         """Drop what was made of one layout (or of all): renders, sample sets, missing texts."""
@@ -113,14 +121,14 @@ class Studio:
             if rendered is not None:
                 self._renders.move_to_end(key)
         if rendered is None:
-            data = upload if upload is not None else (layout.sample_upload(part) if part else None)
+            scan = attachment = None
             try:
-                scan = check_scan(data, part, self.pipeline.limits) if layout.upload else None
-                attachment = (
-                    check_attachment(data, part, part, self.pipeline.limits)
-                    if layout.attachment
-                    else None
-                )
+                if part:
+                    data = upload if upload is not None else layout.sample_upload(part)
+                    if layout.upload:
+                        scan = check_scan(data, part, self.pipeline.limits)
+                    if layout.attachment:
+                        attachment = check_attachment(data, part, part, self.pipeline.limits)
             except UploadRefused as exc:
                 raise Problem(
                     falcon.HTTP_422,
