@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,20 +18,14 @@ import pytest
 
 from renderer.paths import PROJECT_ROOT, TEMPLATES_DIR
 
-from .test_studio_browser import browser  # noqa: F401 - the same headless Chromium
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .helpers import free_port  # the fixture browser (headless Chromium): tests/helpers.py
 
 
 @pytest.fixture(scope="module")
 def dev_service(tmp_path_factory):
     templates = tmp_path_factory.mktemp("dev") / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "OBRAZCI_TEMPLATES_DIR": str(templates),
@@ -133,7 +126,8 @@ def test_a_css_change_is_a_new_preview_within_a_second_without_a_reload(dev_serv
     )
     answer = page.evaluate("""async () => {
         const r = await fetch('/v1/studio/stamp.receipt/preview', {method: 'POST',
-            headers: {'Content-Type': 'application/json'}, body: document.querySelector('#editor').value});
+            headers: {'Content-Type': 'application/json'},
+            body: document.querySelector('#editor').value});
         return [r.status, await r.json()];
     }""")
     assert answer[0] == 422 and answer[1]["errors"][0]["line"] == broken + 1
@@ -153,7 +147,8 @@ def test_a_css_change_is_a_new_preview_within_a_second_without_a_reload(dev_serv
     _write(template, source)
     _write(css, original + "\n.label, .lbl, td, th, span { font-size: 14pt !important; }\n")
     page.wait_for_function(
-        "window.studio.state.preview && window.studio.state.preview.overflows.some(o => o.pointer === null)",
+        "window.studio.state.preview"
+        " && window.studio.state.preview.overflows.some(o => o.pointer === null)",
         timeout=5_000,
     )
     fixed = [

@@ -36,7 +36,7 @@ export function syntaxError(text) {
         if (i >= n || !ESCAPES.includes(text[i])) return fail(`an unknown escape \\${i < n ? text[i] : ""} in a string`);
         if (text[i] === "u") {
           HEX4.lastIndex = i + 1;
-          if (!HEX4.test(text)) { i++; return fail("\\u takes four hexadecimal digits"); }
+          if (!HEX4.test(text)) return fail("\\u takes four hexadecimal digits");
           i += 4;
         }
       }
