@@ -19,6 +19,7 @@ from renderer.raster import page_png
 from renderer.registry import Prescribed
 from renderer.specs import Limits, RenderOptions
 from renderer.studio import preview
+from renderer.studio.resources import ASSETS_DIR
 from renderer.studio.samplesets import sample_sets
 
 from .conftest import sample
@@ -500,3 +501,30 @@ def test_overlay_upload_is_in_the_openapi(client):
     operation = client.simulate_get("/openapi.json").json["paths"]["/v1/studio/overlay"]["post"]
     assert {p["name"] for p in operation["parameters"]} == {"page", "dpi"}
     assert {"413", "422"} <= set(operation["responses"])
+
+
+def test_the_studio_modules_are_served_by_the_static_route(client):
+    """studio.html loads studio.js as a module; every module it imports (and they import)
+    is served as JavaScript in UTF-8, asked for again on each load and answered 304 by its
+    ETag when unchanged."""
+    page = client.simulate_get("/studio/stamp.receipt").text
+    assert '<script type="module" src="/studio/assets/studio.js">' in page
+    seen, todo = set(), ["studio.js"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        resp = client.simulate_get(f"/studio/assets/{name}")
+        assert resp.status_code == 200, name
+        assert resp.headers["content-type"] == "text/javascript; charset=utf-8", name
+        assert resp.headers["cache-control"] == "no-cache" and resp.headers["etag"], name
+        again = client.simulate_get(
+            f"/studio/assets/{name}", headers={"If-None-Match": resp.headers["etag"]}
+        )
+        assert again.status_code == 304, name
+        todo += re.findall(r'^import [^;]*? from "\./([\w-]+\.js)";', resp.text, re.M)
+    assert seen == {path.name for path in ASSETS_DIR.glob("*.js")}  # no module left unused
+    css = client.simulate_get("/studio/assets/studio.css")
+    assert css.headers["content-type"] == "text/css; charset=utf-8"
+    assert client.simulate_get("/studio/assets/nothing.js").status_code == 404

@@ -162,6 +162,11 @@ def test_invalid_data_keeps_the_last_good_preview_and_marks_the_field(open_studi
     page.fill("#editor", '{"data": {')
     page.wait_for_function("document.querySelector('#errors').innerText.includes('does not parse')")
     assert studio.image() == good
+    # the position comes from scanning the text (not from the browser's wording), marked there
+    page.fill("#editor", '{"languages": ["sl"],\n "data": {"authority": "x",}}')
+    page.wait_for_function("document.querySelector('#errors').innerText.includes('column 28')")
+    assert "line 2 · column 28: expected a member name" in page.inner_text("#errors")
+    assert page.inner_text("#editor-backdrop mark") == "}"
 
 
 def test_share_link_pins_layout_set_and_languages(open_studio):

@@ -44,7 +44,11 @@ export function locate(text) {
   return spans;
 }
 
+/** @param {string} text @param {number} offset */
 export function lineOf(text, offset) { return text.slice(0, offset).split("\n").length; }
+
+/** @param {string} text @param {number} offset */
+export function columnOf(text, offset) { return offset - text.lastIndexOf("\n", offset - 1); }
 
 export function escapeHtml(s) { return s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]); }
 
@@ -81,7 +85,7 @@ export function showErrors(title, errors) {
   const list = el("ul");
   const ranges = [];
   for (const e of errors) {
-    const where = e.file ? `${e.file}${e.line ? ":" + e.line : ""}` : e.pointer !== undefined ? e.pointer || "/" : e.parameter ? `?${e.parameter}` : "";
+    const where = e.file ? `${e.file}${e.line ? ":" + e.line : ""}` : e.pointer !== undefined ? e.pointer || "/" : e.parameter ? `?${e.parameter}` : e.offset !== undefined ? `column ${columnOf(text, e.offset)}` : "";
     const span = e.pointer !== undefined ? spanFor(spans, e.pointer) : (e.offset !== undefined ? [e.offset, e.offset + 1] : null);
     if (span) { // an object or list is marked on its first line only
       const eol = text.indexOf("\n", span[0]);

@@ -118,8 +118,7 @@ export async function render() {
   if (error) {
     const text = $("editor").value;
     const where = syntaxError(text) || { offset: 0, detail: error.message }; // the scan and JSON.parse agree
-    const column = where.offset - text.lastIndexOf("\n", where.offset - 1);
-    showErrors("The JSON does not parse; the last good preview stays.", [{ offset: where.offset, parameter: "json", detail: `column ${column}: ${where.detail}` }]);
+    showErrors("The JSON does not parse; the last good preview stays.", [where]);
     document.body.dataset.state = "invalid";
     setStatus("JSON syntax error", true);
     return;
