@@ -1,11 +1,10 @@
 // @ts-check
+// The header's controls: language buttons, sample sets, variants, the compare list.
 import { state } from "./state.js";
 import { $, el } from "./dom.js";
 import { markEditor } from "./editor.js";
 import { keepPreviousDraft, saveDraft, switchLanguages, updateLink } from "./edits.js";
 import { scheduleRender } from "./rendering.js";
-
-// --- controls --------------------------------------------------------------------------------
 
 export function languageLabel(set) { return set.label; }
 

@@ -1,10 +1,9 @@
 // @ts-check
+// Compare: the page against another language set or sample set, differing pixels in red.
 import { DIFF_THRESHOLD, hook, state } from "./state.js";
 import { $ } from "./dom.js";
 import { setsFor } from "./controls.js";
 import { convertLanguagesQuietly, editorBody, fetchPreview } from "./rendering.js";
-
-// --- diff -------------------------------------------------------------------------------------
 
 export async function runDiff() {
   const started = performance.now();

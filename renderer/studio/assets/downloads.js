@@ -1,9 +1,8 @@
 // @ts-check
+// Downloads (the PDF as POST /v1/render gives it, the page shown as PNG) and the layout's own upload.
 import { layoutId, state } from "./state.js";
 import { $, el, setStatus } from "./dom.js";
 import { editorBody, fetchPreview, scheduleRender, sentence } from "./rendering.js";
-
-// --- downloads and the layout's own upload ----------------------------------------------------
 
 export async function download(format) {
   const { body, error } = editorBody();

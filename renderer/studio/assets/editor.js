@@ -1,9 +1,8 @@
 // @ts-check
+// The request editor: where each JSON pointer sits in the text, the marks and the error list.
 import { state } from "./state.js";
 import { $, el } from "./dom.js";
 import { overflowLabel } from "./stage.js";
-// --- the request editor ---------------------------------------------------------------------
-
 // Where each JSON pointer's value sits in the text: {pointer: [start, end]}.
 export function locate(text) {
   const spans = {};

@@ -1,11 +1,10 @@
 // @ts-check
+// Edits are state: languages switched with the wording kept, drafts in local storage, share links.
 import { DRAFT_KEY, layoutId, params, state } from "./state.js";
 import { $, el, setStatus } from "./dom.js";
 import { markEditor, showMissing } from "./editor.js";
 import { fillDiff, fillSets, loadSet, setsFor } from "./controls.js";
 import { scheduleRender } from "./rendering.js";
-
-// --- edits are state: languages, local storage, share links -----------------------------------
 
 export const LANGS = ["sl", "it", "hu"];
 

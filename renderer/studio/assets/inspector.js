@@ -1,9 +1,8 @@
 // @ts-check
+// The inspector: what is under the pointer, the list of elements, the prescribed sizes.
 import { state } from "./state.js";
 import { $, el, fmt } from "./dom.js";
 import { drawMarks } from "./stage.js";
-
-// --- inspector --------------------------------------------------------------------------------
 
 export function pointerMm(event) {
   const rect = $("stage").getBoundingClientRect();

@@ -1,11 +1,10 @@
 // @ts-check
+// Live templates (renderer serve --dev): the layout's files polled, a change rendered again.
 import { DEV_POLL_MS, hook, layoutId, state } from "./state.js";
 import { $, el } from "./dom.js";
 import { showMissing } from "./editor.js";
 import { loadSet, setsFor } from "./controls.js";
 import { scheduleRender } from "./rendering.js";
-
-// --- live templates (renderer serve --dev) -----------------------------------------------------
 
 export async function watchLayout() { // polls the layout's files; a change renders again, edits kept
   for (;;) {

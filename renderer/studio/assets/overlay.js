@@ -1,9 +1,8 @@
 // @ts-check
+// The reference overlay: a scan laid over the render at its size in mm.
 import { state } from "./state.js";
 import { $, fmt, previewDpi, setStatus } from "./dom.js";
 import { mmToStage } from "./stage.js";
-
-// --- reference overlay ------------------------------------------------------------------------
 
 export async function loadOverlay() {
   const file = $("overlay-file").files[0];

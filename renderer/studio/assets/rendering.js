@@ -1,4 +1,5 @@
 // @ts-check
+// Rendering: debounced previews, cancelled when stale, kept in memory, prefetched while idle.
 /** @typedef {import("./state.js").Answer} Answer */
 import { CACHED_PREVIEWS, DEBOUNCE_MS, hook, layoutId, PREFETCH_IDLE_MS, state } from "./state.js";
 import { syntaxError } from "./jsonsyntax.js";
@@ -9,8 +10,6 @@ import { convertLanguages } from "./edits.js";
 import { layoutStage, overflowBoxes, printLegend } from "./stage.js";
 import { fillElements, showChecks } from "./inspector.js";
 import { runDiff } from "./diff.js";
-
-// --- rendering -------------------------------------------------------------------------------
 
 export function cancelInFlight() { // a render older than the latest edit is no longer wanted
   if (state.controller && state.inFlight) {

@@ -1,9 +1,8 @@
 // @ts-check
+// The stage: the page image, rulers, grid, print marks, prescribed boxes and overflows.
 import { PX_PER_MM, RULER_LABEL_BAND, RULER_TICK_MAX, state } from "./state.js";
 import { $, fmt, svg, zoomFactor } from "./dom.js";
 import { positionOverlay } from "./overlay.js";
-
-// --- the stage: image, rulers, grid, marks ---------------------------------------------------
 
 export function layoutStage() {
   if (!state.preview) return;

@@ -1,4 +1,5 @@
 // @ts-check
+// The entry module (studio.html loads it): every control wired, then the layout opened.
 import { layoutId, state } from "./state.js";
 import { $, fmt, setStatus, zoomFactor } from "./dom.js";
 import { markEditor, showMissing, syncScroll } from "./editor.js";
@@ -11,8 +12,6 @@ import { loadOverlay, positionOverlay } from "./overlay.js";
 import { runDiff } from "./diff.js";
 import { chooseUpload, download } from "./downloads.js";
 import { watchLayout } from "./live.js";
-
-// --- wiring -----------------------------------------------------------------------------------
 
 let saveTimer = null;
 function wire() {
