@@ -59,7 +59,7 @@ class Prescribed:
     studio's inspector): a box ``x, y, width, height`` in mm from the trim box's top left on
     ``page`` (1-based; negative counts from the end; None: every page). ``checks`` names the
     prescribed members; the others only locate the box. ``kind`` "page" is the trim box
-    itself; "box" is what is drawn inside the box (see renderer/preview.py)."""
+    itself; "box" is what is drawn inside the box (see renderer/studio/preview.py)."""
 
     name: str
     box: tuple[float, float, float, float]

@@ -22,17 +22,13 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import free_port
+
 PG_BIN = (
     next((p for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
     if Path("/usr/lib/postgresql").exists()
     else None
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 30) -> None:

@@ -11,6 +11,8 @@ from renderer.http.app import create_app
 from renderer.options import LANGUAGE_SETS, RenderOptions
 from renderer.pipeline import Pipeline
 
+from .helpers import browser, server  # noqa: F401 - fixtures of the browser tests
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 

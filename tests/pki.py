@@ -8,7 +8,6 @@ the TSA declares both."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +15,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .helpers import free_port
 
 CONFIG = """external-url-prefix: "http://127.0.0.1:{port}"
 keysets:
@@ -106,12 +107,6 @@ class TestPki:
         """Shut the services down and free the port: nothing answers any more."""
         self.server.shutdown()
         self.server.server_close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_pki(directory: Path, passphrase: bytes) -> TestPki:

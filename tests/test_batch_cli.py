@@ -3,7 +3,7 @@
 import hashlib
 import json
 import threading
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.simple_server import make_server
 
 import pytest
 
@@ -16,11 +16,7 @@ from renderer.cli import main
 from renderer.http.app import create_app
 
 from .conftest import sample
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
+from .helpers import QuietHandler as _Quiet  # wsgiref without its access log
 
 
 @pytest.fixture

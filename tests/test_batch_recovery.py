@@ -6,7 +6,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from renderer.batch.specs import Access, EngineSpec
 from renderer.registry import Registry
 
 from .conftest import sample
+from .helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,12 +84,6 @@ def wait_for(condition, timeout=180, what="condition"):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_service(data_dir):

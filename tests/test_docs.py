@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .test_studio_browser import browser, server  # noqa: F401 - the same browser and loopback server fixtures
+# the fixtures browser and server: tests/helpers.py
 
 
 def test_docs_page_shows_every_operation_and_asks_nothing_outside(browser, server, client):

@@ -13,6 +13,7 @@ from renderer.options import Limits, RenderOptions
 from renderer.uploads import UploadRefused, check_attachment
 
 from .conftest import SAMPLES, sample
+from .helpers import form_data, request_part
 from .pdfmeasure import all_text
 from .preflight import preflight, require_preflight
 from .test_messages import expected, normalise, printed
@@ -29,18 +30,8 @@ def attached(data: bytes = APPLICATION):
 
 
 def multipart(request: dict, upload: bytes | None, name: str = "application") -> bytes:
-    parts = [
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n'
-        f"Content-Type: application/json\r\n\r\n{json.dumps(request)}\r\n".encode()
-    ]
-    if upload is not None:
-        parts.append(
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="vloga.pdf"\r\n'
-            f"Content-Type: application/pdf\r\n\r\n".encode()
-            + upload
-            + b"\r\n"
-        )
-    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+    file = (name, "vloga.pdf", "application/pdf", upload) if upload is not None else None
+    return form_data(request_part(request), file)
 
 
 def post(client, upload, params=None, request=None):

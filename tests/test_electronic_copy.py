@@ -11,6 +11,7 @@ from renderer.http.app import create_app
 from renderer.signing import SigningConfig, SigningService
 
 from .conftest import SAMPLES, sample
+from .helpers import form_data, request_part
 from .pdfmeasure import all_text
 from .test_place import BOUNDARY, encrypted
 from .test_signing import KEY_OFFICE, config_text, pki  # noqa: F401 (pki: the fixture)
@@ -45,18 +46,8 @@ def test_unsigned_copy_is_refused(pipeline, tmp_path):
 
 
 def multipart(request, scan):
-    parts = [
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n'
-        f"Content-Type: application/json\r\n\r\n{json.dumps(request)}\r\n".encode()
-    ]
-    if scan is not None:
-        parts.append(
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="scan"; filename="scan.pdf"\r\n'
-            f"Content-Type: application/pdf\r\n\r\n".encode()
-            + scan
-            + b"\r\n"
-        )
-    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+    file = ("scan", "scan.pdf", "application/pdf", scan) if scan is not None else None
+    return form_data(request_part(request), file)
 
 
 def post(client, scan, params=None):

@@ -11,7 +11,6 @@ import http.client
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,11 @@ import pikepdf
 import pytest
 
 from .conftest import sample
+from .helpers import free_port
 
 CEILING_BYTES = 1024**3  # 1 GiB per worker, whatever the request
 CEILING_S = 15.0
 BOUNDARY = "hostile-boundary"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Worker:
@@ -39,7 +33,7 @@ class Worker:
     worker's peak RSS during it."""
 
     def __init__(self, tmp: Path):
-        self.port = _free_port()
+        self.port = free_port()
         env = {**os.environ, "OBRAZCI_DATA_DIR": str(tmp / "var")}
         env.pop("OBRAZCI_SIGNING_CONFIG", None)
         env.pop("OBRAZCI_BATCH_ACCESS", None)

@@ -13,15 +13,11 @@ from renderer.pipeline import Pipeline
 from renderer.registry import Registry
 
 from .conftest import sample
+from .helpers import post_json as post
 from .pdfmeasure import page_boxes_mm
 
 LAYOUTS = Registry().ids()
 PROBLEM = "application/problem+json"
-
-
-def post(client, path, body, content_type="application/json", **kw):
-    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-    return client.simulate_post(path, body=data, headers={"Content-Type": content_type}, **kw)
 
 
 def assert_problem(resp, status):

@@ -1,7 +1,6 @@
 """A certification confirmation placed onto an uploaded PDF; hostile uploads refused."""
 
 import io
-import json
 import zlib
 
 import pikepdf
@@ -10,26 +9,15 @@ import pytest
 from renderer.options import RenderOptions
 
 from .conftest import sample
+from .helpers import BOUNDARY, form_data, request_part
 from .pdfmeasure import find
-
-BOUNDARY = "obrazci-test-boundary"
 
 
 def multipart(request: dict | None, document: bytes | None) -> bytes:
-    parts = []
-    if request is not None:
-        parts.append(
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n'
-            f"Content-Type: application/json\r\n\r\n{json.dumps(request)}\r\n".encode()
-        )
-    if document is not None:
-        parts.append(
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="document"; filename="scan.pdf"\r\n'
-            f"Content-Type: application/pdf\r\n\r\n".encode()
-            + document
-            + b"\r\n"
-        )
-    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+    return form_data(
+        request_part(request) if request is not None else None,
+        ("document", "scan.pdf", "application/pdf", document) if document is not None else None,
+    )
 
 
 def post(client, params, request, document):

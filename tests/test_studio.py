@@ -13,25 +13,22 @@ import pdfplumber
 import pytest
 from PIL import Image
 
-from renderer import preview
 from renderer.catalogs import Catalogs, UsedMessages
 from renderer.compose import Composer
 from renderer.options import Limits, RenderOptions
 from renderer.raster import page_png
 from renderer.registry import Prescribed
-from renderer.samplesets import sample_sets
+from renderer.studio import preview
+from renderer.studio.resources import ASSETS_DIR
+from renderer.studio.samplesets import sample_sets
+
+from .conftest import sample
+from .helpers import post_json as post
+from .pdfmeasure import MM_PER_PT
 
 MAX_UPLOAD_BYTES = Limits().max_upload_bytes
 
-from .conftest import sample
-from .pdfmeasure import MM_PER_PT
-
 ENVELOPE = "envelope.personal-delivery"
-
-
-def post(client, path, body, content_type="application/json"):
-    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-    return client.simulate_post(path, body=data, headers={"Content-Type": content_type})
 
 
 def png_of(answer) -> Image.Image:
@@ -50,7 +47,9 @@ def test_preview_is_the_page_its_geometry_and_checks(client):
     assert resp.status_code == 200
     answer = resp.json
     image = png_of(answer)
-    assert all(abs(a - b) <= 1 for a, b in zip(image.size, (65 / 25.4 * 100, 25 / 25.4 * 100)))
+    assert all(
+        abs(a - b) <= 1 for a, b in zip(image.size, (65 / 25.4 * 100, 25 / 25.4 * 100), strict=True)
+    )
     assert answer["pages"] == 1 and answer["geometry"]["trim"] == {
         "x": 0,
         "y": 0,
@@ -79,7 +78,8 @@ def test_pages_one_at_a_time(client):
         162, abs=0.01
     )
     assert all(
-        abs(a - b) <= 1 for a, b in zip(png_of(third).size, (229 / 25.4 * 50, 162 / 25.4 * 50))
+        abs(a - b) <= 1
+        for a, b in zip(png_of(third).size, (229 / 25.4 * 50, 162 / 25.4 * 50), strict=True)
     )
     resp = post(client, f"/v1/studio/{ENVELOPE}/preview?page=4", body)
     assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "page"
@@ -119,7 +119,9 @@ def test_geometry_agrees_with_pdfplumber(envelope_pdf):
         (124, 77, 40, 13),
         (124, 128, 80, 14),
     ):
-        inner = next(r for r in rects if all(0 < a - b < 0.45 for a, b in zip(r[:2], (x, y))))
+        inner = next(
+            r for r in rects if all(0 < a - b < 0.45 for a, b in zip(r[:2], (x, y), strict=True))
+        )
         frame = next(p for p in paths if abs(p.x - x) < 0.05 and abs(p.y - y) < 0.05)
         assert (frame.width, frame.height) == pytest.approx((w, h), abs=0.05)
         assert 0 < frame.width - inner[2] < 0.9 and 0 < frame.height - inner[3] < 0.9
@@ -180,7 +182,7 @@ def test_sample_sets_validate_and_are_edge_cases(pipeline, layout_id):
     for languages in (("sl",), ("sl", "hu")):
         sets = sample_sets(layout, languages, pipeline.limits)
         assert sets["sample"] == layout.sample(languages)
-        for name, body in sets.items():
+        for body in sets.values():
             pipeline.validate(layout, body)  # raises if invalid
             assert len(json.dumps(body).encode()) <= pipeline.limits.max_body_bytes
     data_props = schema["properties"]["data"]["properties"]
@@ -211,7 +213,7 @@ def test_missing_translations_are_listed():
 
 
 def test_studio_lists_a_layouts_missing_translation(pipeline, monkeypatch):
-    from renderer.http.studio import Studio
+    from renderer.studio.resources import Studio
 
     hu = dict(pipeline.catalogs._messages["hu"])
     del hu["Prejeto"]
@@ -499,3 +501,30 @@ def test_overlay_upload_is_in_the_openapi(client):
     operation = client.simulate_get("/openapi.json").json["paths"]["/v1/studio/overlay"]["post"]
     assert {p["name"] for p in operation["parameters"]} == {"page", "dpi"}
     assert {"413", "422"} <= set(operation["responses"])
+
+
+def test_the_studio_modules_are_served_by_the_static_route(client):
+    """studio.html loads studio.js as a module; every module it imports (and they import)
+    is served as JavaScript in UTF-8, asked for again on each load and answered 304 by its
+    ETag when unchanged."""
+    page = client.simulate_get("/studio/stamp.receipt").text
+    assert '<script type="module" src="/studio/assets/studio.js">' in page
+    seen, todo = set(), ["studio.js"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        resp = client.simulate_get(f"/studio/assets/{name}")
+        assert resp.status_code == 200, name
+        assert resp.headers["content-type"] == "text/javascript; charset=utf-8", name
+        assert resp.headers["cache-control"] == "no-cache" and resp.headers["etag"], name
+        again = client.simulate_get(
+            f"/studio/assets/{name}", headers={"If-None-Match": resp.headers["etag"]}
+        )
+        assert again.status_code == 304, name
+        todo += re.findall(r'^import [^;]*? from "\./([\w-]+\.js)";', resp.text, re.M)
+    assert seen == {path.name for path in ASSETS_DIR.glob("*.js")}  # no module left unused
+    css = client.simulate_get("/studio/assets/studio.css")
+    assert css.headers["content-type"] == "text/css; charset=utf-8"
+    assert client.simulate_get("/studio/assets/nothing.js").status_code == 404

@@ -8,39 +8,11 @@ import base64
 import io
 import json
 import re
-import threading
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from PIL import Image
-from playwright.sync_api import sync_playwright
 
-from renderer.http.app import create_app
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(pipeline):
-    httpd: WSGIServer = make_server("127.0.0.1", 0, create_app(pipeline), handler_class=_Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+# the fixtures server (the service on loopback) and browser (headless Chromium): tests/helpers.py
 
 
 class Studio:
@@ -127,7 +99,8 @@ def test_edit_switch_language_and_inspect(open_studio):
         """async ([first, second]) => {
         const editor = document.querySelector('#editor');
         editor.value = first; editor.dispatchEvent(new Event('input'));
-        while (document.body.dataset.state !== 'rendering') await new Promise(r => setTimeout(r, 1));
+        while (document.body.dataset.state !== 'rendering')
+            await new Promise(r => setTimeout(r, 1));
         editor.value = second; editor.dispatchEvent(new Event('input'));
     }""",
         [izola, koper],
@@ -152,7 +125,8 @@ def test_edit_switch_language_and_inspect(open_studio):
     assert "lang=sl%2Cit" in page.input_value("#share-link")
     # inspector: point at the word Prejeto, read its box in mm
     element = page.evaluate(
-        "window.studio.state.preview.geometry.elements.find(e => e.text && e.text.startsWith('Prejeto'))"
+        "window.studio.state.preview.geometry.elements"
+        ".find(e => e.text && e.text.startsWith('Prejeto'))"
     )
     stage = page.locator("#stage").bounding_box()
     scale = stage["width"] / page.evaluate("window.studio.state.preview.geometry.media.width")
@@ -188,6 +162,11 @@ def test_invalid_data_keeps_the_last_good_preview_and_marks_the_field(open_studi
     page.fill("#editor", '{"data": {')
     page.wait_for_function("document.querySelector('#errors').innerText.includes('does not parse')")
     assert studio.image() == good
+    # the position comes from scanning the text (not from the browser's wording), marked there
+    page.fill("#editor", '{"languages": ["sl"],\n "data": {"authority": "x",}}')
+    page.wait_for_function("document.querySelector('#errors').innerText.includes('column 28')")
+    assert "line 2 · column 28: expected a member name" in page.inner_text("#errors")
+    assert page.inner_text("#editor-backdrop mark") == "}"
 
 
 def test_share_link_pins_layout_set_and_languages(open_studio):
@@ -243,7 +222,8 @@ def test_diff_and_overlay(open_studio, tmp_path):
 def test_keyboard_and_labels(open_studio):
     studio = open_studio("/studio/stamp.receipt")
     page = studio.page
-    unnamed = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea, button')]
+    unnamed = page.evaluate("""() =>
+        [...document.querySelectorAll('input, select, textarea, button')]
         .filter(el => !((el.labels && el.labels.length) || el.getAttribute('aria-label')
                         || el.textContent.trim() || el.title))
         .map(el => el.id || el.outerHTML)""")
@@ -543,7 +523,8 @@ def test_longest_values_outline_the_overflowing_boxes_with_their_excess(open_stu
     assert api.status_code == 422
     refused = {e["pointer"] for e in api.json["errors"]}
     drawn = page.evaluate(
-        "[...document.querySelectorAll('#marks g.overflow')].map(g => g.dataset.pointers.split(' '))"
+        "[...document.querySelectorAll('#marks g.overflow')]"
+        ".map(g => g.dataset.pointers.split(' '))"
     )
     assert {p for pointers in drawn for p in pointers} == refused and len(refused) == 5
     assert (
@@ -619,8 +600,10 @@ def test_at_1024_nothing_overflows_and_every_control_is_reachable_and_named(brow
     page.goto(server + "/studio/envelope.personal-delivery")
     page.wait_for_function("window.studio && window.studio.renders >= 1", timeout=60_000)
     widths = page.evaluate("""() => ({doc: document.documentElement.scrollWidth,
-        bars: [...document.querySelectorAll('.bar, .toolbar, .workspace')].map(e => [e.scrollWidth, e.clientWidth]),
-        panes: [...document.querySelectorAll('.workspace > *')].map(e => e.getBoundingClientRect().width)})""")
+        bars: [...document.querySelectorAll('.bar, .toolbar, .workspace')]
+            .map(e => [e.scrollWidth, e.clientWidth]),
+        panes: [...document.querySelectorAll('.workspace > *')]
+            .map(e => e.getBoundingClientRect().width)})""")
     assert widths["doc"] <= 1024, widths
     assert all(scroll <= client + 1 for scroll, client in widths["bars"]), widths
     editor, preview, side = widths["panes"]
@@ -630,8 +613,10 @@ def test_at_1024_nothing_overflows_and_every_control_is_reachable_and_named(brow
         assert box is None or box["x"] + box["width"] <= 1024 + 0.5
     # every visible, enabled control is reached by Tab
     wanted = set(
-        page.evaluate("""() => [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex="0"]')]
-        .filter(e => !e.disabled && e.offsetParent !== null).map(e => e.id || e.textContent.trim())""")
+        page.evaluate("""() =>
+        [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex="0"]')]
+        .filter(e => !e.disabled && e.offsetParent !== null)
+        .map(e => e.id || e.textContent.trim())""")
     )
     reached = set()
     page.focus("a.back")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,20 +18,14 @@ import pytest
 
 from renderer.paths import PROJECT_ROOT, TEMPLATES_DIR
 
-from .test_studio_browser import browser  # noqa: F401 - the same headless Chromium
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .helpers import free_port  # the fixture browser (headless Chromium): tests/helpers.py
 
 
 @pytest.fixture(scope="module")
 def dev_service(tmp_path_factory):
     templates = tmp_path_factory.mktemp("dev") / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "OBRAZCI_TEMPLATES_DIR": str(templates),
@@ -133,7 +126,8 @@ def test_a_css_change_is_a_new_preview_within_a_second_without_a_reload(dev_serv
     )
     answer = page.evaluate("""async () => {
         const r = await fetch('/v1/studio/stamp.receipt/preview', {method: 'POST',
-            headers: {'Content-Type': 'application/json'}, body: document.querySelector('#editor').value});
+            headers: {'Content-Type': 'application/json'},
+            body: document.querySelector('#editor').value});
         return [r.status, await r.json()];
     }""")
     assert answer[0] == 422 and answer[1]["errors"][0]["line"] == broken + 1
@@ -153,7 +147,8 @@ def test_a_css_change_is_a_new_preview_within_a_second_without_a_reload(dev_serv
     _write(template, source)
     _write(css, original + "\n.label, .lbl, td, th, span { font-size: 14pt !important; }\n")
     page.wait_for_function(
-        "window.studio.state.preview && window.studio.state.preview.overflows.some(o => o.pointer === null)",
+        "window.studio.state.preview"
+        " && window.studio.state.preview.overflows.some(o => o.pointer === null)",
         timeout=5_000,
     )
     fixed = [
@@ -227,19 +222,19 @@ def test_a_broken_layout_toml_is_named_with_its_line_and_the_old_layout_stays(de
 def live(tmp_path, monkeypatch):
     """A studio with live files whose catalogs and samples are throw-away copies."""
     import renderer.catalogs
-    import renderer.http.devreload
     import renderer.registry
-    from renderer.http.devreload import DevReload
-    from renderer.http.studio import Studio
+    import renderer.studio.devreload
     from renderer.paths import LOCALE_DIR, SAMPLES_DIR
     from renderer.pipeline import Pipeline
+    from renderer.studio.devreload import DevReload
+    from renderer.studio.resources import Studio
 
     locale, samples = tmp_path / "locale", tmp_path / "samples"
     shutil.copytree(LOCALE_DIR, locale)
     shutil.copytree(SAMPLES_DIR, samples)
-    for module in (renderer.catalogs, renderer.http.devreload):
+    for module in (renderer.catalogs, renderer.studio.devreload):
         monkeypatch.setattr(module, "LOCALE_DIR", locale)
-    for module in (renderer.registry, renderer.http.devreload):
+    for module in (renderer.registry, renderer.studio.devreload):
         monkeypatch.setattr(module, "SAMPLES_DIR", samples)
     studio = Studio(Pipeline())
     studio.dev = DevReload(studio)
@@ -247,7 +242,7 @@ def live(tmp_path, monkeypatch):
 
 
 def _texts(studio, body) -> str:
-    from renderer import preview
+    from renderer.studio import preview
 
     layout = studio.pipeline.layout("stamp.receipt")
     _, rendered, _ = studio.render(layout, body, None)

@@ -9,7 +9,8 @@ from ..batch.specs import Access
 from ..pipeline import Pipeline
 from ..settings import Settings
 from ..signing import SigningConfig, SigningService
-from . import capacity, docs, problems, studio
+from ..studio import resources as studio
+from . import capacity, docs, problems
 from .batch_resources import (
     BatchesResource,
     BatchFileResource,

@@ -237,7 +237,7 @@ def _warm(pipeline, readiness) -> None:
 
 def serve(settings: Settings, batches: bool = True, dev: bool = False) -> None:
     """Run the service until SIGTERM/SIGINT. ``batches``: run the batch runner here;
-    ``dev``: the studio's live templates (renderer/http/devreload.py), never in production.
+    ``dev``: the studio's live templates (renderer/studio/devreload.py), never in production.
     PROMETHEUS_MULTIPROC_DIR must be set before this module is imported (``cli.py`` does)."""
     os.environ.update(settings.environment())  # the workers and the runner read the same settings
     configure_logging(settings.log_level, settings.log_format)

@@ -22,7 +22,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from .registry import Prescribed
+from ..registry import Prescribed
 
 MM_PER_PT = 25.4 / 72
 TOLERANCE_MM = 0.5  # pass/fail of a prescribed size
@@ -38,15 +38,15 @@ PROCESS = "Process"  # the plate of everything not in a spot colour
 
 
 @dataclass(frozen=True)
-class Rect:
-    """x, y from the trim box's top left, mm."""
+class MmBox:
+    """x, y of the top left corner from the trim box's top left, width and height, all mm."""
 
     x: float
     y: float
     width: float
     height: float
 
-    def inside(self, other: Rect, margin: float) -> bool:
+    def inside(self, other: MmBox, margin: float) -> bool:
         return (
             self.x >= other.x - margin
             and self.y >= other.y - margin
@@ -90,7 +90,7 @@ class Style:
 @dataclass(frozen=True)
 class Element:
     kind: str  # text, path, image, shading, form
-    rect: Rect
+    rect: MmBox
     text: str = ""
     depth: int = 0  # 1 inside a form XObject, …
     runs: tuple[tuple[str, Style], ...] = ()  # a text line: its runs and how each is set
@@ -110,9 +110,9 @@ class Element:
 @dataclass(frozen=True)
 class PageGeometry:
     number: int  # 1-based
-    media: Rect  # every box and element in mm from the trim box's top left
-    trim: Rect
-    bleed: Rect
+    media: MmBox  # every box and element in mm from the trim box's top left
+    trim: MmBox
+    bleed: MmBox
     elements: tuple[Element, ...]
 
     def as_json(self) -> dict:
@@ -155,10 +155,10 @@ def _bounds(obj) -> tuple[float, float, float, float]:
 
 
 def _transform_bounds(box, matrix):
-    l, b, r, t = box
+    left, b, r, t = box
     a, bb, c, d, e, f = matrix
     xs, ys = [], []
-    for x, y in ((l, b), (r, b), (l, t), (r, t)):
+    for x, y in ((left, b), (r, b), (left, t), (r, t)):
         xs.append(a * x + c * y + e)
         ys.append(bb * x + d * y + f)
     return min(xs), min(ys), max(xs), max(ys)
@@ -271,19 +271,19 @@ def _walk(objects, outer, depth, out, textpage=None, counter=None):
 #: the page's y grows downwards, so text turned a quarter counter-clockwise reads upwards.
 _TO_LINE = {
     0: lambda r: r,
-    90: lambda r: Rect(-(r.y + r.height), r.x, r.height, r.width),
-    180: lambda r: Rect(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
-    270: lambda r: Rect(r.y, -(r.x + r.width), r.height, r.width),
+    90: lambda r: MmBox(-(r.y + r.height), r.x, r.height, r.width),
+    180: lambda r: MmBox(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
+    270: lambda r: MmBox(r.y, -(r.x + r.width), r.height, r.width),
 }
 _FROM_LINE = {
     0: lambda r: r,
-    90: lambda r: Rect(r.y, -(r.x + r.width), r.height, r.width),
-    180: lambda r: Rect(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
-    270: lambda r: Rect(-(r.y + r.height), r.x, r.height, r.width),
+    90: lambda r: MmBox(r.y, -(r.x + r.width), r.height, r.width),
+    180: lambda r: MmBox(-(r.x + r.width), -(r.y + r.height), r.width, r.height),
+    270: lambda r: MmBox(-(r.y + r.height), r.x, r.height, r.width),
 }
 
 
-def _lines(runs: list[tuple[Rect, int, str, Style, int]]) -> list[Element]:
+def _lines(runs: list[tuple[MmBox, int, str, Style, int]]) -> list[Element]:
     """Text runs merged per line, in each reading direction: runs that share a line and
     follow each other (gap below one em) are one element; each run keeps its style."""
     elements = []
@@ -296,7 +296,7 @@ def _lines(runs: list[tuple[Rect, int, str, Style, int]]) -> list[Element]:
     return sorted(elements, key=lambda e: (round(e.rect.y + e.rect.height / 2, 0), e.rect.x))
 
 
-def _merge_lines(runs: list[tuple[Rect, int, str, Style]]) -> list[Element]:
+def _merge_lines(runs: list[tuple[MmBox, int, str, Style]]) -> list[Element]:
     """Runs whose boxes share a line (their vertical centres within a third of the taller)
     and follow each other are one element."""
     lines: list[list] = []  # [rect, depth, [(text, style)]]
@@ -318,7 +318,7 @@ def _merge_lines(runs: list[tuple[Rect, int, str, Style]]) -> list[Element]:
                 x0, y0 = min(other.x, rect.x), min(other.y, rect.y)
                 x1 = max(other.x + other.width, rect.x + rect.width)
                 y1 = max(other.y + other.height, rect.y + rect.height)
-                line[0] = Rect(x0, y0, x1 - x0, y1 - y0)
+                line[0] = MmBox(x0, y0, x1 - x0, y1 - y0)
                 break
         else:
             lines.append([rect, depth, [(text, style)]])
@@ -347,25 +347,31 @@ def _page_box(page, getter) -> tuple[float, float, float, float] | None:
     values = [ctypes.c_float() for _ in range(4)]
     if not getter(page.raw, *(ctypes.byref(v) for v in values)):
         return None
-    l, b, r, t = (v.value for v in values)
-    return min(l, r), min(b, t), max(l, r), max(b, t)
+    left, b, r, t = (v.value for v in values)
+    return min(left, r), min(b, t), max(left, r), max(b, t)
 
 
 def measure_page(page, number: int, fills: tuple[str | None, ...] | None = None) -> PageGeometry:
     """``fills``: each text object's spot colour in content order (``text_fills``); used when
     it names as many text objects as PDFium finds."""
     media = _page_box(page, raw.FPDFPage_GetMediaBox)
+    if media is None:
+        raise ValueError(f"page {number} has no MediaBox")
     trim = _page_box(page, raw.FPDFPage_GetTrimBox) or media
     bleed = _page_box(page, raw.FPDFPage_GetBleedBox) or trim
     ox, oy = trim[0], trim[3]  # the trim box's top left, PDF points
 
-    def rect(box) -> Rect:
-        l, b, r, t = box
-        return Rect(
-            (l - ox) * MM_PER_PT, (oy - t) * MM_PER_PT, (r - l) * MM_PER_PT, (t - b) * MM_PER_PT
+    def rect(box) -> MmBox:
+        left, b, r, t = box
+        return MmBox(
+            (left - ox) * MM_PER_PT,
+            (oy - t) * MM_PER_PT,
+            (r - left) * MM_PER_PT,
+            (t - b) * MM_PER_PT,
         )
 
-    objects, counter = [], [0]
+    objects: list[tuple] = []  # (kind, box, depth, …) as _walk finds them
+    counter = [0]
     textpage = page.get_textpage()
     try:
         count = raw.FPDFPage_CountObjects(page.raw)
@@ -395,12 +401,12 @@ def measure_page(page, number: int, fills: tuple[str | None, ...] | None = None)
 # --- prescribed boxes ----------------------------------------------------------------------
 
 
-def measured_box(prescribed: Prescribed, geometry: PageGeometry) -> Rect | None:
+def measured_box(prescribed: Prescribed, geometry: PageGeometry) -> MmBox | None:
     """The trim box for a page size; for a box, the extent of the paths and images drawn
     within it (widened by WINDOW_MM): its outline, rules or corner ticks."""
     if prescribed.kind == "page":
-        return Rect(0, 0, geometry.trim.width, geometry.trim.height)
-    window = Rect(*prescribed.box)
+        return MmBox(0, 0, geometry.trim.width, geometry.trim.height)
+    window = MmBox(*prescribed.box)
     drawn = [
         e.rect
         for e in geometry.elements
@@ -412,13 +418,13 @@ def measured_box(prescribed: Prescribed, geometry: PageGeometry) -> Rect | None:
     y0 = min(r.y for r in drawn)
     x1 = max(r.x + r.width for r in drawn)
     y1 = max(r.y + r.height for r in drawn)
-    return Rect(x0, y0, x1 - x0, y1 - y0)
+    return MmBox(x0, y0, x1 - x0, y1 - y0)
 
 
 def check(prescribed: Prescribed, geometry: PageGeometry) -> dict:
     """One prescribed box against the page: each prescribed member, measured, pass/fail."""
     found = measured_box(prescribed, geometry)
-    expected = dict(zip(Prescribed.MEMBERS, prescribed.box))
+    expected = dict(zip(Prescribed.MEMBERS, prescribed.box, strict=True))
     members = []
     for name in prescribed.checks:
         value = getattr(found, name) if found else None

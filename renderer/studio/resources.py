@@ -1,6 +1,7 @@
-"""The preview studio at ``/``: a page per layout (plain HTML, CSS and JS in ``pages/``) and
-the JSON it works from. A preview is the API's own validation and render, one page as PNG
-with what is drawn on it measured from the PDF and the layout's prescribed sizes checked."""
+"""The preview studio's HTTP side: ``/`` and a page per layout (``pages/``; its CSS and ES
+modules in ``assets/``, served by Falcon's static route) and the JSON it works from. A preview
+is the API's own validation and render, one page as PNG with what is drawn on it measured
+from the PDF and the layout's prescribed sizes checked."""
 
 from __future__ import annotations
 
@@ -10,25 +11,32 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import falcon
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment, FileSystemLoader
 
-from .. import preview
 from ..catalogs import UsedMessages
 from ..compose import Composer
+from ..http.body import read_body, read_json, read_parts
+from ..http.capacity import render_slot
+from ..http.problems import Problem, bad_parameter
+from ..http.resources import _layout, _render
 from ..options import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
-from ..samplesets import sample_sets
 from ..uploads import UploadRefused, check_attachment, check_scan
-from .body import read_body, read_json, read_parts
-from .capacity import render_slot
-from .problems import Problem, bad_parameter
-from .resources import _layout, _render
+from . import preview
+from .samplesets import sample_sets
 
-ASSETS = {"studio.js": "text/javascript; charset=utf-8", "studio.css": "text/css; charset=utf-8"}
+if TYPE_CHECKING:
+    from .devreload import DevReload
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"  # the HTML the service fills in
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"  # served as they are: CSS, ES modules
+ASSETS_PREFIX = "/studio/assets"
+ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 MAX_PREVIEW_DPI = 300
 CACHED_RENDERS = 16
 CACHED_PAGES = 48  # pages as shown: a separation or language switch back is not drawn again
@@ -57,20 +65,24 @@ class Studio:
 
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
-        self.drafts = None
-        self.renew()
+        self.drafts = self._drafts()
         self._renders: OrderedDict[str, Rendered] = OrderedDict()
         self._pages: OrderedDict[tuple, dict] = OrderedDict()
         self._lock = threading.Lock()
         self._sets: dict[tuple[str, tuple[str, ...]], dict] = {}
         self._missing: dict[str, dict[str, list[str]]] = {}
-        self.dev = None  # renderer serve --dev: a DevReload watching the layouts' files
+        self.dev: DevReload | None = None  # renderer serve --dev: watches the layouts' files
+
+    def _drafts(self) -> Pipeline:
+        """The studio's own pipeline, made from the service's: missing translations print in
+        Slovenian, overflowing values are drawn."""
+        drafts = self.pipeline.with_composer(Composer(UsedMessages(self.pipeline.catalogs)))
+        drafts.refuse_overflow = False
+        return drafts
 
     def renew(self) -> None:
-        """The studio's own pipeline, made from the service's (again after its catalogs were
-        reloaded): missing translations print in Slovenian, overflowing values are drawn."""
-        self.drafts = self.pipeline.with_composer(Composer(UsedMessages(self.pipeline.catalogs)))
-        self.drafts.refuse_overflow = False
+        """The studio's pipeline made again (after the service's catalogs were reloaded)."""
+        self.drafts = self._drafts()
 
     def forget(self, layout_id: str | None = None) -> None:
         """Drop what was made of one layout (or of all): renders, sample sets, missing texts."""
@@ -109,14 +121,14 @@ class Studio:
             if rendered is not None:
                 self._renders.move_to_end(key)
         if rendered is None:
-            data = upload if upload is not None else (layout.sample_upload(part) if part else None)
+            scan = attachment = None
             try:
-                scan = check_scan(data, part, self.pipeline.limits) if layout.upload else None
-                attachment = (
-                    check_attachment(data, part, part, self.pipeline.limits)
-                    if layout.attachment
-                    else None
-                )
+                if part:
+                    data = upload if upload is not None else layout.sample_upload(part)
+                    if layout.upload:
+                        scan = check_scan(data, part, self.pipeline.limits)
+                    if layout.attachment:
+                        attachment = check_attachment(data, part, part, self.pipeline.limits)
             except UploadRefused as exc:
                 raise Problem(
                     falcon.HTTP_422,
@@ -213,7 +225,7 @@ class StudioIndex:
     """``/``: every layout with a thumbnail of its sample, each opening the studio."""
 
     def __init__(self, pipeline: Pipeline):
-        env = Environment(loader=PackageLoader("renderer.http", "pages"), autoescape=True)
+        env = Environment(loader=FileSystemLoader(PAGES_DIR), autoescape=True)
         self.page = env.get_template("index.html.j2").render(layouts=list(pipeline.registry))
 
     def on_get(self, req, resp):
@@ -226,11 +238,7 @@ class StudioPage:
 
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
-        self.page = (
-            resources.files("renderer.http")
-            .joinpath("pages/studio.html")
-            .read_text(encoding="utf-8")
-        )
+        self.page = (PAGES_DIR / "studio.html").read_text(encoding="utf-8")
 
     def on_get(self, req, resp, layout_id):
         _layout(self.pipeline, layout_id)
@@ -238,17 +246,13 @@ class StudioPage:
         resp.text = self.page
 
 
-class StudioAsset:
-    def __init__(self):
-        pages = resources.files("renderer.http").joinpath("pages")
-        self.assets = {name: pages.joinpath(name).read_bytes() for name in ASSETS}
+class RevalidateAssets:
+    """The studio's assets are asked for again on every load (answered 304 by their ETag when
+    unchanged), so a browser never runs an older module beside a newer one."""
 
-    def on_get(self, req, resp, name):
-        if name not in self.assets:
-            raise Problem(falcon.HTTP_404, "Not found", f"no asset {name!r}")
-        resp.content_type = ASSETS[name]
-        resp.data = self.assets[name]
-        resp.cache_control = ["no-cache"]
+    def process_response(self, req, resp, resource, req_succeeded):
+        if req.path.startswith(ASSETS_PREFIX + "/"):
+            resp.cache_control = ["no-cache"]
 
 
 class StudioLayout:
@@ -472,7 +476,9 @@ def install(app: falcon.App, pipeline: Pipeline, dev: bool = False) -> None:
     studio = Studio(pipeline)
     app.add_route("/", StudioIndex(pipeline))
     app.add_route("/studio/{layout_id}", StudioPage(pipeline))
-    app.add_route("/studio/assets/{name}", StudioAsset())
+    app.add_static_route(ASSETS_PREFIX, str(ASSETS_DIR))
+    app.resp_options.static_media_types.update(ASSET_TYPES)
+    app.add_middleware(RevalidateAssets())
     app.add_route("/v1/studio/overlay", StudioOverlay(pipeline))
     app.add_route("/v1/studio/{layout_id}", StudioLayout(studio))
     app.add_route("/v1/studio/{layout_id}/preview", StudioPreview(studio))

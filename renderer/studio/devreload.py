@@ -29,10 +29,10 @@ import jinja2
 
 from ..catalogs import Catalogs
 from ..compose import Composer
+from ..http.problems import Problem
 from ..paths import LOCALE_DIR, PROJECT_ROOT, SAMPLES_DIR, TEMPLATES_DIR
 from ..pipeline import Pipeline
-from ..registry import LayoutError
-from .problems import Problem
+from ..registry import Layout, LayoutError
 
 ALL = "*"  # problems that concern every layout (shared files, catalogs)
 LINE = re.compile(r"at (\d+):\d+|line (\d+)")
@@ -144,7 +144,7 @@ class DevReload:
                 ValueError,
             ) as exc:
                 if not isinstance(exc, jinja2.TemplateError) and not self._template_frames(exc):
-                    raise  # not raised by the layout's own code: the request's errors keep their answers
+                    raise  # not from the layout's own code: the request's errors keep their answers
                 raise self._template_error(layout, [self._from_traceback(layout, exc)]) from None
 
         return run
@@ -202,6 +202,7 @@ class DevReload:
         directory = TEMPLATES_DIR / layout_id
         problems = []
         if (directory / "layout.toml").is_file():
+            layout: Layout | None
             try:
                 layout = self.pipeline.registry.reload(directory)
             except LayoutError as exc:

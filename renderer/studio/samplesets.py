@@ -19,13 +19,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .options import Limits
-from .registry import Layout
-from .validation import InvalidRequest, validate_request
+from ..options import Limits
+from ..registry import Layout
+from ..validation import InvalidRequest, validate_request
 
 SETS = ("sample", "longest", "empty-optional", "most-rows")
 FILLER = "Žgoča črta ščetk "  # letters with the tallest accents the languages use
 MAX_REPAIRS = 8
+DEFAULT_LIMITS = Limits()  # the service's defaults (frozen: one instance serves every call)
 MAX_ROWS = 100  # a generated list stops here: a preview of thousands of rows is no preview
 
 
@@ -180,7 +181,9 @@ def _revert(body: dict, original: dict, pointer: str) -> bool:
     return False
 
 
-def generate(layout: Layout, name: str, sample: dict, limits: Limits = Limits()) -> dict | None:
+def generate(
+    layout: Layout, name: str, sample: dict, limits: Limits = DEFAULT_LIMITS
+) -> dict | None:
     """The edge case ``name`` made from ``sample``; None when it cannot be made valid.
     Lists stop growing where the body would exceed the request size limit."""
     schema = _Schema(layout.request_schema)
@@ -207,7 +210,7 @@ def generate(layout: Layout, name: str, sample: dict, limits: Limits = Limits())
 
 
 def sample_sets(
-    layout: Layout, languages: tuple[str, ...], limits: Limits = Limits()
+    layout: Layout, languages: tuple[str, ...], limits: Limits = DEFAULT_LIMITS
 ) -> dict[str, dict]:
     """Every named set for one language set that validates, in SETS order."""
     sample = layout.sample(languages)
