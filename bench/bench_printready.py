@@ -19,8 +19,8 @@ from io import BytesIO
 import pikepdf
 from common import median_ms
 
-from renderer.impose import Imposition, impose
 from renderer.pipeline import Pipeline
+from renderer.press.impose import Imposition, impose
 from renderer.specs import RenderOptions
 
 

@@ -20,7 +20,8 @@ from .finish import DocumentInfo, finish, separate
 from .fit import FitReport, check_overflow
 from .fonts import FONTS
 from .metrics import stage
-from .printready import PrintReady
+from .press.printready import PrintReady
+from .press.spots import load_spots
 from .raster import png
 from .registry import Layout, Registry
 from .render import Renderer
@@ -34,7 +35,6 @@ from .specs import (
     OutputFormat,
     RenderOptions,
 )
-from .spots import load_spots
 from .textout import as_email_html, as_plain_text
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
 

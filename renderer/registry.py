@@ -16,8 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
-from .assemble import Assembly
 from .paths import SAMPLES_DIR, TEMPLATES_DIR
+from .press.book import Assembly
 from .schema import LayoutData, request_json_schema
 from .specs import LANGUAGE_SETS
 

@@ -9,8 +9,16 @@ import pypdfium2 as pdfium
 import pytest
 from weasyprint import HTML
 
-from renderer.impose import EDGE_MM, SHEETS, SLUG_MM, Imposition, ImpositionError, impose, plan
-from renderer.printready import MARK_GAP_MM, MARK_LENGTH_MM
+from renderer.press.impose import (
+    EDGE_MM,
+    SHEETS,
+    SLUG_MM,
+    Imposition,
+    ImpositionError,
+    impose,
+    plan,
+)
+from renderer.press.printready import MARK_GAP_MM, MARK_LENGTH_MM
 from renderer.specs import RenderOptions
 
 from .conftest import sample

@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import ImageCms
 
-from renderer.printready import MARK_GAP_MM, MARK_LENGTH_MM
+from renderer.press.printready import MARK_GAP_MM, MARK_LENGTH_MM
 from renderer.specs import OptionError, RenderOptions
 
 from .conftest import sample

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..pipeline import Pipeline
+from ..press.imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..registry import Registry
 from ..specs import OptionError, RenderOptions
 from .outputs import LocalOutputs, open_outputs

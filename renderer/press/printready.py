@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pikepdf
 
-from .paths import TEMPLATES_DIR
+from ..paths import TEMPLATES_DIR
 
 PT_PER_MM = 72 / 25.4
 MARK_GAP_MM = 1.0  # between the bleed's edge and a crop mark

@@ -25,7 +25,7 @@ import uharfbuzz as hb
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from .fonts import FONTS
+from ..fonts import FONTS
 
 FACE = next(f for f in FONTS.faces if f.weight == 400)
 #: What the prepared subset covers: every Latin letter sl, it and hu (and their neighbours)

@@ -11,7 +11,7 @@ page 3 of the variable variant are empty). Positions are not restated here: the 
 variant of the layout's sample is laid out by WeasyPrint once per language set and every
 box, baseline, line height, font size and alignment is read from that layout tree, so the
 imprint stays in register with the template by construction. Per record only the text runs
-(shaped with HarfBuzz like Pango does, see ``imprintfont``) and the Code 128 bars
+(shaped with HarfBuzz like Pango does, see ``fonts``) and the Code 128 bars
 (``barcodes.Code128Symbol``) are written as content-stream operators, and the PDF is
 written directly (no PDF library per page). The font, Noto Sans Regular as a CID TrueType
 font with widths and ToUnicode (a Latin subset prepared once per process; the whole font
@@ -40,13 +40,13 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.line_break import get_log_attrs
 
-from .barcodes import QUIET_MODULES, Code128Symbol
-from .finish import PRODUCER, utc
-from .fit import Rect
-from .imprintfont import FontProgram, ImprintFont, Shaped, imprint_font
-from .pipeline import Pipeline
-from .registry import LayoutError
-from .schema import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
+from ..barcodes import QUIET_MODULES, Code128Symbol
+from ..finish import PRODUCER, utc
+from ..fit import Rect
+from ..pipeline import Pipeline
+from ..registry import LayoutError
+from ..schema import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
+from .fonts import FontProgram, ImprintFont, Shaped, imprint_font
 
 LAYOUT_ID = "envelope.personal-delivery"
 PT_PER_PX = 0.75

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from .textfit import text_width_mm
+from ..textfit import text_width_mm
 
 PT_PER_MM = 72 / 25.4
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pikepdf
 
-from .paths import TEMPLATES_DIR
+from ..paths import TEMPLATES_DIR
 
 SPOTS_FILE = TEMPLATES_DIR / "common" / "spot-colours.toml"
 TOLERANCE = 0.6 / 255  # WeasyPrint writes 6 decimals of value/255

@@ -11,7 +11,7 @@ way. Crop marks (registration colour) sit outside the grid on every trim line.
   slot order and read in order: slot ``s`` of sheet ``i`` carries page ``s * sheets + i``.
 
 The slug line (job, sheet n/N, the records on the sheet) is written below the grid in the
-project's font, embedded for it (``pdffont``).
+project's font, embedded for it (``fonts``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from io import BytesIO
 
 import pikepdf
 
-from .pdffont import EmbeddedFont
 from .printready import (
     MARK_GAP_MM,
     MARK_LENGTH_MM,
@@ -33,6 +32,7 @@ from .printready import (
     numbers,
     registration_colour,
 )
+from .slugfont import EmbeddedFont
 
 SHEETS: dict[str, tuple[float, float]] = {
     "SRA3": (320.0, 450.0),

@@ -19,7 +19,7 @@ import pikepdf
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from .fonts import FONTS
+from ..fonts import FONTS
 
 BASE_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("–…·čšžćđČŠŽĆĐ")
 
