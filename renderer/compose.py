@@ -26,6 +26,7 @@ from .paths import TEMPLATES_DIR
 from .registry import Layout
 from .schema import ValidRequest, pointer
 from .textfit import fit_size
+from .units import PT_PER_MM
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,6 @@ def _numeric_date(value) -> str:
 
 #: A write-in line of a pre-printed form: a run of underscores, as the regulation prints it.
 WRITE_IN = re.compile(r"_{3,}")
-PT_PER_MM = 72 / 25.4
 
 
 @cache

@@ -15,8 +15,8 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 
 from .schema import FieldError
+from .units import MM_PER_PX
 
-MM_PER_PX = 25.4 / 96
 #: Boxes that can be a fixed area (a block, flex or grid container, a table cell).
 AREA_BOXES = (boxes.BlockContainerBox, boxes.FlexContainerBox, boxes.GridContainerBox)
 TOLERANCE_PX = 0.05

@@ -23,8 +23,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from .registry import Prescribed
+from .units import MM_PER_PT
 
-MM_PER_PT = 25.4 / 72
 TOLERANCE_MM = 0.5  # pass/fail of a prescribed size
 WINDOW_MM = 1.0  # what is drawn within a prescribed box widened by this counts as its drawing
 MAX_ELEMENTS = 4000  # per page: the inspector's list stays small

@@ -12,8 +12,7 @@ from functools import cache
 from fontTools.ttLib import TTFont
 
 from .fonts import FONTS
-
-PT_PER_MM = 72 / 25.4
+from .units import PT_PER_MM
 
 
 @cache

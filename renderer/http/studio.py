@@ -22,6 +22,7 @@ from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
 from ..samplesets import sample_sets
 from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
+from ..units import MM_PER_PT
 from ..uploads import UploadRefused, check_attachment, check_scan
 from .body import read_body, read_json, read_parts
 from .capacity import render_slot
@@ -428,8 +429,8 @@ class StudioOverlay:
             "png": base64.b64encode(image).decode("ascii"),
             "pages": pages,
             "page": number,
-            "width_mm": round(width_pt * preview.MM_PER_PT, 2),
-            "height_mm": round(height_pt * preview.MM_PER_PT, 2),
+            "width_mm": round(width_pt * MM_PER_PT, 2),
+            "height_mm": round(height_pt * MM_PER_PT, 2),
         }
 
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import pikepdf
 
 from ..textfit import text_width_mm
-
-PT_PER_MM = 72 / 25.4
+from ..units import PT_PER_MM
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from io import BytesIO
 
 import pikepdf
 
+from ..units import PT_PER_MM
 from .printready import (
     MARK_GAP_MM,
     MARK_LENGTH_MM,
-    PT_PER_MM,
     REGISTRATION,
     crop_marks,
     numbers,

@@ -46,11 +46,10 @@ from ..fit import Rect
 from ..pipeline import Pipeline
 from ..registry import LayoutError
 from ..schema import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
+from ..units import PT_PER_MM, PT_PER_PX
 from .fonts import FontProgram, ImprintFont, Shaped, imprint_font
 
 LAYOUT_ID = "envelope.personal-delivery"
-PT_PER_PX = 0.75
-PT_PER_MM = 72 / 25.4
 BLACK = b"0 0 0 1 k"  # K only: no rich black for text
 ZLIB_LEVEL = 3
 MEMO = 1024  # records whose layout check() keeps for write()

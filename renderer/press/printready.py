@@ -32,8 +32,8 @@ from pathlib import Path
 import pikepdf
 
 from ..paths import TEMPLATES_DIR
+from ..units import PT_PER_MM
 
-PT_PER_MM = 72 / 25.4
 MARK_GAP_MM = 1.0  # between the bleed's edge and a crop mark
 MARK_LENGTH_MM = 4.0
 MARK_WIDTH_PT = 0.25
