@@ -1,190 +1,140 @@
-"""The font of the envelope imprint: Noto Sans Regular shaped with HarfBuzz and embedded as
-a CID-keyed TrueType font, prepared once per process.
+"""The one font embedder: the project's font files read, subset and written into PDFs.
 
-Shaping is HarfBuzz's (uharfbuzz), the engine Pango runs under WeasyPrint, with the same
-default features (kerning, the f-ligatures), so glyphs and advances agree with the
-pipeline's to a thousandth of a point. Glyph ids are the font's own (the embedded subset
-keeps them), so a shaped run is written as the glyph ids themselves (Identity-H).
+``renderer/fonts.py`` is the registry of the font files (which faces exist, what they
+cover, checked at start-up); this module is everything read from those files or written
+from them: each face's metrics, read once (``metrics``: advances, cmap, vertical metrics;
+``textfit`` measures with them too), subsets that keep the font's glyph ids, and a subset
+written as a Type0 font (CIDFontType2, Identity-H, CID = glyph id) with its ``/W`` widths
+and a ToUnicode map, so text in it prints (PDF/X wants every font embedded) and extracts.
 
-The embedded program is a subset: the Latin text set (U+0020–024F, general punctuation, €)
-with everything GSUB can make of it, built once per process (about a second); a document
-with a glyph outside it (Greek, Cyrillic, …) embeds the whole font instead.
+There are two writers of the same ``FontProgram`` because its two users write PDFs two
+ways: ``embed`` makes pikepdf objects (the imposition's slug line, in a pikepdf document),
+``write_raw`` writes the objects as bytes into a ``RawPdf`` whose objects are numbered by
+name (the envelope imprint, which writes its PDF without a PDF library per page). Both
+take the widths, descriptor values and ToUnicode from the program, written once here.
+
+Subsets are deterministic (the font's own ``head`` timestamp is kept, the subset tag is a
+hash of the program), so the same text gives the same bytes in any process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import re
 import unicodedata
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
+from pathlib import Path
+from types import MappingProxyType
 
-import uharfbuzz as hb
+import pikepdf
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from ..fonts import FONTS
+from .rawpdf import RawPdf
 
-FACE = next(f for f in FONTS.faces if f.weight == 400)
-#: What the prepared subset covers: every Latin letter sl, it and hu (and their neighbours)
-#: write, digits, punctuation, typography.
-BASE_TEXT = frozenset(range(0x20, 0x250)) | frozenset(range(0x2010, 0x2070)) | {0x20AC}
-SHAPE_CACHE = 8192
-RISE = re.compile(rb"\{R(-?\d+)\}")
+#: Tables a subset for PDF does not need: shaping is done before, names and glyph names
+#: are not read from an embedded font.
+DROPPED_TABLES = ("GSUB", "GPOS", "GDEF", "name", "post", "DSIG")
 
 
 @dataclass(frozen=True)
-class Shaped:
-    """One run of text shaped at 1 font unit: its TJ operand (glyph ids as 4-digit hex,
-    kerning as adjustments) and its advance width in font units."""
+class FaceMetrics:
+    """What the press and the text measurement read from one font file, in font units."""
 
-    tj: bytes  # with {R<units>} where a rise is set (only for raised or lowered marks)
-    width: int
+    path: Path
+    weight: int
     upem: int
-    common: bool  # every glyph is in the prepared subset
+    cmap: Mapping[int, int]  # code point → glyph id
+    advances: tuple[int, ...]  # by glyph id
+    bbox: tuple[int, int, int, int]
+    ascent: int  # hhea
+    descent: int
+    cap_height: int
 
-    def operand(self, size_pt: float) -> bytes:
-        """The TJ operation for text of ``size_pt``."""
-        if b"{R" not in self.tj:
-            return self.tj
-        return RISE.sub(lambda m: b"%.3f" % (int(m[1]) / self.upem * size_pt), self.tj)
+    @cached_property
+    def char_advances(self) -> Mapping[int, int]:
+        """Code point → advance width."""
+        return MappingProxyType({cp: self.advances[gid] for cp, gid in self.cmap.items()})
+
+    @cached_property
+    def cmap_texts(self) -> Mapping[int, str]:
+        """Glyph id → the text it stands for by the cmap (the lowest code point if several)."""
+        texts: dict[int, str] = {}
+        for codepoint, gid in sorted(self.cmap.items(), reverse=True):
+            texts[gid] = chr(codepoint)
+        return MappingProxyType(texts)
+
+    @cached_property
+    def glyph_texts(self) -> Mapping[int, str]:
+        """``cmap_texts`` and the text of every glyph GSUB makes (a ligature: all of its
+        letters, also where it has a presentation form of its own)."""
+        with _open(self.path) as font:
+            return MappingProxyType(_glyph_texts(font))
+
+
+@cache
+def metrics(weight: int = 400) -> FaceMetrics:
+    """The metrics of the registry's face of ``weight``, read once per process."""
+    face = next(f for f in FONTS.faces if f.weight == weight)
+    with _open(face.path) as font:
+        head, hhea = font["head"], font["hhea"]
+        ids = font.getReverseGlyphMap()
+        hmtx = font["hmtx"]
+        return FaceMetrics(
+            path=face.path,
+            weight=weight,
+            upem=head.unitsPerEm,
+            cmap=MappingProxyType({cp: ids[name] for cp, name in font.getBestCmap().items()}),
+            advances=tuple(hmtx[name][0] for name in font.getGlyphOrder()),
+            bbox=(head.xMin, head.yMin, head.xMax, head.yMax),
+            ascent=hhea.ascent,
+            descent=hhea.descent,
+            cap_height=getattr(font["OS/2"], "sCapHeight", hhea.ascent),
+        )
+
+
+def _open(path: Path) -> TTFont:
+    return TTFont(path, recalcTimestamp=False)  # a subset keeps the font's date: same bytes
 
 
 @dataclass(frozen=True)
 class FontProgram:
-    """The PDF objects of one embedded subset (numbers fixed by the writer)."""
+    """One embeddable font: the TrueType program, the glyph ids it has, and the values
+    its PDF objects carry, computed once for both writers."""
 
-    name: str  # BaseFont, with its subset tag
-    descendant: bytes  # the CIDFontType2 dictionary, /FontDescriptor and /W included
-    descriptor: bytes
-    font_file: bytes  # the FontFile2 stream object, compressed
-    to_unicode: bytes  # the ToUnicode stream object, compressed
-    glyphs: frozenset[int]  # the glyph ids it has
+    name: str  # BaseFont (with the subset tag)
+    data: bytes
+    glyphs: tuple[int, ...]  # sorted
+    face: FaceMetrics
+    texts: Mapping[int, str]  # glyph id → text, for ToUnicode
 
-
-class ImprintFont:
-    """Noto Sans Regular: shaping, widths and the embedded subsets."""
-
-    def __init__(self):
-        self.data = FACE.path.read_bytes()
-        self.hb_font = hb.Font(hb.Face(self.data))
-        with TTFont(io.BytesIO(self.data)) as font:
-            self.upem = font["head"].unitsPerEm
-            self.advances = {
-                gid: font["hmtx"][name][0] for gid, name in enumerate(font.getGlyphOrder())
-            }
-            self.ascent, self.descent = font["hhea"].ascent, font["hhea"].descent
-            head = font["head"]
-            self.bbox = (head.xMin, head.yMin, head.xMax, head.yMax)
-            self.cap_height = getattr(font["OS/2"], "sCapHeight", self.ascent)
-            self.text_of = _glyph_texts(font)
-        self._shaped: dict[tuple[str, str], Shaped] = {}
-
-    def shape(self, text: str, language: str) -> Shaped:
-        key = (text, language)
-        shaped = self._shaped.get(key)
-        if shaped is None:
-            if len(self._shaped) >= SHAPE_CACHE:
-                self._shaped.clear()
-            shaped = self._shaped[key] = self._shape(text, language)
-        return shaped
-
-    def _shape(self, text: str, language: str) -> Shaped:
-        buffer = hb.Buffer()
-        buffer.add_str(text)
-        buffer.guess_segment_properties()
-        buffer.language = language
-        hb.shape(self.hb_font, buffer, {})
-        scale = 1000 / self.upem  # TJ adjustments are thousandths of the font size
-        parts, width, rise = [b"["], 0, 0
-        for info, pos in zip(buffer.glyph_infos, buffer.glyph_positions):
-            gid, advance = info.codepoint, pos.x_advance
-            if pos.y_offset != rise:  # a mark raised or lowered: the rise is set per size
-                parts.append(b"] TJ {R%d} Ts [" % pos.y_offset)
-                rise = pos.y_offset
-            if pos.x_offset:
-                parts.append(b"%g" % (-pos.x_offset * scale))
-            parts.append(b"<%04x>" % gid)
-            adjust = self.advances[gid] - advance + pos.x_offset
-            if adjust:
-                parts.append(b"%g" % (adjust * scale))
-            width += advance
-        parts.append(b"] TJ" if not rise else b"] TJ {R0} Ts")
-        common = self.base_program.glyphs.issuperset(info.codepoint for info in buffer.glyph_infos)
-        return Shaped(b"".join(parts), width, self.upem, common)
+    @property
+    def scale(self) -> float:
+        """Font units to the thousandths of text space that PDF font metrics are in."""
+        return 1000 / self.face.upem
 
     @cached_property
-    def base_program(self) -> FontProgram:
-        """The subset for the Latin text set (and every glyph GSUB's default features make of
-        it), glyph ids kept; outlines only (no hinting, no layout tables)."""
-        options = subset.Options()
-        options.retain_gids = True  # glyph ids stay those HarfBuzz gives (CID = GID)
-        options.hinting = False
-        options.notdef_outline = True
-        options.glyph_names = False
-        options.name_IDs = []
-        with TTFont(io.BytesIO(self.data)) as font:
-            subsetter = subset.Subsetter(options)
-            subsetter.populate(unicodes=sorted(BASE_TEXT & FONTS.codepoints))
-            subsetter.subset(font)
-            ids = font.getReverseGlyphMap()
-            gids = sorted(ids[name] for name in subsetter.glyphs_retained)
-            for table in ("GSUB", "GPOS", "GDEF", "name", "post", "DSIG"):
-                if table in font:
-                    del font[table]
-            out = io.BytesIO()
-            font.save(out)
-        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(out.getvalue()).digest()[:6])
-        return self._program(f"{tag}+NotoSans-Regular", out.getvalue(), gids)
+    def widths(self) -> bytes:
+        """The ``/W`` array's content: each run of consecutive glyph ids and their widths."""
+        runs: list[list[int]] = []
+        for gid in self.glyphs:
+            if runs and gid == runs[-1][-1] + 1:
+                runs[-1].append(gid)
+            else:
+                runs.append([gid])
+        scale, advances = self.scale, self.face.advances
+        return " ".join(
+            f"{run[0]} [{' '.join(f'{advances[g] * scale:g}' for g in run)}]" for run in runs
+        ).encode("ascii")
 
     @cached_property
-    def full_program(self) -> FontProgram:
-        """The whole font, for a document with a letter outside the subset."""
-        return self._program("NotoSans-Regular", self.data, sorted(self.advances))
-
-    def _program(self, name: str, program: bytes, gids: list[int]) -> FontProgram:
-        to_unicode = self._to_unicode(gids)
-        return FontProgram(
-            name=name,
-            descendant=self._descendant(name, gids),
-            descriptor=self._descriptor(name),
-            font_file=_stream(program, b"/Length1 %d" % len(program)),
-            to_unicode=_stream(to_unicode),
-            glyphs=frozenset(gids),
-        )
-
-    def _descendant(self, name: str, gids: list[int]) -> bytes:
-        scale = 1000 / self.upem
-        ranges, run = [], []
-        for gid in gids:
-            if run and gid != run[-1] + 1:
-                ranges.append(run)
-                run = []
-            run.append(gid)
-        if run:
-            ranges.append(run)
-        widths = " ".join(
-            f"{r[0]} [{' '.join(f'{self.advances[g] * scale:g}' for g in r)}]" for r in ranges
-        )
-        return (
-            f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{name} "
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
-            f"/FontDescriptor 6 0 R /CIDToGIDMap /Identity /DW 0 /W [{widths}] >>"
-        ).encode("ascii")
-
-    def _descriptor(self, name: str) -> bytes:
-        scale = 1000 / self.upem
-        bbox = " ".join(f"{v * scale:g}" for v in self.bbox)
-        return (
-            f"<< /Type /FontDescriptor /FontName /{name} /Flags 4 /FontBBox [{bbox}] /ItalicAngle 0 "
-            f"/Ascent {self.ascent * scale:g} /Descent {self.descent * scale:g} "
-            f"/CapHeight {self.cap_height * scale:g} /StemV 80 /FontFile2 7 0 R >>"
-        ).encode("ascii")
-
-    def _to_unicode(self, gids: list[int]) -> bytes:
-        entries = [(gid, self.text_of[gid]) for gid in gids if gid in self.text_of]
+    def to_unicode(self) -> bytes:
+        """The ToUnicode CMap: each glyph id with a text, as UTF-16BE."""
+        entries = [(gid, self.texts[gid]) for gid in self.glyphs if gid in self.texts]
         lines = [
             b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
             b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
@@ -201,6 +151,162 @@ class ImprintFont:
             lines.append(b"endbfchar")
         lines.append(b"endcmap CMapName currentdict /CMap defineresource pop end end")
         return b"\n".join(lines)
+
+    @cached_property
+    def descriptor_entries(self) -> bytes:
+        """The FontDescriptor's entries but the font file: flags (symbolic: a custom
+        character set, as WeasyPrint marks its fonts), box and vertical metrics."""
+        s = self.scale
+        bbox = " ".join(f"{v * s:g}" for v in self.face.bbox)
+        return (
+            f"/Type /FontDescriptor /FontName /{self.name} /Flags 4 /FontBBox [{bbox}] "
+            f"/ItalicAngle 0 /Ascent {self.face.ascent * s:g} /Descent {self.face.descent * s:g} "
+            f"/CapHeight {self.face.cap_height * s:g} /StemV 80"
+        ).encode("ascii")
+
+    @cached_property
+    def packed(self) -> tuple[bytes, bytes]:
+        """The font program and the ToUnicode map, deflated (for the raw writer)."""
+        return zlib.compress(self.data, 9), zlib.compress(self.to_unicode, 9)
+
+
+@lru_cache(maxsize=8)  # the imprint's Latin set, and the last slug lines' characters
+def subset_program(unicodes: frozenset[int], closure: bool, weight: int = 400) -> FontProgram:
+    """The face subset to ``unicodes``, glyph ids kept, outlines only (no hinting, no
+    layout tables). ``closure``: also every glyph GSUB's default features make of them (text
+    shaped with HarfBuzz); without it, one glyph per character (faster to make)."""
+    face = metrics(weight)
+    missing = sorted(chr(cp) for cp in unicodes if cp not in face.cmap)
+    if missing:
+        raise ValueError(f"the font has no glyph for {''.join(missing)!r}")
+    options = subset.Options()
+    options.retain_gids = True  # glyph ids stay the font's (CID = GID)
+    options.hinting = False
+    options.notdef_outline = True
+    options.glyph_names = False
+    options.name_IDs = []
+    if not closure:
+        options.layout_features = []
+    with _open(face.path) as font:
+        if not closure:  # decoding the layout tables is most of the cost
+            for table in ("GSUB", "GPOS", "GDEF"):
+                if table in font:
+                    del font[table]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(unicodes))
+        subsetter.subset(font)
+        ids = font.getReverseGlyphMap()
+        glyphs = tuple(sorted(ids[name] for name in subsetter.glyphs_retained))
+        for table in DROPPED_TABLES:
+            if table in font:
+                del font[table]
+        out = io.BytesIO()
+        font.save(out)
+    data = out.getvalue()
+    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(data).digest()[:6])
+    texts = face.glyph_texts if closure else face.cmap_texts
+    return FontProgram(f"{tag}+{_postscript_name(face)}", data, glyphs, face, texts)
+
+
+@cache
+def whole_program(weight: int = 400) -> FontProgram:
+    """The whole face, for text with a letter outside a prepared subset."""
+    face = metrics(weight)
+    return FontProgram(
+        _postscript_name(face),
+        face.path.read_bytes(),
+        tuple(range(len(face.advances))),
+        face,
+        face.glyph_texts,
+    )
+
+
+def _postscript_name(face: FaceMetrics) -> str:
+    return "NotoSans-Bold" if face.weight == 700 else "NotoSans-Regular"
+
+
+# --- the writers --------------------------------------------------------------------------
+
+CID_SYSTEM_INFO = b"<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
+
+
+def write_raw(program: FontProgram, pdf: RawPdf, name: str = "font") -> None:
+    """The font's five objects into ``pdf``, the Type0 font named ``name`` (its parts are
+    named after it), each reference by name."""
+    parts = {part: f"{name}.{part}" for part in ("descendant", "descriptor", "file", "cmap")}
+    for key in (name, *parts.values()):
+        pdf.number(key)  # numbered in this order, as the objects are written
+    font_file, to_unicode = program.packed
+    pdf.put(
+        name,
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H "
+        b"/DescendantFonts [%s] /ToUnicode %s >>"
+        % (program.name.encode("ascii"), pdf.ref(parts["descendant"]), pdf.ref(parts["cmap"])),
+    )
+    pdf.put(
+        parts["descendant"],
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo %s "
+        b"/FontDescriptor %s /CIDToGIDMap /Identity /DW 0 /W [%s] >>"
+        % (
+            program.name.encode("ascii"),
+            CID_SYSTEM_INFO,
+            pdf.ref(parts["descriptor"]),
+            program.widths,
+        ),
+    )
+    pdf.put(
+        parts["descriptor"],
+        b"<< %s /FontFile2 %s >>" % (program.descriptor_entries, pdf.ref(parts["file"])),
+    )
+    pdf.put_stream(parts["file"], font_file, b"/Length1 %d" % len(program.data))
+    pdf.put_stream(parts["cmap"], to_unicode)
+
+
+def embed(pdf: pikepdf.Pdf, program: FontProgram) -> pikepdf.Object:
+    """The font as an indirect Type0 font object of ``pdf``."""
+    file = pdf.make_stream(program.data)
+    file.Length1 = len(program.data)
+    descriptor = pikepdf.Object.parse(b"<< %s >>" % program.descriptor_entries)
+    descriptor.FontFile2 = file
+    descendant = pikepdf.Object.parse(
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo %s "
+        b"/CIDToGIDMap /Identity /DW 0 /W [%s] >>"
+        % (program.name.encode("ascii"), CID_SYSTEM_INFO, program.widths)
+    )
+    descendant.FontDescriptor = pdf.make_indirect(descriptor)
+    font = pikepdf.Object.parse(
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H >>"
+        % program.name.encode("ascii")
+    )
+    font.DescendantFonts = pikepdf.Array([pdf.make_indirect(descendant)])
+    font.ToUnicode = pdf.make_stream(program.to_unicode)
+    return pdf.make_indirect(font)
+
+
+#: What an unshaped line of job data needs besides its own characters.
+BASE_CHARACTERS = frozenset(range(0x20, 0x7F)) | frozenset(map(ord, "–…·čšžćđČŠŽĆĐ"))
+
+
+class UnshapedText:
+    """Text set one glyph per character, no kerning (right for a line of job data), in the
+    regular face subset to ``text``'s characters and printable ASCII, embedded in ``pdf``."""
+
+    def __init__(self, pdf: pikepdf.Pdf, text: str):
+        self.program = subset_program(BASE_CHARACTERS | frozenset(map(ord, text)), closure=False)
+        self.font = embed(pdf, self.program)
+        self._gids = self.program.face.cmap
+        self._advances = self.program.face.char_advances
+
+    def show(self, text: str) -> bytes:
+        """The ``Tj`` operand for ``text``: its glyph ids as a hex string."""
+        return b"<" + "".join(f"{self._gids[ord(c)]:04X}" for c in text).encode("ascii") + b">"
+
+    def width_pt(self, text: str, size_pt: float) -> float:
+        scale = self.program.scale
+        return sum(self._advances[ord(c)] * scale for c in text) * size_pt / 1000
+
+
+# --- the text of glyphs -------------------------------------------------------------------
 
 
 def _glyph_texts(font: TTFont) -> dict[int, str]:
@@ -231,17 +337,3 @@ def _glyph_texts(font: TTFont) -> dict[int, str]:
                             ):
                                 names[ligature.LigGlyph] = text
     return {ids[name]: text for name, text in names.items()}
-
-
-def _stream(data: bytes, extra: bytes = b"") -> bytes:
-    packed = zlib.compress(data, 9)
-    return b"<< /Length %d /Filter /FlateDecode %s>>\nstream\n%s\nendstream" % (
-        len(packed),
-        extra + b" " if extra else b"",
-        packed,
-    )
-
-
-@lru_cache(maxsize=1)
-def imprint_font() -> ImprintFont:
-    return ImprintFont()

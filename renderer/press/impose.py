@@ -24,6 +24,7 @@ from io import BytesIO
 import pikepdf
 
 from ..units import PT_PER_MM
+from .fonts import UnshapedText
 from .printready import (
     MARK_GAP_MM,
     MARK_LENGTH_MM,
@@ -32,7 +33,6 @@ from .printready import (
     numbers,
     registration_colour,
 )
-from .slugfont import EmbeddedFont
 
 SHEETS: dict[str, tuple[float, float]] = {
     "SRA3": (320.0, 450.0),
@@ -264,7 +264,7 @@ def impose(
             for i, sheet in enumerate(layout)
         ]
         try:
-            font = EmbeddedFont(doc, "".join(slug_texts))
+            font = UnshapedText(doc, "".join(slug_texts))
         except ValueError as exc:
             raise ImpositionError(f"job: {exc}") from None
         placements = _draw_sheets(

@@ -29,7 +29,6 @@ tolerance) and wording; ``write`` refuses a record that ``check`` refuses.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zlib
 from collections.abc import Callable, Sequence
@@ -47,7 +46,9 @@ from ..pipeline import Pipeline
 from ..registry import LayoutError
 from ..schema import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
 from ..units import PT_PER_MM, PT_PER_PX
-from .fonts import FontProgram, ImprintFont, Shaped, imprint_font
+from .fonts import FontProgram, write_raw
+from .rawpdf import RawPdf
+from .shaping import Shaped, Shaper, shaper
 
 LAYOUT_ID = "envelope.personal-delivery"
 BLACK = b"0 0 0 1 k"  # K only: no rich black for text
@@ -133,8 +134,7 @@ class EnvelopeImprint:
         self.layout = pipeline.layout(LAYOUT_ID)
         self.title = " / ".join(self.layout.titles[lang] for lang in self.languages)
         self.plan = read_plan(pipeline, self.languages)
-        self.font: ImprintFont = imprint_font()
-        self.font.base_program  # built now, not in the first write
+        self.font: Shaper = shaper()  # its subset built now, not in the first write
         self.bleed_pt = bleed_mm * PT_PER_MM
         self._bars: dict[str, tuple[int, bytes]] = {}
         self._memo: dict[int, tuple[ValidRequest, Drawn]] = {}
@@ -306,12 +306,18 @@ class EnvelopeImprint:
         w, h = self.plan.width * PT_PER_PX, self.plan.height * PT_PER_PX
         media = b"[0 0 %.6f %.6f]" % (w + 2 * b, h + 2 * b)
         trim = b"[%.6f %.6f %.6f %.6f]" % (b, b, w + b, h + b)
-        first_page = 9
-        kids = b" ".join(b"%d 0 R" % (first_page + 2 * i) for i in range(len(contents)))
         created = utc(created_at).strftime("D:%Y%m%d%H%M%S+00'00'").encode("ascii")
-        objects = [
-            b"<< /Type /Catalog /Pages 2 0 R /Lang (%s) >>" % self.languages[0].encode("ascii"),
-            b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(contents), kids),
+        pdf = RawPdf()
+        for name in ("catalog", "pages", "info"):  # numbered first, in this order
+            pdf.number(name)
+        pages = [(("page", i), ("content", i)) for i in range(len(contents))]
+        pdf.put(
+            "catalog",
+            b"<< /Type /Catalog /Pages %s /Lang (%s) >>"
+            % (pdf.ref("pages"), self.languages[0].encode("ascii")),
+        )
+        pdf.put(
+            "info",
             b"<< /Title <feff%s> /Producer (%s) /Creator (%s) /CreationDate (%s) /ModDate (%s) >>"
             % (
                 self.title.encode("utf-16-be").hex().encode("ascii"),
@@ -320,38 +326,22 @@ class EnvelopeImprint:
                 created,
                 created,
             ),
-            b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [5 0 R] "
-            b"/ToUnicode 8 0 R >>" % program.name.encode("ascii"),
-            program.descendant,
-            program.descriptor,
-            program.font_file,
-            program.to_unicode,
-        ]
-        page = (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox %s /CropBox %s /BleedBox %s /TrimBox %s "
-            b"/Resources << /Font << /F1 4 0 R >> >> /Contents %%d 0 R >>"
-            % (media, media, media, trim)
         )
-        for index, content in enumerate(contents):
-            objects.append(page % (first_page + 2 * index + 1))
-            objects.append(
-                b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream"
-                % (len(content), content)
-            )
-        out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        offsets = []
-        for number, body in enumerate(objects, 1):
-            offsets.append(len(out))
-            out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-        digest = hashlib.md5(bytes(out[:xref])).hexdigest().encode("ascii")
-        out += (
-            b"trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objects) + 1, digest, digest, xref)
+        write_raw(program, pdf, "font")
+        for page, content in pages:  # numbered page, content, page, content, …
+            pdf.number(page)
+            pdf.number(content)
+        kids = b" ".join(pdf.ref(page) for page, _ in pages)
+        pdf.put("pages", b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(contents), kids))
+        head = (
+            b"<< /Type /Page /Parent %s /MediaBox %s /CropBox %s /BleedBox %s /TrimBox %s "
+            b"/Resources << /Font << /F1 %s >> >> /Contents "
+            % (pdf.ref("pages"), media, media, media, trim, pdf.ref("font"))
         )
-        return bytes(out)
+        for (page, name), content in zip(pages, contents, strict=True):
+            pdf.put(page, head + pdf.ref(name) + b" >>")
+            pdf.put_stream(name, content)
+        return pdf.write(root="catalog", info="info")
 
 
 def collapse(text: str) -> str:
