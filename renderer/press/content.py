@@ -18,7 +18,7 @@ import pikepdf
 
 MAX_FORM_DEPTH = 16  # form XObjects inside form XObjects
 
-Instruction = tuple[Sequence[Any], pikepdf.Operator]  # (operands, operator)
+Instruction = tuple[Any, pikepdf.Operator]  # (operands: a sequence of objects, operator)
 Edit = Callable[[pikepdf.Object, list[Instruction]], list[Instruction] | None]
 
 

@@ -171,10 +171,13 @@ class FontProgram:
 
 
 @lru_cache(maxsize=8)  # the imprint's Latin set, and the last slug lines' characters
-def subset_program(unicodes: frozenset[int], closure: bool, weight: int = 400) -> FontProgram:
+def subset_program(
+    unicodes: frozenset[int], closure: bool, weight: int = 400, tag: str | None = None
+) -> FontProgram:
     """The face subset to ``unicodes``, glyph ids kept, outlines only (no hinting, no
     layout tables). ``closure``: also every glyph GSUB's default features make of them (text
-    shaped with HarfBuzz); without it, one glyph per character (faster to make)."""
+    shaped with HarfBuzz); without it, one glyph per character (faster to make). ``tag``:
+    the subset tag of its name (six capitals); by default made from the program's hash."""
     face = metrics(weight)
     missing = sorted(chr(cp) for cp in unicodes if cp not in face.cmap)
     if missing:
@@ -203,7 +206,8 @@ def subset_program(unicodes: frozenset[int], closure: bool, weight: int = 400) -
         out = io.BytesIO()
         font.save(out)
     data = out.getvalue()
-    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(data).digest()[:6])
+    if tag is None:
+        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(data).digest()[:6])
     texts = face.glyph_texts if closure else face.cmap_texts
     return FontProgram(f"{tag}+{_postscript_name(face)}", data, glyphs, face, texts)
 
@@ -285,14 +289,18 @@ def embed(pdf: pikepdf.Pdf, program: FontProgram) -> pikepdf.Object:
 
 #: What an unshaped line of job data needs besides its own characters.
 BASE_CHARACTERS = frozenset(range(0x20, 0x7F)) | frozenset(map(ord, "–…·čšžćđČŠŽĆĐ"))
+#: The slug line's subset tag: fixed, so its font is told apart from the pages' fonts.
+SLUG_TAG = "OBZSLG"
 
 
-class UnshapedText:
+class SlugFont:
     """Text set one glyph per character, no kerning (right for a line of job data), in the
     regular face subset to ``text``'s characters and printable ASCII, embedded in ``pdf``."""
 
     def __init__(self, pdf: pikepdf.Pdf, text: str):
-        self.program = subset_program(BASE_CHARACTERS | frozenset(map(ord, text)), closure=False)
+        self.program = subset_program(
+            BASE_CHARACTERS | frozenset(map(ord, text)), closure=False, tag=SLUG_TAG
+        )
         self.font = embed(pdf, self.program)
         self._gids = self.program.face.cmap
         self._advances = self.program.face.char_advances

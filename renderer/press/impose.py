@@ -24,7 +24,7 @@ from io import BytesIO
 import pikepdf
 
 from ..units import PT_PER_MM
-from .fonts import UnshapedText
+from .fonts import SlugFont
 from .printready import (
     MARK_GAP_MM,
     MARK_LENGTH_MM,
@@ -264,7 +264,7 @@ def impose(
             for i, sheet in enumerate(layout)
         ]
         try:
-            font = UnshapedText(doc, "".join(slug_texts))
+            font = SlugFont(doc, "".join(slug_texts))
         except ValueError as exc:
             raise ImpositionError(f"job: {exc}") from None
         placements = _draw_sheets(

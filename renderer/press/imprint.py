@@ -177,7 +177,8 @@ class EnvelopeImprint:
     def _draw(self, request: ValidRequest) -> Drawn:
         if tuple(request.languages) != self.languages:
             raise ValueError(
-                f"the imprint is for {'+'.join(self.languages)}, the request for {'+'.join(request.languages)}"
+                f"the imprint is for {'+'.join(self.languages)}, "
+                f"the request for {'+'.join(request.languages)}"
             )
         data = request.data
         height_pt = self.plan.height * PT_PER_PX
@@ -234,7 +235,7 @@ class EnvelopeImprint:
         run = shape(text, language)
         if run.width <= limit:
             return [run]
-        lines = []
+        lines: list[Shaped] = []
         while True:
             attrs = get_log_attrs(text, language)
             best = first = None
@@ -308,8 +309,8 @@ class EnvelopeImprint:
         trim = b"[%.6f %.6f %.6f %.6f]" % (b, b, w + b, h + b)
         created = utc(created_at).strftime("D:%Y%m%d%H%M%S+00'00'").encode("ascii")
         pdf = RawPdf()
-        for name in ("catalog", "pages", "info"):  # numbered first, in this order
-            pdf.number(name)
+        for first in ("catalog", "pages", "info"):  # numbered first, in this order
+            pdf.number(first)
         pages = [(("page", i), ("content", i)) for i in range(len(contents))]
         pdf.put(
             "catalog",
@@ -328,9 +329,9 @@ class EnvelopeImprint:
             ),
         )
         write_raw(program, pdf, "font")
-        for page, content in pages:  # numbered page, content, page, content, …
+        for page, stream in pages:  # numbered page, content, page, content, …
             pdf.number(page)
-            pdf.number(content)
+            pdf.number(stream)
         kids = b" ".join(pdf.ref(page) for page, _ in pages)
         pdf.put("pages", b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(contents), kids))
         head = (
@@ -338,9 +339,9 @@ class EnvelopeImprint:
             b"/Resources << /Font << /F1 %s >> >> /Contents "
             % (pdf.ref("pages"), media, media, media, trim, pdf.ref("font"))
         )
-        for (page, name), content in zip(pages, contents, strict=True):
-            pdf.put(page, head + pdf.ref(name) + b" >>")
-            pdf.put_stream(name, content)
+        for (page, stream), content in zip(pages, contents, strict=True):
+            pdf.put(page, head + pdf.ref(stream) + b" >>")
+            pdf.put_stream(stream, content)
         return pdf.write(root="catalog", info="info")
 
 
@@ -424,7 +425,8 @@ def _slots(box, data: LayoutData) -> list[TextSlot | BarSlot]:
         symbol, caption = CODES[field]
         if caption(data) != text.text:
             raise LayoutError(
-                f"{LAYOUT_ID}: the line under the barcode reads {text.text!r}, not {caption(data)!r}"
+                f"{LAYOUT_ID}: the line under the barcode reads {text.text!r}, "
+                f"not {caption(data)!r}"
             )
         bar = bars[0]
         return [
@@ -472,7 +474,7 @@ def _values(fields: list[str], data: LayoutData) -> Values:
     names = {path[0] for path in paths}
     if len(names) != 1 or not all(f.startswith("/data/") for f in fields):
         raise LayoutError(f"{LAYOUT_ID}: a variable box mixes fields {fields}")
-    name = names.pop()
+    name = str(names.pop())  # a field name: the pointer's first part after /data
     items = getattr(data, name)
     if paths == [(name,)]:
         field = pointer("data", name)
@@ -484,7 +486,7 @@ def _values(fields: list[str], data: LayoutData) -> Values:
     ):
         field = pointer("data", name)
         return lambda d: [(f"{field}/{i}", item) for i, item in enumerate(getattr(d, name))]
-    if len(paths) == 1 and len(paths[0]) == 2:
+    if len(paths) == 1 and len(paths[0]) == 2 and isinstance(paths[0][1], int):
         index, item = paths[0][1], pointer("data", *paths[0])
         return lambda d: [(item, getattr(d, name)[index])] if index < len(getattr(d, name)) else []
     raise LayoutError(f"{LAYOUT_ID}: cannot tell what a variable box with {fields} prints")
