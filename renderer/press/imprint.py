@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from weasyprint.formatting_structure import boxes
-from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.line_break import get_log_attrs
 
+from .. import weasycompat
 from ..barcodes import QUIET_MODULES, Code128Symbol
 from ..finish import PRODUCER, utc
 from ..fit import Rect
@@ -361,15 +361,11 @@ def read_plan(pipeline: Pipeline, languages: tuple[str, ...]) -> Plan:
     document = pipeline.renderer.layout(layout, composition)
     page = document.pages[0]
     slots: list[TextSlot | BarSlot] = []
-    for box in _var_boxes(page._page_box):
+    for box in _var_boxes(weasycompat.page_box(page)):
         slots.extend(_slots(box, request.data))
     if not slots:
         raise LayoutError(f"{LAYOUT_ID}: no variable data found on page 1")
     return Plan(page.width, page.height, tuple(slots))
-
-
-def _unwrap(box):
-    return box._box if isinstance(box, AbsolutePlaceholder) else box
 
 
 def _classes(box) -> list[str]:
@@ -378,7 +374,7 @@ def _classes(box) -> list[str]:
 
 def _var_boxes(box):
     """The outermost boxes of class ``var``, in layout order."""
-    box = _unwrap(box)
+    box = weasycompat.placed(box)
     if "var" in _classes(box):
         yield box
     elif isinstance(box, boxes.ParentBox):
@@ -388,7 +384,7 @@ def _var_boxes(box):
 
 def _texts(box, field=None, block=None, line=None):
     """(field pointer, text box, line box, block container) of every text in ``box``."""
-    box = _unwrap(box)
+    box = weasycompat.placed(box)
     if box.element is not None and box.element.get("data-field") is not None:
         field = box.element.get("data-field")
     if isinstance(box, boxes.BlockContainerBox):
@@ -403,7 +399,7 @@ def _texts(box, field=None, block=None, line=None):
 
 
 def _replaced(box):
-    box = _unwrap(box)
+    box = weasycompat.placed(box)
     if isinstance(box, boxes.ReplacedBox):
         yield box
     if isinstance(box, boxes.ParentBox):
