@@ -1,4 +1,4 @@
-"""The envelope imprint (renderer/imprint.py) against plain WeasyPrint, pages per second.
+"""The envelope imprint (renderer/press/imprint.py) against plain WeasyPrint, pages per second.
 
     .venv/bin/python bench/bench_imprint.py [--records 1000] [--baseline 100]
 
@@ -32,9 +32,9 @@ from common import standalone_html
 from weasyprint import HTML
 
 from renderer.barcodes import s10_check_digit
-from renderer.imprint import EnvelopeImprint
 from renderer.options import RenderOptions
 from renderer.pipeline import Pipeline
+from renderer.press.imprint import EnvelopeImprint
 
 LAYOUT = "envelope.personal-delivery"
 LANGUAGES = ("sl",)

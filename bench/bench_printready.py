@@ -19,9 +19,9 @@ from io import BytesIO
 import pikepdf
 from common import median_ms
 
-from renderer.impose import Imposition, impose
 from renderer.options import RenderOptions
 from renderer.pipeline import Pipeline
+from renderer.press.impose import Imposition, impose
 
 
 def main() -> None:

@@ -13,18 +13,18 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import segno
-from fontTools.ttLib import TTFont
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from . import messages
 from .barcodes import Code128Symbol
 from .catalogs import Catalogs
-from .fonts import FONTS
 from .localise import local_value
 from .paths import TEMPLATES_DIR
+from .press.fonts import metrics
 from .registry import Layout
 from .textfit import fit_size
+from .units import PT_PER_MM
 from .validation import ValidRequest, pointer
 
 
@@ -47,15 +47,13 @@ def _numeric_date(value) -> str:
 
 #: A write-in line of a pre-printed form: a run of underscores, as the regulation prints it.
 WRITE_IN = re.compile(r"_{3,}")
-PT_PER_MM = 72 / 25.4
 
 
 @cache
 def _underscore_em() -> float:
     """The advance of "_" in the regular face, in em (Noto Sans: 0.444)."""
-    face = next(f for f in FONTS.faces if f.weight == 400)
-    with TTFont(face.path, lazy=True) as font:
-        return font["hmtx"]["underscore"][0] / font["head"].unitsPerEm
+    face = metrics(400)
+    return face.char_advances[ord("_")] / face.upem
 
 
 #: The type size of a stretched write-in line: its thickness, whatever the text around it.

@@ -1,6 +1,6 @@
 """Finish: pikepdf sets what WeasyPrint leaves open.
 
-- books: the repeated pages assembled from one drawing each (``assemble``);
+- books: the repeated pages assembled from one drawing each (``press.book``);
 - page boxes: TrimBox, BleedBox and CropBox, with the bleed and crop marks of print-ready
   output (``printready``); a screen page's boxes all equal its MediaBox;
 - pages for the press: black as DeviceGray (black ink only); PDF/X-4: the output intent
@@ -25,10 +25,17 @@ from xml.sax.saxutils import escape
 import pikepdf
 
 from . import __version__
-from .assemble import Assembly, assemble
 from .options import OutputFormat
-from .printready import PDFX_VERSION, PrintReady, make_pdfx, neutral_to_gray, pdfx_xmp, set_boxes
-from .spots import SpotColour, apply_spots
+from .press.book import Assembly, assemble
+from .press.printready import (
+    PDFX_VERSION,
+    PrintReady,
+    make_pdfx,
+    neutral_to_gray,
+    pdfx_xmp,
+    set_boxes,
+)
+from .press.spots import SpotColour, apply_spots
 from .uploads import Attachment, Scan, active
 
 PRODUCER = f"obrazci {__version__}"

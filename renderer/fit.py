@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from weasyprint.formatting_structure import boxes
-from weasyprint.layout.absolute import AbsolutePlaceholder
 
+from . import weasycompat
+from .units import MM_PER_PX
 from .validation import FieldError
 
-MM_PER_PX = 25.4 / 96
 #: Boxes that can be a fixed area (a block, flex or grid container, a table cell).
 AREA_BOXES = (boxes.BlockContainerBox, boxes.FlexContainerBox, boxes.GridContainerBox)
 TOLERANCE_PX = 0.05
@@ -127,8 +127,7 @@ def check_overflow(document, expected_pages: int, refuse_layout_bugs: bool = Tru
     def visit(
         box, container: Rect, limit: str, field: str | None, element_ids: frozenset, line=None
     ):
-        if isinstance(box, AbsolutePlaceholder):  # positioned boxes sit behind a placeholder
-            box = box._box
+        box = weasycompat.placed(box)  # positioned boxes sit behind a placeholder
         element = box.element
         if isinstance(box, boxes.TableCellBox):
             container, limit = _cell_rect(box), "its table cell"
@@ -165,7 +164,7 @@ def check_overflow(document, expected_pages: int, refuse_layout_bugs: bool = Tru
                 visit(child, container, limit, field, element_ids, line)
 
     for page_number, page in enumerate(document.pages, 1):
-        page_box = page._page_box
+        page_box = weasycompat.page_box(page)
         page_rect = Rect(0, 0, page.width, page.height)
         visit(page_box, page_rect, "the page", None, frozenset())
     if layout_bugs and refuse_layout_bugs:

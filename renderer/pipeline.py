@@ -29,11 +29,11 @@ from .options import (
     OutputFormat,
     RenderOptions,
 )
-from .printready import PrintReady
+from .press.printready import PrintReady
+from .press.spots import load_spots
 from .raster import png
 from .registry import Layout, Registry
 from .render import Renderer
-from .spots import load_spots
 from .textout import as_email_html, as_plain_text
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
 from .validation import FieldError, InvalidRequest, ValidRequest, validate_request

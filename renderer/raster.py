@@ -6,6 +6,8 @@ from io import BytesIO
 
 import pypdfium2 as pdfium
 
+from .units import PT_PER_INCH
+
 
 class RasterTooLarge(ValueError):
     pass
@@ -14,7 +16,7 @@ class RasterTooLarge(ValueError):
 def page_png(page: pdfium.PdfPage, dpi: float, max_pixels: int, compress_level: int = 6) -> bytes:
     """One PDFium page as PNG, refused above ``max_pixels``."""
     width_pt, height_pt = page.get_size()
-    scale = dpi / 72
+    scale = dpi / PT_PER_INCH
     pixels = round(width_pt * scale) * round(height_pt * scale)
     if pixels > max_pixels:
         raise RasterTooLarge(f"{pixels} pixels at {dpi:g} dpi exceeds the limit of {max_pixels}")

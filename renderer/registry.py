@@ -14,10 +14,10 @@ from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
-from .assemble import Assembly, NumberSpec
 from .layoutfile import MAX_PAGE_MM, LayoutError, LayoutFile, PageTable, read_layout_file
 from .options import LANGUAGE_SETS
 from .paths import SAMPLES_DIR, TEMPLATES_DIR
+from .press.book import Assembly, NumberSpec
 from .validation import LayoutData, request_json_schema
 
 __all__ = ["Barcode", "Imprint", "Layout", "LayoutError", "PageSize", "Prescribed", "Registry"]

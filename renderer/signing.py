@@ -46,6 +46,8 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import NoOpStampStyle
 from pyhanko_certvalidator import ValidationContext
 
+from .units import PT_PER_MM
+
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 FIELD_NAME = "Signature1"
 TIMESTAMP_FIELD = "DocTimeStamp1"
@@ -330,9 +332,6 @@ class VisibleStamp:
     page: int = 0
     x_mm: float = 0.0
     y_mm: float = 0.0
-
-
-PT_PER_MM = 72 / 25.4
 
 
 def _form_from_page(writer: IncrementalPdfFileWriter, pdf_bytes: bytes):

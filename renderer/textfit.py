@@ -1,5 +1,6 @@
-"""Text measurement with the shipped fonts' advance widths (fontTools), for layouts that
-define how a value shrinks: pick the largest allowed size at which each line fits.
+"""Text measurement with the shipped fonts' advance widths (``press.fonts.metrics``, the one
+reader of the font files' metrics), for layouts that define how a value shrinks: pick the
+largest allowed size at which each line fits.
 
 This is a prediction made before layout; the overflow check after layout (``fit``) is what
 guarantees that nothing is clipped.
@@ -7,27 +8,13 @@ guarantees that nothing is clipped.
 
 from __future__ import annotations
 
-from functools import cache
-
-from fontTools.ttLib import TTFont
-
-from .fonts import FONTS
-
-PT_PER_MM = 72 / 25.4
-
-
-@cache
-def _metrics(weight: int) -> tuple[dict[int, int], int]:
-    face = next(f for f in FONTS.faces if f.weight == weight)
-    with TTFont(face.path) as font:
-        cmap = font.getBestCmap()
-        hmtx = font["hmtx"].metrics
-        widths = {cp: hmtx[name][0] for cp, name in cmap.items()}
-        return widths, font["head"].unitsPerEm
+from .press.fonts import metrics
+from .units import PT_PER_MM
 
 
 def text_width_mm(text: str, size_pt: float, bold: bool = False) -> float:
-    widths, upem = _metrics(700 if bold else 400)
+    face = metrics(700 if bold else 400)
+    widths, upem = face.char_advances, face.upem
     units = sum(widths.get(ord(ch), upem) for ch in text)
     return units / upem * size_pt / PT_PER_MM
 

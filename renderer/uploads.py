@@ -14,8 +14,8 @@ from io import BytesIO
 import pikepdf
 
 from .options import Limits
+from .units import MM_PER_PT, PT_PER_INCH
 
-MM_PER_PT = 25.4 / 72
 LIMITS = Limits()
 
 
@@ -503,7 +503,7 @@ def _add_frame(pdf: pikepdf.Pdf, frame, jpeg: bytes | None, xdpi: float, ydpi: f
     image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
     image.Width, image.Height, image.BitsPerComponent = width, height, bits
     image.ColorSpace = pikepdf.Name(colour)
-    width_pt, height_pt = width * 72 / xdpi, height * 72 / ydpi
+    width_pt, height_pt = width * PT_PER_INCH / xdpi, height * PT_PER_INCH / ydpi
     page = pdf.add_blank_page(page_size=(width_pt, height_pt))
     page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(image)))
     page.Contents = pdf.make_stream(

@@ -1,4 +1,5 @@
-"""The one place that reaches into WeasyPrint's internals for speed.
+"""The one place that reaches into WeasyPrint's internals: for speed, and for the laid-out
+box tree the envelope imprint reads its plan from (``page_box``, ``placed``).
 
 WeasyPrint has no page height that follows the content. A layout whose height is automatic
 (the directory sign) is laid out once on its tallest page; ``fit_page_height`` then
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from weasyprint.css.units import LENGTHS_TO_PIXELS
 from weasyprint.formatting_structure import boxes
+from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.layout.background import box_rectangle
 
 PX_PER_MM = LENGTHS_TO_PIXELS["mm"]  # as WeasyPrint converts a page size in mm
@@ -27,6 +29,12 @@ PX_PER_MM = LENGTHS_TO_PIXELS["mm"]  # as WeasyPrint converts a page size in mm
 def page_box(page):
     """The laid-out page box of a ``weasyprint.Page`` (the root of its box tree)."""
     return page._page_box
+
+
+def placed(box):
+    """The box itself, for an absolutely positioned box that layout wrapped in its
+    placeholder (``AbsolutePlaceholder``); any other box as it is."""
+    return box._box if isinstance(box, AbsolutePlaceholder) else box
 
 
 def content_bottom_px(page) -> float:

@@ -1,4 +1,4 @@
-"""The envelope imprint (renderer/imprint.py) against the pipeline's variable variant:
+"""The envelope imprint (renderer/press/imprint.py) against the pipeline's variable variant:
 positions measured with pdfplumber on both, barcodes decoded from a raster, fit decisions
 compared on values straddling each box's edge."""
 
@@ -14,8 +14,8 @@ import pytest
 import zxingcpp
 
 from renderer.barcodes import s10_check_digit
-from renderer.imprint import EnvelopeImprint
 from renderer.options import LANGUAGE_SETS, RenderOptions
+from renderer.press.imprint import EnvelopeImprint
 from renderer.textfit import text_width_mm
 from renderer.validation import InvalidRequest
 

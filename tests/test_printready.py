@@ -14,7 +14,7 @@ import pytest
 from PIL import ImageCms
 
 from renderer.options import OptionError, RenderOptions
-from renderer.printready import MARK_GAP_MM, MARK_LENGTH_MM
+from renderer.press.printready import MARK_GAP_MM, MARK_LENGTH_MM
 
 from .conftest import sample
 from .pdfmeasure import MM_PER_PT, find, fonts

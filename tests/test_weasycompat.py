@@ -4,6 +4,7 @@ WeasyPrint changes the internals touched there."""
 
 import pytest
 from weasyprint import CSS, HTML
+from weasyprint.formatting_structure import boxes
 
 from renderer import weasycompat
 from renderer.options import FORMATS
@@ -80,3 +81,17 @@ def test_directory_sign_is_laid_out_once_and_written_as_two_layouts_write_it(pip
             assert pipeline.renderer.write_pdf(fitted, output) == pipeline.renderer.write_pdf(
                 twice, output
             )
+
+
+def test_an_absolutely_positioned_box_is_found_in_its_placeholder():
+    """The imprint reads its plan from the laid-out tree, where layout wraps an absolutely
+    positioned box in a placeholder: ``placed`` gives the box itself, with its position."""
+    html = '<p style="position: absolute; left: 10mm; top: 5mm">RR123456785SI</p>'
+    page = weasycompat.page_box(HTML(string=html).render(stylesheets=[_page(50, 0)]).pages[0])
+    placeholders = [b for b in page.descendants() if type(b).__name__ == "AbsolutePlaceholder"]
+    assert len(placeholders) == 1
+    box = weasycompat.placed(placeholders[0])
+    assert isinstance(box, boxes.BlockBox) and box.element.tag == "p"
+    assert box.position_x == pytest.approx(10 * weasycompat.PX_PER_MM)
+    assert box.position_y == pytest.approx(5 * weasycompat.PX_PER_MM)
+    assert weasycompat.placed(page) is page

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
-from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..options import OptionError, RenderOptions
 from ..pipeline import Pipeline
+from ..press.imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..registry import Registry
 from .outputs import LocalOutputs, Outputs, open_outputs
 from .records import RecordReader

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 import pikepdf
 
 from ..finish import DocumentInfo, FinishOptions, finish
-from ..impose import Imposition, impose
-from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
-from ..imprint import EnvelopeImprint
 from ..options import FORMATS, OptionError, RenderOptions
 from ..pipeline import Pipeline
-from ..printready import PrintReady
+from ..press.impose import Imposition, impose
+from ..press.imprint import LAYOUT_ID as IMPRINTED_LAYOUT
+from ..press.imprint import EnvelopeImprint
+from ..press.printready import PrintReady
 from ..validation import InvalidRequest
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec

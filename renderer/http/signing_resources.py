@@ -11,6 +11,7 @@ import falcon
 from .. import metrics
 from ..options import Limits, RenderOptions
 from ..signing import LEVELS, ServiceFailure, SigningService, VisibleStamp
+from ..units import MM_PER_PT
 from ..uploads import UploadRefused, check_cost, check_pdf
 from ..verify import NotAPdf, verify_pdf
 from .body import read_body
@@ -123,8 +124,11 @@ def _page_sizes(pdf: bytes):
             boxes = [[float(v) for v in p.MediaBox] for p in doc.pages]
     except pikepdf.PdfError:
         raise Problem(falcon.HTTP_422, "Not a readable PDF", "the PDF cannot be parsed") from None
-    mm = 25.4 / 72
-    return len(boxes), [(b[2] - b[0]) * mm for b in boxes], [(b[3] - b[1]) * mm for b in boxes]
+    return (
+        len(boxes),
+        [(b[2] - b[0]) * MM_PER_PT for b in boxes],
+        [(b[3] - b[1]) * MM_PER_PT for b in boxes],
+    )
 
 
 def sign_or_fail(pipeline, signing: SigningService, pdf: bytes, ask: SigningAsk) -> bytes:

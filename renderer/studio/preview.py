@@ -22,9 +22,11 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
+from ..press import content
+from ..press.separation import separation, separation_name
 from ..registry import Prescribed
+from ..units import MM_PER_PT
 
-MM_PER_PT = 25.4 / 72
 TOLERANCE_MM = 0.5  # pass/fail of a prescribed size
 WINDOW_MM = 1.0  # what is drawn within a prescribed box widened by this counts as its drawing
 MAX_ELEMENTS = 4000  # per page: the inspector's list stays small
@@ -455,37 +457,13 @@ def checks(
 # --- separations -----------------------------------------------------------------------------
 
 
-def _resources(pdf: pikepdf.Pdf):
-    """Every content stream owner (pages, form XObjects) once."""
-    seen = set()
-    stack = [page.obj for page in pdf.pages]
-    while stack:
-        owner = stack.pop()
-        key = owner.objgen
-        if key != (0, 0):
-            if key in seen:
-                continue
-            seen.add(key)
-        yield owner
-        xobjects = owner.get("/Resources", {}).get("/XObject", {})
-        for _, xobject in xobjects.items():
-            if xobject.get("/Subtype") == "/Form":
-                stack.append(xobject)
-
-
-def _separation_name(space) -> str | None:
-    if isinstance(space, pikepdf.Array) and len(space) == 4 and space[0] == "/Separation":
-        return re.sub(r"#([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), str(space[1])[1:])
-    return None
-
-
 def separations(pdf_bytes: bytes) -> list[str]:
     """The spot colours (Separation colour spaces) a PDF uses, by name."""
     names = set()
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
-        for owner in _resources(pdf):
+        for owner in content.owners(pdf):
             for _, space in owner.get("/Resources", {}).get("/ColorSpace", {}).items():
-                name = _separation_name(space)
+                name = separation_name(space)
                 if name:
                     names.add(name)
     return sorted(names)
@@ -499,19 +477,14 @@ def plate(pdf_bytes: bytes, name: str) -> bytes:
     or PROCESS (everything not in a spot colour). Other inks become white, so what is printed
     over an ink knocks it out, as on press without overprint."""
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
-        for owner in _resources(pdf):
+        for owner in content.owners(pdf):
             spaces = owner.get("/Resources", {}).get("/ColorSpace", {})
             for key, space in list(spaces.items()):
-                spot = _separation_name(space)
+                spot = separation_name(space)
                 if spot is None:
                     continue
                 ink = 0 if spot == name else 1  # gray at full tint: black for this ink, else white
-                tint = pdf.make_indirect(
-                    pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[1], C1=[ink], N=1)
-                )
-                spaces[key] = pikepdf.Array(
-                    [pikepdf.Name.Separation, space[1], pikepdf.Name.DeviceGray, tint]
-                )
+                spaces[key] = separation(pdf, space[1], pikepdf.Name.DeviceGray, [1], [ink])
             if name != PROCESS:
                 _whiten_process(pdf, owner)
         out = BytesIO()
@@ -523,7 +496,7 @@ def _whiten_process(pdf: pikepdf.Pdf, owner) -> None:
     """Process colours white and images left out: the plate of a spot colour."""
     xobjects = owner.get("/Resources", {}).get("/XObject", {})
     instructions = []
-    for operands, operator in pikepdf.parse_content_stream(owner):
+    for operands, operator in content.parse(owner):
         op = str(operator)
         if op in WHITE:
             operands = WHITE[op]
@@ -532,11 +505,7 @@ def _whiten_process(pdf: pikepdf.Pdf, owner) -> None:
         elif op == "sh":
             continue
         instructions.append((operands, operator))
-    data = pikepdf.unparse_content_stream(instructions)
-    if isinstance(owner, pikepdf.Stream):
-        owner.write(data)
-    else:
-        pikepdf.Page(owner).obj.Contents = pdf.make_stream(data)
+    content.write(pdf, owner, instructions)
 
 
 TEXT_SHOWING = {"Tj", "TJ", "'", '"'}
@@ -549,31 +518,20 @@ def text_fills(pdf_bytes: bytes, index: int) -> tuple[str | None, ...]:
     XObjects where they are drawn). PDFium gives a text object's colour in RGB only."""
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         out: list[str | None] = []
-        page = pdf.pages[index].obj
-        _fills(page, page.get("/Resources", pikepdf.Dictionary()), None, out, 0)
+        fill: str | None = None
+        saved: list[str | None] = []
+        for operands, op, resources, _ in content.drawn(pdf.pages[index].obj):
+            if op == "q":
+                saved.append(fill)
+            elif op == "Q":
+                fill = saved.pop() if saved else fill
+            elif op == "cs":
+                fill = separation_name(resources.get("/ColorSpace", {}).get(str(operands[0])))
+            elif op in ("rg", "g", "k"):
+                fill = None
+            elif op in TEXT_SHOWING:
+                out.append(fill)
         return tuple(out)
-
-
-def _fills(owner, resources, fill, out: list, depth: int) -> None:
-    spaces = resources.get("/ColorSpace", {})
-    xobjects = resources.get("/XObject", {})
-    saved = []
-    for operands, operator in pikepdf.parse_content_stream(owner):
-        op = str(operator)
-        if op == "q":
-            saved.append(fill)
-        elif op == "Q":
-            fill = saved.pop() if saved else fill
-        elif op == "cs":
-            fill = _separation_name(spaces.get(str(operands[0])))
-        elif op in ("rg", "g", "k"):
-            fill = None
-        elif op in TEXT_SHOWING:
-            out.append(fill)
-        elif op == "Do" and depth < 8:
-            xobject = xobjects.get(str(operands[0]))
-            if xobject is not None and xobject.get("/Subtype") == "/Form":
-                _fills(xobject, xobject.get("/Resources", resources), fill, out, depth + 1)
 
 
 def open_pdf(pdf_bytes: bytes) -> pdfium.PdfDocument:

@@ -26,6 +26,7 @@ from ..http.resources import _layout, _render
 from ..options import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
+from ..units import MM_PER_PT
 from ..uploads import UploadRefused, check_attachment, check_scan
 from . import preview
 from .samplesets import sample_sets
@@ -432,8 +433,8 @@ class StudioOverlay:
             "png": base64.b64encode(image).decode("ascii"),
             "pages": pages,
             "page": number,
-            "width_mm": round(width_pt * preview.MM_PER_PT, 2),
-            "height_mm": round(height_pt * preview.MM_PER_PT, 2),
+            "width_mm": round(width_pt * MM_PER_PT, 2),
+            "height_mm": round(height_pt * MM_PER_PT, 2),
         }
 
 

@@ -11,7 +11,7 @@ way. Crop marks (registration colour) sit outside the grid on every trim line.
   slot order and read in order: slot ``s`` of sheet ``i`` carries page ``s * sheets + i``.
 
 The slug line (job, sheet n/N, the records on the sheet) is written below the grid in the
-project's font, embedded for it (``pdffont``).
+project's font, embedded for it (``fonts``).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from io import BytesIO
 
 import pikepdf
 
-from .pdffont import EmbeddedFont
+from ..units import PT_PER_MM
+from .fonts import SlugFont
 from .printready import (
     MARK_GAP_MM,
     MARK_LENGTH_MM,
-    PT_PER_MM,
     REGISTRATION,
     crop_marks,
     numbers,
@@ -264,7 +264,7 @@ def impose(
             for i, sheet in enumerate(layout)
         ]
         try:
-            font = EmbeddedFont(doc, "".join(slug_texts))
+            font = SlugFont(doc, "".join(slug_texts))
         except ValueError as exc:
             raise ImpositionError(f"job: {exc}") from None
         placements = _draw_sheets(

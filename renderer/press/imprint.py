@@ -11,7 +11,7 @@ page 3 of the variable variant are empty). Positions are not restated here: the 
 variant of the layout's sample is laid out by WeasyPrint once per language set and every
 box, baseline, line height, font size and alignment is read from that layout tree, so the
 imprint stays in register with the template by construction. Per record only the text runs
-(shaped with HarfBuzz like Pango does, see ``imprintfont``) and the Code 128 bars
+(shaped with HarfBuzz like Pango does, see ``fonts``) and the Code 128 bars
 (``barcodes.Code128Symbol``) are written as content-stream operators, and the PDF is
 written directly (no PDF library per page). The font, Noto Sans Regular as a CID TrueType
 font with widths and ToUnicode (a Latin subset prepared once per process; the whole font
@@ -29,7 +29,6 @@ tolerance) and wording; ``write`` refuses a record that ``check`` refuses.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zlib
 from collections.abc import Callable, Sequence
@@ -37,20 +36,21 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from weasyprint.formatting_structure import boxes
-from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.line_break import get_log_attrs
 
-from .barcodes import QUIET_MODULES, Code128Symbol
-from .finish import PRODUCER, utc
-from .fit import Rect
-from .imprintfont import FontProgram, ImprintFont, Shaped, imprint_font
-from .pipeline import Pipeline
-from .registry import LayoutError
-from .validation import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
+from .. import weasycompat
+from ..barcodes import QUIET_MODULES, Code128Symbol
+from ..finish import PRODUCER, utc
+from ..fit import Rect
+from ..pipeline import Pipeline
+from ..registry import LayoutError
+from ..units import PT_PER_MM, PT_PER_PX
+from ..validation import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
+from .fonts import FontProgram, write_raw
+from .rawpdf import RawPdf
+from .shaping import Shaped, Shaper, shaper
 
 LAYOUT_ID = "envelope.personal-delivery"
-PT_PER_PX = 0.75
-PT_PER_MM = 72 / 25.4
 BLACK = b"0 0 0 1 k"  # K only: no rich black for text
 ZLIB_LEVEL = 3
 MEMO = 1024  # records whose layout check() keeps for write()
@@ -134,8 +134,7 @@ class EnvelopeImprint:
         self.layout = pipeline.layout(LAYOUT_ID)
         self.title = " / ".join(self.layout.titles[lang] for lang in self.languages)
         self.plan = read_plan(pipeline, self.languages)
-        self.font: ImprintFont = imprint_font()
-        self.font.base_program  # built now, not in the first write
+        self.font: Shaper = shaper()  # its subset built now, not in the first write
         self.bleed_pt = bleed_mm * PT_PER_MM
         self._bars: dict[str, tuple[int, bytes]] = {}
         self._memo: dict[int, tuple[ValidRequest, Drawn]] = {}
@@ -178,7 +177,8 @@ class EnvelopeImprint:
     def _draw(self, request: ValidRequest) -> Drawn:
         if tuple(request.languages) != self.languages:
             raise ValueError(
-                f"the imprint is for {'+'.join(self.languages)}, the request for {'+'.join(request.languages)}"
+                f"the imprint is for {'+'.join(self.languages)}, "
+                f"the request for {'+'.join(request.languages)}"
             )
         data = request.data
         height_pt = self.plan.height * PT_PER_PX
@@ -235,7 +235,7 @@ class EnvelopeImprint:
         run = shape(text, language)
         if run.width <= limit:
             return [run]
-        lines = []
+        lines: list[Shaped] = []
         while True:
             attrs = get_log_attrs(text, language)
             best = first = None
@@ -307,12 +307,18 @@ class EnvelopeImprint:
         w, h = self.plan.width * PT_PER_PX, self.plan.height * PT_PER_PX
         media = b"[0 0 %.6f %.6f]" % (w + 2 * b, h + 2 * b)
         trim = b"[%.6f %.6f %.6f %.6f]" % (b, b, w + b, h + b)
-        first_page = 9
-        kids = b" ".join(b"%d 0 R" % (first_page + 2 * i) for i in range(len(contents)))
         created = utc(created_at).strftime("D:%Y%m%d%H%M%S+00'00'").encode("ascii")
-        objects = [
-            b"<< /Type /Catalog /Pages 2 0 R /Lang (%s) >>" % self.languages[0].encode("ascii"),
-            b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(contents), kids),
+        pdf = RawPdf()
+        for first in ("catalog", "pages", "info"):  # numbered first, in this order
+            pdf.number(first)
+        pages = [(("page", i), ("content", i)) for i in range(len(contents))]
+        pdf.put(
+            "catalog",
+            b"<< /Type /Catalog /Pages %s /Lang (%s) >>"
+            % (pdf.ref("pages"), self.languages[0].encode("ascii")),
+        )
+        pdf.put(
+            "info",
             b"<< /Title <feff%s> /Producer (%s) /Creator (%s) /CreationDate (%s) /ModDate (%s) >>"
             % (
                 self.title.encode("utf-16-be").hex().encode("ascii"),
@@ -321,38 +327,22 @@ class EnvelopeImprint:
                 created,
                 created,
             ),
-            b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [5 0 R] "
-            b"/ToUnicode 8 0 R >>" % program.name.encode("ascii"),
-            program.descendant,
-            program.descriptor,
-            program.font_file,
-            program.to_unicode,
-        ]
-        page = (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox %s /CropBox %s /BleedBox %s /TrimBox %s "
-            b"/Resources << /Font << /F1 4 0 R >> >> /Contents %%d 0 R >>"
-            % (media, media, media, trim)
         )
-        for index, content in enumerate(contents):
-            objects.append(page % (first_page + 2 * index + 1))
-            objects.append(
-                b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream"
-                % (len(content), content)
-            )
-        out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        offsets = []
-        for number, body in enumerate(objects, 1):
-            offsets.append(len(out))
-            out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-        digest = hashlib.md5(bytes(out[:xref])).hexdigest().encode("ascii")
-        out += (
-            b"trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objects) + 1, digest, digest, xref)
+        write_raw(program, pdf, "font")
+        for page, stream in pages:  # numbered page, content, page, content, …
+            pdf.number(page)
+            pdf.number(stream)
+        kids = b" ".join(pdf.ref(page) for page, _ in pages)
+        pdf.put("pages", b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(contents), kids))
+        head = (
+            b"<< /Type /Page /Parent %s /MediaBox %s /CropBox %s /BleedBox %s /TrimBox %s "
+            b"/Resources << /Font << /F1 %s >> >> /Contents "
+            % (pdf.ref("pages"), media, media, media, trim, pdf.ref("font"))
         )
-        return bytes(out)
+        for (page, stream), content in zip(pages, contents, strict=True):
+            pdf.put(page, head + pdf.ref(stream) + b" >>")
+            pdf.put_stream(stream, content)
+        return pdf.write(root="catalog", info="info")
 
 
 def collapse(text: str) -> str:
@@ -371,15 +361,11 @@ def read_plan(pipeline: Pipeline, languages: tuple[str, ...]) -> Plan:
     document = pipeline.renderer.lay_out(layout, composition)
     page = document.pages[0]
     slots: list[TextSlot | BarSlot] = []
-    for box in _var_boxes(page._page_box):
+    for box in _var_boxes(weasycompat.page_box(page)):
         slots.extend(_slots(box, request.data))
     if not slots:
         raise LayoutError(f"{LAYOUT_ID}: no variable data found on page 1")
     return Plan(page.width, page.height, tuple(slots))
-
-
-def _unwrap(box):
-    return box._box if isinstance(box, AbsolutePlaceholder) else box
 
 
 def _classes(box) -> list[str]:
@@ -388,7 +374,7 @@ def _classes(box) -> list[str]:
 
 def _var_boxes(box):
     """The outermost boxes of class ``var``, in layout order."""
-    box = _unwrap(box)
+    box = weasycompat.placed(box)
     if "var" in _classes(box):
         yield box
     elif isinstance(box, boxes.ParentBox):
@@ -398,7 +384,7 @@ def _var_boxes(box):
 
 def _texts(box, field=None, block=None, line=None):
     """(field pointer, text box, line box, block container) of every text in ``box``."""
-    box = _unwrap(box)
+    box = weasycompat.placed(box)
     if box.element is not None and box.element.get("data-field") is not None:
         field = box.element.get("data-field")
     if isinstance(box, boxes.BlockContainerBox):
@@ -413,7 +399,7 @@ def _texts(box, field=None, block=None, line=None):
 
 
 def _replaced(box):
-    box = _unwrap(box)
+    box = weasycompat.placed(box)
     if isinstance(box, boxes.ReplacedBox):
         yield box
     if isinstance(box, boxes.ParentBox):
@@ -435,7 +421,8 @@ def _slots(box, data: LayoutData) -> list[TextSlot | BarSlot]:
         symbol, caption = CODES[field]
         if caption(data) != text.text:
             raise LayoutError(
-                f"{LAYOUT_ID}: the line under the barcode reads {text.text!r}, not {caption(data)!r}"
+                f"{LAYOUT_ID}: the line under the barcode reads {text.text!r}, "
+                f"not {caption(data)!r}"
             )
         bar = bars[0]
         return [
@@ -483,7 +470,7 @@ def _values(fields: list[str], data: LayoutData) -> Values:
     names = {path[0] for path in paths}
     if len(names) != 1 or not all(f.startswith("/data/") for f in fields):
         raise LayoutError(f"{LAYOUT_ID}: a variable box mixes fields {fields}")
-    name = names.pop()
+    name = str(names.pop())  # a field name: the pointer's first part after /data
     items = getattr(data, name)
     if paths == [(name,)]:
         field = pointer("data", name)
@@ -495,7 +482,7 @@ def _values(fields: list[str], data: LayoutData) -> Values:
     ):
         field = pointer("data", name)
         return lambda d: [(f"{field}/{i}", item) for i, item in enumerate(getattr(d, name))]
-    if len(paths) == 1 and len(paths[0]) == 2:
+    if len(paths) == 1 and len(paths[0]) == 2 and isinstance(paths[0][1], int):
         index, item = paths[0][1], pointer("data", *paths[0])
         return lambda d: [(item, getattr(d, name)[index])] if index < len(getattr(d, name)) else []
     raise LayoutError(f"{LAYOUT_ID}: cannot tell what a variable box with {fields} prints")

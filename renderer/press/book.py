@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from .textfit import text_width_mm
-
-PT_PER_MM = 72 / 25.4
+from ..textfit import text_width_mm
+from ..units import PT_PER_MM
+from . import content
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def _digit_codes(
 ) -> tuple[pikepdf.Name, pikepdf.Object, dict[str, bytes]]:
     """The font (resource name, object) and the glyph code of each digit on the digits page."""
     font_name, codes = None, b""
-    for operands, operator in pikepdf.parse_content_stream(page):
+    for operands, operator in content.parse(page.obj):
         if str(operator) == "Tf":
             font_name = operands[0]
         elif str(operator) == "TJ":
@@ -107,7 +107,9 @@ def assemble(pdf: pikepdf.Pdf, assembly: Assembly, count: int) -> None:
     forms = [pdf.make_indirect(t.as_form_xobject()) for t in templates]
     insert_at = first_template + assembly.repeat  # before the back pages
     for i in range(count):
-        for j, (template, form, spec) in enumerate(zip(templates, forms, assembly.numbers)):
+        for j, (template, form, spec) in enumerate(
+            zip(templates, forms, assembly.numbers, strict=True)
+        ):
             number = str(assembly.number_start + i * assembly.repeat + j)
             left, _, _, top = (float(v) for v in template.obj.get("/TrimBox", template.MediaBox))
             x = left + spec.x_for(number) * PT_PER_MM  # from the trim: the page may have bleed

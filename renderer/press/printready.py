@@ -31,9 +31,11 @@ from pathlib import Path
 
 import pikepdf
 
-from .paths import TEMPLATES_DIR
+from ..paths import TEMPLATES_DIR
+from ..units import PT_PER_MM
+from . import content
+from .separation import separation
 
-PT_PER_MM = 72 / 25.4
 MARK_GAP_MM = 1.0  # between the bleed's edge and a crop mark
 MARK_LENGTH_MM = 4.0
 MARK_WIDTH_PT = 0.25
@@ -86,40 +88,27 @@ def numbers(*values: float) -> pikepdf.Array:
 def neutral_to_gray(pdf: pikepdf.Pdf) -> int:
     """Rewrite ``v v v rg`` / ``RG`` as ``v g`` / ``G`` in every page and form; returns how
     many operators changed."""
-    done: set = set()
+    changed = 0
 
-    def rewrite(owner) -> int:
-        if owner.objgen != (0, 0):
-            if owner.objgen in done:
-                return 0
-            done.add(owner.objgen)
-        changed, instructions = 0, []
-        for operands, operator in pikepdf.parse_content_stream(owner):
+    def to_gray(owner, instructions: list[content.Instruction]) -> list | None:
+        nonlocal changed
+        before = changed
+        out: list[content.Instruction] = []
+        for operands, operator in instructions:
             op = str(operator)
             if (
                 op in ("rg", "RG")
                 and len(operands) == 3
                 and float(operands[0]) == float(operands[1]) == float(operands[2])
             ):
-                instructions.append(([operands[0]], pikepdf.Operator("g" if op == "rg" else "G")))
+                out.append(([operands[0]], pikepdf.Operator("g" if op == "rg" else "G")))
                 changed += 1
             else:
-                instructions.append((operands, operator))
-        if changed:
-            data = pikepdf.unparse_content_stream(instructions)
-            if isinstance(owner, pikepdf.Stream):
-                owner.write(data)
-            else:
-                owner.Contents = pdf.make_stream(data)
-        resources = owner.get("/Resources")
-        for xobject in (
-            (resources.get("/XObject") or {}) if resources is not None else {}
-        ).values():
-            if xobject.get("/Subtype") == "/Form":
-                changed += rewrite(xobject)
-        return changed
+                out.append((operands, operator))
+        return out if changed > before else None
 
-    return sum(rewrite(page.obj) for page in pdf.pages)
+    content.rewrite(pdf, to_gray)
+    return changed
 
 
 def set_boxes(pdf: pikepdf.Pdf, press: PrintReady) -> None:
@@ -149,7 +138,7 @@ def set_boxes(pdf: pikepdf.Pdf, press: PrintReady) -> None:
             page.contents_coalesce()  # one content stream, as the page had
 
 
-def _colour_spaces(resources: pikepdf.Dictionary) -> pikepdf.Dictionary:
+def _colour_spaces(resources: pikepdf.Object) -> pikepdf.Object:
     if "/ColorSpace" not in resources:
         resources.ColorSpace = pikepdf.Dictionary()
     return resources.ColorSpace
@@ -171,15 +160,7 @@ def _move(page: pikepdf.Page, dx: float, dy: float) -> None:
 
 def registration_colour(pdf: pikepdf.Pdf) -> pikepdf.Array:
     """``[/Separation /All /DeviceCMYK f]``: marks in it print on every separation."""
-    tint = pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[1, 1, 1, 1], N=1)
-    return pikepdf.Array(
-        [
-            pikepdf.Name.Separation,
-            pikepdf.Name.All,
-            pikepdf.Name.DeviceCMYK,
-            pdf.make_indirect(tint),
-        ]
-    )
+    return separation(pdf, "All", pikepdf.Name.DeviceCMYK, [0, 0, 0, 0], [1, 1, 1, 1])
 
 
 def crop_marks(
@@ -232,30 +213,13 @@ def characterise_rgb(pdf: pikepdf.Pdf) -> None:
     srgb = pdf.make_indirect(
         pikepdf.Array([pikepdf.Name.ICCBased, pdf.make_indirect(srgb_profile)])
     )
-    seen: set = set()
-
-    def visit(owner) -> None:
-        key = owner.objgen
-        if key != (0, 0):
-            if key in seen:
-                return
-            seen.add(key)
+    for owner in content.owners(pdf, patterns=True):
         group = owner.get("/Group")
         if group is not None and group.get("/CS") == pikepdf.Name.DeviceRGB:
             group.CS = srgb
         resources = owner.get("/Resources")
-        if resources is None:
-            return
-        _colour_spaces(resources)["/DefaultRGB"] = srgb
-        for xobject in (resources.get("/XObject") or {}).values():
-            if xobject.get("/Subtype") == "/Form":
-                visit(xobject)
-        for pattern in (resources.get("/Pattern") or {}).values():
-            if isinstance(pattern, pikepdf.Stream):
-                visit(pattern)
-
-    for page in pdf.pages:
-        visit(page.obj)
+        if resources is not None:
+            _colour_spaces(resources)["/DefaultRGB"] = srgb
 
 
 def pdfx_xmp(version: str, document_id: str) -> str:
