@@ -13,8 +13,10 @@ import pytest
 from falcon import testing
 
 from renderer.http.app import create_app
-from renderer.signing import SigningConfig, SigningConfigError, SigningService
-from renderer.verify import verify_pdf
+from renderer.sign.config import SigningConfig
+from renderer.sign.errors import SigningConfigError
+from renderer.sign.service import SigningService
+from renderer.sign.verify import verify_pdf
 
 from .conftest import sample
 from .pki import free_port, start_pki

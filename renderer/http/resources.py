@@ -9,7 +9,7 @@ import falcon
 
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge
-from ..signing import SigningService
+from ..sign.service import SigningService
 from ..specs import LANGUAGE_SETS, OptionError
 from ..uploads import UploadRefused, check_attachment, check_scan
 from . import params
