@@ -607,3 +607,31 @@ def test_sign_and_verify_from_the_command_line(pki, tmp_path, capsys):
         == 2
     )
     assert main(["verify", str(source), "--at", "yesterday"]) == 2
+
+
+def test_a_document_that_forbids_changes_is_a_422_not_a_trust_service_failure(
+    signing_client, signing, pipeline
+):
+    """pyHanko refuses to sign a document certified with "no changes" (a SigningError of
+    its own); no trust service failed, so it is not a 502 naming one."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    from renderer.specs import RenderOptions
+
+    pdf = pipeline.render_sample("sign.room-plate", ("sl",), RenderOptions("pdf")).content
+    out = io.BytesIO()
+    signers.PdfSigner(
+        signers.PdfSignatureMetadata(
+            field_name="Certification", certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES
+        ),
+        signer=signing.loaded["office"].signer,
+    ).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
+    resp = signing_client.simulate_post(
+        "/v1/sign",
+        params={"sign": "office", "level": "B-B"},
+        body=out.getvalue(),
+        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE},
+    )
+    assert resp.status_code == 422, resp.text
+    assert "forbids all changes" in resp.json["detail"]
