@@ -91,3 +91,16 @@ def test_the_service_and_whether_it_answered(chain, service, unreachable):
 )
 def test_other_errors_are_not_trust_service_failures(exc):
     assert service_failure(exc) is None
+
+
+def test_a_failed_validation_is_judged_by_the_fetch_errors_behind_it():
+    """pyHanko's SigningError over a failed path validation does not carry the OCSP fetch
+    error; the ones met while signing (renderer.sign.fetching) say whether it answered."""
+    failed = raised(SigningError("not validated"), revinfo_error("no revinfo"))
+    refused = raised(OCSPFetchError("Failed to fetch OCSP"), aiohttp.ClientConnectionError("x"))
+    nonsense = raised(OCSPFetchError("Failed to fetch OCSP"), response_error())
+    assert service_failure(failed).unreachable is False
+    down = service_failure(failed, [refused])
+    assert (down.service, down.unreachable) == ("OCSP/CRL", True)
+    assert down.reason.startswith("OCSPFetchError: Failed to fetch OCSP")
+    assert service_failure(failed, [refused, nonsense]).unreachable is False

@@ -635,3 +635,35 @@ def test_a_document_that_forbids_changes_is_a_422_not_a_trust_service_failure(
     )
     assert resp.status_code == 422, resp.text
     assert "forbids all changes" in resp.json["detail"]
+
+
+@pytest.mark.parametrize("answer, status", [("none", 503), ("nonsense", 502)])
+def test_a_failing_ocsp_responder_is_named_and_nothing_is_signed(
+    signing_client, monkeypatch, answer, status
+):
+    """B-LT needs the signer's OCSP answer. The fetcher raises what pyhanko-certvalidator's
+    aiohttp fetcher raises (OCSPFetchError from aiohttp's error); pyHanko reports a failed
+    validation, and the fetch error behind it tells 503 (no answer) from 502."""
+    import aiohttp
+    import yarl
+    from multidict import CIMultiDict, CIMultiDictProxy
+    from pyhanko_certvalidator.errors import OCSPFetchError
+    from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpOCSPFetcher
+
+    url = yarl.URL("http://127.0.0.1:9/ocsp")
+    info = aiohttp.RequestInfo(url, "POST", CIMultiDictProxy(CIMultiDict()), url)
+    cause = (
+        aiohttp.ClientConnectionError("Connection refused")
+        if answer == "none"
+        else aiohttp.ContentTypeError(info, (), message="not an OCSP response")
+    )
+
+    async def failing(self, cert, authority):
+        raise OCSPFetchError(f"Failed to fetch OCSP response from {url}") from cause
+
+    monkeypatch.setattr(AIOHttpOCSPFetcher, "fetch", failing)
+    resp = render_signed(signing_client, "B-LT")
+    assert resp.status_code == status, resp.text
+    assert resp.json["errors"][0]["service"] == "OCSP/CRL"
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert "OCSPFetchError" in resp.json["errors"][0]["detail"]

@@ -6,13 +6,16 @@ not returned at a lower one. ``service_failure`` reads the chain of exceptions p
 raised: a ``TimestampRequestError`` is the TSA's; a fetch error of pyhanko-certvalidator
 (``OCSPFetchError``, ``CRLFetchError``, ``CertificateFetchError``) or a ``SigningError``
 caused by a failed path validation (pyHanko's answer when, hard-failing, the revocation
-data could not be had) is the OCSP/CRL services'. Whether the service answered at all is
-aiohttp's distinction (pyHanko's HTTP client): a connection error or a timeout is
-"unreachable" (503); a response that is not what was asked for (``ClientResponseError``,
-``ContentTypeError``, a refused or unreadable answer) is a 502.
+data could not be had; the fetch errors behind it are kept by ``fetching``) is the OCSP/CRL
+services'. Whether the service answered at all is aiohttp's distinction (pyHanko's HTTP
+client): a connection error or a timeout is "unreachable" (503); a response that is not
+what was asked for (``ClientResponseError``, ``ContentTypeError``, a refused or unreadable
+answer) is a 502.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import aiohttp
 from pyhanko.sign.general import SigningError
@@ -49,20 +52,26 @@ VALIDATION = (PathValidationError, PathBuildingError)
 NO_ANSWER = (aiohttp.ClientConnectionError, ConnectionError, TimeoutError)
 
 
-def service_failure(exc: BaseException) -> ServiceFailure | None:
-    """The trust service behind a signing failure, or None if none failed."""
+def service_failure(
+    exc: BaseException, fetch_failures: Sequence[BaseException] = ()
+) -> ServiceFailure | None:
+    """The trust service behind a signing failure, or None if none failed.
+    ``fetch_failures`` are the OCSP/CRL fetch errors met while signing (``fetching``): a
+    failed path validation does not carry them."""
     chain = _chain(exc)
     if any(isinstance(c, TimestampRequestError) for c in chain):
-        service = "TSA"
-    elif any(isinstance(c, REVOCATION_FETCH) for c in chain) or any(
-        isinstance(c, SigningError) and isinstance(c.__cause__, VALIDATION) for c in chain
-    ):
+        service, evidence = "TSA", chain
+    elif any(isinstance(c, REVOCATION_FETCH) for c in chain):
+        service, evidence = "OCSP/CRL", chain
+    elif any(isinstance(c, SigningError) and isinstance(c.__cause__, VALIDATION) for c in chain):
         service = "OCSP/CRL"
+        evidence = [c for failure in fetch_failures for c in _chain(failure)] or chain
     else:
         return None
-    answered = any(isinstance(c, aiohttp.ClientResponseError) for c in chain)
-    unreachable = not answered and any(isinstance(c, NO_ANSWER) for c in chain)
-    reason = " ".join(f"{type(c).__name__}: {c}" for c in chain)
+    answered = any(isinstance(c, aiohttp.ClientResponseError) for c in evidence)
+    unreachable = not answered and any(isinstance(c, NO_ANSWER) for c in evidence)
+    told = chain if evidence is chain else [*evidence, *chain]
+    reason = " ".join(f"{type(c).__name__}: {c}" for c in told)
     return ServiceFailure(service, reason[:300], unreachable)
 
 

@@ -43,6 +43,7 @@ def sign_pdf(
             )
         timestamper = HTTPTimeStamper(profile.tsa_url, timeout=TSA_TIMEOUT_S)
     long_term = level in ("B-LT", "B-LTA")
+    fetch_failures: list[Exception] = []
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -50,7 +51,7 @@ def sign_pdf(
         reason=profile.reason,
         location=profile.location,
         embed_validation_info=long_term,
-        validation_context=loaded.validation_context(fetching=True) if long_term else None,
+        validation_context=loaded.signing_context(fetch_failures) if long_term else None,
     )
     out = BytesIO()
     with document_metadata_kept():
@@ -62,9 +63,9 @@ def sign_pdf(
             ).sign_pdf(writer, output=out, bytes_reserved=RESERVE[level])
             if level == "B-LTA":  # a document timestamp over the signature and its DSS
                 assert timestamper is not None
-                out = _document_timestamp(out.getvalue(), loaded, timestamper)
+                out = _document_timestamp(out.getvalue(), loaded, timestamper, fetch_failures)
         except Exception as exc:
-            failure = service_failure(exc)
+            failure = service_failure(exc, fetch_failures)
             if failure is None:
                 raise
             raise failure from exc
@@ -72,7 +73,10 @@ def sign_pdf(
 
 
 def _document_timestamp(
-    pdf_bytes: bytes, loaded: LoadedProfile, timestamper: HTTPTimeStamper
+    pdf_bytes: bytes,
+    loaded: LoadedProfile,
+    timestamper: HTTPTimeStamper,
+    fetch_failures: list[Exception],
 ) -> BytesIO:
     """B-LTA's document timestamp, in a field we create (pyHanko's own has no appearance
     stream, which PDF/A forbids); the TSA's validation data goes into the DSS."""
@@ -82,7 +86,7 @@ def _document_timestamp(
     signers.PdfTimeStamper(timestamper, field_name=TIMESTAMP_FIELD).timestamp_pdf(
         writer,
         "sha256",
-        validation_context=loaded.validation_context(fetching=True),
+        validation_context=loaded.signing_context(fetch_failures),
         output=out,
         bytes_reserved=RESERVE["B-LTA"],
     )

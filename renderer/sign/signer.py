@@ -23,10 +23,12 @@ from pyhanko.sign.general import (
     simple_cms_attribute,
 )
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.api import OwnedFetcherBackend
 from pyhanko_certvalidator.registry import CertificateStore
 
 from .config import Pkcs11Key, Pkcs12Key, SignerProfile
 from .errors import SigningConfigError
+from .fetching import RecordingFetcherBackend
 from .secrets import read_secret
 
 
@@ -94,14 +96,17 @@ class LoadedProfile:
     trusted_tsa: tuple[asn1_x509.Certificate, ...] = ()
     session: object = None  # an open PKCS#11 session, kept for the process's life
 
-    def validation_context(self, fetching: bool) -> ValidationContext:
-        """When signing, OCSP answers and CRLs are fetched after the context's moment (the
-        TSA's only once its timestamp has arrived); they count although issued later."""
+    def signing_context(self, fetch_failures: list[Exception]) -> ValidationContext:
+        """What B-LT and B-LTA fetch their validation data with: hard-failing, the fetch
+        errors kept in ``fetch_failures``. OCSP answers and CRLs are fetched after the
+        context's moment (the TSA's only once its timestamp has arrived); they count
+        although issued later."""
         return ValidationContext(
             trust_roots=list(self.trust_roots),
-            allow_fetching=fetching,
-            revocation_mode="hard-fail" if fetching else "soft-fail",
-            retroactive_revinfo=fetching,
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+            retroactive_revinfo=True,
+            fetcher_backend=OwnedFetcherBackend(RecordingFetcherBackend(fetch_failures)),
         )
 
 
