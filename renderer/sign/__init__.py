@@ -5,6 +5,7 @@
 - ``secrets``: passphrases and PINs, from the environment or a file, read once.
 - ``signer``: opens a profile's key (the key-caching signer; keys never leave it).
 - ``service``: the loaded profiles of one process (``SigningService``).
+- ``fetching``: the OCSP/CRL fetchers of a signature, keeping their fetch errors.
 - ``pades``: PAdES B-B to B-LTA signing of a PDF, the document's metadata kept.
 - ``appearance``: signature fields, invisible or with a rendered stamp.
 - ``verify``: the offline JSON report on a PDF's signatures.
