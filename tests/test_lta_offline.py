@@ -168,8 +168,8 @@ def test_b_lta_validates_offline_after_its_validation_data_expired(files, offlin
         profile == "office"
     ):  # at that moment the file's data alone no longer validates the signature
         assert ades["passes_without_poe"] is False and ades["without_poe"] == "TRY_LATER"
-    else:  # pyHanko's validation with time accepts an expired certificate on the signature
-        # timestamp
+    else:
+        # pyHanko's validation with time accepts an expired certificate on the signature timestamp
         assert ades["passes_without_poe"] is True
     assert ades["poe_document_timestamp"] == stamp["time"]
     assert ades["best_signature_time"] == signature["timestamp"]["time"] <= stamp["time"]

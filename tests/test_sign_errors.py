@@ -2,8 +2,6 @@
 
 import aiohttp
 import pytest
-import yarl
-from multidict import CIMultiDict, CIMultiDictProxy
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko_certvalidator.errors import (
@@ -15,7 +13,7 @@ from pyhanko_certvalidator.errors import (
 
 from renderer.sign.errors import service_failure
 
-URL = yarl.URL("http://127.0.0.1:9/tsa")
+URL = "http://127.0.0.1:9/tsa"
 
 
 def raised(*chain: BaseException) -> BaseException:
@@ -31,7 +29,7 @@ def raised(*chain: BaseException) -> BaseException:
 
 
 def response_error(cls=aiohttp.ClientResponseError) -> aiohttp.ClientResponseError:
-    info = aiohttp.RequestInfo(URL, "POST", CIMultiDictProxy(CIMultiDict()), URL)
+    info = aiohttp.RequestInfo(URL, "POST", {}, URL)  # type: ignore[arg-type]
     return cls(info, (), status=404, message="Not Found")
 
 
