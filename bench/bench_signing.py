@@ -28,7 +28,9 @@ from pyhanko.sign import fields, signers
 
 from renderer.options import RenderOptions
 from renderer.pipeline import Pipeline
-from renderer.signing import SignerProfile, load_profile, sign_pdf
+from renderer.sign.config import Pkcs12Key, SignerProfile
+from renderer.sign.pades import sign_pdf
+from renderer.sign.signer import load_profile
 
 
 def make_pkcs12(directory: Path) -> tuple[Path, Path]:
@@ -80,9 +82,7 @@ def main() -> None:
         ours_loaded = load_profile(
             SignerProfile(
                 name="bench",
-                kind="pkcs12",
-                path=str(p12),
-                passphrase_env="OBRAZCI_BENCH_P12",
+                key=Pkcs12Key(path=str(p12), passphrase_env="OBRAZCI_BENCH_P12"),
                 trust_roots=(str(pem),),
             )
         )

@@ -28,8 +28,9 @@ from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
 from renderer.options import RenderOptions  # noqa: E402
 from renderer.pipeline import Pipeline  # noqa: E402
-from renderer.signing import SigningConfig, SigningService  # noqa: E402
-from renderer.verify import verify_pdf  # noqa: E402
+from renderer.sign.config import SigningConfig  # noqa: E402
+from renderer.sign.service import SigningService  # noqa: E402
+from renderer.sign.verify import verify_pdf  # noqa: E402
 from tests.pki import start_pki  # noqa: E402
 
 
@@ -41,8 +42,9 @@ def main() -> None:
         pki = start_pki(Path(tmp) / "pki", b"bench")
         os.environ["OBRAZCI_BENCH_P12"] = "bench"
         (pki.directory / "signing.toml").write_text(
-            '[profiles.office]\nkind = "pkcs12"\npath = "signer.p12"\npassphrase_env = "OBRAZCI_BENCH_P12"\n'
-            f'trust_roots = ["root.cert.pem"]\ntrusted_tsa_certs = ["tsa.cert.pem"]\ntsa_url = "{pki.tsa_url}"\n'
+            '[profiles.office]\nkind = "pkcs12"\npath = "signer.p12"\n'
+            'passphrase_env = "OBRAZCI_BENCH_P12"\ntrust_roots = ["root.cert.pem"]\n'
+            f'trusted_tsa_certs = ["tsa.cert.pem"]\ntsa_url = "{pki.tsa_url}"\n'
         )
         service = SigningService(SigningConfig.from_file(pki.directory / "signing.toml"))
         pdf = Pipeline().render_sample("stamp.receipt", ("sl",), RenderOptions("pdfa-2b")).content
@@ -53,9 +55,12 @@ def main() -> None:
     def baseline():
         reader = PdfFileReader(BytesIO(signed), strict=False)
         sig, stamp = reader.embedded_signatures
-        context = lambda: ValidationContext(
-            trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
-        )  # noqa: E731
+
+        def context():
+            return ValidationContext(
+                trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
+            )
+
         validate_pdf_signature(
             sig, signer_validation_context=context(), ts_validation_context=context()
         )

@@ -26,7 +26,8 @@ def _read(path: str) -> bytes:
 
 
 def _signing(args):
-    from .signing import SigningConfig, SigningService
+    from .sign.config import SigningConfig
+    from .sign.service import SigningService
 
     path = args.signing_config
     config = SigningConfig.from_file(path) if path else SigningConfig.from_environment()
@@ -34,7 +35,8 @@ def _signing(args):
 
 
 def sign(args) -> int:
-    from .signing import LEVELS, ServiceFailure, SigningConfigError
+    from .sign.config import LEVELS
+    from .sign.errors import ServiceFailure, SigningConfigError
     from .uploads import UploadRefused, check_pdf
 
     if args.level not in LEVELS:
@@ -51,7 +53,8 @@ def sign(args) -> int:
         return _fail(str(exc))
     if args.profile not in service.loaded:
         return _fail(
-            f"--profile: no signer profile {args.profile!r} (profiles: {', '.join(service.loaded) or 'none'})"
+            f"--profile: no signer profile {args.profile!r} "
+            f"(profiles: {', '.join(service.loaded) or 'none'})"
         )
     try:
         signed = service.sign(data, args.profile, args.level)
@@ -63,8 +66,8 @@ def sign(args) -> int:
 
 
 def verify(args) -> int:
-    from .signing import SigningConfigError
-    from .verify import NotAPdf, verify_pdf
+    from .sign.errors import NotAPdf, SigningConfigError
+    from .sign.verify import verify_pdf
 
     at = None
     if args.at:

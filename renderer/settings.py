@@ -310,7 +310,9 @@ class Settings:
     def check(self) -> None:
         """Open what the settings name; raise SettingsError with one line if anything fails."""
         from .batch.specs import Access, AccessConfigError
-        from .signing import SigningConfig, SigningConfigError, SigningService
+        from .sign.config import SigningConfig
+        from .sign.errors import SigningConfigError
+        from .sign.service import SigningService
 
         if self.batch_access is not None:
             try:

@@ -8,7 +8,8 @@ import pytest
 from falcon import testing
 
 from renderer.http.app import create_app
-from renderer.signing import SigningConfig, SigningService
+from renderer.sign.config import SigningConfig
+from renderer.sign.service import SigningService
 
 from .conftest import SAMPLES, sample
 from .helpers import form_data, request_part
@@ -21,7 +22,7 @@ SCAN = (SAMPLES / f"{LAYOUT}.scan.pdf").read_bytes()
 
 
 @pytest.fixture(scope="module")
-def client(pipeline, pki):
+def client(pipeline, pki):  # noqa: F811 - the fixture
     """The copy is a signed document (``signed = true``): the service needs a default signer
     profile to make it, and the caller a key allowed to use it."""
     path = pki.directory / "signing-copy-default.toml"

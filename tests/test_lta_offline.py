@@ -26,8 +26,9 @@ from pyhanko_certvalidator.revinfo.manager import RevinfoManager
 
 from renderer.http.app import create_app
 from renderer.options import RenderOptions
-from renderer.signing import SigningConfig, SigningService
-from renderer.verify import verify_pdf
+from renderer.sign.config import SigningConfig
+from renderer.sign.service import SigningService
+from renderer.sign.verify import verify_pdf
 
 from .pki import SHORT_LIFE, start_pki
 
@@ -167,7 +168,8 @@ def test_b_lta_validates_offline_after_its_validation_data_expired(files, offlin
         profile == "office"
     ):  # at that moment the file's data alone no longer validates the signature
         assert ades["passes_without_poe"] is False and ades["without_poe"] == "TRY_LATER"
-    else:  # pyHanko's validation with time accepts an expired certificate on the signature timestamp
+    else:
+        # pyHanko's validation with time accepts an expired certificate on the signature timestamp
         assert ades["passes_without_poe"] is True
     assert ades["poe_document_timestamp"] == stamp["time"]
     assert ades["best_signature_time"] == signature["timestamp"]["time"] <= stamp["time"]
@@ -220,7 +222,7 @@ def test_or_a_fresh_answer_about_the_tsa(files, offline):
     from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
     from pyhanko_certvalidator.revinfo.archival import OCSPContainer
 
-    from renderer.verify import _ades_spec
+    from renderer.sign.verify import _ades_spec
 
     pki, service, signed = files
     at = later_moment(files)
@@ -267,7 +269,7 @@ def test_a_broken_document_timestamp_proves_nothing(files, offline):
 
 
 def test_the_library_quirk_the_verifier_works_around(files, offline, monkeypatch):
-    """Without the CertID filter in renderer.verify, pyhanko-certvalidator counts the TSA's
+    """Without the CertID filter of renderer.sign.compat, pyhanko-certvalidator counts the TSA's
     OCSP answer as a failed check of the signer (same CA) and never tries past validation."""
     _, service, signed = files
     monkeypatch.setattr(

@@ -13,8 +13,10 @@ import pytest
 from falcon import testing
 
 from renderer.http.app import create_app
-from renderer.signing import SigningConfig, SigningConfigError, SigningService
-from renderer.verify import verify_pdf
+from renderer.sign.config import SigningConfig
+from renderer.sign.errors import SigningConfigError
+from renderer.sign.service import SigningService
+from renderer.sign.verify import verify_pdf
 
 from .conftest import sample
 from .pki import free_port, start_pki
@@ -605,3 +607,61 @@ def test_sign_and_verify_from_the_command_line(pki, tmp_path, capsys):
         == 2
     )
     assert main(["verify", str(source), "--at", "yesterday"]) == 2
+
+
+def test_a_document_that_forbids_changes_is_a_422_not_a_trust_service_failure(
+    signing_client, signing, pipeline
+):
+    """pyHanko refuses to sign a document certified with "no changes" (a SigningError of
+    its own); no trust service failed, so it is not a 502 naming one."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    from renderer.options import RenderOptions
+
+    pdf = pipeline.render_sample("sign.room-plate", ("sl",), RenderOptions("pdf")).content
+    out = io.BytesIO()
+    signers.PdfSigner(
+        signers.PdfSignatureMetadata(
+            field_name="Certification", certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES
+        ),
+        signer=signing.loaded["office"].signer,
+    ).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
+    resp = signing_client.simulate_post(
+        "/v1/sign",
+        params={"sign": "office", "level": "B-B"},
+        body=out.getvalue(),
+        headers={"Content-Type": "application/pdf", "X-API-Key": KEY_OFFICE},
+    )
+    assert resp.status_code == 422, resp.text
+    assert "forbids all changes" in resp.json["detail"]
+
+
+@pytest.mark.parametrize("answer, status", [("none", 503), ("nonsense", 502)])
+def test_a_failing_ocsp_responder_is_named_and_nothing_is_signed(
+    signing_client, monkeypatch, answer, status
+):
+    """B-LT needs the signer's OCSP answer. The fetcher raises what pyhanko-certvalidator's
+    aiohttp fetcher raises (OCSPFetchError from aiohttp's error); pyHanko reports a failed
+    validation, and the fetch error behind it tells 503 (no answer) from 502."""
+    import aiohttp
+    from pyhanko_certvalidator.errors import OCSPFetchError
+    from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpOCSPFetcher
+
+    url = "http://127.0.0.1:9/ocsp"
+    info = aiohttp.RequestInfo(url, "POST", {}, url)  # type: ignore[arg-type]
+    cause = (
+        aiohttp.ClientConnectionError("Connection refused")
+        if answer == "none"
+        else aiohttp.ContentTypeError(info, (), message="not an OCSP response")
+    )
+
+    async def failing(self, cert, authority):
+        raise OCSPFetchError(f"Failed to fetch OCSP response from {url}") from cause
+
+    monkeypatch.setattr(AIOHttpOCSPFetcher, "fetch", failing)
+    resp = render_signed(signing_client, "B-LT")
+    assert resp.status_code == status, resp.text
+    assert resp.json["errors"][0]["service"] == "OCSP/CRL"
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert "OCSPFetchError" in resp.json["errors"][0]["detail"]

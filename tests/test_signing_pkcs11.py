@@ -11,8 +11,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from renderer.options import RenderOptions
-from renderer.signing import SignerProfile, SigningConfig, SigningConfigError, SigningService
-from renderer.verify import verify_pdf
+from renderer.sign.config import Pkcs11Key, SignerProfile, SigningConfig
+from renderer.sign.errors import SigningConfigError
+from renderer.sign.service import SigningService
+from renderer.sign.verify import verify_pdf
 
 from .test_signing import pki  # noqa: F401 - the loopback test PKI
 
@@ -106,14 +108,10 @@ def _spki(rsa_public_key_der: bytes) -> bytes:
     ).dump()
 
 
-def profile(pki, pin_env):
+def profile(pki, pin_env):  # noqa: F811 - the PKI the token fixture returns
     return SignerProfile(
         name="hsm",
-        kind="pkcs11",
-        module=MODULE,
-        token_label="obrazci",
-        key_label="signer",
-        pin_env=pin_env,
+        key=Pkcs11Key(module=MODULE, token_label="obrazci", key_label="signer", pin_env=pin_env),
         trust_roots=(str(pki.cert("root")),),
         tsa_url=pki.tsa_url,
     )

@@ -8,7 +8,8 @@ from ..batch.service import BatchService
 from ..batch.specs import Access
 from ..pipeline import Pipeline
 from ..settings import Settings
-from ..signing import SigningConfig, SigningService
+from ..sign.config import SigningConfig
+from ..sign.service import SigningService
 from ..studio import resources as studio
 from . import capacity, docs, problems
 from .batch_resources import (

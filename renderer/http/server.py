@@ -185,7 +185,8 @@ class Service(BaseApplication):
         from ..batch.service import BatchService
         from ..batch.specs import Access
         from ..pipeline import Pipeline
-        from ..signing import SigningConfig, SigningService
+        from ..sign.config import SigningConfig
+        from ..sign.service import SigningService
         from .app import create_app
         from .health import Readiness
 

@@ -10,10 +10,13 @@ import falcon
 
 from .. import metrics
 from ..options import Limits, RenderOptions
-from ..signing import LEVELS, ServiceFailure, SigningService, VisibleStamp
+from ..sign.appearance import VisibleStamp
+from ..sign.config import LEVELS
+from ..sign.errors import NotAPdf, ServiceFailure
+from ..sign.service import SigningService
+from ..sign.verify import verify_pdf
 from ..units import MM_PER_PT
 from ..uploads import UploadRefused, check_cost, check_pdf
-from ..verify import NotAPdf, verify_pdf
 from .body import read_body
 from .capacity import render_slot
 from .problems import Problem, bad_parameter

@@ -23,9 +23,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from io import BytesIO
 
-from asn1crypto import crl as asn1_crl
+from asn1crypto import crl as asn1_crl  # type: ignore[import-untyped]
 from asn1crypto import ocsp as asn1_ocsp
-from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
@@ -45,7 +44,7 @@ from pyhanko.sign.validation.policy_decl import (
     RevocationInfoGatheringSpec,
     SignatureValidationSpec,
 )
-from pyhanko.sign.validation.status import PdfSignatureStatus
+from pyhanko.sign.validation.status import DocumentTimestampStatus, PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
@@ -56,46 +55,11 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
-from pyhanko_certvalidator.revinfo.manager import RevinfoManager
 
+from .compat import install_ocsp_certid_filter
+from .errors import NotAPdf
 
-class NotAPdf(ValueError):
-    pass
-
-
-def _only_answers_about_the_certificate() -> None:
-    """pyhanko-certvalidator (0.33) checks every OCSP response it holds against every
-    certificate, and counts an answer about *another* certificate of the same CA as a failed
-    check. Once the answers have expired that failure is not "stale only", so the outcome is
-    a chain failure instead of INDETERMINATE/TRY_LATER, and the AdES LTA algorithm then
-    refuses past validation. Only answers whose CertID names the certificate (serial number
-    and issuer key) are handed on. Installed once for the process."""
-    original = RevinfoManager.async_retrieve_ocsps
-    if hasattr(original, "__wrapped__"):
-        return
-
-    async def retrieve(self, cert, authority):
-        answers = await original(self, cert, authority)
-        if not isinstance(cert, asn1_x509.Certificate):
-            return answers
-        return [a for a in answers if _names(a, cert, authority)]
-
-    retrieve.__wrapped__ = original
-    RevinfoManager.async_retrieve_ocsps = retrieve
-
-
-def _names(answer: OCSPContainer, cert: asn1_x509.Certificate, authority) -> bool:
-    single = answer.extract_single_response()
-    if single is None:
-        return False
-    cert_id = single["cert_id"]
-    algorithm = cert_id["hash_algorithm"]["algorithm"].native
-    return cert_id["serial_number"].native == cert.serial_number and cert_id[
-        "issuer_key_hash"
-    ].native == getattr(authority.public_key, algorithm)
-
-
-_only_answers_about_the_certificate()
+install_ocsp_certid_filter()  # see compat: the LTA validation needs it
 
 
 def _pdfa_claim(reader: PdfFileReader) -> str | None:
@@ -273,30 +237,31 @@ def verify_pdf(pdf_bytes: bytes, trust_roots, trusted_tsa=(), at: datetime | Non
     stamp_revisions = [
         s.signed_revision for s in signatures if s.sig_object.get("/Type") == "/DocTimeStamp"
     ]
-    context = lambda: ValidationContext(
-        trust_roots=list(trust_roots),
-        allow_fetching=False,  # noqa: E731
-        revocation_mode="soft-fail",
-        moment=when,
-    )
-    stamp_context = lambda: ValidationContext(
-        trust_roots=[*trust_roots, *trusted_tsa],
-        allow_fetching=False,  # noqa: E731
-        revocation_mode="soft-fail",
-        moment=when,
-    )
+
+    def context(roots) -> ValidationContext:
+        return ValidationContext(
+            trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=when
+        )
+
     spec = _ades_spec(trust_roots, trusted_tsa, knowledge)
     timing = ValidationTimingInfo(
         validation_time=when, best_signature_time=when, point_in_time_validation=at is not None
     )
     entries = [
-        _entry(sig, _structural_level(sig, has_revocation, stamp_revisions), context, stamp_context)
+        _entry(
+            sig,
+            _structural_level(sig, has_revocation, stamp_revisions),
+            lambda: context(list(trust_roots)),
+            lambda: context([*trust_roots, *trusted_tsa]),
+        )
         for sig in signatures
     ]
-    regular = [(sig, e) for sig, e in zip(signatures, entries) if e.get("kind") == "signature"]
+    regular = [
+        (sig, e) for sig, e in zip(signatures, entries, strict=True) if e.get("kind") == "signature"
+    ]
     if regular:
         found = asyncio.run(_ades_all([(sig, e["level"]) for sig, e in regular], spec, timing))
-        for (_, entry), ades in zip(regular, found):
+        for (_, entry), ades in zip(regular, found, strict=True):
             entry["ades"] = ades
     return {
         "pdfa": _pdfa_claim(reader),
@@ -320,6 +285,7 @@ async def _ades_all(items, spec, timing) -> list[dict]:
 
 def _entry(sig, level: str, context, stamp_context) -> dict:
     is_timestamp = level == "document-timestamp"
+    status: DocumentTimestampStatus | PdfSignatureStatus
     try:
         if is_timestamp:
             status = validate_pdf_timestamp(sig, validation_context=stamp_context())
@@ -347,7 +313,7 @@ def _entry(sig, level: str, context, stamp_context) -> dict:
         else bool(getattr(status, "docmdp_ok", False)),
         "signer": status.signing_cert.subject.human_friendly if status.signing_cert else None,
     }
-    if is_timestamp:
+    if isinstance(status, DocumentTimestampStatus):
         entry["time"] = _time(status.timestamp)
         return entry
     ts = status.timestamp_validity
