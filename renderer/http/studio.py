@@ -22,11 +22,10 @@ from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
 from ..samplesets import sample_sets
 from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
-from ..uploads import UploadRefused, check_attachment, check_scan
-from .body import read_body, read_json, read_parts
+from ..uploads import check_attachment, check_scan
 from .capacity import render_slot
 from .problems import Problem, bad_parameter
-from .resources import _layout, _render
+from .readers import known_layout, read_body, read_json, read_parts
 
 ASSETS = {"studio.js": "text/javascript; charset=utf-8", "studio.css": "text/css; charset=utf-8"}
 MAX_PREVIEW_DPI = 300
@@ -110,23 +109,15 @@ class Studio:
                 self._renders.move_to_end(key)
         if rendered is None:
             data = upload if upload is not None else (layout.sample_upload(part) if part else None)
-            try:
-                scan = check_scan(data, part, self.pipeline.limits) if layout.upload else None
-                attachment = (
-                    check_attachment(data, part, part, self.pipeline.limits)
-                    if layout.attachment
-                    else None
-                )
-            except UploadRefused as exc:
-                raise Problem(
-                    falcon.HTTP_422,
-                    "Cannot use the upload",
-                    str(exc),
-                    [{"pointer": f"/{exc.field}", "detail": exc.reason}],
-                ) from None
+            scan = check_scan(data, part, self.pipeline.limits) if layout.upload else None
+            attachment = (
+                check_attachment(data, part, part, self.pipeline.limits)
+                if layout.attachment
+                else None
+            )
             options = RenderOptions("pdf", variant=variant)
             draw = lambda: self.drafts.render(layout.id, body, options, scan, attachment)  # noqa: E731
-            rendered = _render(self.dev.guard(layout, draw) if self.dev else draw)
+            rendered = (self.dev.guard(layout, draw) if self.dev else draw)()
             with self._lock:
                 self._renders[key] = rendered
                 while len(self._renders) > CACHED_RENDERS:
@@ -233,7 +224,7 @@ class StudioPage:
         )
 
     def on_get(self, req, resp, layout_id):
-        _layout(self.pipeline, layout_id)
+        known_layout(self.pipeline, layout_id)
         resp.content_type = falcon.MEDIA_HTML
         resp.text = self.page
 
@@ -260,7 +251,7 @@ class StudioLayout:
     def on_get(self, req, resp, layout_id):
         if self.studio.dev:
             self.studio.dev.check()
-        layout = _layout(self.studio.pipeline, layout_id)
+        layout = known_layout(self.studio.pipeline, layout_id)
         resp.media = {
             **layout.summary(),
             "request_schema": layout.request_schema,
@@ -308,7 +299,7 @@ class StudioPreview:
         pipeline = self.studio.pipeline
         if self.studio.dev:
             self.studio.dev.check()
-        layout = _layout(pipeline, layout_id)
+        layout = known_layout(pipeline, layout_id)
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
         number = _number(req, "page", 1, 1, 100_000)
         part = layout.upload or layout.attachment
@@ -403,15 +394,7 @@ class StudioOverlay:
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
         data = read_body(req, self.pipeline.limits.max_upload_bytes)
         with render_slot():  # checking and rasterising the upload are heavy work
-            try:
-                scan = check_scan(data, "overlay", self.pipeline.limits)
-            except UploadRefused as exc:
-                raise Problem(
-                    falcon.HTTP_422,
-                    "Cannot use the upload",
-                    str(exc),
-                    [{"pointer": f"/{exc.field}", "detail": exc.reason}],
-                ) from None
+            scan = check_scan(data, "overlay", self.pipeline.limits)
             document = preview.open_pdf(scan.pdf)
             try:
                 if number > len(document):
@@ -441,7 +424,7 @@ class StudioUpload:
         self.pipeline = pipeline
 
     def on_get(self, req, resp, layout_id):
-        layout = _layout(self.pipeline, layout_id)
+        layout = known_layout(self.pipeline, layout_id)
         part = layout.upload or layout.attachment
         if not part:
             raise Problem(falcon.HTTP_404, "Not found", f"{layout_id} takes no file")
@@ -458,7 +441,7 @@ class StudioChanges:
 
     def on_get(self, req, resp, layout_id):
         self.studio.dev.check()
-        _layout(self.studio.pipeline, layout_id)
+        known_layout(self.studio.pipeline, layout_id)
         resp.media = {
             "version": self.studio.dev.version(layout_id),
             "problems": self.studio.dev.problems(layout_id),
