@@ -49,9 +49,8 @@ def sign(args) -> int:
     except SigningConfigError as exc:
         return _fail(str(exc))
     if args.profile not in service.loaded:
-        return _fail(
-            f"--profile: no signer profile {args.profile!r} (profiles: {', '.join(service.loaded) or 'none'})"
-        )
+        profiles = ", ".join(service.loaded) or "none"
+        return _fail(f"--profile: no signer profile {args.profile!r} (profiles: {profiles})")
     try:
         signed = service.sign(data, args.profile, args.level)
     except ServiceFailure as exc:
@@ -96,7 +95,7 @@ def place(args) -> int:
     from .cli import _write
     from .pipeline import Pipeline
     from .schema import InvalidRequest
-    from .specs import RenderOptions
+    from .specs import OptionError, RenderOptions
     from .uploads import UploadRefused, check_pdf, place_onto
 
     try:
@@ -126,7 +125,7 @@ def place(args) -> int:
         for error in exc.errors:
             print(f"renderer: {error.pointer or '/'}: {error.reason}", file=sys.stderr)
         return 1
-    except UploadRefused as exc:
+    except (UploadRefused, OptionError) as exc:  # OptionError: --page or --at off the document
         return _fail(f"{args.document}: {exc.reason}", 1)
     _write(args.output, placed)
     if removed:

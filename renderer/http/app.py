@@ -23,6 +23,7 @@ from .resources import (
     SampleResource,
 )
 from .signing_resources import SignResource, VerifyResource
+from .strictness import StrictParameters
 
 
 def create_app(
@@ -51,8 +52,10 @@ def create_app(
         batches, runner_beside=runner_beside, signing=signing, warming=warm
     )
     capacity.configure(1, settings.queue_timeout_s, settings.request_timeout_s)
+    document = openapi_document(pipeline.registry)
     app = falcon.App(
-        media_type=falcon.MEDIA_JSON, middleware=[Observe(frozenset(pipeline.registry.ids()))]
+        media_type=falcon.MEDIA_JSON,
+        middleware=[Observe(frozenset(pipeline.registry.ids())), StrictParameters(document)],
     )
     app.req_options.strip_url_path_trailing_slash = True
     problems.install(app)
@@ -61,7 +64,7 @@ def create_app(
     app.add_route("/healthz", HealthResource())
     app.add_route("/readyz", ReadyResource(readiness))
     app.add_route("/metrics", MetricsResource(batches))
-    app.add_route("/openapi.json", OpenAPIResource(openapi_document(pipeline.registry)))
+    app.add_route("/openapi.json", OpenAPIResource(document))
     app.add_route("/v1/layouts", LayoutsResource(pipeline))
     app.add_route("/v1/layouts/{layout_id}", LayoutResource(pipeline))
     app.add_route("/v1/layouts/{layout_id}/sample", SampleResource(pipeline))

@@ -36,6 +36,9 @@ def signing_request(
     if default:
         profile = signing.config.default_profile
     if profile is None:
+        for name in ("level", "stamp", "stamp_page"):  # said, not silently ignored
+            if req.get_param(name) is not None:
+                raise bad_parameter(name, "applies only when signing: give sign=PROFILE")
         return None
     if profile not in signing.loaded:
         raise bad_parameter("sign", f"no signer profile {profile!r}")

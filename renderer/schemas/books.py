@@ -19,7 +19,10 @@ class NoData(LayoutData):
 class BookTitle(LayoutData):
     """An inner title page; the body's name is written above the bottom rule (P 4(2), 48(1))."""
 
-    authority: local_text(160, description="The body that keeps the book; blank to write it by hand.") | None = None
+    authority: (
+        local_text(160, description="The body that keeps the book; blank to write it by hand.")
+        | None
+    ) = None
 
 
 class ComplaintBookPage(LayoutData):
@@ -75,7 +78,7 @@ class RegisterEntry(LayoutData):
 
 class CertificationRegister(LayoutData):
     """The register of a period printed on the book's spreads (P 49): every entry once, in
-    the order given, REGISTER_ROWS to a spread; a row never splits across pages."""
+    the order given, 12 to a spread; a row never splits across pages."""
 
     entries: list[RegisterEntry] = Field(
         min_length=1,

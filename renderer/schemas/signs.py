@@ -58,7 +58,9 @@ class OfficialBadge(PersonName):
     """Identifikacijska priponka ali tablica (U 12): personal name and title."""
 
     title: local_text(80, description="Naziv: the official's title.")
-    authority: local_text(120, description="The body the official works for (optional).") | None = None
+    authority: local_text(120, description="The body the official works for (optional).") | None = (
+        None
+    )
 
 
 # --- facade and directory signs (P 8–9) --------------------------------------------------
@@ -77,7 +79,8 @@ class FacadeSign(LayoutData):
     authority: list[local_text(120)] = Field(
         min_length=1,
         max_length=MAX_NAME_LEVELS,
-        description="Naziv organa državne uprave, one item per line (level), printed in bold capitals.",
+        description="Naziv organa državne uprave, one item per line (level), "
+        "printed in bold capitals.",
     )
 
     @field_validator("authority", mode="before")
@@ -90,7 +93,8 @@ class Room(LayoutData):
     number: text(12, description="Številka sobe.")
     purpose: local_text(
         100,
-        description="Področje dela ali položaj (P 9(5)). Never an employee's name (P 9(6)): the caller's duty, "
+        description="Področje dela ali položaj (P 9(5)). "
+        "Never an employee's name (P 9(6)): the caller's duty, "
         "as a name cannot be told reliably from a field of work.",
     )
 
@@ -110,9 +114,26 @@ class Floor(LayoutData):
 class DirectorySign(LayoutData):
     """Napotilna tabla (P 9). Give ``units``, or ``floors`` when the body uses several floors."""
 
+    # the units-or-floors rule below, said in the JSON Schema too
+    model_config = {
+        "json_schema_extra": {
+            "oneOf": [
+                {
+                    "required": ["units"],
+                    "properties": {"units": {"type": "array"}, "floors": {"type": "null"}},
+                },
+                {
+                    "required": ["floors"],
+                    "properties": {"floors": {"type": "array"}, "units": {"type": "null"}},
+                },
+            ]
+        }
+    }
+
     authority: list[local_text(120)] = Field(
         min_length=1,
-        description="The body's name, one item per level: with REPUBLIKA SLOVENIJA at most five levels (P 9(4)).",
+        description="The body's name, one item per level: "
+        "with REPUBLIKA SLOVENIJA at most five levels (P 9(4)).",
     )
     units: list[Unit] | None = Field(None, min_length=1, max_length=40)
     floors: list[Floor] | None = Field(None, min_length=1, max_length=20)
@@ -123,7 +144,8 @@ class DirectorySign(LayoutData):
         value = _levels(value)
         if isinstance(value, list) and len(value) > MAX_NAME_LEVELS:
             raise ValueError(
-                f"has {len(value) + 1} levels with REPUBLIKA SLOVENIJA; the logotype has at most five (P 9(4))"
+                f"has {len(value) + 1} levels with REPUBLIKA SLOVENIJA; "
+                "the logotype has at most five (P 9(4))"
             )
         return value
 
