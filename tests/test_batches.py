@@ -76,7 +76,8 @@ class Env:
 
 @pytest.fixture(params=["embedded", "celery"])
 def make_env(request, pipeline, tmp_path):
-    """Makes an Env on the engine of the test's parameter (a fresh database, broker and bucket each)."""
+    """Makes an Env on the engine of the test's parameter (a fresh database, broker and
+    bucket each)."""
     backends = request.getfixturevalue("celery_backends") if request.param == "celery" else None
 
     def make(path=tmp_path, **options):
@@ -549,3 +550,39 @@ def test_records_beyond_the_json_limits_are_422_naming_the_record(env, body, lim
     assert error["limit"] == limit and error["pointer"].startswith(
         "/0" if limit == "max_json_depth" else "/1"
     )
+
+
+def test_downloads_resume_with_range(env):
+    """Accept-Ranges on every download; a Range is a 206 of exactly those bytes (from the
+    local directory or S3 alike), one beyond the file a 416, a stale If-Range the whole file."""
+    batch = env.submit(plates(3), output="merged").json
+    env.runner.run_until_idle()
+    url = next(f["url"] for f in env.status(batch["id"]).json["files"] if f["name"] == "merged.pdf")
+    whole = env.get(url)
+    size = len(whole.content)
+    assert whole.status_code == 200 and whole.headers["accept-ranges"] == "bytes"
+
+    def ranged(value, **headers):
+        return env.client.simulate_get(
+            url, headers={"X-API-Key": CLIENT_KEY, "Range": value, **headers}
+        )
+
+    for value, first, last in [
+        ("bytes=0-99", 0, 99),
+        ("bytes=100-", 100, size - 1),
+        ("bytes=-50", size - 50, size - 1),
+        (f"bytes=10-{size + 100}", 10, size - 1),
+    ]:
+        part = ranged(value)
+        assert part.status_code == 206, (value, part.text)
+        assert part.content == whole.content[first : last + 1], value
+        assert part.headers["content-range"] == f"bytes {first}-{last}/{size}"
+        assert int(part.headers["content-length"]) == last - first + 1
+    beyond = ranged(f"bytes={size}-")
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+    assert beyond.json["errors"][0]["header"] == "Range"
+    assert ranged("bytes=0-1,5-9").status_code == 416  # one range only
+    stale = ranged("bytes=0-9", **{"If-Range": '"another-version"'})
+    assert stale.status_code == 200 and stale.content == whole.content
+    fresh = ranged("bytes=0-9", **{"If-Range": whole.headers["etag"]})
+    assert fresh.status_code == 206 and fresh.content == whole.content[:10]

@@ -74,7 +74,9 @@ def shop_key(req, resp, resource, params) -> None:
         params["batch"] = batch
 
 
-def _send_file(resp, service: BatchService, batch: Batch, name: str) -> None:
+def _send_file(req, resp, service: BatchService, batch: Batch, name: str) -> None:
+    """The file, whole or the one byte range asked for (``Range: bytes=…``: 206, or 416 when
+    it lies beyond the file), so a broken download resumes where it stopped."""
     entry = service.file(batch, name)
     if entry is None:
         detail = f"the job has no file {name!r}" + (
@@ -84,11 +86,57 @@ def _send_file(resp, service: BatchService, batch: Batch, name: str) -> None:
             falcon.HTTP_404, "No such file", detail, [{"parameter": "name", "detail": detail}]
         )
     key = f"{batch.id}/job/{name}"
+    size = service.outputs.size(key)
     resp.content_type = entry["media_type"]
     resp.set_header("Content-Disposition", f'attachment; filename="{name}"')
     resp.set_header("X-Checksum-SHA256", entry["sha256"])
     resp.etag = entry["sha256"]
-    resp.set_stream(service.outputs.open(key), service.outputs.size(key))
+    resp.accept_ranges = "bytes"
+    asked = _byte_range(req, size, entry["sha256"])
+    if asked is None:
+        resp.set_stream(service.outputs.open(key), size)
+        return
+    first, last = asked
+    resp.status = falcon.HTTP_206
+    resp.content_range = (first, last, size)
+    resp.set_stream(service.outputs.open(key, first, last), last - first + 1)
+
+
+def _byte_range(req, size: int, etag: str) -> tuple[int, int] | None:
+    """The inclusive byte range of a ``Range`` header, or None to send the whole file (no
+    header, or an ``If-Range`` naming another version of the file)."""
+    if req.get_header("Range") is None:
+        return None
+    if_range = req.get_header("If-Range")
+    if if_range is not None and if_range.strip().removeprefix("W/").strip('"') != etag:
+        return None
+    try:
+        asked = req.range  # (first, last) with -1 for "to the end"; (-n, -1) for "the last n"
+    except falcon.HTTPInvalidHeader:
+        asked = None
+    if asked is None or (req.range_unit or "bytes") != "bytes":
+        raise Problem(
+            falcon.HTTP_416,
+            "Range not satisfiable",
+            "give one byte range: bytes=FIRST-LAST, bytes=FIRST- or bytes=-LENGTH",
+            [{"header": "Range", "detail": "one byte range"}],
+            headers={"Content-Range": f"bytes */{size}"},
+        )
+    first, last = asked
+    if first < 0:
+        first, last = max(size + first, 0), size - 1
+    elif last < 0 or last >= size:
+        last = size - 1
+    if first >= size or first > last:
+        detail = f"the file has {size} bytes"
+        raise Problem(
+            falcon.HTTP_416,
+            "Range not satisfiable",
+            detail,
+            [{"header": "Range", "detail": detail}],
+            headers={"Content-Range": f"bytes */{size}"},
+        )
+    return first, last
 
 
 @falcon.before(client_key)
@@ -217,7 +265,7 @@ class BatchesResource:
         return corrections
 
     def on_get_file(self, req, resp, batch: Batch, name: str):
-        _send_file(resp, self.service, batch, name)
+        _send_file(req, resp, self.service, batch, name)
 
 
 @falcon.before(shop_key)
@@ -248,7 +296,7 @@ class PrintJobsResource:
         resp.media = self.service.job(self._now(batch))
 
     def on_get_file(self, req, resp, batch: Batch, name: str):
-        _send_file(resp, self.service, batch, name)
+        _send_file(req, resp, self.service, batch, name)
 
     def on_post_status(self, req, resp, batch: Batch):
         body = read_json(req, 64 * 1024)

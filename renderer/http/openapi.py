@@ -668,17 +668,43 @@ def _batch_paths(registry: Registry) -> dict:
     batch_id = _path("batch_id")
     job_id = _path("job_id")
     name = _path("name")
+    file_content = {
+        "application/pdf": {"schema": BINARY},
+        "application/zip": {"schema": BINARY},
+        "application/json": {"schema": BINARY},
+    }
     files = {
         "200": {
-            "description": "the file; X-Checksum-SHA256 header",
-            "headers": {"X-Checksum-SHA256": {"schema": {"type": "string"}}},
-            "content": {
-                "application/pdf": {"schema": BINARY},
-                "application/zip": {"schema": BINARY},
-                "application/json": {"schema": BINARY},
+            "description": "the file; X-Checksum-SHA256 header, ETag, Accept-Ranges: bytes",
+            "headers": {
+                "X-Checksum-SHA256": {"schema": {"type": "string"}},
+                "Accept-Ranges": {"schema": {"const": "bytes"}},
             },
-        }
+            "content": file_content,
+        },
+        "206": {
+            "description": "the byte range asked for (Content-Range)",
+            "headers": {"Content-Range": {"schema": {"type": "string"}}},
+            "content": file_content,
+        },
+        **_problems(416),
     }
+    ranged = [
+        {
+            "name": "Range",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^bytes=([0-9]+-[0-9]*|-[0-9]+)$"},
+            "description": "One byte range: resumes a download (206).",
+        },
+        {
+            "name": "If-Range",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "The ETag the range is of; another one sends the whole file.",
+        },
+    ]
     batchable = [lay.id for lay in registry if not (lay.upload or lay.attachment)]
     return {
         "/v1/batches": {
@@ -782,7 +808,7 @@ def _batch_paths(registry: Registry) -> dict:
                 "tags": ["batches"],
                 "summary": "A finished batch's file",
                 "security": client,
-                "parameters": [batch_id, name],
+                "parameters": [batch_id, name, *ranged],
                 "responses": {**files, **_problems(400, 401, 404)},
             }
         },
@@ -834,7 +860,7 @@ def _batch_paths(registry: Registry) -> dict:
                 "tags": ["print shops"],
                 "summary": "A job's file",
                 "security": shop,
-                "parameters": [job_id, name],
+                "parameters": [job_id, name, *ranged],
                 "responses": {**files, **_problems(400, 401, 404)},
             }
         },
