@@ -586,3 +586,92 @@ def test_downloads_resume_with_range(env):
     assert stale.status_code == 200 and stale.content == whole.content
     fresh = ranged("bytes=0-9", **{"If-Range": whole.headers["etag"]})
     assert fresh.status_code == 206 and fresh.content == whole.content[:10]
+
+
+def test_a_client_lists_its_batches_by_state_and_time_page_by_page(make_env, tmp_path):
+    import time as clock
+
+    env = make_env(
+        access=Access(
+            clients={"urad": digest(CLIENT_KEY), "drugi": digest("other-key")},
+            shops=ACCESS.shops,
+        )
+    )
+    from datetime import UTC, datetime
+
+    ids, boundary = [], None
+    for i in range(5):
+        ids.append(env.submit(plates(1)).json["id"])
+        clock.sleep(0.01)
+        if i == 1:
+            boundary = datetime.now(UTC).isoformat()
+            clock.sleep(0.01)
+    env.submit(plates(1), key="other-key")
+    env.runner.run_until_idle()
+    later = env.submit(plates(1)).json["id"]  # queued: not run
+    everything = env.get("/v1/batches").json
+    assert [b["id"] for b in everything["batches"]] == [later, *reversed(ids)]
+    assert everything["next_cursor"] is None
+    ready = env.get("/v1/batches", state="ready").json["batches"]
+    assert [b["id"] for b in ready] == list(reversed(ids))
+    assert all(b["state"] == "ready" and b["total"] == 1 for b in ready)
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        answer = env.get("/v1/batches", **params)
+        assert answer.status_code == 200
+        page = answer.json
+        seen += [b["id"] for b in page["batches"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            assert "link" not in answer.headers
+            break
+        assert "rel=next" in answer.headers["link"] and "limit=2" in answer.headers["link"]
+    assert seen == [later, *reversed(ids)] and pages == 3
+    since = env.get("/v1/batches", since=boundary, state="ready").json["batches"]
+    assert [b["id"] for b in since] == list(reversed(ids[2:]))
+    until = env.get("/v1/batches", until=boundary).json["batches"]
+    assert [b["id"] for b in until] == list(reversed(ids[:2]))
+    assert env.get("/v1/batches", until="2000-01-01").json["batches"] == []
+    for params, parameter in [
+        ({"state": "lost"}, "state"),
+        ({"since": "yesterday"}, "since"),
+        ({"until": "2026-01-01T00:00:00"}, "until"),  # a date-time needs its zone
+        ({"limit": "0"}, "limit"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+    ]:
+        bad = env.get("/v1/batches", **params)
+        assert bad.status_code == 400 and bad.json["errors"][0]["parameter"] == parameter
+
+
+def test_deleting_a_batch_removes_it_and_its_files(env):
+    running = env.submit(plates(2)).json["id"]
+    refused = env.client.simulate_delete(
+        f"/v1/batches/{running}", headers={"X-API-Key": CLIENT_KEY}
+    )
+    assert refused.status_code == 409 and "queued" in refused.json["detail"]
+    env.runner.run_until_idle()
+    files = env.status(running).json["files"]
+    key = f"{running}/job/{files[0]['name']}"
+    assert env.service.outputs.size(key) > 0
+    deleted = env.client.simulate_delete(
+        f"/v1/batches/{running}", headers={"X-API-Key": CLIENT_KEY}
+    )
+    assert deleted.status_code == 204
+    assert env.status(running).status_code == 404
+    assert env.get(files[0]["url"]).status_code == 404
+    with pytest.raises(Exception):  # noqa: B017 - gone from the local directory or S3 alike
+        env.service.outputs.size(key)
+    assert running not in {b["id"] for b in env.get("/v1/batches").json["batches"]}
+
+
+def test_a_print_job_is_deleted_only_once_the_shop_has_it(env):
+    batch = env.submit(plates(1), shop="tiskarna-a").json["id"]
+    env.runner.run_until_idle()
+    url = f"/v1/batches/{batch}"
+    early = env.client.simulate_delete(url, headers={"X-API-Key": CLIENT_KEY})
+    assert early.status_code == 409 and "tiskarna-a" in early.json["detail"]
+    for status in ("accepted", "printed", "shipped"):
+        env.post(f"/v1/print-jobs/{batch}/status", {"status": status}, key=SHOP_A_KEY)
+    assert env.client.simulate_delete(url, headers={"X-API-Key": CLIENT_KEY}).status_code == 204

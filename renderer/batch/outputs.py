@@ -10,6 +10,7 @@ import glob
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ class Outputs(Protocol):
     def size(self, key: str) -> int: ...
     def sha256(self, key: str) -> str: ...
     def delete(self, key: str) -> None: ...  # no error if there is none
+    def delete_all(self, prefix: str) -> None: ...  # every file under ``prefix/``
 
 
 class _Slice(io.RawIOBase):
@@ -108,6 +110,9 @@ class LocalOutputs:
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
+    def delete_all(self, prefix: str) -> None:
+        shutil.rmtree(self.path(prefix), ignore_errors=True)
+
 
 class S3Outputs:
     """Outputs in an S3 bucket (AWS or any S3-compatible store), under ``prefix``. An object
@@ -178,6 +183,13 @@ class S3Outputs:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.key(key))
+
+    def delete_all(self, prefix: str) -> None:
+        pages = self.client.get_paginator("list_objects_v2")
+        for page in pages.paginate(Bucket=self.bucket, Prefix=self.key(prefix) + "/"):
+            keys = [{"Key": entry["Key"]} for entry in page.get("Contents", [])]
+            if keys:
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})
 
     def ping(self) -> None:
         self.client.head_bucket(Bucket=self.bucket)

@@ -304,6 +304,36 @@ class PgStore:
         counts.update({row["state"]: row["n"] for row in rows})
         return counts, sum(row["pages"] for row in rows if row["state"] == "done")
 
+    def batches_for_client(
+        self,
+        client: str,
+        state: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        after: tuple[float, str] | None = None,
+        limit: int = 50,
+    ) -> list[Batch]:
+        """A client's batches, newest first; ``after``: the cursor (see Store)."""
+        query = "SELECT * FROM batches WHERE client = %s AND state != 'receiving'"
+        args: list = [client]
+        for clause, value in (
+            ("state = %s", state),
+            ("created >= %s", since),
+            ("created < %s", until),
+        ):
+            if value is not None:
+                query, args = f"{query} AND {clause}", [*args, value]
+        if after is not None:
+            query += " AND (created < %s OR (created = %s AND id < %s))"
+            args += [after[0], after[0], after[1]]
+        query += " ORDER BY created DESC, id DESC LIMIT %s"
+        rows = self.read().execute(query, [*args, limit]).fetchall()
+        return [Batch.from_row(row) for row in rows]
+
+    def delete(self, batch_id: str) -> None:
+        """Remove a batch (its records and chunks cascade)."""
+        self._connection().execute("DELETE FROM batches WHERE id = %s", (batch_id,))
+
     def batches_for_shop(self, shop: str, state: str | None = None) -> list[Batch]:
         query, args = "SELECT * FROM batches WHERE shop = %s AND state != 'receiving'", [shop]
         if state is not None:

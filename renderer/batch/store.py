@@ -370,6 +370,35 @@ class Store:
         counts.update({row["state"]: row["n"] for row in rows})
         return counts, sum(row["pages"] for row in rows if row["state"] == "done")
 
+    def batches_for_client(
+        self,
+        client: str,
+        state: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        after: tuple[float, str] | None = None,
+        limit: int = 50,
+    ) -> list[Batch]:
+        """A client's batches, newest first; ``after`` is the (created, id) of the last one of
+        the page before (a cursor that stays right while new batches arrive)."""
+        query, args = "SELECT * FROM batches WHERE client = ? AND state != 'receiving'", [client]
+        for clause, value in (
+            ("state = ?", state),
+            ("created >= ?", since),
+            ("created < ?", until),
+        ):
+            if value is not None:
+                query, args = f"{query} AND {clause}", [*args, value]
+        if after is not None:
+            query += " AND (created < ? OR (created = ? AND id < ?))"
+            args += [after[0], after[0], after[1]]
+        query += " ORDER BY created DESC, id DESC LIMIT ?"
+        return [Batch.from_row(row) for row in self.read().execute(query, [*args, limit])]
+
+    def delete(self, batch_id: str) -> None:
+        """Remove a batch and its records (in steps: it may be large)."""
+        self._discard(batch_id)
+
     def batches_for_shop(self, shop: str, state: str | None = None) -> list[Batch]:
         query, args = "SELECT * FROM batches WHERE shop = ? AND state != 'receiving'", [shop]
         if state is not None:

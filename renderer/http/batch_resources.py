@@ -7,7 +7,10 @@ and turns the ``batch_id``/``job_id`` of the path into the caller's own ``batch`
 
 from __future__ import annotations
 
+import base64
 import json
+from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import falcon
 
@@ -19,6 +22,8 @@ from .problems import Problem, bad_parameter, too_large
 from .readers import body_stream, languages, read_json
 
 MAX_IDEMPOTENCY_KEY = 200
+MAX_LISTED = 200  # batches on one page of the list
+LISTED_STATES = ("queued", "rendering", "ready", "completed-with-errors", "failed", "collected")
 MAX_RERUN_BODY = 64 * 1024 * 1024
 
 
@@ -139,6 +144,49 @@ def _byte_range(req, size: int, etag: str) -> tuple[int, int] | None:
     return first, last
 
 
+def _moment(req, name: str) -> float | None:
+    """An ISO 8601 date-time with its time zone (or a date: 00:00 UTC) as a timestamp."""
+    value = req.get_param(name)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "+"))
+    except ValueError:
+        moment = None
+    if moment is None or (moment.tzinfo is None and "T" in value):
+        raise bad_parameter(name, "an ISO 8601 date-time with its zone, e.g. 2026-12-01T08:00:00Z")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _whole(req, name: str, default: int, low: int, high: int) -> int:
+    value = req.get_param(name)
+    if value is None:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise bad_parameter(name, f"a whole number from {low} to {high}")
+    return int(value)
+
+
+def _make_cursor(batch: Batch) -> str:
+    raw = json.dumps([batch.created, batch.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor(req) -> tuple[float, str] | None:
+    value = req.get_param("cursor")
+    if value is None:
+        return None
+    try:
+        created, batch_id = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        if isinstance(created, (int, float)) and isinstance(batch_id, str):
+            return float(created), batch_id
+    except (ValueError, TypeError):
+        pass
+    raise bad_parameter("cursor", "give the next_cursor of the page before, unchanged")
+
+
 @falcon.before(client_key)
 class BatchesResource:
     """``/v1/batches`` and below, for the client that submitted them."""
@@ -219,6 +267,35 @@ class BatchesResource:
     def _now(self, batch: Batch) -> Batch:
         """The batch as it is after a change (it is not deleted while the caller holds it)."""
         return self.service.store.batch(batch.id) or batch
+
+    def on_get(self, req, resp):
+        """The caller's batches, newest first: ``state``, ``since``/``until`` (their
+        submission time), ``limit``; ``cursor`` (from ``next_cursor``) for the next page."""
+        state = req.get_param("state")
+        if state is not None and state not in LISTED_STATES:
+            raise bad_parameter("state", f"one of {', '.join(LISTED_STATES)}")
+        since, until = _moment(req, "since"), _moment(req, "until")
+        limit = _whole(req, "limit", 50, 1, MAX_LISTED)
+        after = _cursor(req)
+        found = self.service.store.batches_for_client(
+            req.context.client, state, since, until, after, limit + 1
+        )
+        page, more = found[:limit], len(found) > limit
+        next_cursor = _make_cursor(page[-1]) if more else None
+        resp.media = {
+            "batches": [self.service.listing(b) for b in page],
+            "next_cursor": next_cursor,
+        }
+        if next_cursor:
+            query = {k: v for k, v in req.params.items() if k != "cursor"}
+            query["cursor"] = next_cursor
+            resp.append_link(f"/v1/batches?{urlencode(query)}", "next")
+
+    def on_delete_batch(self, req, resp, batch: Batch):
+        """Delete a finished batch (one for a print shop once the shop has collected it)
+        with its files: 204."""
+        self.service.delete(batch)
+        resp.status = falcon.HTTP_204
 
     def on_get_batch(self, req, resp, batch: Batch):
         resp.media = self.service.status(batch)

@@ -209,8 +209,21 @@ STUDIO_PAGE = {
         "page": {"type": "integer"},
     },
 }
+BATCH_LISTING = {
+    "type": "object",
+    "required": ["id", "url", "state", "layout", "total", "created", "updated"],
+    "properties": {
+        **{
+            name: BATCH_STATUS["properties"][name]
+            for name in ("id", "url", "state", "layout", "languages", "format", "variant")
+            + ("output", "imposition", "shop", "created", "updated")
+        },
+        "total": {"type": "integer"},
+    },
+}
 SCHEMAS = {
     "Problem": PROBLEM,
+    "BatchListing": BATCH_LISTING,
     "LayoutSummary": LAYOUT_SUMMARY,
     "Counts": COUNTS,
     "FileEntry": FILE_ENTRY,
@@ -708,6 +721,48 @@ def _batch_paths(registry: Registry) -> dict:
     batchable = [lay.id for lay in registry if not (lay.upload or lay.attachment)]
     return {
         "/v1/batches": {
+            "get": {
+                "operationId": "list_batches",
+                "tags": ["batches"],
+                "summary": "The caller's batches, newest first, a page at a time",
+                "security": client,
+                "parameters": [
+                    _param("state", {"enum": list(BATCH_STATES[1:])}, "Only batches in it."),
+                    _param(
+                        "since",
+                        {"type": "string", "format": "date-time"},
+                        "Submitted at or after (ISO 8601 with its zone, or a date: 00:00 UTC).",
+                    ),
+                    _param(
+                        "until",
+                        {"type": "string", "format": "date-time"},
+                        "Submitted before (ISO 8601 with its zone, or a date: 00:00 UTC).",
+                    ),
+                    _param(
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                        "Batches on the page.",
+                    ),
+                    _param("cursor", TEXT, "The next_cursor of the page before."),
+                ],
+                "responses": {
+                    "200": {
+                        **_object(
+                            "a page of batches; a Link header rel=next while there are more",
+                            ["batches", "next_cursor"],
+                            {
+                                "batches": {
+                                    "type": "array",
+                                    "items": {"$ref": COMPONENTS + "BatchListing"},
+                                },
+                                "next_cursor": {"type": ["string", "null"]},
+                            },
+                        ),
+                        "headers": {"Link": {"schema": {"type": "string"}}},
+                    },
+                    **_problems(400, 401),
+                },
+            },
             "post": {
                 "operationId": "submit_batch",
                 "tags": ["batches"],
@@ -757,7 +812,7 @@ def _batch_paths(registry: Registry) -> dict:
                     "202": _json("BatchStatus", "the batch's status"),
                     **_problems(400, 401, 409, 413, 415, 422),
                 },
-            }
+            },
         },
         "/v1/batches/{batch_id}": {
             "get": {
@@ -770,7 +825,19 @@ def _batch_paths(registry: Registry) -> dict:
                     "200": _json("BatchStatus", "the status"),
                     **_problems(400, 401, 404),
                 },
-            }
+            },
+            "delete": {
+                "operationId": "delete_batch",
+                "tags": ["batches"],
+                "summary": "Delete a finished batch and its files (a print shop's job once the "
+                "shop has collected, shipped or rejected it)",
+                "security": client,
+                "parameters": [batch_id],
+                "responses": {
+                    "204": {"description": "deleted"},
+                    **_problems(400, 401, 404, 409),
+                },
+            },
         },
         "/v1/batches/{batch_id}/rerun": {
             "post": {
