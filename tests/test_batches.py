@@ -675,3 +675,47 @@ def test_a_print_job_is_deleted_only_once_the_shop_has_it(env):
     for status in ("accepted", "printed", "shipped"):
         env.post(f"/v1/print-jobs/{batch}/status", {"status": status}, key=SHOP_A_KEY)
     assert env.client.simulate_delete(url, headers={"X-API-Key": CLIENT_KEY}).status_code == 204
+
+
+def test_collected_batches_expire_after_the_retention(make_env):
+    """What the runner applies: a collected batch goes, with its files, once the retention
+    has passed since the shop's last report; others stay (both engines)."""
+    from renderer.batch.retention import expire_collected
+
+    env = make_env()
+    collected = env.submit(plates(1), shop="tiskarna-a").json["id"]
+    waiting = env.submit(plates(1), shop="tiskarna-a").json["id"]
+    own = env.submit(plates(1)).json["id"]
+    env.runner.run_until_idle()
+    env.post(f"/v1/print-jobs/{collected}/status", {"status": "accepted"}, key=SHOP_A_KEY)
+    store, outputs = env.service.store, env.service.outputs
+    key = f"{collected}/job/{env.status(collected).json['files'][0]['name']}"
+    assert expire_collected(store, outputs, retention_s=3600) == 0  # not yet
+    assert expire_collected(store, outputs, retention_s=0.0) == 1
+    assert env.status(collected).status_code == 404
+    with pytest.raises(Exception):  # noqa: B017 - the file is gone, from a directory or S3
+        outputs.size(key)
+    assert env.status(waiting).status_code == env.status(own).status_code == 200
+
+
+def test_the_runner_applies_the_retention(tmp_path, pipeline):
+    import threading
+
+    env = Env(pipeline, tmp_path)
+    env.runner.retention_s = 0.0
+    env.runner.outputs = env.service.outputs
+    batch = env.submit(plates(1), shop="tiskarna-a").json["id"]
+    env.runner.run_until_idle()
+    env.post(f"/v1/print-jobs/{batch}/status", {"status": "accepted"}, key=SHOP_A_KEY)
+    stop = threading.Event()
+    thread = threading.Thread(target=env.runner.run_forever, args=(stop,))
+    thread.start()
+    try:
+        for _ in range(100):
+            if env.status(batch).status_code == 404:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        thread.join()
+    assert env.status(batch).status_code == 404

@@ -95,7 +95,8 @@ class BatchService:
             self.outputs = LocalOutputs(self.engine.outputs)
 
     def _dispatch(self, batch_id: str) -> None:
-        """Enqueue the batch's tasks now; if the broker fails, the workers' sweeper does it later."""
+        """Enqueue the batch's tasks now; if the broker fails, the workers' sweeper does it"
+        " later."""
         if self.dispatcher is None:
             return
         try:
@@ -199,7 +200,8 @@ class BatchService:
             )
         if batch.shop_status in ("accepted", "printed", "shipped"):
             raise BatchRefused(
-                f"the print shop has {batch.shop_status} the job; submit the failed records as a new batch"
+                f"the print shop has {batch.shop_status} the job; submit the failed records as a"
+                " new batch"
             )
         failed = {r.index for r in self.store.failures(batch.id, limit=batch.total)}
         if not failed:

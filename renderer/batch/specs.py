@@ -67,6 +67,7 @@ class EngineSpec:
     max_chunks_per_worker: int = 200  # a worker is replaced after this many chunks …
     max_worker_rss_mib: int = 1024  # … or when its resident memory grows beyond this
     lease_s: int = 900  # a print shop's claim on a job lasts this long
+    retention_s: float = 7 * 86400  # a collected batch is removed this long after (retention.py)
     max_records: int = 100_000
     max_record_bytes: int = 64 * 1024
     max_body_bytes: int = 512 * 1024 * 1024
@@ -79,7 +80,8 @@ class EngineSpec:
     broker_url: str | None = None
     outputs_url: str | None = None
     s3_endpoint_url: str | None = None
-    chunk_lease_s: float = 30.0  # a running task's lease (renewed every third of it): lost this long after its worker dies
+    # a running task's lease (renewed every third of it): lost this long after its worker dies
+    chunk_lease_s: float = 30.0
     queue_wait_s: float = 600.0  # an enqueued task not started after this is enqueued again
     sweep_interval_s: float = 5.0  # how often the sweeper looks for lost tasks
 

@@ -387,16 +387,14 @@ def _render_path(layout: Layout, schemas: dict) -> dict:
     schemas[name] = body
     content: dict = {"application/json": {"schema": {"$ref": COMPONENTS + name}}}
     part = layout.upload or layout.attachment
-    if part:  # the request as a part beside the uploaded file
+    if part:  # the request as a JSON part beside the uploaded file
         content["multipart/form-data"] = {
             "schema": {
                 "type": "object",
                 "required": ["request", part],
-                "properties": {
-                    "request": {"type": "string", "description": "the request body (JSON)"},
-                    part: BINARY,
-                },
-            }
+                "properties": {"request": {"$ref": COMPONENTS + name}, part: BINARY},
+            },
+            "encoding": {"request": {"contentType": "application/json"}},
         }
         if layout.upload:  # the scan is always a part: no plain JSON body
             del content["application/json"]
