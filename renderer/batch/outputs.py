@@ -38,13 +38,13 @@ class _Slice(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int | None = -1) -> bytes:
-        if self.left is not None:
-            size = self.left if size is None or size < 0 else min(size, self.left)
-        data = self.fh.read(size)
+    def readinto(self, buffer) -> int:
+        wanted = len(buffer) if self.left is None else min(len(buffer), self.left)
+        data = self.fh.read(wanted)
+        buffer[: len(data)] = data
         if self.left is not None:
             self.left -= len(data)
-        return data
+        return len(data)
 
     def close(self) -> None:
         self.fh.close()
@@ -94,7 +94,7 @@ class LocalOutputs:
         fh = open(self.path(key), "rb")
         if first or last is not None:
             fh.seek(first)
-            return _Slice(fh, None if last is None else last - first + 1)
+            return io.BufferedReader(_Slice(fh, None if last is None else last - first + 1))
         return fh
 
     def size(self, key: str) -> int:

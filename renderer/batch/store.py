@@ -385,7 +385,8 @@ class Store:
     ) -> list[Batch]:
         """A client's batches, newest first; ``after`` is the (created, id) of the last one of
         the page before (a cursor that stays right while new batches arrive)."""
-        query, args = "SELECT * FROM batches WHERE client = ? AND state != 'receiving'", [client]
+        query = "SELECT * FROM batches WHERE client = ? AND state != 'receiving'"
+        args: list[str | float | int] = [client]
         for clause, value in (
             ("state = ?", state),
             ("created >= ?", since),

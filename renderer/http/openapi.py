@@ -126,7 +126,7 @@ FILE_ENTRY = {
         "bytes": {"type": "integer"},
     },
 }
-BATCH_STATUS = {
+BATCH_STATUS: dict[str, Any] = {
     "type": "object",
     "required": ["id", "url", "state", "layout", "languages", "format", "counts", "progress"],
     "properties": {
@@ -674,8 +674,8 @@ def _studio_paths(layout_id: dict) -> dict:
 
 
 def _batch_paths(registry: Registry) -> dict:
-    client = [{"ClientKey": []}]
-    shop = [{"ShopKey": []}]
+    client: list[dict[str, list]] = [{"ClientKey": []}]
+    shop: list[dict[str, list]] = [{"ShopKey": []}]
     batch_id = _path("batch_id")
     job_id = _path("job_id")
     name = _path("name")
