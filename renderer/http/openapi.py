@@ -347,7 +347,11 @@ def _languages_param() -> dict:
 def _signing_params() -> list[dict]:
     return [
         _param("sign", TEXT, "Signer profile (needs an X-API-Key allowed to use it)."),
-        _param("level", {"enum": list(LEVELS), "default": "B-B"}, "PAdES baseline level."),
+        _param(
+            "level",
+            {"enum": list(LEVELS)},
+            "PAdES baseline level (B-B when not given); only with sign.",
+        ),
         _param(
             "stamp",
             {"type": "string", "pattern": r"^\s*[0-9.]+\s*,\s*[0-9.]+\s*$"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..schema import LayoutData, local_text, optional_text, text
 
@@ -114,21 +114,15 @@ class Floor(LayoutData):
 class DirectorySign(LayoutData):
     """Napotilna tabla (P 9). Give ``units``, or ``floors`` when the body uses several floors."""
 
-    # the units-or-floors rule below, said in the JSON Schema too
-    model_config = {
-        "json_schema_extra": {
-            "oneOf": [
-                {
-                    "required": ["units"],
-                    "properties": {"units": {"type": "array"}, "floors": {"type": "null"}},
-                },
-                {
-                    "required": ["floors"],
-                    "properties": {"floors": {"type": "array"}, "units": {"type": "null"}},
-                },
-            ]
+    # the units-or-floors rule below, said in the JSON Schema too (if/then/else: code
+    # generators take it as validation only, where they drop a model's oneOf)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"required": ["units"], "properties": {"units": {"type": "array"}}},
+            "then": {"properties": {"floors": {"type": "null"}}},
+            "else": {"required": ["floors"], "properties": {"floors": {"type": "array"}}},
         }
-    }
+    )
 
     authority: list[local_text(120)] = Field(
         min_length=1,
