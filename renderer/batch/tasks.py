@@ -342,7 +342,9 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     finishing = None
     if spec.format != "pdf":  # the imprint as the same kind of file as the shell (PDF/X-4)
         title = " / ".join(layout.titles[lang] for lang in spec.languages)
-        info = DocumentInfo(title, spec.languages, datetime.fromtimestamp(batch.created, UTC))
+        info = DocumentInfo(
+            title, spec.languages, datetime.fromtimestamp(batch.created, UTC)
+        )
         press = PrintReady(layout.bleed_mm, press=True)
         finishing = lambda merged: finish(merged, info, FORMATS[spec.format], press=press)  # noqa: E731
     files += _merged(ctx, batch, job, entries, "imprint.pdf", finishing)

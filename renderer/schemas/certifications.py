@@ -61,7 +61,9 @@ class CopyCertification(_Certification):
     medium: Literal[MEDIA] | None = Field(
         None, description="s črnilom – na pisalni stroj – z računalnikom – kopija izvirnika."
     )
-    pages: int | None = Field(None, ge=1, le=9999, description="How many pages the document has.")
+    pages: int | None = Field(
+        None, ge=1, le=9999, description="How many pages the document has."
+    )
     made: Literal[MADE] | None = Field(None, description="prepis – kopija: what was made.")
     held_at: optional_local_text(
         200, description="Where, as the party states, the document copied is kept."

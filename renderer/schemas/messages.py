@@ -23,12 +23,16 @@ class DeliveryAccepted(Message):
     """P 36: the provider received the document and notified the addressee."""
 
     provider: optional_local_text(160, description="Poslovni ponudnik.") = None
-    received_on: date | None = Field(None, description="When the provider received the document.")
+    received_on: date | None = Field(
+        None, description="When the provider received the document."
+    )
     document_code: optional_text(60, description="Šifra dokumenta.") = None
     addressee: optional_text(
         240, description="Naslovnik: ime, priimek, poštni in elektronski naslov."
     ) = None
-    notified_on: date | None = Field(None, description="When the addressee was sent the message.")
+    notified_on: date | None = Field(
+        None, description="When the addressee was sent the message."
+    )
     notified_at: time | None = Field(None, description="At what time (HH:MM).")
 
 
@@ -86,7 +90,9 @@ class SlipDeemedAbsent(Message):
     physical_sent_on: date | None = Field(
         None, description="When the notice in physical form was sent."
     )
-    physical_received_on: date | None = Field(None, description="When the addressee received it.")
+    physical_received_on: date | None = Field(
+        None, description="When the addressee received it."
+    )
 
 
 class UnknownAddress(Message):
@@ -104,7 +110,9 @@ class DeliveryNotice(Message):
     """P 38: a document awaits the addressee; take it within 15 days."""
 
     provider: optional_local_text(160, description="Poslovni ponudnik.") = None
-    received_on: date | None = Field(None, description="When the provider received the document.")
+    received_on: date | None = Field(
+        None, description="When the provider received the document."
+    )
     received_at: time | None = None
     authority: optional_local_text(160, description="The body whose document it is.") = None
     document_code: optional_text(60, description="Šifra dokumenta.") = None

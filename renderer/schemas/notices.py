@@ -258,7 +258,4 @@ class ComplaintRightNotice(LayoutData):
 class DiscretionZone(LayoutData):
     """Oznaka polja diskretnosti (U 10(4), 63(3))."""
 
-    note: (
-        local_text(160, description="An optional line under the marking, in the body's own words.")
-        | None
-    ) = None
+    note: local_text(160, description="An optional line under the marking, in the body's own words.") | None = None
