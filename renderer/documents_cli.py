@@ -52,10 +52,8 @@ def sign(args) -> int:
     except SigningConfigError as exc:
         return _fail(str(exc))
     if args.profile not in service.loaded:
-        return _fail(
-            f"--profile: no signer profile {args.profile!r} "
-            f"(profiles: {', '.join(service.loaded) or 'none'})"
-        )
+        profiles = ", ".join(service.loaded) or "none"
+        return _fail(f"--profile: no signer profile {args.profile!r} (profiles: {profiles})")
     try:
         signed = service.sign(data, args.profile, args.level)
     except ServiceFailure as exc:
@@ -97,7 +95,7 @@ def verify(args) -> int:
 
 
 def place(args) -> int:
-    from .options import RenderOptions
+    from .options import OptionError, RenderOptions
     from .pipeline import Pipeline
     from .uploads import UploadRefused, check_pdf, place_onto
     from .validation import InvalidRequest
@@ -129,7 +127,7 @@ def place(args) -> int:
         for error in exc.errors:
             print(f"renderer: {error.pointer or '/'}: {error.reason}", file=sys.stderr)
         return 1
-    except UploadRefused as exc:
+    except (UploadRefused, OptionError) as exc:  # OptionError: --page or --at off the document
         return _fail(f"{args.document}: {exc.reason}", 1)
     write_output(args.output, placed)
     if removed:

@@ -156,6 +156,11 @@ SETTINGS: tuple[Setting, ...] = (
         "OBRAZCI_S3_ENDPOINT_URL",
         "an S3-compatible store's endpoint (none: AWS); credentials from the usual AWS_* variables",
     ),
+    Setting(
+        "batch_retention_days",
+        "OBRAZCI_BATCH_RETENTION_DAYS",
+        "days a batch the print shop collected is kept (with its files) after its last report",
+    ),
     Setting("batch_access", "OBRAZCI_BATCH_ACCESS", "TOML file of batch clients and print shops"),
     Setting(
         "signing_config", "OBRAZCI_SIGNING_CONFIG", "TOML file of signer profiles and API keys"
@@ -203,6 +208,7 @@ class Settings:
     broker_url: str | None = None
     outputs_url: str | None = None
     s3_endpoint_url: str | None = None
+    batch_retention_days: float = 7.0
     batch_access: Path | None = None
     signing_config: Path | None = None
     templates_dir: Path | None = None
@@ -237,6 +243,8 @@ class Settings:
         ):
             if not 0 < getattr(self, name) <= 86400:
                 raise bad(name, "must be a number of seconds between 0 and 86400")
+        if not 0 < self.batch_retention_days <= 3650:
+            raise bad("batch_retention_days", "must be a number of days between 0 and 3650")
         if self.log_level not in LOG_LEVELS:
             raise bad("log_level", f"one of {', '.join(LOG_LEVELS)}")
         if self.log_format not in LOG_FORMATS:
@@ -285,7 +293,8 @@ class Settings:
     def load(
         cls, environ: Mapping[str, str] | None = None, flags: Mapping[str, object] | None = None
     ) -> Settings:
-        """Flags (already typed, ``None`` where not given) over the environment over the defaults."""
+        """Flags (already typed, ``None`` where not given) over the environment over the
+        defaults."""
         environ = os.environ if environ is None else environ
         flags = flags or {}
         types = {f.name: f.type for f in fields(cls)}
@@ -362,6 +371,7 @@ class Settings:
             broker_url=self.broker_url,
             outputs_url=self.outputs_url,
             s3_endpoint_url=self.s3_endpoint_url,
+            retention_s=self.batch_retention_days * 86400,
         )
 
 

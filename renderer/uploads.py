@@ -13,7 +13,7 @@ from io import BytesIO
 
 import pikepdf
 
-from .options import Limits
+from .options import Limits, OptionError
 from .units import MM_PER_PT, PT_PER_INCH
 
 LIMITS = Limits()
@@ -635,7 +635,7 @@ def place_onto(
             )
             page = len(pdf.pages) - 1
         if page >= len(pdf.pages):
-            raise UploadRefused(
+            raise OptionError(
                 "page", f"the document has {len(pdf.pages)} page(s); there is no page {page + 1}"
             )
         target = pdf.pages[page]
@@ -649,7 +649,7 @@ def place_onto(
             or left < px0
             or top > py1
         ):
-            raise UploadRefused(
+            raise OptionError(
                 "at",
                 f"a {width_pt * MM_PER_PT:.0f} x {height_pt * MM_PER_PT:.0f} mm "
                 f"confirmation at {x_mm:g},{y_mm:g} mm does not fit page {page + 1}",

@@ -7,6 +7,7 @@ HTTP layer can answer 422 naming each field and the reason.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -72,6 +73,27 @@ def pointer(*parts: Any) -> str:
 # --- field types ------------------------------------------------------------------------
 
 
+def _printable_pattern() -> str:
+    """A JSON Schema ``pattern`` of what ``clean_text`` lets through: the characters the
+    layouts' fonts print, without control characters (the Basic Multilingual Plane)."""
+    allowed = sorted(
+        cp
+        for cp in FONTS.codepoints
+        if cp <= 0xFFFF
+        and (cp == 0x20 or unicodedata.category(chr(cp)) not in ("Cc", "Cf", "Zl", "Zp"))
+    )
+    ranges: list[list[int]] = []
+    for cp in allowed:
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "^[" + "".join(f"\\u{a:04X}-\\u{b:04X}" for a, b in ranges) + "]*$"
+
+
+PRINTABLE = _printable_pattern()
+
+
 def clean_text(value: Any, max_length: int, *, required: bool = True) -> str:
     """Normalise one string and refuse what cannot be printed faithfully."""
     if not isinstance(value, str):
@@ -97,7 +119,7 @@ def text(max_length: int, *, description: str = ""):
     def validate(value: Any) -> str:
         return clean_text(value, max_length)
 
-    schema = {"type": "string", "minLength": 1, "maxLength": max_length}
+    schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PRINTABLE}
     if description:
         schema["description"] = description
     return Annotated[str, PlainValidator(validate), WithJsonSchema(schema)]
@@ -112,7 +134,10 @@ def optional_text(max_length: int, *, description: str = ""):
         return clean_text(value, max_length)
 
     schema = {
-        "anyOf": [{"type": "string", "maxLength": max_length}, {"type": "null"}],
+        "anyOf": [
+            {"type": "string", "maxLength": max_length, "pattern": PRINTABLE},
+            {"type": "null"},
+        ],
         "default": None,
     }
     if description:
@@ -140,7 +165,7 @@ def _local_wording(value: Any, languages: tuple[str, ...], max_length: int) -> d
 
 
 def _local_schema(max_length: int) -> list[dict]:
-    one = {"type": "string", "minLength": 1, "maxLength": max_length}
+    one = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PRINTABLE}
     return [
         one,
         {
@@ -251,6 +276,9 @@ class ValidRequest:
         )
 
 
+DEFAULT_LIMITS = Limits()
+
+
 def request_json_schema(
     data_model: type[LayoutData], ref_prefix: str = "#/$defs/"
 ) -> tuple[dict, dict]:
@@ -264,8 +292,16 @@ def request_json_schema(
         "required": ["data"],
         "properties": {
             "languages": {
-                "description": "Slovenian alone or Slovenian first with Italian or Hungarian.",
-                "enum": [list(s) for s in LANGUAGE_SETS],
+                # an array of an enum, not an enum of arrays (nor prefixItems): what code
+                # generators read; the order (Slovenian first) is the service's 422
+                "description": "Slovenian alone or Slovenian first with Italian or Hungarian: "
+                + ", ".join(json.dumps(list(s)) for s in LANGUAGE_SETS),
+                "type": "array",
+                "items": {"enum": sorted({lang for s in LANGUAGE_SETS for lang in s})},
+                "contains": {"const": "sl"},
+                "minItems": 1,
+                "maxItems": max(len(s) for s in LANGUAGE_SETS),
+                "uniqueItems": True,
             },
             "area": {
                 "description": "A municipality; its official languages are used when "
@@ -286,7 +322,7 @@ def request_json_schema(
 
 
 def validate_request(
-    data_model: type[LayoutData], body: Any, limits: Limits = Limits()
+    data_model: type[LayoutData], body: Any, limits: Limits = DEFAULT_LIMITS
 ) -> ValidRequest:
     if not isinstance(body, dict):
         raise InvalidRequest([FieldError("", "the request body must be a JSON object")])

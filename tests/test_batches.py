@@ -76,7 +76,8 @@ class Env:
 
 @pytest.fixture(params=["embedded", "celery"])
 def make_env(request, pipeline, tmp_path):
-    """Makes an Env on the engine of the test's parameter (a fresh database, broker and bucket each)."""
+    """Makes an Env on the engine of the test's parameter (a fresh database, broker and
+    bucket each)."""
     backends = request.getfixturevalue("celery_backends") if request.param == "celery" else None
 
     def make(path=tmp_path, **options):
@@ -549,3 +550,172 @@ def test_records_beyond_the_json_limits_are_422_naming_the_record(env, body, lim
     assert error["limit"] == limit and error["pointer"].startswith(
         "/0" if limit == "max_json_depth" else "/1"
     )
+
+
+def test_downloads_resume_with_range(env):
+    """Accept-Ranges on every download; a Range is a 206 of exactly those bytes (from the
+    local directory or S3 alike), one beyond the file a 416, a stale If-Range the whole file."""
+    batch = env.submit(plates(3), output="merged").json
+    env.runner.run_until_idle()
+    url = next(f["url"] for f in env.status(batch["id"]).json["files"] if f["name"] == "merged.pdf")
+    whole = env.get(url)
+    size = len(whole.content)
+    assert whole.status_code == 200 and whole.headers["accept-ranges"] == "bytes"
+
+    def ranged(value, **headers):
+        return env.client.simulate_get(
+            url, headers={"X-API-Key": CLIENT_KEY, "Range": value, **headers}
+        )
+
+    for value, first, last in [
+        ("bytes=0-99", 0, 99),
+        ("bytes=100-", 100, size - 1),
+        ("bytes=-50", size - 50, size - 1),
+        (f"bytes=10-{size + 100}", 10, size - 1),
+    ]:
+        part = ranged(value)
+        assert part.status_code == 206, (value, part.text)
+        assert part.content == whole.content[first : last + 1], value
+        assert part.headers["content-range"] == f"bytes {first}-{last}/{size}"
+        assert int(part.headers["content-length"]) == last - first + 1
+    beyond = ranged(f"bytes={size}-")
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+    assert beyond.json["errors"][0]["header"] == "Range"
+    assert ranged("bytes=0-1,5-9").status_code == 416  # one range only
+    stale = ranged("bytes=0-9", **{"If-Range": '"another-version"'})
+    assert stale.status_code == 200 and stale.content == whole.content
+    fresh = ranged("bytes=0-9", **{"If-Range": whole.headers["etag"]})
+    assert fresh.status_code == 206 and fresh.content == whole.content[:10]
+
+
+def test_a_client_lists_its_batches_by_state_and_time_page_by_page(make_env, tmp_path):
+    import time as clock
+
+    env = make_env(
+        access=Access(
+            clients={"urad": digest(CLIENT_KEY), "drugi": digest("other-key")},
+            shops=ACCESS.shops,
+        )
+    )
+    from datetime import UTC, datetime
+
+    ids, boundary = [], None
+    for i in range(5):
+        ids.append(env.submit(plates(1)).json["id"])
+        clock.sleep(0.01)
+        if i == 1:
+            boundary = datetime.now(UTC).isoformat()
+            clock.sleep(0.01)
+    env.submit(plates(1), key="other-key")
+    env.runner.run_until_idle()
+    later = env.submit(plates(1)).json["id"]  # queued: not run
+    everything = env.get("/v1/batches").json
+    assert [b["id"] for b in everything["batches"]] == [later, *reversed(ids)]
+    assert everything["next_cursor"] is None
+    ready = env.get("/v1/batches", state="ready").json["batches"]
+    assert [b["id"] for b in ready] == list(reversed(ids))
+    assert all(b["state"] == "ready" and b["total"] == 1 for b in ready)
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        answer = env.get("/v1/batches", **params)
+        assert answer.status_code == 200
+        page = answer.json
+        seen += [b["id"] for b in page["batches"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            assert "link" not in answer.headers
+            break
+        assert "rel=next" in answer.headers["link"] and "limit=2" in answer.headers["link"]
+    assert seen == [later, *reversed(ids)] and pages == 3
+    since = env.get("/v1/batches", since=boundary, state="ready").json["batches"]
+    assert [b["id"] for b in since] == list(reversed(ids[2:]))
+    until = env.get("/v1/batches", until=boundary).json["batches"]
+    assert [b["id"] for b in until] == list(reversed(ids[:2]))
+    assert env.get("/v1/batches", until="2000-01-01").json["batches"] == []
+    for params, parameter in [
+        ({"state": "lost"}, "state"),
+        ({"since": "yesterday"}, "since"),
+        ({"until": "2026-01-01T00:00:00"}, "until"),  # a date-time needs its zone
+        ({"limit": "0"}, "limit"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+    ]:
+        bad = env.get("/v1/batches", **params)
+        assert bad.status_code == 400 and bad.json["errors"][0]["parameter"] == parameter
+
+
+def test_deleting_a_batch_removes_it_and_its_files(env):
+    running = env.submit(plates(2)).json["id"]
+    refused = env.client.simulate_delete(
+        f"/v1/batches/{running}", headers={"X-API-Key": CLIENT_KEY}
+    )
+    assert refused.status_code == 409 and "queued" in refused.json["detail"]
+    env.runner.run_until_idle()
+    files = env.status(running).json["files"]
+    key = f"{running}/job/{files[0]['name']}"
+    assert env.service.outputs.size(key) > 0
+    deleted = env.client.simulate_delete(
+        f"/v1/batches/{running}", headers={"X-API-Key": CLIENT_KEY}
+    )
+    assert deleted.status_code == 204
+    assert env.status(running).status_code == 404
+    assert env.get(files[0]["url"]).status_code == 404
+    with pytest.raises(Exception):  # noqa: B017 - gone from the local directory or S3 alike
+        env.service.outputs.size(key)
+    assert running not in {b["id"] for b in env.get("/v1/batches").json["batches"]}
+
+
+def test_a_print_job_is_deleted_only_once_the_shop_has_it(env):
+    batch = env.submit(plates(1), shop="tiskarna-a").json["id"]
+    env.runner.run_until_idle()
+    url = f"/v1/batches/{batch}"
+    early = env.client.simulate_delete(url, headers={"X-API-Key": CLIENT_KEY})
+    assert early.status_code == 409 and "tiskarna-a" in early.json["detail"]
+    for status in ("accepted", "printed", "shipped"):
+        env.post(f"/v1/print-jobs/{batch}/status", {"status": status}, key=SHOP_A_KEY)
+    assert env.client.simulate_delete(url, headers={"X-API-Key": CLIENT_KEY}).status_code == 204
+
+
+def test_collected_batches_expire_after_the_retention(make_env):
+    """What the runner applies: a collected batch goes, with its files, once the retention
+    has passed since the shop's last report; others stay (both engines)."""
+    from renderer.batch.retention import expire_collected
+
+    env = make_env()
+    collected = env.submit(plates(1), shop="tiskarna-a").json["id"]
+    waiting = env.submit(plates(1), shop="tiskarna-a").json["id"]
+    own = env.submit(plates(1)).json["id"]
+    env.runner.run_until_idle()
+    env.post(f"/v1/print-jobs/{collected}/status", {"status": "accepted"}, key=SHOP_A_KEY)
+    store, outputs = env.service.store, env.service.outputs
+    key = f"{collected}/job/{env.status(collected).json['files'][0]['name']}"
+    assert expire_collected(store, outputs, retention_s=3600) == 0  # not yet
+    assert expire_collected(store, outputs, retention_s=0.0) == 1
+    assert env.status(collected).status_code == 404
+    with pytest.raises(Exception):  # noqa: B017 - the file is gone, from a directory or S3
+        outputs.size(key)
+    assert env.status(waiting).status_code == env.status(own).status_code == 200
+
+
+def test_the_runner_applies_the_retention(tmp_path, pipeline):
+    import threading
+
+    env = Env(pipeline, tmp_path)
+    env.runner.retention_s = 0.0
+    env.runner.outputs = env.service.outputs
+    batch = env.submit(plates(1), shop="tiskarna-a").json["id"]
+    env.runner.run_until_idle()
+    env.post(f"/v1/print-jobs/{batch}/status", {"status": "accepted"}, key=SHOP_A_KEY)
+    stop = threading.Event()
+    thread = threading.Thread(target=env.runner.run_forever, args=(stop,))
+    thread.start()
+    try:
+        for _ in range(100):
+            if env.status(batch).status_code == 404:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        thread.join()
+    assert env.status(batch).status_code == 404

@@ -25,6 +25,7 @@ from celery import Celery, signals
 
 from .outputs import Outputs, open_outputs
 from .pgstore import SWEEPER_LOCK, Lease, PgStore
+from .retention import expire_collected
 from .specs import EngineSpec
 from .tasks import PackageTask, TaskContext, chunk_keys, chunk_outcomes, package
 
@@ -271,6 +272,7 @@ class Sweeper:
         self.engine = engine
         self.dispatcher = dispatcher
         self.store = open_store(engine)
+        self.outputs = open_outputs(engine.outputs_url, engine.s3_endpoint_url)
         self._lock_db: psycopg.Connection | None = None
         self._held = False
         self._stop = threading.Event()
@@ -300,6 +302,7 @@ class Sweeper:
         if not self.holds_lock():
             return 0
         self.store.sweep_abandoned()
+        expire_collected(self.store, self.outputs, self.engine.retention_s)
         return self.dispatcher.enqueue(self.store)
 
     def _run(self) -> None:

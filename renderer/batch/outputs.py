@@ -1,13 +1,16 @@
 """Where output files live. ``LocalOutputs`` is the embedded default (a directory, also a
-shared one for the celery engine); ``S3Outputs`` is object storage, with the same operations. Files are written under a
-temporary name, flushed, checksummed and renamed: a reader never sees half a file, and a
-task that runs twice writes the same name twice, never a second copy."""
+shared one for the celery engine); ``S3Outputs`` is object storage, with the same
+operations. Files are written under a temporary name, flushed, checksummed and renamed: a
+reader never sees half a file, and a task that runs twice writes the same name twice,
+never a second copy. Both read a byte range too (a resumed download)."""
 
 from __future__ import annotations
 
 import glob
 import hashlib
+import io
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,10 +22,33 @@ from urllib.parse import unquote, urlsplit
 class Outputs(Protocol):
     def put(self, key: str, data: bytes) -> str: ...  # returns the SHA-256 (hex)
     def writer(self, key: str): ...  # a context manager: a file to write, committed on success
-    def open(self, key: str) -> BinaryIO: ...
+    def open(self, key: str, first: int = 0, last: int | None = None) -> BinaryIO: ...
     def size(self, key: str) -> int: ...
     def sha256(self, key: str) -> str: ...
     def delete(self, key: str) -> None: ...  # no error if there is none
+    def delete_all(self, prefix: str) -> None: ...  # every file under ``prefix/``
+
+
+class _Slice(io.RawIOBase):
+    """At most ``length`` bytes of an open file, from where it stands (streamed, not held)."""
+
+    def __init__(self, fh: BinaryIO, length: int | None):
+        self.fh, self.left = fh, length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        wanted = len(buffer) if self.left is None else min(len(buffer), self.left)
+        data = self.fh.read(wanted)
+        buffer[: len(data)] = data
+        if self.left is not None:
+            self.left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.fh.close()
+        super().close()
 
 
 class LocalOutputs:
@@ -63,8 +89,13 @@ class LocalOutputs:
             os.unlink(temporary)
             raise
 
-    def open(self, key: str) -> BinaryIO:
-        return open(self.path(key), "rb")
+    def open(self, key: str, first: int = 0, last: int | None = None) -> BinaryIO:
+        """The file, or its bytes ``first`` to ``last`` (inclusive) for a Range download."""
+        fh = open(self.path(key), "rb")
+        if first or last is not None:
+            fh.seek(first)
+            return io.BufferedReader(_Slice(fh, None if last is None else last - first + 1))
+        return fh
 
     def size(self, key: str) -> int:
         return self.path(key).stat().st_size
@@ -78,6 +109,9 @@ class LocalOutputs:
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+    def delete_all(self, prefix: str) -> None:
+        shutil.rmtree(self.path(prefix), ignore_errors=True)
 
 
 class S3Outputs:
@@ -126,8 +160,12 @@ class S3Outputs:
                 Bucket=self.bucket, Key=name, Body=fh, Metadata={"sha256": digest.hexdigest()}
             )
 
-    def open(self, key: str) -> BinaryIO:
-        return self.client.get_object(Bucket=self.bucket, Key=self.key(key))["Body"]
+    def open(self, key: str, first: int = 0, last: int | None = None) -> BinaryIO:
+        """The object, or its bytes ``first`` to ``last`` (inclusive): an S3 ranged GET."""
+        extra = {}
+        if first or last is not None:
+            extra["Range"] = f"bytes={first}-{'' if last is None else last}"
+        return self.client.get_object(Bucket=self.bucket, Key=self.key(key), **extra)["Body"]
 
     def size(self, key: str) -> int:
         return self.client.head_object(Bucket=self.bucket, Key=self.key(key))["ContentLength"]
@@ -145,6 +183,13 @@ class S3Outputs:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.key(key))
+
+    def delete_all(self, prefix: str) -> None:
+        pages = self.client.get_paginator("list_objects_v2")
+        for page in pages.paginate(Bucket=self.bucket, Prefix=self.key(prefix) + "/"):
+            keys = [{"Key": entry["Key"]} for entry in page.get("Contents", [])]
+            if keys:
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})
 
     def ping(self) -> None:
         self.client.head_bucket(Bucket=self.bucket)

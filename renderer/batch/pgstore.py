@@ -155,7 +155,8 @@ class PgStore:
         now = time.time()
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO batches (id, spec, client, shop, fingerprint, state, total, created, updated)"
+                "INSERT INTO batches (id, spec, client, shop, fingerprint, state, total,"
+                " created, updated)"
                 " VALUES (%s, %s, %s, %s, '', 'receiving', 0, %s, %s)",
                 (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now),
             )
@@ -185,7 +186,8 @@ class PgStore:
                         [(batch_id, c) for c in range((total + chunk_size - 1) // chunk_size)],
                     )
                 db.execute(
-                    "UPDATE batches SET state = 'queued', total = %s, fingerprint = %s, idempotency_key = %s,"
+                    "UPDATE batches SET state = 'queued', total = %s, fingerprint = %s,"
+                    " idempotency_key = %s,"
                     " updated = %s WHERE id = %s",
                     (total, digest, idempotency_key, time.time(), batch_id),
                 )
@@ -313,13 +315,53 @@ class PgStore:
                 "SELECT CASE WHEN r.state = 'pending'"
                 " THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
                 " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
-                " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1"
+                " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving'"
+                " GROUP BY 1"
             )
             .fetchall()
         )
         counts = {"queued": 0, "rendering": 0, "done": 0, "failed": 0}
         counts.update({row["state"]: row["n"] for row in rows})
         return counts, sum(row["pages"] for row in rows if row["state"] == "done")
+
+    def batches_for_client(
+        self,
+        client: str,
+        state: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        after: tuple[float, str] | None = None,
+        limit: int = 50,
+    ) -> list[Batch]:
+        """A client's batches, newest first; ``after``: the cursor (see Store)."""
+        query = "SELECT * FROM batches WHERE client = %s AND state != 'receiving'"
+        args: list = [client]
+        for clause, value in (
+            ("state = %s", state),
+            ("created >= %s", since),
+            ("created < %s", until),
+        ):
+            if value is not None:
+                query, args = f"{query} AND {clause}", [*args, value]
+        if after is not None:
+            query += " AND (created < %s OR (created = %s AND id < %s))"
+            args += [after[0], after[0], after[1]]
+        query += " ORDER BY created DESC, id DESC LIMIT %s"
+        rows = self.read().execute(query, [*args, limit]).fetchall()
+        return [Batch.from_row(row) for row in rows]
+
+    def collected_before(self, cutoff: float) -> list[str]:
+        """Batches the print shop collected, last reported on before ``cutoff``."""
+        rows = (
+            self.read()
+            .execute("SELECT id FROM batches WHERE state = 'collected' AND updated < %s", (cutoff,))
+            .fetchall()
+        )
+        return [row["id"] for row in rows]
+
+    def delete(self, batch_id: str) -> None:
+        """Remove a batch (its records and chunks cascade)."""
+        self._connection().execute("DELETE FROM batches WHERE id = %s", (batch_id,))
 
     def batches_for_shop(self, shop: str, state: str | None = None) -> list[Batch]:
         query, args = "SELECT * FROM batches WHERE shop = %s AND state != 'receiving'", [shop]
@@ -345,8 +387,10 @@ class PgStore:
                 "UPDATE chunks SET lease_until = %s, leased = FALSE WHERE (batch, chunk) IN"
                 " (SELECT c.batch, c.chunk FROM chunks c JOIN batches b ON b.id = c.batch"
                 "  WHERE c.state = 'pending' AND b.state IN ('queued', 'rendering')"
-                "  AND (c.lease_until IS NULL OR c.lease_until < %s) AND (%s::text IS NULL OR c.batch = %s)"
-                "  ORDER BY b.created, c.chunk LIMIT %s FOR UPDATE OF c SKIP LOCKED) RETURNING batch, chunk",
+                "  AND (c.lease_until IS NULL OR c.lease_until < %s) AND (%s::text IS NULL OR"
+                " c.batch = %s)"
+                "  ORDER BY b.created, c.chunk LIMIT %s FOR UPDATE OF c SKIP LOCKED) RETURNING"
+                " batch, chunk",
                 (until, now, batch_id, batch_id, limit),
             ).fetchall()
             packages = db.execute(
@@ -362,7 +406,8 @@ class PgStore:
         with self.transaction() as db:
             with db.cursor() as cur:
                 cur.executemany(
-                    "UPDATE chunks SET lease_until = 0 WHERE batch = %s AND chunk = %s AND NOT leased",
+                    "UPDATE chunks SET lease_until = 0 WHERE batch = %s AND chunk = %s AND NOT"
+                    " leased",
                     chunks,
                 )
                 cur.executemany(
@@ -384,7 +429,8 @@ class PgStore:
             if row is None:
                 return None
             db.execute(
-                "UPDATE batches SET state = 'rendering', updated = %s WHERE id = %s AND state = 'queued'",
+                "UPDATE batches SET state = 'rendering', updated = %s WHERE id = %s AND state ="
+                " 'queued'",
                 (now, batch_id),
             )
         return Lease(batch_id, chunk, row["attempt"])
@@ -441,7 +487,8 @@ class PgStore:
                 return False, False
             with db.cursor() as cur:
                 cur.executemany(
-                    "UPDATE records SET state = %s, file = %s, page = %s, pages = %s, sha256 = %s, errors = %s"
+                    "UPDATE records SET state = %s, file = %s, page = %s, pages = %s, sha256 ="
+                    " %s, errors = %s"
                     " WHERE batch = %s AND idx = %s AND state = 'pending'",
                     [
                         (
@@ -468,7 +515,8 @@ class PgStore:
         due (once: ``package_until`` goes from NULL to 0, and ``due()`` hands it out)."""
         now = time.time()
         row = db.execute(
-            "UPDATE batches b SET package_until = 0, updated = %s WHERE id = %s AND state = 'rendering'"
+            "UPDATE batches b SET package_until = 0, updated = %s WHERE id = %s AND state ="
+            " 'rendering'"
             " AND package_until IS NULL AND NOT EXISTS"
             " (SELECT 1 FROM records r WHERE r.batch = b.id AND r.state = 'pending') RETURNING id",
             (now, batch_id),
@@ -497,7 +545,8 @@ class PgStore:
             self.read()
             .execute(
                 "UPDATE batches SET package_attempt = package_attempt + 1, package_leased = TRUE,"
-                " package_until = %s WHERE id = %s AND state = 'rendering' AND package_until IS NOT NULL"
+                " package_until = %s WHERE id = %s AND state = 'rendering' AND package_until IS"
+                " NOT NULL"
                 " AND NOT (package_leased AND package_until >= %s) RETURNING package_attempt",
                 (now + self.lease_s, batch_id, now),
             )
@@ -521,7 +570,8 @@ class PgStore:
     ) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE batches SET state = %s, files = %s, error = %s, updated = %s, package_leased = FALSE"
+                "UPDATE batches SET state = %s, files = %s, error = %s, updated = %s,"
+                " package_leased = FALSE"
                 " WHERE id = %s AND state = 'rendering'",
                 (
                     state,
@@ -577,7 +627,8 @@ class PgStore:
                     ],
                 )
             db.execute(
-                "UPDATE batches SET state = 'queued', files = NULL, error = NULL, shop_status = NULL,"
+                "UPDATE batches SET state = 'queued', files = NULL, error = NULL, shop_status ="
+                " NULL,"
                 " claimed_until = NULL, package_until = NULL, package_leased = FALSE, updated = %s"
                 " WHERE id = %s",
                 (time.time(), batch_id),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .executor import Event, Executor
 from .outputs import LocalOutputs, Outputs
+from .retention import expire_collected
 from .store import Store
 from .tasks import ChunkTask, PackageTask, Task, chunk_keys
 
@@ -53,8 +54,10 @@ class Runner:
         executor: Executor,
         outputs: Outputs | None = None,
         heartbeat: Path | None = None,
+        retention_s: float | None = None,
     ):
         self.store = store
+        self.retention_s = retention_s
         self.executor = executor
         self.outputs = outputs
         self.heartbeat = heartbeat
@@ -116,7 +119,8 @@ class Runner:
                 self.outputs.delete(key)
 
     def beat(self, state: str = "ok") -> None:
-        """Say the runner lives (once a second, and at once when its state changes): readiness reads this."""
+        """Say the runner lives (once a second, and at once when its state changes):
+        readiness reads this."""
         now = time.time()
         if self.heartbeat is None or (now - self._beat < 1 and state == self._state):
             return
@@ -135,12 +139,15 @@ class Runner:
             pass
 
     def run_forever(self, stop: threading.Event, idle_s: float = 0.25) -> None:
-        """Until ``stop``; a store error (locked, unreachable) is retried with backoff, never fatal."""
+        """Until ``stop``; a store error (locked, unreachable) is retried with backoff, never
+        fatal. Once a minute: submits abandoned mid-upload dropped, retention applied."""
         errors, swept = 0, 0.0
         while not stop.is_set():
             try:
                 if time.monotonic() - swept > 60:
                     self.store.sweep_abandoned()
+                    if self.outputs is not None and self.retention_s is not None:
+                        expire_collected(self.store, self.outputs, self.retention_s)
                     swept = time.monotonic()
                 busy = self.step()
                 errors = 0
@@ -171,7 +178,11 @@ def run_batches(engine, stop: threading.Event | None = None) -> None:
     try:
         log.info("batch runner: %d workers on %s", executor.capacity, engine.data_dir)
         Runner(
-            Store(engine.database), executor, LocalOutputs(engine.outputs), engine.heartbeat
+            Store(engine.database),
+            executor,
+            LocalOutputs(engine.outputs),
+            engine.heartbeat,
+            engine.retention_s,
         ).run_forever(stop)
     finally:
         executor.close()

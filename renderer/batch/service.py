@@ -171,6 +171,32 @@ class BatchService:
             ]
         return report
 
+    def listing(self, batch: Batch, base_url: str = "") -> dict:
+        """One line of a client's list of batches (no per-batch queries)."""
+        return {
+            "id": batch.id,
+            "url": f"{base_url}/v1/batches/{batch.id}",
+            "state": batch.state,
+            **batch.spec.as_json(),
+            "total": batch.total,
+            "created": _iso(batch.created),
+            "updated": _iso(batch.updated),
+        }
+
+    def delete(self, batch: Batch) -> None:
+        """Remove a finished batch with every file it made. A batch for a print shop goes
+        only once the shop has collected it, shipped it or rejected it."""
+        if batch.state not in FINISHED:
+            raise BatchRefused(f"the batch is {batch.state}; delete it once it has finished")
+        handed_over = batch.state == "collected" or batch.shop_status in ("shipped", "rejected")
+        if batch.spec.shop and not handed_over:
+            raise BatchRefused(
+                f"the job is for {batch.spec.shop}, which has not collected it yet"
+                f" ({self.job_state(batch)})"
+            )
+        self.outputs.delete_all(batch.id)
+        self.store.delete(batch.id)
+
     def rerun(self, batch: Batch, corrections: dict[int, str]) -> int:
         if batch.state not in FINISHED:
             raise BatchRefused(
@@ -178,7 +204,8 @@ class BatchService:
             )
         if batch.shop_status in ("accepted", "printed", "shipped"):
             raise BatchRefused(
-                f"the print shop has {batch.shop_status} the job; submit the failed records as a new batch"
+                f"the print shop has {batch.shop_status} the job; submit the failed records as a"
+                " new batch"
             )
         failed = {r.index for r in self.store.failures(batch.id, limit=batch.total)}
         if not failed:

@@ -67,6 +67,7 @@ class EngineSpec:
     max_chunks_per_worker: int = 200  # a worker is replaced after this many chunks …
     max_worker_rss_mib: int = 1024  # … or when its resident memory grows beyond this
     lease_s: int = 900  # a print shop's claim on a job lasts this long
+    retention_s: float = 7 * 86400  # a collected batch is removed this long after (retention.py)
     max_records: int = 100_000
     max_record_bytes: int = 64 * 1024
     max_body_bytes: int = 512 * 1024 * 1024

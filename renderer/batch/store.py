@@ -217,7 +217,8 @@ class Store:
         now = time.time()
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO batches (id, spec, client, shop, fingerprint, state, total, created, updated)"
+                "INSERT INTO batches (id, spec, client, shop, fingerprint, state, total,"
+                " created, updated)"
                 " VALUES (?, ?, ?, ?, '', 'receiving', 0, ?, ?)",
                 (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now),
             )
@@ -241,7 +242,8 @@ class Store:
                     [(batch_id, c) for c in range((total + chunk_size - 1) // chunk_size)],
                 )
                 db.execute(
-                    "UPDATE batches SET state = 'queued', total = ?, fingerprint = ?, idempotency_key = ?,"
+                    "UPDATE batches SET state = 'queued', total = ?, fingerprint = ?,"
+                    " idempotency_key = ?,"
                     " updated = ? WHERE id = ?",
                     (total, digest, idempotency_key, time.time(), batch_id),
                 )
@@ -379,13 +381,51 @@ class Store:
                 "SELECT CASE WHEN r.state = 'pending'"
                 " THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
                 " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
-                " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1"
+                " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving'"
+                " GROUP BY 1"
             )
             .fetchall()
         )
         counts = {"queued": 0, "rendering": 0, "done": 0, "failed": 0}
         counts.update({row["state"]: row["n"] for row in rows})
         return counts, sum(row["pages"] for row in rows if row["state"] == "done")
+
+    def batches_for_client(
+        self,
+        client: str,
+        state: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        after: tuple[float, str] | None = None,
+        limit: int = 50,
+    ) -> list[Batch]:
+        """A client's batches, newest first; ``after`` is the (created, id) of the last one of
+        the page before (a cursor that stays right while new batches arrive)."""
+        query = "SELECT * FROM batches WHERE client = ? AND state != 'receiving'"
+        args: list[str | float | int] = [client]
+        for clause, value in (
+            ("state = ?", state),
+            ("created >= ?", since),
+            ("created < ?", until),
+        ):
+            if value is not None:
+                query, args = f"{query} AND {clause}", [*args, value]
+        if after is not None:
+            query += " AND (created < ? OR (created = ? AND id < ?))"
+            args += [after[0], after[0], after[1]]
+        query += " ORDER BY created DESC, id DESC LIMIT ?"
+        return [Batch.from_row(row) for row in self.read().execute(query, [*args, limit])]
+
+    def collected_before(self, cutoff: float) -> list[str]:
+        """Batches the print shop collected, last reported on before ``cutoff``."""
+        rows = self.read().execute(
+            "SELECT id FROM batches WHERE state = 'collected' AND updated < ?", (cutoff,)
+        )
+        return [row["id"] for row in rows]
+
+    def delete(self, batch_id: str) -> None:
+        """Remove a batch and its records (in steps: it may be large)."""
+        self._discard(batch_id)
 
     def batches_for_shop(self, shop: str, state: str | None = None) -> list[Batch]:
         query, args = "SELECT * FROM batches WHERE shop = ? AND state != 'receiving'", [shop]
@@ -402,7 +442,8 @@ class Store:
             self.read()
             .execute(
                 "SELECT c.batch, c.chunk FROM chunks c JOIN batches b ON b.id = c.batch"
-                " WHERE c.state = 'pending' AND b.state IN ('queued', 'rendering') ORDER BY b.created, c.chunk"
+                " WHERE c.state = 'pending' AND b.state IN ('queued', 'rendering') ORDER BY"
+                " b.created, c.chunk"
             )
             .fetchall()
         )
@@ -414,7 +455,8 @@ class Store:
             self.read()
             .execute(
                 "SELECT id FROM batches b WHERE state = 'rendering' AND NOT EXISTS"
-                " (SELECT 1 FROM chunks c WHERE c.batch = b.id AND c.state = 'pending') ORDER BY created"
+                " (SELECT 1 FROM chunks c WHERE c.batch = b.id AND c.state = 'pending') ORDER BY"
+                " created"
             )
             .fetchall()
         )
@@ -424,7 +466,8 @@ class Store:
         """A queued batch's first task is handed out: it is rendering."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE batches SET state = 'rendering', updated = ? WHERE id = ? AND state = 'queued'",
+                "UPDATE batches SET state = 'rendering', updated = ? WHERE id = ? AND state ="
+                " 'queued'",
                 (time.time(), batch_id),
             )
 
@@ -434,7 +477,8 @@ class Store:
             for o in outcomes:
                 state = "failed" if o.errors else "done"
                 db.execute(
-                    "UPDATE records SET state = ?, file = ?, page = ?, pages = ?, sha256 = ?, errors = ?"
+                    "UPDATE records SET state = ?, file = ?, page = ?, pages = ?, sha256 = ?,"
+                    " errors = ?"
                     " WHERE batch = ? AND idx = ? AND state = 'pending'",
                     (
                         state,
@@ -457,7 +501,8 @@ class Store:
     ) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE batches SET state = ?, files = ?, error = ?, updated = ? WHERE id = ? AND state = 'rendering'",
+                "UPDATE batches SET state = ?, files = ?, error = ?, updated = ? WHERE id = ?"
+                " AND state = 'rendering'",
                 (
                     state,
                     json.dumps(files) if files is not None else None,
@@ -505,7 +550,8 @@ class Store:
                 ],
             )
             db.execute(
-                "UPDATE batches SET state = 'queued', files = NULL, error = NULL, shop_status = NULL,"
+                "UPDATE batches SET state = 'queued', files = NULL, error = NULL, shop_status ="
+                " NULL,"
                 " claimed_until = NULL, updated = ? WHERE id = ?",
                 (time.time(), batch_id),
             )
@@ -515,7 +561,8 @@ class Store:
         """A chunk that keeps killing its worker: its pending records fail with ``reason``."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE records SET state = 'failed', errors = ? WHERE batch = ? AND chunk = ? AND state = 'pending'",
+                "UPDATE records SET state = 'failed', errors = ? WHERE batch = ? AND chunk = ?"
+                " AND state = 'pending'",
                 (json.dumps([{"pointer": "", "detail": reason}]), batch_id, chunk),
             )
             db.execute(
@@ -538,7 +585,8 @@ class Store:
         with self.transaction() as db:
             state = "collected" if status in ("accepted", "printed", "shipped") else None
             db.execute(
-                "UPDATE batches SET shop_status = ?, shop_reason = ?, state = COALESCE(?, state), updated = ?"
+                "UPDATE batches SET shop_status = ?, shop_reason = ?, state = COALESCE(?,"
+                " state), updated = ?"
                 " WHERE id = ?",
                 (status, reason, state, time.time(), batch_id),
             )

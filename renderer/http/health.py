@@ -10,12 +10,18 @@ PostgreSQL for the celery engine — or the celery engine's broker unreachable),
 from __future__ import annotations
 
 import json
+import logging
+import os
 import threading
 import time
+from typing import Any
 
 import falcon
 
 from .. import metrics
+from . import capacity
+
+log = logging.getLogger("obrazci.server")
 
 HEARTBEAT_STALE_S = 10.0  # a runner that has not said it lives for this long is down
 
@@ -39,7 +45,7 @@ class Readiness:
         self._warm.set()
 
     def components(self) -> dict[str, dict]:
-        parts: dict[str, dict] = {
+        parts: dict[str, dict[str, Any]] = {
             "renderer": {
                 "ready": self._warm.is_set(),
                 "state": "warm" if self._warm.is_set() else "warming up",
@@ -126,3 +132,23 @@ class MetricsResource:
         metrics.note_memory("http")
         resp.content_type = "text/plain; version=0.0.4; charset=utf-8"
         resp.data = metrics.exposition(self.collectors)
+
+
+def warm_in_background(pipeline, readiness: Readiness) -> None:
+    """Warm the pipeline in a thread holding the render slot (without a deadline), then say
+    the worker is ready: every layer drawn, so the first request of any layout and format
+    runs warm (warming after ready would hold the slot against real requests)."""
+    threading.Thread(target=_warm, args=(pipeline, readiness), name="warm-up", daemon=True).start()
+
+
+def _warm(pipeline, readiness: Readiness) -> None:
+    started = time.perf_counter()
+    try:
+        with capacity.SLOTS.held(watched=False):
+            pipeline.warm()
+    except Exception as exc:  # noqa: BLE001 - a failed warm-up leaves a slower first render, not a dead worker
+        log.exception("warm-up failed")
+        readiness.warmed(f"{type(exc).__name__}: {exc}")
+        return
+    readiness.warmed()
+    log.info("worker %d ready in %.1f s", os.getpid(), time.perf_counter() - started)

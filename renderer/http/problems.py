@@ -11,6 +11,10 @@ import logging
 
 import falcon
 
+from ..batch.service import BatchRefused
+from ..options import OptionError
+from ..raster import RasterTooLarge
+from ..uploads import UploadRefused
 from ..validation import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,12 @@ def bad_parameter(name: str, reason: str) -> Problem:
     )
 
 
+def too_large(title: str, detail: str, where: dict[str, str]) -> Problem:
+    """A 413; ``where`` names what was too large (``{"header": …}``, ``{"part": …}``,
+    ``{"pointer": …}``)."""
+    return Problem(falcon.HTTP_413, title, detail, [{**where, "detail": detail}])
+
+
 def serialize(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
     body = {
         "type": "about:blank",
@@ -60,7 +70,7 @@ def serialize(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError)
         body["errors"] = errors
     resp.content_type = PROBLEM_JSON
     resp.text = json.dumps(body, ensure_ascii=False)
-    for name, value in (exc.headers or {}).items():
+    for name, value in dict(exc.headers or {}).items():
         resp.set_header(name, value)
 
 
@@ -70,7 +80,7 @@ def _framework_errors(req: falcon.Request, exc: falcon.HTTPError) -> list[dict]:
     if isinstance(exc, falcon.HTTPRouteNotFound):
         return [{"path": req.path, "detail": "there is nothing at this path; see /openapi.json"}]
     if isinstance(exc, falcon.HTTPMethodNotAllowed):
-        allowed = (exc.headers or {}).get("Allow", "")
+        allowed = dict(exc.headers or {}).get("Allow", "")
         return [{"method": req.method, "detail": f"not allowed here; allowed: {allowed}"}]
     if exc.status_code >= 400:
         return [{"detail": exc.description or exc.title}]
@@ -83,6 +93,35 @@ def invalid_request(req, resp, exc: InvalidRequest, params) -> None:
         "Invalid request data",
         f"{len(exc.errors)} field(s) cannot be rendered as given",
         [{"pointer": e.pointer, "detail": e.reason} for e in exc.errors],
+    )
+
+
+def option_error(req, resp, exc: OptionError, params) -> None:
+    """A render or batch option the layout does not offer (variant, marks, output, shop…)."""
+    raise bad_parameter(exc.parameter, exc.reason)
+
+
+def upload_refused(req, resp, exc: UploadRefused, params) -> None:
+    """An uploaded file that cannot be used; its pointer names the multipart part, or the
+    whole body when the body is the file (``application/pdf``)."""
+    whole_body = (req.content_type or "").startswith("application/pdf")
+    pointer = "" if whole_body else f"/{exc.field}"
+    raise Problem(
+        falcon.HTTP_422,
+        "Cannot use the upload",
+        str(exc),
+        [{"pointer": pointer, "detail": exc.reason}],
+    )
+
+
+def batch_refused(req, resp, exc: BatchRefused, params) -> None:
+    """What the batch service cannot do in the batch's present state."""
+    raise Problem(falcon.HTTP_409, "Not now", str(exc), [{"pointer": "", "detail": str(exc)}])
+
+
+def raster_too_large(req, resp, exc: RasterTooLarge, params) -> None:
+    raise Problem(
+        falcon.HTTP_422, "Image too large", str(exc), [{"parameter": "dpi", "detail": str(exc)}]
     )
 
 
@@ -102,3 +141,7 @@ def install(app: falcon.App) -> None:
     app.set_error_serializer(serialize)
     app.add_error_handler(Exception, unexpected)
     app.add_error_handler(InvalidRequest, invalid_request)
+    app.add_error_handler(OptionError, option_error)
+    app.add_error_handler(UploadRefused, upload_refused)
+    app.add_error_handler(BatchRefused, batch_refused)
+    app.add_error_handler(RasterTooLarge, raster_too_large)

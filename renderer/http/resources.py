@@ -7,27 +7,17 @@ from dataclasses import replace
 
 import falcon
 
-from ..options import LANGUAGE_SETS, OptionError
+from ..options import LANGUAGE_SETS
 from ..pipeline import Pipeline, Rendered
-from ..raster import RasterTooLarge
 from ..sign.service import SigningService
-from ..uploads import UploadRefused, check_attachment, check_scan
-from . import params
-from .body import read_json, read_parts
+from ..uploads import check_attachment, check_scan
 from .capacity import render_slot
 from .problems import Problem, bad_parameter
+from .readers import known_layout, languages, read_json, read_parts, render_options
 from .signing_resources import sign_or_fail, signing_request
 
 
-def _layout(pipeline: Pipeline, layout_id: str):
-    if layout_id not in pipeline.registry:
-        raise Problem(
-            falcon.HTTP_404, "Unknown layout", f"there is no layout {layout_id!r}; see /v1/layouts"
-        )
-    return pipeline.layout(layout_id)
-
-
-def _deliver(resp: falcon.Response, rendered: Rendered) -> None:
+def deliver(resp: falcon.Response, rendered: Rendered) -> None:
     resp.content_type = rendered.media_type
     resp.data = rendered.content
     resp.set_header("Content-Disposition", f'inline; filename="{rendered.filename}"')
@@ -66,7 +56,7 @@ class LayoutResource:
         self.pipeline = pipeline
 
     def on_get(self, req, resp, layout_id):
-        layout = _layout(self.pipeline, layout_id)
+        layout = known_layout(self.pipeline, layout_id)
         resp.media = {
             **layout.summary(),
             "links": _links(layout.id),
@@ -79,13 +69,11 @@ class SampleResource:
         self.pipeline = pipeline
 
     def on_get(self, req, resp, layout_id):
-        layout = _layout(self.pipeline, layout_id)
-        options = params.render_options(req)
-        languages = params.languages(req)
+        layout = known_layout(self.pipeline, layout_id)
+        options = render_options(req)
+        asked = languages(req)
         with render_slot():
-            _deliver(
-                resp, _render(lambda: self.pipeline.render_sample(layout.id, languages, options))
-            )
+            deliver(resp, self.pipeline.render_sample(layout.id, asked, options))
 
 
 class RenderResource:
@@ -94,8 +82,8 @@ class RenderResource:
         self.signing = signing
 
     def on_post(self, req, resp, layout_id):
-        layout = _layout(self.pipeline, layout_id)
-        options = params.render_options(req)
+        layout = known_layout(self.pipeline, layout_id)
+        options = render_options(req)
         asked = signing_request(req, self.signing, always=layout.signed and options.output.is_pdf)
         if asked and not options.output.is_pdf:
             raise bad_parameter("sign", "only PDF formats can be signed")
@@ -107,31 +95,21 @@ class RenderResource:
         # (needed in its PDF formats) also takes plain JSON
         if layout.upload or (part and (req.content_type or "").startswith("multipart/form-data")):
             body, upload = read_parts(req, part, self.pipeline.limits)
-            try:
-                with render_slot():  # checking (and converting) an upload is heavy work too
-                    if layout.upload:
-                        scan = check_scan(upload, part, self.pipeline.limits)
-                    else:
-                        attachment = check_attachment(upload, part, part, self.pipeline.limits)
-            except UploadRefused as exc:
-                raise Problem(
-                    falcon.HTTP_422,
-                    "Cannot use the upload",
-                    str(exc),
-                    [{"pointer": f"/{exc.field}", "detail": exc.reason}],
-                ) from None
+            with render_slot():  # checking (and converting) an upload is heavy work too
+                if layout.upload:
+                    scan = check_scan(upload, part, self.pipeline.limits)
+                else:
+                    attachment = check_attachment(upload, part, part, self.pipeline.limits)
         else:
             body = read_json(req, self.pipeline.limits.max_body_bytes, self.pipeline.limits)
         with render_slot():
-            rendered = _render(
-                lambda: self.pipeline.render(layout.id, body, options, scan, attachment)
-            )
+            rendered = self.pipeline.render(layout.id, body, options, scan, attachment)
             if asked:
                 rendered = replace(
                     rendered,
                     content=sign_or_fail(self.pipeline, self.signing, rendered.content, asked),
                 )
-        _deliver(resp, rendered)
+        deliver(resp, rendered)
 
 
 def _refuse_unsigned(layout, options) -> None:
@@ -146,21 +124,13 @@ def _refuse_unsigned(layout, options) -> None:
         raise Problem(
             falcon.HTTP_409, "Must be signed", detail, [{"parameter": "sign", "detail": detail}]
         )
-    detail = f"{layout.id} is a signed document; {options.format} cannot carry the signature: ask for a PDF format"
+    detail = (
+        f"{layout.id} is a signed document; {options.format} cannot carry the signature: "
+        "ask for a PDF format"
+    )
     raise Problem(
         falcon.HTTP_409, "Must be signed", detail, [{"parameter": "format", "detail": detail}]
     )
-
-
-def _render(make) -> Rendered:
-    try:
-        return make()
-    except OptionError as exc:
-        raise bad_parameter(exc.parameter, exc.reason) from None
-    except RasterTooLarge as exc:
-        raise Problem(
-            falcon.HTTP_422, "Image too large", str(exc), [{"parameter": "dpi", "detail": str(exc)}]
-        )
 
 
 class HealthResource:

@@ -136,7 +136,8 @@ class Service(BaseApplication):
             "accesslog": None,  # one JSON line per request comes from the app (observe.py)
             "errorlog": "-",
             "loglevel": s.log_level,
-            "control_socket_disable": True,  # gunicorn 27's ~/.gunicorn control socket, shared per host
+            # gunicorn 27's control socket (~/.gunicorn) is shared per host: not wanted
+            "control_socket_disable": True,
             "proc_name": "obrazci",
             "logger_class": "renderer.http.worker.GunicornLogger",
             "when_ready": self._when_ready,
@@ -182,27 +183,12 @@ class Service(BaseApplication):
     # -- each HTTP worker -------------------------------------------------------------
 
     def _post_worker_init(self, worker) -> None:
-        from ..batch.service import BatchService
-        from ..batch.specs import Access
-        from ..pipeline import Pipeline
-        from ..sign.config import SigningConfig
-        from ..sign.service import SigningService
         from .app import create_app
-        from .health import Readiness
 
-        pipeline = Pipeline(self.settings.limits())
-        signing = SigningService(SigningConfig.from_environment())
-        batches = BatchService(self.settings.engine(), Access.from_environment())
-        readiness = Readiness(
-            batches, runner_beside=self.batches, signing=signing, warming=not self.dev
-        )
+        # --dev starts at once: layouts load as the studio opens them
         worker.wsgi.app = create_app(
-            pipeline, signing, batches, self.settings, readiness, dev=self.dev
+            settings=self.settings, dev=self.dev, warm=not self.dev, runner_beside=self.batches
         )
-        if not self.dev:  # --dev starts at once: layouts load as the studio opens them
-            threading.Thread(
-                target=_warm, args=(pipeline, readiness), name="warm-up", daemon=True
-            ).start()
 
     def _post_request(self, worker, req, environ, resp) -> None:
         from .. import metrics
@@ -216,24 +202,6 @@ class Service(BaseApplication):
                 self.settings.max_worker_rss_mib,
             )
             worker.alive = False
-
-
-def _warm(pipeline, readiness) -> None:
-    """Warm the pipeline holding the render slot (without a deadline), then say the worker
-    is ready: every layer drawn, so the first request of any layout and format runs warm
-    (warming after ready would hold the slot against real requests)."""
-    from . import capacity
-
-    started = time.perf_counter()
-    try:
-        with capacity.SLOTS.held(watched=False):
-            pipeline.warm()
-    except Exception as exc:  # noqa: BLE001 - a failed warm-up leaves a slower first render, not a dead worker
-        log.exception("warm-up failed")
-        readiness.warmed(f"{type(exc).__name__}: {exc}")
-        return
-    readiness.warmed()
-    log.info("worker %d ready in %.1f s", os.getpid(), time.perf_counter() - started)
 
 
 def serve(settings: Settings, batches: bool = True, dev: bool = False) -> None:

@@ -9,17 +9,17 @@ from io import BytesIO
 import falcon
 
 from .. import metrics
-from ..options import Limits, RenderOptions
+from ..options import RenderOptions
 from ..sign.appearance import VisibleStamp
 from ..sign.config import LEVELS
 from ..sign.errors import NotAPdf, ServiceFailure
 from ..sign.service import SigningService
 from ..sign.verify import verify_pdf
 from ..units import MM_PER_PT
-from ..uploads import UploadRefused, check_cost, check_pdf
-from .body import read_body
+from ..uploads import check_cost, check_pdf
 from .capacity import render_slot
 from .problems import Problem, bad_parameter
+from .readers import read_pdf
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ def signing_request(
     if default:
         profile = signing.config.default_profile
     if profile is None:
+        for name in ("level", "stamp", "stamp_page"):  # said, not silently ignored
+            if req.get_param(name) is not None:
+                raise bad_parameter(name, "applies only when signing: give sign=PROFILE")
         return None
     if profile not in signing.loaded:
         raise bad_parameter("sign", f"no signer profile {profile!r}")
@@ -152,26 +155,6 @@ def sign_or_fail(pipeline, signing: SigningService, pdf: bytes, ask: SigningAsk)
         raise problem from None
 
 
-def read_pdf(req: falcon.Request, limits: Limits = Limits()) -> bytes:
-    media_type = (req.content_type or "").split(";")[0].strip().lower()
-    if media_type != "application/pdf":
-        raise Problem(
-            falcon.HTTP_415,
-            "Unsupported media type",
-            "the body must be application/pdf",
-            [{"header": "Content-Type", "detail": "send application/pdf"}],
-        )
-    data = read_body(req, limits.max_upload_bytes)
-    if not data.startswith(b"%PDF-"):
-        raise Problem(
-            falcon.HTTP_422,
-            "Not a PDF",
-            "the body does not start with %PDF-",
-            [{"pointer": "", "detail": "not a PDF file"}],
-        )
-    return data
-
-
 class SignResource:
     def __init__(self, pipeline, signing: SigningService):
         self.pipeline = pipeline
@@ -184,26 +167,23 @@ class SignResource:
                 "sign", "name the signer profile: ?sign=PROFILE&level=B-B|B-T|B-LT|B-LTA"
             )
         pdf = read_pdf(req, self.pipeline.limits)
+        with render_slot():
+            # the checks of every upload; a file with active content is not signed as it is
+            check_pdf(pdf, "document", self.pipeline.limits, refuse_active=True)
+            signed = self._sign(pdf, asked)
+        resp.content_type = "application/pdf"
+        resp.data = signed
+        resp.set_header("Content-Disposition", 'inline; filename="signed.pdf"')
+
+    def _sign(self, pdf: bytes, asked: SigningAsk) -> bytes:
+        """A checked PDF signed; one whose structure pyHanko cannot work with is a 422."""
         try:
-            with render_slot():
-                # the checks of every upload; a file with active content is not signed as it is
-                check_pdf(pdf, "document", self.pipeline.limits, refuse_active=True)
-                signed = sign_or_fail(self.pipeline, self.signing, pdf, asked)
-        except UploadRefused as exc:
-            raise Problem(
-                falcon.HTTP_422,
-                "Cannot sign this PDF",
-                str(exc),
-                [{"pointer": "", "detail": exc.reason}],
-            ) from None
+            return sign_or_fail(self.pipeline, self.signing, pdf, asked)
         except (ValueError, KeyError, TypeError) as exc:
             detail = f"{type(exc).__name__}: {exc}"[:300]
             raise Problem(
                 falcon.HTTP_422, "Cannot sign this PDF", detail, [{"pointer": "", "detail": detail}]
             ) from None
-        resp.content_type = "application/pdf"
-        resp.data = signed
-        resp.set_header("Content-Disposition", 'inline; filename="signed.pdf"')
 
 
 class VerifyResource:
@@ -219,13 +199,6 @@ class VerifyResource:
                 resp.media = verify_pdf(
                     pdf, self.signing.trust_roots, self.signing.trusted_tsa, at=at
                 )
-        except UploadRefused as exc:
-            raise Problem(
-                falcon.HTTP_422,
-                "Cannot read this PDF",
-                str(exc),
-                [{"pointer": "", "detail": exc.reason}],
-            ) from None
         except NotAPdf as exc:
             raise Problem(
                 falcon.HTTP_422,

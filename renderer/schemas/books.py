@@ -78,7 +78,7 @@ class RegisterEntry(LayoutData):
 
 class CertificationRegister(LayoutData):
     """The register of a period printed on the book's spreads (P 49): every entry once, in
-    the order given, REGISTER_ROWS to a spread; a row never splits across pages."""
+    the order given, 12 to a spread; a row never splits across pages."""
 
     entries: list[RegisterEntry] = Field(
         min_length=1,

@@ -6,7 +6,7 @@ import re
 
 from pydantic import Field, field_validator
 
-from ..barcodes import s10_problem
+from ..barcodes import S10, s10_problem
 from ..validation import LayoutData, optional_text, text
 
 CODE128_TEXT = re.compile(r"^[\x20-\x7e]+$")  # what Code 128 set B prints one to one
@@ -20,7 +20,8 @@ class PersonalDeliveryEnvelope(LayoutData):
     sender: list[text(60)] = Field(
         min_length=1,
         max_length=4,
-        description="POŠILJATELJ, also the PREJEMNIK VROČILNICE to whom the slip returns: one item per line.",
+        description="POŠILJATELJ, also the PREJEMNIK VROČILNICE to whom the slip returns: "
+        "one item per line.",
     )
     addressee: list[text(60)] = Field(
         min_length=1,
@@ -33,12 +34,16 @@ class PersonalDeliveryEnvelope(LayoutData):
         "printed as text under the item's barcode.",
     )
     item_number: str = Field(
+        pattern=S10.pattern,
         description="Številka priporočene pošiljke, UPU S10 (e.g. RR123456785SI): the 60 x 18 mm "
-        "boxes' barcode encodes it alone, the 13 characters postal scanners read."
+        "boxes' barcode encodes it alone, the 13 characters postal scanners read. The ninth "
+        "digit is the S10 check digit of the eight before it (weights 8 6 4 2 3 5 9 7, 11 "
+        "less the sum modulo 11; 10 is 0, 11 is 5): a wrong one is a 422.",
     )
     document_number: str = Field(
         min_length=1,
         max_length=24,
+        pattern=CODE128_TEXT.pattern,
         description="Številka dokumenta, printed as a Code 128 barcode (ASCII).",
     )
 
@@ -55,7 +60,8 @@ class PersonalDeliveryEnvelope(LayoutData):
     def _ascii(cls, value: str) -> str:
         if not CODE128_TEXT.match(value):
             raise ValueError(
-                "may hold only printable ASCII characters (letters without diacritics, digits, - / .)"
+                "may hold only printable ASCII characters "
+                "(letters without diacritics, digits, - / .)"
             )
         return value
 

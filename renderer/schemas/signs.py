@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..validation import LayoutData, local_text, optional_text, text
 
@@ -79,7 +79,8 @@ class FacadeSign(LayoutData):
     authority: list[local_text(120)] = Field(
         min_length=1,
         max_length=MAX_NAME_LEVELS,
-        description="Naziv organa državne uprave, one item per line (level), printed in bold capitals.",
+        description="Naziv organa državne uprave, one item per line (level), "
+        "printed in bold capitals.",
     )
 
     @field_validator("authority", mode="before")
@@ -92,7 +93,8 @@ class Room(LayoutData):
     number: text(12, description="Številka sobe.")
     purpose: local_text(
         100,
-        description="Področje dela ali položaj (P 9(5)). Never an employee's name (P 9(6)): the caller's duty, "
+        description="Področje dela ali položaj (P 9(5)). "
+        "Never an employee's name (P 9(6)): the caller's duty, "
         "as a name cannot be told reliably from a field of work.",
     )
 
@@ -112,9 +114,20 @@ class Floor(LayoutData):
 class DirectorySign(LayoutData):
     """Napotilna tabla (P 9). Give ``units``, or ``floors`` when the body uses several floors."""
 
+    # the units-or-floors rule below, said in the JSON Schema too (if/then/else: code
+    # generators take it as validation only, where they drop a model's oneOf)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"required": ["units"], "properties": {"units": {"type": "array"}}},
+            "then": {"properties": {"floors": {"type": "null"}}},
+            "else": {"required": ["floors"], "properties": {"floors": {"type": "array"}}},
+        }
+    )
+
     authority: list[local_text(120)] = Field(
         min_length=1,
-        description="The body's name, one item per level: with REPUBLIKA SLOVENIJA at most five levels (P 9(4)).",
+        description="The body's name, one item per level: "
+        "with REPUBLIKA SLOVENIJA at most five levels (P 9(4)).",
     )
     units: list[Unit] | None = Field(None, min_length=1, max_length=40)
     floors: list[Floor] | None = Field(None, min_length=1, max_length=20)
@@ -125,7 +138,8 @@ class DirectorySign(LayoutData):
         value = _levels(value)
         if isinstance(value, list) and len(value) > MAX_NAME_LEVELS:
             raise ValueError(
-                f"has {len(value) + 1} levels with REPUBLIKA SLOVENIJA; the logotype has at most five (P 9(4))"
+                f"has {len(value) + 1} levels with REPUBLIKA SLOVENIJA; "
+                "the logotype has at most five (P 9(4))"
             )
         return value
 

@@ -19,15 +19,14 @@ from jinja2 import Environment, FileSystemLoader
 
 from ..catalogs import UsedMessages
 from ..compose import Composer
-from ..http.body import read_body, read_json, read_parts
 from ..http.capacity import render_slot
 from ..http.problems import Problem, bad_parameter
-from ..http.resources import _layout, _render
+from ..http.readers import known_layout, read_body, read_json, read_parts
 from ..options import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
 from ..units import MM_PER_PT
-from ..uploads import UploadRefused, check_attachment, check_scan
+from ..uploads import check_attachment, check_scan
 from . import preview
 from .samplesets import sample_sets
 
@@ -122,24 +121,16 @@ class Studio:
             if rendered is not None:
                 self._renders.move_to_end(key)
         if rendered is None:
-            scan = attachment = None
-            try:
-                if part:
-                    data = upload if upload is not None else layout.sample_upload(part)
-                    if layout.upload:
-                        scan = check_scan(data, part, self.pipeline.limits)
-                    if layout.attachment:
-                        attachment = check_attachment(data, part, part, self.pipeline.limits)
-            except UploadRefused as exc:
-                raise Problem(
-                    falcon.HTTP_422,
-                    "Cannot use the upload",
-                    str(exc),
-                    [{"pointer": f"/{exc.field}", "detail": exc.reason}],
-                ) from None
+            data = upload if upload is not None else (layout.sample_upload(part) if part else None)
+            scan = check_scan(data, part, self.pipeline.limits) if layout.upload else None
+            attachment = (
+                check_attachment(data, part, part, self.pipeline.limits)
+                if layout.attachment
+                else None
+            )
             options = RenderOptions("pdf", variant=variant)
             draw = lambda: self.drafts.render(layout.id, body, options, scan, attachment)  # noqa: E731
-            rendered = _render(self.dev.guard(layout, draw) if self.dev else draw)
+            rendered = (self.dev.guard(layout, draw) if self.dev else draw)()
             with self._lock:
                 self._renders[key] = rendered
                 while len(self._renders) > CACHED_RENDERS:
@@ -242,7 +233,7 @@ class StudioPage:
         self.page = (PAGES_DIR / "studio.html").read_text(encoding="utf-8")
 
     def on_get(self, req, resp, layout_id):
-        _layout(self.pipeline, layout_id)
+        known_layout(self.pipeline, layout_id)
         resp.content_type = falcon.MEDIA_HTML
         resp.text = self.page
 
@@ -265,7 +256,7 @@ class StudioLayout:
     def on_get(self, req, resp, layout_id):
         if self.studio.dev:
             self.studio.dev.check()
-        layout = _layout(self.studio.pipeline, layout_id)
+        layout = known_layout(self.studio.pipeline, layout_id)
         resp.media = {
             **layout.summary(),
             "request_schema": layout.request_schema,
@@ -313,7 +304,7 @@ class StudioPreview:
         pipeline = self.studio.pipeline
         if self.studio.dev:
             self.studio.dev.check()
-        layout = _layout(pipeline, layout_id)
+        layout = known_layout(pipeline, layout_id)
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
         number = _number(req, "page", 1, 1, 100_000)
         part = layout.upload or layout.attachment
@@ -408,15 +399,7 @@ class StudioOverlay:
         dpi = _number(req, "dpi", 96, RenderOptions.MIN_DPI, MAX_PREVIEW_DPI, whole=False)
         data = read_body(req, self.pipeline.limits.max_upload_bytes)
         with render_slot():  # checking and rasterising the upload are heavy work
-            try:
-                scan = check_scan(data, "overlay", self.pipeline.limits)
-            except UploadRefused as exc:
-                raise Problem(
-                    falcon.HTTP_422,
-                    "Cannot use the upload",
-                    str(exc),
-                    [{"pointer": f"/{exc.field}", "detail": exc.reason}],
-                ) from None
+            scan = check_scan(data, "overlay", self.pipeline.limits)
             document = preview.open_pdf(scan.pdf)
             try:
                 if number > len(document):
@@ -446,7 +429,7 @@ class StudioUpload:
         self.pipeline = pipeline
 
     def on_get(self, req, resp, layout_id):
-        layout = _layout(self.pipeline, layout_id)
+        layout = known_layout(self.pipeline, layout_id)
         part = layout.upload or layout.attachment
         if not part:
             raise Problem(falcon.HTTP_404, "Not found", f"{layout_id} takes no file")
@@ -463,7 +446,7 @@ class StudioChanges:
 
     def on_get(self, req, resp, layout_id):
         self.studio.dev.check()
-        _layout(self.studio.pipeline, layout_id)
+        known_layout(self.studio.pipeline, layout_id)
         resp.media = {
             "version": self.studio.dev.version(layout_id),
             "problems": self.studio.dev.problems(layout_id),

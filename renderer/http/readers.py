@@ -1,31 +1,33 @@
-"""Reading request bodies: one reader for every endpoint, with or without Content-Length
-(``Transfer-Encoding: chunked``), the size limit applied while reading; and JSON bodies with
-their content type, charset, syntax and complexity limits — each with its own 4xx."""
+"""The request readers every resource shares: bodies (raw, JSON, multipart, PDF) read with
+or without Content-Length (``Transfer-Encoding: chunked``), the size limit applied while
+reading; the layout named in the path; the render query parameters. Each refusal is its
+own 4xx naming the header, part, pointer or parameter."""
 
 from __future__ import annotations
 
 import codecs
+import math
+from io import BytesIO
 from typing import Any, BinaryIO
 
 import falcon
+from falcon.media.multipart import MultipartFormHandler, MultipartParseOptions
 
 from ..jsonlimits import JsonRefused, loads
-from ..options import Limits
-from .problems import Problem
+from ..options import FORMATS, LANGUAGE_SETS, Limits, RenderOptions
+from ..pipeline import Pipeline
+from ..registry import Layout
+from .problems import Problem, bad_parameter, too_large
 
 BLOCK = 64 * 1024
+DEFAULT_LIMITS = Limits()
 
 
-def too_large(max_bytes: int, size: int | None = None) -> Problem:
+def body_too_large(max_bytes: int, size: int | None = None) -> Problem:
     detail = f"the limit is {max_bytes} bytes" + (
         f", the body has {size}" if size is not None else ""
     )
-    return Problem(
-        falcon.HTTP_413,
-        "Request body too large",
-        detail,
-        [{"header": "Content-Length", "detail": detail}],
-    )
+    return too_large("Request body too large", detail, {"header": "Content-Length"})
 
 
 def body_stream(req: falcon.Request, max_bytes: int) -> BinaryIO:
@@ -35,7 +37,7 @@ def body_stream(req: falcon.Request, max_bytes: int) -> BinaryIO:
     what it reads: a chunked body has no length to check in advance."""
     if req.content_length is not None:
         if req.content_length > max_bytes:
-            raise too_large(max_bytes, req.content_length)
+            raise body_too_large(max_bytes, req.content_length)
         return req.bounded_stream
     chunked = "chunked" in (req.get_header("Transfer-Encoding") or "").lower()
     if chunked or req.env.get("wsgi.input_terminated"):
@@ -54,7 +56,7 @@ def read_body(req: falcon.Request, max_bytes: int) -> bytes:
         pieces.append(piece)
         size += len(piece)
         if size > max_bytes:
-            raise too_large(max_bytes)
+            raise body_too_large(max_bytes)
     return b"".join(pieces)
 
 
@@ -104,7 +106,7 @@ def _charset(req: falcon.Request) -> str:
 
 
 def parse_json(
-    raw: bytes, charset: str = "utf-8", limits: Limits = Limits(), part: str | None = None
+    raw: bytes, charset: str = "utf-8", limits: Limits = DEFAULT_LIMITS, part: str | None = None
 ) -> Any:
     """``raw`` decoded as ``charset`` and parsed within ``limits``, or the 4xx that says why not."""
     try:
@@ -120,7 +122,7 @@ def parse_json(
 
 
 def read_json(
-    req: falcon.Request, max_bytes: int, limits: Limits = Limits(), optional: bool = False
+    req: falcon.Request, max_bytes: int, limits: Limits = DEFAULT_LIMITS, optional: bool = False
 ) -> Any:
     """The JSON body; with ``optional`` an empty body (and no content type) is None."""
     media_type = (req.content_type or "").split(";")[0].strip().lower()
@@ -151,13 +153,11 @@ def read_json(
     return parse_json(raw, charset, limits)
 
 
-def read_parts(req: falcon.Request, file_part: str, limits: Limits = Limits()) -> tuple[Any, bytes]:
+def read_parts(
+    req: falcon.Request, file_part: str, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Any, bytes]:
     """The ``request`` part (JSON, within the limits) and the uploaded file part of a
     multipart/form-data body, read with or without Content-Length."""
-    from io import BytesIO
-
-    from falcon.media.multipart import MultipartFormHandler, MultipartParseOptions
-
     if not (req.content_type or "").startswith("multipart/form-data"):
         raise Problem(
             falcon.HTTP_415,
@@ -177,21 +177,19 @@ def read_parts(req: falcon.Request, file_part: str, limits: Limits = Limits()) -
             if part.name == "request":
                 data = part.stream.read(limits.max_body_bytes + 1)
                 if len(data) > limits.max_body_bytes:
-                    raise Problem(
-                        falcon.HTTP_413,
+                    raise too_large(
                         "Request part too large",
                         f"the request part's limit is {limits.max_body_bytes} bytes",
-                        [{"part": "request", "detail": f"at most {limits.max_body_bytes} bytes"}],
+                        {"part": "request"},
                     )
                 body = parse_json(data, "utf-8", limits, part="request")
             elif part.name == file_part:
                 upload = part.stream.read(limits.max_upload_bytes + 1)
                 if len(upload) > limits.max_upload_bytes:
-                    raise Problem(
-                        falcon.HTTP_413,
+                    raise too_large(
                         "Upload too large",
                         f"the limit is {limits.max_upload_bytes} bytes",
-                        [{"part": file_part, "detail": f"at most {limits.max_upload_bytes} bytes"}],
+                        {"part": file_part},
                     )
     except falcon.MediaMalformedError as exc:
         detail = str(exc.description or exc.title)
@@ -202,7 +200,7 @@ def read_parts(req: falcon.Request, file_part: str, limits: Limits = Limits()) -
             [{"header": "Content-Type", "detail": detail}],
         ) from None
     missing = [name for name, value in (("request", body), (file_part, upload)) if value is None]
-    if missing:
+    if missing or upload is None:
         raise Problem(
             falcon.HTTP_422,
             "Missing parts",
@@ -210,3 +208,83 @@ def read_parts(req: falcon.Request, file_part: str, limits: Limits = Limits()) -
             [{"pointer": f"/{name}", "part": name, "detail": "is required"} for name in missing],
         )
     return body, upload
+
+
+def read_pdf(req: falcon.Request, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """A PDF sent as the whole body (``Content-Type: application/pdf``)."""
+    media_type = (req.content_type or "").split(";")[0].strip().lower()
+    if media_type != "application/pdf":
+        raise Problem(
+            falcon.HTTP_415,
+            "Unsupported media type",
+            "the body must be application/pdf",
+            [{"header": "Content-Type", "detail": "send application/pdf"}],
+        )
+    data = read_body(req, limits.max_upload_bytes)
+    if not data.startswith(b"%PDF-"):
+        raise Problem(
+            falcon.HTTP_422,
+            "Not a PDF",
+            "the body does not start with %PDF-",
+            [{"pointer": "", "detail": "not a PDF file"}],
+        )
+    return data
+
+
+def known_layout(pipeline: Pipeline, layout_id: str) -> Layout:
+    """The layout named in the path, or a 404."""
+    if layout_id not in pipeline.registry:
+        raise Problem(
+            falcon.HTTP_404, "Unknown layout", f"there is no layout {layout_id!r}; see /v1/layouts"
+        )
+    return pipeline.layout(layout_id)
+
+
+def render_options(req: falcon.Request) -> RenderOptions:
+    """format, dpi, variant and marks; whether the layout offers the variant is checked later."""
+    fmt = req.get_param("format") or "pdf"
+    if fmt not in FORMATS:
+        raise bad_parameter("format", f"must be one of {', '.join(FORMATS)}")
+    dpi_text = req.get_param("dpi")
+    dpi = RenderOptions.dpi
+    if dpi_text is not None:
+        if (
+            not dpi_text.isdigit()
+            or not RenderOptions.MIN_DPI <= int(dpi_text) <= RenderOptions.MAX_DPI
+        ):
+            raise bad_parameter(
+                "dpi",
+                f"must be a whole number from {RenderOptions.MIN_DPI} to {RenderOptions.MAX_DPI}",
+            )
+        dpi = int(dpi_text)
+        if fmt != "png":
+            raise bad_parameter("dpi", "applies only to format=png")
+    # an option the layout lacks (e.g. marks with png) is an OptionError: a 400 (problems.py)
+    return RenderOptions(fmt, dpi, req.get_param("variant"), req.get_param("marks"))
+
+
+def languages(req: falcon.Request) -> tuple[str, ...]:
+    text = req.get_param("languages") or "sl"
+    value = tuple(part.strip() for part in text.split(","))
+    if value not in LANGUAGE_SETS:
+        raise bad_parameter("languages", "must be sl, sl,it or sl,hu")
+    return value
+
+
+def placement(req: falcon.Request) -> tuple[int | None, float, float]:
+    """``page`` (from 1, or ``new``) and ``at=X,Y`` (mm) of a layout placed onto a document."""
+    where = req.get_param("at") or "0,0"
+    page_text = req.get_param("page") or "1"
+    try:
+        x, y = (float(v) for v in where.split(","))
+    except ValueError:
+        raise bad_parameter("at", "give the position as X,Y in mm, e.g. at=20,30") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise bad_parameter("at", "the position must be two finite numbers of mm")
+    try:
+        page = None if page_text == "new" else int(page_text) - 1
+    except ValueError:
+        raise bad_parameter("page", "a page number (from 1) or 'new'") from None
+    if page is not None and page < 0:
+        raise bad_parameter("page", "pages count from 1")
+    return page, x, y
