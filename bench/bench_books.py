@@ -24,8 +24,8 @@ from common import median_ms, standalone_html
 from weasyprint import HTML
 
 from renderer.compose import Composition
+from renderer.options import RenderOptions
 from renderer.pipeline import Pipeline
-from renderer.specs import RenderOptions
 
 WHOLE_BOOKS = {
     # every page of the book written out, numbered as the assembler numbers them

@@ -16,8 +16,8 @@ import argparse
 from common import median_ms, standalone_html
 from weasyprint import HTML
 
+from renderer.options import RenderOptions
 from renderer.pipeline import Pipeline
-from renderer.specs import RenderOptions
 
 LAYOUT = "envelope.personal-delivery"
 

@@ -33,8 +33,8 @@ from weasyprint import HTML
 
 from renderer.barcodes import s10_check_digit
 from renderer.imprint import EnvelopeImprint
+from renderer.options import RenderOptions
 from renderer.pipeline import Pipeline
-from renderer.specs import RenderOptions
 
 LAYOUT = "envelope.personal-delivery"
 LANGUAGES = ("sl",)

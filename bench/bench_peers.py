@@ -55,8 +55,8 @@ from bench_books import WHOLE_BOOKS, plain_book_html
 from common import standalone_html
 from weasyprint import HTML
 
+from renderer.options import RenderOptions
 from renderer.pipeline import Pipeline
-from renderer.specs import RenderOptions
 from renderer.uploads import check_attachment, check_scan
 
 CHROMIUM = "/usr/bin/chromium"

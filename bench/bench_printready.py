@@ -20,8 +20,8 @@ import pikepdf
 from common import median_ms
 
 from renderer.impose import Imposition, impose
+from renderer.options import RenderOptions
 from renderer.pipeline import Pipeline
-from renderer.specs import RenderOptions
 
 
 def main() -> None:

@@ -17,8 +17,8 @@ import statistics
 from common import median_ms, standalone_html
 from weasyprint import HTML
 
+from renderer.options import RenderOptions
 from renderer.pipeline import Pipeline
-from renderer.specs import RenderOptions
 
 
 def raw_html(pipeline: Pipeline, layout, languages) -> tuple[str, str]:

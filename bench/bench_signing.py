@@ -26,9 +26,9 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
+from renderer.options import RenderOptions
 from renderer.pipeline import Pipeline
 from renderer.signing import SignerProfile, load_profile, sign_pdf
-from renderer.specs import RenderOptions
 
 
 def make_pkcs12(directory: Path) -> tuple[Path, Path]:

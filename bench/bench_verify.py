@@ -26,9 +26,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: E402
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp  # noqa: E402
 from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
+from renderer.options import RenderOptions  # noqa: E402
 from renderer.pipeline import Pipeline  # noqa: E402
 from renderer.signing import SigningConfig, SigningService  # noqa: E402
-from renderer.specs import RenderOptions  # noqa: E402
 from renderer.verify import verify_pdf  # noqa: E402
 from tests.pki import start_pki  # noqa: E402
 

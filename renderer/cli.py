@@ -8,8 +8,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .specs import FORMATS, MARKS, OptionError, RenderOptions
+from .files import write_output
+from .options import FORMATS, MARKS, OptionError, RenderOptions
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 def _layouts(args) -> int:
@@ -31,7 +36,7 @@ def _layouts(args) -> int:
 
 def _render(args) -> int:
     from .pipeline import Pipeline
-    from .schema import InvalidRequest
+    from .validation import InvalidRequest
 
     try:
         options = RenderOptions(args.format, args.dpi, args.variant, args.marks)
@@ -70,24 +75,11 @@ def _render(args) -> int:
         return 2
     for finding in rendered.findings:
         print(f"renderer: finding: {finding.pointer}: {finding.reason}", file=sys.stderr)
-    _write(args.output, rendered.content)
+    write_output(args.output, rendered.content)
     print(
         f"{args.output} ({rendered.pages} page(s), {len(rendered.content)} bytes)", file=sys.stderr
     )
     return 0
-
-
-def _write(output: str, content: bytes) -> None:
-    """``-`` is standard output; a file is written under a temporary name, then renamed, so
-    there is never a half-written file under the asked name."""
-    if output == "-":
-        sys.stdout.buffer.write(content)
-        sys.stdout.flush()
-        return
-    out = Path(output)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(content)
-    tmp.replace(out)
 
 
 def _upload(layout, path: str | None):

@@ -24,8 +24,8 @@ from .fonts import FONTS
 from .localise import local_value
 from .paths import TEMPLATES_DIR
 from .registry import Layout
-from .schema import ValidRequest, pointer
 from .textfit import fit_size
+from .validation import ValidRequest, pointer
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from .files import write_output
+
 
 def _fail(message: str, code: int = 2) -> int:
     print(f"renderer: {message}", file=sys.stderr)
@@ -32,7 +34,6 @@ def _signing(args):
 
 
 def sign(args) -> int:
-    from .cli import _write
     from .signing import LEVELS, ServiceFailure, SigningConfigError
     from .uploads import UploadRefused, check_pdf
 
@@ -56,7 +57,7 @@ def sign(args) -> int:
         signed = service.sign(data, args.profile, args.level)
     except ServiceFailure as exc:
         return _fail(f"{exc.service}: {exc.reason}; not signed at {args.level}", 1)
-    _write(args.output, signed)
+    write_output(args.output, signed)
     print(f"{args.output}: signed with {args.profile} at {args.level}", file=sys.stderr)
     return 0
 
@@ -93,11 +94,10 @@ def verify(args) -> int:
 
 
 def place(args) -> int:
-    from .cli import _write
+    from .options import RenderOptions
     from .pipeline import Pipeline
-    from .schema import InvalidRequest
-    from .specs import RenderOptions
     from .uploads import UploadRefused, check_pdf, place_onto
+    from .validation import InvalidRequest
 
     try:
         x, y = (float(v) for v in args.at.split(","))
@@ -128,7 +128,7 @@ def place(args) -> int:
         return 1
     except UploadRefused as exc:
         return _fail(f"{args.document}: {exc.reason}", 1)
-    _write(args.output, placed)
+    write_output(args.output, placed)
     if removed:
         print(
             f"renderer: {args.document}: active content removed: {', '.join(removed)}",

@@ -26,8 +26,8 @@ import pikepdf
 
 from . import __version__
 from .assemble import Assembly, assemble
+from .options import OutputFormat
 from .printready import PDFX_VERSION, PrintReady, make_pdfx, neutral_to_gray, pdfx_xmp, set_boxes
-from .specs import OutputFormat
 from .spots import SpotColour, apply_spots
 from .uploads import Attachment, Scan, active
 
@@ -82,50 +82,53 @@ def _xmp(info: DocumentInfo, output: OutputFormat, document_id: str) -> bytes:
     ).encode()
 
 
-def finish(
-    pdf_bytes: bytes,
-    info: DocumentInfo,
-    output: OutputFormat,
-    spots: tuple[SpotColour, ...] = (),
-    book: tuple[Assembly, int] | None = None,
-    underlay: bytes | None = None,
-    scan: Scan | None = None,
-    attachment: Attachment | None = None,
-    press: PrintReady = PrintReady(),
-) -> bytes:
-    """``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
+@dataclass(frozen=True, kw_only=True)
+class FinishOptions:
+    """What the finishing stage does to one document (one frozen object, as pyHanko passes
+    its signature metadata), so a new step adds a field instead of a positional parameter.
+
+    ``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
     and its repetition count, for a layout whose repeated pages are rendered once;
     ``underlay``: a layer (same page sizes, any PDF variant) drawn under every page, e.g.
-    the pre-print;
-    ``scan``: an uploaded (checked) PDF whose pages go first and which is embedded whole, as
-    the source of the document (a PDF/A-3 associated file); ``attachment``: a file embedded
-    whole as an associated file, not drawn; ``press``: the bleed the pages were laid out
-    with and whether crop marks are drawn."""
-    if underlay is not None:
-        return _finish_layers(underlay, pdf_bytes, info, output, spots, press)
+    the pre-print; ``scan``: an uploaded (checked) PDF whose pages go first and which is
+    embedded whole, as the source of the document (a PDF/A-3 associated file);
+    ``attachment``: a file embedded whole as an associated file, not drawn; ``press``: the
+    bleed the pages were laid out with and whether crop marks are drawn."""
+
+    info: DocumentInfo
+    output: OutputFormat
+    spots: tuple[SpotColour, ...] = ()
+    book: tuple[Assembly, int] | None = None
+    underlay: bytes | None = None
+    scan: Scan | None = None
+    attachment: Attachment | None = None
+    press: PrintReady = PrintReady()
+
+
+def finish(pdf_bytes: bytes, options: FinishOptions) -> bytes:
+    """The finished document's bytes (see the module's docstring for what is done)."""
+    if options.underlay is not None:
+        return _finish_layers(options.underlay, pdf_bytes, options)
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
-        if book:
-            assemble(pdf, *book)
-        if scan is not None:
-            _lead_with_scan(pdf, scan, info.created)
-        if attachment is not None:
-            _associate(pdf, attachment, "The application as received (vloga)", info.created)
-        return _finish_open(pdf, info, output, spots, press)
+        if options.book:
+            assemble(pdf, *options.book)
+        if options.scan is not None:
+            _lead_with_scan(pdf, options.scan, options.info.created)
+        if options.attachment is not None:
+            _associate(
+                pdf, options.attachment, "The application as received (vloga)", options.info.created
+            )
+        return _finish_open(pdf, options)
 
 
-def _finish_open(
-    pdf: pikepdf.Pdf,
-    info: DocumentInfo,
-    output: OutputFormat,
-    spots,
-    press: PrintReady = PrintReady(),
-) -> bytes:
+def _finish_open(pdf: pikepdf.Pdf, options: FinishOptions) -> bytes:
     """Spots, boxes, output intent, language, Info and XMP written into ``pdf``; its bytes."""
-    if spots:
-        apply_spots(pdf, spots)
-    if press.press:
+    info, output = options.info, options.output
+    if options.spots:
+        apply_spots(pdf, options.spots)
+    if options.press.press:
         neutral_to_gray(pdf)
-    set_boxes(pdf, press)
+    set_boxes(pdf, options.press)
     if output.pdfx:
         make_pdfx(pdf)
     pdf.Root.Lang = pikepdf.String(info.languages[0])
@@ -153,8 +156,9 @@ def _finish_open(
         compress_streams=True,
         stream_decode_level=pikepdf.StreamDecodeLevel.none,
         fix_metadata_version=False,
-        deterministic_id=True,  # the file identifier from the content: the same request, the same bytes
-        **({"force_version": PDFX_VERSION} if output.pdfx else {}),
+        # the file identifier from the content: the same request, the same bytes
+        deterministic_id=True,
+        force_version=PDFX_VERSION if output.pdfx else "",  # "": the version the content needs
     )
     return out.getvalue()
 
@@ -166,26 +170,26 @@ def _content_id(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat) -> s
     for page in pdf.pages:
         contents = page.obj.get("/Contents")
         streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
-        xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
-        streams += [xobjects[name] for name in sorted(xobjects.keys())]
+        resources = page.obj.get("/Resources")
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        if isinstance(xobjects, pikepdf.Dictionary):
+            streams += [xobjects[name] for name in sorted(xobjects.keys())]
         for stream in streams:
             if isinstance(stream, pikepdf.Stream):
                 digest.update(stream.read_raw_bytes())
     return str(uuid.UUID(bytes=digest.digest()[:16], version=4))
 
 
-def _finish_layers(
-    base: bytes, top: bytes, info: DocumentInfo, output: OutputFormat, spots, press: PrintReady
-) -> bytes:
+def _finish_layers(base: bytes, top: bytes, options: FinishOptions) -> bytes:
     """The top layer's pages with the base layer's pages drawn under them, then finished.
     The top layer (rendered for this request, in the output's PDF variant) is the
     document; the base is only page content, so one base serves every format."""
     with pikepdf.open(BytesIO(top)) as pdf, pikepdf.open(BytesIO(base)) as layer:
         if len(pdf.pages) != len(layer.pages):
             raise ValueError("layers differ in page count")
-        for page, under in zip(pdf.pages, layer.pages):
-            page.add_underlay(under)
-        return _finish_open(pdf, info, output, spots, press)
+        for page, under in zip(pdf.pages, layer.pages, strict=True):
+            page.add_underlay(under, None)
+        return _finish_open(pdf, options)
 
 
 def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan, created: datetime) -> None:
@@ -218,7 +222,7 @@ def _associate(
         mod_date=stamp,
     )
     pdf.attachments[attachment.filename] = spec
-    pdf.Root.AF = pdf.make_indirect(pikepdf.Array([pdf.attachments.get(attachment.filename).obj]))
+    pdf.Root.AF = pdf.make_indirect(pikepdf.Array([pdf.attachments[attachment.filename].obj]))
 
 
 def separate(pdf_bytes: bytes, spots: tuple[SpotColour, ...]) -> bytes:

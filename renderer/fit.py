@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 
-from .schema import FieldError
+from .validation import FieldError
 
 MM_PER_PX = 25.4 / 96
 #: Boxes that can be a fixed area (a block, flex or grid container, a table cell).

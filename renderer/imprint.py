@@ -46,7 +46,7 @@ from .fit import Rect
 from .imprintfont import FontProgram, ImprintFont, Shaped, imprint_font
 from .pipeline import Pipeline
 from .registry import LayoutError
-from .schema import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
+from .validation import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
 
 LAYOUT_ID = "envelope.personal-delivery"
 PT_PER_PX = 0.75
@@ -368,7 +368,7 @@ def read_plan(pipeline: Pipeline, languages: tuple[str, ...]) -> Plan:
     layout = pipeline.layout(LAYOUT_ID)
     request = pipeline.validate(layout, layout.sample(languages))
     composition = pipeline.composer.compose(layout, request, "variable")
-    document = pipeline.renderer.layout(layout, composition)
+    document = pipeline.renderer.lay_out(layout, composition)
     page = document.pages[0]
     slots: list[TextSlot | BarSlot] = []
     for box in _var_boxes(page._page_box):

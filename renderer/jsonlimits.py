@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from .specs import Limits
+from .options import Limits
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # inside a string: an escape pair or the closing quote; outside: a quote, a bracket or the

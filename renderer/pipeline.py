@@ -16,16 +16,11 @@ from typing import Any
 
 from .catalogs import Catalogs
 from .compose import Composer
-from .finish import DocumentInfo, finish, separate
+from .finish import DocumentInfo, FinishOptions, finish, separate
 from .fit import FitReport, check_overflow
 from .fonts import FONTS
 from .metrics import stage
-from .printready import PrintReady
-from .raster import png
-from .registry import Layout, Registry
-from .render import Renderer
-from .schema import FieldError, InvalidRequest, ValidRequest, validate_request
-from .specs import (
+from .options import (
     FORMATS,
     LANGUAGE_SETS,
     MARKS_FORMATS,
@@ -34,9 +29,14 @@ from .specs import (
     OutputFormat,
     RenderOptions,
 )
+from .printready import PrintReady
+from .raster import png
+from .registry import Layout, Registry
+from .render import Renderer
 from .spots import load_spots
 from .textout import as_email_html, as_plain_text
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
+from .validation import FieldError, InvalidRequest, ValidRequest, validate_request
 
 #: A cached layer is page content only (drawn under a top layer rendered in the request's
 #: format, or itself finished into pdf or pdfx-4), so one drawing serves every format. It is
@@ -150,7 +150,8 @@ class Pipeline:
         pages for its entries, or the layout's page count."""
         if layout.assembly:
             return layout.assembly.render_pages
-        return getattr(request.data, "page_count", layout.pages)
+        count = request.data.page_count
+        return layout.pages if count is None else count
 
     def render_valid(
         self,
@@ -172,7 +173,7 @@ class Pipeline:
         if output.textual:
             return self._render_text(layout, request, variant, output)
         findings = tuple(request.data.findings())
-        if findings and getattr(request.data, "strict", False):
+        if findings and request.data.findings_refuse():
             raise InvalidRequest(list(findings))
         press = self.press(layout, variant, options)
         underlay = None
@@ -198,14 +199,16 @@ class Pipeline:
         with stage(layout.id, "finish"):
             pdf = finish(
                 pdf,
-                DocumentInfo(title, request.languages, request.created),
-                output,
-                spots,
-                book,
-                underlay[0] if underlay else None,
-                scan,
-                attachment,
-                press,
+                FinishOptions(
+                    info=DocumentInfo(title, request.languages, request.created),
+                    output=output,
+                    spots=spots,
+                    book=book,
+                    underlay=underlay[0] if underlay else None,
+                    scan=scan,
+                    attachment=attachment,
+                    press=press,
+                ),
             )
         if scan is not None:
             pages += count_pages(scan.pdf)
@@ -256,12 +259,14 @@ class Pipeline:
             composition = self.composer.compose(layout, request, variant)
         with stage(layout.id, "layout"):
             if layout.page.auto_height:
-                document = self.renderer.layout_fitted(layout, composition, bleed_mm)
+                document = self.renderer.lay_out_fitted(layout, composition, bleed_mm)
             else:
-                document = self.renderer.layout(layout, composition, bleed_mm=bleed_mm)
+                document = self.renderer.lay_out(layout, composition, bleed_mm=bleed_mm)
         book = None
         if layout.assembly:
-            book = (layout.assembly, layout.assembly.count or request.data.repeat_count)
+            count = layout.assembly.count or request.data.repeat_count
+            assert count is not None, "the registry refuses an [assembly] without a count source"
+            book = (layout.assembly, count)
             if len(document.pages) != layout.assembly.render_pages:
                 raise InvalidRequest(
                     [
@@ -274,7 +279,7 @@ class Pipeline:
         fit = check_overflow(document, self.render_pages(layout, request), self.refuse_overflow)
         if fit.errors and self.refuse_overflow:
             raise InvalidRequest(fit.errors)
-        pages = layout.assembly.total_pages(book[1]) if book else len(document.pages)
+        pages = book[0].total_pages(book[1]) if book else len(document.pages)
         with stage(layout.id, "write"):
             return self.renderer.write_pdf(document, output), pages, book, fit
 

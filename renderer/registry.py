@@ -7,29 +7,20 @@ A layout is data: ``layout.toml`` (id, titles, page size, source articles, data 
 
 from __future__ import annotations
 
-import importlib
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
-from .assemble import Assembly
+from .assemble import Assembly, NumberSpec
+from .layoutfile import MAX_PAGE_MM, LayoutError, LayoutFile, PageTable, read_layout_file
+from .options import LANGUAGE_SETS
 from .paths import SAMPLES_DIR, TEMPLATES_DIR
-from .schema import LayoutData, request_json_schema
-from .specs import LANGUAGE_SETS
+from .validation import LayoutData, request_json_schema
 
-SCHEMA_PACKAGE = "renderer.schemas"
-
-
-class LayoutError(RuntimeError):
-    """A layout folder is incomplete or inconsistent."""
-
-
-MAX_PAGE_MM = 2000
-MAX_BLEED_MM = 10
+__all__ = ["Barcode", "Imprint", "Layout", "LayoutError", "PageSize", "Prescribed", "Registry"]
 
 
 @dataclass(frozen=True)
@@ -106,24 +97,50 @@ class Prescribed:
         }
 
 
-def _prescribed(meta: dict, page: PageSize) -> tuple[Prescribed, ...]:
+def _prescribed(meta: LayoutFile, page: PageSize) -> tuple[Prescribed, ...]:
     """The layout's ``[[prescribed]]`` boxes; unless it names page sizes itself, every page is
     the size in ``[page]`` (only the width when the height follows the content)."""
     listed = tuple(
         Prescribed(
-            entry["name"],
-            tuple(float(v) for v in entry["box"]),
-            entry.get("page", 1),
-            tuple(entry.get("checks", Prescribed.MEMBERS)),
-            entry.get("kind", "box"),
+            entry.name,
+            (entry.box[0], entry.box[1], entry.box[2], entry.box[3]),
+            entry.page,
+            tuple(entry.checks),
+            entry.kind,
         )
-        for entry in meta.get("prescribed", [])
+        for entry in meta.prescribed
     )
     if any(p.kind == "page" for p in listed):
         return listed
-    height = page.height_mm if not page.auto_height else page.max_height_mm
+    height = page.height_mm if page.height_mm is not None else page.max_height_mm
+    assert height is not None  # PageSize holds one of them
     checks = ("width",) if page.auto_height else ("width", "height")
     return (Prescribed("page size", (0, 0, page.width_mm, height), None, checks, "page"), *listed)
+
+
+@dataclass(frozen=True)
+class Barcode:
+    """A barcode box of an imprint (``[[imprint.barcodes]]``): ``field`` is the pointer its
+    human-readable line is tagged with; the bars encode the data field ``bars``; the line
+    reads the fields ``caption`` joined by a space."""
+
+    field: str
+    bars: str
+    caption: tuple[str, ...]
+
+    def symbol(self, data: LayoutData) -> str:
+        return str(getattr(data, self.bars))  # a field of the data model (checked on load)
+
+    def line(self, data: LayoutData) -> str:
+        return " ".join(str(getattr(data, name)) for name in self.caption)
+
+
+@dataclass(frozen=True)
+class Imprint:
+    """``[imprint]``: the variable layer can be drawn per record without a layout
+    (renderer/imprint.py); a batch of the layout may then ask ``output=layers``."""
+
+    barcodes: Mapping[str, Barcode]  # by the field their line is tagged with
 
 
 @dataclass(frozen=True, eq=False)  # identity equality: one object per layout, hashable for caches
@@ -152,6 +169,8 @@ class Layout:
     directory: Path
     prescribed: tuple[Prescribed, ...] = ()  # sizes to check in the output (the studio's inspector)
     safe_mm: float = 3.0  # the safe area's margin inside the trim (the studio's print view)
+    signature_appearance: bool = False  # the appearance of a visible signature (one layout)
+    imprint: Imprint | None = None  # its variable layer drawn without a layout (output=layers)
 
     @property
     def template_name(self) -> str:
@@ -162,8 +181,11 @@ class Layout:
         return self.directory / "style.css"
 
     def sample_path(self, languages: tuple[str, ...]) -> Path:
+        """``samples/<id>[.sl-it|.sl-hu].json``, or the same file beside ``layout.toml`` (a
+        layout folder kept on its own, e.g. in a designer's OBRAZCI_TEMPLATES_DIR)."""
         suffix = "" if languages == ("sl",) else "." + "-".join(languages)
-        return SAMPLES_DIR / f"{self.id}{suffix}.json"
+        own = self.directory / f"{self.id}{suffix}.json"
+        return own if own.is_file() else SAMPLES_DIR / own.name
 
     def sample(self, languages: tuple[str, ...]) -> dict:
         with self.sample_path(languages).open(encoding="utf-8") as fh:
@@ -201,62 +223,66 @@ class Layout:
         }
 
 
-def _page_size(page: dict) -> PageSize:
-    if page["height_mm"] == "auto":
-        return PageSize(float(page["width_mm"]), None, float(page["max_height_mm"]))
-    return PageSize(float(page["width_mm"]), float(page["height_mm"]))
+def _page_size(page: PageTable) -> PageSize:
+    if isinstance(page.height_mm, str):  # "auto"
+        return PageSize(page.width_mm, None, page.max_height_mm)
+    return PageSize(page.width_mm, page.height_mm)
+
+
+def _assembly(meta: LayoutFile) -> Assembly | None:
+    table = meta.assembly
+    if table is None:
+        return None
+    numbers = tuple(NumberSpec(**number.model_dump()) for number in table.numbers)
+    return Assembly(table.front, table.repeat, table.back, numbers, table.count, table.number_start)
+
+
+def _imprint(meta: LayoutFile) -> Imprint | None:
+    if meta.imprint is None:
+        return None
+    barcodes = {b.field: Barcode(b.field, b.bars, tuple(b.caption)) for b in meta.imprint.barcodes}
+    return Imprint(MappingProxyType(barcodes))
 
 
 def _load_layout(directory: Path) -> Layout:
     meta_path = directory / "layout.toml"
-    try:
-        with meta_path.open("rb") as fh:
-            meta = tomllib.load(fh)
-        module_name, _, class_name = meta["schema"].partition(":")
-        module = importlib.import_module(f"{SCHEMA_PACKAGE}.{module_name}")
-        data_model = getattr(module, class_name)
-        layout = Layout(
-            id=meta["id"],
-            titles=MappingProxyType(dict(meta["title"])),
-            page=(page := _page_size(meta["page"])),
-            pages=int(meta.get("pages", 1)),
-            variants=tuple(meta.get("variants", ["screen"])),
-            spot_variants=tuple(meta.get("spot_variants", ["print"])),
-            print_variants=tuple(meta.get("print_variants", meta.get("spot_variants", ["print"]))),
-            bleed_mm=float(meta.get("bleed_mm", 0)),
-            shared_variants=tuple(meta.get("shared_variants", [])),
-            composite=MappingProxyType({k: tuple(v) for k, v in meta.get("composite", {}).items()}),
-            assembly=Assembly.from_toml(meta["assembly"]) if "assembly" in meta else None,
-            signed=bool(meta.get("signed", False)),
-            text_formats=bool(meta.get("text_formats", False)),
-            upload=meta.get("upload"),
-            attachment=meta.get("attachment"),
-            placeable=bool(meta.get("placeable", False)),
-            source=meta["source"],
-            description=meta["description"],
-            data_model=data_model,
-            directory=directory,
-            prescribed=_prescribed(meta, page),
-            safe_mm=float(meta["page"].get("safe_mm", 3.0)),
-        )
-    except (
-        KeyError,
-        ValueError,
-        TypeError,
-        AttributeError,
-        ImportError,
-        tomllib.TOMLDecodeError,
-    ) as exc:
-        raise LayoutError(f"{meta_path}: {type(exc).__name__}: {exc}") from exc
-    if not 0 <= layout.bleed_mm <= MAX_BLEED_MM:
-        raise LayoutError(f"{meta_path}: bleed_mm must be between 0 and {MAX_BLEED_MM}")
+    meta = read_layout_file(meta_path)
+    spot_variants = (
+        meta.spot_variants
+        if meta.spot_variants is not None
+        else [v for v in meta.variants if v == "print"]
+    )
+    page = _page_size(meta.page)
+    layout = Layout(
+        id=meta.id,
+        titles=MappingProxyType(meta.title.model_dump()),
+        page=page,
+        pages=meta.pages,
+        variants=tuple(meta.variants),
+        spot_variants=tuple(spot_variants),
+        print_variants=tuple(
+            meta.print_variants if meta.print_variants is not None else spot_variants
+        ),
+        bleed_mm=meta.bleed_mm,
+        shared_variants=tuple(meta.shared_variants),
+        composite=MappingProxyType({k: (v[0], v[1]) for k, v in meta.composite.items()}),
+        assembly=_assembly(meta),
+        signed=meta.signed,
+        text_formats=meta.text_formats,
+        upload=meta.upload,
+        attachment=meta.attachment,
+        placeable=meta.placeable,
+        source=meta.source,
+        description=meta.description,
+        data_model=meta.data_model,
+        directory=directory,
+        prescribed=_prescribed(meta, page),
+        safe_mm=meta.page.safe_mm,
+        signature_appearance=meta.signature_appearance,
+        imprint=_imprint(meta),
+    )
     if layout.id != directory.name:
-        raise LayoutError(f"{meta_path}: id {layout.id!r} differs from its folder name")
-    if not issubclass(data_model, LayoutData):
-        raise LayoutError(f"{meta_path}: {meta['schema']} is not a LayoutData model")
-    missing = [lang for lang in ("sl", "it", "hu") if lang not in layout.titles]
-    if missing:
-        raise LayoutError(f"{meta_path}: no title in {', '.join(missing)}")
+        raise LayoutError(f"{meta_path}: id: {layout.id!r} differs from its folder name")
     for needed in (directory / "template.html.j2", layout.stylesheet):
         if not needed.is_file():
             raise LayoutError(f"layout {layout.id}: {needed} is missing")

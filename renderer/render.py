@@ -17,9 +17,9 @@ from . import weasycompat
 from .compose import Composition
 from .fetcher import AssetFetcher
 from .fonts import FontSet
+from .options import OutputFormat
 from .paths import TEMPLATES_DIR
 from .registry import Layout
-from .specs import OutputFormat
 
 BASE_CSS = TEMPLATES_DIR / "common" / "base.css"
 
@@ -78,7 +78,7 @@ class Renderer:
             else:
                 self._stylesheets.pop(layout_id, None)
 
-    def layout(
+    def lay_out(
         self,
         layout: Layout,
         composition: Composition,
@@ -112,16 +112,16 @@ class Renderer:
             )
         )
 
-    def layout_fitted(self, layout: Layout, composition: Composition, bleed_mm: float = 0):
+    def lay_out_fitted(self, layout: Layout, composition: Composition, bleed_mm: float = 0):
         """A layout whose height follows its content, laid out once on its tallest page and
         that page then made as tall as the content (whole mm); laid out a second time at
         that height only when the page's layout could depend on its height, or when the
         content takes more than one page (the fit check then refuses it)."""
-        document = self.layout(layout, composition, bleed_mm=bleed_mm)
+        document = self.lay_out(layout, composition, bleed_mm=bleed_mm)
         if len(document.pages) == 1:
             height = self.content_height_mm(document)
             if not weasycompat.fit_page_height(document.pages[0], height):
-                document = self.layout(layout, composition, height, bleed_mm)
+                document = self.lay_out(layout, composition, height, bleed_mm)
         return document
 
     @staticmethod

@@ -11,11 +11,13 @@ configuration stops ``renderer serve`` before it listens, never in a worker late
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .specs import Limits
+from .options import Limits
 
 LOG_FORMATS = ("json", "text")
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -281,13 +283,13 @@ class Settings:
 
     @classmethod
     def load(
-        cls, environ: dict[str, str] | None = None, flags: dict[str, object] | None = None
+        cls, environ: Mapping[str, str] | None = None, flags: Mapping[str, object] | None = None
     ) -> Settings:
         """Flags (already typed, ``None`` where not given) over the environment over the defaults."""
         environ = os.environ if environ is None else environ
         flags = flags or {}
         types = {f.name: f.type for f in fields(cls)}
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for setting in SETTINGS:
             given = flags.get(setting.name)
             if given is None and environ.get(setting.env, "") != "":

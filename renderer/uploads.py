@@ -13,7 +13,7 @@ from io import BytesIO
 
 import pikepdf
 
-from .specs import Limits
+from .options import Limits
 
 MM_PER_PT = 25.4 / 72
 LIMITS = Limits()

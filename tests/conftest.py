@@ -8,8 +8,8 @@ from falcon import testing
 from renderer.batch.service import BatchService
 from renderer.batch.specs import Access, EngineSpec
 from renderer.http.app import create_app
+from renderer.options import LANGUAGE_SETS, RenderOptions
 from renderer.pipeline import Pipeline
-from renderer.specs import LANGUAGE_SETS, RenderOptions
 
 from .helpers import browser, server  # noqa: F401 - fixtures of the browser tests
 

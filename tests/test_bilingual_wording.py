@@ -10,8 +10,8 @@ from lxml import html as lxml_html
 
 from renderer.localise import hungarian_article, local_date, local_time
 from renderer.messages import as_text
-from renderer.schema import InvalidRequest
-from renderer.specs import RenderOptions
+from renderer.options import RenderOptions
+from renderer.validation import InvalidRequest
 
 from .conftest import sample
 
@@ -471,8 +471,7 @@ def test_signature_stamp_shows_slovenian_time_with_its_offset(pipeline):
         == "20. 11. 2026 11:15:00 (UTC+1)"
     )
     assert (
-        _slovenian_time(datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
-        == "01. 07. 2026 12:00:00 (UTC+2)"
+        _slovenian_time(datetime(2026, 7, 1, 10, 0, tzinfo=UTC)) == "01. 07. 2026 12:00:00 (UTC+2)"
     )
     body = {
         "languages": ["sl", "hu"],

@@ -8,9 +8,9 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from renderer.schema import InvalidRequest
+from renderer.options import RenderOptions
 from renderer.schemas.books import REGISTER_ROWS
-from renderer.specs import RenderOptions
+from renderer.validation import InvalidRequest
 
 from .conftest import sample
 from .pdfmeasure import MM_PER_PT, all_text

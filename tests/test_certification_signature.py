@@ -10,7 +10,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from renderer.specs import RenderOptions
+from renderer.options import RenderOptions
 
 from .conftest import sample
 from .pdfmeasure import MM_PER_PT, Box, all_text, lines

@@ -26,7 +26,7 @@ CASES = [
 RENDER = """
 import sys
 from renderer.pipeline import Pipeline
-from renderer.specs import RenderOptions
+from renderer.options import RenderOptions
 from tests.conftest import sample
 pipeline = Pipeline()
 for layout, fmt in [tuple(case.split(":")) for case in sys.argv[1:]]:
@@ -55,7 +55,7 @@ def test_the_same_request_gives_the_same_bytes_in_two_processes():
 
 
 def test_the_document_date_comes_from_the_request(pipeline):
-    from renderer.specs import RenderOptions
+    from renderer.options import RenderOptions
 
     body = dict(sample("stamp.receipt"), document_date="2026-11-20T09:30:00+01:00")
     rendered = pipeline.render("stamp.receipt", body, RenderOptions("pdfa-2b"))

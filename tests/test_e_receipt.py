@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 from lxml import html as lxml_html
 
-from renderer.specs import Limits, RenderOptions
+from renderer.options import Limits, RenderOptions
 from renderer.uploads import UploadRefused, check_attachment
 
 from .conftest import SAMPLES, sample

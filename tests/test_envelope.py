@@ -11,8 +11,8 @@ import pytest
 import zxingcpp
 
 from renderer.barcodes import s10_check_digit, s10_problem
-from renderer.schema import InvalidRequest
-from renderer.specs import OptionError, RenderOptions
+from renderer.options import OptionError, RenderOptions
+from renderer.validation import InvalidRequest
 
 from .conftest import sample
 from .pdfmeasure import MM_PER_PT

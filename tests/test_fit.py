@@ -5,8 +5,8 @@ import re
 import pytest
 
 from renderer.fit import check_overflow
+from renderer.options import LANGUAGE_SETS
 from renderer.registry import Registry
-from renderer.specs import LANGUAGE_SETS
 
 CASES = [
     pytest.param(l.id, langs, id=f"{l.id}-{'+'.join(langs)}")
@@ -22,7 +22,7 @@ def test_every_tagged_value_is_measured(pipeline, layout_id, languages):
     composition = pipeline.composer.compose(layout, request)
     tagged = set(re.findall(r'data-field="([^"]+)"', composition.html))
     report = check_overflow(
-        pipeline.renderer.layout(layout, composition), pipeline.render_pages(layout, request)
+        pipeline.renderer.lay_out(layout, composition), pipeline.render_pages(layout, request)
     )
     assert report.errors == []
     assert report.checked == tagged
@@ -64,5 +64,5 @@ def test_fixed_text_wider_than_its_table_cell_is_a_layout_bug(pipeline):
 def test_book_column_headers_fit_their_cells(pipeline, layout_id, languages):
     layout = pipeline.layout(layout_id)
     request = pipeline.validate(layout, layout.sample(languages))
-    document = pipeline.renderer.layout(layout, pipeline.composer.compose(layout, request))
+    document = pipeline.renderer.lay_out(layout, pipeline.composer.compose(layout, request))
     check_overflow(document, pipeline.render_pages(layout, request))  # raises LayoutOverflow if not

@@ -8,9 +8,9 @@ from falcon import testing
 from PIL import Image
 
 from renderer.http.app import create_app
+from renderer.options import LANGUAGE_SETS, Limits
 from renderer.pipeline import Pipeline
 from renderer.registry import Registry
-from renderer.specs import LANGUAGE_SETS, Limits
 
 from .conftest import sample
 from .helpers import post_json as post

@@ -10,8 +10,8 @@ import pytest
 from weasyprint import HTML
 
 from renderer.impose import EDGE_MM, SHEETS, SLUG_MM, Imposition, ImpositionError, impose, plan
+from renderer.options import RenderOptions
 from renderer.printready import MARK_GAP_MM, MARK_LENGTH_MM
-from renderer.specs import RenderOptions
 
 from .conftest import sample
 from .pdfmeasure import MM_PER_PT

@@ -15,9 +15,9 @@ import zxingcpp
 
 from renderer.barcodes import s10_check_digit
 from renderer.imprint import EnvelopeImprint
-from renderer.schema import InvalidRequest
-from renderer.specs import LANGUAGE_SETS, RenderOptions
+from renderer.options import LANGUAGE_SETS, RenderOptions
 from renderer.textfit import text_width_mm
+from renderer.validation import InvalidRequest
 
 from .conftest import sample
 from .pdfmeasure import MM_PER_PT

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from renderer.options import LANGUAGE_SETS
 from renderer.registry import Registry
-from renderer.specs import LANGUAGE_SETS
 
 from .conftest import sample
 from .pdfmeasure import all_text, find, fonts, lines, page_boxes_mm

@@ -25,8 +25,8 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.revinfo.manager import RevinfoManager
 
 from renderer.http.app import create_app
+from renderer.options import RenderOptions
 from renderer.signing import SigningConfig, SigningService
-from renderer.specs import RenderOptions
 from renderer.verify import verify_pdf
 
 from .pki import SHORT_LIFE, start_pki

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from renderer.specs import OptionError, RenderOptions
+from renderer.options import OptionError, RenderOptions
 
 from .conftest import sample
 from .pdfmeasure import all_text

@@ -6,7 +6,7 @@ import zlib
 import pikepdf
 import pytest
 
-from renderer.specs import RenderOptions
+from renderer.options import RenderOptions
 
 from .conftest import sample
 from .helpers import BOUNDARY, form_data, request_part

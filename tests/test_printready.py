@@ -13,8 +13,8 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import ImageCms
 
+from renderer.options import OptionError, RenderOptions
 from renderer.printready import MARK_GAP_MM, MARK_LENGTH_MM
-from renderer.specs import OptionError, RenderOptions
 
 from .conftest import sample
 from .pdfmeasure import MM_PER_PT, find, fonts

@@ -8,8 +8,8 @@ import pytest
 
 from renderer.compose import Composition
 from renderer.fetcher import AssetFetcher, RefusedURL
+from renderer.options import RenderOptions
 from renderer.paths import FONTS_DIR, TEMPLATES_DIR
-from renderer.specs import RenderOptions
 
 from .pdfmeasure import all_text
 
@@ -87,7 +87,7 @@ def test_template_markup_cannot_fetch_either(pipeline, loopback):
         f'<img src="file:///etc/passwd"><img src="data:image/svg+xml,<svg/>"></body></html>'
     )
     before = pipeline.renderer.fetcher.refused
-    document = pipeline.renderer.layout(layout, Composition(html, layout.directory.as_uri() + "/"))
+    document = pipeline.renderer.lay_out(layout, Composition(html, layout.directory.as_uri() + "/"))
     pipeline.renderer.write_pdf(document, RenderOptions("pdf").output)
     assert hits == []
     assert pipeline.renderer.fetcher.refused - before >= 4

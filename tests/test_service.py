@@ -502,8 +502,8 @@ def test_a_register_too_long_for_one_request_is_refused_up_front(client):
 def test_every_limit_is_a_setting():
     from dataclasses import fields
 
+    from renderer.options import Limits
     from renderer.settings import Settings
-    from renderer.specs import Limits
 
     assert Settings().limits() == Limits()
     settings = Settings.load({"OBRAZCI_MAX_JSON_DEPTH": "8", "OBRAZCI_UPLOAD_DEADLINE": "2.5"})

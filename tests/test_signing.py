@@ -182,7 +182,7 @@ def test_a_slow_tsa_still_gets_its_ocsp_answer_embedded(signing, pipeline, pki, 
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-    from renderer.specs import RenderOptions
+    from renderer.options import RenderOptions
 
     original = HTTPTimeStamper.async_request_tsa_response
 
@@ -234,7 +234,7 @@ def test_api_key_required_and_scoped(signing_client):
 
 
 def test_sign_an_uploaded_pdf_and_verify_endpoint(signing_client, pipeline):
-    from renderer.specs import RenderOptions
+    from renderer.options import RenderOptions
 
     pdf = pipeline.render_sample("sign.room-plate", ("sl",), RenderOptions("pdfa-2b")).content
     resp = signing_client.simulate_post(
@@ -504,7 +504,7 @@ def test_sign_checks_the_upload_first(signing_client, body):
 def test_sign_answers_damaged_uploads_with_a_4xx(signing_client, pipeline, damage):
     import pikepdf
 
-    from renderer.specs import RenderOptions
+    from renderer.options import RenderOptions
 
     pdf = pipeline.render_sample("stamp.receipt", ("sl",), RenderOptions("pdf")).content
     if damage == "trailing-garbage":
@@ -532,7 +532,7 @@ def test_sign_answers_damaged_uploads_with_a_4xx(signing_client, pipeline, damag
 
 
 def test_sign_refuses_active_content(signing_client, pipeline):
-    from renderer.specs import RenderOptions
+    from renderer.options import RenderOptions
 
     from .test_place import with_active_content
 

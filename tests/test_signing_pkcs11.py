@@ -10,8 +10,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
+from renderer.options import RenderOptions
 from renderer.signing import SignerProfile, SigningConfig, SigningConfigError, SigningService
-from renderer.specs import RenderOptions
 from renderer.verify import verify_pdf
 
 from .test_signing import pki  # noqa: F401 - the loopback test PKI

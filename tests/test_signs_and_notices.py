@@ -9,8 +9,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from renderer.compose import _roman
-from renderer.schema import InvalidRequest
-from renderer.specs import OptionError, RenderOptions
+from renderer.options import OptionError, RenderOptions
+from renderer.validation import InvalidRequest
 
 from .conftest import sample
 from .pdfmeasure import all_text, find, page_boxes_mm

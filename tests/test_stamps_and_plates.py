@@ -5,8 +5,8 @@ import io
 import pdfplumber
 import pytest
 
-from renderer.schema import InvalidRequest
-from renderer.specs import RenderOptions
+from renderer.options import RenderOptions
+from renderer.validation import InvalidRequest
 
 from .pdfmeasure import find, find_all, lines
 

@@ -15,9 +15,9 @@ from PIL import Image
 
 from renderer.catalogs import Catalogs, UsedMessages
 from renderer.compose import Composer
+from renderer.options import Limits, RenderOptions
 from renderer.raster import page_png
 from renderer.registry import Prescribed
-from renderer.specs import Limits, RenderOptions
 from renderer.studio import preview
 from renderer.studio.resources import ASSETS_DIR
 from renderer.studio.samplesets import sample_sets

@@ -8,7 +8,7 @@ import pikepdf
 import pytest
 from PIL import Image, ImageDraw
 
-from renderer.specs import Limits
+from renderer.options import Limits
 from renderer.uploads import UploadRefused, check_pdf, check_scan
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from renderer.schema import InvalidRequest, validate_request
 from renderer.schemas.signs import NamePlate
 from renderer.schemas.stamps import ReceiptStamp
+from renderer.validation import InvalidRequest, validate_request
 
 
 def errors(model, body):

@@ -5,8 +5,8 @@ import gc
 
 import pytest
 
+from renderer.options import FORMATS, LANGUAGE_SETS, RenderOptions
 from renderer.pipeline import Pipeline
-from renderer.specs import FORMATS, LANGUAGE_SETS, RenderOptions
 
 
 @pytest.fixture(scope="module")

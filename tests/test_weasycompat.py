@@ -6,7 +6,7 @@ import pytest
 from weasyprint import CSS, HTML
 
 from renderer import weasycompat
-from renderer.specs import FORMATS
+from renderer.options import FORMATS
 
 CONTENT = """<html><head><style>
 html { background: #ddeeff; } body { margin: 0; font-family: 'Obrazci Sans'; }
@@ -65,11 +65,11 @@ def test_directory_sign_is_laid_out_once_and_written_as_two_layouts_write_it(pip
         request = pipeline.validate(layout, layout.sample(languages))
         composition = pipeline.composer.compose(layout, request)
         calls = []
-        original = pipeline.renderer.layout
+        original = pipeline.renderer.lay_out
         monkeypatch.setattr(
-            pipeline.renderer, "layout", lambda *a, **k: calls.append(a) or original(*a, **k)
+            pipeline.renderer, "lay_out", lambda *a, **k: calls.append(a) or original(*a, **k)
         )
-        fitted = pipeline.renderer.layout_fitted(layout, composition, 3)
+        fitted = pipeline.renderer.lay_out_fitted(layout, composition, 3)
         monkeypatch.undo()
         assert len(calls) == 1
         height = pipeline.renderer.content_height_mm(original(layout, composition, bleed_mm=3))

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 FINISHED = ("ready", "completed-with-errors", "failed", "collected")
 
@@ -27,7 +28,7 @@ class Progress:
     def __init__(self, batch_id: str, out):
         self.batch_id = batch_id
         self.out = out
-        self.bar = None
+        self.bar: Any = None  # a tqdm bar once the first status arrives on a terminal
         self.terminal = hasattr(out, "isatty") and out.isatty()
         self.started = time.monotonic()
         self.shown_at, self.shown_fraction = 0.0, -1.0
@@ -38,16 +39,17 @@ class Progress:
         if self.terminal:
             from tqdm import tqdm
 
-            if self.bar is None:
-                self.bar = tqdm(
+            bar = self.bar
+            if bar is None:
+                bar = self.bar = tqdm(
                     total=counts["total"],
                     unit="record",
                     file=self.out,
                     desc=self.batch_id,
                     dynamic_ncols=True,
                 )
-            self.bar.update(done - self.bar.n)
-            self.bar.set_postfix_str(f"{counts['failed']} failed, {status['state']}", refresh=True)
+            bar.update(done - bar.n)
+            bar.set_postfix_str(f"{counts['failed']} failed, {status['state']}", refresh=True)
             return
         fraction = done / counts["total"] if counts["total"] else 1.0
         now = time.monotonic()

@@ -81,10 +81,10 @@ def _pull(args, shop: bool = False) -> int:
 
 
 def _run(args) -> int:
+    from ..settings import Settings
     from .runner import RunnerBusy, run_batches
-    from .specs import EngineSpec
 
-    engine = EngineSpec.from_environment()
+    engine = Settings.load().engine()
     if engine.kind != "embedded":
         print(
             "renderer: the celery engine's batches run in 'renderer worker' processes",

@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 
+import psycopg
 from celery import Celery, signals
 
 from .outputs import Outputs, open_outputs
@@ -37,6 +38,7 @@ MAX_LOST = 10  # attempts started in all (workers killed, deadlines passed) befo
 
 
 def open_store(engine: EngineSpec) -> PgStore:
+    assert engine.database_url is not None  # Settings.check requires it for this engine
     return PgStore(engine.database_url, engine.chunk_lease_s, engine.queue_wait_s)
 
 
@@ -120,6 +122,8 @@ _contexts: dict[EngineSpec, WorkerContext] = {}
 
 
 class WorkerContext(TaskContext):
+    store: PgStore
+
     def __init__(
         self, engine: EngineSpec, store: PgStore, outputs: Outputs, dispatcher: Dispatcher
     ):
@@ -176,7 +180,7 @@ class _Renewing:
 
 
 def render_chunk(ctx: WorkerContext, batch_id: str, chunk: int) -> str:
-    store: PgStore = ctx.store
+    store = ctx.store
     lease = store.lease_chunk(batch_id, chunk)
     if lease is None:
         return "not due"  # done already, or rendered by the holder of a live lease
@@ -189,6 +193,8 @@ def render_chunk(ctx: WorkerContext, batch_id: str, chunk: int) -> str:
             f"rendering stopped {lease.attempt - 1} times (its worker was lost each time)",
         )
         return "given up"
+    if batch is None:
+        return "gone"  # deleted while its chunk waited in the queue
     try:
         with _Renewing(store, lease):
             outcomes = chunk_outcomes(ctx, batch, chunk)
@@ -218,6 +224,7 @@ def render_chunk(ctx: WorkerContext, batch_id: str, chunk: int) -> str:
 
 def _give_up(ctx: WorkerContext, lease: Lease, batch, reason: str) -> None:
     """The chunk's pending records fail; files an attempt wrote but never committed go."""
+    assert lease.chunk is not None  # a chunk's lease
     pending = ctx.store.records(lease.batch, lease.chunk, state="pending")
     keys = chunk_keys(batch, lease.chunk, [r.index for r in pending]) if batch is not None else []
     package_now = ctx.store.fail_chunk(lease.batch, lease.chunk, reason)
@@ -228,7 +235,7 @@ def _give_up(ctx: WorkerContext, lease: Lease, batch, reason: str) -> None:
 
 
 def package_batch(ctx: WorkerContext, batch_id: str) -> str:
-    store: PgStore = ctx.store
+    store = ctx.store
     lease = store.lease_package(batch_id)
     if lease is None:
         return "not due"
@@ -264,30 +271,29 @@ class Sweeper:
         self.engine = engine
         self.dispatcher = dispatcher
         self.store = open_store(engine)
-        self._lock_db = None
+        self._lock_db: psycopg.Connection | None = None
         self._held = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def holds_lock(self) -> bool:
-        import psycopg
-
-        if self._held:
+        db = self._lock_db
+        if self._held and db is not None:
             try:
-                self._lock_db.execute("SELECT 1")  # the session (and with it the lock) still lives
+                db.execute("SELECT 1")  # the session (and with it the lock) still lives
             except psycopg.Error:
                 self._held = False
-        if self._lock_db is None or self._lock_db.closed or self._lock_db.broken:
-            if self._lock_db is not None:
-                self._lock_db.close()
-            self._lock_db = psycopg.connect(
+        if db is None or db.closed or db.broken:
+            if db is not None:
+                db.close()
+            assert self.engine.database_url is not None
+            db = self._lock_db = psycopg.connect(
                 self.engine.database_url, autocommit=True, connect_timeout=10
             )
             self._held = False
         if not self._held:
-            self._held = self._lock_db.execute(
-                "SELECT pg_try_advisory_lock(%s)", (SWEEPER_LOCK,)
-            ).fetchone()[0]
+            row = db.execute("SELECT pg_try_advisory_lock(%s)", (SWEEPER_LOCK,)).fetchone()
+            self._held = bool(row and row[0])
         return self._held
 
     def sweep(self) -> int:

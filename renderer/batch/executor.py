@@ -5,9 +5,10 @@ and is given one task at a time through its own queue, so the executor always kn
 task a worker holds: if the worker dies (``kill -9``, out of memory) the task is reported
 ``lost`` and the runner puts it back. Each worker has its own pipe (no queue shared by all
 workers, which a worker killed while holding its lock would leave blocked for every other),
-and each task a deadline (``task_deadline_s``) after which its worker is killed (``timeout``). A worker retires after ``max_chunks_per_worker``
-tasks or when its resident memory passes ``max_worker_rss_mib`` (WeasyPrint processes grow
-over time), and a fresh one takes its place.
+and each task a deadline (``task_deadline_s``) after which its worker is killed
+(``timeout``). A worker retires after ``max_chunks_per_worker`` tasks or when its resident
+memory passes ``max_worker_rss_mib`` (WeasyPrint processes grow over time), and a fresh one
+takes its place.
 
 ``InlineExecutor`` runs a task in the caller's thread (tests, one-off runs). A distributed
 engine would be a third implementation of the same three methods.

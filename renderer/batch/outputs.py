@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
 
@@ -42,7 +42,7 @@ class LocalOutputs:
         return hashlib.sha256(data).hexdigest()
 
     @contextmanager
-    def writer(self, key: str) -> Iterator[BinaryIO]:
+    def writer(self, key: str) -> Iterator[IO[bytes]]:
         """Yields a file to write; on success it is fsynced and renamed to ``key``. What an
         earlier, interrupted write of ``key`` left (a process killed mid-write) is removed
         first: a key is written by one task at a time."""
@@ -112,7 +112,7 @@ class S3Outputs:
         return digest
 
     @contextmanager
-    def writer(self, key: str) -> Iterator[BinaryIO]:
+    def writer(self, key: str) -> Iterator[IO[bytes]]:
         """A local temporary file to write; uploaded (one PUT) when the block ends without error."""
         name = self.key(key)
         with tempfile.SpooledTemporaryFile(max_size=16 * 2**20) as fh:
@@ -165,11 +165,11 @@ def check_outputs_url(url: str) -> str | None:
     return f"{url!r}: outputs are file:///absolute/path or s3://bucket/prefix"
 
 
-def open_outputs(url: str, endpoint_url: str | None = None) -> Outputs:
+def open_outputs(url: str | None, endpoint_url: str | None = None) -> Outputs:
     """``file:///shared/path`` (a directory every worker and replica mounts) or
     ``s3://bucket/prefix``."""
-    reason = check_outputs_url(url)
-    if reason:
+    reason = check_outputs_url(url or "")
+    if reason or url is None:
         raise ValueError(reason)
     parts = urlsplit(url)
     if parts.scheme == "file":

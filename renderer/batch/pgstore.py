@@ -23,9 +23,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 
 from .specs import BatchSpec
 from .store import Batch, Conflict, NoRecords, Outcome, Record, TooManyRecords, _record, _Repeat
@@ -48,6 +49,13 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def _first(cursor: psycopg.Cursor[Any]) -> Any:
+    """The row of a query that always returns one (an aggregate)."""
+    row = cursor.fetchone()
+    assert row is not None
+    return row
+
+
 def known_version() -> int:
     return migrations()[-1][0]
 
@@ -63,9 +71,9 @@ def migrate(url: str) -> tuple[int, int]:
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
                 " name TEXT NOT NULL, applied DOUBLE PRECISION NOT NULL)"
             )
-            before = db.execute(
-                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
-            ).fetchone()[0]
+            before = _first(db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))[
+                0
+            ]
             if before > known_version():
                 raise SchemaTooNew(
                     f"the batch database is at schema version {before}; this version of obrazci "
@@ -102,7 +110,7 @@ class PgStore:
         self.queue_wait_s = queue_wait_s
         self._local = threading.local()
 
-    def _connection(self) -> psycopg.Connection:
+    def _connection(self) -> psycopg.Connection[DictRow]:
         db = getattr(self._local, "db", None)
         if db is None or db.closed or db.broken:
             db = psycopg.connect(
@@ -112,12 +120,12 @@ class PgStore:
         return db
 
     @contextmanager
-    def transaction(self) -> Iterator[psycopg.Connection]:
+    def transaction(self) -> Iterator[psycopg.Connection[DictRow]]:
         db = self._connection()
         with db.transaction():
             yield db
 
-    def read(self) -> psycopg.Connection:
+    def read(self) -> psycopg.Connection[DictRow]:
         return self._connection()
 
     def ping(self) -> None:
@@ -187,12 +195,19 @@ class PgStore:
         except BaseException:
             self._discard(batch_id)
             raise
-        return self.batch(batch_id), True
+        return self._existing(batch_id), True
+
+    def _existing(self, batch_id: str) -> Batch:
+        """A batch this store has just written (never missing)."""
+        batch = self.batch(batch_id)
+        assert batch is not None, batch_id
+        return batch
 
     def _stage(
         self, batch_id: str, records: Iterable[str], chunk_size: int, max_records: int
     ) -> int:
-        total, rows, flushed = 0, [], time.monotonic()
+        total, flushed = 0, time.monotonic()
+        rows: list[tuple] = []
 
         def flush() -> None:
             with self.transaction() as db:
@@ -264,7 +279,8 @@ class PgStore:
     def records(
         self, batch_id: str, chunk: int | None = None, state: str | None = None
     ) -> list[Record]:
-        query, args = "SELECT * FROM records WHERE batch = %s", [batch_id]
+        query = "SELECT * FROM records WHERE batch = %s"
+        args: list[object] = [batch_id]
         if chunk is not None:
             query, args = query + " AND chunk = %s", args + [chunk]
         if state is not None:
@@ -294,7 +310,8 @@ class PgStore:
         rows = (
             self.read()
             .execute(
-                "SELECT CASE WHEN r.state = 'pending' THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
+                "SELECT CASE WHEN r.state = 'pending'"
+                " THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
                 " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
                 " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1"
             )
@@ -446,7 +463,7 @@ class PgStore:
             )
             return True, self._package_due(db, lease.batch)
 
-    def _package_due(self, db: psycopg.Connection, batch_id: str) -> bool:
+    def _package_due(self, db: psycopg.Connection[DictRow], batch_id: str) -> bool:
         """In the caller's transaction: when done + failed = total, make the batch's packaging
         due (once: ``package_until`` goes from NULL to 0, and ``due()`` hands it out)."""
         now = time.time()
@@ -537,9 +554,12 @@ class PgStore:
             ]
             if not failed:
                 return 0
-            first = db.execute(
-                "SELECT COALESCE(MAX(chunk), -1) + 1 AS n FROM chunks WHERE batch = %s", (batch_id,)
-            ).fetchone()["n"]
+            first = _first(
+                db.execute(
+                    "SELECT COALESCE(MAX(chunk), -1) + 1 AS n FROM chunks WHERE batch = %s",
+                    (batch_id,),
+                )
+            )["n"]
             with db.cursor() as cur:
                 cur.executemany(
                     "UPDATE records SET state = 'pending', errors = NULL, chunk = %s,"

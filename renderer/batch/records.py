@@ -12,7 +12,7 @@ from typing import BinaryIO
 import ijson
 
 from ..jsonlimits import JsonGuard, JsonRefused, check_values, loads
-from ..specs import Limits
+from ..options import Limits
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 

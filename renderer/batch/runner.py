@@ -67,7 +67,7 @@ class Runner:
         for batch, chunk in self.store.runnable_chunks():
             if len(self.inflight) >= 2 * self.executor.capacity:
                 break
-            task = ChunkTask(batch, chunk)
+            task: Task = ChunkTask(batch, chunk)
             if task not in self.inflight:
                 self.store.start(batch)
                 self._submit(task)
@@ -105,14 +105,15 @@ class Runner:
 
     def _give_up(self, task: ChunkTask, reason: str) -> None:
         """The chunk's pending records fail; files an attempt wrote but never committed go."""
-        keys = []
+        keys: list[str] = []
         batch = self.store.batch(task.batch)
         if batch is not None and self.outputs is not None:
             pending = self.store.records(task.batch, task.chunk, state="pending")
             keys = chunk_keys(batch, task.chunk, [r.index for r in pending])
         self.store.fail_chunk(task.batch, task.chunk, reason)
-        for key in keys:
-            self.outputs.delete(key)
+        if self.outputs is not None:
+            for key in keys:
+                self.outputs.delete(key)
 
     def beat(self, state: str = "ok") -> None:
         """Say the runner lives (once a second, and at once when its state changes): readiness reads this."""
@@ -187,7 +188,7 @@ def run_beside_service(engine) -> None:
 
 if __name__ == "__main__":  # the runner that `renderer serve` starts beside the service
     from ..logs import configure_from_environment
-    from .specs import EngineSpec
+    from ..settings import Settings
 
     configure_from_environment()
-    run_beside_service(EngineSpec.from_environment())
+    run_beside_service(Settings.load().engine())

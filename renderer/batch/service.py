@@ -9,16 +9,19 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
+from ..options import OptionError, RenderOptions
 from ..pipeline import Pipeline
 from ..registry import Registry
-from ..specs import OptionError, RenderOptions
-from .outputs import LocalOutputs, open_outputs
+from .outputs import LocalOutputs, Outputs, open_outputs
 from .records import RecordReader
 from .specs import Access, BatchSpec, EngineSpec
 from .store import FINISHED, Batch, Claimed, Store, record_id
+
+if TYPE_CHECKING:
+    from .pgstore import PgStore
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,8 @@ class BatchService:
 
     def __post_init__(self) -> None:
         self.dispatcher = None  # the celery engine's: sends what a submit or a re-run makes due
+        self.store: Store | PgStore
+        self.outputs: Outputs
         if self.engine.kind == "celery":
             from .distributed import Dispatcher, open_store
 
@@ -95,9 +100,9 @@ class BatchService:
             self.outputs = LocalOutputs(self.engine.outputs)
 
     def _dispatch(self, batch_id: str) -> None:
-        """Enqueue the batch's tasks now; if the broker fails, the workers' sweeper does it later."""
-        if self.dispatcher is None:
-            return
+        """Enqueue the batch's tasks now; if the broker fails, the sweeper does it later."""
+        if self.dispatcher is None or isinstance(self.store, Store):
+            return  # the embedded engine: its runner polls the store
         try:
             self.dispatcher.enqueue(self.store, batch_id)
         except Exception as exc:  # noqa: BLE001 - the batch is stored; it is not lost with the message
@@ -218,7 +223,7 @@ class BatchService:
 
     def job(self, batch: Batch, base_url: str = "") -> dict:
         counts = self.store.counts(batch.id)
-        job = {
+        job: dict[str, object] = {
             "id": batch.id,
             "url": f"{base_url}/v1/print-jobs/{batch.id}",
             "state": self.job_state(batch),

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..specs import FORMATS, LANGUAGE_SETS, OptionError
+from ..options import FORMATS, LANGUAGE_SETS, OptionError
 
 #: How a job's records are delivered. ``layers``: the layout's shared pre-print shell once,
 #: the variable imprint (one page per record, in register) and a composite proof of the
@@ -79,7 +79,8 @@ class EngineSpec:
     broker_url: str | None = None
     outputs_url: str | None = None
     s3_endpoint_url: str | None = None
-    chunk_lease_s: float = 30.0  # a running task's lease (renewed every third of it): lost this long after its worker dies
+    # a running task's lease (renewed every third of it): lost this long after its worker dies
+    chunk_lease_s: float = 30.0
     queue_wait_s: float = 600.0  # an enqueued task not started after this is enqueued again
     sweep_interval_s: float = 5.0  # how often the sweeper looks for lost tasks
 
@@ -90,13 +91,6 @@ class EngineSpec:
             raise ValueError("chunk_size must be between 1 and 10000")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
-
-    @classmethod
-    def from_environment(cls) -> EngineSpec:
-        """From the service's settings (OBRAZCI_DATA_DIR, OBRAZCI_BATCH_WORKERS, …)."""
-        from ..settings import Settings
-
-        return Settings.load().engine()
 
     @property
     def database(self) -> Path:

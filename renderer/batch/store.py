@@ -17,8 +17,16 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from .specs import BatchSpec
+
+
+class Row(Protocol):
+    """A result row by column name: sqlite3.Row here, psycopg's dict rows in pgstore."""
+
+    def __getitem__(self, key: str) -> Any: ...
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -61,8 +69,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 ) WITHOUT ROWID;
 """
 
-#: Batch states: receiving (its records still arriving; seen by nobody), queued, rendering (packaging too), then one of these; ``collected``: the
-#: print shop accepted it.
+#: Batch states: receiving (its records still arriving; seen by nobody), queued, rendering
+#: (packaging too), then one of these; ``collected``: the print shop accepted it.
 FINISHED = ("ready", "completed-with-errors", "failed", "collected")
 
 
@@ -98,7 +106,7 @@ class Batch:
     claimed_until: float | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Batch:
+    def from_row(cls, row: Row) -> Batch:
         return cls(
             row["id"],
             BatchSpec.from_json(json.loads(row["spec"])),
@@ -240,12 +248,19 @@ class Store:
         except BaseException:
             self._discard(batch_id)
             raise
-        return self.batch(batch_id)
+        return self._existing(batch_id)
+
+    def _existing(self, batch_id: str) -> Batch:
+        """A batch this store has just written (never missing)."""
+        batch = self.batch(batch_id)
+        assert batch is not None, batch_id
+        return batch
 
     def _stage(
         self, batch_id: str, records: Iterable[str], chunk_size: int, max_records: int
     ) -> int:
-        total, rows, flushed = 0, [], time.monotonic()
+        total, flushed = 0, time.monotonic()
+        rows: list[tuple] = []
 
         def flush() -> None:
             with self.transaction() as db:
@@ -329,7 +344,8 @@ class Store:
     def records(
         self, batch_id: str, chunk: int | None = None, state: str | None = None
     ) -> list[Record]:
-        query, args = "SELECT * FROM records WHERE batch = ?", [batch_id]
+        query = "SELECT * FROM records WHERE batch = ?"
+        args: list[object] = [batch_id]
         if chunk is not None:
             query, args = query + " AND chunk = ?", args + [chunk]
         if state is not None:
@@ -360,7 +376,8 @@ class Store:
         rows = (
             self.read()
             .execute(
-                "SELECT CASE WHEN r.state = 'pending' THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
+                "SELECT CASE WHEN r.state = 'pending'"
+                " THEN (CASE WHEN b.state = 'queued' THEN 'queued' ELSE 'rendering' END)"
                 " ELSE r.state END AS state, COUNT(*) AS n, COALESCE(SUM(r.pages), 0) AS pages"
                 " FROM records r JOIN batches b ON b.id = r.batch WHERE b.state != 'receiving' GROUP BY 1"
             )
@@ -542,7 +559,7 @@ class _Repeat(Exception):
         self.batch = batch
 
 
-def _record(row: sqlite3.Row) -> Record:
+def _record(row: Row) -> Record:
     return Record(
         row["idx"],
         row["data"],

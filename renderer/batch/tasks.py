@@ -14,22 +14,26 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property, lru_cache
+from functools import cached_property, partial
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import pikepdf
 
-from ..finish import DocumentInfo, finish
+from ..finish import DocumentInfo, FinishOptions, finish
 from ..impose import Imposition, impose
 from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..imprint import EnvelopeImprint
+from ..options import FORMATS, OptionError, RenderOptions
 from ..pipeline import Pipeline
 from ..printready import PrintReady
-from ..schema import InvalidRequest
-from ..specs import FORMATS, OptionError, RenderOptions
+from ..validation import InvalidRequest
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec
 from .store import Batch, Outcome, Record, Store, record_id
+
+if TYPE_CHECKING:
+    from .pgstore import PgStore
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +55,25 @@ Task = ChunkTask | PackageTask
 class TaskContext:
     """What a worker keeps between tasks: the store, the outputs and one warm pipeline."""
 
-    def __init__(self, engine: EngineSpec, store: Store, outputs: Outputs):
+    def __init__(self, engine: EngineSpec, store: Store | PgStore, outputs: Outputs):
         self.engine = engine
         self.store = store
         self.outputs = outputs
+        self._imprints: dict[tuple[str, ...], EnvelopeImprint] = {}  # a few language sets
 
     @cached_property
     def pipeline(self) -> Pipeline:
         return Pipeline()
 
-    @lru_cache(maxsize=8)
     def imprint(self, languages: tuple[str, ...]) -> EnvelopeImprint:
         """The envelope's imprint drawer for a language set, prepared once per worker, with
         the layout's bleed: the boxes of the pre-print shell, so the two print in register."""
-        return EnvelopeImprint(
-            self.pipeline, languages, self.pipeline.layout(IMPRINTED_LAYOUT).bleed_mm
-        )
+        drawer = self._imprints.get(languages)
+        if drawer is None:
+            drawer = self._imprints[languages] = EnvelopeImprint(
+                self.pipeline, languages, self.pipeline.layout(IMPRINTED_LAYOUT).bleed_mm
+            )
+        return drawer
 
     def run(self, task: Task) -> None:
         if isinstance(task, ChunkTask):
@@ -95,10 +102,13 @@ def _errors(exc: Exception) -> list[dict]:
 
 
 def render_chunk(ctx: TaskContext, task: ChunkTask) -> None:
-    batch = ctx.store.batch(task.batch)
+    """The embedded engine's chunk task (the celery engine commits through leases)."""
+    store = ctx.store
+    assert isinstance(store, Store)
+    batch = store.batch(task.batch)
     if batch is None:
         return
-    ctx.store.finish_chunk(task.batch, task.chunk, chunk_outcomes(ctx, batch, task.chunk))
+    store.finish_chunk(task.batch, task.chunk, chunk_outcomes(ctx, batch, task.chunk))
 
 
 def chunk_outcomes(ctx: TaskContext, batch: Batch, chunk: int) -> list[Outcome]:
@@ -339,14 +349,14 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
             len(pikepdf.open(io.BytesIO(shell_pdf)).pages),
         )
     ]
-    finishing = None
+    finishing: Callable[[bytes], bytes] | None = None
     if spec.format != "pdf":  # the imprint as the same kind of file as the shell (PDF/X-4)
         title = " / ".join(layout.titles[lang] for lang in spec.languages)
-        info = DocumentInfo(
-            title, spec.languages, datetime.fromtimestamp(batch.created, UTC)
+        info = DocumentInfo(title, spec.languages, datetime.fromtimestamp(batch.created, UTC))
+        options = FinishOptions(
+            info=info, output=FORMATS[spec.format], press=PrintReady(layout.bleed_mm, press=True)
         )
-        press = PrintReady(layout.bleed_mm, press=True)
-        finishing = lambda merged: finish(merged, info, FORMATS[spec.format], press=press)  # noqa: E731
+        finishing = partial(finish, options=options)
     files += _merged(ctx, batch, job, entries, "imprint.pdf", finishing)
     proofs = pikepdf.new()
     sources = []
@@ -365,7 +375,11 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
 
 
 def _manifest(
-    store: Store, batch: Batch, counts: dict, files: list[dict], entries: dict[int, dict]
+    store: Store | PgStore,
+    batch: Batch,
+    counts: dict,
+    files: list[dict],
+    entries: dict[int, dict],
 ) -> dict:
     records = []
     for record in store.iter_records(batch.id):

@@ -10,8 +10,8 @@ import falcon
 from ..batch.records import NDJSON_TYPES, RecordsError
 from ..batch.service import SHOP_TRANSITIONS, BatchRefused, BatchService, batch_spec
 from ..batch.store import Batch, Conflict, NoRecords, TooManyRecords
+from ..options import OptionError
 from ..registry import Registry
-from ..specs import OptionError
 from . import params
 from .body import body_stream, read_json
 from .problems import Problem, bad_parameter

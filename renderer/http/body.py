@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 import falcon
 
 from ..jsonlimits import JsonRefused, loads
-from ..specs import Limits
+from ..options import Limits
 from .problems import Problem
 
 BLOCK = 64 * 1024

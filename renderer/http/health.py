@@ -39,7 +39,7 @@ class Readiness:
         self._warm.set()
 
     def components(self) -> dict[str, dict]:
-        parts = {
+        parts: dict[str, dict] = {
             "renderer": {
                 "ready": self._warm.is_set(),
                 "state": "warm" if self._warm.is_set() else "warming up",

@@ -14,7 +14,7 @@ import uuid
 
 from .. import metrics
 from ..logs import REQUEST_ID
-from ..specs import FORMATS
+from ..options import FORMATS
 
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 

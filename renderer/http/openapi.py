@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .. import __version__
+from ..options import FORMATS, MARKS, MARKS_FORMATS, RenderOptions
 from ..registry import Registry
-from ..schema import request_json_schema
-from ..specs import FORMATS, MARKS, MARKS_FORMATS, RenderOptions
+from ..validation import request_json_schema
 
 COMPONENTS = "#/components/schemas/"
 

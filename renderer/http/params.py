@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from ..specs import FORMATS, LANGUAGE_SETS, OptionError, RenderOptions
+from ..options import FORMATS, LANGUAGE_SETS, OptionError, RenderOptions
 from .problems import bad_parameter
 
 

@@ -7,8 +7,8 @@ import math
 
 import falcon
 
+from ..options import RenderOptions
 from ..pipeline import Pipeline
-from ..specs import RenderOptions
 from ..uploads import UploadRefused, check_pdf, place_onto
 from .body import read_parts
 from .capacity import render_slot

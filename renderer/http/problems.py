@@ -11,7 +11,7 @@ import logging
 
 import falcon
 
-from ..schema import InvalidRequest
+from ..validation import InvalidRequest
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import falcon
 
+from ..options import LANGUAGE_SETS, OptionError
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge
 from ..signing import SigningService
-from ..specs import LANGUAGE_SETS, OptionError
 from ..uploads import UploadRefused, check_attachment, check_scan
 from . import params
 from .body import read_json, read_parts

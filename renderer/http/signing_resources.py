@@ -9,8 +9,8 @@ from io import BytesIO
 import falcon
 
 from .. import metrics
+from ..options import Limits, RenderOptions
 from ..signing import LEVELS, ServiceFailure, SigningService, VisibleStamp
-from ..specs import Limits, RenderOptions
 from ..uploads import UploadRefused, check_cost, check_pdf
 from ..verify import NotAPdf, verify_pdf
 from .body import read_body

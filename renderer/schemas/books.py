@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ..schema import LayoutData, local_text, optional_text, text
+from ..validation import LayoutData, local_text, optional_text, text
 
 COMPLAINT_BOOK_PAGES = 100  # P 2
 
@@ -19,7 +19,10 @@ class NoData(LayoutData):
 class BookTitle(LayoutData):
     """An inner title page; the body's name is written above the bottom rule (P 4(2), 48(1))."""
 
-    authority: local_text(160, description="The body that keeps the book; blank to write it by hand.") | None = None
+    authority: (
+        local_text(160, description="The body that keeps the book; blank to write it by hand.")
+        | None
+    ) = None
 
 
 class ComplaintBookPage(LayoutData):

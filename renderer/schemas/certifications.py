@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from ..schema import LayoutData, local_text, optional_local_text, optional_text, text
+from ..validation import LayoutData, local_text, optional_local_text, optional_text, text
 
 SOURCES = ("original", "certified-transcript", "plain-transcript", "copy")
 MEDIA = ("ink", "typewriter", "computer", "copy-of-original")
@@ -61,15 +61,13 @@ class CopyCertification(_Certification):
     medium: Literal[MEDIA] | None = Field(
         None, description="s črnilom – na pisalni stroj – z računalnikom – kopija izvirnika."
     )
-    pages: int | None = Field(
-        None, ge=1, le=9999, description="How many pages the document has."
-    )
+    pages: int | None = Field(None, ge=1, le=9999, description="How many pages the document has.")
     made: Literal[MADE] | None = Field(None, description="prepis – kopija: what was made.")
     held_at: optional_local_text(
         200, description="Where, as the party states, the document copied is kept."
     ) = None
 
-    def blanks(self) -> dict:
+    def blanks(self) -> dict[str, Any]:
         return {
             "source": SOURCES.index(self.source) if self.source else None,
             "medium": MEDIA.index(self.medium) if self.medium else None,
@@ -181,7 +179,7 @@ class SignatureCertification(_Certification):
         female = all(p.gender == "female" for p in self.parties)
         return (2 if len(self.parties) > 1 else 0) + (1 if female else 0)
 
-    def blanks(self) -> dict:
+    def blanks(self) -> dict[str, Any]:
         return {
             "plural": None if not self.parties else int(len(self.parties) > 1),
             "party": self.form,

@@ -7,7 +7,7 @@ import re
 from pydantic import Field, field_validator
 
 from ..barcodes import s10_problem
-from ..schema import LayoutData, optional_text, text
+from ..validation import LayoutData, optional_text, text
 
 CODE128_TEXT = re.compile(r"^[\x20-\x7e]+$")  # what Code 128 set B prints one to one
 

@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
-from ..schema import LayoutData, optional_local_text, optional_text
+from ..validation import LayoutData, optional_local_text, optional_text
 
 
 class Message(LayoutData):
     """Every blank may stay empty: it then prints as dots with the regulation's hint. Dates
     and times are written as each language writes them; the names of bodies and providers
-    may differ by language."""
-
-    def blanks(self) -> dict:
-        return dict(self)
+    may differ by language (the blanks are the fields: ``LayoutData.blanks``)."""
 
 
 class DeliveryAccepted(Message):
     """P 36: the provider received the document and notified the addressee."""
 
     provider: optional_local_text(160, description="Poslovni ponudnik.") = None
-    received_on: date | None = Field(
-        None, description="When the provider received the document."
-    )
+    received_on: date | None = Field(None, description="When the provider received the document.")
     document_code: optional_text(60, description="Šifra dokumenta.") = None
     addressee: optional_text(
         240, description="Naslovnik: ime, priimek, poštni in elektronski naslov."
     ) = None
-    notified_on: date | None = Field(
-        None, description="When the addressee was sent the message."
-    )
+    notified_on: date | None = Field(None, description="When the addressee was sent the message.")
     notified_at: time | None = Field(None, description="At what time (HH:MM).")
 
 
@@ -51,7 +44,7 @@ class DeliverySlip(Message):
         description="Whether the Italian text says Io sottoscritto or Io sottoscritta (without it: sottoscritto/a).",
     )
 
-    def blanks(self) -> dict:
+    def blanks(self) -> dict[str, Any]:
         gender = ("male", "female").index(self.addressee_gender) if self.addressee_gender else None
         return {**super().blanks(), "addressee_gender": gender}
 
@@ -90,9 +83,7 @@ class SlipDeemedAbsent(Message):
     physical_sent_on: date | None = Field(
         None, description="When the notice in physical form was sent."
     )
-    physical_received_on: date | None = Field(
-        None, description="When the addressee received it."
-    )
+    physical_received_on: date | None = Field(None, description="When the addressee received it.")
 
 
 class UnknownAddress(Message):
@@ -110,9 +101,7 @@ class DeliveryNotice(Message):
     """P 38: a document awaits the addressee; take it within 15 days."""
 
     provider: optional_local_text(160, description="Poslovni ponudnik.") = None
-    received_on: date | None = Field(
-        None, description="When the provider received the document."
-    )
+    received_on: date | None = Field(None, description="When the provider received the document.")
     received_at: time | None = None
     authority: optional_local_text(160, description="The body whose document it is.") = None
     document_code: optional_text(60, description="Šifra dokumenta.") = None

@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic.functional_validators import PlainValidator
 from pydantic.json_schema import WithJsonSchema
 
-from ..schema import FieldError, LayoutData, clean_text, local_text, optional_text, pointer
+from ..validation import FieldError, LayoutData, clean_text, local_text, optional_text, pointer
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
@@ -102,6 +102,9 @@ class OfficeHours(LayoutData):
     strict: bool = Field(
         False, description="Refuse (422) a schedule with findings instead of reporting them."
     )
+
+    def findings_refuse(self) -> bool:
+        return self.strict
 
     def findings(self) -> list[FieldError]:
         if self.kind != "administrative-unit":
@@ -258,4 +261,7 @@ class ComplaintRightNotice(LayoutData):
 class DiscretionZone(LayoutData):
     """Oznaka polja diskretnosti (U 10(4), 63(3))."""
 
-    note: local_text(160, description="An optional line under the marking, in the body's own words.") | None = None
+    note: (
+        local_text(160, description="An optional line under the marking, in the body's own words.")
+        | None
+    ) = None

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from ..schema import LayoutData, optional_text, text
+from ..validation import LayoutData, optional_text, text
 
 
 class SignatureStamp(LayoutData):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from ..schema import LayoutData, local_text, optional_text, text
+from ..validation import LayoutData, local_text, optional_text, text
 
 
 class UnitDoorSign(LayoutData):
@@ -58,7 +58,9 @@ class OfficialBadge(PersonName):
     """Identifikacijska priponka ali tablica (U 12): personal name and title."""
 
     title: local_text(80, description="Naziv: the official's title.")
-    authority: local_text(120, description="The body the official works for (optional).") | None = None
+    authority: local_text(120, description="The body the official works for (optional).") | None = (
+        None
+    )
 
 
 # --- facade and directory signs (P 8–9) --------------------------------------------------

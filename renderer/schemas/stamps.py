@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import Field
 
-from ..schema import LayoutData, local_text, optional_text
+from ..validation import LayoutData, local_text, optional_text
 
 
 class ReceiptStamp(LayoutData):

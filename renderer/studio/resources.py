@@ -23,9 +23,9 @@ from ..http.body import read_body, read_json, read_parts
 from ..http.capacity import render_slot
 from ..http.problems import Problem, bad_parameter
 from ..http.resources import _layout, _render
+from ..options import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..pipeline import Pipeline, Rendered
 from ..raster import RasterTooLarge, page_png
-from ..specs import LANGUAGE_NAMES, LANGUAGE_SETS, RenderOptions
 from ..uploads import UploadRefused, check_attachment, check_scan
 from . import preview
 from .samplesets import sample_sets

@@ -19,9 +19,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..options import Limits
 from ..registry import Layout
-from ..schema import InvalidRequest, validate_request
-from ..specs import Limits
+from ..validation import InvalidRequest, validate_request
 
 SETS = ("sample", "longest", "empty-optional", "most-rows")
 FILLER = "Žgoča črta ščetk "  # letters with the tallest accents the languages use

@@ -17,7 +17,7 @@ from pydantic.functional_validators import PlainValidator
 from pydantic.json_schema import WithJsonSchema
 
 from .fonts import FONTS
-from .specs import LANGUAGE_SETS, Limits
+from .options import LANGUAGE_SETS, Limits
 
 #: Municipalities where Italian or Hungarian is an official language too (P 6, 13, 45, 51(4)).
 #: Keys are lower case; both the Slovenian and the Italian or Hungarian names are accepted.
@@ -199,17 +199,38 @@ def optional_local_text(max_length: int, *, description: str = ""):
 
 
 class LayoutData(BaseModel):
-    """Base of every layout's data model.
+    """Base of every layout's data model, with every hook the pipeline asks a layout's data.
 
-    A layout may check its data beyond validity (e.g. a schedule against the decree) in
-    ``findings``: they are reported with the document, and refuse it when the data has a
-    true ``strict`` field.
+    A data model overrides what its layout needs: ``findings`` (checks beyond validity, e.g.
+    a schedule against the decree, reported with the document) and ``findings_refuse``
+    (whether they refuse it instead: the request's ``strict``); ``page_count`` (a document
+    whose page count follows the data, a register); ``repeat_count`` (how often a book's
+    repeated page or spread is printed, when its ``[assembly]`` gives no ``count``);
+    ``blanks`` (the values a message text's blanks are filled from).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def findings(self) -> list[FieldError]:
         return []
+
+    def findings_refuse(self) -> bool:
+        """Whether findings refuse the document (422) rather than travel with it."""
+        return False
+
+    @property
+    def page_count(self) -> int | None:
+        """The rendered document's page count when the data decides it; None: the layout's."""
+        return None
+
+    @property
+    def repeat_count(self) -> int | None:
+        """A book's repetitions of its repeated part when the data decides them."""
+        return None
+
+    def blanks(self) -> dict[str, Any]:
+        """The values of a message text's blanks by name: by default every field's."""
+        return dict(self)
 
 
 # --- the envelope -------------------------------------------------------------------------
