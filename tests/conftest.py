@@ -11,6 +11,7 @@ from renderer.http.app import create_app
 from renderer.options import LANGUAGE_SETS, RenderOptions
 from renderer.pipeline import Pipeline
 
+from .backends import celery_backends, postgres, redis_server, s3  # noqa: F401 - fixtures, one set per session
 from .helpers import browser, server  # noqa: F401 - fixtures of the browser tests
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

@@ -19,7 +19,7 @@ from renderer.batch.tasks import TaskContext
 from renderer.http.app import create_app
 from renderer.registry import Registry
 
-from .backends import BrokerDrain, celery_backends, postgres, redis_server, s3  # noqa: F401 - fixtures
+from .backends import BrokerDrain
 from .conftest import sample
 
 CLIENT_KEY, SHOP_A_KEY, SHOP_B_KEY = "client-key", "shop-a-key", "shop-b-key"

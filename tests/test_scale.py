@@ -35,8 +35,8 @@ from renderer.batch.store import Outcome
 from renderer.http.app import create_app
 from renderer.registry import Registry
 
-from .backends import celery_backends, free_port, postgres, redis_server, s3  # noqa: F401 - fixtures
 from .conftest import sample
+from .helpers import free_port
 from .test_service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
