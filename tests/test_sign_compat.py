@@ -187,4 +187,5 @@ def test_the_filter_hands_on_only_answers_naming_the_certificate():
     ).revinfo_manager
     assert asyncio.run(manager.async_retrieve_ocsps(one, authority)) == [about_one]
     unfiltered = wrapped.__wrapped__(manager, one, authority)
-    assert asyncio.run(unfiltered) == [about_one, about_two]
+    held = asyncio.run(unfiltered)  # in the manager's own order
+    assert len(held) == 2 and about_one in held and about_two in held

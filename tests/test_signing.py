@@ -93,8 +93,17 @@ def cms_and_signed_bytes(pdf: bytes, index: int = 0) -> tuple[bytes, bytes]:
     """The CMS blob of the index-th signature and the bytes its /ByteRange covers."""
     ranges = re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)
     a, b, c, d = (int(x) for x in ranges[index])
-    contents = pdf[a + b : c].strip(b"<> \n")
-    return bytes.fromhex(contents.decode()).rstrip(b"\x00"), pdf[a : a + b] + pdf[c : c + d]
+    blob = bytes.fromhex(pdf[a + b : c].strip(b"<> \n").decode())
+    return blob[: der_length(blob)], pdf[a : a + b] + pdf[c : c + d]
+
+
+def der_length(blob: bytes) -> int:
+    """The length of the DER value at the start of ``blob`` (the /Contents placeholder pads
+    it with zeros; stripping them would also cut a signature that ends in a zero byte)."""
+    if blob[1] < 0x80:
+        return 2 + blob[1]
+    size = blob[1] & 0x7F
+    return 2 + size + int.from_bytes(blob[2 : 2 + size], "big")
 
 
 def openssl_verify(pdf: bytes, root, tmp_path) -> subprocess.CompletedProcess:
@@ -148,6 +157,16 @@ def pdfsig(pdf: bytes, root, tmp_path) -> str:
         capture_output=True,
         text=True,
     ).stdout
+
+
+def test_the_cms_is_cut_at_its_der_length_not_at_its_last_nonzero_byte():
+    """A signature value may end in a zero byte (1 in 256); the helper used to strip it."""
+    from asn1crypto import core
+
+    value = core.OctetString(b"signature" + b"\x00\x00").dump()
+    assert der_length(value + b"\x00" * 64) == len(value)
+    long = core.OctetString(bytes(300) + b"\x00").dump()
+    assert der_length(long + bytes(64)) == len(long)
 
 
 @pytest.mark.parametrize("level", ["B-B", "B-T", "B-LT", "B-LTA"])
