@@ -153,7 +153,8 @@ def _finish_open(
         compress_streams=True,
         stream_decode_level=pikepdf.StreamDecodeLevel.none,
         fix_metadata_version=False,
-        deterministic_id=True,  # the file identifier from the content: the same request, the same bytes
+        # the file identifier from the content: the same request, the same bytes
+        deterministic_id=True,
         **({"force_version": PDFX_VERSION} if output.pdfx else {}),
     )
     return out.getvalue()
@@ -183,9 +184,26 @@ def _finish_layers(
     with pikepdf.open(BytesIO(top)) as pdf, pikepdf.open(BytesIO(base)) as layer:
         if len(pdf.pages) != len(layer.pages):
             raise ValueError("layers differ in page count")
-        for page, under in zip(pdf.pages, layer.pages):
-            page.add_underlay(under)
+        for page, under in zip(pdf.pages, layer.pages, strict=True):
+            _underlay(page, under)
         return _finish_open(pdf, info, output, spots, press)
+
+
+#: The base layer's name in a page's resources: a fixed one, where pikepdf's add_underlay
+#: draws a random one, so that the same request gives the same bytes.
+UNDERLAY = pikepdf.Name("/Underlay")
+
+
+def _underlay(page: pikepdf.Page, under: pikepdf.Page) -> None:
+    """What pikepdf's ``add_underlay`` does (``under`` as a form XObject drawn first, over
+    the page's trim box), under the name ``UNDERLAY``."""
+    form = under.as_form_xobject()
+    page.add_resource(form, pikepdf.Name.XObject, UNDERLAY)
+    placement = page.calc_form_xobject_placement(
+        form, UNDERLAY, pikepdf.Rectangle(page.trimbox), allow_shrink=True, allow_expand=True
+    )
+    page.contents_add(placement, prepend=True)
+    page.contents_coalesce()
 
 
 def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan, created: datetime) -> None:

@@ -37,6 +37,7 @@ from .specs import (
 from .spots import load_spots
 from .textout import as_email_html, as_plain_text
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
+from .warmcache import StoredLayer, WarmCache
 
 #: A cached layer is page content only (drawn under a top layer rendered in the request's
 #: format, or itself finished into pdf or pdfx-4), so one drawing serves every format. It is
@@ -64,12 +65,17 @@ class Pipeline:
         True  # the studio's own pipeline draws a value that overflows and reports where
     )
 
-    def __init__(self, limits: Limits = Limits()):
+    def __init__(self, limits: Limits = Limits(), warm_cache: WarmCache | None = None):
+        """``warm_cache``: where the cached layers and compiled templates are kept between
+        processes (the service's data directory); without it each process makes its own."""
         FONTS.check()
         self.limits = limits
+        self.layer_cache = warm_cache
         self.registry = Registry()
         self.catalogs = Catalogs()
         self.composer = Composer(self.catalogs)
+        if warm_cache is not None:
+            self.composer.env.bytecode_cache = warm_cache.templates()
         self.renderer = Renderer(FONTS)
         self.spots = load_spots()
 
@@ -78,6 +84,7 @@ class Pipeline:
         composer; its cached layers are its own, since they are composed differently."""
         other = copy.copy(self)
         other.composer = composer
+        other.layer_cache = None  # the stored layers are the default composer's
         return other
 
     def layout(self, layout_id: str) -> Layout:
@@ -267,7 +274,8 @@ class Pipeline:
                     [
                         FieldError(
                             "/data",
-                            f"the content needs more than the {layout.id} layout's pages; shorten it",
+                            f"the content needs more than the {layout.id} layout's pages; "
+                            "shorten it",
                         )
                     ]
                 )
@@ -284,12 +292,23 @@ class Pipeline:
     ):
         """A variant that does not depend on the request's data (a pre-printed layer), drawn
         once per language set and bleed from the layout's sample (in ``LAYER_FORMAT``), then
-        reused; with ``spots``, the same drawing with its inks made spot colours."""
+        reused; with ``spots``, the same drawing with its inks made spot colours. With a
+        ``layer_cache``, read from it if another process drew it, and stored once drawn."""
+        key = (layout.id, languages, variant, bleed_mm, spots)
+        stored = self.layer_cache.layer(*key) if self.layer_cache else None
+        if stored is not None:
+            book = (layout.assembly, stored.book_count) if stored.book_count is not None else None
+            return stored.pdf, stored.pages, book
         if spots:
             pdf, pages, book = self._layer(layout, languages, variant, bleed_mm, False)
-            return separate(pdf, self.spots), pages, book
-        request = self.validate(layout, layout.sample(languages))
-        pdf, pages, book, _ = self._draw(layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm)
+            pdf = separate(pdf, self.spots)
+        else:
+            request = self.validate(layout, layout.sample(languages))
+            pdf, pages, book, _ = self._draw(
+                layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm
+            )
+        if self.layer_cache:
+            self.layer_cache.store_layer(*key, StoredLayer(pdf, pages, book[1] if book else None))
         return pdf, pages, book
 
     def render_sample(

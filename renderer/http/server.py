@@ -136,7 +136,8 @@ class Service(BaseApplication):
             "accesslog": None,  # one JSON line per request comes from the app (observe.py)
             "errorlog": "-",
             "loglevel": s.log_level,
-            "control_socket_disable": True,  # gunicorn 27's ~/.gunicorn control socket, shared per host
+            # gunicorn 27's ~/.gunicorn control socket, shared per host
+            "control_socket_disable": True,
             "proc_name": "obrazci",
             "logger_class": "renderer.http.worker.GunicornLogger",
             "when_ready": self._when_ready,
@@ -186,10 +187,14 @@ class Service(BaseApplication):
         from ..batch.specs import Access
         from ..pipeline import Pipeline
         from ..signing import SigningConfig, SigningService
+        from ..warmcache import WarmCache
         from .app import create_app
         from .health import Readiness
 
-        pipeline = Pipeline(self.settings.limits())
+        # what one worker (or an earlier start) warmed, the others read (not with --dev:
+        # its templates change under it)
+        cache = None if self.dev else WarmCache(self.settings.data_dir / "cache")
+        pipeline = Pipeline(self.settings.limits(), cache)
         signing = SigningService(SigningConfig.from_environment())
         batches = BatchService(self.settings.engine(), Access.from_environment())
         readiness = Readiness(
