@@ -44,9 +44,10 @@ from .warmcache import StoredLayer, WarmCache
 #: written as PDF/A-1b: its fonts then carry the CIDSet PDF/A-1 requires (WeasyPrint writes
 #: it only for PDF 1.4), which every other format allows.
 LAYER_FORMAT = "pdfa-1b"
-WARM_LAYOUT = (
-    "stamp.receipt"  # small, every language set, text, borders: what warm() renders in each format
-)
+#: What warm() renders: a small layout with text, borders and flex boxes in pdf and png, and
+#: the cheapest layout in the other formats (their one-time costs are in writing, not layout).
+WARM_LAYOUT = "stamp.receipt"
+WARM_FORMAT_LAYOUT = "complaint-book.cover"
 SPOT_FORMATS = ("pdf", "pdfx-4")  # Separations with CMYK alternates: not PDF/A's sRGB output intent
 
 
@@ -331,8 +332,9 @@ class Pipeline:
 
         - every template compiled (a layout's and those it extends or imports) and every
           layout's stylesheets parsed;
-        - one small document in every language set (fonts, shaping) and in every output
-          format (WeasyPrint's PDF/A paths and ICC profile, the PDF/X profile, pikepdf, PDFium);
+        - one small document in every output format (WeasyPrint's PDF/A paths and ICC
+          profile, the PDF/X profile, pikepdf, PDFium), the language sets taking turns
+          (fonts, shaping, catalogs, dates);
         - every layer drawn once and reused (the envelope's pre-print) for every language
           set in ``layer_language_sets`` (by default all; the rest can follow with
           ``warm_layers``) and every bleed a request can ask for;
@@ -346,11 +348,11 @@ class Pipeline:
             self.composer.env.get_template(name)
         for layout in self.registry:
             self.renderer.stylesheets(layout)
-        for languages in LANGUAGE_SETS:
-            self.render_sample(WARM_LAYOUT, languages, RenderOptions("pdf"))
-        for fmt, output in FORMATS.items():
-            if not output.textual:
-                self.render_sample(WARM_LAYOUT, ("sl",), RenderOptions(fmt))
+        documents = [fmt for fmt, output in FORMATS.items() if not output.textual]
+        for index, fmt in enumerate(documents):  # each format once, the language sets in turn
+            layout_id = WARM_LAYOUT if fmt in ("pdf", "png") else WARM_FORMAT_LAYOUT
+            languages = LANGUAGE_SETS[index % len(LANGUAGE_SETS)]
+            self.render_sample(layout_id, languages, RenderOptions(fmt))
         self.warm_layers(layer_language_sets)
         gc.collect()
         gc.freeze()

@@ -27,6 +27,7 @@ from ..pipeline import Pipeline
 from ..printready import PrintReady
 from ..schema import InvalidRequest
 from ..specs import FORMATS, OptionError, RenderOptions
+from ..warmcache import WarmCache
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec
 from .store import Batch, Outcome, Record, Store, record_id
@@ -58,7 +59,8 @@ class TaskContext:
 
     @cached_property
     def pipeline(self) -> Pipeline:
-        return Pipeline()
+        # the layers the service's workers (or earlier batch workers) drew, read back
+        return Pipeline(warm_cache=WarmCache(self.engine.data_dir / "cache"))
 
     @lru_cache(maxsize=8)
     def imprint(self, languages: tuple[str, ...]) -> EnvelopeImprint:
@@ -342,9 +344,7 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     finishing = None
     if spec.format != "pdf":  # the imprint as the same kind of file as the shell (PDF/X-4)
         title = " / ".join(layout.titles[lang] for lang in spec.languages)
-        info = DocumentInfo(
-            title, spec.languages, datetime.fromtimestamp(batch.created, UTC)
-        )
+        info = DocumentInfo(title, spec.languages, datetime.fromtimestamp(batch.created, UTC))
         press = PrintReady(layout.bleed_mm, press=True)
         finishing = lambda merged: finish(merged, info, FORMATS[spec.format], press=press)  # noqa: E731
     files += _merged(ctx, batch, job, entries, "imprint.pdf", finishing)
