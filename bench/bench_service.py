@@ -114,11 +114,55 @@ class Service:
                     pass
         return found
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far by the master, each HTTP worker and the batch runner (with
+        its batch workers): on a shared machine, what the start costs whatever the load."""
+        used = {"master": cpu_of(self.process.pid)}
+        for pid in sorted(set(children_of(self.process.pid))):
+            try:
+                runner = b"renderer.batch" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if runner:
+                used["runner"] = cpu_of(pid) + sum(cpu_of(c) for c in children_of(pid))
+            else:
+                used[f"worker {pid}"] = cpu_of(pid)
+        return used
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=120)
         if self.tmp:
             self.tmp.cleanup()
+
+
+def children_of(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+            except (OSError, ValueError):
+                pass
+    return found
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of one process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def describe_cpu(used: dict[str, float]) -> str:
+    """The CPU seconds of a start, and what they would take on two free cores: the master,
+    then the slowest HTTP worker (the workers and the runner run side by side)."""
+    workers = [v for k, v in used.items() if k.startswith("worker")]
+    parts = ", ".join(f"{k.split()[0]} {v:.2f}" for k, v in used.items())
+    return f"CPU s: {parts}; master + slowest worker {used['master'] + max(workers, default=0):.2f}"
 
 
 def rss_mib(pid: int) -> float:
@@ -159,14 +203,19 @@ def start_pass(workers: int, restarts: int) -> None:
     with tempfile.TemporaryDirectory() as data:
         first = Service(workers, data_dir=Path(data))
         baseline = first.ready_after()
-        first.stop()
         print(
-            f"load average {os.getloadavg()[0]:.2f}: first start (nothing stored): {baseline:.2f} s"
+            f"load average {os.getloadavg()[0]:.2f}: first start (nothing stored): "
+            f"{baseline:.2f} s; {describe_cpu(first.cpu_seconds())}"
         )
+        first.stop()
         readies = []
         for run in range(restarts):
             service = Service(workers, data_dir=Path(data))
             readies.append(service.ready_after())
+            print(
+                f"load average {os.getloadavg()[0]:.2f}: restart {run + 1}: {readies[-1]:.2f} s; "
+                f"{describe_cpu(service.cpu_seconds())}"
+            )
             if run < restarts - 1:
                 service.stop()
         body = sample("envelope.personal-delivery")
