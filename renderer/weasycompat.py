@@ -17,9 +17,10 @@ layout and fails when WeasyPrint changes what is touched here.
 
 from __future__ import annotations
 
-from weasyprint.css.units import LENGTHS_TO_PIXELS
-from weasyprint.formatting_structure import boxes
-from weasyprint.layout.background import box_rectangle
+# WeasyPrint has no type information (no py.typed)
+from weasyprint.css.units import LENGTHS_TO_PIXELS  # type: ignore[import-untyped]
+from weasyprint.formatting_structure import boxes  # type: ignore[import-untyped]
+from weasyprint.layout.background import box_rectangle  # type: ignore[import-untyped]
 
 PX_PER_MM = LENGTHS_TO_PIXELS["mm"]  # as WeasyPrint converts a page size in mm
 
