@@ -252,7 +252,7 @@ class Service:
         finally:
             connection.close()
 
-    def wait_ready(self, timeout: float = 120) -> float:
+    def wait_ready(self, timeout: float = 300) -> float:
         """Seconds from the spawn until the service answers its readiness (or liveness) probe."""
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
