@@ -90,6 +90,7 @@ class Case:
     http_type: str = "application/json"
     ours_pages: int = 0
     peer_pages: int = 0
+    signed: bool = False  # the service hands it out signed only: no HTTP column without a signer
     times: dict[str, list[float]] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)  # mean CPU ms per document
 
@@ -104,7 +105,8 @@ def _multipart(fields: list[tuple[str, str, bytes, str]]) -> tuple[bytes, str]:
     for name, filename, data, media_type in fields:
         disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
         out += (
-            f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: {media_type}\r\n\r\n".encode()
+            f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
+            f"Content-Type: {media_type}\r\n\r\n".encode()
             + data
             + b"\r\n"
         )
@@ -144,6 +146,7 @@ def make_case(pipeline: Pipeline, layout, languages) -> Case:
         html,
         base_url,
         ours_pages=rendered.pages,
+        signed=layout.signed,
         peer_pages=len(HTML(string=html, base_url=base_url).render().pages),
     )
     if part:
@@ -249,7 +252,7 @@ class Service:
         finally:
             connection.close()
 
-    def wait_ready(self, timeout: float = 120) -> float:
+    def wait_ready(self, timeout: float = 300) -> float:
         """Seconds from the spawn until the service answers its readiness (or liveness) probe."""
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
@@ -428,7 +431,8 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
         *(["Chromium"] if chromium else []),
     ]
     print(
-        f"\n## Warm, median ms [p10–p90] over the rounds (repeat {args.repeat}, at most {args.budget:g} s a case)\n"
+        f"\n## Warm, median ms [p10–p90] over the rounds (repeat {args.repeat}, "
+        f"at most {args.budget:g} s a case)\n"
     )
     ratio_heads = ["obrazci/WP"] + (
         ["obrazci/Chr", "HTTP/Chr"] if chromium and service else ["obrazci/Chr"] if chromium else []
@@ -451,7 +455,7 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
                 own,
             )
         }
-        if service:
+        if service and not case.signed:
             systems["HTTP"] = (lambda c=case: service.render(c), cpu_clock(service.pids))
         systems["WeasyPrint"] = (
             lambda c=case: HTML(string=c.html, base_url=c.base_url).write_pdf(),
@@ -466,13 +470,16 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
         measure(case, systems, args.repeat, args.budget)
         med = {name: statistics.median(values) for name, values in case.times.items()}
         cells = [
-            f"{med[name]:.1f} [{percentile(case.times[name], 0.1):.0f}–{percentile(case.times[name], 0.9):.0f}]"
+            f"{med[name]:.1f} [{percentile(case.times[name], 0.1):.0f}–"
+            f"{percentile(case.times[name], 0.9):.0f}]"
+            if name in med
+            else "signed only"
             for name in columns
         ]
         row = {"obrazci/WP": med["obrazci"] / med["WeasyPrint"]}
         if chromium:
             row["obrazci/Chr"] = med["obrazci"] / med["Chromium"]
-            if service:
+            if "HTTP" in med:
                 row["HTTP/Chr"] = med["HTTP"] / med["Chromium"]
         for head, value in row.items():
             ratios[head].append(value)
@@ -483,15 +490,16 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
             f"| {case.layout_id} | {'+'.join(case.languages)} | {pages} | "
             + " | ".join(cells)
             + " | "
-            + " | ".join(f"{row[h]:.2f}" for h in ratio_heads)
+            + " | ".join(f"{row[h]:.2f}" if h in row else "–" for h in ratio_heads)
             + " |",
             flush=True,
         )
     print()
     summarise(ratios, worst)
     print(
-        "\n## Warm, CPU ms per document (mean over the same rounds: this process for obrazci in-process and "
-        "WeasyPrint, the service's processes for HTTP, Chromium's processes — not Playwright's driver — for "
+        "\n## Warm, CPU ms per document (mean over the same rounds: this process for obrazci "
+        "in-process and WeasyPrint, the service's processes for HTTP, Chromium's processes "
+        "— not Playwright's driver — for "
         "Chromium)\n"
     )
     print("| layout | langs | " + " | ".join(columns) + " | " + " | ".join(ratio_heads) + " |")
@@ -502,7 +510,7 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
         row = {"obrazci/WP": case.cpu["obrazci"] / case.cpu["WeasyPrint"]}
         if chromium:
             row["obrazci/Chr"] = case.cpu["obrazci"] / case.cpu["Chromium"]
-            if service:
+            if "HTTP" in case.cpu:
                 row["HTTP/Chr"] = case.cpu["HTTP"] / case.cpu["Chromium"]
         for head, value in row.items():
             ratios[head].append(value)
@@ -510,9 +518,9 @@ def warm_pass(pipeline, cases, chromium, service, args) -> None:
                 worst[head] = (value, case.name)
         print(
             f"| {case.layout_id} | {'+'.join(case.languages)} | "
-            + " | ".join(f"{case.cpu[n]:.1f}" for n in columns)
+            + " | ".join(f"{case.cpu[n]:.1f}" if n in case.cpu else "signed only" for n in columns)
             + " | "
-            + " | ".join(f"{row[h]:.2f}" for h in ratio_heads)
+            + " | ".join(f"{row[h]:.2f}" if h in row else "–" for h in ratio_heads)
             + " |"
         )
     print()
@@ -523,19 +531,21 @@ def summarise(ratios: dict[str, list[float]], worst: dict[str, tuple[float, str]
     for head, values in ratios.items():
         over = sum(value > 1.0 for value in values)
         print(
-            f"{head}: geometric mean {statistics.geometric_mean(values):.2f}, worst {worst[head][0]:.2f} "
+            f"{head}: geometric mean {statistics.geometric_mean(values):.2f}, "
+            f"worst {worst[head][0]:.2f} "
             f"({worst[head][1]}), {over} of {len(values)} above 1.00"
         )
 
 
 def _client_mix(cases) -> list[Case]:
-    return [case for case in cases if case.languages == ("sl",)]
+    return [case for case in cases if case.languages == ("sl",) and not case.signed]
 
 
 def throughput_pass(cases, chromium_ok, service, args) -> None:
     mix = _client_mix(cases)
     print(
-        f"\n## Throughput: {args.clients} clients for {args.seconds:g} s, the {len(mix)} Slovenian samples in turn\n"
+        f"\n## Throughput: {args.clients} clients for {args.seconds:g} s, "
+        f"the {len(mix)} Slovenian samples in turn\n"
     )
     print("| system | requests | requests/s | peak memory (PSS) MiB |")
     print("|---|---|---|---|")
@@ -567,7 +577,8 @@ def throughput_pass(cases, chromium_ok, service, args) -> None:
     if len(results) == 2:
         ours, theirs = results["obrazci HTTP"], results["Chromium"]
         print(
-            f"\nobrazci/Chromium: {ours[1] / theirs[1]:.2f}× the requests/s at {ours[2] / theirs[2]:.2f}× the memory"
+            f"\nobrazci/Chromium: {ours[1] / theirs[1]:.2f}× the requests/s "
+            f"at {ours[2] / theirs[2]:.2f}× the memory"
         )
 
 
@@ -583,7 +594,7 @@ async def _chromium_throughput(mix, args):
         pages = [await browser.new_page() for _ in range(args.clients)]
         for page in pages:
             await page.goto(blank.as_uri())
-        for page, document in zip(pages, documents):  # warm every tab once
+        for page, document in zip(pages, documents, strict=False):  # warm every tab once
             await page.set_content(document)
             await page.pdf(prefer_css_page_size=True, print_background=True)
         counts = [0] * args.clients
@@ -622,8 +633,8 @@ def cold_pass(pipeline, chromium_ok, workdir: Path, args) -> None:
             for (
                 fmt
             ) in FIRST_FORMATS:  # the first request of each format after ready, then the second
-                cold = timed(lambda: service.render(envelope, fmt))
-                warm = timed(lambda: service.render(envelope, fmt))
+                cold = timed(lambda s=service, f=fmt: s.render(envelope, f))
+                warm = timed(lambda s=service, f=fmt: s.render(envelope, f))
                 per_format[fmt].append((cold, warm))
         finally:
             service.stop()
@@ -658,7 +669,8 @@ def cold_pass(pipeline, chromium_ok, workdir: Path, args) -> None:
     chromium_first = statistics.median(launches)
     print(
         f"\nChromium launch + first envelope PDF: {chromium_first:.2f} s; "
-        f"obrazci spawn → first envelope / Chromium: {statistics.median(first) / chromium_first:.2f}"
+        "obrazci spawn → first envelope / Chromium: "
+        f"{statistics.median(first) / chromium_first:.2f}"
     )
 
 

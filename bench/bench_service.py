@@ -2,10 +2,14 @@
 
     .venv/bin/python bench/bench_service.py [--renders 10000] [--clients 8] [--workers 2]
 
-1. **Start**: from the exec of `renderer serve` to the first `/readyz` 200 (median of 3
-   starts), then the first render of each format (pdf, pdfa-2b, pdfx-4, png) after ready,
-   against the same render warm (its 5th repetition) — the ratio says whether the first
-   request of a format runs at warm speed.
+1. **Start**: from the exec of `renderer serve` to the first `/readyz` 200: the first start
+   in an empty data directory (the baseline: every worker draws the cached layers and
+   compiles the templates), then ``--restarts`` starts in that same directory (what the
+   first one stored, ``renderer/warmcache.py``, is read back), median; beside them, the
+   floor: a bare interpreter importing the service's code. Then the first render of each
+   format (pdf, pdfa-1b, pdfa-2b, pdfa-3b, pdfx-4, png) after ready, against the same
+   render warm (its 5th repetition) — the ratio says whether the first request of a format
+   runs at warm speed.
 2. **Health under load**: `/healthz` latency (median, p90, max of 50) while ``--clients``
    threads render the envelope (PDF/A-2b) without pause, beside the same with no load.
 3. **Memory**: ``--renders`` renders of the stamp (pdf) from ``--clients`` clients with
@@ -57,11 +61,15 @@ def sample(layout: str) -> bytes:
 
 
 class Service:
-    def __init__(self, workers: int, env: dict | None = None):
+    def __init__(self, workers: int, env: dict | None = None, data_dir: Path | None = None):
+        """``data_dir``: the data directory to start in (kept); a temporary one by default."""
         self.port = free_port()
-        self.tmp = tempfile.TemporaryDirectory()
+        self.tmp = None if data_dir else tempfile.TemporaryDirectory()
         environment = dict(
-            os.environ, OBRAZCI_DATA_DIR=self.tmp.name, OBRAZCI_LOG_LEVEL="warning", **(env or {})
+            os.environ,
+            OBRAZCI_DATA_DIR=str(data_dir or self.tmp.name),
+            OBRAZCI_LOG_LEVEL="warning",
+            **(env or {}),
         )
         environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.started = time.perf_counter()
@@ -106,10 +114,55 @@ class Service:
                     pass
         return found
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far by the master, each HTTP worker and the batch runner (with
+        its batch workers): on a shared machine, what the start costs whatever the load."""
+        used = {"master": cpu_of(self.process.pid)}
+        for pid in sorted(set(children_of(self.process.pid))):
+            try:
+                runner = b"renderer.batch" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if runner:
+                used["runner"] = cpu_of(pid) + sum(cpu_of(c) for c in children_of(pid))
+            else:
+                used[f"worker {pid}"] = cpu_of(pid)
+        return used
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=120)
-        self.tmp.cleanup()
+        if self.tmp:
+            self.tmp.cleanup()
+
+
+def children_of(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+            except (OSError, ValueError):
+                pass
+    return found
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of one process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def describe_cpu(used: dict[str, float]) -> str:
+    """The CPU seconds of a start, and what they would take on two free cores: the master,
+    then the slowest HTTP worker (the workers and the runner run side by side)."""
+    workers = [v for k, v in used.items() if k.startswith("worker")]
+    parts = ", ".join(f"{k.split()[0]} {v:.2f}" for k, v in used.items())
+    return f"CPU s: {parts}; master + slowest worker {used['master'] + max(workers, default=0):.2f}"
 
 
 def rss_mib(pid: int) -> float:
@@ -130,37 +183,60 @@ def timed(port, method, path, body=None) -> float:
     return time.perf_counter() - started
 
 
-def start_pass(workers: int) -> None:
+def import_floor() -> float:
+    """Seconds for a new interpreter to import what the service's master imports."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", "import renderer.http.app, renderer.pipeline, renderer.cli"],
+        cwd=ROOT,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+FIRST_FORMATS = ("pdf", "pdfa-1b", "pdfa-2b", "pdfa-3b", "pdfx-4", "png")
+
+
+def start_pass(workers: int, restarts: int) -> None:
     print("## start")
-    readies = []
-    for _ in range(3):
-        service = Service(workers)
-        readies.append(service.ready_after())
-        if len(readies) == 3:
-            body = sample("envelope.personal-delivery")
-            for fmt in ("pdf", "pdfa-2b", "pdfx-4", "png"):
-                first = timed(
-                    service.port,
-                    "POST",
-                    f"/v1/render/envelope.personal-delivery?format={fmt}",
-                    body,
-                )
-                warm = [
-                    timed(
-                        service.port,
-                        "POST",
-                        f"/v1/render/envelope.personal-delivery?format={fmt}",
-                        body,
-                    )
-                    for _ in range(5)
-                ][-1]
-                print(
-                    f"first {fmt:8s} render after ready: {first * 1000:7.1f} ms, warm {warm * 1000:7.1f} ms, "
-                    f"ratio {first / warm:.2f}"
-                )
+    floors = [import_floor() for _ in range(3)]
+    with tempfile.TemporaryDirectory() as data:
+        first = Service(workers, data_dir=Path(data))
+        baseline = first.ready_after()
+        print(
+            f"load average {os.getloadavg()[0]:.2f}: first start (nothing stored): "
+            f"{baseline:.2f} s; {describe_cpu(first.cpu_seconds())}"
+        )
+        first.stop()
+        readies = []
+        for run in range(restarts):
+            service = Service(workers, data_dir=Path(data))
+            readies.append(service.ready_after())
+            print(
+                f"load average {os.getloadavg()[0]:.2f}: restart {run + 1}: {readies[-1]:.2f} s; "
+                f"{describe_cpu(service.cpu_seconds())}"
+            )
+            if run < restarts - 1:
+                service.stop()
+        body = sample("envelope.personal-delivery")
+        for fmt in FIRST_FORMATS:
+            path = f"/v1/render/envelope.personal-delivery?format={fmt}"
+            cold = timed(service.port, "POST", path, body)
+            warm = [timed(service.port, "POST", path, body) for _ in range(5)][-1]
+            print(
+                f"first {fmt:8s} render after ready: {cold * 1000:7.1f} ms, "
+                f"warm {warm * 1000:7.1f} ms, ratio {cold / warm:.2f}"
+            )
         service.stop()
+    median = statistics.median(readies)
     print(
-        f"time to ready: median {statistics.median(readies):.2f} s (of {', '.join(f'{r:.2f}' for r in readies)})"
+        f"load average {os.getloadavg()[0]:.2f}: time to ready, restarts: median {median:.2f} s "
+        f"(of {', '.join(f'{r:.2f}' for r in readies)}); first start {baseline:.2f} s; "
+        f"ratio {median / baseline:.2f}"
+    )
+    print(
+        f"floor, importing the service's code: median {statistics.median(floors):.2f} s "
+        f"(of {', '.join(f'{f:.2f}' for f in floors)})"
     )
 
 
@@ -197,7 +273,8 @@ def health_pass(workers: int, clients: int) -> None:
     service.stop()
     for name, (median, p90, worst) in (("idle", idle), ("loaded", loaded)):
         print(
-            f"{name:7s} median {median * 1000:6.1f} ms  p90 {p90 * 1000:6.1f} ms  max {worst * 1000:6.1f} ms"
+            f"{name:7s} median {median * 1000:6.1f} ms  p90 {p90 * 1000:6.1f} ms  "
+            f"max {worst * 1000:6.1f} ms"
         )
     print(f"ratio loaded/idle (median): {loaded[0] / idle[0]:.1f}")
 
@@ -242,7 +319,8 @@ def memory_pass(workers: int, clients: int, renders: int) -> None:
     elapsed = time.perf_counter() - started
     service.stop()
     print(
-        f"peak worker RSS {peak:.0f} MiB; {len(seen)} HTTP workers started; {renders / elapsed:.1f} renders/s"
+        f"peak worker RSS {peak:.0f} MiB; {len(seen)} HTTP workers started; "
+        f"{renders / elapsed:.1f} renders/s"
     )
 
 
@@ -251,11 +329,12 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=10000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--restarts", type=int, default=3, help="starts with what is stored")
     parser.add_argument("--only", choices=["start", "health", "memory"])
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     if args.only in (None, "start"):
-        start_pass(args.workers)
+        start_pass(args.workers, args.restarts)
     if args.only in (None, "health"):
         health_pass(args.workers, args.clients)
     if args.only in (None, "memory"):

@@ -194,9 +194,23 @@ def _finish_layers(base: bytes, top: bytes, options: FinishOptions) -> bytes:
     with pikepdf.open(BytesIO(top)) as pdf, pikepdf.open(BytesIO(base)) as layer:
         if len(pdf.pages) != len(layer.pages):
             raise ValueError("layers differ in page count")
-        for page, under in zip(pdf.pages, layer.pages, strict=True):
-            page.add_underlay(under, None)
+        for number, (page, under) in enumerate(zip(pdf.pages, layer.pages, strict=True), 1):
+            _underlay(page, under, pikepdf.Name(f"/Underlay{number}"))
         return _finish_open(pdf, options)
+
+
+def _underlay(page: pikepdf.Page, under: pikepdf.Page, name: pikepdf.Name) -> None:
+    """What pikepdf's ``add_underlay`` does (``under`` as a form XObject drawn first, over
+    the page's trim box), under a name given, where pikepdf draws a random one: the same
+    request then gives the same bytes. The name differs from page to page: WeasyPrint's
+    pages share one resource dictionary."""
+    form = under.as_form_xobject()
+    page.add_resource(form, pikepdf.Name.XObject, name)
+    placement = page.calc_form_xobject_placement(
+        form, name, pikepdf.Rectangle(page.trimbox), allow_shrink=True, allow_expand=True
+    )
+    page.contents_add(placement, prepend=True)
+    page.contents_coalesce()
 
 
 def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan, created: datetime) -> None:

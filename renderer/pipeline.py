@@ -37,15 +37,23 @@ from .render import Renderer
 from .textout import as_email_html, as_plain_text
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
 from .validation import FieldError, InvalidRequest, ValidRequest, validate_request
+from .warmcache import StoredLayer, WarmCache
 
 #: A cached layer is page content only (drawn under a top layer rendered in the request's
 #: format, or itself finished into pdf or pdfx-4), so one drawing serves every format. It is
 #: written as PDF/A-1b: its fonts then carry the CIDSet PDF/A-1 requires (WeasyPrint writes
 #: it only for PDF 1.4), which every other format allows.
 LAYER_FORMAT = "pdfa-1b"
-WARM_LAYOUT = (
-    "stamp.receipt"  # small, every language set, text, borders: what warm() renders in each format
-)
+#: What warm() renders: a small layout with text, borders and flex boxes in pdf and png, and
+#: the cheapest layout in the other formats (their one-time costs are in writing, not layout).
+WARM_LAYOUT = "stamp.receipt"
+WARM_FORMAT_LAYOUT = "complaint-book.cover"
+#: After warm-up, the collector's youngest generation is collected every this many new
+#: objects (Python's default: 700). A table layout makes hundreds of thousands of objects
+#: that live for the whole render, and each young collection moves them up to be traversed
+#: again: the register's collections took 72–96 ms of a render at 700 and 48–61 ms at 5,000
+#: (small layouts no worse); the objects still go when the render is done.
+GC_YOUNG_OBJECTS = 5000
 SPOT_FORMATS = ("pdf", "pdfx-4")  # Separations with CMYK alternates: not PDF/A's sRGB output intent
 
 
@@ -64,12 +72,17 @@ class Pipeline:
         True  # the studio's own pipeline draws a value that overflows and reports where
     )
 
-    def __init__(self, limits: Limits = Limits()):
+    def __init__(self, limits: Limits = Limits(), warm_cache: WarmCache | None = None):
+        """``warm_cache``: where the cached layers and compiled templates are kept between
+        processes (the service's data directory); without it each process makes its own."""
         FONTS.check()
         self.limits = limits
+        self.layer_cache = warm_cache
         self.registry = Registry()
         self.catalogs = Catalogs()
         self.composer = Composer(self.catalogs)
+        if warm_cache is not None:
+            self.composer.env.bytecode_cache = warm_cache.templates()
         self.renderer = Renderer(FONTS)
         self.spots = load_spots()
 
@@ -78,6 +91,7 @@ class Pipeline:
         composer; its cached layers are its own, since they are composed differently."""
         other = copy.copy(self)
         other.composer = composer
+        other.layer_cache = None  # the stored layers are the default composer's
         return other
 
     def layout(self, layout_id: str) -> Layout:
@@ -272,7 +286,8 @@ class Pipeline:
                     [
                         FieldError(
                             "/data",
-                            f"the content needs more than the {layout.id} layout's pages; shorten it",
+                            f"the content needs more than the {layout.id} layout's pages; "
+                            "shorten it",
                         )
                     ]
                 )
@@ -289,12 +304,23 @@ class Pipeline:
     ):
         """A variant that does not depend on the request's data (a pre-printed layer), drawn
         once per language set and bleed from the layout's sample (in ``LAYER_FORMAT``), then
-        reused; with ``spots``, the same drawing with its inks made spot colours."""
+        reused; with ``spots``, the same drawing with its inks made spot colours. With a
+        ``layer_cache``, read from it if another process drew it, and stored once drawn."""
+        key = (layout.id, languages, variant, bleed_mm, spots)
+        stored = self.layer_cache.layer(*key) if self.layer_cache else None
+        if stored is not None:
+            book = (layout.assembly, stored.book_count) if stored.book_count is not None else None
+            return stored.pdf, stored.pages, book
         if spots:
             pdf, pages, book = self._layer(layout, languages, variant, bleed_mm, False)
-            return separate(pdf, self.spots), pages, book
-        request = self.validate(layout, layout.sample(languages))
-        pdf, pages, book, _ = self._draw(layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm)
+            pdf = separate(pdf, self.spots)
+        else:
+            request = self.validate(layout, layout.sample(languages))
+            pdf, pages, book, _ = self._draw(
+                layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm
+            )
+        if self.layer_cache:
+            self.layer_cache.store_layer(*key, StoredLayer(pdf, pages, book[1] if book else None))
         return pdf, pages, book
 
     def render_sample(
@@ -317,29 +343,32 @@ class Pipeline:
 
         - every template compiled (a layout's and those it extends or imports) and every
           layout's stylesheets parsed;
-        - one small document in every language set (fonts, shaping) and in every output
-          format (WeasyPrint's PDF/A paths and ICC profile, the PDF/X profile, pikepdf, PDFium);
+        - one small document in every output format (WeasyPrint's PDF/A paths and ICC
+          profile, the PDF/X profile, pikepdf, PDFium), the language sets taking turns
+          (fonts, shaping, catalogs, dates);
         - every layer drawn once and reused (the envelope's pre-print) for every language
           set in ``layer_language_sets`` (by default all; the rest can follow with
           ``warm_layers``) and every bleed a request can ask for;
 
         then the collector is told that what start-up made lives as long as the process
         (``gc.freeze``), so collections during a render no longer traverse it (about a
-        tenth of a small render's time)."""
+        tenth of a small render's time), and to collect young objects less often
+        (``GC_YOUNG_OBJECTS``)."""
         for name in self.composer.env.list_templates(
             extensions=["j2"]
         ):  # layouts and what they import
             self.composer.env.get_template(name)
         for layout in self.registry:
             self.renderer.stylesheets(layout)
-        for languages in LANGUAGE_SETS:
-            self.render_sample(WARM_LAYOUT, languages, RenderOptions("pdf"))
-        for fmt, output in FORMATS.items():
-            if not output.textual:
-                self.render_sample(WARM_LAYOUT, ("sl",), RenderOptions(fmt))
+        documents = [fmt for fmt, output in FORMATS.items() if not output.textual]
+        for index, fmt in enumerate(documents):  # each format once, the language sets in turn
+            layout_id = WARM_LAYOUT if fmt in ("pdf", "png") else WARM_FORMAT_LAYOUT
+            languages = LANGUAGE_SETS[index % len(LANGUAGE_SETS)]
+            self.render_sample(layout_id, languages, RenderOptions(fmt))
         self.warm_layers(layer_language_sets)
         gc.collect()
         gc.freeze()
+        gc.set_threshold(GC_YOUNG_OBJECTS, *gc.get_threshold()[1:])
 
     def warm_layers(self, language_sets) -> None:
         """Draw every cached layer of every layout in ``language_sets`` (most of what

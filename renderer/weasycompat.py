@@ -23,6 +23,8 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.layout.background import box_rectangle
 
+# WeasyPrint has no type information (no py.typed)
+
 PX_PER_MM = LENGTHS_TO_PIXELS["mm"]  # as WeasyPrint converts a page size in mm
 
 

@@ -154,6 +154,15 @@ def test_readyz_is_503_while_warming_then_200(service):
     assert all(part["ready"] for part in ready["components"].values())
 
 
+def test_the_workers_keep_what_warm_up_made_in_the_data_directory(service):
+    """Read back by the next start and every recycled worker (tests/test_warmcache.py)."""
+    (folder,) = (service.data / "cache").glob("warm-*")
+    layers = sorted(path.name for path in (folder / "layers").glob("*.pdf"))
+    assert "envelope.personal-delivery.sl.preprint.bleed-0.pdf" in layers
+    assert "envelope.personal-delivery.sl-hu.preprint.bleed-3.spots.pdf" in layers
+    assert any((folder / "templates").iterdir())  # compiled templates
+
+
 def test_request_id_in_the_header_the_problem_and_the_log(service):
     status, head, problem = service.json(
         "POST",

@@ -59,3 +59,9 @@ def test_every_template_is_compiled_by_warm(warmed):
     names = env.list_templates(extensions=["j2"])
     compiled = {key[1] for key in env.cache.keys()}  # Jinja2 keys its cache by (loader, name)
     assert names and set(names) <= compiled
+
+
+def test_after_warm_young_objects_are_collected_less_often(warmed):
+    from renderer.pipeline import GC_YOUNG_OBJECTS
+
+    assert gc.get_threshold()[0] == GC_YOUNG_OBJECTS > 700  # Python's default

@@ -28,6 +28,7 @@ from ..press.imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..press.imprint import EnvelopeImprint
 from ..press.printready import PrintReady
 from ..validation import InvalidRequest
+from ..warmcache import WarmCache
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec
 from .store import Batch, Outcome, Record, Store, record_id
@@ -63,7 +64,8 @@ class TaskContext:
 
     @cached_property
     def pipeline(self) -> Pipeline:
-        return Pipeline()
+        # the layers the service's workers (or earlier batch workers) drew, read back
+        return Pipeline(warm_cache=WarmCache(self.engine.data_dir / "cache"))
 
     def imprint(self, languages: tuple[str, ...]) -> EnvelopeImprint:
         """The envelope's imprint drawer for a language set, prepared once per worker, with

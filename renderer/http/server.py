@@ -137,6 +137,7 @@ class Service(BaseApplication):
             "errorlog": "-",
             "loglevel": s.log_level,
             # gunicorn 27's control socket (~/.gunicorn) is shared per host: not wanted
+            # gunicorn 27's ~/.gunicorn control socket, shared per host
             "control_socket_disable": True,
             "proc_name": "obrazci",
             "logger_class": "renderer.http.worker.GunicornLogger",
@@ -183,11 +184,19 @@ class Service(BaseApplication):
     # -- each HTTP worker -------------------------------------------------------------
 
     def _post_worker_init(self, worker) -> None:
+        from ..pipeline import Pipeline
+        from ..warmcache import WarmCache
         from .app import create_app
 
-        # --dev starts at once: layouts load as the studio opens them
+        # what one worker (or an earlier start) warmed, the others read (not with --dev:
+        # its templates change under it)
+        cache = None if self.dev else WarmCache(self.settings.data_dir / "cache")
         worker.wsgi.app = create_app(
-            settings=self.settings, dev=self.dev, warm=not self.dev, runner_beside=self.batches
+            pipeline=Pipeline(self.settings.limits(), cache),
+            settings=self.settings,
+            dev=self.dev,
+            warm=not self.dev,
+            runner_beside=self.batches,
         )
 
     def _post_request(self, worker, req, environ, resp) -> None:
