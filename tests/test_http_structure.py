@@ -182,7 +182,10 @@ def test_the_server_workers_build_their_app_with_create_app(monkeypatch, tmp_pat
     settings = Settings.load({"OBRAZCI_DATA_DIR": str(tmp_path)})
     worker = SimpleNamespace(wsgi=SimpleNamespace(app=None))
     Service(settings, batches=True, dev=True)._post_worker_init(worker)
-    assert built == [{"settings": settings, "dev": True, "warm": False, "runner_beside": True}]
+    (kwargs,) = built
+    pipeline = kwargs.pop("pipeline")  # the worker's own: with the warm cache unless --dev
+    assert pipeline.layer_cache is None
+    assert kwargs == {"settings": settings, "dev": True, "warm": False, "runner_beside": True}
     assert isinstance(worker.wsgi.app, falcon.App)
     ready = testing.TestClient(worker.wsgi.app).simulate_get("/readyz")
     assert "batch_runner" in ready.json["components"]  # the runner beside it is reported on
