@@ -187,9 +187,23 @@ def _finish_layers(base: bytes, top: bytes, options: FinishOptions) -> bytes:
     with pikepdf.open(BytesIO(top)) as pdf, pikepdf.open(BytesIO(base)) as layer:
         if len(pdf.pages) != len(layer.pages):
             raise ValueError("layers differ in page count")
-        for page, under in zip(pdf.pages, layer.pages, strict=True):
-            page.add_underlay(under, None)
+        for number, (page, under) in enumerate(zip(pdf.pages, layer.pages, strict=True)):
+            _draw_under(page, under, pikepdf.Name(f"/Underlay{number}"))
         return _finish_open(pdf, options)
+
+
+def _draw_under(page: pikepdf.Page, under: pikepdf.Page, name: pikepdf.Name) -> None:
+    """``under`` drawn beneath ``page``'s content, fitted to its trim box (the same boxes):
+    what pikepdf's ``add_underlay`` does, but with the form's resource name given. It names
+    it at random, so the same request gave other bytes in every process. One name a page:
+    WeasyPrint's pages share one resource dictionary."""
+    form = under.as_form_xobject()
+    name = page.add_resource(form, pikepdf.Name.XObject, name, replace_existing=False)
+    placement = page.calc_form_xobject_placement(
+        form, name, pikepdf.Rectangle(page.trimbox), allow_shrink=True, allow_expand=True
+    )
+    page.contents_add(placement, prepend=True)
+    page.contents_coalesce()
 
 
 def _lead_with_scan(pdf: pikepdf.Pdf, scan: Scan, created: datetime) -> None:

@@ -272,7 +272,8 @@ class Pipeline:
                     [
                         FieldError(
                             "/data",
-                            f"the content needs more than the {layout.id} layout's pages; shorten it",
+                            f"the content needs more than the {layout.id} layout's pages; "
+                            "shorten it",
                         )
                     ]
                 )

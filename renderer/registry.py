@@ -36,7 +36,8 @@ class PageSize:
         heights = [h for h in (self.height_mm, self.max_height_mm) if h is not None]
         if len(heights) != 1 or not all(0 < v <= MAX_PAGE_MM for v in (self.width_mm, *heights)):
             raise LayoutError(
-                f"page size {self.width_mm} x {self.height_mm or self.max_height_mm} mm is not plausible"
+                f"page size {self.width_mm} x {self.height_mm or self.max_height_mm} mm "
+                "is not plausible"
             )
 
     @property
@@ -76,7 +77,8 @@ class Prescribed:
             or set(self.checks) - set(self.MEMBERS)
         ):
             raise LayoutError(
-                f"prescribed {self.name!r}: kind box or page; checks among {', '.join(self.MEMBERS)}"
+                f"prescribed {self.name!r}: kind box or page; "
+                f"checks among {', '.join(self.MEMBERS)}"
             )
         if len(self.box) != 4 or min(self.box[2:]) <= 0:
             raise LayoutError(f"prescribed {self.name!r}: box is x, y, width, height (mm)")
@@ -92,7 +94,7 @@ class Prescribed:
             "name": self.name,
             "page": self.page,
             "kind": self.kind,
-            "box": dict(zip(self.MEMBERS, self.box)),
+            "box": dict(zip(self.MEMBERS, self.box, strict=True)),
             "checks": list(self.checks),
         }
 
@@ -300,6 +302,8 @@ class Registry:
     def __init__(self, root: Path = TEMPLATES_DIR):
         layouts = [_load_layout(meta.parent) for meta in sorted(root.glob("*/layout.toml"))]
         self._layouts = {layout.id: layout for layout in layouts}
+        if sum(layout.signature_appearance for layout in layouts) > 1:
+            raise LayoutError(f"{root}: more than one layout has signature_appearance = true")
 
     def __iter__(self):
         return iter(self._layouts.values())
@@ -323,3 +327,11 @@ class Registry:
 
     def ids(self) -> list[str]:
         return list(self._layouts)
+
+    def signature_appearance(self) -> Layout:
+        """The layout a visible signature's appearance is rendered with: the one whose
+        layout.toml has ``signature_appearance = true``."""
+        marked = [layout for layout in self if layout.signature_appearance]
+        if not marked:
+            raise LayoutError("no layout has signature_appearance = true in its layout.toml")
+        return marked[0]

@@ -20,6 +20,10 @@ CASES = [
     ("sign.name-plate", "pdfx-4"),
     ("e-delivery.notice", "pdfa-1b"),
     ("envelope.personal-delivery", "png"),
+    (
+        "envelope.personal-delivery",
+        "pdf",
+    ),  # the proof: the pre-print drawn under the variable layer
     ("e-delivery.notice", "txt"),
 ]
 
@@ -30,7 +34,8 @@ from renderer.options import RenderOptions
 from tests.conftest import sample
 pipeline = Pipeline()
 for layout, fmt in [tuple(case.split(":")) for case in sys.argv[1:]]:
-    sys.stdout.buffer.write(pipeline.render(layout, sample(layout), RenderOptions(fmt)).content + b"\\n--8<--\\n")
+    rendered = pipeline.render(layout, sample(layout), RenderOptions(fmt))
+    sys.stdout.buffer.write(rendered.content + b"\\n--8<--\\n")
 """
 
 
@@ -50,7 +55,7 @@ def test_the_same_request_gives_the_same_bytes_in_two_processes():
     time.sleep(1.5)  # a second apart: no clock may show in the bytes
     second = render_in_a_new_process()
     assert len(first) == len(CASES)
-    for (layout, fmt), a, b in zip(CASES, first, second):
+    for (layout, fmt), a, b in zip(CASES, first, second, strict=True):
         assert a == b, f"{layout} {fmt}"
 
 

@@ -21,7 +21,6 @@ import pikepdf
 
 from ..finish import DocumentInfo, FinishOptions, finish
 from ..impose import Imposition, impose
-from ..imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..imprint import EnvelopeImprint
 from ..options import FORMATS, OptionError, RenderOptions
 from ..pipeline import Pipeline
@@ -61,11 +60,11 @@ class TaskContext:
         return Pipeline()
 
     @lru_cache(maxsize=8)
-    def imprint(self, languages: tuple[str, ...]) -> EnvelopeImprint:
+    def imprint(self, layout_id: str, languages: tuple[str, ...]) -> EnvelopeImprint:
         """The envelope's imprint drawer for a language set, prepared once per worker, with
         the layout's bleed: the boxes of the pre-print shell, so the two print in register."""
         return EnvelopeImprint(
-            self.pipeline, languages, self.pipeline.layout(IMPRINTED_LAYOUT).bleed_mm
+            self.pipeline, languages, self.pipeline.layout(layout_id).bleed_mm, layout_id
         )
 
     def run(self, task: Task) -> None:
@@ -152,7 +151,7 @@ def _imprint_chunk(
     """The variable imprint of a chunk, drawn directly (no layout per record): one page per
     record, in one file."""
     spec = batch.spec
-    imprint = ctx.imprint(spec.languages)
+    imprint = ctx.imprint(spec.layout, spec.languages)
     key = imprint_key(batch.id, chunk)
     accepted, outcomes = [], []
     for record in records:
