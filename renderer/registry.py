@@ -44,6 +44,13 @@ class PageSize:
     def auto_height(self) -> bool:
         return self.height_mm is None
 
+    @property
+    def tallest_mm(self) -> float:
+        """The page's height, or the most it may grow to."""
+        height = self.height_mm if self.height_mm is not None else self.max_height_mm
+        assert height is not None  # __post_init__: exactly one of them
+        return height
+
     def as_json(self) -> dict:
         if self.auto_height:
             return {
@@ -114,8 +121,7 @@ def _prescribed(meta: LayoutFile, page: PageSize) -> tuple[Prescribed, ...]:
     )
     if any(p.kind == "page" for p in listed):
         return listed
-    height = page.height_mm if page.height_mm is not None else page.max_height_mm
-    assert height is not None  # PageSize holds one of them
+    height = page.tallest_mm
     checks = ("width",) if page.auto_height else ("width", "height")
     return (Prescribed("page size", (0, 0, page.width_mm, height), None, checks, "page"), *listed)
 

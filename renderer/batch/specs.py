@@ -13,7 +13,7 @@ from ..options import FORMATS, LANGUAGE_SETS, OptionError
 
 #: How a job's records are delivered. ``layers``: the layout's shared pre-print shell once,
 #: the variable imprint (one page per record, in register) and a composite proof of the
-#: first records — only for layouts with a shared pre-printed layer (the envelope).
+#: first records — only for layouts with an ``[imprint]`` table in layout.toml (the envelope).
 OUTPUT_KINDS = ("files", "merged", "imposed", "layers")
 IMPOSITIONS = ("n-up", "cut-and-stack")
 ENGINES = ("embedded", "celery")
@@ -79,7 +79,8 @@ class EngineSpec:
     broker_url: str | None = None
     outputs_url: str | None = None
     s3_endpoint_url: str | None = None
-    chunk_lease_s: float = 30.0  # a running task's lease (renewed every third of it): lost this long after its worker dies
+    # a running task's lease (renewed every third of it): lost this long after its worker dies
+    chunk_lease_s: float = 30.0
     queue_wait_s: float = 600.0  # an enqueued task not started after this is enqueued again
     sweep_interval_s: float = 5.0  # how often the sweeper looks for lost tasks
 
