@@ -355,3 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("renderer: interrupted", file=sys.stderr)
         return 130
+    except RuntimeError as exc:
+        from .layoutfile import LayoutError  # loaded already when a layout folder failed
+
+        if not isinstance(exc, LayoutError):
+            raise
+        print(f"renderer: {exc}", file=sys.stderr)  # the file and the key, no traceback
+        return 2

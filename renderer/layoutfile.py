@@ -203,6 +203,8 @@ class LayoutFile(_Table):
         if self.assembly and self.assembly.count is None:
             if self.data_model.repeat_count is LayoutData.repeat_count:
                 raise ValueError("assembly.count: without it the data model must give repeat_count")
+        if self.imprint and not self.composite:
+            raise ValueError("imprint: a layered batch needs a composite variant (the proof)")
         for barcode in self.imprint.barcodes if self.imprint else ():
             fields = self.data_model.model_fields
             for name in (barcode.bars, *barcode.caption):

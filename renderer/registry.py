@@ -36,12 +36,20 @@ class PageSize:
         heights = [h for h in (self.height_mm, self.max_height_mm) if h is not None]
         if len(heights) != 1 or not all(0 < v <= MAX_PAGE_MM for v in (self.width_mm, *heights)):
             raise LayoutError(
-                f"page size {self.width_mm} x {self.height_mm or self.max_height_mm} mm is not plausible"
+                f"page size {self.width_mm} x {self.height_mm or self.max_height_mm} mm "
+                "is not plausible"
             )
 
     @property
     def auto_height(self) -> bool:
         return self.height_mm is None
+
+    @property
+    def tallest_mm(self) -> float:
+        """The page's height, or the most it may grow to."""
+        height = self.height_mm if self.height_mm is not None else self.max_height_mm
+        assert height is not None  # __post_init__: exactly one of them
+        return height
 
     def as_json(self) -> dict:
         if self.auto_height:
@@ -76,7 +84,8 @@ class Prescribed:
             or set(self.checks) - set(self.MEMBERS)
         ):
             raise LayoutError(
-                f"prescribed {self.name!r}: kind box or page; checks among {', '.join(self.MEMBERS)}"
+                f"prescribed {self.name!r}: kind box or page; "
+                f"checks among {', '.join(self.MEMBERS)}"
             )
         if len(self.box) != 4 or min(self.box[2:]) <= 0:
             raise LayoutError(f"prescribed {self.name!r}: box is x, y, width, height (mm)")
@@ -92,7 +101,7 @@ class Prescribed:
             "name": self.name,
             "page": self.page,
             "kind": self.kind,
-            "box": dict(zip(self.MEMBERS, self.box)),
+            "box": dict(zip(self.MEMBERS, self.box, strict=True)),
             "checks": list(self.checks),
         }
 
@@ -112,8 +121,7 @@ def _prescribed(meta: LayoutFile, page: PageSize) -> tuple[Prescribed, ...]:
     )
     if any(p.kind == "page" for p in listed):
         return listed
-    height = page.height_mm if page.height_mm is not None else page.max_height_mm
-    assert height is not None  # PageSize holds one of them
+    height = page.tallest_mm
     checks = ("width",) if page.auto_height else ("width", "height")
     return (Prescribed("page size", (0, 0, page.width_mm, height), None, checks, "page"), *listed)
 
@@ -300,6 +308,8 @@ class Registry:
     def __init__(self, root: Path = TEMPLATES_DIR):
         layouts = [_load_layout(meta.parent) for meta in sorted(root.glob("*/layout.toml"))]
         self._layouts = {layout.id: layout for layout in layouts}
+        if sum(layout.signature_appearance for layout in layouts) > 1:
+            raise LayoutError(f"{root}: more than one layout has signature_appearance = true")
 
     def __iter__(self):
         return iter(self._layouts.values())
@@ -323,3 +333,11 @@ class Registry:
 
     def ids(self) -> list[str]:
         return list(self._layouts)
+
+    def signature_appearance(self) -> Layout:
+        """The layout a visible signature's appearance is rendered with: the one whose
+        layout.toml has ``signature_appearance = true``."""
+        marked = [layout for layout in self if layout.signature_appearance]
+        if not marked:
+            raise LayoutError("no layout has signature_appearance = true in its layout.toml")
+        return marked[0]

@@ -88,7 +88,7 @@ class Renderer:
         """Lay out and paginate on a page of the layout's size (or of ``height_mm`` for a
         layout whose height follows its content), with ``bleed_mm`` of bleed; the result is
         checked before writing."""
-        height = height_mm or layout.page.height_mm or layout.page.max_height_mm
+        height = height_mm or layout.page.tallest_mm
         page = self._page(layout.page.width_mm, height, bleed_mm)
         html = HTML(
             string=composition.html, base_url=composition.base_url, url_fetcher=self.fetcher

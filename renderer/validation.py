@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Any
 
+from annotated_types import GroupedMetadata
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo
 from pydantic.functional_validators import PlainValidator
 from pydantic.json_schema import WithJsonSchema
+from pydantic_core import ErrorDetails
 
 from .fonts import FONTS
 from .options import LANGUAGE_SETS, Limits
@@ -113,36 +116,63 @@ def clean_text(value: Any, max_length: int, *, required: bool = True) -> str:
     return text
 
 
-def text(max_length: int, *, description: str = ""):
-    """A plain string printed the same in every language (a personal name, a code, a date)."""
-
-    def validate(value: Any) -> str:
-        return clean_text(value, max_length)
-
-    schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PRINTABLE}
-    if description:
-        schema["description"] = description
-    return Annotated[str, PlainValidator(validate), WithJsonSchema(schema)]
+#: The validated value of wording that differs by language: the text by language, in the
+#: request's order.
+LocalWording = dict[str, str]
 
 
-def optional_text(max_length: int, *, description: str = ""):
-    """Like ``text``, for a field that may stay blank: null, "" or spaces mean not given."""
+def _with_description(schema: dict, description: str) -> dict:
+    return {**schema, "description": description} if description else schema
 
-    def validate(value: Any) -> str | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        return clean_text(value, max_length)
 
-    schema = {
-        "anyOf": [
-            {"type": "string", "maxLength": max_length, "pattern": PRINTABLE},
-            {"type": "null"},
-        ],
-        "default": None,
-    }
-    if description:
-        schema["description"] = description
-    return Annotated[str | None, PlainValidator(validate), WithJsonSchema(schema)]
+@dataclass(frozen=True)
+class Text(GroupedMetadata):
+    """``Annotated[str, Text(60, description=…)]``: a plain string printed the same in every
+    language (a personal name, a code, a date).
+
+    The four field types are pydantic metadata (a validator and the field's JSON Schema)
+    in an ``Annotated`` whose first argument is the validated type, so that type checkers
+    see the field's real type."""
+
+    max_length: int
+    description: str = ""
+
+    def __iter__(self) -> Iterator[object]:
+        max_length = self.max_length
+
+        def validate(value: Any) -> str:
+            return clean_text(value, max_length)
+
+        schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PRINTABLE}
+        yield PlainValidator(validate)
+        yield WithJsonSchema(_with_description(schema, self.description))
+
+
+@dataclass(frozen=True)
+class OptionalText(GroupedMetadata):
+    """``Annotated[str | None, OptionalText(…)] = None``: like ``Text``, for a field that may
+    stay blank: null, "" or spaces mean not given."""
+
+    max_length: int
+    description: str = ""
+
+    def __iter__(self) -> Iterator[object]:
+        max_length = self.max_length
+
+        def validate(value: Any) -> str | None:
+            if value is None or (isinstance(value, str) and not value.strip()):
+                return None
+            return clean_text(value, max_length)
+
+        schema = {
+            "anyOf": [
+                {"type": "string", "maxLength": max_length, "pattern": PRINTABLE},
+                {"type": "null"},
+            ],
+            "default": None,
+        }
+        yield PlainValidator(validate)
+        yield WithJsonSchema(_with_description(schema, self.description))
 
 
 def _local_wording(value: Any, languages: tuple[str, ...], max_length: int) -> dict[str, str]:
@@ -177,50 +207,64 @@ def _local_schema(max_length: int) -> list[dict]:
     ]
 
 
-def local_text(max_length: int, *, description: str = ""):
-    """Wording that differs by language (a body's name, a position).
+@dataclass(frozen=True)
+class LocalText(GroupedMetadata):
+    """``Annotated[LocalWording, LocalText(…)]``: wording that differs by language (a body's
+    name, a position).
 
     In a Slovenian-only request a plain string; in a bilingual one an object with the
     wording in each language of the request, e.g. ``{"sl": "…", "it": "…"}``. The
     validated value is always a dict in the request's language order.
     """
 
-    def validate(value: Any, info: ValidationInfo) -> dict[str, str]:
-        languages = (info.context or {}).get("languages", ("sl",))
-        if isinstance(value, str):
-            if len(languages) > 1:
-                raise ValueError(
-                    "give the wording in each language of the request as an object "
-                    f"with the keys {', '.join(languages)}"
-                )
-            return {languages[0]: clean_text(value, max_length)}
-        return _local_wording(value, languages, max_length)
+    max_length: int
+    description: str = ""
 
-    schema = {"anyOf": _local_schema(max_length)}
-    if description:
-        schema["description"] = description
-    return Annotated[dict, PlainValidator(validate), WithJsonSchema(schema)]
+    def __iter__(self) -> Iterator[object]:
+        max_length = self.max_length
+
+        def validate(value: Any, info: ValidationInfo) -> LocalWording:
+            languages = (info.context or {}).get("languages", ("sl",))
+            if isinstance(value, str):
+                if len(languages) > 1:
+                    raise ValueError(
+                        "give the wording in each language of the request as an object "
+                        f"with the keys {', '.join(languages)}"
+                    )
+                return {languages[0]: clean_text(value, max_length)}
+            return _local_wording(value, languages, max_length)
+
+        schema = {"anyOf": _local_schema(max_length)}
+        yield PlainValidator(validate)
+        yield WithJsonSchema(_with_description(schema, self.description))
 
 
-def optional_local_text(max_length: int, *, description: str = ""):
-    """A blank that may stay empty and may differ by language: null or "" (not given), a plain
-    string (printed unchanged in every language: a company's name, a code), or an object with
-    the wording in each language of the request (``{"sl": "Koper", "it": "Capodistria"}``).
-    The validated value is None or a dict in the request's language order."""
+@dataclass(frozen=True)
+class OptionalLocalText(GroupedMetadata):
+    """``Annotated[LocalWording | None, OptionalLocalText(…)] = None``: a blank that may stay
+    empty and may differ by language: null or "" (not given), a plain string (printed
+    unchanged in every language: a company's name, a code), or an object with the wording
+    in each language of the request (``{"sl": "Koper", "it": "Capodistria"}``). The
+    validated value is None or a dict in the request's language order."""
 
-    def validate(value: Any, info: ValidationInfo) -> dict[str, str] | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        languages = (info.context or {}).get("languages", ("sl",))
-        if isinstance(value, str):
-            text = clean_text(value, max_length)
-            return {lang: text for lang in languages}
-        return _local_wording(value, languages, max_length)
+    max_length: int
+    description: str = ""
 
-    schema = {"anyOf": [*_local_schema(max_length), {"type": "null"}], "default": None}
-    if description:
-        schema["description"] = description
-    return Annotated[dict | None, PlainValidator(validate), WithJsonSchema(schema)]
+    def __iter__(self) -> Iterator[object]:
+        max_length = self.max_length
+
+        def validate(value: Any, info: ValidationInfo) -> LocalWording | None:
+            if value is None or (isinstance(value, str) and not value.strip()):
+                return None
+            languages = (info.context or {}).get("languages", ("sl",))
+            if isinstance(value, str):
+                text = clean_text(value, max_length)
+                return {lang: text for lang in languages}
+            return _local_wording(value, languages, max_length)
+
+        schema = {"anyOf": [*_local_schema(max_length), {"type": "null"}], "default": None}
+        yield PlainValidator(validate)
+        yield WithJsonSchema(_with_description(schema, self.description))
 
 
 class LayoutData(BaseModel):
@@ -396,7 +440,7 @@ def _languages(body: dict, errors: list[FieldError]) -> tuple[str, ...]:
     return ("sl",)
 
 
-def _reason(error: dict) -> str:
+def _reason(error: ErrorDetails) -> str:
     if error["type"] == "value_error":
         return str(error["ctx"]["error"])
     if error["type"] == "missing":

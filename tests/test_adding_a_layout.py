@@ -139,3 +139,49 @@ def test_a_book_without_a_count_needs_a_data_model_that_gives_one(tmp_path):
     meta.write_text(meta.read_text(encoding="utf-8").replace("count = 96\n", ""), "utf-8")
     with pytest.raises(LayoutError, match="assembly.count: without it the data model"):
         Registry(tmp_path)
+
+
+def test_the_cli_names_a_broken_layout_toml_without_a_traceback(tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    meta = templates / "sign.room-plate" / "layout.toml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("bleed_mm", "bled_mm"), "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "renderer", "layouts"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "OBRAZCI_TEMPLATES_DIR": str(templates)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == f"renderer: {meta}: bled_mm: is not a layout.toml key\n"
+
+
+def test_the_imprint_field_map_is_checked_against_the_data_model(tmp_path):
+    folder = tmp_path / "envelope.personal-delivery"
+    shutil.copytree(TEMPLATES_DIR / "envelope.personal-delivery", folder)
+    meta = folder / "layout.toml"
+    original = meta.read_text(encoding="utf-8")
+    assert 'bars = "item_number"' in original
+    meta.write_text(original.replace('bars = "item_number"', 'bars = "item_no"'), "utf-8")
+    with pytest.raises(LayoutError, match="imprint.barcodes: item_no is not a field of"):
+        Registry(tmp_path)
+    registry = Registry()
+    imprint = registry.get("envelope.personal-delivery").imprint
+    assert imprint is not None and set(imprint.barcodes) == {
+        "/data/item_number",
+        "/data/document_number",
+    }
+    assert [layout.id for layout in registry if layout.imprint] == ["envelope.personal-delivery"]
+
+
+def test_one_layout_is_the_signature_appearance(tmp_path):
+    assert Registry().signature_appearance().id == "signature.stamp"
+    for name in ("signature.stamp", "stamp.receipt"):
+        shutil.copytree(TEMPLATES_DIR / name, tmp_path / name)
+    meta = tmp_path / "stamp.receipt" / "layout.toml"
+    text = meta.read_text(encoding="utf-8")
+    meta.write_text(text.replace("[title]", "signature_appearance = true\n\n[title]", 1), "utf-8")
+    with pytest.raises(LayoutError, match="more than one layout has signature_appearance"):
+        Registry(tmp_path)

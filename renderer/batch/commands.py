@@ -164,7 +164,8 @@ def add_parsers(sub) -> None:
     submit.add_argument("--variant")
     submit.add_argument(
         "--output",
-        help="files, merged, imposed or layers (default: layers for the envelope, else files)",
+        help="files, merged, imposed or layers (default: layers for a layout with [imprint], "
+        "the envelope; else files)",
     )
     submit.add_argument("--imposition", help="n-up or cut-and-stack (output imposed)")
     submit.add_argument("--shop", help="the print shop the job is for")

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from ..options import OptionError, RenderOptions
 from ..pipeline import Pipeline
-from ..press.imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..registry import Registry
 from .outputs import LocalOutputs, Outputs, open_outputs
 from .records import RecordReader
@@ -57,10 +56,10 @@ def batch_spec(
         raise OptionError(
             "layout", f"{layout_id} needs an uploaded file per document; it cannot be batched"
         )
-    output = output or ("layers" if layout_id == IMPRINTED_LAYOUT else "files")
+    output = output or ("layers" if layout.imprint else "files")
     spec = BatchSpec(layout_id, languages, format, variant, output, imposition, shop)
     if output == "layers":
-        if layout_id != IMPRINTED_LAYOUT:
+        if layout.imprint is None:  # no [imprint] in its layout.toml
             raise OptionError(
                 "output", f"{layout_id} has no pre-printed layer; use files, merged or imposed"
             )

@@ -13,7 +13,7 @@ from ..options import FORMATS, LANGUAGE_SETS, OptionError
 
 #: How a job's records are delivered. ``layers``: the layout's shared pre-print shell once,
 #: the variable imprint (one page per record, in register) and a composite proof of the
-#: first records — only for layouts with a shared pre-printed layer (the envelope).
+#: first records — only for layouts with an ``[imprint]`` table in layout.toml (the envelope).
 OUTPUT_KINDS = ("files", "merged", "imposed", "layers")
 IMPOSITIONS = ("n-up", "cut-and-stack")
 ENGINES = ("embedded", "celery")

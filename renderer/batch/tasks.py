@@ -24,7 +24,6 @@ from ..finish import DocumentInfo, FinishOptions, finish
 from ..options import FORMATS, OptionError, RenderOptions
 from ..pipeline import Pipeline
 from ..press.impose import Imposition, impose
-from ..press.imprint import LAYOUT_ID as IMPRINTED_LAYOUT
 from ..press.imprint import EnvelopeImprint
 from ..press.printready import PrintReady
 from ..validation import InvalidRequest
@@ -60,20 +59,20 @@ class TaskContext:
         self.engine = engine
         self.store = store
         self.outputs = outputs
-        self._imprints: dict[tuple[str, ...], EnvelopeImprint] = {}  # a few language sets
+        self._imprints: dict[tuple[str, tuple[str, ...]], EnvelopeImprint] = {}  # a few
 
     @cached_property
     def pipeline(self) -> Pipeline:
         # the layers the service's workers (or earlier batch workers) drew, read back
         return Pipeline(warm_cache=WarmCache(self.engine.data_dir / "cache"))
 
-    def imprint(self, languages: tuple[str, ...]) -> EnvelopeImprint:
+    def imprint(self, layout_id: str, languages: tuple[str, ...]) -> EnvelopeImprint:
         """The envelope's imprint drawer for a language set, prepared once per worker, with
         the layout's bleed: the boxes of the pre-print shell, so the two print in register."""
-        drawer = self._imprints.get(languages)
+        drawer = self._imprints.get((layout_id, languages))
         if drawer is None:
-            drawer = self._imprints[languages] = EnvelopeImprint(
-                self.pipeline, languages, self.pipeline.layout(IMPRINTED_LAYOUT).bleed_mm
+            drawer = self._imprints[layout_id, languages] = EnvelopeImprint(
+                self.pipeline, languages, self.pipeline.layout(layout_id).bleed_mm, layout_id
             )
         return drawer
 
@@ -164,7 +163,7 @@ def _imprint_chunk(
     """The variable imprint of a chunk, drawn directly (no layout per record): one page per
     record, in one file."""
     spec = batch.spec
-    imprint = ctx.imprint(spec.languages)
+    imprint = ctx.imprint(spec.layout, spec.languages)
     key = imprint_key(batch.id, chunk)
     accepted, outcomes = [], []
     for record in records:

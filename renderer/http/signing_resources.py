@@ -92,12 +92,13 @@ def _stamp_at(req: falcon.Request) -> tuple[int, float, float] | None:
 def visible_stamp(
     pipeline, signing: SigningService, ask: SigningAsk, pdf: bytes
 ) -> VisibleStamp | None:
-    """Render the signature's appearance (layout signature.stamp) for a visible signature."""
+    """Render the signature's appearance (the layout marked ``signature_appearance`` in its
+    layout.toml: signature.stamp) for a visible signature."""
     if ask.stamp_at is None:
         return None
     page, x, y = ask.stamp_at
     pages, width, height = _page_sizes(pdf)
-    stamp_layout = pipeline.layout("signature.stamp")
+    stamp_layout = pipeline.registry.signature_appearance()
     if page >= pages:
         raise bad_parameter("stamp_page", f"the document has {pages} page(s)")
     if (
@@ -117,7 +118,7 @@ def visible_stamp(
         "verify_url": profile.verify_url,
     }
     rendered = pipeline.render(
-        "signature.stamp", {"languages": ["sl"], "data": data}, RenderOptions("pdfa-1b")
+        stamp_layout.id, {"languages": ["sl"], "data": data}, RenderOptions("pdfa-1b")
     )
     return VisibleStamp(rendered.content, page, x, y)
 

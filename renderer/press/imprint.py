@@ -43,26 +43,18 @@ from ..barcodes import QUIET_MODULES, Code128Symbol
 from ..finish import PRODUCER, utc
 from ..fit import Rect
 from ..pipeline import Pipeline
-from ..registry import LayoutError
+from ..registry import Imprint, Layout, LayoutError, Registry
 from ..units import PT_PER_MM, PT_PER_PX
 from ..validation import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
 from .fonts import FontProgram, write_raw
 from .rawpdf import RawPdf
 from .shaping import Shaped, Shaper, shaper
 
-LAYOUT_ID = "envelope.personal-delivery"
 BLACK = b"0 0 0 1 k"  # K only: no rich black for text
 ZLIB_LEVEL = 3
 MEMO = 1024  # records whose layout check() keeps for write()
 BARS = re.compile("1+")
 SPACES = re.compile(" {2,}")
-
-#: The barcode boxes, by the field their human-readable line is tagged with: what the bars
-#: encode and what the line under them reads (the template's code128(...) and field(...)).
-CODES: dict[str, tuple[Callable[[LayoutData], str], Callable[[LayoutData], str]]] = {
-    "/data/item_number": (lambda d: d.item_number, lambda d: f"{d.post_office} {d.item_number}"),
-    "/data/document_number": (lambda d: d.document_number, lambda d: d.document_number),
-}
 
 Values = Callable[[LayoutData], list[tuple[str, str]]]  # data → (JSON pointer, text) per item
 
@@ -127,13 +119,19 @@ class Drawn:
 class EnvelopeImprint:
     """The black variable layer of ``envelope.personal-delivery`` for one language set."""
 
-    def __init__(self, pipeline: Pipeline, languages: tuple[str, ...], bleed_mm: float = 0.0):
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        languages: tuple[str, ...],
+        bleed_mm: float = 0.0,
+        layout_id: str | None = None,
+    ):
         if bleed_mm < 0:
             raise ValueError("bleed_mm must not be negative")
         self.languages = tuple(languages)
-        self.layout = pipeline.layout(LAYOUT_ID)
+        self.layout = imprinted_layout(pipeline.registry, layout_id)
         self.title = " / ".join(self.layout.titles[lang] for lang in self.languages)
-        self.plan = read_plan(pipeline, self.languages)
+        self.plan = read_plan(pipeline, self.layout, self.languages)
         self.font: Shaper = shaper()  # its subset built now, not in the first write
         self.bleed_pt = bleed_mm * PT_PER_MM
         self._bars: dict[str, tuple[int, bytes]] = {}
@@ -353,18 +351,31 @@ def collapse(text: str) -> str:
 # --- reading the plan from one layout -------------------------------------------------
 
 
-def read_plan(pipeline: Pipeline, languages: tuple[str, ...]) -> Plan:
+def imprinted_layout(registry: Registry, layout_id: str | None = None) -> Layout:
+    """``layout_id``, or the one layout whose ``layout.toml`` has an ``[imprint]`` table."""
+    marked = [layout for layout in registry if layout.imprint is not None]
+    if layout_id is None and len(marked) == 1:
+        return marked[0]
+    if layout_id is not None and layout_id in registry and registry.get(layout_id).imprint:
+        return registry.get(layout_id)
+    raise LayoutError(f"no layout {layout_id or ''} with an [imprint] table to draw")
+
+
+def read_plan(pipeline: Pipeline, layout: Layout, languages: tuple[str, ...]) -> Plan:
     """Lay out the variable variant of the sample once and read where its values go."""
-    layout = pipeline.layout(LAYOUT_ID)
+    assert layout.imprint is not None  # imprinted_layout() chose it
     request = pipeline.validate(layout, layout.sample(languages))
     composition = pipeline.composer.compose(layout, request, "variable")
     document = pipeline.renderer.lay_out(layout, composition)
     page = document.pages[0]
     slots: list[TextSlot | BarSlot] = []
-    for box in _var_boxes(weasycompat.page_box(page)):
-        slots.extend(_slots(box, request.data))
+    try:
+        for box in _var_boxes(weasycompat.page_box(page)):
+            slots.extend(_slots(box, request.data, layout.imprint))
+    except LayoutError as exc:
+        raise LayoutError(f"{layout.id}: {exc}") from None
     if not slots:
-        raise LayoutError(f"{LAYOUT_ID}: no variable data found on page 1")
+        raise LayoutError(f"{layout.id}: no variable data found on page 1")
     return Plan(page.width, page.height, tuple(slots))
 
 
@@ -407,22 +418,20 @@ def _replaced(box):
             yield from _replaced(child)
 
 
-def _slots(box, data: LayoutData) -> list[TextSlot | BarSlot]:
+def _slots(box, data: LayoutData, imprint: Imprint) -> list[TextSlot | BarSlot]:
     texts = list(_texts(box))
     if not texts or any(field is None for field, *_ in texts):
-        raise LayoutError(
-            f"{LAYOUT_ID}: a variable box holds no value or text not tagged with its field"
-        )
+        raise LayoutError("a variable box holds no value or text not tagged with its field")
     bars = list(_replaced(box))
     if bars:  # a barcode and its human-readable line
         ((field, text, line, block),) = texts
-        if field not in CODES or len(bars) != 1:
-            raise LayoutError(f"{LAYOUT_ID}: unexpected barcode box for {field}")
-        symbol, caption = CODES[field]
+        if field not in imprint.barcodes or len(bars) != 1:
+            raise LayoutError(f"unexpected barcode box for {field} ([[imprint.barcodes]])")
+        barcode = imprint.barcodes[field]
+        symbol, caption = barcode.symbol, barcode.line
         if caption(data) != text.text:
             raise LayoutError(
-                f"{LAYOUT_ID}: the line under the barcode reads {text.text!r}, "
-                f"not {caption(data)!r}"
+                f"the line under the barcode reads {text.text!r}, not {caption(data)!r}"
             )
         bar = bars[0]
         return [
@@ -446,7 +455,7 @@ def _text_slot(values: Values, block, texts, limit: str | None) -> TextSlot:
             or (not centred and abs(text.position_x - x) > 1e-3)
             or text.style["font_size"] != first.style["font_size"]
         ):
-            raise LayoutError(f"{LAYOUT_ID}: the lines of a variable box are not evenly set")
+            raise LayoutError("the lines of a variable box are not evenly set")
     return TextSlot(
         values,
         x,
@@ -469,7 +478,7 @@ def _values(fields: list[str], data: LayoutData) -> Values:
     paths = [tuple(int(p) if p.isdigit() else p for p in f.split("/")[2:]) for f in fields]
     names = {path[0] for path in paths}
     if len(names) != 1 or not all(f.startswith("/data/") for f in fields):
-        raise LayoutError(f"{LAYOUT_ID}: a variable box mixes fields {fields}")
+        raise LayoutError(f"a variable box mixes fields {fields}")
     name = str(names.pop())  # a field name: the pointer's first part after /data
     items = getattr(data, name)
     if paths == [(name,)]:
@@ -485,4 +494,4 @@ def _values(fields: list[str], data: LayoutData) -> Values:
     if len(paths) == 1 and len(paths[0]) == 2 and isinstance(paths[0][1], int):
         index, item = paths[0][1], pointer("data", *paths[0])
         return lambda d: [(item, getattr(d, name)[index])] if index < len(getattr(d, name)) else []
-    raise LayoutError(f"{LAYOUT_ID}: cannot tell what a variable box with {fields} prints")
+    raise LayoutError(f"cannot tell what a variable box with {fields} prints")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from ..validation import LayoutData, local_text, optional_text, text
+from ..validation import LayoutData, LocalText, LocalWording, OptionalText, Text
 
 COMPLAINT_BOOK_PAGES = 100  # P 2
 
@@ -20,7 +20,10 @@ class BookTitle(LayoutData):
     """An inner title page; the body's name is written above the bottom rule (P 4(2), 48(1))."""
 
     authority: (
-        local_text(160, description="The body that keeps the book; blank to write it by hand.")
+        Annotated[
+            LocalWording,
+            LocalText(160, description="The body that keeps the book; blank to write it by hand."),
+        ]
         | None
     ) = None
 
@@ -36,7 +39,10 @@ class CertificationBook(BookTitle):
         50,
         ge=1,
         le=250,
-        description="How many two-page spreads of the register the book has (its pages are numbered 1 to 2 x spreads).",
+        description=(
+            "How many two-page spreads of the register the book has (its pages are numbered 1 to 2"
+            " x spreads)."
+        ),
     )
 
     @property
@@ -57,23 +63,30 @@ MAX_REGISTER_ENTRIES = 240
 class RegisterEntry(LayoutData):
     """One certification, with the particulars of art. 216 of the Decree."""
 
-    number: text(20, description="Št. OV: the serial number of the certification.")
+    number: Annotated[str, Text(20, description="Št. OV: the serial number of the certification.")]
     certified_on: date = Field(description="Datum overitve (ISO 8601).")
-    party: text(160, description="Priimek, ime in prebivališče stranke.")
+    party: Annotated[str, Text(160, description="Priimek, ime in prebivališče stranke.")]
     identity: Literal["acquaintance", "identity-card", "passport", "witnesses"] = Field(
-        description="Način ugotovitve istovetnosti: osebno znanstvo, osebna izkaznica, potni list or priče."
+        description=(
+            "Način ugotovitve istovetnosti: osebno znanstvo, osebna izkaznica, potni list or priče."
+        )
     )
-    identity_detail: optional_text(
-        120, description="The document's number, or the witnesses' names."
-    ) = None
+    identity_detail: Annotated[
+        str | None, OptionalText(120, description="The document's number, or the witnesses' names.")
+    ] = None
     kind: Literal["signature", "transcript", "copy"] = Field(
         description="Vrsta overitve: podpis, prepis or kopija."
     )
-    document: text(120, description="Listina: the document certified.")
-    pages_or_copies: text(20, description="Število strani oziroma izvodov, e.g. '3 strani'.")
-    fee: optional_text(24, description="Upravna taksa, with its currency, e.g. '4,50 EUR'.") = None
-    official: text(60, description="Uradna oseba.")
-    remarks: optional_text(160, description="Opombe.") = None
+    document: Annotated[str, Text(120, description="Listina: the document certified.")]
+    pages_or_copies: Annotated[
+        str, Text(20, description="Število strani oziroma izvodov, e.g. '3 strani'.")
+    ]
+    fee: Annotated[
+        str | None,
+        OptionalText(24, description="Upravna taksa, with its currency, e.g. '4,50 EUR'."),
+    ] = None
+    official: Annotated[str, Text(60, description="Uradna oseba.")]
+    remarks: Annotated[str | None, OptionalText(160, description="Opombe.")] = None
 
 
 class CertificationRegister(LayoutData):
@@ -83,9 +96,12 @@ class CertificationRegister(LayoutData):
     entries: list[RegisterEntry] = Field(
         min_length=1,
         max_length=MAX_REGISTER_ENTRIES,
-        description=f"At most {MAX_REGISTER_ENTRIES} entries ({2 * MAX_REGISTER_ENTRIES // REGISTER_ROWS} pages) a "
-        "request, so that it renders within the request deadline; print a longer register in parts, "
-        "each with its first_page.",
+        description=(
+            f"At most {MAX_REGISTER_ENTRIES} entries "
+            f"({2 * MAX_REGISTER_ENTRIES // REGISTER_ROWS} pages) a request, so that it renders "
+            "within the request deadline; print a longer register in parts, each with its "
+            "first_page."
+        ),
     )
     first_page: int = Field(1, ge=1, le=9999, description="The number of the first (left) page.")
 

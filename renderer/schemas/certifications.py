@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from ..validation import LayoutData, local_text, optional_local_text, optional_text, text
+from ..validation import LayoutData, LocalText, LocalWording, OptionalLocalText, OptionalText, Text
 
-SOURCES = ("original", "certified-transcript", "plain-transcript", "copy")
-MEDIA = ("ink", "typewriter", "computer", "copy-of-original")
-MADE = ("transcript", "copy")
+Source = Literal["original", "certified-transcript", "plain-transcript", "copy"]
+SOURCES: tuple[Source, ...] = get_args(Source)
+Medium = Literal["ink", "typewriter", "computer", "copy-of-original"]
+MEDIA: tuple[Medium, ...] = get_args(Medium)
+Made = Literal["transcript", "copy"]
+MADE: tuple[Made, ...] = get_args(Made)
 
 
 def _fee(value: Decimal | None) -> str | None:
@@ -23,21 +26,29 @@ class _Certification(LayoutData):
     """What every confirmation of P 51 has: the certifying body at the top; the fee, Št. OV,
     place, date and official at the foot."""
 
-    authority: local_text(160, description="The body performing the certification, at the top.")
+    authority: Annotated[
+        LocalWording,
+        LocalText(160, description="The body performing the certification, at the top."),
+    ]
     fee: Decimal | None = Field(
         None, ge=0, le=100000, decimal_places=2, description="The fee paid."
     )
-    currency: text(8, description="The fee's currency (the regulation of 2005 printed SIT).") = (
-        "EUR"
-    )
-    number: optional_text(30, description="Št. OV.") = None
-    place: optional_local_text(
-        60,
-        description="Where certified; in a bilingual request the official name in "
-        'each language, e.g. {"sl": "Koper", "it": "Capodistria"}.',
-    ) = None
+    currency: Annotated[
+        str, Text(8, description="The fee's currency (the regulation of 2005 printed SIT).")
+    ] = "EUR"
+    number: Annotated[str | None, OptionalText(30, description="Št. OV.")] = None
+    place: Annotated[
+        LocalWording | None,
+        OptionalLocalText(
+            60,
+            description="Where certified; in a bilingual request the official name in "
+            'each language, e.g. {"sl": "Koper", "it": "Capodistria"}.',
+        ),
+    ] = None
     certified_on: date | None = Field(None, description="When (ISO 8601).")
-    official: optional_text(80, description="The official's name, under 'uradna oseba'.") = None
+    official: Annotated[
+        str | None, OptionalText(80, description="The official's name, under 'uradna oseba'.")
+    ] = None
 
     def _foot(self) -> dict:
         return {
@@ -53,19 +64,26 @@ class CopyCertification(_Certification):
     """Potrdilo o overitvi prepisa ali kopije (P 51(3)). Each choice names one of the
     regulation's alternatives; the others are struck through on the confirmation."""
 
-    source: Literal[SOURCES] | None = Field(
+    source: Source | None = Field(
         None,
-        description="prepis originalne listine – overjenega prepisa – navadnega prepisa – kopije listine.",
+        description=(
+            "prepis originalne listine – overjenega prepisa – navadnega prepisa – kopije listine."
+        ),
     )
-    document: optional_local_text(200, description="The document certified.") = None
-    medium: Literal[MEDIA] | None = Field(
+    document: Annotated[
+        LocalWording | None, OptionalLocalText(200, description="The document certified.")
+    ] = None
+    medium: Medium | None = Field(
         None, description="s črnilom – na pisalni stroj – z računalnikom – kopija izvirnika."
     )
     pages: int | None = Field(None, ge=1, le=9999, description="How many pages the document has.")
-    made: Literal[MADE] | None = Field(None, description="prepis – kopija: what was made.")
-    held_at: optional_local_text(
-        200, description="Where, as the party states, the document copied is kept."
-    ) = None
+    made: Made | None = Field(None, description="prepis – kopija: what was made.")
+    held_at: Annotated[
+        LocalWording | None,
+        OptionalLocalText(
+            200, description="Where, as the party states, the document copied is kept."
+        ),
+    ] = None
 
     def blanks(self) -> dict[str, Any]:
         return {
@@ -82,9 +100,9 @@ class CopyCertification(_Certification):
 class Person(LayoutData):
     """A person as the confirmation names one: (priimek, ime, prebivališče)."""
 
-    surname: text(60, description="Priimek.")
-    given_name: text(60, description="Ime.")
-    residence: text(120, description="Prebivališče.")
+    surname: Annotated[str, Text(60, description="Priimek.")]
+    given_name: Annotated[str, Text(60, description="Ime.")]
+    residence: Annotated[str, Text(120, description="Prebivališče.")]
 
     @property
     def line(self) -> str:
@@ -93,15 +111,20 @@ class Person(LayoutData):
 
 class Party(Person):
     gender: Literal["male", "female"] = Field(
-        description="Sets the endings: podpisal – podpisala, imenovanega – imenovane; with several parties, "
+        description="Sets the endings: podpisal – podpisala, imenovanega – imenovane; with several "
+        "parties, "
         "the feminine plural only when every party is female (podpisale), else podpisali."
     )
 
 
-ACTS = ("signed", "acknowledged")
-IDENTITY = ("acquaintance", "identity-card", "passport", "witnesses")
-DOCUMENTS = ("identity-card", "passport")
-WITNESS_MEANS = ("identity-card", "passport", "acquaintance")
+Act = Literal["signed", "acknowledged"]
+ACTS: tuple[Act, ...] = get_args(Act)
+Identity = Literal["acquaintance", "identity-card", "passport", "witnesses"]
+IDENTITY: tuple[Identity, ...] = get_args(Identity)
+IdentityDocument = Literal["identity-card", "passport"]
+DOCUMENTS: tuple[IdentityDocument, ...] = get_args(IdentityDocument)
+WitnessMeans = Literal["identity-card", "passport", "acquaintance"]
+WITNESS_MEANS: tuple[WitnessMeans, ...] = get_args(WitnessMeans)
 
 
 class SignatureCertification(_Certification):
@@ -114,34 +137,43 @@ class SignatureCertification(_Certification):
         max_length=4,
         description="Whose signature: one (je) or more (so); none leaves the lines blank.",
     )
-    act: Literal[ACTS] | None = Field(
+    act: Act | None = Field(
         None,
-        description="lastnoročno podpisal… to listino (signed) – priznal… podpis na tej listini za svojega "
-        "(acknowledged).",
+        description=(
+            "lastnoročno podpisal… to listino (signed) – priznal… podpis na tej listini za svojega "
+            "(acknowledged)."
+        ),
     )
-    identity: Literal[IDENTITY] | None = Field(
+    identity: Identity | None = Field(
         None,
-        description="How identity was established: osebno znanstvo (acquaintance), osebna izkaznica "
-        "(identity-card), potni list (passport), priče (witnesses).",
+        description=(
+            "How identity was established: osebno znanstvo (acquaintance), osebna izkaznica "
+            "(identity-card), potni list (passport), priče (witnesses)."
+        ),
     )
-    document_number: optional_text(
-        30, description="The identity card's or passport's number (št.)."
-    ) = None
+    document_number: Annotated[
+        str | None, OptionalText(30, description="The identity card's or passport's number (št.).")
+    ] = None
     issued_on: date | None = Field(
         None, description="When the identity card or passport was issued."
     )
-    issued_by: optional_local_text(100, description="Who issued it (izdal).") = None
+    issued_by: Annotated[
+        LocalWording | None, OptionalLocalText(100, description="Who issued it (izdal).")
+    ] = None
     witnesses: list[Person] = Field(
         default_factory=list, max_length=3, description="The witnesses (s pričami)."
     )
-    witnesses_identified: optional_local_text(
-        160, description="How the witnesses' identity was established."
-    ) = None
-    witnesses_identified_by: Literal[WITNESS_MEANS] | None = Field(
+    witnesses_identified: Annotated[
+        LocalWording | None,
+        OptionalLocalText(160, description="How the witnesses' identity was established."),
+    ] = None
+    witnesses_identified_by: WitnessMeans | None = Field(
         None,
-        description="Or one of the usual ways, printed in each language from the catalogs: z osebno "
-        "izkaznico (identity-card), s potnim listom (passport), na podlagi osebnega znanstva (acquaintance); "
-        "instead of witnesses_identified.",
+        description=(
+            "Or one of the usual ways, printed in each language from the catalogs: z osebno "
+            "izkaznico (identity-card), s potnim listom (passport), na podlagi osebnega znanstva "
+            "(acquaintance); instead of witnesses_identified."
+        ),
     )
 
     @field_validator("document_number", "issued_on", "issued_by")
@@ -166,7 +198,8 @@ class SignatureCertification(_Certification):
             and info.data.get("witnesses_identified")
         ):
             raise ValueError(
-                "give either witnesses_identified (the wording) or witnesses_identified_by, not both"
+                "give either witnesses_identified (the wording) or witnesses_identified_by, not "
+                "both"
             )
         return value
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
 from ..barcodes import S10, s10_problem
-from ..validation import LayoutData, optional_text, text
+from ..validation import LayoutData, OptionalText, Text
 
 CODE128_TEXT = re.compile(r"^[\x20-\x7e]+$")  # what Code 128 set B prints one to one
 
@@ -15,23 +16,29 @@ CODE128_TEXT = re.compile(r"^[\x20-\x7e]+$")  # what Code 128 set B prints one t
 class PersonalDeliveryEnvelope(LayoutData):
     """Ovojnica za osebno vročanje (P 28–34): the sender's variable data, printed in black."""
 
-    code: optional_text(40, description="ŠIFRA: the case's code.") = None
-    content: optional_text(60, description="VSEBINA: what the letter holds (e.g. odločba).") = None
-    sender: list[text(60)] = Field(
+    code: Annotated[str | None, OptionalText(40, description="ŠIFRA: the case's code.")] = None
+    content: Annotated[
+        str | None, OptionalText(60, description="VSEBINA: what the letter holds (e.g. odločba).")
+    ] = None
+    sender: list[Annotated[str, Text(60)]] = Field(
         min_length=1,
         max_length=4,
-        description="POŠILJATELJ, also the PREJEMNIK VROČILNICE to whom the slip returns: "
-        "one item per line.",
+        description=(
+            "POŠILJATELJ, also the PREJEMNIK VROČILNICE to whom the slip returns: one item per "
+            "line."
+        ),
     )
-    addressee: list[text(60)] = Field(
+    addressee: list[Annotated[str, Text(60)]] = Field(
         min_length=1,
         max_length=4,
         description="NASLOVNIK, also PREJEMNIK PISMA: one item per line.",
     )
     post_office: str = Field(
         pattern=r"^\d{4}$",
-        description="Številka sprejemne pošte: four digits (e.g. 1102), "
-        "printed as text under the item's barcode.",
+        description=(
+            "Številka sprejemne pošte: four digits (e.g. 1102), printed as text under the item's "
+            "barcode."
+        ),
     )
     item_number: str = Field(
         pattern=S10.pattern,
@@ -60,8 +67,8 @@ class PersonalDeliveryEnvelope(LayoutData):
     def _ascii(cls, value: str) -> str:
         if not CODE128_TEXT.match(value):
             raise ValueError(
-                "may hold only printable ASCII characters "
-                "(letters without diacritics, digits, - / .)"
+                "may hold only printable ASCII characters (letters without diacritics, digits, - /"
+                " .)"
             )
         return value
 
@@ -69,10 +76,12 @@ class PersonalDeliveryEnvelope(LayoutData):
 class Wrapper(LayoutData):
     """Ovoj (P 27): sender, addressee and the file reference."""
 
-    sender: list[text(60)] = Field(
+    sender: list[Annotated[str, Text(60)]] = Field(
         min_length=1, max_length=5, description="Pošiljatelj, one item per line."
     )
-    addressee: list[text(60)] = Field(
+    addressee: list[Annotated[str, Text(60)]] = Field(
         min_length=1, max_length=6, description="Naslovnik, one item per line."
     )
-    reference: optional_text(40, description="Zadeva / šifra: the file reference.") = None
+    reference: Annotated[
+        str | None, OptionalText(40, description="Zadeva / šifra: the file reference.")
+    ] = None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from ..validation import LayoutData, optional_local_text, optional_text
+from ..validation import LayoutData, LocalWording, OptionalLocalText, OptionalText
 
 
 class Message(LayoutData):
@@ -19,12 +19,15 @@ class Message(LayoutData):
 class DeliveryAccepted(Message):
     """P 36: the provider received the document and notified the addressee."""
 
-    provider: optional_local_text(160, description="Poslovni ponudnik.") = None
+    provider: Annotated[
+        LocalWording | None, OptionalLocalText(160, description="Poslovni ponudnik.")
+    ] = None
     received_on: date | None = Field(None, description="When the provider received the document.")
-    document_code: optional_text(60, description="Šifra dokumenta.") = None
-    addressee: optional_text(
-        240, description="Naslovnik: ime, priimek, poštni in elektronski naslov."
-    ) = None
+    document_code: Annotated[str | None, OptionalText(60, description="Šifra dokumenta.")] = None
+    addressee: Annotated[
+        str | None,
+        OptionalText(240, description="Naslovnik: ime, priimek, poštni in elektronski naslov."),
+    ] = None
     notified_on: date | None = Field(None, description="When the addressee was sent the message.")
     notified_at: time | None = Field(None, description="At what time (HH:MM).")
 
@@ -32,16 +35,24 @@ class DeliveryAccepted(Message):
 class DeliverySlip(Message):
     """P 41: the e-delivery slip: the addressee took the document (signed)."""
 
-    addressee: optional_text(
-        240, description="Ime, priimek, poštni naslov (filled by the information system)."
-    ) = None
+    addressee: Annotated[
+        str | None,
+        OptionalText(
+            240, description="Ime, priimek, poštni naslov (filled by the information system)."
+        ),
+    ] = None
     taken_on: date | None = Field(None, description="When the document was taken.")
     taken_at: time | None = Field(None, description="At what time (HH:MM).")
-    authority: optional_local_text(160, description="The body whose document it is.") = None
-    document_code: optional_text(60, description="Šifra dokumenta.") = None
+    authority: Annotated[
+        LocalWording | None, OptionalLocalText(160, description="The body whose document it is.")
+    ] = None
+    document_code: Annotated[str | None, OptionalText(60, description="Šifra dokumenta.")] = None
     addressee_gender: Literal["male", "female"] | None = Field(
         None,
-        description="Whether the Italian text says Io sottoscritto or Io sottoscritta (without it: sottoscritto/a).",
+        description=(
+            "Whether the Italian text says Io sottoscritto or Io sottoscritta (without it: "
+            "sottoscritto/a)."
+        ),
     )
 
     def blanks(self) -> dict[str, Any]:
@@ -52,19 +63,21 @@ class DeliverySlip(Message):
 class DeliveryFailed(Message):
     """P 44: delivery failed."""
 
-    addressee: optional_text(
-        240, description="Naslovnik: ime, priimek, poštni in elektronski naslov."
-    ) = None
-    document_code: optional_text(60, description="Šifra dokumenta.") = None
+    addressee: Annotated[
+        str | None,
+        OptionalText(240, description="Naslovnik: ime, priimek, poštni in elektronski naslov."),
+    ] = None
+    document_code: Annotated[str | None, OptionalText(60, description="Šifra dokumenta.")] = None
 
 
 class SlipDeemed(Message):
     """P 42: not taken although the addressee entered the system; delivery deemed done."""
 
-    addressee: optional_text(
-        240, description="Naslovnik: ime, priimek, poštni in elektronski naslov."
-    ) = None
-    document_code: optional_text(60, description="Šifra dokumenta.") = None
+    addressee: Annotated[
+        str | None,
+        OptionalText(240, description="Naslovnik: ime, priimek, poštni in elektronski naslov."),
+    ] = None
+    document_code: Annotated[str | None, OptionalText(60, description="Šifra dokumenta.")] = None
     entered_on: date | None = Field(None, description="When the addressee entered the system.")
     entered_at: time | None = Field(None, description="At what time (HH:MM).")
 
@@ -72,10 +85,11 @@ class SlipDeemed(Message):
 class SlipDeemedAbsent(Message):
     """P 43: not taken and never entered; delivery deemed done."""
 
-    addressee: optional_text(
-        240, description="Naslovnik: ime, priimek, poštni in elektronski naslov."
-    ) = None
-    document_code: optional_text(60, description="Šifra dokumenta.") = None
+    addressee: Annotated[
+        str | None,
+        OptionalText(240, description="Naslovnik: ime, priimek, poštni in elektronski naslov."),
+    ] = None
+    document_code: Annotated[str | None, OptionalText(60, description="Šifra dokumenta.")] = None
     first_notice_on: date | None = None
     first_notice_at: time | None = None
     second_notice_on: date | None = None
@@ -89,25 +103,35 @@ class SlipDeemedAbsent(Message):
 class UnknownAddress(Message):
     """P 37: the addressee's e-mail address is unknown; the document is deleted."""
 
-    provider: optional_local_text(160, description="Poslovni ponudnik.") = None
+    provider: Annotated[
+        LocalWording | None, OptionalLocalText(160, description="Poslovni ponudnik.")
+    ] = None
     sent_on: date | None = Field(None, description="When the message to the addressee was sent.")
     sent_at: time | None = None
-    addressee: optional_text(160, description="Naslovnik: ime, priimek.") = None
-    email: optional_text(160, description="The addressee's e-mail address.") = None
-    document_code: optional_text(60, description="Šifra dokumenta.") = None
+    addressee: Annotated[str | None, OptionalText(160, description="Naslovnik: ime, priimek.")] = (
+        None
+    )
+    email: Annotated[
+        str | None, OptionalText(160, description="The addressee's e-mail address.")
+    ] = None
+    document_code: Annotated[str | None, OptionalText(60, description="Šifra dokumenta.")] = None
 
 
 class DeliveryNotice(Message):
     """P 38: a document awaits the addressee; take it within 15 days."""
 
-    provider: optional_local_text(160, description="Poslovni ponudnik.") = None
+    provider: Annotated[
+        LocalWording | None, OptionalLocalText(160, description="Poslovni ponudnik.")
+    ] = None
     received_on: date | None = Field(None, description="When the provider received the document.")
     received_at: time | None = None
-    authority: optional_local_text(160, description="The body whose document it is.") = None
-    document_code: optional_text(60, description="Šifra dokumenta.") = None
-    web_address: optional_text(200, description="Where the document is taken (spletni naslov).") = (
-        None
-    )
+    authority: Annotated[
+        LocalWording | None, OptionalLocalText(160, description="The body whose document it is.")
+    ] = None
+    document_code: Annotated[str | None, OptionalText(60, description="Šifra dokumenta.")] = None
+    web_address: Annotated[
+        str | None, OptionalText(200, description="Where the document is taken (spletni naslov).")
+    ] = None
 
 
 class Reminder(DeliveryNotice):
@@ -115,18 +139,26 @@ class Reminder(DeliveryNotice):
 
     notified_on: date | None = Field(None, description="When the first message was sent.")
     notified_at: time | None = None
-    email: optional_text(160, description="The e-mail address it was sent to.") = None
+    email: Annotated[
+        str | None, OptionalText(160, description="The e-mail address it was sent to.")
+    ] = None
 
 
 class ApplicationReceived(Message):
     """P 35: the body's information system received an application by e-mail."""
 
-    authority: optional_local_text(
-        160, description="The state or other body whose information system received it."
-    ) = None
+    authority: Annotated[
+        LocalWording | None,
+        OptionalLocalText(
+            160, description="The state or other body whose information system received it."
+        ),
+    ] = None
     received_on: date | None = Field(None, description="When the application was received.")
     received_at: time | None = Field(None, description="At what time (HH:MM).")
-    applicant: optional_text(
-        240, description="Vložnik: osebno ime, poštni in elektronski naslov."
-    ) = None
-    title: optional_text(240, description="Naslov vloge: the application's title.") = None
+    applicant: Annotated[
+        str | None,
+        OptionalText(240, description="Vložnik: osebno ime, poštni in elektronski naslov."),
+    ] = None
+    title: Annotated[
+        str | None, OptionalText(240, description="Naslov vloge: the application's title.")
+    ] = None

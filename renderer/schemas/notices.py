@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+from annotated_types import GroupedMetadata
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic.functional_validators import PlainValidator
 from pydantic.json_schema import WithJsonSchema
 
-from ..validation import FieldError, LayoutData, clean_text, local_text, optional_text, pointer
+from ..validation import (
+    FieldError,
+    LayoutData,
+    LocalText,
+    LocalWording,
+    OptionalText,
+    clean_text,
+    pointer,
+)
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
@@ -88,7 +99,9 @@ UE_BREAK_DAYS = ("monday", "tuesday", "wednesday")
 class OfficeHours(LayoutData):
     """Delovni čas, uradne ure in uradne ure po telefonu (U 65(1))."""
 
-    authority: local_text(120, description="The body whose hours these are.")
+    authority: Annotated[
+        LocalWording, LocalText(120, description="The body whose hours these are.")
+    ]
     kind: Literal["administrative-unit", "other"] = Field(
         "other",
         description="administrative-unit: the schedule is checked against U 58(1) and U 57(3).",
@@ -96,9 +109,10 @@ class OfficeHours(LayoutData):
     working_hours: Week = Field(description="Delovni čas (poslovni čas).")
     office_hours: Week = Field(description="Uradne ure.")
     phone_hours: Week | None = Field(None, description="Uradne ure po telefonu.")
-    phone: optional_text(
-        40, description="Telefonska številka uradnih ur po telefonu (U 59(3))."
-    ) = None
+    phone: Annotated[
+        str | None,
+        OptionalText(40, description="Telefonska številka uradnih ur po telefonu (U 59(3))."),
+    ] = None
     strict: bool = Field(
         False, description="Refuse (422) a schedule with findings instead of reporting them."
     )
@@ -116,7 +130,8 @@ class OfficeHours(LayoutData):
                 found.append(
                     FieldError(
                         pointer("data", "office_hours", day),
-                        f"U 58(1): an administrative unit holds office hours on this day from {_hhmm(start)} to "
+                        f"U 58(1): an administrative unit holds office hours on this day from "
+                        f"{_hhmm(start)} to "
                         f"{_hhmm(end)}"
                         + (" (a break 12.00–13.00 is allowed)" if day in UE_BREAK_DAYS else "")
                         + f"; not covered: {', '.join(missing)}",
@@ -162,7 +177,8 @@ def _u57_3(intervals: list[Interval]) -> list[str]:
         if interval.start < 720 and not resumes_after_break:
             if interval.start > 540:
                 reasons.append(
-                    f"U 57(3): morning office hours must start by 9.00, not at {_hhmm(interval.start)}"
+                    f"U 57(3): morning office hours must start by 9.00, not at "
+                    f"{_hhmm(interval.start)}"
                 )
             if interval.end < 720:
                 reasons.append(
@@ -185,74 +201,93 @@ def _u57_3(intervals: list[Interval]) -> list[str]:
     return reasons
 
 
-def local_lines(length: int, most: int, *, description: str = ""):
-    """Lines (an address) that may differ by language: a list of lines, printed the same in
-    every language, or an object with each language's list, ``{"sl": [...], "it": [...]}``.
-    The validated value is a dict of each language's lines in the request's order."""
+@dataclass(frozen=True)
+class LocalLines(GroupedMetadata):
+    """``Annotated[dict[str, list[str]], LocalLines(80, 5, description=…)]``: lines (an
+    address) that may differ by language: a list of lines, printed the same in every
+    language, or an object with each language's list, ``{"sl": [...], "it": [...]}``. The
+    validated value is a dict of each language's lines in the request's order."""
 
-    def lines(value: Any, where: str) -> list[str]:
-        if not isinstance(value, list) or not 1 <= len(value) <= most:
-            raise ValueError(f"{where}must be a list of 1 to {most} lines")
-        result = []
-        for number, line in enumerate(value, 1):
-            try:
-                result.append(clean_text(line, length))
-            except ValueError as exc:
-                raise ValueError(f"{where}line {number} {exc}") from None
-        return result
+    length: int
+    most: int
+    description: str = ""
 
-    def validate(value: Any, info: ValidationInfo) -> dict[str, list[str]]:
-        languages = (info.context or {}).get("languages", ("sl",))
-        if isinstance(value, list):
-            same = lines(value, "")
-            return {lang: same for lang in languages}
-        if not isinstance(value, dict):
-            raise ValueError("must be a list of lines or an object of such lists keyed by language")
-        if set(value) != set(languages):
-            raise ValueError(
-                f"must give the lines in exactly the request's languages ({', '.join(languages)})"
-            )
-        return {lang: lines(value[lang], f"[{lang}] ") for lang in languages}
+    def __iter__(self) -> Iterator[object]:
+        length, most = self.length, self.most
 
-    one = {
-        "type": "array",
-        "minItems": 1,
-        "maxItems": most,
-        "items": {"type": "string", "minLength": 1, "maxLength": length},
-    }
-    schema = {
-        "anyOf": [
-            one,
-            {
-                "type": "object",
-                "properties": {lang: one for lang in ("sl", "it", "hu")},
-                "required": ["sl"],
-                "additionalProperties": False,
-            },
-        ]
-    }
-    if description:
-        schema["description"] = description
-    return Annotated[dict, PlainValidator(validate), WithJsonSchema(schema)]
+        def lines(value: Any, where: str) -> list[str]:
+            if not isinstance(value, list) or not 1 <= len(value) <= most:
+                raise ValueError(f"{where}must be a list of 1 to {most} lines")
+            result = []
+            for number, line in enumerate(value, 1):
+                try:
+                    result.append(clean_text(line, length))
+                except ValueError as exc:
+                    raise ValueError(f"{where}line {number} {exc}") from None
+            return result
+
+        def validate(value: Any, info: ValidationInfo) -> dict[str, list[str]]:
+            languages = (info.context or {}).get("languages", ("sl",))
+            if isinstance(value, list):
+                same = lines(value, "")
+                return {lang: same for lang in languages}
+            if not isinstance(value, dict):
+                raise ValueError(
+                    "must be a list of lines or an object of such lists keyed by language"
+                )
+            if set(value) != set(languages):
+                raise ValueError(
+                    "must give the lines in exactly the request's languages "
+                    f"({', '.join(languages)})"
+                )
+            return {lang: lines(value[lang], f"[{lang}] ") for lang in languages}
+
+        one = {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": most,
+            "items": {"type": "string", "minLength": 1, "maxLength": length},
+        }
+        schema: dict[str, Any] = {
+            "anyOf": [
+                one,
+                {
+                    "type": "object",
+                    "properties": {lang: one for lang in ("sl", "it", "hu")},
+                    "required": ["sl"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+        if self.description:
+            schema["description"] = self.description
+        yield PlainValidator(validate)
+        yield WithJsonSchema(schema)
 
 
 class ComplaintRightNotice(LayoutData):
     """Oznaka pravice do zapisa v knjigo pripomb in pohval (U 15(2))."""
 
-    authority: local_text(120, description="The body whose premises display the notice.")
-    inspection_address: local_lines(
-        80,
-        5,
-        description=(
-            "Uradni naslov upravne inšpekcije, one item per line (e.g. body, street, post code and town, e-mail); "
-            "in a bilingual request the same lines for both languages or each language's lines."
+    authority: Annotated[
+        LocalWording, LocalText(120, description="The body whose premises display the notice.")
+    ]
+    inspection_address: Annotated[
+        dict[str, list[str]],
+        LocalLines(
+            80,
+            5,
+            description=(
+                "Uradni naslov upravne inšpekcije, one item per line (e.g. body, street, post code"
+                " and town, e-mail); "
+                "in a bilingual request the same lines for both languages or each language's lines."
+            ),
         ),
-    )
+    ]
 
     @property
     def address_parts(self) -> list[tuple[str | None, list[str]]]:
         """(language, lines) to print: once when every language has the same lines."""
-        blocks = list(self.inspection_address.items())
+        blocks: list[tuple[str | None, list[str]]] = list(self.inspection_address.items())
         if len({tuple(lines) for _, lines in blocks}) == 1:
             return [(None, blocks[0][1])]
         return blocks
@@ -262,6 +297,11 @@ class DiscretionZone(LayoutData):
     """Oznaka polja diskretnosti (U 10(4), 63(3))."""
 
     note: (
-        local_text(160, description="An optional line under the marking, in the body's own words.")
+        Annotated[
+            LocalWording,
+            LocalText(
+                160, description="An optional line under the marking, in the body's own words."
+            ),
+        ]
         | None
     ) = None

@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from ..validation import LayoutData, local_text, optional_text, text
+from ..validation import LayoutData, LocalText, LocalWording, OptionalText, Text
 
 
 class UnitDoorSign(LayoutData):
     """Oznaka na vhodnih vratih notranje organizacijske enote (P 10)."""
 
-    authority: local_text(120, description="Naziv organa: printed in capitals, centred.")
-    unit: local_text(120, description="Ime notranje organizacijske enote: under the body's name.")
+    authority: Annotated[
+        LocalWording, LocalText(120, description="Naziv organa: printed in capitals, centred.")
+    ]
+    unit: Annotated[
+        LocalWording,
+        LocalText(120, description="Ime notranje organizacijske enote: under the body's name."),
+    ]
 
 
 class PersonName(LayoutData):
     """A person's name with at most one title: scientific or professional, never both (P 11(3))."""
 
-    name: text(60, description="Ime in priimek: one person only.")
-    scientific_title: optional_text(
-        12, description="Znanstveni naslov, printed before the name (e.g. dr., mag.)."
-    ) = None
-    professional_title: optional_text(
-        40, description="Strokovni naslov, printed after the name (e.g. univ. dipl. prav.)."
-    ) = None
+    name: Annotated[str, Text(60, description="Ime in priimek: one person only.")]
+    scientific_title: Annotated[
+        str | None,
+        OptionalText(
+            12, description="Znanstveni naslov, printed before the name (e.g. dr., mag.)."
+        ),
+    ] = None
+    professional_title: Annotated[
+        str | None,
+        OptionalText(
+            40, description="Strokovni naslov, printed after the name (e.g. univ. dipl. prav.)."
+        ),
+    ] = None
 
     @field_validator("professional_title")
     @classmethod
@@ -45,22 +58,27 @@ class PersonName(LayoutData):
 class NamePlate(PersonName):
     """Imenska tablica (P 11): one official; no room number."""
 
-    position: local_text(80, description="Položaj oziroma naziv: printed in capitals.")
+    position: Annotated[
+        LocalWording, LocalText(80, description="Položaj oziroma naziv: printed in capitals.")
+    ]
 
 
 class RoomPlate(LayoutData):
     """Tablica za označevanje sob (P 12)."""
 
-    number: text(12, description="Številka sobe.")
+    number: Annotated[str, Text(12, description="Številka sobe.")]
 
 
 class OfficialBadge(PersonName):
     """Identifikacijska priponka ali tablica (U 12): personal name and title."""
 
-    title: local_text(80, description="Naziv: the official's title.")
-    authority: local_text(120, description="The body the official works for (optional).") | None = (
-        None
-    )
+    title: Annotated[LocalWording, LocalText(80, description="Naziv: the official's title.")]
+    authority: (
+        Annotated[
+            LocalWording, LocalText(120, description="The body the official works for (optional).")
+        ]
+        | None
+    ) = None
 
 
 # --- facade and directory signs (P 8–9) --------------------------------------------------
@@ -76,11 +94,12 @@ def _levels(value):
 class FacadeSign(LayoutData):
     """Tabla na pročelju (P 8): the body's name in one or more levels, under REPUBLIKA SLOVENIJA."""
 
-    authority: list[local_text(120)] = Field(
+    authority: list[Annotated[LocalWording, LocalText(120)]] = Field(
         min_length=1,
         max_length=MAX_NAME_LEVELS,
-        description="Naziv organa državne uprave, one item per line (level), "
-        "printed in bold capitals.",
+        description=(
+            "Naziv organa državne uprave, one item per line (level), printed in bold capitals."
+        ),
     )
 
     @field_validator("authority", mode="before")
@@ -90,17 +109,24 @@ class FacadeSign(LayoutData):
 
 
 class Room(LayoutData):
-    number: text(12, description="Številka sobe.")
-    purpose: local_text(
-        100,
-        description="Področje dela ali položaj (P 9(5)). "
-        "Never an employee's name (P 9(6)): the caller's duty, "
-        "as a name cannot be told reliably from a field of work.",
-    )
+    number: Annotated[str, Text(12, description="Številka sobe.")]
+    purpose: Annotated[
+        LocalWording,
+        LocalText(
+            100,
+            description=(
+                "Področje dela ali položaj (P 9(5)). Never an employee's name (P 9(6)): the "
+                "caller's duty, as a name cannot be told reliably from a field of work."
+            ),
+        ),
+    ]
 
 
 class Unit(LayoutData):
-    name: local_text(120, description="Notranja organizacijska enota, printed in capitals.")
+    name: Annotated[
+        LocalWording,
+        LocalText(120, description="Notranja organizacijska enota, printed in capitals."),
+    ]
     rooms: list[Room] = Field(default_factory=list, max_length=40)
 
 
@@ -124,10 +150,12 @@ class DirectorySign(LayoutData):
         }
     )
 
-    authority: list[local_text(120)] = Field(
+    authority: list[Annotated[LocalWording, LocalText(120)]] = Field(
         min_length=1,
-        description="The body's name, one item per level: "
-        "with REPUBLIKA SLOVENIJA at most five levels (P 9(4)).",
+        description=(
+            "The body's name, one item per level: with REPUBLIKA SLOVENIJA at most five levels (P "
+            "9(4))."
+        ),
     )
     units: list[Unit] | None = Field(None, min_length=1, max_length=40)
     floors: list[Floor] | None = Field(None, min_length=1, max_length=20)
@@ -138,8 +166,8 @@ class DirectorySign(LayoutData):
         value = _levels(value)
         if isinstance(value, list) and len(value) > MAX_NAME_LEVELS:
             raise ValueError(
-                f"has {len(value) + 1} levels with REPUBLIKA SLOVENIJA; "
-                "the logotype has at most five (P 9(4))"
+                f"has {len(value) + 1} levels with REPUBLIKA SLOVENIJA; the logotype has at most "
+                f"five (P 9(4))"
             )
         return value
 
