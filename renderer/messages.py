@@ -117,6 +117,8 @@ def as_html(text: str, values: dict[str, str | None], tag) -> Markup:
             out += tag(piece, name)
         elif kind == "struck":
             out += Markup('<del class="alternative">{}</del>').format(piece)
+        elif kind == "blank":  # a tagged PDF reads it as "(blank)", not as dots
+            out += Markup('<span class="blank">{}</span>').format(piece)
         else:
             out += escape(piece)
     return out

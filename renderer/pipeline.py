@@ -167,7 +167,14 @@ class Pipeline:
             output.pdfx or (output.is_pdfa and output.pdfa_part != 3)
         ):
             raise OptionError(
-                "format", "an embedded file is allowed in PDF/A-3 only: use pdfa-3b (or pdf)"
+                "format",
+                "an embedded file is allowed in PDF/A-3 only: use pdfa-3b, pdfa-3a (or pdf, pdfua-1)",
+            )
+        if output.tagged and not layout.tagged:
+            raise OptionError(
+                "format",
+                f"{layout.id} is not tagged (signs, stamps, books and print layers are not read "
+                "on screen): pdfua-1, pdfa-2a and pdfa-3a are for the layouts with tagged true",
             )
         if output.textual:
             return self._render_text(layout, request, variant, output)

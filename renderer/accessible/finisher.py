@@ -1,0 +1,120 @@
+"""What a tagged (PDF/UA-1) document needs after WeasyPrint's tagging, written with pikepdf.
+
+WeasyPrint (with ``weasytags``) writes the structure tree of what it lays out. Here:
+
+- ``Del`` (a struck alternative) is role-mapped to ``Span``;
+- the language of a second-language element is written on every element below it too
+  (the issue asks for /Lang on each, not only by inheritance);
+- pages that WeasyPrint did not draw (the scanned original's pages leading a certified
+  electronic copy) become one Figure each, with the Alt "Stran 1 skeniranega izvirnika":
+  their content is drawn as a form XObject inside the Figure's marked content, their own
+  annotations dropped (they are the upload's, not the document's);
+- the checks of ``checks`` run; a failure raises ``AccessibilityError`` instead of
+  claiming PDF/UA. ``XMP_PDFUA`` is the claim the finisher's XMP then carries.
+"""
+
+from __future__ import annotations
+
+import pikepdf
+
+from . import weasytags
+from .checks import AccessibilityError, problems
+from .labels import labels
+
+XMP_PDFUA = (
+    '<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
+    "<pdfuaid:part>1</pdfuaid:part></rdf:Description>"
+)
+#: PDF/A admits in the XMP only the properties of XMP itself and of schemas declared in it:
+#: with PDF/A (pdfa-2a, pdfa-3a) the pdfuaid schema is declared as a PDF/A extension schema.
+XMP_PDFUA_EXTENSION = (
+    '<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
+    ' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"'
+    ' xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+    '<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
+    "<pdfaSchema:schema>PDF/UA identification</pdfaSchema:schema>"
+    "<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>"
+    "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>"
+    '<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">'
+    "<pdfaProperty:name>part</pdfaProperty:name>"
+    "<pdfaProperty:valueType>Integer</pdfaProperty:valueType>"
+    "<pdfaProperty:category>internal</pdfaProperty:category>"
+    "<pdfaProperty:description>the part of ISO 14289 the file conforms to</pdfaProperty:description>"
+    "</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas>"
+    "</rdf:Description>"
+)
+
+
+def xmp_claim(pdfa: bool) -> str:
+    """The XMP that claims PDF/UA-1 (written only after ``make_accessible`` passed)."""
+    return XMP_PDFUA + (XMP_PDFUA_EXTENSION if pdfa else "")
+
+
+def make_accessible(pdf: pikepdf.Pdf, languages: tuple[str, ...]) -> None:
+    """Complete the structure tree of ``pdf`` (rendered by WeasyPrint with tags) and check
+    it; raises AccessibilityError when a check fails."""
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        raise AccessibilityError(["no structure tree: the PDF was not rendered tagged"])
+    root.RoleMap = pikepdf.Dictionary({f"/{weasytags.DELETED}": pikepdf.Name.Span})
+    for kid in _kids(root):
+        _spread_language(kid, None)
+    _figure_foreign_pages(pdf, root, languages[0])
+    found = problems(pdf, languages, metadata=False)
+    if found:
+        raise AccessibilityError(found)
+
+
+def _kids(element) -> list:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def _spread_language(element, lang: pikepdf.String | None) -> None:
+    if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
+        return
+    if "/Lang" in element:
+        lang = element.Lang
+    elif lang is not None:
+        element.Lang = lang
+    for kid in _kids(element):
+        _spread_language(kid, lang)
+
+
+def _next_key(root) -> int:
+    nums = root.ParentTree.get("/Nums", [])
+    keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+    return max(keys, default=-1) + 1
+
+
+def _figure_foreign_pages(pdf: pikepdf.Pdf, root, lang: str) -> None:
+    document = _kids(root)[0]
+    figures = []
+    key = _next_key(root)
+    for number, page in enumerate(pdf.pages, start=1):
+        if "/StructParents" in page.obj:
+            continue
+        form = pdf.make_indirect(page.as_form_xobject())
+        if "/Annots" in page.obj:
+            del page.obj.Annots
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fm0=form))
+        page.obj.Contents = pdf.make_stream(b"/Figure <</MCID 0>> BDC q /Fm0 Do Q EMC\n")
+        figure = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.StructElem,
+                S=pikepdf.Name.Figure,
+                P=document,
+                Pg=page.obj,
+                K=pikepdf.Array([0]),
+                Alt=pikepdf.String(labels(lang)["scan_page"] % {"page": number}),
+            )
+        )
+        page.obj.StructParents = key
+        root.ParentTree.Nums.extend([key, pikepdf.Array([figure])])
+        key += 1
+        figures.append(figure)
+    if figures:  # the scan's pages come first in the document, so first in reading order
+        document.K = pikepdf.Array(figures + _kids(document))
+    root.ParentTreeNextKey = key
