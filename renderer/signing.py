@@ -46,6 +46,8 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import NoOpStampStyle
 from pyhanko_certvalidator import ValidationContext
 
+from renderer.accessible.widget import tag_field
+
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 FIELD_NAME = "Signature1"
 TIMESTAMP_FIELD = "DocTimeStamp1"
@@ -398,6 +400,7 @@ def _add_field(
             widget["/F"] = generic.NumberObject(4 | 128)  # Print, Locked
             widget["/AP"] = generic.DictionaryObject({generic.pdf_name("/N"): appearance})
             writer.update_container(widget)
+            tag_field(writer, ref, stamp.page if stamp else 0, name == TIMESTAMP_FIELD)
 
 
 def sign_pdf(

@@ -112,6 +112,7 @@ def _figure_foreign_pages(pdf: pikepdf.Pdf, root, lang: str) -> None:
             )
         )
         page.obj.StructParents = key
+        page.obj.Tabs = pikepdf.Name.S  # a signature may be placed on it: tab in structure order
         root.ParentTree.Nums.extend([key, pikepdf.Array([figure])])
         key += 1
         figures.append(figure)
