@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pikepdf
 
@@ -44,6 +45,8 @@ PAINTING = TEXT_SHOW | frozenset(
 )
 HIDDEN = 2  # annotation flag
 MAX_FORM_DEPTH = 8
+#: pikepdf's objects are dynamic (a Dictionary's values are any Object): typed as such here
+PdfObject = Any
 
 
 class AccessibilityError(RuntimeError):
@@ -61,7 +64,7 @@ class _Content:
 
     text: dict[tuple[int, int], str] = field(default_factory=dict)
     untagged: list[str] = field(default_factory=list)
-    fonts: dict[tuple[int, int], pikepdf.Dictionary] = field(default_factory=dict)
+    fonts: dict[tuple[int, int], PdfObject] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- fonts and text
@@ -74,7 +77,7 @@ _BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
 _HEX = re.compile(rb"<([0-9A-Fa-f]*)>|\[([^\]]*)\]")
 
 
-def to_unicode_map(font: pikepdf.Dictionary) -> dict[bytes, str] | None:
+def to_unicode_map(font: PdfObject) -> dict[bytes, str] | None:
     """The font's ToUnicode CMap as {character code: text}; None without one."""
     stream = font.get("/ToUnicode")
     if not isinstance(stream, pikepdf.Stream):
@@ -83,7 +86,7 @@ def to_unicode_map(font: pikepdf.Dictionary) -> dict[bytes, str] | None:
     mapping: dict[bytes, str] = {}
     for block in _BFCHAR.findall(data):
         tokens = re.findall(rb"<([0-9A-Fa-f]*)>", block)
-        for src, dst in zip(tokens[::2], tokens[1::2]):
+        for src, dst in zip(tokens[::2], tokens[1::2], strict=False):  # a stray token ignored
             mapping[_hex(src.decode())] = _hex(dst.decode()).decode("utf-16-be")
     for block in _BFRANGE.findall(data):
         items = _HEX.findall(block)
@@ -108,7 +111,7 @@ def to_unicode_map(font: pikepdf.Dictionary) -> dict[bytes, str] | None:
     return mapping
 
 
-def _font_embedded(font: pikepdf.Dictionary) -> bool:
+def _font_embedded(font: PdfObject) -> bool:
     if font.get("/Subtype") == "/Type3":
         return True  # its glyphs are content streams in the file
     if font.get("/Subtype") == "/Type0":
@@ -119,7 +122,7 @@ def _font_embedded(font: pikepdf.Dictionary) -> bool:
     )
 
 
-def _decode(font: pikepdf.Dictionary, mapping: dict[bytes, str], data: bytes) -> str:
+def _decode(font: PdfObject, mapping: dict[bytes, str], data: bytes) -> str:
     width = 2 if font.get("/Subtype") == "/Type0" else 1
     return "".join(
         mapping.get(data[i : i + width], "\ufffd") for i in range(0, len(data) - width + 1, width)
@@ -140,8 +143,8 @@ def _shown(operator: str, operands) -> Iterator[bytes]:
 def _walk(
     content: _Content,
     page_index: int,
-    stream,
-    resources: pikepdf.Dictionary,
+    stream: PdfObject,
+    resources: PdfObject,
     where: str,
     inherited: tuple[int | None, bool] = (None, False),
     depth: int = 0,
@@ -151,9 +154,11 @@ def _walk(
     stack: list[tuple[int | None, bool]] = [inherited]
     font = None
     mapping: dict[bytes, str] = {}
-    fonts = resources.get("/Font", {}) if resources is not None else {}
-    xobjects = resources.get("/XObject", {}) if resources is not None else {}
-    for operands, operator in pikepdf.parse_content_stream(stream):
+    fonts: PdfObject = resources.get("/Font", {}) if resources is not None else {}
+    xobjects: PdfObject = resources.get("/XObject", {}) if resources is not None else {}
+    instruction: Any
+    for instruction in pikepdf.parse_content_stream(stream):
+        operands, operator = instruction
         op = str(operator)
         mcid, artifact = stack[-1]
         if op in ("BDC", "BMC"):
@@ -219,14 +224,14 @@ def _number_tree(node) -> dict[int, object]:
     return entries
 
 
-def _kids(element: pikepdf.Dictionary) -> list:
+def _kids(element: PdfObject) -> list:
     kids = element.get("/K")
     if kids is None:
         return []
     return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
-def _type(element: pikepdf.Dictionary, role_map) -> str:
+def _type(element: PdfObject, role_map) -> str:
     name = str(element.get("/S"))[1:]
     seen = set()
     while name not in STANDARD_TYPES and f"/{name}" in role_map and name not in seen:
@@ -237,7 +242,7 @@ def _type(element: pikepdf.Dictionary, role_map) -> str:
 
 @dataclass
 class _Element:
-    element: pikepdf.Dictionary
+    element: PdfObject
     kind: str  # the standard type it is or maps to
     lang: str
     depth: int
@@ -248,7 +253,7 @@ def _elements(pdf: pikepdf.Pdf) -> Iterator[_Element]:
     root = pdf.Root.get("/StructTreeRoot")
     if root is None:
         return
-    role_map = root.get("/RoleMap", {})
+    role_map: PdfObject = root.get("/RoleMap", {})
     document_lang = str(pdf.Root.get("/Lang", ""))
 
     def visit(element, lang, depth):
@@ -283,7 +288,7 @@ def reading(pdf: pikepdf.Pdf) -> list[Piece]:
         return []
     content = _content(pdf)
     pages = _page_index(pdf)
-    role_map = root.get("/RoleMap", {})
+    role_map: PdfObject = root.get("/RoleMap", {})
     document_lang = str(pdf.Root.get("/Lang", ""))
     pieces: list[Piece] = []
 
@@ -348,8 +353,11 @@ def _mcids(pdf: pikepdf.Pdf) -> set[tuple[int, int]]:
     """(page index, MCID) of every marked-content sequence with an MCID, text or not."""
     found: set[tuple[int, int]] = set()
     for index, page in enumerate(pdf.pages):
-        properties = page.obj.get("/Resources", {}).get("/Properties", {})
-        for operands, operator in pikepdf.parse_content_stream(page.obj):
+        resources: PdfObject = page.obj.get("/Resources", {})
+        properties: PdfObject = resources.get("/Properties", {})
+        instruction: Any
+        for instruction in pikepdf.parse_content_stream(page.obj):
+            operands, operator = instruction
             if str(operator) == "BDC":
                 props = operands[1]
                 if isinstance(props, pikepdf.Name):
@@ -359,7 +367,7 @@ def _mcids(pdf: pikepdf.Pdf) -> set[tuple[int, int]]:
     return found
 
 
-def _scope(element: pikepdf.Dictionary) -> str | None:
+def _scope(element: PdfObject) -> str | None:
     attributes = element.get("/A")
     for attribute in attributes if isinstance(attributes, pikepdf.Array) else [attributes]:
         if isinstance(attribute, pikepdf.Dictionary) and "/Scope" in attribute:
@@ -371,7 +379,7 @@ def _check_tree(pdf: pikepdf.Pdf, languages: tuple[str, ...], problems: list[str
     root = pdf.Root.get("/StructTreeRoot")
     if root is None:
         return
-    role_map = root.get("/RoleMap", {})
+    role_map: PdfObject = root.get("/RoleMap", {})
     for name in role_map.keys():
         if str(name)[1:] in STANDARD_TYPES:
             problems.append(f"standard type {name} is role-mapped")
@@ -426,7 +434,7 @@ def _check_fonts(content: _Content, problems: list[str]) -> None:
 def _check_annotations(pdf: pikepdf.Pdf, problems: list[str]) -> None:
     root = pdf.Root.get("/StructTreeRoot")
     parent_tree = _number_tree(root.get("/ParentTree", {})) if root is not None else {}
-    role_map = root.get("/RoleMap", {}) if root is not None else {}
+    role_map: PdfObject = root.get("/RoleMap", {}) if root is not None else {}
     for index, page in enumerate(pdf.pages):
         annotations = [a for a in page.obj.get("/Annots", []) if a.get("/Subtype") != "/Popup"]
         if annotations and page.obj.get("/Tabs") != "/S":
@@ -453,9 +461,10 @@ def _check_annotations(pdf: pikepdf.Pdf, problems: list[str]) -> None:
 
 
 def _check_metadata(pdf: pikepdf.Pdf, problems: list[str]) -> None:
-    if not pdf.Root.get("/MarkInfo", {}).get("/Marked", False):
+    catalog: PdfObject = pdf.Root
+    if not catalog.get("/MarkInfo", {}).get("/Marked", False):
         problems.append("MarkInfo /Marked is not true")
-    if not pdf.Root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False):
+    if not catalog.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False):
         problems.append("ViewerPreferences /DisplayDocTitle is not true")
     meta = pdf.open_metadata()
     if not str(meta.get("dc:title", "")).strip():

@@ -39,7 +39,8 @@ XMP_PDFUA_EXTENSION = (
     "<pdfaProperty:name>part</pdfaProperty:name>"
     "<pdfaProperty:valueType>Integer</pdfaProperty:valueType>"
     "<pdfaProperty:category>internal</pdfaProperty:category>"
-    "<pdfaProperty:description>the part of ISO 14289 the file conforms to</pdfaProperty:description>"
+    "<pdfaProperty:description>the part of ISO 14289 the file conforms to"
+    "</pdfaProperty:description>"
     "</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas>"
     "</rdf:Description>"
 )
@@ -72,7 +73,7 @@ def _kids(element) -> list:
     return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
-def _spread_language(element, lang: pikepdf.String | None) -> None:
+def _spread_language(element, lang: pikepdf.Object | None) -> None:
     if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
         return
     if "/Lang" in element:

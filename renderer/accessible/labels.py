@@ -31,4 +31,4 @@ def labels(lang: str) -> dict[str, str]:
     module = env.get_template(TEMPLATE).make_module(
         {"_": functools.partial(catalogs.gettext, lang)}
     )
-    return dict(module.labels)
+    return dict(module.__dict__["labels"])  # the template's top-level {% set labels %}

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import weakref
 
-import pydyf
-from weasyprint.formatting_structure import boxes
-from weasyprint.layout.absolute import AbsolutePlaceholder
-from weasyprint.pdf import tags as weasy_tags
+import pydyf  # type: ignore[import-untyped]
+from weasyprint.formatting_structure import boxes  # type: ignore[import-untyped]
+from weasyprint.layout.absolute import AbsolutePlaceholder  # type: ignore[import-untyped]
+from weasyprint.pdf import tags as weasy_tags  # type: ignore[import-untyped]
 
 from ..messages import BLANK
 from .labels import labels
