@@ -46,6 +46,7 @@ LAYER_FORMAT = "pdfa-1b"
 WARM_LAYOUT = (
     "stamp.receipt"  # small, every language set, text, borders: what warm() renders in each format
 )
+WARM_TAGGED_LAYOUT = "complaint-book.notice"  # small, tagged: warm() renders it in pdfa-2a
 SPOT_FORMATS = ("pdf", "pdfx-4")  # Separations with CMYK alternates: not PDF/A's sRGB output intent
 
 
@@ -320,7 +321,8 @@ class Pipeline:
         - every template compiled (a layout's and those it extends or imports) and every
           layout's stylesheets parsed;
         - one small document in every language set (fonts, shaping) and in every output
-          format (WeasyPrint's PDF/A paths and ICC profile, the PDF/X profile, pikepdf, PDFium);
+          format (WeasyPrint's PDF/A paths and ICC profile, the PDF/X profile, pikepdf, PDFium;
+          the tagged formats by one tagged document);
         - every layer drawn once and reused (the envelope's pre-print) for every language
           set in ``layer_language_sets`` (by default all; the rest can follow with
           ``warm_layers``) and every bleed a request can ask for;
@@ -337,8 +339,10 @@ class Pipeline:
         for languages in LANGUAGE_SETS:
             self.render_sample(WARM_LAYOUT, languages, RenderOptions("pdf"))
         for fmt, output in FORMATS.items():
-            if not output.textual:
+            if not (output.textual or output.tagged):
                 self.render_sample(WARM_LAYOUT, ("sl",), RenderOptions(fmt))
+        # tagging, its finisher and checks, and the words of the tree: one tagged document
+        self.render_sample(WARM_TAGGED_LAYOUT, ("sl", "it"), RenderOptions("pdfa-2a"))
         self.warm_layers(layer_language_sets)
         gc.collect()
         gc.freeze()

@@ -488,3 +488,22 @@ def test_every_format_name_is_known():
         f.tagged for name, f in FORMATS.items() if name not in ("pdfua-1", "pdfa-2a", "pdfa-3a")
     )
     assert LANGUAGE_SETS == (("sl",), ("sl", "it"), ("sl", "hu"))
+
+
+# ------------------------------------------------------------------ e-mail HTML
+def test_email_html_marks_each_language_and_reads_blanks(pipeline):
+    body = sample("e-delivery.notice", ("sl", "hu"))
+    html = pipeline.render("e-delivery.notice", body, RenderOptions("html")).content.decode()
+    root = lxml_html.fromstring(html)
+    assert root.get("lang") == "sl"
+    sections = root.findall(".//article/section")
+    assert [s.get("lang") for s in sections] == ["sl", "hu"]
+    for section in sections:
+        lang = section.get("lang")
+        blanks = section.findall(".//span[@class='blank']")
+        assert blanks and all(
+            (b.get("role"), b.get("aria-label")) == ("img", BLANK[lang]) for b in blanks
+        )
+        assert section.findall("p")  # paragraphs, not line breaks
+    text = pipeline.render("e-delivery.notice", body, RenderOptions("txt")).content.decode()
+    assert "……………" in text and "(prazno)" not in text  # the plain text keeps the dots

@@ -63,8 +63,17 @@ class _Content:
     and what is drawn outside the tree."""
 
     text: dict[tuple[int, int], str] = field(default_factory=dict)
+    marked: set[tuple[int, int]] = field(default_factory=set)  # every MCID, text or not
     untagged: list[str] = field(default_factory=list)
     fonts: dict[tuple[int, int], PdfObject] = field(default_factory=dict)
+    maps: dict[tuple[int, int], dict[bytes, str]] = field(default_factory=dict)  # ToUnicode
+
+    def to_unicode(self, font: PdfObject) -> dict[bytes, str]:
+        """The font's ToUnicode map, read once per font."""
+        if font.objgen not in self.maps:
+            self.fonts[font.objgen] = font
+            self.maps[font.objgen] = to_unicode_map(font) or {}
+        return self.maps[font.objgen]
 
 
 # ---------------------------------------------------------------- fonts and text
@@ -167,6 +176,8 @@ def _walk(
             if isinstance(properties, pikepdf.Name):
                 properties = resources.get("/Properties", {}).get(properties)
             own = properties.get("/MCID") if isinstance(properties, pikepdf.Dictionary) else None
+            if own is not None and depth == 0:
+                content.marked.add((page_index, int(own)))
             stack.append((int(own) if own is not None else mcid, artifact or tag == "/Artifact"))
             continue
         if op == "EMC":
@@ -176,8 +187,7 @@ def _walk(
         if op == "Tf":
             font = fonts.get(operands[0])
             if font is not None:
-                content.fonts[font.objgen] = font
-                mapping = to_unicode_map(font) or {}
+                mapping = content.to_unicode(font)
             continue
         if op not in PAINTING:
             continue
@@ -333,7 +343,7 @@ def _check_marked_content(pdf: pikepdf.Pdf, content: _Content, problems: list[st
         return
     reachable = {e.element.objgen for e in _elements(pdf)}
     parent_tree = _number_tree(root.get("/ParentTree", {}))
-    seen = {key for key in content.text} | _mcids(pdf)
+    seen = content.marked
     for index, page in enumerate(pdf.pages):
         if "/StructParents" not in page.obj:
             if any(p == index for p, _ in seen):
@@ -347,24 +357,6 @@ def _check_marked_content(pdf: pikepdf.Pdf, content: _Content, problems: list[st
                 problems.append(f"page {index + 1}: MCID {mcid} not in the parent tree")
             elif parents[mcid].objgen not in reachable:
                 problems.append(f"page {index + 1}: MCID {mcid} belongs to no element of the tree")
-
-
-def _mcids(pdf: pikepdf.Pdf) -> set[tuple[int, int]]:
-    """(page index, MCID) of every marked-content sequence with an MCID, text or not."""
-    found: set[tuple[int, int]] = set()
-    for index, page in enumerate(pdf.pages):
-        resources: PdfObject = page.obj.get("/Resources", {})
-        properties: PdfObject = resources.get("/Properties", {})
-        instruction: Any
-        for instruction in pikepdf.parse_content_stream(page.obj):
-            operands, operator = instruction
-            if str(operator) == "BDC":
-                props = operands[1]
-                if isinstance(props, pikepdf.Name):
-                    props = properties.get(props)
-                if isinstance(props, pikepdf.Dictionary) and "/MCID" in props:
-                    found.add((index, int(props.MCID)))
-    return found
 
 
 def _scope(element: PdfObject) -> str | None:
