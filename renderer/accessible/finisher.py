@@ -58,6 +58,7 @@ def make_accessible(pdf: pikepdf.Pdf, languages: tuple[str, ...]) -> None:
     if root is None:
         raise AccessibilityError(["no structure tree: the PDF was not rendered tagged"])
     root.RoleMap = pikepdf.Dictionary({f"/{weasytags.DELETED}": pikepdf.Name.Span})
+    _fold_bare_spans(root)
     for kid in _kids(root):
         _spread_language(kid, None)
     _figure_foreign_pages(pdf, root, languages[0])
@@ -71,6 +72,59 @@ def _kids(element) -> list:
     if kids is None:
         return []
     return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+BARE_SPAN = {"/Type", "/S", "/K", "/P", "/Pg"}
+
+
+def _fold_bare_spans(root) -> None:
+    """WeasyPrint wraps each run of text in a Span of its own that says nothing (no attribute,
+    no language but its parent's): its marked content goes straight into the parent
+    instead, and the parent tree points there. A smaller tree, the same reading."""
+    folded: dict[tuple[int, int], pikepdf.Object] = {}
+
+    def fold(element) -> None:
+        if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
+            return
+        kids = _kids(element)
+        for kid in kids:
+            fold(kid)
+        changed = False
+        for index, kid in enumerate(kids):
+            if (
+                isinstance(kid, pikepdf.Dictionary)
+                and kid.get("/S") == "/Span"
+                and set(kid.keys()) - {"/Lang"} <= BARE_SPAN
+                and ("/Lang" not in kid or str(kid.Lang) == str(element.get("/Lang", "")))
+                and len(_kids(kid)) == 1
+                and isinstance(_kids(kid)[0], int)
+            ):
+                mcid = _kids(kid)[0]
+                same_page = kid.get("/Pg") is None or (
+                    element.get("/Pg") is not None and kid.Pg.objgen == element.Pg.objgen
+                )
+                kids[index] = (
+                    mcid
+                    if same_page
+                    else pikepdf.Dictionary(Type=pikepdf.Name.MCR, MCID=mcid, Pg=kid.Pg)
+                )
+                folded[kid.objgen] = element
+                changed = True
+        if changed:
+            element.K = pikepdf.Array(kids)
+
+    for kid in _kids(root):
+        fold(kid)
+    nums = root.ParentTree.Nums
+    for i in range(1, len(nums), 2):
+        entry = nums[i]
+        if isinstance(entry, pikepdf.Array):
+            for j, ref in enumerate(entry):
+                if ref.objgen in folded:
+                    target = folded[ref.objgen]
+                    while target.objgen in folded:  # a Span folded into one folded in turn
+                        target = folded[target.objgen]
+                    entry[j] = target
 
 
 def _spread_language(element, lang: pikepdf.Object | None) -> None:

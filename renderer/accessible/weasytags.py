@@ -12,6 +12,8 @@ wrapper sees every box) and adds to the element made for a box:
 - for ``<del>`` (an alternative of P 51 not chosen): the type ``Del`` (role-mapped to
   ``Span`` by the finisher), the Layout attribute ``TextDecorationType /LineThrough`` and
   ``/Alt`` "prečrtano: <its words>", so that it is read as struck, not as if it applied;
+- for a letter-spaced heading (*V R O Č I L N I C A*, as the regulation prints it):
+  ``/ActualText`` with its words (*VROČILNICA*), which a screen reader would otherwise spell;
 - for ``<th>``: ``Scope`` (``Row`` for ``scope="row"``, else ``Column``).
 
 This is the only place that touches WeasyPrint's tagging internals;
@@ -21,6 +23,7 @@ upstream changes what is wrapped here.
 
 from __future__ import annotations
 
+import re
 import weakref
 
 import pydyf  # type: ignore[import-untyped]
@@ -31,6 +34,7 @@ from weasyprint.pdf import tags as weasy_tags  # type: ignore[import-untyped]
 from ..messages import BLANK
 from .labels import labels
 
+LETTER_SPACED = re.compile(r"\S( \S)+(   \S( \S)*)*")  # letters one space apart, words three
 DELETED = "Del"  # our structure type for struck-through text; the finisher role-maps it
 
 
@@ -63,6 +67,11 @@ def _annotate(element: pydyf.Dictionary, box, document_lang: str, first: bool) -
             f"{words['struck']} {blank}" if "struck" in classes else blank
         )
     tag = box.element_tag
+    text = "".join(html.itertext()).strip()
+    if tag in ("h1", "h2", "h3", "h4", "h5", "h6") and LETTER_SPACED.fullmatch(text):
+        element["ActualText"] = pydyf.String(
+            " ".join(w.replace(" ", "") for w in text.split("   "))
+        )
     if tag == "del" and element["S"] == "/NonStruct":
         element["S"] = f"/{DELETED}"
         element["A"] = pydyf.Dictionary({"O": "/Layout", "TextDecorationType": "/LineThrough"})
