@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 
 import pikepdf
+import pypdfium2 as pdfium
 import pytest
 from falcon import testing
 from lxml import html as lxml_html
@@ -159,6 +160,23 @@ def test_tagged_layout_passes_and_reads_in_order(pipeline, tagged, layout_id, la
         assert meta["pdfuaid:part"] == "1"
         assert "pdfaid:part" not in meta
     check_reading(pipeline, layout_id, languages, pdf_bytes)
+
+
+def _pages_as_pixels(pdf_bytes: bytes, dpi: int = 50) -> list[bytes]:
+    document = pdfium.PdfDocument(pdf_bytes)
+    try:
+        return [page.render(scale=dpi / 72).to_pil().convert("RGB").tobytes() for page in document]
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("layout_id", TAGGED)
+def test_tagged_output_looks_like_untagged(tagged, rendered_samples, layout_id):
+    """Tagging changes what is read, never what is seen (every page, the scan's included)."""
+    languages = ("sl", "it")
+    assert _pages_as_pixels(tagged(layout_id, languages)) == _pages_as_pixels(
+        rendered_samples(layout_id, languages, "pdf")
+    )
 
 
 # ------------------------------------------------------------------ signed

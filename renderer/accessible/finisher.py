@@ -144,6 +144,22 @@ def _next_key(root) -> int:
     return max(keys, default=-1) + 1
 
 
+def _as_form(pdf: pikepdf.Pdf, page: pikepdf.Page) -> pikepdf.Object:
+    """The page's drawing as a new form XObject (its content streams joined, its resources),
+    independent of the page's own objects, which are replaced."""
+    contents = page.obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    data = b"\n".join(stream.read_bytes() for stream in streams if stream is not None)
+    form = pdf.make_stream(data)
+    form.Type = pikepdf.Name.XObject
+    form.Subtype = pikepdf.Name.Form
+    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+    # a point beyond the page all round: the page clips, the form must not clip it twice
+    form.BBox = pikepdf.Array([x0 - 1, y0 - 1, x1 + 1, y1 + 1])
+    form.Resources = page.obj.get("/Resources", pikepdf.Dictionary())
+    return form
+
+
 def _figure_foreign_pages(pdf: pikepdf.Pdf, root, lang: str) -> None:
     document = _kids(root)[0]
     figures = []
@@ -151,7 +167,7 @@ def _figure_foreign_pages(pdf: pikepdf.Pdf, root, lang: str) -> None:
     for number, page in enumerate(pdf.pages, start=1):
         if "/StructParents" in page.obj:
             continue
-        form = pdf.make_indirect(page.as_form_xobject())
+        form = _as_form(pdf, page)
         if "/Annots" in page.obj:
             del page.obj.Annots
         page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fm0=form))
