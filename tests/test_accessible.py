@@ -24,6 +24,7 @@ from renderer.specs import FORMATS, LANGUAGE_SETS, RenderOptions
 from renderer.uploads import count_pages
 
 from .conftest import ALL_LANGUAGE_SETS, sample
+from .preflight import preflight, require_preflight
 from .test_signing import KEY_OFFICE, config_text, pki  # noqa: F401 (pki: the fixture)
 
 #: What a reader hears for an empty blank and before a struck alternative, written here
@@ -537,3 +538,26 @@ def test_email_html_marks_each_language_and_reads_blanks(pipeline):
         assert section.findall("p")  # paragraphs, not line breaks
     text = pipeline.render("e-delivery.notice", body, RenderOptions("txt")).content.decode()
     assert "……………" in text and "(prazno)" not in text  # the plain text keeps the dots
+
+
+# ------------------------------------------------------------------ PDF/A
+def _preflight_errors(pdf_bytes: bytes, path) -> set[str]:
+    path.write_bytes(pdf_bytes)
+    _, report = preflight(path)
+    return {line.strip() for line in report.splitlines() if re.match(r"\s*\d+(\.\d+)+ :", line)}
+
+
+@pytest.mark.slow  # a JVM per file (PDFBox Preflight)
+@pytest.mark.parametrize("layout_id", ["e-delivery.slip", "certification.signature"])
+def test_tagging_adds_nothing_pdfbox_preflight_refuses(tagged, signing, layout_id, tmp_path):
+    """PDFBox Preflight knows PDF/A-1b only: a PDF/A-2 file fails there on the PDF/A-1 rules
+    alone (CIDSet, pdfaid:part). pdfa-2a, signed or not, fails on exactly what pdfa-2b does:
+    the structure tree and the PDF/UA schema add no error it can see."""
+    require_preflight()
+    languages = ("sl", "it")
+    untagged = _preflight_errors(tagged(layout_id, languages, "pdfa-2b"), tmp_path / "b.pdf")
+    assert untagged and all(e.startswith(("3.1.11", "7.11.2")) for e in untagged), untagged
+    document = tagged(layout_id, languages, "pdfa-2a")
+    assert _preflight_errors(document, tmp_path / "a.pdf") == untagged
+    signed = signing.sign(document, "office", "B-B")
+    assert _preflight_errors(signed, tmp_path / "s.pdf") == untagged
