@@ -3,6 +3,7 @@
 WeasyPrint (with ``weasytags``) writes the structure tree of what it lays out. Here:
 
 - ``Del`` (a struck alternative) is role-mapped to ``Span``;
+- WeasyPrint's bare ``Span`` around each run of text is folded into its element;
 - the language of a second-language element is written on every element below it too
   (the issue asks for /Lang on each, not only by inheritance);
 - pages that WeasyPrint did not draw (the scanned original's pages leading a certified
@@ -10,7 +11,7 @@ WeasyPrint (with ``weasytags``) writes the structure tree of what it lays out. H
   their content is drawn as a form XObject inside the Figure's marked content, their own
   annotations dropped (they are the upload's, not the document's);
 - the checks of ``checks`` run; a failure raises ``AccessibilityError`` instead of
-  claiming PDF/UA. ``XMP_PDFUA`` is the claim the finisher's XMP then carries.
+  claiming PDF/UA. ``xmp_claim`` is the claim the finisher's XMP then carries.
 """
 
 from __future__ import annotations

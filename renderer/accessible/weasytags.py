@@ -35,6 +35,7 @@ from ..messages import BLANK
 from .labels import labels
 
 LETTER_SPACED = re.compile(r"\S( \S)+(   \S( \S)*)*")  # letters one space apart, words three
+LANGUAGES = ("sl", "it", "hu")  # those the catalogs have words in
 DELETED = "Del"  # our structure type for struck-through text; the finisher role-maps it
 
 
@@ -59,7 +60,7 @@ def _annotate(element: pydyf.Dictionary, box, document_lang: str, first: bool) -
     lang = box.style["lang"] or document_lang
     if lang != document_lang:
         element["Lang"] = pydyf.String(lang)
-    words = labels(lang)
+    words = labels(lang if lang in LANGUAGES else document_lang)
     classes = (html.get("class") or "").split()
     if "blank" in classes:
         blank = words["blank"]
