@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from . import messages
+from .accessible.labels import labels
 from .barcodes import Code128Symbol
 from .catalogs import Catalogs
 from .localise import local_value
@@ -142,7 +143,7 @@ def _fill(text: str, data, lang: str, **chosen) -> Markup:
     def tag(value, name):
         return _field(value, name, lang) if isinstance(raw[name], dict) else _field(value, name)
 
-    return messages.as_html(text, values, tag)
+    return messages.as_html(text, values, tag, labels(lang)["blank"])
 
 
 def _local(value: dict, *path, upper: bool = False) -> list[tuple[str, Markup]]:

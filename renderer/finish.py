@@ -9,6 +9,7 @@
   XMP namespaces declared on each ``rdf:Description`` (the form every validator reads,
   including PDFBox 2's xmpbox, which rejects WeasyPrint's declarations on ``rdf:RDF``);
 - the document language;
+- tagged output (PDF/UA-1): the structure tree completed and checked (``accessible``);
 - in the print variant, the inks as spot colours (``spots``);
 - a classic cross-reference table and no object streams (PDF/A-1 forbids them).
 """
@@ -25,6 +26,7 @@ from xml.sax.saxutils import escape
 import pikepdf
 
 from . import __version__
+from .accessible import make_accessible, xmp_claim
 from .options import OutputFormat
 from .press.book import Assembly, assemble
 from .press.printready import (
@@ -69,11 +71,12 @@ def _xmp(info: DocumentInfo, output: OutputFormat, document_id: str) -> bytes:
     )
     pdfx = pdfx_xmp(output.pdfx, document_id) if output.pdfx else ""
     trapped = "<pdf:Trapped>False</pdf:Trapped>" if output.pdfx else ""
+    pdfua = xmp_claim(output.is_pdfa) if output.tagged else ""
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        f"{pdfaid}{pdfx}"
+        f"{pdfaid}{pdfua}{pdfx}"
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
         "<dc:format>application/pdf</dc:format>"
         f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>'
@@ -139,6 +142,8 @@ def _finish_open(pdf: pikepdf.Pdf, options: FinishOptions) -> bytes:
     if output.pdfx:
         make_pdfx(pdf)
     pdf.Root.Lang = pikepdf.String(info.languages[0])
+    if output.tagged:  # completed and checked, else AccessibilityError: no false PDF/UA claim
+        make_accessible(pdf, info.languages)
     created = _pdf_date(info.created)
     pdf.docinfo = pdf.make_indirect(
         pikepdf.Dictionary(

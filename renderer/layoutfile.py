@@ -158,6 +158,7 @@ class LayoutFile(_Table):
     upload: Name | None = None
     attachment: Name | None = None
     placeable: bool = False
+    tagged: bool = False  # offered in pdfua-1, pdfa-2a and pdfa-3a (a document meant to be read)
     signature_appearance: bool = False
     imprint: ImprintTable | None = None
     prescribed: list[PrescribedTable] = []

@@ -109,14 +109,24 @@ def segments(text: str, values: dict) -> list[tuple[str, str, str | None]]:
     return parts
 
 
-def as_html(text: str, values: dict[str, str | None], tag) -> Markup:
-    """``tag(value, name)`` wraps a filled value (the renderer tags it for the fit check)."""
+def as_html(
+    text: str, values: dict[str, str | None], tag, blank_label: str | None = None
+) -> Markup:
+    """``tag(value, name)`` wraps a filled value (the renderer tags it for the fit check);
+    ``blank_label``: what a screen reader says for an empty blank ("(prazno)"), in HTML a
+    symbol with its label (role img), in a tagged PDF its ActualText (renderer/accessible)."""
     out = Markup()
     for kind, piece, name in segments(text, values):
         if kind == "value":
             out += tag(piece, name)
         elif kind == "struck":
             out += Markup('<del class="alternative">{}</del>').format(piece)
+        elif kind == "blank" and blank_label:
+            out += Markup('<span class="blank" role="img" aria-label="{}">{}</span>').format(
+                blank_label, piece
+            )
+        elif kind == "blank":
+            out += Markup('<span class="blank">{}</span>').format(piece)
         else:
             out += escape(piece)
     return out

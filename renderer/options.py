@@ -21,10 +21,15 @@ class OutputFormat:
     raster: bool = False
     textual: bool = False  # an e-mail body (text or HTML) made from the composed HTML
     pdfx: str | None = None  # PDF/X conformance (GTS_PDFXVersion), e.g. "PDF/X-4": print-ready
+    pdfua: int | None = None  # PDF/UA part (pdfuaid:part): tagged, accessible (renderer/accessible)
 
     @property
     def is_pdfa(self) -> bool:
         return self.pdfa_part is not None
+
+    @property
+    def tagged(self) -> bool:
+        return self.pdfua is not None
 
     @property
     def is_pdf(self) -> bool:
@@ -39,6 +44,9 @@ FORMATS: dict[str, OutputFormat] = {
         OutputFormat("pdfa-2b", "application/pdf", "pdf", "pdf/a-2b", 2, "B"),
         OutputFormat("pdfa-3b", "application/pdf", "pdf", "pdf/a-3b", 3, "B"),
         OutputFormat("pdfx-4", "application/pdf", "pdf", pdfx="PDF/X-4"),
+        OutputFormat("pdfua-1", "application/pdf", "pdf", "pdf/ua-1", pdfua=1),
+        OutputFormat("pdfa-2a", "application/pdf", "pdf", "pdf/a-2a", 2, "A", pdfua=1),
+        OutputFormat("pdfa-3a", "application/pdf", "pdf", "pdf/a-3a", 3, "A", pdfua=1),
         OutputFormat("png", "image/png", "png", raster=True),
         OutputFormat("txt", "text/plain; charset=utf-8", "txt", textual=True),
         OutputFormat("html", "text/html; charset=utf-8", "html", textual=True),

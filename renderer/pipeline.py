@@ -54,6 +54,7 @@ WARM_FORMAT_LAYOUT = "complaint-book.cover"
 #: again: the register's collections took 72–96 ms of a render at 700 and 48–61 ms at 5,000
 #: (small layouts no worse); the objects still go when the render is done.
 GC_YOUNG_OBJECTS = 5000
+WARM_TAGGED_LAYOUT = "complaint-book.notice"  # small, tagged: warm() renders it in pdfa-2a
 SPOT_FORMATS = ("pdf", "pdfx-4")  # Separations with CMYK alternates: not PDF/A's sRGB output intent
 
 
@@ -182,7 +183,14 @@ class Pipeline:
             output.pdfx or (output.is_pdfa and output.pdfa_part != 3)
         ):
             raise OptionError(
-                "format", "an embedded file is allowed in PDF/A-3 only: use pdfa-3b (or pdf)"
+                "format",
+                "an embedded file is allowed in PDF/A-3 only: use pdfa-3b, pdfa-3a (or pdf, pdfua-1)",
+            )
+        if output.tagged and not layout.tagged:
+            raise OptionError(
+                "format",
+                f"{layout.id} is not tagged (signs, stamps, books and print layers are not read "
+                "on screen): pdfua-1, pdfa-2a and pdfa-3a are for the layouts with tagged true",
             )
         if output.textual:
             return self._render_text(layout, request, variant, output)
@@ -344,8 +352,8 @@ class Pipeline:
         - every template compiled (a layout's and those it extends or imports) and every
           layout's stylesheets parsed;
         - one small document in every output format (WeasyPrint's PDF/A paths and ICC
-          profile, the PDF/X profile, pikepdf, PDFium), the language sets taking turns
-          (fonts, shaping, catalogs, dates);
+          profile, the PDF/X profile, pikepdf, PDFium; the tagged formats by one tagged
+          document), the language sets taking turns (fonts, shaping, catalogs, dates);
         - every layer drawn once and reused (the envelope's pre-print) for every language
           set in ``layer_language_sets`` (by default all; the rest can follow with
           ``warm_layers``) and every bleed a request can ask for;
@@ -360,11 +368,13 @@ class Pipeline:
             self.composer.env.get_template(name)
         for layout in self.registry:
             self.renderer.stylesheets(layout)
-        documents = [fmt for fmt, output in FORMATS.items() if not output.textual]
+        documents = [f for f, output in FORMATS.items() if not (output.textual or output.tagged)]
         for index, fmt in enumerate(documents):  # each format once, the language sets in turn
             layout_id = WARM_LAYOUT if fmt in ("pdf", "png") else WARM_FORMAT_LAYOUT
             languages = LANGUAGE_SETS[index % len(LANGUAGE_SETS)]
             self.render_sample(layout_id, languages, RenderOptions(fmt))
+        # tagging, its finisher and checks, and the words of the tree: one tagged document
+        self.render_sample(WARM_TAGGED_LAYOUT, ("sl", "it"), RenderOptions("pdfa-2a"))
         self.warm_layers(layer_language_sets)
         gc.collect()
         gc.freeze()

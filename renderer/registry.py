@@ -171,6 +171,7 @@ class Layout:
     attachment: str | None  # name of the multipart part holding a file embedded whole as the
     #                         document's associated file, never drawn (P 35: the application)
     placeable: bool  # may be drawn onto an uploaded PDF (/v1/place): confirmations and stamps
+    tagged: bool  # meant to be read: also delivered tagged (pdfua-1, pdfa-2a, pdfa-3a)
     source: str  # the articles it implements
     description: str
     data_model: type[LayoutData]
@@ -226,6 +227,7 @@ class Layout:
             "bleed_mm": self.bleed_mm,
             "signed": self.signed,
             "placeable": self.placeable,
+            "tagged": self.tagged,
             "source": self.source,
             "description": self.description,
         }
@@ -280,6 +282,7 @@ def _load_layout(directory: Path) -> Layout:
         upload=meta.upload,
         attachment=meta.attachment,
         placeable=meta.placeable,
+        tagged=meta.tagged,
         source=meta.source,
         description=meta.description,
         data_model=meta.data_model,

@@ -159,7 +159,8 @@ def test_400_bad_query_parameters(client):
     assert body["errors"] == [
         {
             "parameter": "format",
-            "detail": "must be one of pdf, pdfa-1b, pdfa-2b, pdfa-3b, pdfx-4, png, txt, html",
+            "detail": "must be one of pdf, pdfa-1b, pdfa-2b, pdfa-3b, pdfx-4, pdfua-1, pdfa-2a, "
+            "pdfa-3a, png, txt, html",
         }
     ]
     for dpi in ("0", "9999", "abc"):

@@ -13,6 +13,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields
 
+from ..accessible.widget import tag_field
 from ..units import PT_PER_MM
 
 WIDGET_FLAGS = 4 | 128  # Print, Locked
@@ -30,9 +31,14 @@ class VisibleStamp:
 
 
 def add_signature_field(
-    writer: IncrementalPdfFileWriter, name: str, stamp: VisibleStamp | None = None
+    writer: IncrementalPdfFileWriter,
+    name: str,
+    stamp: VisibleStamp | None = None,
+    *,
+    timestamp: bool = False,
 ) -> None:
-    """Add the field ``name``, empty and invisible, or showing ``stamp``."""
+    """Add the field ``name``, empty and invisible, or showing ``stamp``; in a tagged
+    document also in its structure tree (``timestamp``: a document timestamp's field)."""
     if stamp is None:
         fields.append_signature_field(
             writer, fields.SigFieldSpec(name, on_page=0, box=(0, 0, 0, 0))
@@ -64,6 +70,7 @@ def add_signature_field(
             widget["/F"] = generic.NumberObject(WIDGET_FLAGS)
             widget["/AP"] = generic.DictionaryObject({generic.pdf_name("/N"): appearance})
             writer.update_container(widget)
+            tag_field(writer, ref, stamp.page if stamp else 0, timestamp)
 
 
 def _page_top(writer: IncrementalPdfFileWriter, index: int) -> float:

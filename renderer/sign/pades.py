@@ -81,7 +81,7 @@ def _document_timestamp(
     """B-LTA's document timestamp, in a field we create (pyHanko's own has no appearance
     stream, which PDF/A forbids); the TSA's validation data goes into the DSS."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes))
-    add_signature_field(writer, TIMESTAMP_FIELD)
+    add_signature_field(writer, TIMESTAMP_FIELD, timestamp=True)
     out = BytesIO()
     signers.PdfTimeStamper(timestamper, field_name=TIMESTAMP_FIELD).timestamp_pdf(
         writer,
