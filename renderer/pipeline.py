@@ -59,12 +59,16 @@ class Rendered:
     fit: FitReport | None = None  # overflows drawn instead of refused (the studio's pipeline only)
 
 
+DEFAULT_LIMITS = Limits()
+DEFAULT_OPTIONS = RenderOptions()
+
+
 class Pipeline:
     refuse_overflow = (
         True  # the studio's own pipeline draws a value that overflows and reports where
     )
 
-    def __init__(self, limits: Limits = Limits()):
+    def __init__(self, limits: Limits = DEFAULT_LIMITS):
         FONTS.check()
         self.limits = limits
         self.registry = Registry()
@@ -90,7 +94,7 @@ class Pipeline:
         self,
         layout_id: str,
         body: Any,
-        options: RenderOptions = RenderOptions(),
+        options: RenderOptions = DEFAULT_OPTIONS,
         scan: Scan | None = None,
         attachment: Attachment | None = None,
     ) -> Rendered:
@@ -180,13 +184,25 @@ class Pipeline:
             variant in layout.composite
         ):  # e.g. the proof: the shared pre-print under the variable layer
             base, variant_drawn = layout.composite[variant]
-            underlay = self._layer(layout, request.languages, base, press.bleed_mm, False)
+            underlay = self._layer(
+                layout,
+                request.languages,
+                base,
+                press.bleed_mm,
+                False,
+                self.edition(layout, request),
+            )
         else:
             variant_drawn = variant
         spots = self.spots if variant in layout.spot_variants else ()
         if variant_drawn in layout.shared_variants:
             pdf, pages, book = self._layer(
-                layout, request.languages, variant_drawn, press.bleed_mm, bool(spots)
+                layout,
+                request.languages,
+                variant_drawn,
+                press.bleed_mm,
+                bool(spots),
+                self.edition(layout, request),
             )
             fit = None
             spots = ()  # already separated in the cached layer
@@ -278,17 +294,33 @@ class Pipeline:
         with stage(layout.id, "write"):
             return self.renderer.write_pdf(document, output), pages, book, fit
 
-    @functools.lru_cache(maxsize=64)
+    @staticmethod
+    def edition(layout: Layout, request: ValidRequest) -> tuple[tuple[str, object], ...]:
+        """The request's values of the fields its shared layers depend on (``layer_fields``
+        in layout.toml: the envelope's size), as the key of those layers."""
+        return tuple((name, getattr(request.data, name)) for name in layout.layer_fields)
+
+    # One Pipeline lives as long as its process: the cache holding it is no leak.
+    @functools.lru_cache(maxsize=64)  # noqa: B019
     def _layer(
-        self, layout: Layout, languages: tuple[str, ...], variant: str, bleed_mm: float, spots: bool
+        self,
+        layout: Layout,
+        languages: tuple[str, ...],
+        variant: str,
+        bleed_mm: float,
+        spots: bool,
+        edition: tuple[tuple[str, object], ...] = (),
     ):
         """A variant that does not depend on the request's data (a pre-printed layer), drawn
-        once per language set and bleed from the layout's sample (in ``LAYER_FORMAT``), then
-        reused; with ``spots``, the same drawing with its inks made spot colours."""
+        once per language set, bleed and ``edition`` from the layout's sample (in
+        ``LAYER_FORMAT``), then reused; with ``spots``, the same drawing with its inks made
+        spot colours."""
         if spots:
-            pdf, pages, book = self._layer(layout, languages, variant, bleed_mm, False)
+            pdf, pages, book = self._layer(layout, languages, variant, bleed_mm, False, edition)
             return separate(pdf, self.spots), pages, book
-        request = self.validate(layout, layout.sample(languages))
+        body = layout.sample(languages)
+        body["data"].update(edition)
+        request = self.validate(layout, body)
         pdf, pages, book, _ = self._draw(layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm)
         return pdf, pages, book
 
@@ -342,8 +374,13 @@ class Pipeline:
         bilingual), e.g. the Slovenian ones before ready and the bilingual ones after."""
         for layout in self.registry:
             for languages in language_sets:
-                for variant, bleed_mm, spots in self.layers_asked(layout):
-                    self._layer(layout, languages, variant, bleed_mm, spots)
+                layers = self.layers_asked(layout)
+                if not layers:
+                    continue
+                # the sample's edition (the envelope's default size, C5); others on first use
+                edition = self.edition(layout, self.validate(layout, layout.sample(languages)))
+                for variant, bleed_mm, spots in layers:
+                    self._layer(layout, languages, variant, bleed_mm, spots, edition)
 
     def layers_asked(self, layout: Layout) -> list[tuple[str, float, bool]]:
         """(variant, bleed, spots) of every cached layer a request of

@@ -101,7 +101,7 @@ class Prescribed:
             "name": self.name,
             "page": self.page,
             "kind": self.kind,
-            "box": dict(zip(self.MEMBERS, self.box)),
+            "box": dict(zip(self.MEMBERS, self.box, strict=True)),
             "checks": list(self.checks),
         }
 
@@ -137,6 +137,7 @@ class Layout:
     print_variants: tuple[str, ...]  # variants made for the press: print-ready in any PDF format
     bleed_mm: float  # colour runs to the edge: print-ready pages get this much bleed all round
     shared_variants: tuple[str, ...]  # variants that do not depend on the data: rendered once
+    layer_fields: tuple[str, ...]  # data fields a shared variant does depend on (its edition)
     composite: Mapping[str, tuple[str, str]]  # variant → (base layer, overlay layer)
     assembly: Assembly | None  # a book: distinct pages rendered once, the rest reused
     signed: bool  # always signed (with the default profile) when signing is configured
@@ -225,6 +226,7 @@ def _load_layout(directory: Path) -> Layout:
             print_variants=tuple(meta.get("print_variants", meta.get("spot_variants", ["print"]))),
             bleed_mm=float(meta.get("bleed_mm", 0)),
             shared_variants=tuple(meta.get("shared_variants", [])),
+            layer_fields=tuple(meta.get("layer_fields", [])),
             composite=MappingProxyType({k: tuple(v) for k, v in meta.get("composite", {}).items()}),
             assembly=Assembly.from_toml(meta["assembly"]) if "assembly" in meta else None,
             signed=bool(meta.get("signed", False)),
