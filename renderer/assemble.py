@@ -153,5 +153,5 @@ def assemble(pdf: pikepdf.Pdf, assembly: Assembly, count: int) -> None:
     del pages[len(pages) - 1]  # the digits page
     # Two pages up, the block's first page (a recto) on the right: odd file pages on the
     # left when the parts before the block have an odd number of pages.
-    left = "/TwoPageLeft" if assembly.bound_separately % 2 else "/TwoPageRight"
-    pdf.Root.PageLayout = pikepdf.Name(left)
+    two_up = "/TwoPageLeft" if assembly.bound_separately % 2 else "/TwoPageRight"
+    pdf.Root.PageLayout = pikepdf.Name(two_up)
