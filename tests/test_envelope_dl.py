@@ -226,3 +226,26 @@ def test_notice_and_warning_verbatim_on_both_notices(proofs):
         assert normalise(region_text(pdf, 1, x, 190, x + 110, 310)).startswith(
             "OPOZORILO" + warning
         )
+
+
+def test_the_studio_pre_print_preview_follows_the_envelope_size(client):
+    """The studio keeps the pre-print it drew (it does not depend on the data) but per size:
+    a DL edit is not answered with the C5 drawing."""
+    import base64
+    import json
+
+    from PIL import Image
+
+    def preview(body):
+        answer = client.simulate_post(
+            f"/v1/studio/{LAYOUT}/preview",
+            params={"dpi": "40", "variant": "preprint"},
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 200, answer.text
+        return Image.open(io.BytesIO(base64.b64decode(answer.json["png"])))
+
+    c5, dl = preview(sample(LAYOUT)), preview(dl_body())
+    assert c5.size != dl.size  # 235 x 288 mm against 226 x 316 (the bleed included)
+    assert abs(dl.size[0] / dl.size[1] - 226 / 316) < 0.01
