@@ -120,7 +120,10 @@ def main() -> None:
         options = RenderOptions(fmt)
         body = pipeline.layout("complaint-book").sample(("sl",))
         ours = (
-            median_ms(lambda: pipeline.render("complaint-book", body, options), args.repeat) / 1000
+            median_ms(
+                lambda b=body, o=options: pipeline.render("complaint-book", b, o), args.repeat
+            )
+            / 1000
         )
         html, base_url = plain_book_html(pipeline)
         plain_pages = len(HTML(string=html, base_url=base_url).render().pages)
@@ -132,7 +135,7 @@ def main() -> None:
         variant = {"pdf_variant": options.output.pdf_variant} if options.output.pdf_variant else {}
         plain = (
             median_ms(
-                lambda: HTML(string=html, base_url=base_url).write_pdf(**variant),
+                lambda h=html, u=base_url, v=variant: HTML(string=h, base_url=u).write_pdf(**v),
                 max(1, args.repeat // 2),
             )
             / 1000
