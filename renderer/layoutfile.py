@@ -76,7 +76,7 @@ class NumberTable(_Table):
 
 
 class AssemblyTable(_Table):
-    """``[assembly]``: a book whose repeated pages are rendered once (renderer/assemble.py);
+    """``[assembly]``: a book whose repeated pages are rendered once (renderer/press/book.py);
     without ``count`` the request's data says how many (``repeat_count``)."""
 
     front: int = Field(ge=0)
@@ -85,6 +85,9 @@ class AssemblyTable(_Table):
     numbers: list[NumberTable]
     count: int | None = Field(None, ge=1, le=10000)
     number_start: int = Field(1, ge=0)
+    bound_separately: int = Field(
+        0, ge=0
+    )  # the first pages that are not the block (cover, endpaper)
 
     @model_validator(mode="after")
     def _one_number_per_page(self) -> AssemblyTable:
@@ -131,7 +134,7 @@ class BarcodeTable(_Table):
 
 class ImprintTable(_Table):
     """``[imprint]``: the layout's variable layer can be drawn per record without a layout
-    (renderer/imprint.py), so a batch may ask ``output=layers``."""
+    (renderer/press/imprint.py), so a batch may ask ``output=layers``."""
 
     barcodes: list[BarcodeTable] = []
 
@@ -158,6 +161,7 @@ class LayoutFile(_Table):
     upload: Name | None = None
     attachment: Name | None = None
     placeable: bool = False
+    layer_fields: list[Name] = []  # data fields the shared layers depend on (their edition)
     tagged: bool = False  # offered in pdfua-1, pdfa-2a and pdfa-3a (a document meant to be read)
     signature_appearance: bool = False
     imprint: ImprintTable | None = None
@@ -206,6 +210,11 @@ class LayoutFile(_Table):
                 raise ValueError("assembly.count: without it the data model must give repeat_count")
         if self.imprint and not self.composite:
             raise ValueError("imprint: a layered batch needs a composite variant (the proof)")
+        for name in self.layer_fields:
+            if name not in self.data_model.model_fields:
+                raise ValueError(
+                    f"layer_fields: {name} is not a field of {self.data_model.__name__}"
+                )
         for barcode in self.imprint.barcodes if self.imprint else ():
             fields = self.data_model.model_fields
             for name in (barcode.bars, *barcode.caption):

@@ -68,6 +68,9 @@ class Rendered:
     fit: FitReport | None = None  # overflows drawn instead of refused (the studio's pipeline only)
 
 
+DEFAULT_OPTIONS = RenderOptions()
+
+
 class Pipeline:
     refuse_overflow = (
         True  # the studio's own pipeline draws a value that overflows and reports where
@@ -105,7 +108,7 @@ class Pipeline:
         self,
         layout_id: str,
         body: Any,
-        options: RenderOptions = RenderOptions(),
+        options: RenderOptions = DEFAULT_OPTIONS,
         scan: Scan | None = None,
         attachment: Attachment | None = None,
     ) -> Rendered:
@@ -203,13 +206,25 @@ class Pipeline:
             variant in layout.composite
         ):  # e.g. the proof: the shared pre-print under the variable layer
             base, variant_drawn = layout.composite[variant]
-            underlay = self._layer(layout, request.languages, base, press.bleed_mm, False)
+            underlay = self._layer(
+                layout,
+                request.languages,
+                base,
+                press.bleed_mm,
+                False,
+                self.edition(layout, request),
+            )
         else:
             variant_drawn = variant
         spots = self.spots if variant in layout.spot_variants else ()
         if variant_drawn in layout.shared_variants:
             pdf, pages, book = self._layer(
-                layout, request.languages, variant_drawn, press.bleed_mm, bool(spots)
+                layout,
+                request.languages,
+                variant_drawn,
+                press.bleed_mm,
+                bool(spots),
+                self.edition(layout, request),
             )
             fit = None
             spots = ()  # already separated in the cached layer
@@ -306,29 +321,46 @@ class Pipeline:
         with stage(layout.id, "write"):
             return self.renderer.write_pdf(document, output), pages, book, fit
 
-    @functools.lru_cache(maxsize=64)
+    @staticmethod
+    def edition(layout: Layout, request: ValidRequest) -> tuple[tuple[str, object], ...]:
+        """The request's values of the fields its shared layers depend on (``layer_fields``
+        in layout.toml: the envelope's size), as the key of those layers."""
+        return tuple((name, getattr(request.data, name)) for name in layout.layer_fields)
+
+    # One Pipeline lives as long as its process: the cache holding it is no leak.
+    @functools.lru_cache(maxsize=64)  # noqa: B019
     def _layer(
-        self, layout: Layout, languages: tuple[str, ...], variant: str, bleed_mm: float, spots: bool
+        self,
+        layout: Layout,
+        languages: tuple[str, ...],
+        variant: str,
+        bleed_mm: float,
+        spots: bool,
+        edition: tuple[tuple[str, object], ...] = (),
     ):
         """A variant that does not depend on the request's data (a pre-printed layer), drawn
-        once per language set and bleed from the layout's sample (in ``LAYER_FORMAT``), then
-        reused; with ``spots``, the same drawing with its inks made spot colours. With a
-        ``layer_cache``, read from it if another process drew it, and stored once drawn."""
+        once per language set, bleed and ``edition`` from the layout's sample (in
+        ``LAYER_FORMAT``), then reused; with ``spots``, the same drawing with its inks made
+        spot colours. With a ``layer_cache``, read from it if another process drew it, and
+        stored once drawn."""
         key = (layout.id, languages, variant, bleed_mm, spots)
-        stored = self.layer_cache.layer(*key) if self.layer_cache else None
+        stored = self.layer_cache.layer(*key, edition) if self.layer_cache else None
         if stored is not None:
             book = (layout.assembly, stored.book_count) if stored.book_count is not None else None
             return stored.pdf, stored.pages, book
         if spots:
-            pdf, pages, book = self._layer(layout, languages, variant, bleed_mm, False)
+            pdf, pages, book = self._layer(layout, languages, variant, bleed_mm, False, edition)
             pdf = separate(pdf, self.spots)
         else:
-            request = self.validate(layout, layout.sample(languages))
+            body = layout.sample(languages)
+            body["data"].update(edition)
+            request = self.validate(layout, body)
             pdf, pages, book, _ = self._draw(
                 layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm
             )
         if self.layer_cache:
-            self.layer_cache.store_layer(*key, StoredLayer(pdf, pages, book[1] if book else None))
+            stored_layer = StoredLayer(pdf, pages, book[1] if book else None)
+            self.layer_cache.store_layer(*key, stored_layer, edition)
         return pdf, pages, book
 
     def render_sample(
@@ -386,8 +418,13 @@ class Pipeline:
         bilingual), e.g. the Slovenian ones before ready and the bilingual ones after."""
         for layout in self.registry:
             for languages in language_sets:
-                for variant, bleed_mm, spots in self.layers_asked(layout):
-                    self._layer(layout, languages, variant, bleed_mm, spots)
+                layers = self.layers_asked(layout)
+                if not layers:
+                    continue
+                # the sample's edition (the envelope's default size, C5); others on first use
+                edition = self.edition(layout, self.validate(layout, layout.sample(languages)))
+                for variant, bleed_mm, spots in layers:
+                    self._layer(layout, languages, variant, bleed_mm, spots, edition)
 
     def layers_asked(self, layout: Layout) -> list[tuple[str, float, bool]]:
         """(variant, bleed, spots) of every cached layer a request of

@@ -146,7 +146,7 @@ class Barcode:
 @dataclass(frozen=True)
 class Imprint:
     """``[imprint]``: the variable layer can be drawn per record without a layout
-    (renderer/imprint.py); a batch of the layout may then ask ``output=layers``."""
+    (renderer/press/imprint.py); a batch of the layout may then ask ``output=layers``."""
 
     barcodes: Mapping[str, Barcode]  # by the field their line is tagged with
 
@@ -162,6 +162,7 @@ class Layout:
     print_variants: tuple[str, ...]  # variants made for the press: print-ready in any PDF format
     bleed_mm: float  # colour runs to the edge: print-ready pages get this much bleed all round
     shared_variants: tuple[str, ...]  # variants that do not depend on the data: rendered once
+    layer_fields: tuple[str, ...]  # data fields a shared variant does depend on (its edition)
     composite: Mapping[str, tuple[str, str]]  # variant → (base layer, overlay layer)
     assembly: Assembly | None  # a book: distinct pages rendered once, the rest reused
     signed: bool  # always signed (with the default profile) when signing is configured
@@ -244,7 +245,15 @@ def _assembly(meta: LayoutFile) -> Assembly | None:
     if table is None:
         return None
     numbers = tuple(NumberSpec(**number.model_dump()) for number in table.numbers)
-    return Assembly(table.front, table.repeat, table.back, numbers, table.count, table.number_start)
+    return Assembly(
+        table.front,
+        table.repeat,
+        table.back,
+        numbers,
+        table.count,
+        table.number_start,
+        table.bound_separately,
+    )
 
 
 def _imprint(meta: LayoutFile) -> Imprint | None:
@@ -283,6 +292,7 @@ def _load_layout(directory: Path) -> Layout:
         attachment=meta.attachment,
         placeable=meta.placeable,
         tagged=meta.tagged,
+        layer_fields=tuple(meta.layer_fields),
         source=meta.source,
         description=meta.description,
         data_model=meta.data_model,

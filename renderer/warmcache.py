@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from importlib import metadata
@@ -86,14 +87,27 @@ class WarmCache:
             log.warning("cannot keep what warm-up makes in %s: %s", self.folder, exc)
 
     @staticmethod
-    def _name(layout_id: str, languages: tuple[str, ...], variant: str, bleed_mm: float, spots):
-        return f"{layout_id}.{'-'.join(languages)}.{variant}.bleed-{bleed_mm:g}" + (
-            ".spots" if spots else ""
-        )
+    def _name(
+        layout_id: str,
+        languages: tuple[str, ...],
+        variant: str,
+        bleed_mm: float,
+        spots,
+        edition: tuple[tuple[str, object], ...] = (),
+    ) -> str:
+        """The file name of a layer: its key, ``edition`` (the data fields the layer depends
+        on, e.g. the envelope's size) as ``field=value`` with anything but word characters
+        replaced."""
+        name = f"{layout_id}.{'-'.join(languages)}.{variant}.bleed-{bleed_mm:g}"
+        for field, value in edition:
+            name += "." + re.sub(r"[^\w=-]", "_", f"{field}={value}")
+        return name + (".spots" if spots else "")
 
-    def layer(self, layout_id, languages, variant, bleed_mm, spots) -> StoredLayer | None:
+    def layer(
+        self, layout_id, languages, variant, bleed_mm, spots, edition=()
+    ) -> StoredLayer | None:
         """The stored layer, or None if there is none (or it cannot be read)."""
-        name = self._name(layout_id, languages, variant, bleed_mm, spots)
+        name = self._name(layout_id, languages, variant, bleed_mm, spots, edition)
         folder = self.folder / "layers"
         try:
             meta = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
@@ -105,11 +119,11 @@ class WarmCache:
         return StoredLayer(pdf, int(meta["pages"]), meta.get("book_count"))
 
     def store_layer(
-        self, layout_id, languages, variant, bleed_mm, spots, layer: StoredLayer
+        self, layout_id, languages, variant, bleed_mm, spots, layer: StoredLayer, edition=()
     ) -> None:
         """Store a layer; a folder that cannot be written only costs the next process the
         drawing (logged once per process)."""
-        name = self._name(layout_id, languages, variant, bleed_mm, spots)
+        name = self._name(layout_id, languages, variant, bleed_mm, spots, edition)
         meta = {"pages": layer.pages, "book_count": layer.book_count, "bytes": len(layer.pdf)}
         folder = self.folder / "layers"
         try:

@@ -385,6 +385,32 @@ def test_envelope_job_has_the_three_print_files(env):
         assert all(f"Oseba {i}" in page.extract_text() for i, page in enumerate(pdf.pages))
 
 
+def test_dl_envelope_job_prints_one_size(env):
+    """A layers batch of DL envelopes: shell and imprint at DL's size (in register); a record
+    asking for C5 in it is refused, naming the field."""
+    data = dict(sample("envelope.personal-delivery")["data"], envelope_size="DL")
+    records = [dict(data, addressee=[f"Oseba {i}", "1000 Ljubljana"]) for i in range(3)]
+    records.append(dict(data, envelope_size="C5"))
+    batch = env.submit(records, layout="envelope.personal-delivery").json
+    env.runner.run_until_idle()
+    status = env.status(batch["id"]).json
+    assert [(f["index"], f["errors"][0]["pointer"]) for f in status["failures"]] == [
+        (3, "/data/envelope_size")
+    ]
+    files = {f["name"]: f for f in status["files"]}
+    assert files["imprint.pdf"]["pages"] == 3
+    shell = pikepdf.open(io.BytesIO(env.get(files["preprint.pdf"]["url"]).content))
+    imprint = pikepdf.open(io.BytesIO(env.get(files["imprint.pdf"]["url"]).content))
+    trims = [
+        [round(float(v) * 25.4 / 72, 1) for v in page.trimbox]
+        for page in (shell.pages[0], imprint.pages[0])
+    ]
+    assert trims[0] == trims[1] and trims[0][2] - trims[0][0] == 220.0  # DL, 220 mm wide
+    assert [float(v) for v in imprint.pages[0].mediabox] == [
+        float(v) for v in shell.pages[0].mediabox
+    ]
+
+
 @pytest.mark.parametrize("mode", ["n-up", "cut-and-stack"])
 def test_imposed_job_puts_the_records_on_sheets(env, mode):
     import pdfplumber

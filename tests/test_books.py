@@ -48,36 +48,61 @@ def complaint_book(pipeline):
     return render(pipeline, "complaint-book", {"authority": "Upravna enota Novo mesto"})
 
 
-def test_complaint_book_has_100_a4_pages_in_order(complaint_book):
+def test_complaint_book_counted_as_a_binder_counts(complaint_book):
+    """P 2: the book has 100 pages: the block, bound in a cover with an endpaper whose fourth
+    page carries the notice of P 4(1), facing the title page (which opens the block)."""
     pdf = complaint_book.content
-    assert complaint_book.pages == 100
+    assert complaint_book.pages == 1 + 4 + 100
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        assert len(doc.pages) == 100
+        assert len(doc.pages) == 105
         for page in doc.pages:
             width, height = (float(v) * MM_PER_PT for v in page.MediaBox[2:])
             assert abs(width - 210) <= 0.1 and abs(height - 297) <= 0.1
-    cover, notice, title, back = page_texts(pdf, range(4))
+        # two pages up, odd file pages on the left: the notice (file page 5) faces the title (6)
+        assert doc.Root.PageLayout == "/TwoPageLeft"
+    texts = page_texts(pdf, range(7))
+    cover, notice, title, back = texts[0], texts[4], texts[5], texts[6]
     assert normalise(cover) == "KNJIGA PRIPOMB IN POHVAL"
-    assert normalise(notice) == normalise(P4_1)  # art. 4(1) verbatim
+    assert all(t == "" and blank(pdf, i) for i, t in enumerate(texts[1:4], 1))  # endpaper 1–3
+    assert normalise(notice) == normalise(P4_1)  # art. 4(1) verbatim, the endpaper's 4th page
     assert normalise(title).startswith(
         "REPUBLIKA SLOVENIJA KNJIGA PRIPOMB IN POHVAL Upravna enota Novo mesto"
     )
     assert normalise(title).endswith("Organ javne uprave Žig")
-    assert back == "" and blank(pdf, 3)  # the title page's back is blank white (P 4(3))
+    assert back == "" and blank(pdf, 6)  # the title page's back is blank white (P 4(3))
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        for index in range(4, 100):  # inner pages numbered 1..96 at the foot, centred
+        for index in range(7, 105):  # inner pages numbered 1..98 at the foot, centred
             page = doc.pages[index]
             foot = [c for c in page.chars if c["top"] * MM_PER_PT > 275]
             number = "".join(c["text"] for c in sorted(foot, key=lambda c: c["x0"]))
-            assert number == str(index - 3)
+            assert number == str(index - 6)
             centre = (min(c["x0"] for c in foot) + max(c["x1"] for c in foot)) / 2 * MM_PER_PT
             assert abs(centre - 105) < 0.3
             assert "Pripomba oziroma pohvala" in page.extract_text()
 
 
+def test_a_block_of_odd_pages_is_refused():
+    from renderer.press.book import Assembly, AssemblyError, NumberSpec, assemble
+
+    odd = Assembly(
+        front=2,
+        repeat=1,
+        back=0,
+        count=3,
+        bound_separately=1,
+        numbers=(NumberSpec(x_mm=1, baseline_mm=1, size_pt=9),),
+    )
+    assert odd.block_pages(3) == 4
+    with pikepdf.new() as pdf:
+        for _ in range(odd.render_pages):
+            pdf.add_blank_page()
+        with pytest.raises(AssemblyError, match="not even"):
+            assemble(pdf, odd, 2)
+
+
 def test_inner_page_drawn_once(complaint_book):
     with pikepdf.open(io.BytesIO(complaint_book.content)) as doc:
-        forms = {page.Resources.XObject.Tpl.objgen for page in list(doc.pages)[4:]}
+        forms = {page.Resources.XObject.Tpl.objgen for page in list(doc.pages)[7:]}
         assert len(forms) == 1  # every inner page draws the same Form XObject
     assert len(complaint_book.content) < 150_000
 
@@ -90,10 +115,10 @@ def test_assembled_number_where_the_single_page_prints_it(pipeline, complaint_bo
     ):
         a = [c for c in one.pages[0].chars if c["text"] in "37" and c["top"] * MM_PER_PT > 275]
         b = [
-            c for c in book.pages[4 + 36].chars if c["text"] in "37" and c["top"] * MM_PER_PT > 275
+            c for c in book.pages[7 + 36].chars if c["text"] in "37" and c["top"] * MM_PER_PT > 275
         ]
         assert len(a) == len(b) == 2
-        for x, y in zip(a, b):
+        for x, y in zip(a, b, strict=True):
             assert (
                 abs(x["x0"] - y["x0"]) * MM_PER_PT < 0.1
                 and abs(x["top"] - y["top"]) * MM_PER_PT < 0.1
@@ -106,7 +131,9 @@ def test_cover_colours(pipeline):
         ("certification-book.cover", (0x1F, 0x5A, 0xA6)),
     ):
         pdf = render(pipeline, layout_id, {}).content
-        assert all(abs(a - b) <= 3 for a, b in zip(pixel(pdf, 0, 20, 20), blue)), layout_id
+        assert all(abs(a - b) <= 3 for a, b in zip(pixel(pdf, 0, 20, 20), blue, strict=True)), (
+            layout_id
+        )
         with pdfplumber.open(io.BytesIO(pdf)) as doc:
             chars = [c for c in doc.pages[0].chars if c["text"].strip()]
         assert chars and all(
@@ -122,30 +149,35 @@ def test_bilingual_notice_in_both_languages(pipeline):
 
 
 def test_certification_book_structure(pipeline):
+    """Cover, then the block: title page, spreads on facing pages (left pages on versos), the
+    back of the last register leaf, and the separate blank white leaf of P 50."""
     book = render(
         pipeline, "certification-book", {"spreads": 10, "authority": "Upravna enota Celje"}
     )
     pdf = book.content
-    assert book.pages == 3 + 20 + 1
+    assert book.pages == 1 + (1 + 20 + 1 + 2)  # cover + an even block of 24 pages
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert doc.Root.PageLayout == "/TwoPageLeft"  # the block's page 1 (file page 2) right
     texts = page_texts(pdf, range(book.pages))
     assert normalise(texts[0]) == "KNJIGA OVERITEV"
     assert (
         "(naziv organa, ki vodi knjigo overitev)" in texts[1] and "Upravna enota Celje" in texts[1]
     )
-    assert texts[2] == "" and blank(pdf, 2)
-    assert texts[-1] == "" and blank(pdf, book.pages - 1)  # the blank white last page (P 50)
+    for index in range(book.pages - 3, book.pages):  # last register leaf's back, P 50's leaf
+        assert texts[index] == "" and blank(pdf, index)
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        for n in range(
-            1, 21
-        ):  # spread pages numbered 1..20: left pages at the left, right at the right
-            page = doc.pages[2 + n]
+        for n in range(1, 21):  # spread pages numbered 1..20
+            page = doc.pages[1 + n]
+            block_page = n + 1  # the title page is the block's page 1
             foot = sorted(
                 (c for c in page.chars if c["top"] * MM_PER_PT > 275), key=lambda c: c["x0"]
             )
             assert "".join(c["text"] for c in foot) == str(n)
-            if n % 2:
+            if n % 2:  # a left page, on a verso (even block page), numbered at the left
+                assert block_page % 2 == 0
                 assert abs(foot[0]["x0"] * MM_PER_PT - 12) < 0.3 and "Št. OV" in page.extract_text()
-            else:
+            else:  # its right page, on the recto that faces it
+                assert block_page % 2 == 1
                 assert (
                     abs(foot[-1]["x1"] * MM_PER_PT - 198) < 0.3 and "Opombe" in page.extract_text()
                 )
@@ -245,8 +277,8 @@ def test_complaint_book_prints_black_inside(pipeline, layout_id):
     pdf = pipeline.render(layout_id, sample(layout_id), RenderOptions("pdf")).content
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         pages = (
-            doc.pages[:1] if layout_id.endswith(".title") else doc.pages[1:4]
-        )  # notice, title, its back
+            doc.pages[:1] if layout_id.endswith(".title") else doc.pages[1:7]
+        )  # endpaper (notice), title, its back
         for page in pages:
             for shape in page.curves + page.rects:
                 for colour in (shape.get("non_stroking_color"), shape.get("stroking_color")):

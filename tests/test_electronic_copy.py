@@ -140,9 +140,8 @@ def test_clause_too_long_is_a_422_not_a_500(client):
     bilingual = sample(LAYOUT, ("sl", "it"))
     request = dict(
         bilingual,
-        data=dict(
-            bilingual["data"], document=("MMMM WWWW " * 20)[:200], held_at=("MMMM WWWW " * 20)[:200]
-        ),
+        # one word wider than the clause's 170 mm rectangle, at its longest (200 characters)
+        data=dict(bilingual["data"], document="W" * 200),
     )
     resp = client.simulate_post(
         f"/v1/render/{LAYOUT}",

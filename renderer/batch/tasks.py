@@ -59,20 +59,28 @@ class TaskContext:
         self.engine = engine
         self.store = store
         self.outputs = outputs
-        self._imprints: dict[tuple[str, tuple[str, ...]], EnvelopeImprint] = {}  # a few
+        self._imprints: dict[tuple[str, tuple[str, ...], str], EnvelopeImprint] = {}
 
     @cached_property
     def pipeline(self) -> Pipeline:
         # the layers the service's workers (or earlier batch workers) drew, read back
         return Pipeline(warm_cache=WarmCache(self.engine.data_dir / "cache"))
 
-    def imprint(self, layout_id: str, languages: tuple[str, ...]) -> EnvelopeImprint:
-        """The envelope's imprint drawer for a language set, prepared once per worker, with
-        the layout's bleed: the boxes of the pre-print shell, so the two print in register."""
-        drawer = self._imprints.get((layout_id, languages))
+    def imprint(
+        self, layout_id: str, languages: tuple[str, ...], envelope_size: str = "C5"
+    ) -> EnvelopeImprint:
+        """The envelope's imprint drawer for a language set and size, prepared once per
+        worker, with the layout's bleed: the boxes of the pre-print shell, so the two print
+        in register."""
+        key = (layout_id, languages, envelope_size)
+        drawer = self._imprints.get(key)
         if drawer is None:
-            drawer = self._imprints[layout_id, languages] = EnvelopeImprint(
-                self.pipeline, languages, self.pipeline.layout(layout_id).bleed_mm, layout_id
+            drawer = self._imprints[key] = EnvelopeImprint(
+                self.pipeline,
+                languages,
+                self.pipeline.layout(layout_id).bleed_mm,
+                envelope_size=envelope_size,
+                layout_id=layout_id,
             )
         return drawer
 
@@ -157,13 +165,25 @@ def _layers(ctx: TaskContext, spec: BatchSpec) -> tuple[str, str]:
     return proof, shell
 
 
+def envelope_size(ctx: TaskContext, batch: Batch) -> str:
+    """The one envelope size a layers batch prints (its pre-print shell is one per batch):
+    its first record's ``envelope_size`` (C5 when it names none); a record asking for the
+    other size is refused by the imprint, naming the field."""
+    first = next(iter(ctx.store.iter_records(batch.id, batch_size=1)), None)
+    try:
+        size = json.loads(first.data).get("envelope_size", "C5") if first else "C5"
+    except (ValueError, AttributeError):  # not a JSON object: that record fails on its own
+        size = "C5"
+    return size if size in ("C5", "DL") else "C5"
+
+
 def _imprint_chunk(
     ctx: TaskContext, batch: Batch, chunk: int, records: list[Record]
 ) -> list[Outcome]:
     """The variable imprint of a chunk, drawn directly (no layout per record): one page per
     record, in one file."""
     spec = batch.spec
-    imprint = ctx.imprint(spec.layout, spec.languages)
+    imprint = ctx.imprint(spec.layout, spec.languages, envelope_size(ctx, batch))
     key = imprint_key(batch.id, chunk)
     accepted, outcomes = [], []
     for record in records:
@@ -337,8 +357,10 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     proof, shell = _layers(ctx, spec)
     pipeline = ctx.pipeline
     layout = pipeline.layout(spec.layout)
+    body = layout.sample(spec.languages)
+    body["data"]["envelope_size"] = envelope_size(ctx, batch)  # the shell of the batch's size
     shell_pdf = pipeline.render(
-        spec.layout, layout.sample(spec.languages), RenderOptions(spec.format, variant=shell)
+        spec.layout, body, RenderOptions(spec.format, variant=shell)
     ).content
     ctx.outputs.put(f"{job}/preprint.pdf", shell_pdf)
     files = [

@@ -6,6 +6,11 @@ the page-number font. The assembler (pikepdf) turns each template page into one 
 XObject and adds ``count`` pages (or spreads) that draw it, each with its own page number
 written in the digits page's embedded font. A 100-page book thus costs a handful of page
 layouts instead of a hundred, and the file holds each inner page's drawing once.
+
+Pages are counted as a binder counts them: the parts bound on separately (the cover, an
+endpaper) come first, ``bound_separately`` pages in all, and the block after them must
+have an even number of pages (its leaves have two sides). The file opens two pages up with
+the block's first page on the right, so its spreads face each other as in the bound book.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class Assembly:
     numbers: tuple[NumberSpec, ...]  # one per page of the sequence
     count: int | None = None  # repetitions; None: the request's data says (``repeat_count``)
     number_start: int = 1
+    bound_separately: int = 0  # the first pages that are not the block (cover, endpaper)
 
     def __post_init__(self) -> None:
         if len(self.numbers) != self.repeat:
@@ -52,21 +58,14 @@ class Assembly:
     def total_pages(self, count: int) -> int:
         return self.front + count * self.repeat + self.back
 
+    def block_pages(self, count: int) -> int:
+        """The pages of the bound block: what the binder sews, without cover or endpaper."""
+        return self.total_pages(count) - self.bound_separately
+
     @property
     def render_pages(self) -> int:
         """Pages the layout's own render must have (with the digits page)."""
         return self.front + self.repeat + self.back + 1
-
-    @classmethod
-    def from_toml(cls, table: dict) -> Assembly:
-        return cls(
-            front=int(table["front"]),
-            repeat=int(table["repeat"]),
-            back=int(table["back"]),
-            numbers=tuple(NumberSpec(**n) for n in table["numbers"]),
-            count=int(table["count"]) if "count" in table else None,
-            number_start=int(table.get("number_start", 1)),
-        )
 
 
 class AssemblyError(RuntimeError):
@@ -100,6 +99,8 @@ def assemble(pdf: pikepdf.Pdf, assembly: Assembly, count: int) -> None:
     pages = pdf.pages
     if len(pages) != assembly.render_pages:
         raise AssemblyError(f"expected {assembly.render_pages} rendered pages, got {len(pages)}")
+    if assembly.block_pages(count) % 2:
+        raise AssemblyError(f"the block would have {assembly.block_pages(count)} pages, not even")
     digits_page = pages[-1]
     font_name, font, digits = _digit_codes(pdf, digits_page)
     first_template = assembly.front
@@ -138,3 +139,7 @@ def assemble(pdf: pikepdf.Pdf, assembly: Assembly, count: int) -> None:
     for _ in range(assembly.repeat):  # the templates themselves
         del pages[first_template]
     del pages[len(pages) - 1]  # the digits page
+    # Two pages up, the block's first page (a recto) on the right: odd file pages on the
+    # left when the parts before the block have an odd number of pages.
+    two_up = "/TwoPageLeft" if assembly.bound_separately % 2 else "/TwoPageRight"
+    pdf.Root.PageLayout = pikepdf.Name(two_up)

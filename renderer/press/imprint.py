@@ -1,7 +1,7 @@
 """The variable imprint of personal-delivery envelopes, drawn directly: thousands of records
 into one PDF without a WeasyPrint layout per envelope.
 
-    imprint = EnvelopeImprint(pipeline, ("sl", "it"), bleed_mm=3)
+    imprint = EnvelopeImprint(pipeline, ("sl", "it"), bleed_mm=3, envelope_size="DL")
     imprint.check(request)    # → [FieldError, ...]: what the pipeline's fit check refuses
     imprint.write(requests)   # → PDF bytes: one page per record, in order
 
@@ -17,7 +17,11 @@ written directly (no PDF library per page). The font, Noto Sans Regular as a CID
 font with widths and ToUnicode (a Latin subset prepared once per process; the whole font
 when a document holds a letter outside it), is one set of objects shared by all pages.
 
-Boxes: MediaBox, CropBox, TrimBox and BleedBox as the pipeline's (229 x 282 mm); with
+One imprint draws one edition (``envelope_size``: C5 or DL, whose fronts differ): its plan
+is read from the sample set to that size, and a record of the other size is refused.
+
+Boxes: MediaBox, CropBox, TrimBox and BleedBox as the pipeline's (229 x 282 mm for C5,
+220 x 310 mm for DL); with
 ``bleed_mm`` the MediaBox (and BleedBox, CropBox) grows by the bleed on every side, the
 TrimBox stays the envelope's, and the content moves by the bleed. Black is K-only
 (DeviceCMYK 0 0 0 1) for text and bars alike.
@@ -124,14 +128,16 @@ class EnvelopeImprint:
         pipeline: Pipeline,
         languages: tuple[str, ...],
         bleed_mm: float = 0.0,
+        envelope_size: str = "C5",
         layout_id: str | None = None,
     ):
         if bleed_mm < 0:
             raise ValueError("bleed_mm must not be negative")
         self.languages = tuple(languages)
+        self.envelope_size = envelope_size
         self.layout = imprinted_layout(pipeline.registry, layout_id)
         self.title = " / ".join(self.layout.titles[lang] for lang in self.languages)
-        self.plan = read_plan(pipeline, self.layout, self.languages)
+        self.plan = read_plan(pipeline, self.layout, self.languages, envelope_size)
         self.font: Shaper = shaper()  # its subset built now, not in the first write
         self.bleed_pt = bleed_mm * PT_PER_MM
         self._bars: dict[str, tuple[int, bytes]] = {}
@@ -140,7 +146,16 @@ class EnvelopeImprint:
     # --- per record -----------------------------------------------------------------
 
     def check(self, request: ValidRequest) -> list[FieldError]:
-        """What does not fit its box, as the pipeline's fit check reports it; [] if all fits."""
+        """What does not fit its box, as the pipeline's fit check reports it; [] if all fits;
+        a record of another envelope size than this imprint's is refused at its size."""
+        if request.data.envelope_size != self.envelope_size:
+            return [
+                FieldError(
+                    "/data/envelope_size",
+                    f"this imprint prints {self.envelope_size} envelopes, "
+                    f"the record asks for {request.data.envelope_size}",
+                )
+            ]
         return self._drawn(request).errors
 
     def write(self, requests: Sequence[ValidRequest]) -> bytes:
@@ -151,9 +166,10 @@ class EnvelopeImprint:
         drawn = []
         uncommon = False
         for request in requests:
+            errors = self.check(request)
+            if errors:
+                raise InvalidRequest(errors)
             record = self._drawn(request)
-            if record.errors:
-                raise InvalidRequest(record.errors)
             drawn.append(record)
             uncommon = uncommon or record.uncommon
         program = self.font.full_program if uncommon else self.font.base_program
@@ -361,10 +377,15 @@ def imprinted_layout(registry: Registry, layout_id: str | None = None) -> Layout
     raise LayoutError(f"no layout {layout_id or ''} with an [imprint] table to draw")
 
 
-def read_plan(pipeline: Pipeline, layout: Layout, languages: tuple[str, ...]) -> Plan:
-    """Lay out the variable variant of the sample once and read where its values go."""
+def read_plan(
+    pipeline: Pipeline, layout: Layout, languages: tuple[str, ...], envelope_size: str = "C5"
+) -> Plan:
+    """Lay out the variable variant of the sample (at ``envelope_size``) once and read where
+    its values go."""
     assert layout.imprint is not None  # imprinted_layout() chose it
-    request = pipeline.validate(layout, layout.sample(languages))
+    body = layout.sample(languages)
+    body["data"]["envelope_size"] = envelope_size
+    request = pipeline.validate(layout, body)
     composition = pipeline.composer.compose(layout, request, "variable")
     document = pipeline.renderer.lay_out(layout, composition)
     page = document.pages[0]

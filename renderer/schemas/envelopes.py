@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -16,6 +16,12 @@ CODE128_TEXT = re.compile(r"^[\x20-\x7e]+$")  # what Code 128 set B prints one t
 class PersonalDeliveryEnvelope(LayoutData):
     """Ovojnica za osebno vročanje (P 28–34): the sender's variable data, printed in black."""
 
+    envelope_size: Literal["C5", "DL"] = Field(
+        "C5",
+        description="C5 (229 x 162 mm, default): the full geometry of P 29–31, larger than a "
+        "standardised letter. DL (220 x 110 mm): a standardised letter (P 28(3)); the boxes of "
+        "P 29 and P 30(3) at their size, the slip moved to the extension above the notices (P 33).",
+    )
     code: Annotated[str | None, OptionalText(40, description="ŠIFRA: the case's code.")] = None
     content: Annotated[
         str | None, OptionalText(60, description="VSEBINA: what the letter holds (e.g. odločba).")

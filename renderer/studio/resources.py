@@ -109,7 +109,8 @@ class Studio:
         if (variant or layout.variants[0]) in layout.shared_variants and not part:
             request = self.pipeline.validate(layout, body)  # its errors are the render API's 422
             findings = tuple(request.data.findings())
-            basis = ["the data does not matter", list(request.languages)]
+            edition = self.pipeline.edition(layout, request)  # but the envelope's size does
+            basis = ["the data does not matter", list(request.languages), list(edition)]
         else:
             basis = body
         digest = hashlib.sha256(upload).hexdigest() if upload is not None else None
