@@ -73,27 +73,6 @@ def pointer(*parts: Any) -> str:
 # --- field types ------------------------------------------------------------------------
 
 
-def _printable_pattern() -> str:
-    """A JSON Schema ``pattern`` of what ``clean_text`` lets through: the characters the
-    layouts' fonts print, without control characters (the Basic Multilingual Plane)."""
-    allowed = sorted(
-        cp
-        for cp in FONTS.codepoints
-        if cp <= 0xFFFF
-        and (cp == 0x20 or unicodedata.category(chr(cp)) not in ("Cc", "Cf", "Zl", "Zp"))
-    )
-    ranges: list[list[int]] = []
-    for cp in allowed:
-        if ranges and cp == ranges[-1][1] + 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    return "^[" + "".join(f"\\u{a:04X}-\\u{b:04X}" for a, b in ranges) + "]*$"
-
-
-PRINTABLE = _printable_pattern()
-
-
 def clean_text(value: Any, max_length: int, *, required: bool = True) -> str:
     """Normalise one string and refuse what cannot be printed faithfully."""
     if not isinstance(value, str):
@@ -119,7 +98,7 @@ def text(max_length: int, *, description: str = ""):
     def validate(value: Any) -> str:
         return clean_text(value, max_length)
 
-    schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PRINTABLE}
+    schema = {"type": "string", "minLength": 1, "maxLength": max_length}
     if description:
         schema["description"] = description
     return Annotated[str, PlainValidator(validate), WithJsonSchema(schema)]
@@ -135,7 +114,7 @@ def optional_text(max_length: int, *, description: str = ""):
 
     schema = {
         "anyOf": [
-            {"type": "string", "maxLength": max_length, "pattern": PRINTABLE},
+            {"type": "string", "maxLength": max_length},
             {"type": "null"},
         ],
         "default": None,
@@ -165,7 +144,7 @@ def _local_wording(value: Any, languages: tuple[str, ...], max_length: int) -> d
 
 
 def _local_schema(max_length: int) -> list[dict]:
-    one = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PRINTABLE}
+    one = {"type": "string", "minLength": 1, "maxLength": max_length}
     return [
         one,
         {
