@@ -76,27 +76,6 @@ def pointer(*parts: Any) -> str:
 # --- field types ------------------------------------------------------------------------
 
 
-def _printable_pattern() -> str:
-    """A JSON Schema ``pattern`` of what ``clean_text`` lets through: the characters the
-    layouts' fonts print, without control characters (the Basic Multilingual Plane)."""
-    allowed = sorted(
-        cp
-        for cp in FONTS.codepoints
-        if cp <= 0xFFFF
-        and (cp == 0x20 or unicodedata.category(chr(cp)) not in ("Cc", "Cf", "Zl", "Zp"))
-    )
-    ranges: list[list[int]] = []
-    for cp in allowed:
-        if ranges and cp == ranges[-1][1] + 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    return "^[" + "".join(f"\\u{a:04X}-\\u{b:04X}" for a, b in ranges) + "]*$"
-
-
-PRINTABLE = _printable_pattern()
-
-
 def clean_text(value: Any, max_length: int, *, required: bool = True) -> str:
     """Normalise one string and refuse what cannot be printed faithfully."""
     if not isinstance(value, str):
@@ -143,7 +122,7 @@ class Text(GroupedMetadata):
         def validate(value: Any) -> str:
             return clean_text(value, max_length)
 
-        schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PRINTABLE}
+        schema = {"type": "string", "minLength": 1, "maxLength": max_length}
         yield PlainValidator(validate)
         yield WithJsonSchema(_with_description(schema, self.description))
 
@@ -166,7 +145,7 @@ class OptionalText(GroupedMetadata):
 
         schema = {
             "anyOf": [
-                {"type": "string", "maxLength": max_length, "pattern": PRINTABLE},
+                {"type": "string", "maxLength": max_length},
                 {"type": "null"},
             ],
             "default": None,
@@ -195,7 +174,7 @@ def _local_wording(value: Any, languages: tuple[str, ...], max_length: int) -> d
 
 
 def _local_schema(max_length: int) -> list[dict]:
-    one = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PRINTABLE}
+    one = {"type": "string", "minLength": 1, "maxLength": max_length}
     return [
         one,
         {
