@@ -39,19 +39,27 @@ def main() -> None:
         body = pipeline.layout(LAYOUT).sample(languages)
         html, base_url = full_html(pipeline, languages)
         plain = median_ms(
-            lambda: HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/a-2b"),
+            lambda html=html, base_url=base_url: HTML(string=html, base_url=base_url).write_pdf(
+                pdf_variant="pdf/a-2b"
+            ),
             args.repeat,
         )
         proof = median_ms(
-            lambda: pipeline.render(LAYOUT, body, RenderOptions("pdfa-2b", variant="proof")),
+            lambda body=body: pipeline.render(
+                LAYOUT, body, RenderOptions("pdfa-2b", variant="proof")
+            ),
             args.repeat,
         )
         variable = median_ms(
-            lambda: pipeline.render(LAYOUT, body, RenderOptions("pdfa-2b", variant="variable")),
+            lambda body=body: pipeline.render(
+                LAYOUT, body, RenderOptions("pdfa-2b", variant="variable")
+            ),
             args.repeat,
         )
         preprint = median_ms(
-            lambda: pipeline.render(LAYOUT, body, RenderOptions("pdf", variant="preprint")),
+            lambda body=body: pipeline.render(
+                LAYOUT, body, RenderOptions("pdf", variant="preprint")
+            ),
             args.repeat,
         )
         print(

@@ -39,7 +39,10 @@ def main() -> None:
     ):
         body = pipeline.layout(layout_id).sample(("sl",))
         times = [
-            median_ms(lambda o=o: pipeline.render(layout_id, body, o), repeat)
+            median_ms(
+                lambda o=o, layout_id=layout_id, body=body: pipeline.render(layout_id, body, o),
+                repeat,
+            )
             for o in (
                 RenderOptions("pdf", variant=variant),
                 RenderOptions("pdfx-4", variant=variant),

@@ -46,11 +46,14 @@ def main() -> None:
         for languages in (("sl",), ("sl", "hu")):
             # the sample with its bundled upload, for a layout that takes one
             ours = median_ms(
-                lambda: pipeline.render_sample(layout.id, languages, options), args.repeat
+                lambda layout=layout, languages=languages: pipeline.render_sample(
+                    layout.id, languages, options
+                ),
+                args.repeat,
             )
             html, base_url = raw_html(pipeline, layout, languages)
             raw = median_ms(
-                lambda: HTML(string=html, base_url=base_url).write_pdf(
+                lambda html=html, base_url=base_url: HTML(string=html, base_url=base_url).write_pdf(
                     **({"pdf_variant": variant} if variant else {})
                 ),
                 args.repeat,

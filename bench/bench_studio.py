@@ -254,7 +254,8 @@ def main() -> None:
         service.terminate()
         service.wait(timeout=30)
     print(
-        "studio: edit (input event, 40 ms debounce included) → the new page image on screen (its geometry and checks come in the same answer);"
+        "studio: edit (input event, 40 ms debounce included) → the new page image on screen "
+        "(its geometry and checks come in the same answer);"
         " API png: fetch → image decoded, same dpi; one gunicorn worker, warm;"
         f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )

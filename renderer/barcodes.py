@@ -24,7 +24,7 @@ S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 
 def s10_check_digit(serial: str) -> int:
     """The UPU S10 check digit of an 8-digit serial number."""
-    remainder = sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS)) % 11
+    remainder = sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
     return {0: 5, 1: 0}.get(remainder, 11 - remainder)
 
 
@@ -32,7 +32,10 @@ def s10_problem(number: str) -> str | None:
     """Why ``number`` is not a valid S10 item number, or None if it is."""
     match = S10.match(number)
     if not match:
-        return "is not a UPU S10 item number: two letters, eight digits, a check digit, two letters (e.g. RR123456785SI)"
+        return (
+            "is not a UPU S10 item number: two letters, eight digits, a check digit, "
+            "two letters (e.g. RR123456785SI)"
+        )
     serial, check = match.group(2), int(match.group(3))
     expected = s10_check_digit(serial)
     if check != expected:

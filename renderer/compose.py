@@ -101,7 +101,9 @@ SLOVENIA = ZoneInfo("Europe/Ljubljana")
 def _slovenian_time(moment: datetime) -> str:
     """A signing time as Slovenia's clock showed it, with its offset: 20. 11. 2026 11:15:00 (UTC+1)."""
     local = moment.astimezone(SLOVENIA)
-    hours = int(local.utcoffset().total_seconds() // 3600)
+    offset = local.utcoffset()
+    assert offset is not None  # an aware time
+    hours = int(offset.total_seconds() // 3600)
     return f"{local:%d. %m. %Y %H:%M:%S} (UTC{hours:+d})"
 
 

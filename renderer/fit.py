@@ -163,7 +163,7 @@ def check_overflow(document, expected_pages: int, refuse_layout_bugs: bool = Tru
             for child in box.all_children():
                 visit(child, container, limit, field, element_ids, line)
 
-    for page_number, page in enumerate(document.pages, 1):
+    for page in document.pages:
         page_box = weasycompat.page_box(page)
         page_rect = Rect(0, 0, page.width, page.height)
         visit(page_box, page_rect, "the page", None, frozenset())

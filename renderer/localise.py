@@ -59,7 +59,7 @@ def _number_starts_with_vowel(digits: str) -> bool:
     """Whether a number read in Hungarian begins with a vowel: egy (1), öt (5), ötven (50),
     ötszáz (500), ezer (1000), egymillió…; tíz, száz, kétezer… do not."""
     digits = digits.lstrip("0") or "0"
-    groups = []
+    groups: list[str] = []
     while digits:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]
@@ -73,9 +73,13 @@ def _number_starts_with_vowel(digits: str) -> bool:
     return lead in ("1", "5")  # egy, öt; nulla, kettő, három…
 
 
+#: What may stand before a value's first sound: spaces, quotation marks, a parenthesis.
+OPENING_MARKS = " \"'„“”«»("
+
+
 def hungarian_article(value: str) -> str:
     """'a' or 'az' before ``value``, by its first sound."""
-    text = value.lstrip(" \"'„“”«»»(")
+    text = value.lstrip(OPENING_MARKS)
     if not text:
         return "a"
     digits = re.match(r"\d+", text)

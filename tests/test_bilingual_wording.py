@@ -139,7 +139,8 @@ MADE = {
         "Listina, po kateri je kopija napravljen se po strankinem zatrjevanju nahaja pri X",
     ],
     "it": [
-        "Il documento dal quale è stata tratta la trascrizione si trova, secondo quanto dichiarato dalla parte, presso X",
+        "Il documento dal quale è stata tratta la trascrizione si trova, secondo quanto "
+        "dichiarato dalla parte, presso X",
         "Il documento dal quale è stata tratta la copia si trova, secondo quanto dichiarato dalla parte, presso X",
     ],
     "hu": [
@@ -233,8 +234,10 @@ ACT = {  # (one man, two women) × (signed, acknowledged)
 IDENTITY = {
     "acquaintance": {
         "sl": "Istovetnost imenovanega je ugotovljena na podlagi osebnega znanstva med uradno osebo in stranko",
-        "it": "L'identità del suddetto è stata accertata in base alla conoscenza personale tra la persona ufficiale e la parte",
-        "hu": "Nevezett személyazonossága megállapítást nyert a hivatalos személy és az ügyfél közötti személyes ismeretség alapján",
+        "it": "L'identità del suddetto è stata accertata in base alla conoscenza personale "
+        "tra la persona ufficiale e la parte",
+        "hu": "Nevezett személyazonossága megállapítást nyert a hivatalos személy és az ügyfél "
+        "közötti személyes ismeretség alapján",
     },
     "passport": {
         # the regulation's own "z osebno izkaznico – potnim listom": the preposition stands as printed

@@ -18,7 +18,7 @@ def run(*args):
 def test_layouts_json():
     result = run("layouts", "--json")
     assert result.returncode == 0
-    ids = [l["id"] for l in json.loads(result.stdout)]
+    ids = [layout["id"] for layout in json.loads(result.stdout)]
     assert "stamp.receipt" in ids and "sign.name-plate" in ids
 
 

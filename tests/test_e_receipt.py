@@ -151,7 +151,8 @@ def image(fmt: str) -> bytes:
         ),
         (
             lambda: (
-                b"From: janez@example.si\r\nDate: Fri, 20 Nov 2026 09:42:00 +0100\r\nSubject: Vloga\r\n\r\nProsim ...\r\n"
+                b"From: janez@example.si\r\nDate: Fri, 20 Nov 2026 09:42:00 +0100\r\n"
+                b"Subject: Vloga\r\n\r\nProsim ...\r\n"
             ),
             "message/rfc822",
         ),

@@ -56,7 +56,7 @@ def has_box(found, x, y, w, h, colour=BLUE_2995, tol=0.5):
         and abs(fy - y) <= tol
         and abs(fw - w) <= tol
         and abs(fh - h) <= tol
-        and all(abs(a - b) < 0.01 for a, b in zip(c, colour))
+        and all(abs(a - b) < 0.01 for a, b in zip(c, colour, strict=False))
         for fx, fy, fw, fh, c in found
     )
 
@@ -117,9 +117,9 @@ def test_three_column_table(proof):
             for c in doc.pages[0].lines + doc.pages[0].curves
             if not c.get("dash")
         ]
-    table = [l for l in lines if 22 <= l[0] <= 104 and 81 <= l[1] <= 99]
-    xs = sorted({round((l[0] + l[2]) / 2, 1) for l in table if abs(l[0] - l[2]) < 0.5})
-    ys = sorted({round((l[1] + l[3]) / 2, 1) for l in table if abs(l[1] - l[3]) < 0.5})
+    table = [seg for seg in lines if 22 <= seg[0] <= 104 and 81 <= seg[1] <= 99]
+    xs = sorted({round((seg[0] + seg[2]) / 2, 1) for seg in table if abs(seg[0] - seg[2]) < 0.5})
+    ys = sorted({round((seg[1] + seg[3]) / 2, 1) for seg in table if abs(seg[1] - seg[3]) < 0.5})
     assert abs(xs[0] - 23) <= 0.5 and abs(xs[-1] - 103) <= 0.5  # 80 mm wide
     assert abs(xs[1] - xs[0] - 14) <= 0.5  # first column 14 mm
     assert abs((xs[2] - xs[1]) - (xs[3] - xs[2])) <= 0.5  # the others share the rest equally
@@ -281,7 +281,7 @@ def words(pdf_bytes, page=0):
 def same_words(a, b, tol=0.02):
     return len(a) == len(b) and all(
         ta == tb and abs(xa - xb) <= tol and abs(ya - yb) <= tol
-        for (ta, xa, ya), (tb, xb, yb) in zip(a, b)
+        for (ta, xa, ya), (tb, xb, yb) in zip(a, b, strict=False)
     )
 
 
@@ -390,7 +390,10 @@ def test_write_in_lines_for_a_place_or_a_name_are_40_mm(proofs):
         # per notice: the door, the other place, the place of notice and the carrier's signature;
         # on each notice's back the place and two signatures; on the slip's back the day, two
         # signatures, the three remarks and the day of leaving it
-        assert len(long_ones) >= 2 * 4 + 2 * 3 + 7, (languages, sorted(round(l) for l in long_ones))
+        assert len(long_ones) >= 2 * 4 + 2 * 3 + 7, (
+            languages,
+            sorted(round(length) for length in long_ones),
+        )
 
 
 @pytest.mark.parametrize("languages", LANGUAGE_SETS, ids=["sl", "sl+it", "sl+hu"])
@@ -444,12 +447,12 @@ def test_captions_centred_under_their_lines(proofs, languages):
         assert len(found) >= (6 if page == 0 else 13), (page, found)
         for text, centre, top in found:
             above = [
-                l
-                for l in lines
-                if l[2] <= top + 0.2 and top - l[2] < 4 and l[0] - 1 <= centre <= l[1] + 1
+                seg
+                for seg in lines
+                if seg[2] <= top + 0.2 and top - seg[2] < 4 and seg[0] - 1 <= centre <= seg[1] + 1
             ]
             assert above, (page, text)
-            x0, x1, _ = max(above, key=lambda l: l[2])
+            x0, x1, _ = max(above, key=lambda seg: seg[2])
             assert abs((x0 + x1) / 2 - centre) <= 1.0, (
                 page,
                 text,

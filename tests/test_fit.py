@@ -9,8 +9,8 @@ from renderer.options import LANGUAGE_SETS
 from renderer.registry import Registry
 
 CASES = [
-    pytest.param(l.id, langs, id=f"{l.id}-{'+'.join(langs)}")
-    for l in Registry()
+    pytest.param(layout.id, langs, id=f"{layout.id}-{'+'.join(langs)}")
+    for layout in Registry()
     for langs in LANGUAGE_SETS
 ]
 

@@ -132,10 +132,10 @@ def test_crop_marks_are_on_the_items_trim_lines_outside_every_trim(thirty):
     assert sorted({round(h[1], 2) for h in horizontal}) == pytest.approx(trims_y, abs=0.02)
     assert len(vertical) == 2 * len(trims_x) and len(horizontal) == 2 * len(trims_y)
     first = MARK_GAP_MM + 3  # past the bleed shown
-    for x0, top, x1, bottom in vertical:
+    for _, top, _, bottom in vertical:
         assert bottom <= grid.top_mm - first + 0.02 or top >= grid.bottom_mm + first - 0.02
         assert EDGE_MM <= top and bottom <= 450 - EDGE_MM
-    for x0, top, x1, bottom in horizontal:
+    for x0, _, x1, _ in horizontal:
         assert x1 <= grid.left_mm - first + 0.02 or x0 >= grid.right_mm + first - 0.02
 
 
@@ -235,8 +235,12 @@ def test_raster_shows_the_bleed_up_to_half_the_gap(tmp_path):
     x, y = grid.slot_mm(0)
     right = x + grid.width_mm
     mid_y = y + grid.height_mm / 2
-    assert all(abs(a - b) < 16 for a, b in zip(at(right - 1, mid_y), BLUE))  # inside the trim
-    assert all(abs(a - b) < 16 for a, b in zip(at(right + 1.5, mid_y), BLUE))  # the bleed
+    assert all(
+        abs(a - b) < 16 for a, b in zip(at(right - 1, mid_y), BLUE, strict=False)
+    )  # inside the trim
+    assert all(
+        abs(a - b) < 16 for a, b in zip(at(right + 1.5, mid_y), BLUE, strict=False)
+    )  # the bleed
     assert at(right + 6, mid_y) == (255, 255, 255)  # the middle of the gap
 
 

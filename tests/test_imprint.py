@@ -75,7 +75,7 @@ def assert_in_register(reference: bytes, mine: bytes, page: int = 0, shift_mm: f
     assert len(my_shapes) == len(ref_shapes) > 0
 
     def gap(a, b):
-        return max(abs(u - v - shift_mm) for u, v in zip(a, b))
+        return max(abs(u - v - shift_mm) for u, v in zip(a, b, strict=False))
 
     for mine_c in my_chars:
         nearest = min(
@@ -367,7 +367,7 @@ def test_random_records_agree_with_the_pipeline(pipeline, imprints, seed):
     def line(limit=60):
         return " ".join(rng.choice(FUZZ_WORDS) for _ in range(rng.randint(1, 12)))[:limit].strip()
 
-    for i in range(12):
+    for _i in range(12):
         request_body = body(
             code=line(40),
             content=line(),

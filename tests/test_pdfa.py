@@ -30,7 +30,9 @@ def test_pdfa_1b_passes_preflight_for_every_layout(rendered_samples, tmp_path):
             paths.append(path)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(preflight, paths))
-    failures = {p.name: report for p, (valid, report) in zip(paths, results) if not valid}
+    failures = {
+        p.name: report for p, (valid, report) in zip(paths, results, strict=False) if not valid
+    }
     assert not failures, failures
 
 

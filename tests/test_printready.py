@@ -66,7 +66,7 @@ def pixel(pdf_bytes, x_mm, y_mm, page=0, dpi=50):
 
 
 def close(a, b, tol=12):
-    return all(abs(x - y) <= tol for x, y in zip(a, b))
+    return all(abs(x - y) <= tol for x, y in zip(a, b, strict=False))
 
 
 # ---------------------------------------------------------------- PDF/X-4 structure
@@ -161,7 +161,9 @@ def test_screen_formats_have_no_bleed_and_no_output_intent(pipeline):
         pdf_bytes = render(pipeline, "complaint-book.cover", fmt)
         boxes = boxes_mm(pdf_bytes)
         assert all(
-            abs(a - b) < 0.01 for box in boxes.values() for a, b in zip(box, (0, 0, 210, 297))
+            abs(a - b) < 0.01
+            for box in boxes.values()
+            for a, b in zip(box, (0, 0, 210, 297), strict=False)
         )
         with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
             assert all(str(i.S) != "/GTS_PDFX" for i in pdf.Root.get("/OutputIntents") or ())
@@ -236,9 +238,12 @@ def marks(pdf_bytes, page=0):
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as doc:
         p = doc.pages[page]
         trim = [float(v) for v in p.page_obj.attrs["TrimBox"]]
-        outside = lambda e: (
-            e["x1"] <= trim[0] or e["x0"] >= trim[2] or e["y1"] <= trim[1] or e["y0"] >= trim[3]
-        )  # noqa: E731
+
+        def outside(e):
+            return (
+                e["x1"] <= trim[0] or e["x0"] >= trim[2] or e["y1"] <= trim[1] or e["y0"] >= trim[3]
+            )  # noqa: E731
+
         return [
             tuple(round(v * MM_PER_PT, 2) for v in (e["x0"], e["top"], e["x1"], e["bottom"]))
             for e in p.lines
@@ -261,10 +266,10 @@ def test_crop_marks_sit_on_the_trim_lines_outside_the_bleed(pipeline):
     horizontal = [m for m in found if m[1] == m[3]]
     assert sorted({m[0] for m in vertical}) == pytest.approx([margin, margin + 210], abs=0.02)
     assert sorted({m[1] for m in horizontal}) == pytest.approx([margin, margin + 297], abs=0.02)
-    for x0, top, x1, bottom in vertical:  # above and below the bleed, starting MARK_GAP_MM past it
+    for _, top, _, bottom in vertical:  # above and below the bleed, starting MARK_GAP_MM past it
         assert bottom <= margin - 3 - MARK_GAP_MM + 0.02 or top >= margin + 300 + MARK_GAP_MM - 0.02
         assert bottom - top == pytest.approx(MARK_LENGTH_MM, abs=0.02)
-    for x0, top, x1, bottom in horizontal:
+    for x0, _, x1, _ in horizontal:
         assert x1 <= margin - 3 - MARK_GAP_MM + 0.02 or x0 >= margin + 213 + MARK_GAP_MM - 0.02
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         spaces = list(pdf.pages[0].Resources.ColorSpace.values())

@@ -48,3 +48,34 @@ def test_the_batch_walkthrough_runs_as_written(tmp_path):
     assert (tmp_path / "imposed.pdf").read_bytes().startswith(b"%PDF-")
     assert len(list((tmp_path / "job").iterdir())) >= 2  # merged.pdf and its manifest
     assert '"jobs"' in done.stdout
+
+
+def readme_tree() -> set[str]:
+    """The paths named by the tree in the README's "How it is built" (```text block):
+    two spaces of indent per level, a folder ends with ``/``, a description may follow."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## How it is built") :]
+    block = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    paths, stack = set(), []
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        name = line.split()[0]
+        stack[depth:] = [name.rstrip("/")]
+        paths.add("/".join(stack) + ("/" if name.endswith("/") else ""))
+    return paths
+
+
+def test_the_readme_tree_is_the_code():
+    """Every module of renderer/ is in the README's tree, and everything in it exists."""
+    named = readme_tree()
+    modules = {
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "renderer").rglob("*.py")
+        if p.name != "__init__.py"
+    }
+    listed_modules = {p for p in named if p.endswith(".py")}
+    assert sorted(modules - listed_modules) == [], "modules missing from the README's tree"
+    missing = sorted(p for p in named if not (ROOT / p.rstrip("/")).exists())
+    assert missing == [], "the README's tree names what does not exist"

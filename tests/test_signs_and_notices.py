@@ -73,9 +73,9 @@ def test_facade_size_and_logotype(rendered_samples):
     rs_chars = [c for c in chars if c["top"] * 25.4 / 72 < level1.top - 0.5]
     assert rs_chars and not any("Bold" in c["fontname"] for c in rs_chars)
     for c in chars:  # the whole logotype is silver
-        assert all(abs(a - b) < 0.01 for a, b in zip(c["non_stroking_color"], SILVER)), c[
-            "non_stroking_color"
-        ]
+        assert all(
+            abs(a - b) < 0.01 for a, b in zip(c["non_stroking_color"], SILVER, strict=False)
+        ), c["non_stroking_color"]
 
 
 def test_facade_bilingual_order(rendered_samples):
@@ -152,7 +152,7 @@ def test_directory_floors_in_roman_numerals(pipeline, languages, expected):
         find(pdf, label).top for label in ["XII. nadstropje", "II. nadstropje", "pritličje", "klet"]
     ]
     assert all(
-        abs(a - b) < 0.5 for a, b in zip(tops, sl_tops)
+        abs(a - b) < 0.5 for a, b in zip(tops, sl_tops, strict=False)
     )  # both languages on the floor's line
 
 

@@ -45,7 +45,7 @@ def test_frames_are_placed_losslessly(mode):
     scan = check_scan(tiff)
     placed = images(scan.pdf)
     assert len(placed) == 2
-    for frame, image in zip(frames, placed):
+    for frame, image in zip(frames, placed, strict=False):
         assert image.convert(mode).tobytes() == frame.tobytes()
     with pikepdf.open(io.BytesIO(scan.pdf)) as pdf:
         assert [round(float(v), 2) for v in pdf.pages[0].mediabox] == [

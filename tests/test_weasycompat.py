@@ -68,7 +68,9 @@ def test_directory_sign_is_laid_out_once_and_written_as_two_layouts_write_it(pip
         calls = []
         original = pipeline.renderer.lay_out
         monkeypatch.setattr(
-            pipeline.renderer, "lay_out", lambda *a, **k: calls.append(a) or original(*a, **k)
+            pipeline.renderer,
+            "lay_out",
+            lambda *a, calls=calls, original=original, **k: calls.append(a) or original(*a, **k),
         )
         fitted = pipeline.renderer.lay_out_fitted(layout, composition, 3)
         monkeypatch.undo()

@@ -26,10 +26,10 @@ from __future__ import annotations
 import re
 import weakref
 
-import pydyf  # type: ignore[import-untyped]
-from weasyprint.formatting_structure import boxes  # type: ignore[import-untyped]
-from weasyprint.layout.absolute import AbsolutePlaceholder  # type: ignore[import-untyped]
-from weasyprint.pdf import tags as weasy_tags  # type: ignore[import-untyped]
+import pydyf
+from weasyprint.formatting_structure import boxes
+from weasyprint.layout.absolute import AbsolutePlaceholder
+from weasyprint.pdf import tags as weasy_tags
 
 from ..messages import BLANK
 from .labels import labels

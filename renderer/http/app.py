@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import falcon
 
 from ..batch.service import BatchService
@@ -58,9 +60,13 @@ def create_app(
     )
     capacity.configure(1, settings.queue_timeout_s, settings.request_timeout_s)
     document = openapi_document(pipeline.registry)
+    middleware: list[Any] = [
+        Observe(frozenset(pipeline.registry.ids())),
+        StrictParameters(document),
+    ]
     app = falcon.App(
         media_type=falcon.MEDIA_JSON,
-        middleware=[Observe(frozenset(pipeline.registry.ids())), StrictParameters(document)],
+        middleware=middleware,
     )
     app.req_options.strip_url_path_trailing_slash = True
     problems.install(app)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import codecs
 import math
 from io import BytesIO
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 import falcon
 from falcon.media.multipart import MultipartFormHandler, MultipartParseOptions
@@ -30,7 +30,13 @@ def body_too_large(max_bytes: int, size: int | None = None) -> Problem:
     return too_large("Request body too large", detail, {"header": "Content-Length"})
 
 
-def body_stream(req: falcon.Request, max_bytes: int) -> BinaryIO:
+class ByteStream(Protocol):
+    """What a body is read from: Falcon's bounded stream or the server's input."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def body_stream(req: falcon.Request, max_bytes: int) -> ByteStream:
     """The body as a stream: bounded by Content-Length when there is one (refused at once
     above ``max_bytes``), else the server's de-chunked input read to its end (gunicorn marks
     it ``wsgi.input_terminated``); empty when there is no body. The caller still counts

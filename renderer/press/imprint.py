@@ -148,12 +148,13 @@ class EnvelopeImprint:
     def check(self, request: ValidRequest) -> list[FieldError]:
         """What does not fit its box, as the pipeline's fit check reports it; [] if all fits;
         a record of another envelope size than this imprint's is refused at its size."""
-        if request.data.envelope_size != self.envelope_size:
+        asked = getattr(request.data, "envelope_size", "C5")  # the envelope's sizes (P 28(3))
+        if asked != self.envelope_size:
             return [
                 FieldError(
                     "/data/envelope_size",
                     f"this imprint prints {self.envelope_size} envelopes, "
-                    f"the record asks for {request.data.envelope_size}",
+                    f"the record asks for {asked}",
                 )
             ]
         return self._drawn(request).errors

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
+from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko_certvalidator.revinfo.archival import OCSPContainer
 from pyhanko_certvalidator.revinfo.manager import RevinfoManager

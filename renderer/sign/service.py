@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
+from asn1crypto import x509 as asn1_x509
 
 from .appearance import VisibleStamp
 from .config import SigningConfig

@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from io import BytesIO
 
-from asn1crypto import crl as asn1_crl  # type: ignore[import-untyped]
+from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed

@@ -17,6 +17,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from io import BytesIO
+from typing import Any
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -462,7 +463,8 @@ def separations(pdf_bytes: bytes) -> list[str]:
     names = set()
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         for owner in content.owners(pdf):
-            for _, space in owner.get("/Resources", {}).get("/ColorSpace", {}).items():
+            resources: Any = owner.get("/Resources", {})
+            for _, space in resources.get("/ColorSpace", {}).items():
                 name = separation_name(space)
                 if name:
                     names.add(name)
@@ -478,7 +480,8 @@ def plate(pdf_bytes: bytes, name: str) -> bytes:
     over an ink knocks it out, as on press without overprint."""
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         for owner in content.owners(pdf):
-            spaces = owner.get("/Resources", {}).get("/ColorSpace", {})
+            resources: Any = owner.get("/Resources", {})
+            spaces: Any = resources.get("/ColorSpace", {})
             for key, space in list(spaces.items()):
                 spot = separation_name(space)
                 if spot is None:
@@ -526,7 +529,8 @@ def text_fills(pdf_bytes: bytes, index: int) -> tuple[str | None, ...]:
             elif op == "Q":
                 fill = saved.pop() if saved else fill
             elif op == "cs":
-                fill = separation_name(resources.get("/ColorSpace", {}).get(str(operands[0])))
+                spaces: Any = resources.get("/ColorSpace", {})
+                fill = separation_name(spaces.get(str(operands[0])))
             elif op in ("rg", "g", "k"):
                 fill = None
             elif op in TEXT_SHOWING:

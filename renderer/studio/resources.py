@@ -123,10 +123,14 @@ class Studio:
                 self._renders.move_to_end(key)
         if rendered is None:
             data = upload if upload is not None else (layout.sample_upload(part) if part else None)
-            scan = check_scan(data, part, self.pipeline.limits) if layout.upload else None
+            scan = (
+                check_scan(data, part, self.pipeline.limits)
+                if layout.upload and data is not None and part
+                else None
+            )
             attachment = (
                 check_attachment(data, part, part, self.pipeline.limits)
-                if layout.attachment
+                if layout.attachment and data is not None and part
                 else None
             )
             options = RenderOptions("pdf", variant=variant)
