@@ -17,10 +17,11 @@ from falcon import testing
 from lxml import html as lxml_html
 
 from renderer.accessible import AccessibilityError, make_accessible, problems, reading, weasytags
-from renderer.finish import DocumentInfo, finish
+from renderer.finish import DocumentInfo, FinishOptions, finish
 from renderer.http.app import create_app
 from renderer.options import FORMATS, RenderOptions
-from renderer.sign import SigningConfig, SigningService
+from renderer.sign.config import SigningConfig
+from renderer.sign.service import SigningService
 from renderer.uploads import count_pages
 
 from .conftest import ALL_LANGUAGE_SETS, sample
@@ -375,7 +376,7 @@ def test_no_claim_when_the_checks_fail(rendered_samples):
     untagged = rendered_samples("e-delivery.slip", ("sl",), "pdf")
     info = DocumentInfo("Elektronska vročilnica", ("sl",), datetime(2026, 11, 20))
     with pytest.raises(AccessibilityError, match="no structure tree"):
-        finish(untagged, info, FORMATS["pdfua-1"])
+        finish(untagged, FinishOptions(info=info, output=FORMATS["pdfua-1"]))
 
 
 # ------------------------------------------------------------------ each check can fail

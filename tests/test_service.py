@@ -158,8 +158,8 @@ def test_the_workers_keep_what_warm_up_made_in_the_data_directory(service):
     """Read back by the next start and every recycled worker (tests/test_warmcache.py)."""
     (folder,) = (service.data / "cache").glob("warm-*")
     layers = sorted(path.name for path in (folder / "layers").glob("*.pdf"))
-    assert "envelope.personal-delivery.sl.preprint.bleed-0.pdf" in layers
-    assert "envelope.personal-delivery.sl-hu.preprint.bleed-3.spots.pdf" in layers
+    assert "envelope.personal-delivery.sl.preprint.bleed-0.envelope_size=C5.pdf" in layers
+    assert "envelope.personal-delivery.sl-hu.preprint.bleed-3.envelope_size=C5.spots.pdf" in layers
     assert any((folder / "templates").iterdir())  # compiled templates
 
 

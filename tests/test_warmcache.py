@@ -60,7 +60,7 @@ def test_the_same_bytes_as_a_pipeline_without_the_cache(stored):
 def test_a_damaged_layer_is_drawn_again(stored, monkeypatch):
     root, first = stored
     folder = WarmCache(root).folder / "layers"
-    victim = next(folder.glob(f"{ENVELOPE}.sl-hu.preprint.bleed-0.pdf"))
+    victim = next(folder.glob(f"{ENVELOPE}.sl-hu.preprint.bleed-0.envelope_size=C5.pdf"))
     whole = victim.read_bytes()
     try:
         victim.write_bytes(whole[: len(whole) // 2])  # as if cut off (it is written whole)

@@ -34,6 +34,7 @@ from typing import Any
 import pikepdf
 
 from ..press import content as content_stream
+from ..press.fonts import font_embedded, to_unicode_map
 
 STANDARD_TYPES = frozenset(
     "Document Part Art Sect Div BlockQuote Caption TOC TOCI Index NonStruct Private P H "
@@ -79,60 +80,6 @@ class _Content:
 
 
 # ---------------------------------------------------------------- fonts and text
-def _hex(token: str) -> bytes:
-    return bytes.fromhex(token)
-
-
-_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
-_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
-_HEX = re.compile(rb"<([0-9A-Fa-f]*)>|\[([^\]]*)\]")
-
-
-def to_unicode_map(font: PdfObject) -> dict[bytes, str] | None:
-    """The font's ToUnicode CMap as {character code: text}; None without one."""
-    stream = font.get("/ToUnicode")
-    if not isinstance(stream, pikepdf.Stream):
-        return None
-    data = stream.read_bytes()
-    mapping: dict[bytes, str] = {}
-    for block in _BFCHAR.findall(data):
-        tokens = re.findall(rb"<([0-9A-Fa-f]*)>", block)
-        for src, dst in zip(tokens[::2], tokens[1::2], strict=False):  # a stray token ignored
-            mapping[_hex(src.decode())] = _hex(dst.decode()).decode("utf-16-be")
-    for block in _BFRANGE.findall(data):
-        items = _HEX.findall(block)
-        for i in range(0, len(items) - 2, 3):
-            low, high = _hex(items[i][0].decode()), _hex(items[i + 1][0].decode())
-            size = len(low)
-            start, end = int.from_bytes(low, "big"), int.from_bytes(high, "big")
-            target = items[i + 2]
-            if target[1]:  # an array of destinations
-                dsts = re.findall(rb"<([0-9A-Fa-f]*)>", target[1])
-                for offset, dst in enumerate(dsts[: end - start + 1]):
-                    mapping[(start + offset).to_bytes(size, "big")] = _hex(dst.decode()).decode(
-                        "utf-16-be"
-                    )
-            else:
-                base = _hex(target[0].decode())
-                for offset in range(end - start + 1):
-                    dst = (int.from_bytes(base, "big") + offset).to_bytes(len(base), "big")
-                    mapping[(start + offset).to_bytes(size, "big")] = dst.decode(
-                        "utf-16-be", "replace"
-                    )
-    return mapping
-
-
-def _font_embedded(font: PdfObject) -> bool:
-    if font.get("/Subtype") == "/Type3":
-        return True  # its glyphs are content streams in the file
-    if font.get("/Subtype") == "/Type0":
-        font = font.DescendantFonts[0]
-    descriptor = font.get("/FontDescriptor")
-    return descriptor is not None and any(
-        key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
-    )
-
-
 def _decode(font: PdfObject, mapping: dict[bytes, str], data: bytes) -> str:
     width = 2 if font.get("/Subtype") == "/Type0" else 1
     return "".join(
@@ -417,7 +364,7 @@ def _check_tree(pdf: pikepdf.Pdf, languages: tuple[str, ...], problems: list[str
 def _check_fonts(content: _Content, problems: list[str]) -> None:
     for font in content.fonts.values():
         name = str(font.get("/BaseFont", "?"))
-        if not _font_embedded(font):
+        if not font_embedded(font):
             problems.append(f"font {name} is not embedded")
         if "/ToUnicode" not in font:
             problems.append(f"font {name} has no ToUnicode")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import unicodedata
 import zlib
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pikepdf
 from fontTools import subset
@@ -345,3 +347,61 @@ def _glyph_texts(font: TTFont) -> dict[int, str]:
                             ):
                                 names[ligature.LigGlyph] = text
     return {ids[name]: text for name, text in names.items()}
+
+
+# --- reading fonts back (the accessibility checks read what any PDF holds) ---------------
+
+
+def _hex(token: str) -> bytes:
+    return bytes.fromhex(token)
+
+
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
+_HEX = re.compile(rb"<([0-9A-Fa-f]*)>|\[([^\]]*)\]")
+
+
+def to_unicode_map(font: Any) -> dict[bytes, str] | None:
+    """The font's ToUnicode CMap as {character code: text}; None without one."""
+    stream = font.get("/ToUnicode")
+    if not isinstance(stream, pikepdf.Stream):
+        return None
+    data = stream.read_bytes()
+    mapping: dict[bytes, str] = {}
+    for block in _BFCHAR.findall(data):
+        tokens = re.findall(rb"<([0-9A-Fa-f]*)>", block)
+        for src, dst in zip(tokens[::2], tokens[1::2], strict=False):  # a stray token ignored
+            mapping[_hex(src.decode())] = _hex(dst.decode()).decode("utf-16-be")
+    for block in _BFRANGE.findall(data):
+        items = _HEX.findall(block)
+        for i in range(0, len(items) - 2, 3):
+            low, high = _hex(items[i][0].decode()), _hex(items[i + 1][0].decode())
+            size = len(low)
+            start, end = int.from_bytes(low, "big"), int.from_bytes(high, "big")
+            target = items[i + 2]
+            if target[1]:  # an array of destinations
+                dsts = re.findall(rb"<([0-9A-Fa-f]*)>", target[1])
+                for offset, dst in enumerate(dsts[: end - start + 1]):
+                    mapping[(start + offset).to_bytes(size, "big")] = _hex(dst.decode()).decode(
+                        "utf-16-be"
+                    )
+            else:
+                base = _hex(target[0].decode())
+                for offset in range(end - start + 1):
+                    dst = (int.from_bytes(base, "big") + offset).to_bytes(len(base), "big")
+                    mapping[(start + offset).to_bytes(size, "big")] = dst.decode(
+                        "utf-16-be", "replace"
+                    )
+    return mapping
+
+
+def font_embedded(font: Any) -> bool:
+    """Whether a PDF font's program is in the file (a Type 3 font's glyphs always are)."""
+    if font.get("/Subtype") == "/Type3":
+        return True  # its glyphs are content streams in the file
+    if font.get("/Subtype") == "/Type0":
+        font = font.DescendantFonts[0]
+    descriptor = font.get("/FontDescriptor")
+    return descriptor is not None and any(
+        key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+    )
