@@ -163,7 +163,8 @@ def check_overflow(document, expected_pages: int, refuse_layout_bugs: bool = Tru
             for child in box.all_children():
                 visit(child, container, limit, field, element_ids, line)
 
-    for page in document.pages:
+    for index, page in enumerate(document.pages, 1):
+        page_number = index  # read by visit(): what it reports is keyed by page
         page_box = weasycompat.page_box(page)
         page_rect = Rect(0, 0, page.width, page.height)
         visit(page_box, page_rect, "the page", None, frozenset())
