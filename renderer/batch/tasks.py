@@ -24,7 +24,7 @@ from ..finish import DocumentInfo, FinishOptions, finish
 from ..options import FORMATS, OptionError, RenderOptions
 from ..pipeline import Pipeline
 from ..press.impose import Imposition, impose
-from ..press.imprint import EnvelopeImprint
+from ..press.imprint import EnvelopeImprint, envelope_sizes, sized
 from ..press.printready import PrintReady
 from ..validation import InvalidRequest
 from ..warmcache import WarmCache
@@ -174,7 +174,7 @@ def envelope_size(ctx: TaskContext, batch: Batch) -> str:
         size = json.loads(first.data).get("envelope_size", "C5") if first else "C5"
     except (ValueError, AttributeError):  # not a JSON object: that record fails on its own
         size = "C5"
-    return size if size in ("C5", "DL") else "C5"
+    return size if size in envelope_sizes(ctx.pipeline.layout(batch.spec.layout)) else "C5"
 
 
 def _imprint_chunk(
@@ -358,7 +358,7 @@ def _layer_files(ctx: TaskContext, batch: Batch, job: str, entries: dict[int, di
     pipeline = ctx.pipeline
     layout = pipeline.layout(spec.layout)
     body = layout.sample(spec.languages)
-    body["data"]["envelope_size"] = envelope_size(ctx, batch)  # the shell of the batch's size
+    body["data"].update(sized(layout, envelope_size(ctx, batch)))  # the shell of the batch's size
     shell_pdf = pipeline.render(
         spec.layout, body, RenderOptions(spec.format, variant=shell)
     ).content

@@ -34,6 +34,7 @@ tolerance) and wording; ``write`` refuses a record that ``check`` refuses.
 from __future__ import annotations
 
 import re
+import typing
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -378,6 +379,19 @@ def imprinted_layout(registry: Registry, layout_id: str | None = None) -> Layout
     raise LayoutError(f"no layout {layout_id or ''} with an [imprint] table to draw")
 
 
+def sized(layout: Layout, envelope_size: str) -> dict[str, str]:
+    """The data that makes ``layout``'s sample an envelope of ``envelope_size``: nothing for a
+    layout whose shared layers do not depend on a size (no ``envelope_size`` among its
+    ``layer_fields``)."""
+    return {"envelope_size": envelope_size} if "envelope_size" in layout.layer_fields else {}
+
+
+def envelope_sizes(layout: Layout) -> tuple[str, ...]:
+    """The sizes ``layout``'s data model offers (its ``envelope_size`` field's values)."""
+    field = layout.data_model.model_fields.get("envelope_size")
+    return typing.get_args(field.annotation) if field is not None else ()
+
+
 def read_plan(
     pipeline: Pipeline, layout: Layout, languages: tuple[str, ...], envelope_size: str = "C5"
 ) -> Plan:
@@ -385,7 +399,7 @@ def read_plan(
     its values go."""
     assert layout.imprint is not None  # imprinted_layout() chose it
     body = layout.sample(languages)
-    body["data"]["envelope_size"] = envelope_size
+    body["data"].update(sized(layout, envelope_size))
     request = pipeline.validate(layout, body)
     composition = pipeline.composer.compose(layout, request, "variable")
     document = pipeline.renderer.lay_out(layout, composition)
