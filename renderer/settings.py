@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from .batch.webhooks import check_callback_url, parse_hosts, read_secret
 from .options import Limits
 
 LOG_FORMATS = ("json", "text")
@@ -163,6 +164,34 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("batch_access", "OBRAZCI_BATCH_ACCESS", "TOML file of batch clients and print shops"),
     Setting(
+        "webhook_hosts",
+        "OBRAZCI_WEBHOOK_HOSTS",
+        "hosts a callback_url may name, host or host:port, comma-separated (none: callbacks "
+        "are refused); no other host is ever called back",
+    ),
+    Setting(
+        "webhook_secret_file",
+        "OBRAZCI_WEBHOOK_SECRET_FILE",
+        "file holding the key (at least 16 bytes) every callback is signed with, HMAC-SHA256; "
+        "needed with OBRAZCI_WEBHOOK_HOSTS",
+    ),
+    Setting(
+        "webhook_attempts",
+        "OBRAZCI_WEBHOOK_ATTEMPTS",
+        "attempts to deliver one callback before it is given up",
+    ),
+    Setting(
+        "webhook_backoff_s",
+        "OBRAZCI_WEBHOOK_BACKOFF",
+        "seconds before a callback's first retry; doubled after each failed attempt (at most "
+        "an hour)",
+    ),
+    Setting(
+        "webhook_timeout_s",
+        "OBRAZCI_WEBHOOK_TIMEOUT",
+        "seconds to connect to a callback's host, and for each read of its answer",
+    ),
+    Setting(
         "signing_config", "OBRAZCI_SIGNING_CONFIG", "TOML file of signer profiles and API keys"
     ),
     Setting(
@@ -210,6 +239,11 @@ class Settings:
     s3_endpoint_url: str | None = None
     batch_retention_days: float = 7.0
     batch_access: Path | None = None
+    webhook_hosts: str | None = None
+    webhook_secret_file: Path | None = None
+    webhook_attempts: int = 8
+    webhook_backoff_s: float = 10.0
+    webhook_timeout_s: float = 5.0
     signing_config: Path | None = None
     templates_dir: Path | None = None
     log_level: str = "info"
@@ -245,6 +279,16 @@ class Settings:
                 raise bad(name, "must be a number of seconds between 0 and 86400")
         if not 0 < self.batch_retention_days <= 3650:
             raise bad("batch_retention_days", "must be a number of days between 0 and 3650")
+        if not 1 <= self.webhook_attempts <= 100:
+            raise bad("webhook_attempts", "must be between 1 and 100")
+        if not 0 < self.webhook_backoff_s <= 86400:
+            raise bad("webhook_backoff_s", "must be a number of seconds between 0 and 86400")
+        if not 0 < self.webhook_timeout_s <= 60:
+            raise bad("webhook_timeout_s", "must be a number of seconds between 0 and 60")
+        try:
+            parse_hosts(self.webhook_hosts)
+        except ValueError as exc:
+            raise bad("webhook_hosts", str(exc)) from None
         if self.log_level not in LOG_LEVELS:
             raise bad("log_level", f"one of {', '.join(LOG_LEVELS)}")
         if self.log_format not in LOG_FORMATS:
@@ -323,11 +367,29 @@ class Settings:
         from .sign.errors import SigningConfigError
         from .sign.service import SigningService
 
+        hosts = parse_hosts(self.webhook_hosts)
+        if hosts and self.webhook_secret_file is None:
+            raise SettingsError(
+                "OBRAZCI_WEBHOOK_SECRET_FILE (--webhook-secret-file): callbacks are signed; "
+                "name the file of the key"
+            )
+        if self.webhook_secret_file is not None:
+            try:
+                read_secret(self.webhook_secret_file)
+            except ValueError as exc:
+                raise SettingsError(f"OBRAZCI_WEBHOOK_SECRET_FILE: {exc}") from None
         if self.batch_access is not None:
             try:
-                Access.from_file(self.batch_access)
+                access = Access.from_file(self.batch_access)
             except AccessConfigError as exc:
                 raise SettingsError(f"OBRAZCI_BATCH_ACCESS: {exc}") from None
+            for shop, url in access.shop_callbacks.items():
+                refused = check_callback_url(url, hosts)
+                if refused:
+                    raise SettingsError(
+                        f"OBRAZCI_BATCH_ACCESS: {self.batch_access}: shops.{shop}.callback_url: "
+                        f"{refused}"
+                    )
         if self.signing_config is not None:
             try:
                 SigningService(SigningConfig.from_file(self.signing_config))
@@ -360,8 +422,15 @@ class Settings:
         return Limits(**{f.name: getattr(self, f.name) for f in fields(Limits)})
 
     def engine(self):
-        from .batch.specs import EngineSpec
+        from .batch.specs import EngineSpec, WebhookSpec
 
+        webhooks = WebhookSpec(
+            parse_hosts(self.webhook_hosts),
+            self.webhook_secret_file,
+            self.webhook_attempts,
+            self.webhook_backoff_s,
+            self.webhook_timeout_s,
+        )
         return EngineSpec(
             data_dir=self.data_dir,
             workers=self.batch_workers,
@@ -372,6 +441,7 @@ class Settings:
             outputs_url=self.outputs_url,
             s3_endpoint_url=self.s3_endpoint_url,
             retention_s=self.batch_retention_days * 86400,
+            webhooks=webhooks,
         )
 
 

@@ -54,4 +54,23 @@ def sample(layout_id: str, languages=("sl",)) -> dict:
     return json.loads((SAMPLES / f"{layout_id}{suffix}.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(params=["embedded", "celery"])
+def make_env(request, pipeline, tmp_path):
+    """Makes a batch test's Env (tests/batchenv.py) on the engine of the test's parameter
+    (a fresh database, broker and bucket each)."""
+    from .batchenv import Env
+
+    backends = request.getfixturevalue("celery_backends") if request.param == "celery" else None
+
+    def make(path=tmp_path, **options):
+        return Env(pipeline, path, backends=backends and backends.fresh(), **options)
+
+    return make
+
+
+@pytest.fixture
+def env(make_env):
+    return make_env()
+
+
 ALL_LANGUAGE_SETS = [pytest.param(langs, id="+".join(langs)) for langs in LANGUAGE_SETS]

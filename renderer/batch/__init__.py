@@ -11,4 +11,7 @@ processes, package the outputs for a print shop to pull.
     service   the operations the HTTP resources and the CLI call
     pgstore   the celery engine's state in PostgreSQL (migrations/: its schema), with leases
     distributed  the celery engine: tasks on a Redis broker, the sweeper, `renderer worker`
+    retention outputs removed after the retention period, or once a batch is cancelled
+    webhooks  callback URLs allowed, the events a finished batch sends, their signature
+    delivery  the webhooks delivered from the store's outbox, retried with backoff
 """

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-FINISHED = ("ready", "completed-with-errors", "failed", "collected")
+FINISHED = ("ready", "completed-with-errors", "failed", "collected", "cancelled")
 
 
 class ClientError(RuntimeError):
@@ -118,6 +118,10 @@ class BatchClient:
 
     def status(self, batch_id: str) -> dict:
         with self._request("GET", f"/v1/batches/{batch_id}") as response:
+            return json.load(response)
+
+    def cancel(self, batch_id: str) -> dict:
+        with self._request("POST", f"/v1/batches/{batch_id}/cancel") as response:
             return json.load(response)
 
     def follow(self, batch_id: str, out=None, interval: float = 0.5) -> dict:

@@ -56,6 +56,7 @@ def _submit(args) -> int:
         "output": args.output,
         "imposition": args.imposition,
         "shop": args.shop,
+        "callback_url": args.callback_url,
     }
     status = client.submit(Path(args.records), options, args.idempotency_key)
     print(f"batch {status['id']}: {status['counts']['total']} records", file=sys.stderr)
@@ -67,6 +68,11 @@ def _submit(args) -> int:
 
 def _status(args) -> int:
     _print(_client(args).status(args.batch))
+    return 0
+
+
+def _cancel(args) -> int:
+    _print(_client(args).cancel(args.batch))
     return 0
 
 
@@ -170,6 +176,10 @@ def add_parsers(sub) -> None:
     submit.add_argument("--imposition", help="n-up or cut-and-stack (output imposed)")
     submit.add_argument("--shop", help="the print shop the job is for")
     submit.add_argument(
+        "--callback-url",
+        help="called back (a signed POST) when the batch has finished; a host the service allows",
+    )
+    submit.add_argument(
         "--idempotency-key", help="submitting again with the same key gives the same batch"
     )
     submit.add_argument("--no-wait", action="store_true", help="print the batch and return at once")
@@ -180,6 +190,14 @@ def add_parsers(sub) -> None:
     )
     status.add_argument("batch")
     status.set_defaults(run=guarded(_status))
+
+    cancel = batch.add_parser(
+        "cancel",
+        parents=[connection],
+        help="cancel a queued or rendering batch (nothing more is rendered, its files go)",
+    )
+    cancel.add_argument("batch")
+    cancel.set_defaults(run=guarded(_cancel))
 
     wait = batch.add_parser(
         "wait",

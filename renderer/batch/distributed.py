@@ -11,7 +11,10 @@ whose lease is live elsewhere is a duplicate and does nothing.
 The *sweeper* — one thread in every ``renderer worker``, active in the one that holds a
 PostgreSQL advisory lock — enqueues again what was lost: chunks whose lease or queue wait
 expired (a worker machine killed outright, a message lost with the broker) and packagings
-likewise. Packaging is enqueued by the commit that leaves the batch no pending record.
+likewise, and removes the files of cancelled batches no task holds a lease on. Packaging is
+enqueued by the commit that leaves the batch no pending record. A task whose batch is
+cancelled stops, removes what it wrote and purges the batch if it was the last one on it.
+Every worker also runs a webhook deliverer thread (delivery.py) over the store's outbox.
 """
 
 from __future__ import annotations
@@ -23,11 +26,21 @@ import threading
 import psycopg
 from celery import Celery, signals
 
+from .delivery import Deliverer
 from .outputs import Outputs, open_outputs
 from .pgstore import SWEEPER_LOCK, Lease, PgStore
-from .retention import expire_collected
+from .retention import expire_collected, purge_cancelled
 from .specs import EngineSpec
-from .tasks import PackageTask, TaskContext, chunk_keys, chunk_outcomes, package
+from .tasks import (
+    Cancelled,
+    PackageTask,
+    TaskContext,
+    abandoned,
+    chunk_keys,
+    chunk_outcomes,
+    discard_chunk,
+    package,
+)
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +177,8 @@ class _Renewing:
             try:
                 if not self.store.renew(self.lease):
                     log.warning(
-                        "lease lost: %s (another attempt holds it; this one will not commit)",
+                        "lease lost: %s (another attempt holds it, or the batch was"
+                        " cancelled; this one will not commit)",
                         self.lease,
                     )
                     return
@@ -196,10 +210,13 @@ def render_chunk(ctx: WorkerContext, batch_id: str, chunk: int) -> str:
         return "given up"
     if batch is None:
         return "gone"  # deleted while its chunk waited in the queue
+    pending = store.records(batch_id, chunk, state="pending")
     try:
         with _Renewing(store, lease):
-            outcomes = chunk_outcomes(ctx, batch, chunk)
+            outcomes = chunk_outcomes(ctx, batch, chunk, pending)
         committed, package_now = store.commit_chunk(lease, outcomes)
+    except Cancelled:
+        committed = package_now = False
     except Exception as exc:
         log.exception("chunk %s/%d attempt %d", batch_id, chunk, lease.attempt)
         errors = store.release(lease, failed=True)
@@ -210,6 +227,12 @@ def render_chunk(ctx: WorkerContext, batch_id: str, chunk: int) -> str:
             return "given up"
         ctx.dispatcher.enqueue(store, batch_id)
         return "failed"
+    if not committed and abandoned(store, batch_id):
+        # cancelled: no other attempt will write these keys again
+        discard_chunk(ctx, batch, chunk, pending)
+        store.release(lease, failed=False)
+        purge_cancelled(store, ctx.outputs, batch_id=batch_id)
+        return "cancelled"
     if not committed:
         log.warning(
             "chunk %s/%d attempt %d: a later attempt holds the chunk; nothing committed",
@@ -248,6 +271,10 @@ def package_batch(ctx: WorkerContext, batch_id: str) -> str:
     try:
         with _Renewing(store, lease):
             package(ctx, PackageTask(batch_id))
+        if abandoned(store, batch_id):  # cancelled meanwhile: package() removed its files
+            store.release_package(lease)
+            purge_cancelled(store, ctx.outputs, batch_id=batch_id)
+            return "cancelled"
     except Exception as exc:
         log.exception("packaging %s attempt %d", batch_id, lease.attempt)
         if store.release_package(lease) >= MAX_ATTEMPTS:
@@ -303,6 +330,7 @@ class Sweeper:
             return 0
         self.store.sweep_abandoned()
         expire_collected(self.store, self.outputs, self.engine.retention_s)
+        purge_cancelled(self.store, self.outputs)
         return self.dispatcher.enqueue(self.store)
 
     def _run(self) -> None:
@@ -335,18 +363,23 @@ class Sweeper:
 
 
 def run_worker(engine: EngineSpec, concurrency: int | None = None, loglevel: str = "INFO") -> None:
-    """`renderer worker`: a prefork Celery worker (one process per core unless told) and the
-    sweeper thread beside its pool."""
+    """`renderer worker`: a prefork Celery worker (one process per core unless told), and
+    the sweeper's and the webhook deliverer's threads beside its pool."""
     app = make_app(engine)
     sweeper = Sweeper(engine, Dispatcher(engine, app))
+    deliverer = Deliverer.configured(open_store(engine), engine.webhooks)
+    stop_delivering = threading.Event()
 
     @signals.worker_ready.connect(weak=False)
     def _started(**_):
         sweeper.start()
+        if deliverer is not None:
+            deliverer.start(stop_delivering)
 
     @signals.worker_shutdown.connect(weak=False)
     def _stopping(**_):
         sweeper.stop()
+        stop_delivering.set()
 
     app.worker_main(
         [

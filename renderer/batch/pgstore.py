@@ -29,7 +29,18 @@ import psycopg
 from psycopg.rows import DictRow, dict_row
 
 from .specs import BatchSpec
-from .store import Batch, Conflict, NoRecords, Outcome, Record, TooManyRecords, _record, _Repeat
+from .store import (
+    RUNNING,
+    Batch,
+    Conflict,
+    NoRecords,
+    Outcome,
+    Record,
+    TooManyRecords,
+    _record,
+    _Repeat,
+)
+from .webhooks import Delivery, finish_events
 
 MIGRATION_LOCK = 0x6F62_7261_7A63  # pg_advisory_lock key of the migrations ("obrazc")
 SWEEPER_LOCK = MIGRATION_LOCK + 1  # … and of the one sweeper among the workers
@@ -148,6 +159,7 @@ class PgStore:
         fingerprint: Callable[[], str],
         chunk_size: int,
         max_records: int,
+        callbacks: tuple[str | None, str | None] = (None, None),
     ) -> tuple[Batch, bool]:
         """As ``Store.submit``: staged as ``receiving`` in short transactions, made ``queued``
         (or found to repeat an earlier submit with the same key) in one last transaction."""
@@ -156,9 +168,9 @@ class PgStore:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO batches (id, spec, client, shop, fingerprint, state, total,"
-                " created, updated)"
-                " VALUES (%s, %s, %s, %s, '', 'receiving', 0, %s, %s)",
-                (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now),
+                " created, updated, callback_url, shop_callback_url)"
+                " VALUES (%s, %s, %s, %s, '', 'receiving', 0, %s, %s, %s, %s)",
+                (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now, *callbacks),
             )
         try:
             total = self._stage(batch_id, records, chunk_size, max_records)
@@ -254,9 +266,11 @@ class PgStore:
         row = self.read().execute("SELECT * FROM batches WHERE id = %s", (batch_id,)).fetchone()
         return Batch.from_row(row) if row else None
 
-    def counts(self, batch_id: str) -> dict[str, int]:
+    def counts(
+        self, batch_id: str, db: psycopg.Connection[DictRow] | None = None
+    ) -> dict[str, int]:
         rows = (
-            self.read()
+            (db or self.read())
             .execute(
                 "SELECT state, COUNT(*) AS n FROM records WHERE batch = %s GROUP BY state",
                 (batch_id,),
@@ -320,7 +334,7 @@ class PgStore:
             )
             .fetchall()
         )
-        counts = {"queued": 0, "rendering": 0, "done": 0, "failed": 0}
+        counts = {"queued": 0, "rendering": 0, "done": 0, "failed": 0, "cancelled": 0}
         counts.update({row["state"]: row["n"] for row in rows})
         return counts, sum(row["pages"] for row in rows if row["state"] == "done")
 
@@ -364,7 +378,9 @@ class PgStore:
         self._connection().execute("DELETE FROM batches WHERE id = %s", (batch_id,))
 
     def batches_for_shop(self, shop: str, state: str | None = None) -> list[Batch]:
-        query, args = "SELECT * FROM batches WHERE shop = %s AND state != 'receiving'", [shop]
+        """The shop's jobs: never a batch still arriving, nor one its client cancelled."""
+        query = "SELECT * FROM batches WHERE shop = %s AND state NOT IN ('receiving', 'cancelled')"
+        args = [shop]
         if state is not None:
             query, args = query + " AND state = %s", args + [state]
         return [
@@ -526,15 +542,20 @@ class PgStore:
         return row is not None
 
     def fail_chunk(self, batch_id: str, chunk: int, reason: str) -> bool:
-        """A chunk given up: its pending records fail with ``reason``. Returns "package now"."""
+        """A chunk given up: its pending records fail with ``reason``. Returns "package now".
+        The chunk is locked first, as a commit and a cancel lock it."""
         with self.transaction() as db:
+            db.execute(
+                "SELECT 1 FROM chunks WHERE batch = %s AND chunk = %s FOR UPDATE", (batch_id, chunk)
+            )
             db.execute(
                 "UPDATE records SET state = 'failed', errors = %s WHERE batch = %s AND chunk = %s"
                 " AND state = 'pending'",
                 (json.dumps([{"pointer": "", "detail": reason}]), batch_id, chunk),
             )
             db.execute(
-                "UPDATE chunks SET state = 'done', leased = FALSE WHERE batch = %s AND chunk = %s",
+                "UPDATE chunks SET state = 'done', leased = FALSE WHERE batch = %s AND chunk = %s"
+                " AND state = 'pending'",
                 (batch_id, chunk),
             )
             return self._package_due(db, batch_id)
@@ -567,12 +588,13 @@ class PgStore:
 
     def finish_batch(
         self, batch_id: str, state: str, files: list[dict] | None, error: str | None = None
-    ) -> None:
+    ) -> bool:
+        """As ``Store.finish_batch``: the batch and its webhook events in one transaction."""
         with self.transaction() as db:
-            db.execute(
+            row = db.execute(
                 "UPDATE batches SET state = %s, files = %s, error = %s, updated = %s,"
                 " package_leased = FALSE"
-                " WHERE id = %s AND state = 'rendering'",
+                " WHERE id = %s AND state = 'rendering' RETURNING *",
                 (
                     state,
                     json.dumps(files) if files is not None else None,
@@ -580,6 +602,110 @@ class PgStore:
                     time.time(),
                     batch_id,
                 ),
+            ).fetchone()
+            if row is None:
+                return False
+            events = finish_events(Batch.from_row(row), state, self.counts(batch_id, db))
+            with db.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO deliveries (id, batch, recipient, event, url, body, next_at,"
+                    " created) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    [
+                        (e.id, e.batch, e.recipient, e.event, e.url, e.body, e.created, e.created)
+                        for e in events
+                    ],
+                )
+        return True
+
+    def cancel(self, batch_id: str) -> str | None:
+        """As ``Store.cancel``. Locks as a chunk's commit takes them (its chunks, then the
+        batch), so that a commit or a packaging under way finishes first: whichever comes
+        first wins, and the other changes nothing."""
+        with self.transaction() as db:
+            db.execute(
+                "SELECT chunk FROM chunks WHERE batch = %s ORDER BY chunk FOR UPDATE", (batch_id,)
+            )
+            row = db.execute(
+                "SELECT state FROM batches WHERE id = %s FOR UPDATE", (batch_id,)
+            ).fetchone()
+            if row is None or row["state"] not in RUNNING:
+                return row["state"] if row else None
+            db.execute(
+                "UPDATE batches SET state = 'cancelled', purge_outputs = TRUE, updated = %s"
+                " WHERE id = %s",
+                (time.time(), batch_id),
+            )
+            db.execute(
+                "UPDATE records SET state = 'cancelled' WHERE batch = %s AND state = 'pending'",
+                (batch_id,),
+            )
+            db.execute(
+                "UPDATE chunks SET state = 'cancelled' WHERE batch = %s AND state = 'pending'",
+                (batch_id,),
+            )
+        return "cancelled"
+
+    def purges_due(self, batch_id: str | None = None) -> list[str]:
+        """Cancelled batches whose files are still to be removed and that no task holds a
+        live lease on (a task that outlives its lease removes what it wrote itself)."""
+        now = time.time()
+        rows = (
+            self.read()
+            .execute(
+                "SELECT id FROM batches b WHERE purge_outputs AND (%s::text IS NULL OR id = %s)"
+                " AND NOT (package_leased AND package_until >= %s) AND NOT EXISTS"
+                " (SELECT 1 FROM chunks c WHERE c.batch = b.id AND c.leased"
+                " AND c.lease_until >= %s)",
+                (batch_id, batch_id, now, now),
+            )
+            .fetchall()
+        )
+        return [row["id"] for row in rows]
+
+    def purged(self, batch_id: str) -> None:
+        self.read().execute("UPDATE batches SET purge_outputs = FALSE WHERE id = %s", (batch_id,))
+
+    # -- webhook deliveries (the outbox) ---------------------------------------------
+
+    def deliveries(self, batch_id: str, recipient: str) -> list[Delivery]:
+        rows = (
+            self.read()
+            .execute(
+                "SELECT * FROM deliveries WHERE batch = %s AND recipient = %s ORDER BY created, id",
+                (batch_id, recipient),
+            )
+            .fetchall()
+        )
+        return [Delivery.from_row(row) for row in rows]
+
+    def claim_deliveries(self, now: float, hold_s: float, limit: int) -> list[Delivery]:
+        """As ``Store.claim_deliveries``; deliverers in several workers skip each other's."""
+        rows = (
+            self.read()
+            .execute(
+                "UPDATE deliveries SET next_at = %s WHERE id IN (SELECT id FROM deliveries"
+                " WHERE state = 'pending' AND next_at <= %s ORDER BY next_at LIMIT %s"
+                " FOR UPDATE SKIP LOCKED) RETURNING *",
+                (now + hold_s, now, limit),
+            )
+            .fetchall()
+        )
+        return sorted((Delivery.from_row(row) for row in rows), key=lambda d: d.created)
+
+    def record_attempt(
+        self, delivery_id: str, attempt: dict, state: str, next_at: float | None
+    ) -> None:
+        """As ``Store.record_attempt``."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT attempts FROM deliveries WHERE id = %s FOR UPDATE", (delivery_id,)
+            ).fetchone()
+            if row is None:
+                return
+            db.execute(
+                "UPDATE deliveries SET state = %s, attempts = %s, next_at = COALESCE(%s, next_at)"
+                " WHERE id = %s",
+                (state, json.dumps([*json.loads(row["attempts"]), attempt]), next_at, delivery_id),
             )
 
     def rerun(self, batch_id: str, corrections: dict[int, str], chunk_size: int) -> int:
@@ -591,7 +717,7 @@ class PgStore:
             batch = db.execute(
                 "SELECT state, claimed_until FROM batches WHERE id = %s FOR UPDATE", (batch_id,)
             ).fetchone()
-            if batch is None or batch["state"] not in FINISHED:
+            if batch is None or batch["state"] not in FINISHED or batch["state"] == "cancelled":
                 return 0
             if batch["claimed_until"] and batch["claimed_until"] > time.time():
                 raise Claimed(batch["claimed_until"])  # the shop's lease and files stay as they are

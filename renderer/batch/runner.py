@@ -3,7 +3,9 @@ batches ready to package, hands them to the executor and takes back what finishe
 
 Everything it knows at start comes from the store, so after a crash (of the runner, the
 whole service, or a worker) a new runner simply carries on: a chunk is pending until its
-task committed its records, and a task that runs again writes the same files.
+task committed its records, and a task that runs again writes the same files. A cancelled
+batch's files are removed once none of its tasks is in flight; webhooks are delivered by a
+thread beside the loop (delivery.py), from the store's outbox.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import threading
 import time
 from pathlib import Path
 
+from .delivery import Deliverer
 from .executor import Event, Executor
 from .outputs import LocalOutputs, Outputs
-from .retention import expire_collected
+from .retention import expire_collected, purge_cancelled
 from .store import Store
 from .tasks import ChunkTask, PackageTask, Task, chunk_keys
 
@@ -46,7 +49,8 @@ def lock_data_dir(data_dir: Path):
 
 
 class Runner:
-    """``outputs``: where a chunk's files go, so that a chunk given up leaves none behind."""
+    """``outputs``: where a chunk's files go, so that a chunk given up, or a cancelled batch,
+    leaves none behind; ``deliverer``: the webhooks' (run beside ``run_forever``)."""
 
     def __init__(
         self,
@@ -55,12 +59,14 @@ class Runner:
         outputs: Outputs | None = None,
         heartbeat: Path | None = None,
         retention_s: float | None = None,
+        deliverer: Deliverer | None = None,
     ):
         self.store = store
         self.retention_s = retention_s
         self.executor = executor
         self.outputs = outputs
         self.heartbeat = heartbeat
+        self.deliverer = deliverer
         self.inflight: set[Task] = set()
         self.failures: dict[Task, dict[str, int]] = {}
         self._beat, self._state = 0.0, ""
@@ -80,7 +86,12 @@ class Runner:
                 self._submit(task)
         for event in self.executor.poll(timeout if self.inflight else 0):
             self._finished(event)
+        if self.outputs is not None:
+            purge_cancelled(self.store, self.outputs, self._working_on)
         return len(self.inflight)
+
+    def _working_on(self, batch_id: str) -> bool:
+        return any(task.batch == batch_id for task in self.inflight)
 
     def _submit(self, task: Task) -> None:
         self.inflight.add(task)
@@ -140,7 +151,16 @@ class Runner:
 
     def run_forever(self, stop: threading.Event, idle_s: float = 0.25) -> None:
         """Until ``stop``; a store error (locked, unreachable) is retried with backoff, never
-        fatal. Once a minute: submits abandoned mid-upload dropped, retention applied."""
+        fatal. Once a minute: submits abandoned mid-upload dropped, retention applied. The
+        deliverer's thread runs until ``stop`` too."""
+        delivering = self.deliverer.start(stop) if self.deliverer is not None else None
+        try:
+            self._loop(stop, idle_s)
+        finally:
+            if delivering is not None:
+                delivering.join(timeout=30)
+
+    def _loop(self, stop: threading.Event, idle_s: float) -> None:
         errors, swept = 0, 0.0
         while not stop.is_set():
             try:
@@ -174,15 +194,18 @@ def run_batches(engine, stop: threading.Event | None = None) -> None:
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
     lock = lock_data_dir(engine.data_dir)
+    store = Store(engine.database)
+    deliverer = Deliverer.configured(store, engine.webhooks)
     executor = ProcessExecutor(engine)
     try:
         log.info("batch runner: %d workers on %s", executor.capacity, engine.data_dir)
         Runner(
-            Store(engine.database),
+            store,
             executor,
             LocalOutputs(engine.outputs),
             engine.heartbeat,
             engine.retention_s,
+            deliverer,
         ).run_forever(stop)
     finally:
         executor.close()

@@ -1,6 +1,7 @@
-"""What the HTTP resources and the CLI do with batches: submit, report, re-run, hand out
-files, and the print shops' claims and status reports. No rendering happens here (that is
-the runner's); a request only reads and writes the store."""
+"""What the HTTP resources and the CLI do with batches: submit, report, cancel, re-run,
+hand out files, and the print shops' claims and status reports. No rendering happens here
+(that is the runner's), nor any webhook delivery (the deliverer's); a request only reads
+and writes the store."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from ..pipeline import Pipeline
 from ..registry import Registry
 from .outputs import LocalOutputs, Outputs, open_outputs
 from .records import RecordReader
+from .retention import purge_cancelled
 from .specs import Access, BatchSpec, EngineSpec
 from .store import FINISHED, Batch, Claimed, Store, record_id
+from .webhooks import shown
 
 if TYPE_CHECKING:
     from .pgstore import PgStore
@@ -119,11 +122,17 @@ class BatchService:
         idempotency_key: str | None,
         stream: BinaryIO,
         media_type: str,
+        callback_url: str | None = None,
     ) -> tuple[Batch, bool]:
+        """Store the batch; ``callback_url`` (checked by the caller against the allowed
+        hosts) is told when it finishes, and its print shop's configured callback when the
+        job is ready. The callback is part of the request an idempotency key stands for."""
         reader = RecordReader(
             stream, media_type, self.engine.max_record_bytes, self.engine.max_body_bytes
         )
-        spec_text = json.dumps(spec.as_json(), sort_keys=True)
+        asked = spec.as_json() | ({"callback_url": callback_url} if callback_url else {})
+        spec_text = json.dumps(asked, sort_keys=True)
+        shop_callback = self.access.shop_callbacks.get(spec.shop) if spec.shop else None
 
         def fingerprint() -> str:
             return hashlib.sha256(f"{spec_text}\n{reader.digest}".encode()).hexdigest()
@@ -136,6 +145,7 @@ class BatchService:
             fingerprint,
             self.engine.chunk_size,
             self.engine.max_records,
+            (callback_url, shop_callback),
         )
         if created:
             self._dispatch(batch.id)
@@ -168,6 +178,9 @@ class BatchService:
                 {**f, "url": f"{base_url}/v1/batches/{batch.id}/files/{f['name']}"}
                 for f in batch.files
             ]
+        if batch.callback_url:
+            report["callback_url"] = batch.callback_url
+            report["deliveries"] = [shown(d) for d in self.store.deliveries(batch.id, "client")]
         return report
 
     def listing(self, batch: Batch, base_url: str = "") -> dict:
@@ -183,11 +196,14 @@ class BatchService:
         }
 
     def delete(self, batch: Batch) -> None:
-        """Remove a finished batch with every file it made. A batch for a print shop goes
-        only once the shop has collected it, shipped it or rejected it."""
+        """Remove a finished (or cancelled) batch with every file it made. A batch for a
+        print shop goes only once the shop has collected it, shipped it or rejected it."""
         if batch.state not in FINISHED:
             raise BatchRefused(f"the batch is {batch.state}; delete it once it has finished")
-        handed_over = batch.state == "collected" or batch.shop_status in ("shipped", "rejected")
+        handed_over = batch.state in ("collected", "cancelled") or batch.shop_status in (
+            "shipped",
+            "rejected",
+        )
         if batch.spec.shop and not handed_over:
             raise BatchRefused(
                 f"the job is for {batch.spec.shop}, which has not collected it yet"
@@ -196,7 +212,25 @@ class BatchService:
         self.outputs.delete_all(batch.id)
         self.store.delete(batch.id)
 
+    def cancel(self, batch: Batch) -> Batch:
+        """Cancel a queued or rendering batch: what is not rendered yet never is, chunks in
+        flight stop and commit nothing, and every file of the batch is removed once no task
+        works on it (at once on the celery engine when none holds a lease; else by the task
+        that stops last, the runner or the sweeper). Cancelling again changes nothing; a
+        finished batch is refused. Returns the batch as it is now."""
+        state = self.store.cancel(batch.id)
+        if state != "cancelled":
+            raise BatchRefused(
+                f"the batch is {state or 'deleted'}; only a queued or rendering batch can be"
+                " cancelled"
+            )
+        if self.dispatcher is not None:
+            purge_cancelled(self.store, self.outputs, batch_id=batch.id)
+        return self.store.batch(batch.id) or batch
+
     def rerun(self, batch: Batch, corrections: dict[int, str]) -> int:
+        if batch.state == "cancelled":
+            raise BatchRefused("the batch was cancelled; submit its records as a new batch")
         if batch.state not in FINISHED:
             raise BatchRefused(
                 f"the batch is {batch.state}; re-run its failed records once it has finished"
@@ -269,6 +303,8 @@ class BatchService:
                 {**f, "url": f"{base_url}/v1/print-jobs/{batch.id}/files/{f['name']}"}
                 for f in batch.files
             ]
+        if batch.shop_callback_url:
+            job["deliveries"] = [shown(d) for d in self.store.deliveries(batch.id, "shop")]
         return job
 
     def claim(self, batch: Batch) -> float:

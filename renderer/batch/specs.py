@@ -58,6 +58,19 @@ class BatchSpec:
 
 
 @dataclass(frozen=True)
+class WebhookSpec:
+    """Where callbacks may go and how they are delivered (renderer/batch/delivery.py). The
+    key that signs them is read from ``secret_file`` by the process that delivers, never
+    carried here."""
+
+    hosts: tuple[str, ...] = ()  # "host" or "host:port", as webhooks.parse_hosts gives them
+    secret_file: Path | None = None
+    attempts: int = 8  # a delivery is given up after this many attempts
+    backoff_s: float = 10.0  # the wait before the first retry, doubled after each failure
+    timeout_s: float = 5.0  # to connect, and for each read of the answer
+
+
+@dataclass(frozen=True)
 class EngineSpec:
     """How the batch engine runs on this machine."""
 
@@ -84,6 +97,7 @@ class EngineSpec:
     chunk_lease_s: float = 30.0
     queue_wait_s: float = 600.0  # an enqueued task not started after this is enqueued again
     sweep_interval_s: float = 5.0  # how often the sweeper looks for lost tasks
+    webhooks: WebhookSpec = WebhookSpec()
 
     def __post_init__(self) -> None:
         if self.kind not in ENGINES:
@@ -118,6 +132,7 @@ class Access:
 
     clients: dict[str, str] = field(default_factory=dict)  # name -> sha256 of the key
     shops: dict[str, str] = field(default_factory=dict)
+    shop_callbacks: dict[str, str] = field(default_factory=dict)  # name -> its callback_url
 
     @classmethod
     def from_file(cls, path: str | Path) -> Access:
@@ -130,11 +145,21 @@ class Access:
             shops = {
                 name: entry["sha256"].lower() for name, entry in table.get("shops", {}).items()
             }
+            callbacks = {
+                name: entry["callback_url"]
+                for name, entry in table.get("shops", {}).items()
+                if "callback_url" in entry
+            }
         except (OSError, KeyError, TypeError, AttributeError, tomllib.TOMLDecodeError) as exc:
             raise AccessConfigError(
                 f"batch access configuration {path}: {type(exc).__name__}: {exc}"
             ) from None
-        return cls(clients, shops)
+        for name, url in callbacks.items():
+            if not isinstance(url, str):
+                raise AccessConfigError(
+                    f"batch access configuration {path}: shops.{name}.callback_url is a URL"
+                )
+        return cls(clients, shops, callbacks)
 
     @classmethod
     def from_environment(cls) -> Access:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .specs import BatchSpec
+from .webhooks import Delivery, finish_events
 
 
 class Row(Protocol):
@@ -67,11 +68,37 @@ CREATE TABLE IF NOT EXISTS chunks (
     state TEXT NOT NULL DEFAULT 'pending',
     PRIMARY KEY (batch, chunk)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deliveries (
+    id TEXT PRIMARY KEY,
+    batch TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    event TEXT NOT NULL,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts TEXT NOT NULL DEFAULT '[]',
+    next_at REAL NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS deliveries_by_batch ON deliveries (batch, created);
 """
 
+#: Columns added to the tables above since their first version, added where missing (a new
+#: database and one an earlier version made alike): callback_url, the client's webhook;
+#: shop_callback_url, the print shop's, as configured when the batch was submitted;
+#: purge_outputs, a cancelled batch whose files are still to be removed.
+ADDED_COLUMNS = (
+    ("batches", "callback_url", "TEXT"),
+    ("batches", "shop_callback_url", "TEXT"),
+    ("batches", "purge_outputs", "INTEGER NOT NULL DEFAULT 0"),
+)
+
 #: Batch states: receiving (its records still arriving; seen by nobody), queued, rendering
-#: (packaging too), then one of these; ``collected``: the print shop accepted it.
-FINISHED = ("ready", "completed-with-errors", "failed", "collected")
+#: (packaging too), then one of these; ``collected``: the print shop accepted it;
+#: ``cancelled``: its client cancelled it before it finished.
+RUNNING = ("queued", "rendering")
+FINISHED = ("ready", "completed-with-errors", "failed", "collected", "cancelled")
 
 
 class Conflict(Exception):
@@ -104,6 +131,8 @@ class Batch:
     shop_status: str | None
     shop_reason: str | None
     claimed_until: float | None
+    callback_url: str | None = None
+    shop_callback_url: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Batch:
@@ -120,6 +149,8 @@ class Batch:
             row["shop_status"],
             row["shop_reason"],
             row["claimed_until"],
+            row["callback_url"],
+            row["shop_callback_url"],
         )
 
 
@@ -159,6 +190,11 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connection().executescript(SCHEMA)
+        with self.transaction() as db:
+            for table, column, declaration in ADDED_COLUMNS:
+                present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -195,20 +231,37 @@ class Store:
         fingerprint: Callable[[], str],
         chunk_size: int,
         max_records: int,
+        callbacks: tuple[str | None, str | None] = (None, None),
     ) -> tuple[Batch, bool]:
         """Store a new batch with its records in one transaction. ``records`` is consumed as
         it is read (a stream); ``fingerprint()`` is called afterwards (it covers the whole
-        body). Returns (batch, created): an earlier batch with the same key and fingerprint
-        is returned as is; with another fingerprint → Conflict. Nothing is stored on error."""
+        body). ``callbacks``: the client's callback_url and its print shop's. Returns
+        (batch, created): an earlier batch with the same key and fingerprint is returned as
+        is; with another fingerprint → Conflict. Nothing is stored on error."""
         try:
             return self._insert(
-                spec, client, idempotency_key, records, fingerprint, chunk_size, max_records
+                spec,
+                client,
+                idempotency_key,
+                records,
+                fingerprint,
+                chunk_size,
+                max_records,
+                callbacks,
             ), True
         except _Repeat as repeat:
             return repeat.batch, False
 
     def _insert(
-        self, spec, client, idempotency_key, records, fingerprint, chunk_size, max_records
+        self,
+        spec,
+        client,
+        idempotency_key,
+        records,
+        fingerprint,
+        chunk_size,
+        max_records,
+        callbacks,
     ) -> Batch:
         """Staged: the batch is ``receiving`` while its records stream in, written in short
         transactions (every 1000 records or every second), so a slow upload never holds the
@@ -218,9 +271,9 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO batches (id, spec, client, shop, fingerprint, state, total,"
-                " created, updated)"
-                " VALUES (?, ?, ?, ?, '', 'receiving', 0, ?, ?)",
-                (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now),
+                " created, updated, callback_url, shop_callback_url)"
+                " VALUES (?, ?, ?, ?, '', 'receiving', 0, ?, ?, ?, ?)",
+                (batch_id, json.dumps(spec.as_json()), client, spec.shop, now, now, *callbacks),
             )
         try:
             total = self._stage(batch_id, records, chunk_size, max_records)
@@ -297,6 +350,7 @@ class Store:
                 ).rowcount
                 if gone == 0:
                     db.execute("DELETE FROM chunks WHERE batch = ?", (batch_id,))
+                    db.execute("DELETE FROM deliveries WHERE batch = ?", (batch_id,))
                     db.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
                     return
 
@@ -319,9 +373,10 @@ class Store:
         row = self.read().execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
         return Batch.from_row(row) if row else None
 
-    def counts(self, batch_id: str) -> dict[str, int]:
+    def counts(self, batch_id: str, db: sqlite3.Connection | None = None) -> dict[str, int]:
+        """Records by state: pending, done, failed (and cancelled, in a cancelled batch)."""
         rows = (
-            self.read()
+            (db or self.read())
             .execute(
                 "SELECT state, COUNT(*) AS n FROM records WHERE batch = ? GROUP BY state",
                 (batch_id,),
@@ -386,7 +441,7 @@ class Store:
             )
             .fetchall()
         )
-        counts = {"queued": 0, "rendering": 0, "done": 0, "failed": 0}
+        counts = {"queued": 0, "rendering": 0, "done": 0, "failed": 0, "cancelled": 0}
         counts.update({row["state"]: row["n"] for row in rows})
         return counts, sum(row["pages"] for row in rows if row["state"] == "done")
 
@@ -428,7 +483,9 @@ class Store:
         self._discard(batch_id)
 
     def batches_for_shop(self, shop: str, state: str | None = None) -> list[Batch]:
-        query, args = "SELECT * FROM batches WHERE shop = ? AND state != 'receiving'", [shop]
+        """The shop's jobs: never a batch still arriving, nor one its client cancelled."""
+        query = "SELECT * FROM batches WHERE shop = ? AND state NOT IN ('receiving', 'cancelled')"
+        args = [shop]
         if state is not None:
             query, args = query + " AND state = ?", args + [state]
         return [
@@ -471,9 +528,13 @@ class Store:
                 (time.time(), batch_id),
             )
 
-    def finish_chunk(self, batch_id: str, chunk: int, outcomes: Iterable[Outcome]) -> None:
-        """Every outcome of a chunk and the chunk's completion, in one transaction."""
+    def finish_chunk(self, batch_id: str, chunk: int, outcomes: Iterable[Outcome]) -> bool:
+        """Every outcome of a chunk and the chunk's completion, in one transaction; nothing
+        (False) if the batch was cancelled or deleted meanwhile."""
         with self.transaction() as db:
+            row = db.execute("SELECT state FROM batches WHERE id = ?", (batch_id,)).fetchone()
+            if row is None or row["state"] not in RUNNING:
+                return False
             for o in outcomes:
                 state = "failed" if o.errors else "done"
                 db.execute(
@@ -495,12 +556,15 @@ class Store:
                 "UPDATE chunks SET state = 'done' WHERE batch = ? AND chunk = ?", (batch_id, chunk)
             )
             db.execute("UPDATE batches SET updated = ? WHERE id = ?", (time.time(), batch_id))
+            return True
 
     def finish_batch(
         self, batch_id: str, state: str, files: list[dict] | None, error: str | None = None
-    ) -> None:
+    ) -> bool:
+        """A rendering batch finished, with the webhook events that sends (one transaction);
+        False if it was not rendering any more (cancelled, deleted, finished by another)."""
         with self.transaction() as db:
-            db.execute(
+            finished = db.execute(
                 "UPDATE batches SET state = ?, files = ?, error = ?, updated = ? WHERE id = ?"
                 " AND state = 'rendering'",
                 (
@@ -510,16 +574,107 @@ class Store:
                     time.time(),
                     batch_id,
                 ),
+            ).rowcount
+            if finished:
+                row = db.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
+                events = finish_events(Batch.from_row(row), state, self.counts(batch_id, db))
+                db.executemany(
+                    "INSERT INTO deliveries (id, batch, recipient, event, url, body, next_at,"
+                    " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (e.id, e.batch, e.recipient, e.event, e.url, e.body, e.created, e.created)
+                        for e in events
+                    ],
+                )
+        return bool(finished)
+
+    def cancel(self, batch_id: str) -> str | None:
+        """Cancel a batch that has not finished: its pending records and chunks will never
+        be rendered, and its files are to be purged (``purges_due``). Returns the batch's
+        state now (``cancelled``, also when it was already, or the state that kept it from
+        being cancelled); None if there is no such batch."""
+        with self.transaction() as db:
+            row = db.execute("SELECT state FROM batches WHERE id = ?", (batch_id,)).fetchone()
+            if row is None or row["state"] not in RUNNING:
+                return row["state"] if row else None
+            db.execute(
+                "UPDATE batches SET state = 'cancelled', purge_outputs = 1, updated = ?"
+                " WHERE id = ?",
+                (time.time(), batch_id),
+            )
+            for table in ("records", "chunks"):
+                db.execute(
+                    f"UPDATE {table} SET state = 'cancelled' WHERE batch = ? AND state = 'pending'",
+                    (batch_id,),
+                )
+        return "cancelled"
+
+    def purges_due(self, batch_id: str | None = None) -> list[str]:
+        """Cancelled batches whose files are still to be removed (the runner knows which of
+        them a task still works on)."""
+        rows = self.read().execute(
+            "SELECT id FROM batches WHERE purge_outputs AND (? IS NULL OR id = ?)",
+            (batch_id, batch_id),
+        )
+        return [row["id"] for row in rows]
+
+    def purged(self, batch_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE batches SET purge_outputs = 0 WHERE id = ?", (batch_id,))
+
+    # -- webhook deliveries (the outbox) ---------------------------------------------
+
+    def deliveries(self, batch_id: str, recipient: str) -> list[Delivery]:
+        rows = self.read().execute(
+            "SELECT * FROM deliveries WHERE batch = ? AND recipient = ? ORDER BY created, id",
+            (batch_id, recipient),
+        )
+        return [Delivery.from_row(row) for row in rows]
+
+    def claim_deliveries(self, now: float, hold_s: float, limit: int) -> list[Delivery]:
+        """Up to ``limit`` deliveries due now, held for ``hold_s`` (not due to another
+        deliverer meanwhile; due again if this one dies before it records its attempt)."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries"
+                " WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT ?) RETURNING *",
+                (now + hold_s, now, limit),
+            ).fetchall()
+        return sorted((Delivery.from_row(row) for row in rows), key=lambda d: d.created)
+
+    def record_attempt(
+        self, delivery_id: str, attempt: dict, state: str, next_at: float | None
+    ) -> None:
+        """An attempt's outcome: the delivery ``delivered``, ``failed`` (given up), or
+        ``pending`` again at ``next_at``."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,)
+            ).fetchone()
+            if row is None:  # its batch was deleted meanwhile
+                return
+            attempts = [*json.loads(row["attempts"]), attempt]
+            db.execute(
+                "UPDATE deliveries SET state = ?, attempts = ?, next_at = COALESCE(?, next_at)"
+                " WHERE id = ?",
+                (state, json.dumps(attempts), next_at, delivery_id),
             )
 
     def rerun(self, batch_id: str, corrections: dict[int, str], chunk_size: int) -> int:
         """Put the failed records (with corrected data where given) back to render, in new
-        chunks; the records already done are kept. Returns how many are queued again."""
+        chunks; the records already done are kept. Returns how many are queued again (none
+        of a batch that is not finished, or was cancelled)."""
         with self.transaction() as db:
             claimed = db.execute(
-                "SELECT claimed_until FROM batches WHERE id = ?", (batch_id,)
+                "SELECT state, claimed_until FROM batches WHERE id = ?", (batch_id,)
             ).fetchone()
-            if claimed and claimed["claimed_until"] and claimed["claimed_until"] > time.time():
+            if (
+                claimed is None
+                or claimed["state"] not in FINISHED
+                or claimed["state"] == "cancelled"
+            ):
+                return 0
+            if claimed["claimed_until"] and claimed["claimed_until"] > time.time():
                 raise Claimed(
                     claimed["claimed_until"]
                 )  # the shop's lease and files stay as they are
@@ -566,7 +721,8 @@ class Store:
                 (json.dumps([{"pointer": "", "detail": reason}]), batch_id, chunk),
             )
             db.execute(
-                "UPDATE chunks SET state = 'done' WHERE batch = ? AND chunk = ?", (batch_id, chunk)
+                "UPDATE chunks SET state = 'done' WHERE batch = ? AND chunk = ? AND state = 'pending'",
+                (batch_id, chunk),
             )
 
     # -- print shops -----------------------------------------------------------------

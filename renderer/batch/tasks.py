@@ -30,7 +30,7 @@ from ..validation import InvalidRequest
 from ..warmcache import WarmCache
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec
-from .store import Batch, Outcome, Record, Store, record_id
+from .store import RUNNING, Batch, Outcome, Record, Store, record_id
 
 if TYPE_CHECKING:
     from .pgstore import PgStore
@@ -51,6 +51,12 @@ class PackageTask:
 
 Task = ChunkTask | PackageTask
 
+CANCEL_CHECK_S = 0.5  # a running chunk asks the store whether its batch is still wanted this often
+
+
+class Cancelled(Exception):
+    """The batch of a running task was cancelled (or deleted): the task stops."""
+
 
 class TaskContext:
     """What a worker keeps between tasks: the store, the outputs and one warm pipeline."""
@@ -60,6 +66,16 @@ class TaskContext:
         self.store = store
         self.outputs = outputs
         self._imprints: dict[tuple[str, tuple[str, ...], str], EnvelopeImprint] = {}
+        self._asked = 0.0  # when the store was last asked (monotonic)
+
+    def stop_if_cancelled(self, batch_id: str) -> None:
+        """Raise Cancelled if the batch was cancelled or deleted (asked every half second at
+        most, so that a chunk stops soon after a cancel without a query per record)."""
+        if time.monotonic() - self._asked < CANCEL_CHECK_S:
+            return
+        self._asked = time.monotonic()
+        if abandoned(self.store, batch_id):
+            raise Cancelled(batch_id)
 
     @cached_property
     def pipeline(self) -> Pipeline:
@@ -110,22 +126,49 @@ def _errors(exc: Exception) -> list[dict]:
     return [{"pointer": "", "detail": "the record could not be rendered (internal error, logged)"}]
 
 
+def abandoned(store: Store | PgStore, batch_id: str) -> bool:
+    """The batch was cancelled or deleted: what its tasks wrote is to go, not to be kept."""
+    batch = store.batch(batch_id)
+    return batch is None or batch.state == "cancelled"
+
+
 def render_chunk(ctx: TaskContext, task: ChunkTask) -> None:
-    """The embedded engine's chunk task (the celery engine commits through leases)."""
+    """The embedded engine's chunk task (the celery engine commits through leases). A chunk
+    whose batch was cancelled while it rendered commits nothing and removes its files."""
     store = ctx.store
     assert isinstance(store, Store)
     batch = store.batch(task.batch)
-    if batch is None:
+    if batch is None or batch.state not in RUNNING:
         return
-    store.finish_chunk(task.batch, task.chunk, chunk_outcomes(ctx, batch, task.chunk))
+    pending = store.records(batch.id, task.chunk, state="pending")
+    try:
+        if store.finish_chunk(
+            batch.id, task.chunk, chunk_outcomes(ctx, batch, task.chunk, pending)
+        ):
+            return
+    except Cancelled:
+        pass
+    discard_chunk(ctx, batch, task.chunk, pending)
 
 
-def chunk_outcomes(ctx: TaskContext, batch: Batch, chunk: int) -> list[Outcome]:
-    """Render the chunk's pending records (their files written, nothing committed)."""
-    pending = ctx.store.records(batch.id, chunk, state="pending")
+def chunk_outcomes(
+    ctx: TaskContext, batch: Batch, chunk: int, pending: list[Record]
+) -> list[Outcome]:
+    """Render the chunk's pending records (their files written, nothing committed); raises
+    Cancelled if the batch is cancelled meanwhile."""
     if batch.spec.output == "layers":
         return _imprint_chunk(ctx, batch, chunk, pending)
-    return [_render_record(ctx, batch, record) for record in pending]
+    outcomes = []
+    for record in pending:
+        ctx.stop_if_cancelled(batch.id)
+        outcomes.append(_render_record(ctx, batch, record))
+    return outcomes
+
+
+def discard_chunk(ctx: TaskContext, batch: Batch, chunk: int, records: list[Record]) -> None:
+    """Remove the files an attempt at the chunk wrote for these records and never committed."""
+    for key in chunk_keys(batch, chunk, [r.index for r in records]):
+        ctx.outputs.delete(key)
 
 
 def record_key(batch_id: str, index: int) -> str:
@@ -187,6 +230,7 @@ def _imprint_chunk(
     key = imprint_key(batch.id, chunk)
     accepted, outcomes = [], []
     for record in records:
+        ctx.stop_if_cancelled(batch.id)
         try:
             request = ctx.pipeline.validate(ctx.pipeline.layout(spec.layout), _body(batch, record))
             errors = imprint.check(request)
@@ -212,7 +256,8 @@ def _imprint_chunk(
 
 def package(ctx: TaskContext, task: PackageTask) -> None:
     """Make the job's files from the rendered records, then the manifest, then mark the
-    batch finished. Every file is written atomically; running it again rewrites them."""
+    batch finished. Every file is written atomically; running it again rewrites them. If the
+    batch was cancelled (or deleted) meanwhile, the files it wrote go."""
     store, outputs = ctx.store, ctx.outputs
     batch = store.batch(task.batch)
     if batch is None or batch.state != "rendering":
@@ -238,7 +283,9 @@ def package(ctx: TaskContext, task: PackageTask) -> None:
             "media_type": "application/json",
         }
     )
-    store.finish_batch(batch.id, "completed-with-errors" if counts["failed"] else "ready", files)
+    state = "completed-with-errors" if counts["failed"] else "ready"
+    if not store.finish_batch(batch.id, state, files) and abandoned(store, batch.id):
+        outputs.delete_all(job)
 
 
 def _file_entry(

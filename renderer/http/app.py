@@ -86,6 +86,7 @@ def create_app(
     client_batches = BatchesResource(batches, pipeline.registry)
     app.add_route("/v1/batches", client_batches)
     app.add_route("/v1/batches/{batch_id}", client_batches, suffix="batch")
+    app.add_route("/v1/batches/{batch_id}/cancel", client_batches, suffix="cancel")
     app.add_route("/v1/batches/{batch_id}/rerun", client_batches, suffix="rerun")
     app.add_route("/v1/batches/{batch_id}/files/{name}", client_batches, suffix="file")
     shop_jobs = PrintJobsResource(batches)

@@ -1,5 +1,5 @@
-"""Batches over HTTP: clients submit and follow them; print shops list, claim, download
-and report on the jobs addressed to them. Keys come in ``X-API-Key``.
+"""Batches over HTTP: clients submit, follow and cancel them; print shops list, claim,
+download and report on the jobs addressed to them. Keys come in ``X-API-Key``.
 
 Two resources, each with one route per thing it offers (Falcon suffix responders) and one
 hook that checks the key before any responder runs: it puts the caller in ``req.context``
@@ -17,13 +17,22 @@ import falcon
 from ..batch.records import NDJSON_TYPES, RecordsError
 from ..batch.service import SHOP_TRANSITIONS, BatchService, batch_spec
 from ..batch.store import Batch, Conflict, NoRecords, TooManyRecords
+from ..batch.webhooks import check_callback_url
 from ..registry import Registry
 from .problems import Problem, bad_parameter, too_large
 from .readers import body_stream, languages, read_json
 
 MAX_IDEMPOTENCY_KEY = 200
 MAX_LISTED = 200  # batches on one page of the list
-LISTED_STATES = ("queued", "rendering", "ready", "completed-with-errors", "failed", "collected")
+LISTED_STATES = (
+    "queued",
+    "rendering",
+    "ready",
+    "completed-with-errors",
+    "failed",
+    "collected",
+    "cancelled",
+)
 MAX_RERUN_BODY = 64 * 1024 * 1024
 
 
@@ -68,7 +77,7 @@ def shop_key(req, resp, resource, params) -> None:
     if "job_id" in params:
         job_id = params.pop("job_id")
         batch = service.store.batch(job_id)
-        if batch is None or batch.spec.shop != shop:
+        if batch is None or batch.spec.shop != shop or batch.state == "cancelled":
             detail = f"no print job {job_id!r} for this shop"
             raise Problem(
                 falcon.HTTP_404,
@@ -211,6 +220,16 @@ class BatchesResource:
             req.get_param("shop"),
             tuple(self.service.access.shops),
         )
+        callback_url = req.get_param("callback_url")
+        if callback_url is not None:
+            refused = check_callback_url(callback_url, self.service.engine.webhooks.hosts)
+            if refused:
+                raise Problem(
+                    falcon.HTTP_422,
+                    "Callback URL refused",
+                    f"callback_url: {refused}",
+                    [{"parameter": "callback_url", "detail": refused}],
+                )
         key = req.get_header("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
             raise Problem(
@@ -229,7 +248,9 @@ class BatchesResource:
             )
         stream = body_stream(req, self.service.engine.max_body_bytes)
         try:
-            batch, created = self.service.submit(spec, req.context.client, key, stream, media_type)
+            batch, created = self.service.submit(
+                spec, req.context.client, key, stream, media_type, callback_url
+            )
         except RecordsError as exc:
             pointer = (f"/{exc.index}" if exc.index is not None else "") + exc.pointer
             entry = {"pointer": pointer, **({"limit": exc.limit} if exc.limit else {})}
@@ -299,6 +320,11 @@ class BatchesResource:
 
     def on_get_batch(self, req, resp, batch: Batch):
         resp.media = self.service.status(batch)
+
+    def on_post_cancel(self, req, resp, batch: Batch):
+        """Cancel a queued or rendering batch (again: the same answer); a finished one is a
+        409."""
+        resp.media = self.service.status(self.service.cancel(batch))
 
     def on_post_rerun(self, req, resp, batch: Batch):
         """Re-run the failed records; ``{"records": {"<index>": <corrected data>}}`` replaces

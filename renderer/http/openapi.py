@@ -25,6 +25,7 @@ BATCH_STATES = (
     "completed-with-errors",
     "failed",
     "collected",
+    "cancelled",
 )
 JOB_STATES = ("pending", "ready", "claimed", "failed", "accepted", "printed", "shipped", "rejected")
 TEXT = {"type": "string", "minLength": 1}
@@ -126,6 +127,35 @@ FILE_ENTRY = {
         "bytes": {"type": "integer"},
     },
 }
+DELIVERY = {
+    "type": "object",
+    "description": "A webhook delivery: its event, and every attempt with its answer.",
+    "required": ["id", "event", "url", "state", "created", "attempts"],
+    "properties": {
+        "id": {"type": "string", "description": "the event id (X-Obrazci-Event-Id)"},
+        "event": {
+            "enum": ["batch.ready", "batch.completed-with-errors", "batch.failed", "job.ready"]
+        },
+        "url": {"type": "string"},
+        "state": {"enum": ["pending", "delivered", "failed"]},
+        "created": {"type": "string"},
+        "next_attempt": {"type": "string", "description": "while pending"},
+        "attempts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["time"],
+                "properties": {
+                    "time": {"type": "string"},
+                    "status": {"type": "integer", "description": "the receiver's HTTP status"},
+                    "error": {"type": "string", "description": "why there was no answer"},
+                    "excerpt": {"type": "string", "description": "the answer's first characters"},
+                    "next_retry": {"type": "string"},
+                },
+            },
+        },
+    },
+}
 BATCH_STATUS: dict[str, Any] = {
     "type": "object",
     "required": ["id", "url", "state", "layout", "languages", "format", "counts", "progress"],
@@ -159,6 +189,8 @@ BATCH_STATUS: dict[str, Any] = {
         "error": {"type": "string"},
         "files": {"type": "array", "items": {"$ref": COMPONENTS + "FileEntry"}},
         "requeued": {"type": "integer"},
+        "callback_url": {"type": "string"},
+        "deliveries": {"type": "array", "items": {"$ref": COMPONENTS + "Delivery"}},
     },
 }
 PRINT_JOB = {
@@ -177,6 +209,7 @@ PRINT_JOB = {
         "claimed_until": {"type": "string"},
         "reason": {"type": "string"},
         "files": {"type": "array", "items": {"$ref": COMPONENTS + "FileEntry"}},
+        "deliveries": {"type": "array", "items": {"$ref": COMPONENTS + "Delivery"}},
     },
 }
 VERIFY_REPORT = {
@@ -227,6 +260,7 @@ SCHEMAS = {
     "LayoutSummary": LAYOUT_SUMMARY,
     "Counts": COUNTS,
     "FileEntry": FILE_ENTRY,
+    "Delivery": DELIVERY,
     "BatchStatus": BATCH_STATUS,
     "PrintJob": PRINT_JOB,
     "VerifyReport": VERIFY_REPORT,
@@ -800,6 +834,13 @@ def _batch_paths(registry: Registry) -> dict:
                         "For output=imposed.",
                     ),
                     _param("shop", TEXT, "The print shop the job is for."),
+                    _param(
+                        "callback_url",
+                        {"type": "string", "format": "uri", "minLength": 1, "maxLength": 2000},
+                        "Called back (a signed POST) when the batch is ready, completed with "
+                        "errors or failed: an http(s) URL of a host the service allows "
+                        "(OBRAZCI_WEBHOOK_HOSTS), else a 422.",
+                    ),
                 ],
                 "requestBody": {
                     "required": True,
@@ -840,6 +881,20 @@ def _batch_paths(registry: Registry) -> dict:
                     **_problems(400, 401, 404, 409),
                 },
             },
+        },
+        "/v1/batches/{batch_id}/cancel": {
+            "post": {
+                "operationId": "cancel_batch",
+                "tags": ["batches"],
+                "summary": "Cancel a queued or rendering batch: nothing more is rendered, "
+                "its files are removed (again: the same answer; a finished batch is a 409)",
+                "security": client,
+                "parameters": [batch_id],
+                "responses": {
+                    "200": _json("BatchStatus", "the status, state cancelled"),
+                    **_problems(400, 401, 404, 409),
+                },
+            }
         },
         "/v1/batches/{batch_id}/rerun": {
             "post": {
