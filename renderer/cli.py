@@ -191,6 +191,7 @@ def _worker(args) -> int:
 
     try:
         settings = _settings(args)
+        settings.check_webhooks()  # its deliverer signs with the key
     except SettingsError as exc:
         print(f"renderer: cannot start: {exc}", file=sys.stderr)
         return 2

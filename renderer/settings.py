@@ -367,17 +367,8 @@ class Settings:
         from .sign.errors import SigningConfigError
         from .sign.service import SigningService
 
+        self.check_webhooks()
         hosts = parse_hosts(self.webhook_hosts)
-        if hosts and self.webhook_secret_file is None:
-            raise SettingsError(
-                "OBRAZCI_WEBHOOK_SECRET_FILE (--webhook-secret-file): callbacks are signed; "
-                "name the file of the key"
-            )
-        if self.webhook_secret_file is not None:
-            try:
-                read_secret(self.webhook_secret_file)
-            except ValueError as exc:
-                raise SettingsError(f"OBRAZCI_WEBHOOK_SECRET_FILE: {exc}") from None
         if self.batch_access is not None:
             try:
                 access = Access.from_file(self.batch_access)
@@ -406,6 +397,20 @@ class Settings:
             raise SettingsError(
                 f"OBRAZCI_DATA_DIR ({self.data_dir}): cannot write there: {exc.strerror}"
             ) from None
+
+    def check_webhooks(self) -> None:
+        """Callbacks are signed: with allowed hosts, the key's file must be readable (and
+        the key long enough). Every process that delivers checks it at start."""
+        if parse_hosts(self.webhook_hosts) and self.webhook_secret_file is None:
+            raise SettingsError(
+                "OBRAZCI_WEBHOOK_SECRET_FILE (--webhook-secret-file): callbacks are signed; "
+                "name the file of the key"
+            )
+        if self.webhook_secret_file is not None:
+            try:
+                read_secret(self.webhook_secret_file)
+            except ValueError as exc:
+                raise SettingsError(f"OBRAZCI_WEBHOOK_SECRET_FILE: {exc}") from None
 
     def environment(self) -> dict[str, str]:
         """The settings as environment variables, for processes started from this one (the

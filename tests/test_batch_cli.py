@@ -145,3 +145,36 @@ def test_the_print_shop_side(pipeline, tmp_path, capsys, monkeypatch):
         assert "401" in capsys.readouterr().err
     finally:
         httpd.shutdown()
+
+
+def test_cancel_from_the_command_line(pipeline, tmp_path, capsys):
+    """`renderer batch cancel`: a queued batch is cancelled (again: the same), a finished one
+    is refused with the service's reason; --callback-url goes with the submit."""
+    service = BatchService(EngineSpec(data_dir=tmp_path / "data", chunk_size=3), Access())
+    httpd = make_server("127.0.0.1", 0, create_app(pipeline, batches=service), handler_class=_Quiet)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    context = TaskContext(service.engine, service.store, service.outputs)
+    context.__dict__["pipeline"] = pipeline
+    url = f"http://127.0.0.1:{httpd.server_port}"
+    records = tmp_path / "stamps.json"
+    records.write_text(json.dumps([sample("stamp.receipt")["data"]] * 4))
+    submit = ["batch", "submit", str(records), "--layout", "stamp.receipt", "--no-wait"]
+    try:
+        hooked = [*submit, "--callback-url", "http://127.0.0.1:9/", "--url", url]
+        assert main(hooked) == 1
+        assert "422" in capsys.readouterr().err  # this service allows no callback host
+        assert main([*submit, "--url", url]) == 0
+        queued = json.loads(capsys.readouterr().out)["id"]
+        assert main(["batch", "cancel", queued, "--url", url]) == 0
+        status = json.loads(capsys.readouterr().out)
+        assert status["state"] == "cancelled" and status["counts"]["cancelled"] == 4
+        assert main(["batch", "cancel", queued, "--url", url]) == 0  # again: the same answer
+        assert json.loads(capsys.readouterr().out)["state"] == "cancelled"
+        assert main([*submit, "--url", url]) == 0
+        finished = json.loads(capsys.readouterr().out)["id"]
+        Runner(service.store, InlineExecutor(context), service.outputs).run_until_idle()
+        assert main(["batch", "cancel", finished, "--url", url]) == 1
+        assert "409" in capsys.readouterr().err
+        assert service.store.counts(queued)["done"] == 0
+    finally:
+        httpd.shutdown()

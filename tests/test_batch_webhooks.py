@@ -100,6 +100,16 @@ def test_a_callback_url_not_allowed_is_a_422_and_never_contacted(make_env, url, 
         assert receiver.received == other.received == []
 
 
+def test_the_callback_is_part_of_what_an_idempotency_key_stands_for(make_env):
+    with Receiver() as receiver:
+        env, _ = hooked(make_env, receiver.host)
+        first = env.submit(plates(2), idempotency="k", callback_url=receiver.url("/a")).json
+        again = env.submit(plates(2), idempotency="k", callback_url=receiver.url("/a"))
+        assert again.status_code == 202 and again.json["id"] == first["id"]
+        problem(env.submit(plates(2), idempotency="k", callback_url=receiver.url("/b")), 409)
+        problem(env.submit(plates(2), idempotency="k"), 409)
+
+
 def test_callbacks_are_refused_where_no_host_is_allowed(env):
     body = problem(env.submit(plates(1), callback_url="http://127.0.0.1:9/"), 422)
     assert "not enabled" in body["errors"][0]["detail"]
@@ -418,3 +428,61 @@ def test_the_service_delivers_to_a_receiver_that_comes_up_later(tmp_path):
     finally:
         assert service.stop() == 0
     assert KEY.decode() not in service.log.read_text()
+
+
+def test_a_real_worker_delivers_and_stops_for_a_cancel(celery_backends, tmp_path, pipeline):
+    """The celery engine as deployed: a `renderer worker` process delivers the event of a
+    finished batch from its deliverer thread, and a batch cancelled while it renders is
+    rendered no further and leaves no object in the bucket."""
+    from .test_scale import Worker, replica_client
+
+    backends = celery_backends.fresh()
+    secret = tmp_path / "webhook.key"
+    secret.write_text(KEY.decode())
+    with Receiver() as receiver:
+        webhooks = WebhookSpec((receiver.host,), secret)
+        spec = EngineSpec(chunk_size=5, webhooks=webhooks, **backends.engine())
+        environment = {
+            **backends.environment(),
+            "OBRAZCI_WEBHOOK_HOSTS": receiver.host,
+            "OBRAZCI_WEBHOOK_SECRET_FILE": str(secret),
+        }
+        worker = Worker(tmp_path, environment)
+        try:
+            api = replica_client(spec, pipeline)
+            headers = {"Content-Type": "application/json"}
+            small = api.simulate_post(
+                "/v1/batches",
+                params={"layout": "sign.name-plate", "callback_url": receiver.url()},
+                body=json.dumps(plates(3)),
+                headers=headers,
+            ).json["id"]
+            end = time.monotonic() + 180
+            while not receiver.received:
+                assert worker.process.poll() is None, worker.log.read_text()[-3000:]
+                assert time.monotonic() < end, worker.log.read_text()[-3000:]
+                time.sleep(0.1)
+            (hook,) = receiver.received
+            assert readme_verifier()(KEY, hook.headers, hook.body)
+            assert json.loads(hook.body)["batch"]["id"] == small
+            large = api.simulate_post(
+                "/v1/batches",
+                params={"layout": "sign.name-plate"},
+                body=json.dumps(plates(60)),
+                headers=headers,
+            ).json["id"]
+            while not api.simulate_get(f"/v1/batches/{large}").json["counts"]["done"]:
+                assert time.monotonic() < end, worker.log.read_text()[-3000:]
+                time.sleep(0.05)
+            cancelled = api.simulate_post(f"/v1/batches/{large}/cancel").json
+            assert cancelled["state"] == "cancelled" and cancelled["counts"]["cancelled"] > 0
+            while any(large in key for key in backends.s3.keys(backends.bucket)):
+                assert time.monotonic() < end, worker.log.read_text()[-3000:]
+                time.sleep(0.2)
+            time.sleep(1)
+            after = api.simulate_get(f"/v1/batches/{large}").json
+            assert after["counts"] == cancelled["counts"]  # nothing rendered after the cancel
+            assert not any(large in key for key in backends.s3.keys(backends.bucket))
+        finally:
+            worker.stop()
+    assert KEY.decode() not in worker.log.read_text()

@@ -149,7 +149,14 @@ def test_batch_submit_and_status_through_the_generated_client(app, generated):
         status = submitted.parsed
         assert isinstance(status, models.BatchStatus) and status.counts.total == 2
         again = get_batch.sync_detailed(status.id, client=client)
+        cancel = _operation(package, "batches", "cancel_batch")
+        cancelled = cancel.sync_detailed(status.id, client=client)
+        missing = cancel.sync_detailed("no-such-batch", client=client)
     assert again.status_code == 200 and again.parsed.id == status.id
+    assert cancelled.status_code == 200 and isinstance(cancelled.parsed, models.BatchStatus)
+    assert str(cancelled.parsed.state.value) == "cancelled"
+    assert cancelled.parsed.counts.additional_properties["cancelled"] == 2
+    assert missing.status_code == 404 and isinstance(missing.parsed, models.Problem)
     with _client(package, app) as anonymous:
         refused = submit.sync_detailed(client=anonymous, body=body, layout=layout)
     assert refused.status_code == 401 and isinstance(refused.parsed, models.Problem)

@@ -87,10 +87,16 @@ def _pull(args, shop: bool = False) -> int:
 
 
 def _run(args) -> int:
-    from ..settings import Settings
+    from ..settings import Settings, SettingsError
     from .runner import RunnerBusy, run_batches
 
-    engine = Settings.load().engine()
+    try:
+        settings = Settings.load()
+        settings.check_webhooks()  # its deliverer signs with the key
+    except SettingsError as exc:
+        print(f"renderer: cannot start: {exc}", file=sys.stderr)
+        return 2
+    engine = settings.engine()
     if engine.kind != "embedded":
         print(
             "renderer: the celery engine's batches run in 'renderer worker' processes",

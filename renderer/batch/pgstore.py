@@ -620,7 +620,11 @@ class PgStore:
     def cancel(self, batch_id: str) -> str | None:
         """As ``Store.cancel``. Locks as a chunk's commit takes them (its chunks, then the
         batch), so that a commit or a packaging under way finishes first: whichever comes
-        first wins, and the other changes nothing."""
+        first wins, and the other changes nothing. A batch that is not running is answered
+        without taking a lock (a delete or the retention may hold its rows)."""
+        now = self.batch(batch_id)
+        if now is None or now.state not in RUNNING:
+            return now.state if now else None
         with self.transaction() as db:
             db.execute(
                 "SELECT chunk FROM chunks WHERE batch = %s ORDER BY chunk FOR UPDATE", (batch_id,)

@@ -195,6 +195,9 @@ class Store:
                 present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
                 if column not in present:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS batches_to_purge ON batches (id) WHERE purge_outputs"
+            )
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -634,6 +637,16 @@ class Store:
     def claim_deliveries(self, now: float, hold_s: float, limit: int) -> list[Delivery]:
         """Up to ``limit`` deliveries due now, held for ``hold_s`` (not due to another
         deliverer meanwhile; due again if this one dies before it records its attempt)."""
+        due = (
+            self.read()
+            .execute(
+                "SELECT COUNT(*) AS n FROM deliveries WHERE state = 'pending' AND next_at <= ?",
+                (now,),
+            )
+            .fetchall()
+        )
+        if not due[0]["n"]:  # the usual answer, without a write transaction
+            return []
         with self.transaction() as db:
             rows = db.execute(
                 "UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries"
