@@ -368,14 +368,13 @@ class Settings:
         from .sign.service import SigningService
 
         self.check_webhooks()
-        hosts = parse_hosts(self.webhook_hosts)
         if self.batch_access is not None:
             try:
                 access = Access.from_file(self.batch_access)
             except AccessConfigError as exc:
                 raise SettingsError(f"OBRAZCI_BATCH_ACCESS: {exc}") from None
             for shop, url in access.shop_callbacks.items():
-                refused = check_callback_url(url, hosts)
+                refused = check_callback_url(url, self.allowed_hosts)
                 if refused:
                     raise SettingsError(
                         f"OBRAZCI_BATCH_ACCESS: {self.batch_access}: shops.{shop}.callback_url: "
@@ -398,10 +397,15 @@ class Settings:
                 f"OBRAZCI_DATA_DIR ({self.data_dir}): cannot write there: {exc.strerror}"
             ) from None
 
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """The callback hosts of OBRAZCI_WEBHOOK_HOSTS, as webhooks.parse_hosts gives them."""
+        return parse_hosts(self.webhook_hosts)
+
     def check_webhooks(self) -> None:
         """Callbacks are signed: with allowed hosts, the key's file must be readable (and
         the key long enough). Every process that delivers checks it at start."""
-        if parse_hosts(self.webhook_hosts) and self.webhook_secret_file is None:
+        if self.allowed_hosts and self.webhook_secret_file is None:
             raise SettingsError(
                 "OBRAZCI_WEBHOOK_SECRET_FILE (--webhook-secret-file): callbacks are signed; "
                 "name the file of the key"
@@ -430,7 +434,7 @@ class Settings:
         from .batch.specs import EngineSpec, WebhookSpec
 
         webhooks = WebhookSpec(
-            parse_hosts(self.webhook_hosts),
+            self.allowed_hosts,
             self.webhook_secret_file,
             self.webhook_attempts,
             self.webhook_backoff_s,

@@ -618,10 +618,11 @@ class PgStore:
         return True
 
     def cancel(self, batch_id: str) -> str | None:
-        """As ``Store.cancel``. Locks as a chunk's commit takes them (its chunks, then the
-        batch), so that a commit or a packaging under way finishes first: whichever comes
-        first wins, and the other changes nothing. A batch that is not running is answered
-        without taking a lock (a delete or the retention may hold its rows)."""
+        """As ``Store.cancel``. It locks in the order a chunk's commit does (the chunks,
+        then the batch), so a commit under way finishes first and no deadlock is possible;
+        against the packaging's finish the batch row decides. Whichever comes first wins,
+        the other changes nothing. A batch that is not running is answered without taking
+        a lock (a delete or the retention may hold its rows)."""
         now = self.batch(batch_id)
         if now is None or now.state not in RUNNING:
             return now.state if now else None

@@ -200,11 +200,8 @@ class BatchService:
         print shop goes only once the shop has collected it, shipped it or rejected it."""
         if batch.state not in FINISHED:
             raise BatchRefused(f"the batch is {batch.state}; delete it once it has finished")
-        handed_over = batch.state in ("collected", "cancelled") or batch.shop_status in (
-            "shipped",
-            "rejected",
-        )
-        if batch.spec.shop and not handed_over:
+        handed_over = batch.state == "collected" or batch.shop_status in ("shipped", "rejected")
+        if batch.spec.shop and not (handed_over or batch.state == "cancelled"):
             raise BatchRefused(
                 f"the job is for {batch.spec.shop}, which has not collected it yet"
                 f" ({self.job_state(batch)})"
