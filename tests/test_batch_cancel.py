@@ -4,12 +4,19 @@ job, a finished batch is refused, and cancelling twice changes nothing."""
 
 from __future__ import annotations
 
+import io
+import json
 import sqlite3
 import threading
 import time
 
 from renderer.batch import tasks
+from renderer.batch.executor import ProcessExecutor
+from renderer.batch.runner import Runner
+from renderer.batch.service import BatchService, batch_spec
+from renderer.batch.specs import Access, EngineSpec
 from renderer.batch.store import SCHEMA, Store
+from renderer.registry import Registry
 
 from .backends import BrokerDrain
 from .batchenv import SHOP_A_KEY, plates, problem
@@ -138,3 +145,31 @@ def test_a_database_of_the_earlier_version_gets_the_new_columns(tmp_path):
     columns = {row["name"] for row in store.read().execute("PRAGMA table_info(batches)")}
     assert {"callback_url", "shop_callback_url", "purge_outputs"} <= columns
     Store(path)  # opening it again adds nothing twice
+
+
+def test_a_worker_process_stops_its_chunk_for_a_cancel(tmp_path):
+    """The embedded engine as it runs: a worker process renders a chunk of 40; the cancel,
+    from another process's point of view, stops it within its next check; nothing of the
+    chunk is committed or left on disk, and the worker serves on."""
+    engine = EngineSpec(data_dir=tmp_path, chunk_size=40, workers=1)
+    service = BatchService(engine, Access())
+    spec = batch_spec(Registry(), "sign.name-plate", ("sl",))
+    body = io.BytesIO(json.dumps(plates(40)).encode())
+    batch, _ = service.submit(spec, "anonymous", None, body, "application/json")
+    executor = ProcessExecutor(engine)
+    try:
+        runner = Runner(service.store, executor, service.outputs)
+        records = service.outputs.root / batch.id / "records"
+        end = time.monotonic() + 180
+        while not (records.exists() and any(records.iterdir())):
+            assert time.monotonic() < end, "no record was rendered"
+            runner.step(0.05)
+        service.cancel(batch)
+        while runner.step(0.05):
+            assert time.monotonic() < end, "the chunk did not stop"
+        runner.step(0)  # the purge, now that nothing is in flight
+        assert executor.started == 1  # stopped, not killed
+    finally:
+        executor.close()
+    assert service.store.counts(batch.id) == {"pending": 0, "done": 0, "failed": 0, "cancelled": 40}
+    assert not (service.outputs.root / batch.id).exists()
