@@ -27,7 +27,8 @@ from .outputs import Outputs, open_outputs
 from .pgstore import SWEEPER_LOCK, Lease, PgStore
 from .retention import expire_collected
 from .specs import EngineSpec
-from .tasks import PackageTask, TaskContext, chunk_keys, chunk_outcomes, package
+from .tasks import TaskContext, chunk_outcomes, package
+from .work import PackageTask, chunk_keys
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ import logging
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from itertools import islice
@@ -31,25 +30,12 @@ from ..warmcache import WarmCache
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec
 from .store import Batch, Outcome, Record, Store, record_id
+from .work import ChunkTask, PackageTask, Task, imprint_key, record_key
 
 if TYPE_CHECKING:
     from .pgstore import PgStore
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ChunkTask:
-    batch: str
-    chunk: int
-
-
-@dataclass(frozen=True)
-class PackageTask:
-    batch: str
-
-
-Task = ChunkTask | PackageTask
 
 
 class TaskContext:
@@ -126,21 +112,6 @@ def chunk_outcomes(ctx: TaskContext, batch: Batch, chunk: int) -> list[Outcome]:
     if batch.spec.output == "layers":
         return _imprint_chunk(ctx, batch, chunk, pending)
     return [_render_record(ctx, batch, record) for record in pending]
-
-
-def record_key(batch_id: str, index: int) -> str:
-    return f"{batch_id}/records/{record_id(batch_id, index)}.pdf"
-
-
-def imprint_key(batch_id: str, chunk: int) -> str:
-    return f"{batch_id}/imprint/chunk-{chunk:06d}.pdf"
-
-
-def chunk_keys(batch: Batch, chunk: int, indexes: list[int]) -> list[str]:
-    """The files an attempt at a chunk writes for these records (before its commit)."""
-    if batch.spec.output == "layers":
-        return [imprint_key(batch.id, chunk)]
-    return [record_key(batch.id, index) for index in indexes]
 
 
 def _render_record(ctx: TaskContext, batch: Batch, record: Record) -> Outcome:
