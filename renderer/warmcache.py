@@ -103,6 +103,21 @@ class WarmCache:
             name += "." + re.sub(r"[^\w=-]", "_", f"{field}={value}")
         return name + (".spots" if spots else "")
 
+    def complete(self) -> bool:
+        """Whether ``renderer warm`` stored every layer here (``mark_complete``)."""
+        return (self.folder / "complete").is_file()
+
+    def mark_complete(self) -> None:
+        try:
+            _write_whole(self.folder / "complete", b"")
+        except OSError as exc:
+            self._warn(exc)
+
+    def holds(self, layout_id, languages, variant, bleed_mm, spots, edition=()) -> bool:
+        """Whether a layer is stored (its meta file is written last, see ``store_layer``)."""
+        name = self._name(layout_id, languages, variant, bleed_mm, spots, edition)
+        return (self.folder / "layers" / f"{name}.json").is_file()
+
     def layer(
         self, layout_id, languages, variant, bleed_mm, spots, edition=()
     ) -> StoredLayer | None:

@@ -159,9 +159,18 @@ def test_nothing_answers_before_the_pipeline_is_warm_then_readyz_is_200(service)
     assert all(part["ready"] for part in ready["components"].values())
 
 
-def test_the_workers_keep_what_warm_up_made_in_the_data_directory(service):
-    """Read back by the next start and every recycled worker (tests/test_warmcache.py)."""
+def test_a_first_start_draws_its_layers_in_the_background_into_the_data_directory(service):
+    """Nothing stored yet: the service is ready before the layers are drawn; `renderer warm
+    --background` draws and keeps them, for the next start and every recycled worker
+    (tests/test_warmcache.py), and marks the cache complete."""
+    assert any(
+        "not in the warm cache yet" in line.get("message", "") for line in service.log_lines()
+    )
     (folder,) = (service.data / "cache").glob("warm-*")
+    deadline = time.monotonic() + 180
+    while not (folder / "complete").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert (folder / "complete").exists(), service.log.read_text()[-2000:]
     layers = sorted(path.name for path in (folder / "layers").glob("*.pdf"))
     assert "envelope.personal-delivery.sl.preprint.bleed-0.envelope_size=C5.pdf" in layers
     assert "envelope.personal-delivery.sl-hu.preprint.bleed-3.envelope_size=C5.spots.pdf" in layers

@@ -5,8 +5,10 @@ Processes:
 - gunicorn's **master** starts the **batch runner** first (a child process, on the other
   core while the master works), then imports the code and warms one pipeline
   (``preload_app``: templates compiled, stylesheets parsed, one document per format, the
-  cached layers read back or drawn) before it listens, and forks the HTTP workers from that
-  warm state. It supervises the runner: restarted with backoff whenever it exits, left
+  layers of the warm cache read back) before it listens, and forks the HTTP workers from
+  that warm state. Layers the cache lacks (a first start, an upgrade) are drawn in the
+  background by ``renderer warm --background`` at a lower priority; until each is stored, a
+  request that needs it draws it itself. It supervises the runner: restarted with backoff whenever it exits, left
   running across a reload (HUP) and worker recycling, stopped cleanly on SIGTERM (its
   chunks simply stay pending).
 - each **HTTP worker** (``RenderWorker``, threads) puts its app around the master's warm
@@ -129,6 +131,7 @@ class Service(BaseApplication):
         self.dev = dev
         self.supervisor = RunnerSupervisor() if batches else None
         self.pipeline = None  # the master's warm pipeline (not with --dev)
+        self.drawer: subprocess.Popen | None = None  # `renderer warm --background`, if started
         self.warm_error: str | None = None
         super().__init__()
 
@@ -168,10 +171,16 @@ class Service(BaseApplication):
     def load(self):
         """In the master, before it listens and forks: the runner started, the code imported
         and (not with --dev) one pipeline warmed, which every worker then shares."""
+        from ..warmcache import WarmCache
+
         if self.supervisor is not None:
             self.supervisor.launch()
+        cache = WarmCache(self.settings.data_dir / "cache")
+        if not self.dev and not cache.complete():  # a first start, or after an upgrade
+            self.drawer = subprocess.Popen(
+                [sys.executable, "-m", "renderer", "warm", "--background"]
+            )
         from ..pipeline import Pipeline
-        from ..warmcache import WarmCache
         from . import app  # noqa: F401 - imported once, here, for every worker
 
         if self.settings.signing_config is not None:  # pyHanko, which only signing loads
@@ -179,15 +188,20 @@ class Service(BaseApplication):
 
         if not self.dev:
             started = time.perf_counter()
-            self.pipeline = Pipeline(
-                self.settings.limits(), WarmCache(self.settings.data_dir / "cache")
-            )
+            self.pipeline = Pipeline(self.settings.limits(), cache)
             try:
-                self.pipeline.warm()
+                missing = self.pipeline.warm(draw_layers=False)
             except Exception as exc:  # noqa: BLE001 - a failed warm-up leaves slower first renders, not a dead service
                 log.exception("warm-up failed")
                 self.warm_error = f"{type(exc).__name__}: {exc}"
+                missing = 0
             log.info("warm in %.1f s", time.perf_counter() - started)
+            if missing:
+                log.info(
+                    "%d layers are not in the warm cache yet: drawn in the background, or by "
+                    "the first request that needs one",
+                    missing,
+                )
         return _LazyApp()
 
     # -- the master -------------------------------------------------------------------
@@ -204,6 +218,9 @@ class Service(BaseApplication):
         )
 
     def _on_exit(self, server) -> None:
+        if self.drawer is not None and self.drawer.poll() is None:
+            self.drawer.terminate()  # what it stored so far is whole; the next start draws the rest
+            self.drawer.wait()
         if self.supervisor is not None:
             self.supervisor.stop()
         log.info("stopped")
