@@ -181,12 +181,15 @@ def _warm(args) -> int:
 
         die_with_parent()
         os.nice(WARM_BACKGROUND_NICENESS)
-    from .options import LANGUAGE_SETS
-    from .pipeline import Pipeline
+    from . import cdefcache
     from .warmcache import WarmCache
 
     started = time.perf_counter()
     cache = WarmCache(settings.data_dir / "cache")
+    cdefcache.install(cache.cdefs)
+    from .options import LANGUAGE_SETS
+    from .pipeline import Pipeline
+
     pipeline = Pipeline(settings.limits(), cache)
     missing = pipeline.warm_layers(LANGUAGE_SETS, draw=False)
     pipeline.warm_layers(LANGUAGE_SETS)  # what was missing drawn and stored

@@ -70,6 +70,11 @@ class WarmCache:
         self.folder = Path(root) / f"warm-{inputs_digest()}"
         self._warned = False
 
+    @property
+    def cdefs(self) -> Path:
+        """The folder of WeasyPrint's C declarations, parsed (``cdefcache.py``)."""
+        return self.folder / "cdefs"
+
     def templates(self) -> FileSystemBytecodeCache | None:
         """Jinja2's bytecode cache in the folder (it writes each file whole and checks the
         template's source and Python's version on reading), or None if it cannot be made."""

@@ -171,11 +171,13 @@ class Service(BaseApplication):
     def load(self):
         """In the master, before it listens and forks: the runner started, the code imported
         and (not with --dev) one pipeline warmed, which every worker then shares."""
+        from .. import cdefcache
         from ..warmcache import WarmCache
 
         if self.supervisor is not None:
             self.supervisor.launch()
         cache = WarmCache(self.settings.data_dir / "cache")
+        cdefcache.install(cache.cdefs)
         if not self.dev and not cache.complete():  # a first start, or after an upgrade
             self.drawer = subprocess.Popen(
                 [sys.executable, "-m", "renderer", "warm", "--background"]
