@@ -45,9 +45,10 @@ from .warmcache import StoredLayer, WarmCache
 #: it only for PDF 1.4), which every other format allows.
 LAYER_FORMAT = "pdfa-1b"
 #: What warm() renders: a small layout with text, borders and flex boxes in pdf and png, and
-#: the cheapest layout in the other formats (their one-time costs are in writing, not layout).
+#: a small one with an SVG image (the coat of arms) in the other formats (their one-time costs
+#: are in writing and in drawing SVG, e.g. the envelope's barcodes, not layout).
 WARM_LAYOUT = "stamp.receipt"
-WARM_FORMAT_LAYOUT = "complaint-book.cover"
+WARM_FORMAT_LAYOUT = "complaint-book.title"
 #: After warm-up, the collector's youngest generation is collected every this many new
 #: objects (Python's default: 700). A table layout makes hundreds of thousands of objects
 #: that live for the whole render, and each young collection moves them up to be traversed
