@@ -5,6 +5,7 @@ test_architecture.py)."""
 
 import ast
 import hashlib
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
