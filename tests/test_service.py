@@ -345,6 +345,18 @@ def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_0(tmp_pa
     assert "Traceback" not in log and "AssertionError" not in log
 
 
+def test_sigterm_while_starting_exits_0_without_a_traceback(tmp_path):
+    starting = Service(tmp_path)
+    deadline = time.monotonic() + 60
+    while "starting: the pipeline is warmed" not in starting.log.read_text():
+        assert time.monotonic() < deadline and starting.process.poll() is None
+        time.sleep(0.02)
+    starting.process.send_signal(signal.SIGTERM)  # importing and warming: not listening yet
+    assert starting.process.wait(timeout=30) == 0
+    log = starting.log.read_text()
+    assert "Traceback" not in log and "stopped while starting" in log, log[-2000:]
+
+
 @pytest.mark.parametrize(
     "case",
     ["missing access file", "bad TOML", "unreadable key file", "wrong passphrase", "bad number"],

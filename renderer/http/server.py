@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -170,7 +171,10 @@ class Service(BaseApplication):
 
     def load(self):
         """In the master, before it listens and forks: the runner started, the code imported
-        and (not with --dev) one pipeline warmed, which every worker then shares."""
+        and (not with --dev) one pipeline warmed, which every worker then shares. A SIGTERM
+        meanwhile (``serve`` set its handler; gunicorn's own comes once it listens) ends it
+        at once, exit 0."""
+        log.info("starting: the pipeline is warmed before the service listens")
         from .. import cdefcache
         from ..warmcache import WarmCache
 
@@ -264,10 +268,18 @@ class Service(BaseApplication):
             worker.alive = False
 
 
+def _stop_starting(signum, frame) -> None:
+    """SIGTERM before the service listens: nothing is in flight, so stop now, cleanly (the
+    runner and the layer drawer end with this process)."""
+    log.info("stopped while starting")
+    raise SystemExit(0)
+
+
 def serve(settings: Settings, batches: bool = True, dev: bool = False) -> None:
     """Run the service until SIGTERM/SIGINT. ``batches``: run the batch runner here;
     ``dev``: the studio's live templates (renderer/studio/devreload.py), never in production.
     PROMETHEUS_MULTIPROC_DIR must be set before this module is imported (``cli.py`` does)."""
+    signal.signal(signal.SIGTERM, _stop_starting)  # until gunicorn listens and sets its own
     os.environ.update(settings.environment())  # the workers and the runner read the same settings
     configure_logging(settings.log_level, settings.log_format)
     if batches:
