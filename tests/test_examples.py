@@ -135,15 +135,18 @@ def node_or_skip() -> str:
 
 
 @pytest.fixture(params=sorted(RUNS))
-def example(request, live, tmp_path):
+def example(request, tmp_path):
     """Runs an example of one language (python with the tests' venv, which has httpx; js with
-    node) in a temporary directory, pointed at the live service by its environment."""
+    node) in a temporary directory, pointed at the live service by its environment (the
+    service is started for the first example not given an OBRAZCI_URL of its own)."""
     suffix, command = RUNS[request.param]
     if request.param == "js":
         command = [node_or_skip()]
 
     def run(name: str, *args, **env: str) -> subprocess.CompletedProcess:
-        settings = dict(OBRAZCI_URL=live.url, OBRAZCI_API_KEY=CLIENT_KEY, SHOP_KEY=SHOP_KEY)
+        settings = dict(OBRAZCI_API_KEY=CLIENT_KEY, SHOP_KEY=SHOP_KEY)
+        if "OBRAZCI_URL" not in env:
+            settings["OBRAZCI_URL"] = request.getfixturevalue("live").url
         return subprocess.run(
             [*command, str(EXAMPLES / request.param / f"{name}{suffix}"), *map(str, args)],
             cwd=tmp_path,
@@ -320,6 +323,16 @@ def test_an_error_answer_ends_the_script_with_its_problem(example, tmp_path, nam
     assert done.returncode == 1
     assert "401" in done.stderr and "API key required" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out.pdf").exists()
+
+
+def test_a_submit_without_an_answer_is_tried_again_then_given_up(example, tmp_path):
+    """Nothing listens: three attempts (the same Idempotency-Key each time), then one line."""
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    done = example("batch", EXAMPLES / "plates.ndjson", "job", OBRAZCI_URL=nowhere)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[-1] == "submit: no answer after 3 attempts", done.stderr
+    assert len([line for line in lines if line.startswith("  submit: ")]) == 3
 
 
 # -- what the examples are -------------------------------------------------------------

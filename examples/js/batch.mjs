@@ -51,17 +51,28 @@ const shop = (method, path, options) => call(SHOP_KEY, method, path, options);
 
 // -- the client ------------------------------------------------------------------------
 
-/** The records streamed from the file; a retry with the same Idempotency-Key (after a
- * timeout, a lost answer) gets the same batch, never a second one. */
+/** The records streamed from the file. The Idempotency-Key makes a retry safe: sent again
+ * after a broken connection or a lost answer, it gets the same batch, never a second one. */
 async function submit(records, query) {
   // (a callback_url for the batch's events, once the service has webhooks, goes in `query`)
-  const response = await client("POST", "/v1/batches", {
-    query,
-    headers: { "Content-Type": "application/x-ndjson", "Idempotency-Key": `order-${randomUUID()}` },
-    body: createReadStream(records),
-    duplex: "half", // a streamed request body
-  });
-  return response.json();
+  const key = `order-${randomUUID()}`;
+  const headers = { "Content-Type": "application/x-ndjson", "Idempotency-Key": key };
+  for (const pause of [1, 2, null]) {
+    try {
+      // a streamed body: fetch wants duplex "half" for it
+      const options = { query, headers, body: createReadStream(records), duplex: "half" };
+      return await (await client("POST", "/v1/batches", options)).json();
+    } catch (error) {
+      // fetch rejects when no answer came: the connection broke or was refused
+      console.error(`  submit: ${error.cause ?? error}`);
+      if (pause === null) {
+        console.error("submit: no answer after 3 attempts");
+        process.exit(1);
+      }
+      // then the same request again, with the same key
+      await new Promise((resolve) => setTimeout(resolve, 1000 * pause));
+    }
+  }
 }
 
 /** Poll the batch until it is finished: ready, completed-with-errors or failed. */
@@ -158,7 +169,7 @@ for (const file of job.files) {
   console.log(`shop: ${path} (${file.bytes} bytes, SHA-256 checked)`);
 }
 for (const status of ["accepted", "printed", "shipped"]) {
-  // or rejected, with a reason
+  // each once it is done; or rejected, with a reason
   await shop("POST", `${jobUrl}/status`, { json: { status } });
   console.log(`shop: reported ${status}`);
 }

@@ -55,12 +55,21 @@ def connect(key: str) -> httpx.Client:
 
 
 def submit(client: httpx.Client, records: Path, query: dict) -> dict:
-    """The records streamed from the file; a retry with the same Idempotency-Key (after a
-    timeout, a lost answer) gets the same batch, never a second one."""
+    """The records streamed from the file. The Idempotency-Key makes a retry safe: sent again
+    after a broken connection or a lost answer, it gets the same batch, never a second one."""
     # (a callback_url for the batch's events, once the service has webhooks, goes in `query`)
-    headers = {"Content-Type": "application/x-ndjson", "Idempotency-Key": f"order-{uuid.uuid4()}"}
-    with records.open("rb") as body:
-        return client.post("/v1/batches", params=query, content=body, headers=headers).json()
+    key = f"order-{uuid.uuid4()}"
+    headers = {"Content-Type": "application/x-ndjson", "Idempotency-Key": key}
+    for pause in (1, 2, None):
+        try:
+            with records.open("rb") as body:
+                answer = client.post("/v1/batches", params=query, content=body, headers=headers)
+            return answer.json()
+        except httpx.TransportError as error:  # no answer: the connection broke or was refused
+            print(f"  submit: {error!r}", file=sys.stderr)
+            if pause is None:
+                sys.exit("submit: no answer after 3 attempts")
+            time.sleep(pause)  # then the same request again, with the same key
 
 
 def wait(client: httpx.Client, batch_id: str) -> dict:
@@ -133,8 +142,7 @@ def main() -> None:
     parser.add_argument("--shop", default="tiskarna-koper", help="a shop of the access file")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
-    query = {"layout": args.layout, "languages": args.languages, "output": args.output}
-    query["shop"] = args.shop
+    query = {name: getattr(args, name) for name in ("layout", "languages", "output", "shop")}
 
     with connect(CLIENT_KEY) as client, connect(SHOP_KEY) as shop:
         batch = submit(client, args.records, query)
@@ -154,7 +162,7 @@ def main() -> None:
         for file in job["files"]:
             path = download(shop, file, args.folder)
             print(f"shop: {path} ({file['bytes']} bytes, SHA-256 checked)")
-        for status in ("accepted", "printed", "shipped"):  # or rejected, with a reason
+        for status in ("accepted", "printed", "shipped"):  # each once done; or rejected + reason
             shop.post(f"{job_url}/status", json={"status": status})
             print(f"shop: reported {status}")
 
