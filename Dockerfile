@@ -17,9 +17,11 @@ RUN /app/.venv/bin/python -m pip install -q --no-deps -e . && rm -rf /root/.cach
 # an unprivileged user; batch state and outputs (SQLite + files) on a volume it can write
 RUN useradd --system --uid 10001 --home-dir /data obrazci && mkdir -p /data && chown obrazci /data
 ENV PATH="/app/.venv/bin:${PATH}" OBRAZCI_DATA_DIR=/data OBRAZCI_HOST=0.0.0.0 OBRAZCI_PORT=8000
+USER obrazci
+# the layers a first start would draw, kept in the image (a new named volume starts with them)
+RUN renderer warm
 VOLUME /data
 EXPOSE 8000
-USER obrazci
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status == 200 else 1)"]
 STOPSIGNAL SIGTERM

@@ -16,6 +16,8 @@ from .options import FORMATS, MARKS, OptionError, RenderOptions
 if TYPE_CHECKING:
     from .settings import Settings
 
+WARM_BACKGROUND_NICENESS = 10  # `renderer warm --background` yields the CPU to the service
+
 
 def _layouts(args) -> int:
     from .registry import Registry
@@ -160,6 +162,41 @@ def _migrate(settings) -> str | None:
     if after != before:
         print(f"renderer: batch database schema {before} -> {after}", file=sys.stderr)
     return None
+
+
+def _warm(args) -> int:
+    """Draw every layer the warm cache lacks (what a first start would otherwise draw in the
+    background, see http/server.py), e.g. when an image is built."""
+    import time
+
+    from .settings import SettingsError
+
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        print(f"renderer: {exc}", file=sys.stderr)
+        return 2
+    if args.background:
+        from .batch.executor import die_with_parent
+
+        die_with_parent()
+        os.nice(WARM_BACKGROUND_NICENESS)
+    from . import cdefcache
+    from .warmcache import WarmCache
+
+    started = time.perf_counter()
+    cache = WarmCache(settings.data_dir / "cache")
+    cdefcache.install(cache.cdefs)
+    from .options import LANGUAGE_SETS
+    from .pipeline import Pipeline
+
+    pipeline = Pipeline(settings.limits(), cache)
+    missing = pipeline.warm_layers(LANGUAGE_SETS, draw=False)
+    pipeline.warm_layers(LANGUAGE_SETS)  # what was missing drawn and stored
+    cache.mark_complete()
+    seconds = time.perf_counter() - started
+    print(f"renderer: {missing} layers drawn into {cache.folder} in {seconds:.1f} s")
+    return 0
 
 
 def _migrate_command(args) -> int:
@@ -329,6 +366,20 @@ def parser() -> argparse.ArgumentParser:
         description="Every flag can also be set by the environment variable named in its help.",
     )
     worker.set_defaults(run=_worker)
+
+    warm = sub.add_parser(
+        "warm",
+        parents=[settings],
+        help="draw the layers a first start needs into the data directory's warm cache",
+        description="What `renderer serve` otherwise draws in the background on its first "
+        "start (and after an upgrade); the Dockerfile runs it when the image is built.",
+    )
+    warm.add_argument(
+        "--background",
+        action="store_true",
+        help=f"as the service starts it: at niceness {WARM_BACKGROUND_NICENESS}, ending with its parent",
+    )
+    warm.set_defaults(run=_warm)
 
     config = sub.add_parser(
         "config", parents=[settings], help="print the effective configuration (secrets masked)"

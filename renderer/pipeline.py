@@ -45,9 +45,10 @@ from .warmcache import StoredLayer, WarmCache
 #: it only for PDF 1.4), which every other format allows.
 LAYER_FORMAT = "pdfa-1b"
 #: What warm() renders: a small layout with text, borders and flex boxes in pdf and png, and
-#: the cheapest layout in the other formats (their one-time costs are in writing, not layout).
+#: a small one with an SVG image (the coat of arms) in the other formats (their one-time costs
+#: are in writing and in drawing SVG, e.g. the envelope's barcodes, not layout).
 WARM_LAYOUT = "stamp.receipt"
-WARM_FORMAT_LAYOUT = "complaint-book.cover"
+WARM_FORMAT_LAYOUT = "complaint-book.title"
 #: After warm-up, the collector's youngest generation is collected every this many new
 #: objects (Python's default: 700). A table layout makes hundreds of thousands of objects
 #: that live for the whole render, and each young collection moves them up to be traversed
@@ -377,7 +378,7 @@ class Pipeline:
         )
         return self.render(layout_id, layout.sample(languages), options, scan, attachment)
 
-    def warm(self, layer_language_sets=LANGUAGE_SETS) -> None:
+    def warm(self, layer_language_sets=LANGUAGE_SETS, draw_layers: bool = True) -> int:
         """Pay the one-time costs before the first request, so that the first request of any
         layout, language set and format runs at warm speed, without rendering every sample:
 
@@ -388,7 +389,8 @@ class Pipeline:
           document), the language sets taking turns (fonts, shaping, catalogs, dates);
         - every layer drawn once and reused (the envelope's pre-print) for every language
           set in ``layer_language_sets`` (by default all; the rest can follow with
-          ``warm_layers``) and every bleed a request can ask for;
+          ``warm_layers``) and every bleed a request can ask for — with ``draw_layers``
+          False only those the warm cache holds (returned: how many it did not);
 
         then the collector is told that what start-up made lives as long as the process
         (``gc.freeze``), so collections during a render no longer traverse it (about a
@@ -407,15 +409,19 @@ class Pipeline:
             self.render_sample(layout_id, languages, RenderOptions(fmt))
         # tagging, its finisher and checks, and the words of the tree: one tagged document
         self.render_sample(WARM_TAGGED_LAYOUT, ("sl", "it"), RenderOptions("pdfa-2a"))
-        self.warm_layers(layer_language_sets)
+        missing = self.warm_layers(layer_language_sets, draw_layers)
         gc.collect()
         gc.freeze()
         gc.set_threshold(GC_YOUNG_OBJECTS, *gc.get_threshold()[1:])
+        return missing
 
-    def warm_layers(self, language_sets) -> None:
+    def warm_layers(self, language_sets, draw: bool = True) -> int:
         """Draw every cached layer of every layout in ``language_sets`` (most of what
         ``warm`` costs: the envelope's pre-print is a long layout, twice as long
-        bilingual), e.g. the Slovenian ones before ready and the bilingual ones after."""
+        bilingual), or with ``draw`` False read only those the warm cache holds (another
+        process drew them): the number left undrawn is returned, each to be drawn at its
+        first use or by ``renderer warm``."""
+        missing = 0
         for layout in self.registry:
             for languages in language_sets:
                 layers = self.layers_asked(layout)
@@ -424,7 +430,12 @@ class Pipeline:
                 # the sample's edition (the envelope's default size, C5); others on first use
                 edition = self.edition(layout, self.validate(layout, layout.sample(languages)))
                 for variant, bleed_mm, spots in layers:
-                    self._layer(layout, languages, variant, bleed_mm, spots, edition)
+                    key = (layout.id, languages, variant, bleed_mm, spots)
+                    if draw or (self.layer_cache and self.layer_cache.holds(*key, edition)):
+                        self._layer(layout, languages, variant, bleed_mm, spots, edition)
+                    else:
+                        missing += 1
+        return missing
 
     def layers_asked(self, layout: Layout) -> list[tuple[str, float, bool]]:
         """(variant, bleed, spots) of every cached layer a request of

@@ -70,6 +70,11 @@ class WarmCache:
         self.folder = Path(root) / f"warm-{inputs_digest()}"
         self._warned = False
 
+    @property
+    def cdefs(self) -> Path:
+        """The folder of WeasyPrint's C declarations, parsed (``cdefcache.py``)."""
+        return self.folder / "cdefs"
+
     def templates(self) -> FileSystemBytecodeCache | None:
         """Jinja2's bytecode cache in the folder (it writes each file whole and checks the
         template's source and Python's version on reading), or None if it cannot be made."""
@@ -102,6 +107,21 @@ class WarmCache:
         for field, value in edition:
             name += "." + re.sub(r"[^\w=-]", "_", f"{field}={value}")
         return name + (".spots" if spots else "")
+
+    def complete(self) -> bool:
+        """Whether ``renderer warm`` stored every layer here (``mark_complete``)."""
+        return (self.folder / "complete").is_file()
+
+    def mark_complete(self) -> None:
+        try:
+            _write_whole(self.folder / "complete", b"")
+        except OSError as exc:
+            self._warn(exc)
+
+    def holds(self, layout_id, languages, variant, bleed_mm, spots, edition=()) -> bool:
+        """Whether a layer is stored (its meta file is written last, see ``store_layer``)."""
+        name = self._name(layout_id, languages, variant, bleed_mm, spots, edition)
+        return (self.folder / "layers" / f"{name}.json").is_file()
 
     def layer(
         self, layout_id, languages, variant, bleed_mm, spots, edition=()

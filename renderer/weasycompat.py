@@ -77,3 +77,12 @@ def fit_page_height(page, height_mm: float) -> bool:
             layers=[layer._replace(painting_area=area) for layer in box.canvas_background.layers]
         )
     return True
+
+
+def disown_font_files(font_config) -> None:
+    """In a process forked from the one that made ``font_config``: leave the folder of
+    ``@font-face`` files (``FontConfiguration._folder``) to that process. WeasyPrint removes
+    the folder when its font configuration is collected; a worker forked from the service's
+    master that exits (recycled, reloaded) would otherwise remove the files the master and
+    every other worker still load fonts from."""
+    font_config._folder = None

@@ -13,7 +13,7 @@ from renderer.batch.runner import MAX_ATTEMPTS, MAX_LOST, Runner
 from renderer.batch.service import BatchService, batch_spec
 from renderer.batch.specs import Access, EngineSpec
 from renderer.batch.store import Store
-from renderer.batch.tasks import ChunkTask
+from renderer.batch.work import ChunkTask
 from renderer.registry import Registry
 
 from .conftest import sample

@@ -5,6 +5,7 @@ test_architecture.py)."""
 
 import ast
 import hashlib
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -183,9 +184,34 @@ def test_the_server_workers_build_their_app_with_create_app(monkeypatch, tmp_pat
     worker = SimpleNamespace(wsgi=SimpleNamespace(app=None))
     Service(settings, batches=True, dev=True)._post_worker_init(worker)
     (kwargs,) = built
-    pipeline = kwargs.pop("pipeline")  # the worker's own: with the warm cache unless --dev
+    pipeline = kwargs.pop("pipeline")  # with --dev the worker's own, without the warm cache
     assert pipeline.layer_cache is None
-    assert kwargs == {"settings": settings, "dev": True, "warm": False, "runner_beside": True}
+    assert kwargs == {
+        "settings": settings,
+        "dev": True,
+        "warm_error": None,
+        "runner_beside": True,
+    }
     assert isinstance(worker.wsgi.app, falcon.App)
     ready = testing.TestClient(worker.wsgi.app).simulate_get("/readyz")
     assert "batch_runner" in ready.json["components"]  # the runner beside it is reported on
+
+
+def test_the_server_workers_share_the_masters_warm_pipeline(monkeypatch, tmp_path):
+    """Not --dev: every worker wraps the pipeline the master warmed before forking, and
+    leaves its font files to the master (a recycled worker must not remove them)."""
+    from renderer.pipeline import Pipeline
+
+    built = []
+    real = app_module.create_app
+    monkeypatch.setattr(app_module, "create_app", lambda *a, **k: built.append(k) or real(*a, **k))
+    settings = Settings.load({"OBRAZCI_DATA_DIR": str(tmp_path)})
+    service = Service(settings, batches=False, dev=False)
+    service.pipeline = Pipeline(settings.limits())
+    fonts = service.pipeline.renderer.font_config._folder  # the @font-face files
+    assert fonts is not None and fonts.exists()
+    service._post_worker_init(SimpleNamespace(wsgi=SimpleNamespace(app=None)))
+    (kwargs,) = built
+    assert kwargs["pipeline"] is service.pipeline and kwargs["warm_error"] is None
+    assert service.pipeline.renderer.font_config._folder is None
+    shutil.rmtree(fonts)  # what the master does when it exits

@@ -45,7 +45,15 @@ def test_the_batch_walkthrough_runs_as_written(tmp_path):
     assert status["state"] == "ready" and status["counts"]["done"] == 12
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["counts"]["done"] == 12
-    assert (tmp_path / "imposed.pdf").read_bytes().startswith(b"%PDF-")
+    imposed = (tmp_path / "imposed.pdf").read_bytes()
+    assert imposed.startswith(b"%PDF-")
+    assert (tmp_path / "again.pdf").read_bytes() == imposed  # resumed with Range
+    batch_id = json.loads((tmp_path / "batch.json").read_text())["id"]
+    listed = json.loads((tmp_path / "batches.json").read_text())
+    assert [(b["id"], b["state"]) for b in listed["batches"]] == [(batch_id, "collected")]
+    assert listed["next_cursor"] is None
+    data = tmp_path / "var" / "walkthrough"
+    assert data.is_dir() and not [p for p in data.rglob("*") if batch_id in p.name]  # deleted
     assert len(list((tmp_path / "job").iterdir())) >= 2  # merged.pdf and its manifest
     assert '"jobs"' in done.stdout
 

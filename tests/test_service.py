@@ -33,6 +33,7 @@ class Service:
         )
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.readiness: list[tuple[float, int, dict]] = []
+        self.refused: list[float] = []  # how long each refused /readyz took, in seconds
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
                 [
@@ -79,13 +80,14 @@ class Service:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
+            asked = time.monotonic()
             try:
                 status, _, body = self.json("GET", "/readyz")
                 self.readiness.append((time.monotonic(), status, body))
                 if status == 200:
                     return
             except OSError:
-                pass
+                self.refused.append(time.monotonic() - asked)
             time.sleep(0.1)
         raise AssertionError(f"not ready in {timeout} s: {self.readiness[-1:]}")
 
@@ -143,20 +145,32 @@ def service(tmp_path_factory):
         running.stop()
 
 
-def test_readyz_is_503_while_warming_then_200(service):
-    early = [(status, body) for _, status, body in service.readiness if status == 503]
-    assert early and all("renderer: warming up" in body["reasons"] for _, body in early[:1]), (
-        service.readiness[:3]
-    )
+def test_nothing_answers_before_the_pipeline_is_warm_then_readyz_is_200(service):
+    """The master warms the pipeline before it listens: until then a connection is refused
+    at once (never accepted and left without an answer), and what answers first is a warm
+    worker, ready but for the batch runner, if that is still starting."""
+    assert service.refused and max(service.refused) < 1, service.refused
+    _, status, first = service.readiness[0]
+    assert status == 200 or all(r.startswith("batch_runner:") for r in first["reasons"]), first
+    assert first["components"]["renderer"] == {"ready": True, "state": "warm"}
     status, _, ready = service.json("GET", "/readyz")
     assert status == 200 and ready["reasons"] == []
     assert set(ready["components"]) == {"renderer", "signing", "batch_store", "batch_runner"}
     assert all(part["ready"] for part in ready["components"].values())
 
 
-def test_the_workers_keep_what_warm_up_made_in_the_data_directory(service):
-    """Read back by the next start and every recycled worker (tests/test_warmcache.py)."""
+def test_a_first_start_draws_its_layers_in_the_background_into_the_data_directory(service):
+    """Nothing stored yet: the service is ready before the layers are drawn; `renderer warm
+    --background` draws and keeps them, for the next start and every recycled worker
+    (tests/test_warmcache.py), and marks the cache complete."""
+    assert any(
+        "not in the warm cache yet" in line.get("message", "") for line in service.log_lines()
+    )
     (folder,) = (service.data / "cache").glob("warm-*")
+    deadline = time.monotonic() + 180
+    while not (folder / "complete").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert (folder / "complete").exists(), service.log.read_text()[-2000:]
     layers = sorted(path.name for path in (folder / "layers").glob("*.pdf"))
     assert "envelope.personal-delivery.sl.preprint.bleed-0.envelope_size=C5.pdf" in layers
     assert "envelope.personal-delivery.sl-hu.preprint.bleed-3.envelope_size=C5.spots.pdf" in layers
@@ -329,6 +343,18 @@ def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_0(tmp_pa
     assert time.monotonic() - started < 30
     log = running.log.read_text()
     assert "Traceback" not in log and "AssertionError" not in log
+
+
+def test_sigterm_while_starting_exits_0_without_a_traceback(tmp_path):
+    starting = Service(tmp_path)
+    deadline = time.monotonic() + 60
+    while "starting: the pipeline is warmed" not in starting.log.read_text():
+        assert time.monotonic() < deadline and starting.process.poll() is None
+        time.sleep(0.02)
+    starting.process.send_signal(signal.SIGTERM)  # importing and warming: not listening yet
+    assert starting.process.wait(timeout=30) == 0
+    log = starting.log.read_text()
+    assert "Traceback" not in log and "stopped while starting" in log, log[-2000:]
 
 
 @pytest.mark.parametrize(

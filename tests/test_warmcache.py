@@ -124,3 +124,38 @@ def test_warm_with_stored_layers_draws_none(stored, monkeypatch):
     second.warm(layer_language_sets=[LANGUAGES])
     gc.unfreeze()  # the test process goes on making other pipelines
     assert "preprint" not in drawn
+
+
+def test_warm_without_drawing_counts_what_is_missing_and_draws_none(tmp_path, monkeypatch):
+    """What the service's master does before it listens: no layer drawn, the stored ones read
+    (into memory, for the workers it forks), the missing ones counted."""
+    empty = Pipeline(warm_cache=WarmCache(tmp_path))
+    drawn = _draws(empty, monkeypatch)
+    asked = sum(len(empty.layers_asked(layout)) for layout in empty.registry)
+    assert empty.warm_layers([LANGUAGES], draw=False) == asked > 0
+    assert drawn == []
+    empty.warm_layers([LANGUAGES])
+    assert len(drawn) > 0
+    again = Pipeline(warm_cache=WarmCache(tmp_path))
+    drawn_again = _draws(again, monkeypatch)
+    assert again.warm_layers([LANGUAGES], draw=False) == 0 and drawn_again == []
+
+
+def test_renderer_warm_fills_the_cache_and_marks_it_complete(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    environment = dict(os.environ, OBRAZCI_DATA_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "renderer", "warm"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    cache = WarmCache(tmp_path / "cache")
+    assert cache.complete() and "layers drawn into" in done.stdout
+    pipeline = Pipeline(warm_cache=cache)
+    assert pipeline.warm_layers([("sl",), ("sl", "it"), ("sl", "hu")], draw=False) == 0

@@ -97,3 +97,38 @@ def test_an_absolutely_positioned_box_is_found_in_its_placeholder():
     assert box.position_x == pytest.approx(10 * weasycompat.PX_PER_MM)
     assert box.position_y == pytest.approx(5 * weasycompat.PX_PER_MM)
     assert weasycompat.placed(page) is page
+
+
+def _font_config_with_a_font_face():
+    from weasyprint.text.fonts import FontConfiguration
+
+    from renderer.paths import FONTS_DIR
+
+    font = next(FONTS_DIR.rglob("*.ttf"))
+    config = FontConfiguration()
+    CSS(
+        string=f'@font-face {{ font-family: probe; src: url("{font.as_uri()}") }}',
+        font_config=config,
+    )
+    return config
+
+
+@pytest.mark.parametrize("disowned", [False, True])
+def test_a_disowned_font_configuration_leaves_its_font_files(disowned):
+    """What a worker forked from the master does: its font configuration, collected at exit,
+    must not remove the folder the master's fonts are loaded from (and upstream still keeps
+    them in ``_folder`` and removes it when collected: without disowning, it is gone)."""
+    import gc
+    import shutil
+
+    config = _font_config_with_a_font_face()
+    folder = config._folder
+    assert folder is not None and any(folder.iterdir())
+    if disowned:
+        weasycompat.disown_font_files(config)
+    del config
+    gc.collect()
+    try:
+        assert folder.exists() is disowned
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -33,14 +33,13 @@ from .retention import expire_collected, purge_cancelled
 from .specs import EngineSpec
 from .tasks import (
     Cancelled,
-    PackageTask,
     TaskContext,
     abandoned,
-    chunk_keys,
     chunk_outcomes,
     discard_chunk,
     package,
 )
+from .work import PackageTask, chunk_keys
 
 log = logging.getLogger(__name__)
 

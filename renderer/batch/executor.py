@@ -19,18 +19,22 @@ from __future__ import annotations
 import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import time
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..metrics import resident_bytes
 from .outputs import LocalOutputs
 from .specs import EngineSpec
 from .store import Store
-from .tasks import Task, TaskContext
+from .work import Task
+
+if TYPE_CHECKING:  # the rendering code: imported by the workers, not by the runner
+    from .tasks import TaskContext
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +92,16 @@ def rss_mib() -> float:
     return resident_bytes() / 2**20
 
 
-def _worker(slot: int, engine: EngineSpec, conn) -> None:
+def _worker(slot: int, engine: EngineSpec, conn, niceness: int = 0) -> None:
     die_with_parent()
+    if niceness:
+        os.nice(niceness)
+    from .. import cdefcache
+    from ..warmcache import WarmCache
+
+    cdefcache.install(WarmCache(engine.data_dir / "cache").cdefs)
+    from .tasks import TaskContext
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     context = TaskContext(engine, Store(engine.database), LocalOutputs(engine.outputs))
     done = 0
@@ -127,8 +139,12 @@ class _Slot:
 
 
 class ProcessExecutor:
-    def __init__(self, engine: EngineSpec, processes: int | None = None):
+    """``niceness``: the workers' CPU priority below the runner's (``os.nice``), e.g. so that
+    batch work beside the service yields the CPU to its HTTP requests."""
+
+    def __init__(self, engine: EngineSpec, processes: int | None = None, niceness: int = 0):
         self.engine = engine
+        self.niceness = niceness
         self.capacity = processes or engine.workers
         self._mp = multiprocessing.get_context("spawn")
         self._waiting: deque[Task] = deque()
@@ -142,7 +158,7 @@ class ProcessExecutor:
         parent, child = self._mp.Pipe(duplex=True)
         process = self._mp.Process(
             target=_worker,
-            args=(slot, self.engine, child),
+            args=(slot, self.engine, child, self.niceness),
             name=f"obrazci-batch-worker-{slot}",
             daemon=True,
         )

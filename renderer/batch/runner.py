@@ -23,13 +23,14 @@ from .executor import Event, Executor
 from .outputs import LocalOutputs, Outputs
 from .retention import expire_collected, purge_cancelled
 from .store import Store
-from .tasks import ChunkTask, PackageTask, Task, chunk_keys
+from .work import ChunkTask, PackageTask, Task, chunk_keys
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # a chunk or package that raises or passes its deadline this often gives up
 MAX_LOST = 10  # … or whose worker is killed from outside (kill -9, out of memory) this often
 STORE_BACKOFF_S = (0.5, 1, 2, 5, 10, 30)  # waits after consecutive store errors
+BESIDE_SERVICE_NICENESS = 10  # how much lower the batch workers beside the service run
 
 
 class RunnerBusy(RuntimeError):
@@ -183,9 +184,9 @@ class Runner:
                 stop.wait(idle_s)
 
 
-def run_batches(engine, stop: threading.Event | None = None) -> None:
-    """The runner process: hold the data directory's lock, start the workers, run until
-    ``stop`` is set or SIGTERM/SIGINT arrives."""
+def run_batches(engine, stop: threading.Event | None = None, niceness: int = 0) -> None:
+    """The runner process: hold the data directory's lock, start the workers (``niceness``
+    below its own priority), run until ``stop`` is set or SIGTERM/SIGINT arrives."""
     import signal
 
     from .executor import ProcessExecutor
@@ -196,7 +197,7 @@ def run_batches(engine, stop: threading.Event | None = None) -> None:
     lock = lock_data_dir(engine.data_dir)
     store = Store(engine.database)
     deliverer = Deliverer.configured(store, engine.webhooks)
-    executor = ProcessExecutor(engine)
+    executor = ProcessExecutor(engine, niceness=niceness)
     try:
         log.info("batch runner: %d workers on %s", executor.capacity, engine.data_dir)
         Runner(
@@ -213,11 +214,13 @@ def run_batches(engine, stop: threading.Event | None = None) -> None:
 
 
 def run_beside_service(engine) -> None:
-    """The runner as the service's child: it dies with the service (and its workers with it)."""
+    """The runner as the service's child: it dies with the service (and its workers with it),
+    and its workers render at a lower priority than the service's HTTP requests
+    (``BESIDE_SERVICE_NICENESS``): an interactive request never waits behind a batch."""
     from .executor import die_with_parent
 
     die_with_parent()
-    run_batches(engine)
+    run_batches(engine, niceness=BESIDE_SERVICE_NICENESS)
 
 
 if __name__ == "__main__":  # the runner that `renderer serve` starts beside the service

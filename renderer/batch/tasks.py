@@ -12,7 +12,6 @@ import logging
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from itertools import islice
@@ -31,25 +30,13 @@ from ..warmcache import WarmCache
 from .outputs import Outputs
 from .specs import BatchSpec, EngineSpec
 from .store import RUNNING, Batch, Outcome, Record, Store, record_id
+from .work import ChunkTask, PackageTask, Task, chunk_keys, imprint_key, record_key
 
 if TYPE_CHECKING:
     from .pgstore import PgStore
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class ChunkTask:
-    batch: str
-    chunk: int
-
-
-@dataclass(frozen=True)
-class PackageTask:
-    batch: str
-
-
-Task = ChunkTask | PackageTask
 
 CANCEL_CHECK_S = 0.5  # a running chunk asks the store whether its batch is still wanted this often
 
@@ -169,21 +156,6 @@ def discard_chunk(ctx: TaskContext, batch: Batch, chunk: int, records: list[Reco
     """Remove the files an attempt at the chunk wrote for these records and never committed."""
     for key in chunk_keys(batch, chunk, [r.index for r in records]):
         ctx.outputs.delete(key)
-
-
-def record_key(batch_id: str, index: int) -> str:
-    return f"{batch_id}/records/{record_id(batch_id, index)}.pdf"
-
-
-def imprint_key(batch_id: str, chunk: int) -> str:
-    return f"{batch_id}/imprint/chunk-{chunk:06d}.pdf"
-
-
-def chunk_keys(batch: Batch, chunk: int, indexes: list[int]) -> list[str]:
-    """The files an attempt at a chunk writes for these records (before its commit)."""
-    if batch.spec.output == "layers":
-        return [imprint_key(batch.id, chunk)]
-    return [record_key(batch.id, index) for index in indexes]
 
 
 def _render_record(ctx: TaskContext, batch: Batch, record: Record) -> Outcome:

@@ -18,7 +18,7 @@ from .batch_resources import (
     BatchesResource,
     PrintJobsResource,
 )
-from .health import HealthResource, MetricsResource, Readiness, ReadyResource, warm_in_background
+from .health import HealthResource, MetricsResource, Readiness, ReadyResource
 from .observe import Observe
 from .openapi import openapi_document
 from .place_resource import PlaceResource
@@ -40,23 +40,24 @@ def create_app(
     settings: Settings | None = None,
     readiness: Readiness | None = None,
     dev: bool = False,
-    warm: bool = False,
+    warm_error: str | None = None,
     runner_beside: bool = False,
 ) -> falcon.App:
     """The service. Settings come from the environment unless given (see renderer/settings.py);
-    signer profiles from OBRAZCI_SIGNING_CONFIG: a profile that cannot be opened raises
-    SigningConfigError here, before any request is served. Batches live in OBRAZCI_DATA_DIR
-    (default ./var); keys in OBRAZCI_BATCH_ACCESS. ``readiness``: what /readyz reports (the
-    server passes one that is warming up). ``dev`` (``renderer serve --dev`` only): the studio
-    reloads the layouts' changed files. ``warm``: warm the pipeline in a background thread and
-    only then report ready (what each server worker does); ``runner_beside``: the batch runner
-    runs beside this service, so /readyz reports on it too."""
+        signer profiles from OBRAZCI_SIGNING_CONFIG: a profile that cannot be opened raises
+        SigningConfigError here, before any request is served. Batches live in OBRAZCI_DATA_DIR
+        (default ./var); keys in OBRAZCI_BATCH_ACCESS. ``readiness``: what /readyz reports (the
+        server passes one that is warming up). ``dev`` (``renderer serve --dev`` only): the studio
+        reloads the layouts' changed files. ``warm``: warm the pipeline in a background thread and
+        only then report ready; ``warm_error``: why a warm-up done before (the server's master)
+    failed, reported by /readyz; ``runner_beside``: the batch runner
+        runs beside this service, so /readyz reports on it too."""
     settings = settings or Settings.load()
     pipeline = pipeline or Pipeline(settings.limits())
     signing = signing or SigningService(SigningConfig.from_environment())
     batches = batches or BatchService(settings.engine(), Access.from_environment())
     readiness = readiness or Readiness(
-        batches, runner_beside=runner_beside, signing=signing, warming=warm
+        batches, runner_beside=runner_beside, signing=signing, warm_error=warm_error
     )
     capacity.configure(1, settings.queue_timeout_s, settings.request_timeout_s)
     document = openapi_document(pipeline.registry)
@@ -95,6 +96,4 @@ def create_app(
     app.add_route("/v1/print-jobs/{job_id}/claim", shop_jobs, suffix="claim")
     app.add_route("/v1/print-jobs/{job_id}/files/{name}", shop_jobs, suffix="file")
     app.add_route("/v1/print-jobs/{job_id}/status", shop_jobs, suffix="status")
-    if warm:
-        warm_in_background(pipeline, readiness)
     return app

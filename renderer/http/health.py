@@ -2,26 +2,22 @@
 
 ``/healthz`` only says the process answers: it touches nothing that can be slow. ``/readyz``
 says whether the service can do its work now, component by component: 503 with the
-reasons while any is not (warming up, the batch runner down, the batch store — SQLite, or
-PostgreSQL for the celery engine — or the celery engine's broker unreachable),
-200 once all are.
+reasons while any is not (the batch runner not started yet or down, the batch store —
+SQLite, or PostgreSQL for the celery engine — or the celery engine's broker unreachable),
+200 once all are. A worker answers only once its pipeline is warm (the server's master
+warms it before it listens), so the renderer is always ready; ``warm_up_error`` says why a
+failed warm-up leaves its first renders slower.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-import threading
 import time
 from typing import Any
 
 import falcon
 
 from .. import metrics
-from . import capacity
-
-log = logging.getLogger("obrazci.server")
 
 HEARTBEAT_STALE_S = 10.0  # a runner that has not said it lives for this long is down
 
@@ -30,27 +26,19 @@ class Readiness:
     """What this worker knows about itself and the parts it depends on."""
 
     def __init__(
-        self, batches=None, runner_beside: bool = False, signing=None, warming: bool = False
+        self,
+        batches=None,
+        runner_beside: bool = False,
+        signing=None,
+        warm_error: str | None = None,
     ):
         self.batches = batches
         self.runner_beside = runner_beside  # this service runs the batch runner (not --no-batches)
         self.signing = signing
-        self._warm = threading.Event()
-        if not warming:
-            self._warm.set()
-        self.warm_error: str | None = None
-
-    def warmed(self, error: str | None = None) -> None:
-        self.warm_error = error
-        self._warm.set()
+        self.warm_error = warm_error
 
     def components(self) -> dict[str, dict]:
-        parts: dict[str, dict[str, Any]] = {
-            "renderer": {
-                "ready": self._warm.is_set(),
-                "state": "warm" if self._warm.is_set() else "warming up",
-            }
-        }
+        parts: dict[str, dict[str, Any]] = {"renderer": {"ready": True, "state": "warm"}}
         if self.warm_error:
             parts["renderer"]["warm_up_error"] = self.warm_error
         if self.signing is not None:
@@ -132,23 +120,3 @@ class MetricsResource:
         metrics.note_memory("http")
         resp.content_type = "text/plain; version=0.0.4; charset=utf-8"
         resp.data = metrics.exposition(self.collectors)
-
-
-def warm_in_background(pipeline, readiness: Readiness) -> None:
-    """Warm the pipeline in a thread holding the render slot (without a deadline), then say
-    the worker is ready: every layer drawn, so the first request of any layout and format
-    runs warm (warming after ready would hold the slot against real requests)."""
-    threading.Thread(target=_warm, args=(pipeline, readiness), name="warm-up", daemon=True).start()
-
-
-def _warm(pipeline, readiness: Readiness) -> None:
-    started = time.perf_counter()
-    try:
-        with capacity.SLOTS.held(watched=False):
-            pipeline.warm()
-    except Exception as exc:  # noqa: BLE001 - a failed warm-up leaves a slower first render, not a dead worker
-        log.exception("warm-up failed")
-        readiness.warmed(f"{type(exc).__name__}: {exc}")
-        return
-    readiness.warmed()
-    log.info("worker %d ready in %.1f s", os.getpid(), time.perf_counter() - started)

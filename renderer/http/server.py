@@ -2,14 +2,19 @@
 
 Processes:
 
-- gunicorn's **master** imports the code once (``preload_app``), then forks the HTTP
-  workers, and — only the master — starts and supervises the **batch runner**: a child
-  process restarted with backoff whenever it exits, left running across a reload (HUP)
-  and worker recycling, stopped cleanly on SIGTERM (its chunks simply stay pending).
-- each **HTTP worker** (``RenderWorker``, threads) builds its own app after the fork,
-  answers ``/healthz`` at once and warms its pipeline in the background; ``/readyz`` says
-  503 until that is done. A worker is replaced after ``max_requests`` (with jitter) or when
-  its resident memory passes ``max_worker_rss_mib`` after a request.
+- gunicorn's **master** starts the **batch runner** first (a child process, on the other
+  core while the master works), then imports the code and warms one pipeline
+  (``preload_app``: templates compiled, stylesheets parsed, one document per format, the
+  layers of the warm cache read back) before it listens, and forks the HTTP workers from
+  that warm state. Layers the cache lacks (a first start, an upgrade) are drawn in the
+  background by ``renderer warm --background`` at a lower priority; until each is stored, a
+  request that needs it draws it itself. It supervises the runner: restarted with backoff whenever it exits, left
+  running across a reload (HUP) and worker recycling, stopped cleanly on SIGTERM (its
+  chunks simply stay pending).
+- each **HTTP worker** (``RenderWorker``, threads) puts its app around the master's warm
+  pipeline after the fork and is ready at once; none warms on its own (``--dev`` excepted:
+  its templates change under it). A worker is replaced after ``max_requests`` (with jitter)
+  or when its resident memory passes ``max_worker_rss_mib`` after a request.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -44,12 +50,20 @@ class RunnerSupervisor:
     sees it go.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._stop = threading.Event()
         self._process: subprocess.Popen | None = None
+        self._started = 0.0
         self._thread: threading.Thread | None = None
 
+    def launch(self) -> None:
+        """Start the runner now, from the main thread, before anything else of the service."""
+        self._started = time.monotonic()
+        # the settings reach it through the environment (serve() exported them)
+        self._process = subprocess.Popen([sys.executable, "-m", "renderer.batch.runner"])
+
     def start(self) -> None:
+        """Watch the runner (and start it, if ``launch`` did not) from a thread."""
         self._thread = threading.Thread(
             target=self._supervise, name="batch-runner-supervisor", daemon=True
         )
@@ -60,9 +74,10 @@ class RunnerSupervisor:
 
         failures = 0
         while not self._stop.is_set():
-            started = time.monotonic()
-            # the settings reach it through the environment (serve() exported them)
-            self._process = subprocess.Popen([sys.executable, "-m", "renderer.batch.runner"])
+            if self._process is None:
+                self.launch()
+            assert self._process is not None
+            started = self._started
             while not self._stop.is_set() and self._process.poll() is None:
                 self._stop.wait(0.5)
             if self._stop.is_set():
@@ -78,6 +93,7 @@ class RunnerSupervisor:
                 self._process.pid,
                 pause,
             )
+            self._process = None
             self._stop.wait(pause)
 
     @staticmethod
@@ -115,6 +131,9 @@ class Service(BaseApplication):
         self.batches = batches
         self.dev = dev
         self.supervisor = RunnerSupervisor() if batches else None
+        self.pipeline = None  # the master's warm pipeline (not with --dev)
+        self.drawer: subprocess.Popen | None = None  # `renderer warm --background`, if started
+        self.warm_error: str | None = None
         super().__init__()
 
     def load_config(self):
@@ -151,10 +170,44 @@ class Service(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self):
-        # in the master, before forking: the imports only (the workers share them)
-        from .. import pipeline  # noqa: F401
-        from . import app  # noqa: F401
+        """In the master, before it listens and forks: the runner started, the code imported
+        and (not with --dev) one pipeline warmed, which every worker then shares. A SIGTERM
+        meanwhile (``serve`` set its handler; gunicorn's own comes once it listens) ends it
+        at once, exit 0."""
+        log.info("starting: the pipeline is warmed before the service listens")
+        from .. import cdefcache
+        from ..warmcache import WarmCache
 
+        if self.supervisor is not None:
+            self.supervisor.launch()
+        cache = WarmCache(self.settings.data_dir / "cache")
+        cdefcache.install(cache.cdefs)
+        if not self.dev and not cache.complete():  # a first start, or after an upgrade
+            self.drawer = subprocess.Popen(
+                [sys.executable, "-m", "renderer", "warm", "--background"]
+            )
+        from ..pipeline import Pipeline
+        from . import app  # noqa: F401 - imported once, here, for every worker
+
+        if self.settings.signing_config is not None:  # pyHanko, which only signing loads
+            from ..sign import pades, signer, verify  # noqa: F401
+
+        if not self.dev:
+            started = time.perf_counter()
+            self.pipeline = Pipeline(self.settings.limits(), cache)
+            try:
+                missing = self.pipeline.warm(draw_layers=False)
+            except Exception as exc:  # noqa: BLE001 - a failed warm-up leaves slower first renders, not a dead service
+                log.exception("warm-up failed")
+                self.warm_error = f"{type(exc).__name__}: {exc}"
+                missing = 0
+            log.info("warm in %.1f s", time.perf_counter() - started)
+            if missing:
+                log.info(
+                    "%d layers are not in the warm cache yet: drawn in the background, or by "
+                    "the first request that needs one",
+                    missing,
+                )
         return _LazyApp()
 
     # -- the master -------------------------------------------------------------------
@@ -171,6 +224,9 @@ class Service(BaseApplication):
         )
 
     def _on_exit(self, server) -> None:
+        if self.drawer is not None and self.drawer.poll() is None:
+            self.drawer.terminate()  # what it stored so far is whole; the next start draws the rest
+            self.drawer.wait()
         if self.supervisor is not None:
             self.supervisor.stop()
         log.info("stopped")
@@ -184,18 +240,17 @@ class Service(BaseApplication):
     # -- each HTTP worker -------------------------------------------------------------
 
     def _post_worker_init(self, worker) -> None:
+        from .. import weasycompat
         from ..pipeline import Pipeline
-        from ..warmcache import WarmCache
         from .app import create_app
 
-        # what one worker (or an earlier start) warmed, the others read (not with --dev:
-        # its templates change under it)
-        cache = None if self.dev else WarmCache(self.settings.data_dir / "cache")
+        if self.pipeline is not None:  # the master's, warm: its font files stay the master's
+            weasycompat.disown_font_files(self.pipeline.renderer.font_config)
         worker.wsgi.app = create_app(
-            pipeline=Pipeline(self.settings.limits(), cache),
+            pipeline=self.pipeline or Pipeline(self.settings.limits()),
             settings=self.settings,
             dev=self.dev,
-            warm=not self.dev,
+            warm_error=self.warm_error,
             runner_beside=self.batches,
         )
 
@@ -213,10 +268,18 @@ class Service(BaseApplication):
             worker.alive = False
 
 
+def _stop_starting(signum, frame) -> None:
+    """SIGTERM before the service listens: nothing is in flight, so stop now, cleanly (the
+    runner and the layer drawer end with this process)."""
+    log.info("stopped while starting")
+    raise SystemExit(0)
+
+
 def serve(settings: Settings, batches: bool = True, dev: bool = False) -> None:
     """Run the service until SIGTERM/SIGINT. ``batches``: run the batch runner here;
     ``dev``: the studio's live templates (renderer/studio/devreload.py), never in production.
     PROMETHEUS_MULTIPROC_DIR must be set before this module is imported (``cli.py`` does)."""
+    signal.signal(signal.SIGTERM, _stop_starting)  # until gunicorn listens and sets its own
     os.environ.update(settings.environment())  # the workers and the runner read the same settings
     configure_logging(settings.log_level, settings.log_format)
     if batches:

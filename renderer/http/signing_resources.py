@@ -10,11 +10,9 @@ import falcon
 
 from .. import metrics
 from ..options import RenderOptions
-from ..sign.appearance import VisibleStamp
-from ..sign.config import LEVELS
+from ..sign.config import LEVELS, VisibleStamp
 from ..sign.errors import NotAPdf, ServiceFailure
 from ..sign.service import SigningService
-from ..sign.verify import verify_pdf
 from ..units import MM_PER_PT
 from ..uploads import check_cost, check_pdf
 from .capacity import render_slot
@@ -192,6 +190,8 @@ class VerifyResource:
         self.signing = signing
 
     def on_post(self, req, resp):
+        from ..sign.verify import verify_pdf  # pyHanko: loaded at the first use (sign/service.py)
+
         at = _validation_time(req)
         pdf = read_pdf(req)
         try:

@@ -5,7 +5,6 @@ one-page PDF (layout ``signature.stamp``) imported with pyHanko's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from io import BytesIO
 
 from pyhanko.pdf_utils import generic
@@ -15,19 +14,9 @@ from pyhanko.sign import fields
 
 from ..accessible.widget import tag_field
 from ..units import PT_PER_MM
+from .config import VisibleStamp
 
 WIDGET_FLAGS = 4 | 128  # Print, Locked
-
-
-@dataclass(frozen=True)
-class VisibleStamp:
-    """A visible signature: a rendered one-page PDF (its appearance) placed on a page at
-    (x, y) mm from the page's top left."""
-
-    pdf: bytes
-    page: int = 0
-    x_mm: float = 0.0
-    y_mm: float = 0.0
 
 
 def add_signature_field(

@@ -23,6 +23,17 @@ LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 
 
 @dataclass(frozen=True)
+class VisibleStamp:
+    """A visible signature: a rendered one-page PDF (its appearance) placed on a page at
+    (x, y) mm from the page's top left."""
+
+    pdf: bytes
+    page: int = 0
+    x_mm: float = 0.0
+    y_mm: float = 0.0
+
+
+@dataclass(frozen=True)
 class Pkcs12Key:
     """A key and certificate in a PKCS#12 file, opened with a passphrase."""
 

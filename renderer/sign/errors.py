@@ -17,17 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aiohttp
-from pyhanko.sign.general import SigningError
-from pyhanko.sign.timestamps import TimestampRequestError
-from pyhanko_certvalidator.errors import (
-    CertificateFetchError,
-    CRLFetchError,
-    OCSPFetchError,
-    PathBuildingError,
-    PathValidationError,
-)
-
 
 class SigningConfigError(RuntimeError):
     """A signer profile cannot be loaded; the service must not start."""
@@ -47,29 +36,39 @@ class NotAPdf(ValueError):
     """What was given to verify is not a readable PDF."""
 
 
-REVOCATION_FETCH = (OCSPFetchError, CRLFetchError, CertificateFetchError)
-VALIDATION = (PathValidationError, PathBuildingError)
-NO_ANSWER = (aiohttp.ClientConnectionError, ConnectionError, TimeoutError)
-
-
 def service_failure(
     exc: BaseException, fetch_failures: Sequence[BaseException] = ()
 ) -> ServiceFailure | None:
     """The trust service behind a signing failure, or None if none failed.
     ``fetch_failures`` are the OCSP/CRL fetch errors met while signing (``fetching``): a
-    failed path validation does not carry them."""
+    failed path validation does not carry them. (pyHanko's types are imported here, not
+    with the module: the configuration's errors are needed before pyHanko is.)"""
+    import aiohttp
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.timestamps import TimestampRequestError
+    from pyhanko_certvalidator.errors import (
+        CertificateFetchError,
+        CRLFetchError,
+        OCSPFetchError,
+        PathBuildingError,
+        PathValidationError,
+    )
+
+    revocation_fetch = (OCSPFetchError, CRLFetchError, CertificateFetchError)
+    validation = (PathValidationError, PathBuildingError)
+    no_answer = (aiohttp.ClientConnectionError, ConnectionError, TimeoutError)
     chain = _chain(exc)
     if any(isinstance(c, TimestampRequestError) for c in chain):
         service, evidence = "TSA", chain
-    elif any(isinstance(c, REVOCATION_FETCH) for c in chain):
+    elif any(isinstance(c, revocation_fetch) for c in chain):
         service, evidence = "OCSP/CRL", chain
-    elif any(isinstance(c, SigningError) and isinstance(c.__cause__, VALIDATION) for c in chain):
+    elif any(isinstance(c, SigningError) and isinstance(c.__cause__, validation) for c in chain):
         service = "OCSP/CRL"
         evidence = [c for failure in fetch_failures for c in _chain(failure)] or chain
     else:
         return None
     answered = any(isinstance(c, aiohttp.ClientResponseError) for c in evidence)
-    unreachable = not answered and any(isinstance(c, NO_ANSWER) for c in evidence)
+    unreachable = not answered and any(isinstance(c, no_answer) for c in evidence)
     told = chain if evidence is chain else [*evidence, *chain]
     reason = " ".join(f"{type(c).__name__}: {c}" for c in told)
     return ServiceFailure(service, reason[:300], unreachable)

@@ -15,9 +15,9 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import NoOpStampStyle
 
-from .appearance import VisibleStamp, add_signature_field
+from .appearance import add_signature_field
 from .compat import document_metadata_kept
-from .config import LEVELS
+from .config import LEVELS, VisibleStamp
 from .errors import ServiceFailure, service_failure
 from .signer import LoadedProfile
 

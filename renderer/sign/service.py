@@ -1,15 +1,19 @@
-"""The loaded signer profiles of one process, opened once at start-up."""
+"""The loaded signer profiles of one process, opened once at start-up.
+
+pyHanko (and aiohttp with it, a third of the service's import time) is imported only when
+a profile is configured: a service that does not sign starts without it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from asn1crypto import x509 as asn1_x509
 
-from .appearance import VisibleStamp
-from .config import SigningConfig
-from .pades import sign_pdf
-from .signer import LoadedProfile, load_profile
+from .config import SigningConfig, VisibleStamp
+
+if TYPE_CHECKING:
+    from .signer import LoadedProfile
 
 
 class SigningService:
@@ -17,7 +21,11 @@ class SigningService:
 
     def __init__(self, config: SigningConfig):
         self.config = config
-        self.loaded = {name: load_profile(profile) for name, profile in config.profiles.items()}
+        self.loaded: dict[str, LoadedProfile] = {}
+        if config.profiles:
+            from .signer import load_profile
+
+            self.loaded = {name: load_profile(profile) for name, profile in config.profiles.items()}
 
     @property
     def trust_roots(self) -> list[asn1_x509.Certificate]:
@@ -41,6 +49,8 @@ class SigningService:
     def sign(
         self, pdf_bytes: bytes, profile: str, level: str, stamp: VisibleStamp | None = None
     ) -> bytes:
+        from .pades import sign_pdf
+
         return sign_pdf(pdf_bytes, self.loaded[profile], level, stamp)
 
     def signer_name(self, profile: str) -> str:
