@@ -54,7 +54,8 @@ const shop = (method, path, options) => call(SHOP_KEY, method, path, options);
 /** The records streamed from the file. The Idempotency-Key makes a retry safe: sent again
  * after a broken connection or a lost answer, it gets the same batch, never a second one. */
 async function submit(records, query) {
-  // (a callback_url for the batch's events, once the service has webhooks, goes in `query`)
+  // (to be called when it is done instead of polling: a callback_url in `query`, on a host
+  // the service allows in OBRAZCI_WEBHOOK_HOSTS; README, Webhooks)
   const key = `order-${randomUUID()}`;
   const headers = { "Content-Type": "application/x-ndjson", "Idempotency-Key": key };
   for (const pause of [1, 2, null]) {
@@ -84,7 +85,7 @@ async function wait(batchId) {
     const now = `${batch.state}: ${done} done, ${failed} failed of ${total}`;
     if (now !== seen) console.log(`  ${(seen = now)}`);
     if (FINISHED.includes(batch.state)) return batch;
-    // (a client that gives up would cancel the batch here, once the service offers it)
+    // (a client that gives up cancels it here: POST /v1/batches/{id}/cancel)
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }

@@ -57,7 +57,8 @@ def connect(key: str) -> httpx.Client:
 def submit(client: httpx.Client, records: Path, query: dict) -> dict:
     """The records streamed from the file. The Idempotency-Key makes a retry safe: sent again
     after a broken connection or a lost answer, it gets the same batch, never a second one."""
-    # (a callback_url for the batch's events, once the service has webhooks, goes in `query`)
+    # (to be called when it is done instead of polling: a callback_url in `query`, on a host
+    # the service allows in OBRAZCI_WEBHOOK_HOSTS; README, Webhooks)
     key = f"order-{uuid.uuid4()}"
     headers = {"Content-Type": "application/x-ndjson", "Idempotency-Key": key}
     for pause in (1, 2, None):
@@ -87,7 +88,7 @@ def wait(client: httpx.Client, batch_id: str) -> dict:
             seen = now
         if batch["state"] in FINISHED:
             return batch
-        # (a client that gives up would cancel the batch here, once the service offers it)
+        # (a client that gives up cancels it here: POST /v1/batches/{id}/cancel)
         time.sleep(0.5)
 
 
