@@ -181,12 +181,12 @@ def _warm(args) -> int:
 
         die_with_parent()
         os.nice(WARM_BACKGROUND_NICENESS)
-    from . import cdefcache
+    from . import ffiload
     from .warmcache import WarmCache
 
     started = time.perf_counter()
     cache = WarmCache(settings.data_dir / "cache")
-    cdefcache.install(cache.cdefs)
+    ffiload.install(cache.cdefs)
     from .options import LANGUAGE_SETS
     from .pipeline import Pipeline
 

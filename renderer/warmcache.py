@@ -72,7 +72,7 @@ class WarmCache:
 
     @property
     def cdefs(self) -> Path:
-        """The folder of WeasyPrint's C declarations, parsed (``cdefcache.py``)."""
+        """The folder of WeasyPrint's C declarations, parsed (``ffiload.py``)."""
         return self.folder / "cdefs"
 
     def templates(self) -> FileSystemBytecodeCache | None:

@@ -96,10 +96,10 @@ def _worker(slot: int, engine: EngineSpec, conn, niceness: int = 0) -> None:
     die_with_parent()
     if niceness:
         os.nice(niceness)
-    from .. import cdefcache
+    from .. import ffiload
     from ..warmcache import WarmCache
 
-    cdefcache.install(WarmCache(engine.data_dir / "cache").cdefs)
+    ffiload.install(WarmCache(engine.data_dir / "cache").cdefs)
     from .tasks import TaskContext
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop

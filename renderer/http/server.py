@@ -175,13 +175,13 @@ class Service(BaseApplication):
         meanwhile (``serve`` set its handler; gunicorn's own comes once it listens) ends it
         at once, exit 0."""
         log.info("starting: the pipeline is warmed before the service listens")
-        from .. import cdefcache
+        from .. import ffiload
         from ..warmcache import WarmCache
 
         if self.supervisor is not None:
             self.supervisor.launch()
         cache = WarmCache(self.settings.data_dir / "cache")
-        cdefcache.install(cache.cdefs)
+        ffiload.install(cache.cdefs)
         if not self.dev and not cache.complete():  # a first start, or after an upgrade
             self.drawer = subprocess.Popen(
                 [sys.executable, "-m", "renderer", "warm", "--background"]
