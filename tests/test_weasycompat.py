@@ -128,16 +128,23 @@ def test_the_user_agent_stylesheet_is_scoped_as_expected():
     scoped = weasycompat.scoped_ua_css()
     for pseudo in weasycompat.UNIVERSAL_PSEUDO_ELEMENTS:
         assert f"\n::{pseudo} {{" in UA and f"\nli::{pseudo} {{" in scoped
-    assert scoped.replace("\nli::", "\n::") == UA  # nothing else changed
+    margin_rules = weasycompat.MARGIN_BOX_RULE.findall(UA)
+    assert len(margin_rules) == weasycompat.MARGIN_BOXES == 16
+    assert "@top-center" in UA and "@top-center" not in scoped
+    # nothing else changed
+    assert scoped.replace("\nli::", "\n::") == weasycompat.MARGIN_BOX_RULE.sub("", UA)
     with pytest.raises(ValueError, match="changed"):
         weasycompat.scoped_ua_css(UA.replace("\n::marker {", "\n::marker, x {"))
+    with pytest.raises(ValueError, match="margin boxes"):
+        weasycompat.scoped_ua_css(UA.replace("@top-center ", "@top-center{} @x "))
 
 
-def test_no_template_makes_list_items_footnotes_or_notes():
-    """What the scoped user-agent rules no longer style outside li."""
+def test_no_template_makes_list_items_footnotes_notes_or_margin_boxes():
+    """What the scoped user-agent rules no longer style outside li, and the page-margin
+    boxes whose rules are left out."""
     from renderer.paths import TEMPLATES_DIR
 
-    pattern = re.compile(r"list-item|footnote|note\(|<li\b|::marker")
+    pattern = re.compile(r"list-item|footnote|note\(|<li\b|::marker|@(top|bottom|left|right)-")
     found = [
         path.name
         for path in TEMPLATES_DIR.rglob("*")
