@@ -10,7 +10,7 @@ import math
 import re
 import threading
 
-from weasyprint import CSS, HTML
+from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
 
 from . import weasycompat
@@ -90,9 +90,7 @@ class Renderer:
         checked before writing."""
         height = height_mm or layout.page.tallest_mm
         page = self._page(layout.page.width_mm, height, bleed_mm)
-        html = HTML(
-            string=composition.html, base_url=composition.base_url, url_fetcher=self.fetcher
-        )
+        html = weasycompat.ComposedHTML(composition.html, composition.base_url, self.fetcher)
         return html.render(
             font_config=self.font_config, stylesheets=[page, *self.stylesheets(layout)]
         )

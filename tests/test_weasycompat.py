@@ -2,6 +2,9 @@
 written byte for byte as a second layout at that height writes it. These fail when
 WeasyPrint changes the internals touched there."""
 
+import inspect
+import re
+
 import pytest
 from weasyprint import CSS, HTML
 from weasyprint.formatting_structure import boxes
@@ -132,3 +135,77 @@ def test_a_disowned_font_configuration_leaves_its_font_files(disowned):
         assert folder.exists() is disowned
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- ComposedHTML: the composed documents parsed and styled faster, unchanged -------------
+
+
+def test_composed_html_sets_what_weasyprint_html_sets():
+    """ComposedHTML sets HTML's attributes itself when renderer.fasthtml reads the document:
+    WeasyPrint's HTML must still set those and no others, in the same way."""
+    from renderer.fetcher import AssetFetcher
+
+    html = "<!doctype html><html><head><base href='sub/'></head><body><p>a</p></body></html>"
+    fetcher = AssetFetcher()
+    theirs = HTML(string=html, base_url="file:///x/", url_fetcher=fetcher)
+    ours = weasycompat.ComposedHTML(html, "file:///x/", fetcher)
+    assert sorted(vars(theirs)) == sorted(weasycompat.HTML_ATTRIBUTES) == sorted(vars(ours))
+    assert ours.base_url == theirs.base_url == "file:///x/sub/"
+    assert ours.media_type == theirs.media_type and ours.url_fetcher is fetcher
+    assert type(ours.wrapper_element) is type(theirs.wrapper_element)
+    assert ours.etree_element is ours.wrapper_element.etree_element
+    assert inspect.signature(HTML._ua_stylesheets).parameters.keys() == {"self", "forms"}
+
+
+def test_the_user_agent_stylesheet_is_scoped_as_expected():
+    from weasyprint.html import UA
+
+    scoped = weasycompat.scoped_ua_css()
+    for pseudo in weasycompat.UNIVERSAL_PSEUDO_ELEMENTS:
+        assert f"\n::{pseudo} {{" in UA and f"\nli::{pseudo} {{" in scoped
+    margin_rules = weasycompat.MARGIN_BOX_RULE.findall(UA)
+    assert len(margin_rules) == weasycompat.MARGIN_BOXES == 16
+    assert "@top-center" in UA and "@top-center" not in scoped
+    # nothing else changed
+    assert scoped.replace("\nli::", "\n::") == weasycompat.MARGIN_BOX_RULE.sub("", UA)
+    with pytest.raises(ValueError, match="changed"):
+        weasycompat.scoped_ua_css(UA.replace("\n::marker {", "\n::marker, x {"))
+    with pytest.raises(ValueError, match="margin boxes"):
+        weasycompat.scoped_ua_css(UA.replace("@top-center ", "@top-center{} @x "))
+
+
+def test_no_template_makes_list_items_footnotes_notes_or_margin_boxes():
+    """What the scoped user-agent rules no longer style outside li, and the page-margin
+    boxes whose rules are left out."""
+    from renderer.paths import TEMPLATES_DIR
+
+    pattern = re.compile(r"list-item|footnote|note\(|<li\b|::marker|@(top|bottom|left|right)-")
+    found = [
+        path.name
+        for path in TEMPLATES_DIR.rglob("*")
+        if path.suffix in (".css", ".j2") and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "layout_id",
+    ["certification-book.register", "envelope.personal-delivery", "e-delivery.slip", "sign.facade"],
+)
+def test_composed_html_renders_what_weasyprint_html_renders(pipeline, layout_id, monkeypatch):
+    """The same bytes through ComposedHTML as through WeasyPrint's own HTML (tagged too)."""
+    layout = pipeline.layout(layout_id)
+    request = pipeline.validate(layout, layout.sample(("sl", "hu")))
+    composition = pipeline.composer.compose(layout, request)
+    output = FORMATS["pdfua-1" if layout.tagged else "pdf"]
+    assert weasycompat.fasthtml.parse(composition.html) is not None
+    ours = pipeline.renderer.write_pdf(pipeline.renderer.lay_out(layout, composition), output)
+    monkeypatch.setattr(
+        weasycompat,
+        "ComposedHTML",
+        lambda string, base_url, url_fetcher: HTML(
+            string=string, base_url=base_url, url_fetcher=url_fetcher
+        ),
+    )
+    theirs = pipeline.renderer.write_pdf(pipeline.renderer.lay_out(layout, composition), output)
+    assert ours == theirs
