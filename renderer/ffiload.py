@@ -39,9 +39,10 @@ import pickle
 import re
 import struct
 import subprocess
-import tempfile
 from importlib import metadata
 from pathlib import Path
+
+from .warmcache import write_whole
 
 log = logging.getLogger("obrazci.ffiload")
 
@@ -126,14 +127,6 @@ def _find_library_in_ldconfig(name: str) -> str | None:
 def _store(path: Path, tree) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        write_whole(path, pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:
         log.debug("cannot keep a parsed C declaration in %s: %s", path.parent, exc)
-        return
-    try:
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(tree, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except OSError as exc:
-        log.debug("cannot keep a parsed C declaration in %s: %s", path.parent, exc)
-        Path(temporary).unlink(missing_ok=True)

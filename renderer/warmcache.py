@@ -114,7 +114,7 @@ class WarmCache:
 
     def mark_complete(self) -> None:
         try:
-            _write_whole(self.folder / "complete", b"")
+            write_whole(self.folder / "complete", b"")
         except OSError as exc:
             self._warn(exc)
 
@@ -149,13 +149,15 @@ class WarmCache:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             # the PDF first: a meta file names a PDF that is complete
-            _write_whole(folder / f"{name}.pdf", layer.pdf)
-            _write_whole(folder / f"{name}.json", json.dumps(meta).encode())
+            write_whole(folder / f"{name}.pdf", layer.pdf)
+            write_whole(folder / f"{name}.json", json.dumps(meta).encode())
         except OSError as exc:
             self._warn(exc)
 
 
-def _write_whole(path: Path, data: bytes) -> None:
+def write_whole(path: Path, data: bytes) -> None:
+    """Write a file whole: a temporary file beside it, then renamed over it (a reader sees
+    the old file or the new one, never half of one)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "wb") as out:

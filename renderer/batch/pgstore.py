@@ -39,6 +39,7 @@ from .store import (
     TooManyRecords,
     _record,
     _Repeat,
+    client_batches_query,
 )
 from .webhooks import Delivery, finish_events
 
@@ -348,21 +349,8 @@ class PgStore:
         limit: int = 50,
     ) -> list[Batch]:
         """A client's batches, newest first; ``after``: the cursor (see Store)."""
-        query = "SELECT * FROM batches WHERE client = %s AND state != 'receiving'"
-        args: list = [client]
-        for clause, value in (
-            ("state = %s", state),
-            ("created >= %s", since),
-            ("created < %s", until),
-        ):
-            if value is not None:
-                query, args = f"{query} AND {clause}", [*args, value]
-        if after is not None:
-            query += " AND (created < %s OR (created = %s AND id < %s))"
-            args += [after[0], after[0], after[1]]
-        query += " ORDER BY created DESC, id DESC LIMIT %s"
-        rows = self.read().execute(query, [*args, limit]).fetchall()
-        return [Batch.from_row(row) for row in rows]
+        query, args = client_batches_query("%s", client, state, since, until, after, limit)
+        return [Batch.from_row(row) for row in self.read().execute(query, args).fetchall()]
 
     def collected_before(self, cutoff: float) -> list[str]:
         """Batches the print shop collected, last reported on before ``cutoff``."""

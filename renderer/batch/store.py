@@ -99,6 +99,7 @@ ADDED_COLUMNS = (
 #: ``cancelled``: its client cancelled it before it finished.
 RUNNING = ("queued", "rendering")
 FINISHED = ("ready", "completed-with-errors", "failed", "collected", "cancelled")
+LISTED = (*RUNNING, *FINISHED)  # the states a client sees its batches in
 
 
 class Conflict(Exception):
@@ -459,20 +460,8 @@ class Store:
     ) -> list[Batch]:
         """A client's batches, newest first; ``after`` is the (created, id) of the last one of
         the page before (a cursor that stays right while new batches arrive)."""
-        query = "SELECT * FROM batches WHERE client = ? AND state != 'receiving'"
-        args: list[str | float | int] = [client]
-        for clause, value in (
-            ("state = ?", state),
-            ("created >= ?", since),
-            ("created < ?", until),
-        ):
-            if value is not None:
-                query, args = f"{query} AND {clause}", [*args, value]
-        if after is not None:
-            query += " AND (created < ? OR (created = ? AND id < ?))"
-            args += [after[0], after[0], after[1]]
-        query += " ORDER BY created DESC, id DESC LIMIT ?"
-        return [Batch.from_row(row) for row in self.read().execute(query, [*args, limit])]
+        query, args = client_batches_query("?", client, state, since, until, after, limit)
+        return [Batch.from_row(row) for row in self.read().execute(query, args)]
 
     def collected_before(self, cutoff: float) -> list[str]:
         """Batches the print shop collected, last reported on before ``cutoff``."""
@@ -774,6 +763,33 @@ class TooManyRecords(ValueError):
 class _Repeat(Exception):
     def __init__(self, batch: Batch):
         self.batch = batch
+
+
+def client_batches_query(
+    mark: str,
+    client: str,
+    state: str | None,
+    since: float | None,
+    until: float | None,
+    after: tuple[float, str] | None,
+    limit: int,
+) -> tuple[str, list]:
+    """The query of ``batches_for_client`` and its arguments, for either store (``mark``:
+    the driver's placeholder, ``?`` for sqlite3, ``%s`` for psycopg)."""
+    query = "SELECT * FROM batches WHERE client = ? AND state != 'receiving'"
+    args: list[str | float | int] = [client]
+    for clause, value in (
+        ("state = ?", state),
+        ("created >= ?", since),
+        ("created < ?", until),
+    ):
+        if value is not None:
+            query, args = f"{query} AND {clause}", [*args, value]
+    if after is not None:
+        query += " AND (created < ? OR (created = ? AND id < ?))"
+        args += [after[0], after[0], after[1]]
+    query += " ORDER BY created DESC, id DESC LIMIT ?"
+    return query.replace("?", mark), [*args, limit]
 
 
 def _record(row: Row) -> Record:

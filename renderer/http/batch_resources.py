@@ -16,7 +16,7 @@ import falcon
 
 from ..batch.records import NDJSON_TYPES, RecordsError
 from ..batch.service import SHOP_TRANSITIONS, BatchService, batch_spec
-from ..batch.store import Batch, Conflict, NoRecords, TooManyRecords
+from ..batch.store import LISTED, Batch, Conflict, NoRecords, TooManyRecords
 from ..batch.webhooks import check_callback_url
 from ..registry import Registry
 from .problems import Problem, bad_parameter, too_large
@@ -24,15 +24,6 @@ from .readers import body_stream, languages, read_json
 
 MAX_IDEMPOTENCY_KEY = 200
 MAX_LISTED = 200  # batches on one page of the list
-LISTED_STATES = (
-    "queued",
-    "rendering",
-    "ready",
-    "completed-with-errors",
-    "failed",
-    "collected",
-    "cancelled",
-)
 MAX_RERUN_BODY = 64 * 1024 * 1024
 
 
@@ -293,8 +284,8 @@ class BatchesResource:
         """The caller's batches, newest first: ``state``, ``since``/``until`` (their
         submission time), ``limit``; ``cursor`` (from ``next_cursor``) for the next page."""
         state = req.get_param("state")
-        if state is not None and state not in LISTED_STATES:
-            raise bad_parameter("state", f"one of {', '.join(LISTED_STATES)}")
+        if state is not None and state not in LISTED:
+            raise bad_parameter("state", f"one of {', '.join(LISTED)}")
         since, until = _moment(req, "since"), _moment(req, "until")
         limit = _whole(req, "limit", 50, 1, MAX_LISTED)
         after = _cursor(req)

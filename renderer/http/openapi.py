@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import __version__
 from ..batch.specs import BATCH_FORMATS, IMPOSITIONS, OUTPUT_KINDS
+from ..batch.store import LISTED
 from ..options import FORMATS, LANGUAGE_SETS, MARKS, MARKS_FORMATS, RenderOptions
 from ..registry import Layout, Registry
 from ..sign.config import LEVELS
@@ -17,16 +18,7 @@ from ..validation import request_json_schema
 
 COMPONENTS = "#/components/schemas/"
 LANGUAGE_CHOICES = [",".join(s) for s in LANGUAGE_SETS]
-BATCH_STATES = (
-    "receiving",
-    "queued",
-    "rendering",
-    "ready",
-    "completed-with-errors",
-    "failed",
-    "collected",
-    "cancelled",
-)
+BATCH_STATES = ("receiving", *LISTED)
 JOB_STATES = ("pending", "ready", "claimed", "failed", "accepted", "printed", "shipped", "rejected")
 TEXT = {"type": "string", "minLength": 1}
 BINARY = {"type": "string", "format": "binary"}
@@ -763,7 +755,7 @@ def _batch_paths(registry: Registry) -> dict:
                 "summary": "The caller's batches, newest first, a page at a time",
                 "security": client,
                 "parameters": [
-                    _param("state", {"enum": list(BATCH_STATES[1:])}, "Only batches in it."),
+                    _param("state", {"enum": list(LISTED)}, "Only batches in it."),
                     _param(
                         "since",
                         {"type": "string", "format": "date-time"},

@@ -147,15 +147,13 @@ def read_json(
     raw = read_body(req, max_bytes)
     if optional and not raw.strip():
         return None
-    if optional and not media_type:
-        if raw.strip():
-            raise Problem(
-                falcon.HTTP_415,
-                "Unsupported media type",
-                "a body needs Content-Type: application/json",
-                [{"header": "Content-Type", "detail": "send application/json"}],
-            )
-        return None
+    if optional and not media_type:  # a body, but no content type
+        raise Problem(
+            falcon.HTTP_415,
+            "Unsupported media type",
+            "a body needs Content-Type: application/json",
+            [{"header": "Content-Type", "detail": "send application/json"}],
+        )
     return parse_json(raw, charset, limits)
 
 
