@@ -153,6 +153,19 @@ def _local(value: dict, *path, upper: bool = False) -> list[tuple[str, Markup]]:
     return [(lang, _field(text, *path, lang, upper=upper)) for lang, text in value.items()]
 
 
+def _by_language(pairs, suffix: str = "") -> Markup:
+    """Words in each language as a block of its own (``<div lang>``), one language under the
+    other; in a document of one language, the words alone: that language is the page's
+    (``<html lang>``), and the block would be one more box for the renderer to lay out (a
+    fifth of the directory sign's render) that draws nothing."""
+    pairs = list(pairs)
+    if len(pairs) == 1:
+        return escape(pairs[0][1]) + suffix
+    return Markup("").join(
+        Markup('<div lang="{}">{}{}</div>').format(lang, words, suffix) for lang, words in pairs
+    )
+
+
 class Composer:
     def __init__(self, catalogs: Catalogs):
         self.catalogs = catalogs
@@ -167,6 +180,7 @@ class Composer:
         self.env.globals.update(
             field=_field,
             local=_local,
+            by_language=_by_language,
             fit_size=fit_size,
             code128=_code128,
             qr_svg=_qr_svg,
