@@ -7,8 +7,9 @@ import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
+from markupsafe import Markup
 
-from renderer.compose import _roman
+from renderer.compose import _by_language, _roman
 from renderer.options import OptionError, RenderOptions
 from renderer.validation import InvalidRequest
 
@@ -369,3 +370,14 @@ def test_complaint_right_notice_in_both_languages(rendered_samples, pipeline):
     ):
         assert msgid in text and pipeline.catalogs.gettext("hu", msgid) in text
     assert "Tržaška cesta 21, 1000 Ljubljana" in text
+
+
+def test_words_in_one_language_are_not_wrapped_in_a_block_of_their_own():
+    """by_language: two languages one block each (each line in its own language); one
+    language the words alone, escaped as any value (the page carries the language)."""
+    two = _by_language([("sl", "Soba"), ("hu", "Szoba <1>")], ":")
+    assert two == '<div lang="sl">Soba:</div><div lang="hu">Szoba &lt;1&gt;:</div>'
+    assert _by_language([("sl", "A & B")]) == "A &amp; B"
+    assert _by_language([("sl", Markup('<span class="v">x</span>'))], ":") == (
+        '<span class="v">x</span>:'
+    )
