@@ -372,11 +372,11 @@ def test_complaint_right_notice_in_both_languages(rendered_samples, pipeline):
     assert "Tržaška cesta 21, 1000 Ljubljana" in text
 
 
-def test_words_in_one_language_are_not_wrapped_in_a_block_of_their_own():
-    """by_language: two languages one block each (each line in its own language); one
-    language the words alone, escaped as any value (the page carries the language)."""
+def test_the_first_language_is_not_wrapped_in_a_block_of_its_own():
+    """by_language: the first language's words alone (the page carries its language), each
+    other language's in a block of its own; escaped as any value."""
     two = _by_language([("sl", "Soba"), ("hu", "Szoba <1>")], ":")
-    assert two == '<div lang="sl">Soba:</div><div lang="hu">Szoba &lt;1&gt;:</div>'
+    assert two == 'Soba:<div lang="hu">Szoba &lt;1&gt;:</div>'
     assert _by_language([("sl", "A & B")]) == "A &amp; B"
     assert _by_language([("sl", Markup('<span class="v">x</span>'))], ":") == (
         '<span class="v">x</span>:'
