@@ -48,6 +48,16 @@ WHOLE_BOOKS = {
         "{{ book.right_page(book.ROWS, 2 * n) }}{% endfor %}"
         "{{ blank_page() }}{{ blank_page() }}{{ blank_page() }}{% endblock %}"
     ),
+    # a page and a spread alone, numbered from the request as the assembler numbers them
+    "complaint-book.page": (
+        '{% import "common/complaint-book.html.j2" as book with context %}'
+        "{% block page %}{{ book.inner_page(data.page_number) }}{% endblock %}"
+    ),
+    "certification-book.spread": (
+        '{% import "common/certification-book.html.j2" as book with context %}'
+        "{% block page %}{{ book.left_page(book.ROWS, data.first_page) }}"
+        "{{ book.right_page(book.ROWS, data.first_page + 1) }}{% endblock %}"
+    ),
 }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -28,7 +29,7 @@ import pikepdf
 from . import __version__
 from .accessible import make_accessible, xmp_claim
 from .options import OutputFormat
-from .press.book import Assembly, assemble
+from .press.book import Binding, assemble
 from .press.printready import (
     PDFX_VERSION,
     PrintReady,
@@ -97,8 +98,10 @@ class FinishOptions:
     """What the finishing stage does to one document (one frozen object, as pyHanko passes
     its signature metadata), so a new step adds a field instead of a positional parameter.
 
-    ``spots``: inks to turn into Separations (the print variant); ``book``: the assembly
-    and its repetition count, for a layout whose repeated pages are rendered once;
+    ``spots``: inks to turn into Separations (the print variant); ``book``: how a drawn
+    assembly becomes this request's pages (repetitions, numbers, its own pages);
+    ``layer``: the PDF is a cached layer (drawn as ``LAYER_FORMAT``), delivered as a
+    document in the output's variant;
     ``underlay``: a layer (same page sizes, any PDF variant) drawn under every page, e.g.
     the pre-print; ``scan``: an uploaded (checked) PDF whose pages go first and which is
     embedded whole, as the source of the document (a PDF/A-3 associated file);
@@ -108,7 +111,8 @@ class FinishOptions:
     info: DocumentInfo
     output: OutputFormat
     spots: tuple[SpotColour, ...] = ()
-    book: tuple[Assembly, int] | None = None
+    book: Binding | None = None
+    layer: bool = False
     underlay: bytes | None = None
     scan: Scan | None = None
     attachment: Attachment | None = None
@@ -119,9 +123,13 @@ def finish(pdf_bytes: bytes, options: FinishOptions) -> bytes:
     """The finished document's bytes (see the module's docstring for what is done)."""
     if options.underlay is not None:
         return _finish_layers(options.underlay, pdf_bytes, options)
-    with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+    with ExitStack() as opened, pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         if options.book:
-            assemble(pdf, *options.book)
+            for index, page_pdf in options.book.own_pages:  # open until saved: copied lazily
+                pdf.pages[index] = opened.enter_context(pikepdf.open(BytesIO(page_pdf))).pages[0]
+            assemble(pdf, options.book.assembly, options.book.count, options.book.number_start)
+        if options.layer:
+            _as_output(pdf, options.output)
         if options.scan is not None:
             _lead_with_scan(pdf, options.scan, options.info.created)
         if options.attachment is not None:
@@ -171,8 +179,17 @@ def _finish_open(pdf: pikepdf.Pdf, options: FinishOptions) -> bytes:
         # the file identifier from the content: the same request, the same bytes
         deterministic_id=True,
         force_version=PDFX_VERSION if output.pdfx else "",  # "": the version the content needs
+        min_version=("1.4" if output.pdfa_part == 1 else "1.7") if options.layer else "",
     )
     return out.getvalue()
+
+
+def _as_output(pdf: pikepdf.Pdf, output: OutputFormat) -> None:
+    """A layer drawn as PDF/A-1b made a document of ``output``'s variant: what WeasyPrint
+    writes differently for it is the sRGB output intent (every PDF/A part, the same) and the
+    version (1.4 for PDF/A-1, else 1.7: set on saving); the metadata is written afresh by the finisher."""
+    if not output.is_pdfa and "/OutputIntents" in pdf.Root:
+        del pdf.Root.OutputIntents
 
 
 def _content_id(pdf: pikepdf.Pdf, info: DocumentInfo, output: OutputFormat) -> str:

@@ -75,9 +75,18 @@ class NumberTable(_Table):
     bold: bool = False
 
 
+class RequestPageTable(_Table):
+    """``[[assembly.request_pages]]``: a rendered page (1-based) that depends on the request,
+    drawn per request by another layout (whose data model is the book's or a base of it)."""
+
+    page: int = Field(ge=1)
+    layout: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*$", max_length=80)]
+
+
 class AssemblyTable(_Table):
     """``[assembly]``: a book whose repeated pages are rendered once (renderer/press/book.py);
-    without ``count`` the request's data says how many (``repeat_count``)."""
+    without ``count`` the request's data says how many (``repeat_count``); ``bound`` false: a
+    page or spread delivered alone, numbered from the data's ``first_number``."""
 
     front: int = Field(ge=0)
     repeat: int = Field(ge=1, le=2)
@@ -88,11 +97,23 @@ class AssemblyTable(_Table):
     bound_separately: int = Field(
         0, ge=0
     )  # the first pages that are not the block (cover, endpaper)
+    bound: bool = True
+    request_pages: list[RequestPageTable] = []
 
     @model_validator(mode="after")
     def _one_number_per_page(self) -> AssemblyTable:
         if len(self.numbers) != self.repeat:
             raise ValueError(f"numbers: give one position per repeated page ({self.repeat})")
+        rendered = self.front + self.repeat + self.back
+        for own in self.request_pages:
+            if (
+                own.page > self.front
+                and own.page <= self.front + self.repeat
+                or own.page > rendered
+            ):
+                raise ValueError(
+                    f"request_pages: page {own.page} is not a front or back page (1–{rendered})"
+                )
         return self
 
 

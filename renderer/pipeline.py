@@ -29,6 +29,7 @@ from .options import (
     OutputFormat,
     RenderOptions,
 )
+from .press.book import Binding
 from .press.printready import PrintReady
 from .press.spots import load_spots
 from .raster import png
@@ -218,8 +219,9 @@ class Pipeline:
         else:
             variant_drawn = variant
         spots = self.spots if variant in layout.spot_variants else ()
-        if variant_drawn in layout.shared_variants:
-            pdf, pages, book = self._layer(
+        book = None
+        if variant_drawn in layout.shared_variants or layout.assembly:
+            pdf, pages = self._layer(
                 layout,
                 request.languages,
                 variant_drawn,
@@ -227,12 +229,13 @@ class Pipeline:
                 bool(spots),
                 self.edition(layout, request),
             )
-            fit = None
             spots = ()  # already separated in the cached layer
+            fit = None
+            if layout.assembly:
+                book, fit = self._binding(layout, request, press.bleed_mm)
+                pages = book.total_pages
         else:
-            pdf, pages, book, fit = self._draw(
-                layout, request, variant_drawn, output, press.bleed_mm
-            )
+            pdf, pages, fit = self._draw(layout, request, variant_drawn, output, press.bleed_mm)
         title = " / ".join(layout.titles[lang] for lang in request.languages)
         with stage(layout.id, "finish"):
             pdf = finish(
@@ -242,6 +245,7 @@ class Pipeline:
                     output=output,
                     spots=spots,
                     book=book,
+                    layer=variant_drawn in layout.shared_variants or book is not None,
                     underlay=underlay[0] if underlay else None,
                     scan=scan,
                     attachment=attachment,
@@ -290,9 +294,11 @@ class Pipeline:
         variant: str,
         output: OutputFormat,
         bleed_mm: float = 0.0,
+        pages: int | None = None,
     ):
         """compose → lay out (with ``bleed_mm`` of bleed) → check → PDF bytes, the page count
-        delivered, and the book assembly (or None) the finisher applies."""
+        and the fit report; ``pages``: the count the render must have (an assembly's, one
+        for a request's own page of it), else more is refused."""
         with stage(layout.id, "compose"):
             composition = self.composer.compose(layout, request, variant)
         with stage(layout.id, "layout"):
@@ -300,27 +306,49 @@ class Pipeline:
                 document = self.renderer.lay_out_fitted(layout, composition, bleed_mm)
             else:
                 document = self.renderer.lay_out(layout, composition, bleed_mm=bleed_mm)
-        book = None
-        if layout.assembly:
-            count = layout.assembly.count or request.data.repeat_count
-            assert count is not None, "the registry refuses an [assembly] without a count source"
-            book = (layout.assembly, count)
-            if len(document.pages) != layout.assembly.render_pages:
-                raise InvalidRequest(
-                    [
-                        FieldError(
-                            "/data",
-                            f"the content needs more than the {layout.id} layout's pages; "
-                            "shorten it",
-                        )
-                    ]
-                )
+        if layout.assembly and pages is None:
+            pages = layout.assembly.render_pages
+        if pages is not None and len(document.pages) != pages:
+            raise InvalidRequest(
+                [
+                    FieldError(
+                        "/data",
+                        f"the content needs more than the {layout.id} layout's pages; shorten it",
+                    )
+                ]
+            )
         fit = check_overflow(document, self.render_pages(layout, request), self.refuse_overflow)
         if fit.errors and self.refuse_overflow:
             raise InvalidRequest(fit.errors)
-        pages = book[0].total_pages(book[1]) if book else len(document.pages)
         with stage(layout.id, "write"):
-            return self.renderer.write_pdf(document, output), pages, book, fit
+            return self.renderer.write_pdf(document, output), len(document.pages), fit
+
+    def _binding(
+        self, layout: Layout, request: ValidRequest, bleed_mm: float
+    ) -> tuple[Binding, FitReport | None]:
+        """How the drawn assembly of ``layout`` becomes this request's pages: its count and
+        first number from the data (or ``[assembly]``), and the pages that depend on the
+        request (a title page with the body's name) rendered by their own layout, page
+        content only as the layer is; with the fit report of those pages."""
+        assembly = layout.assembly
+        assert assembly is not None
+        count = assembly.count or request.data.repeat_count
+        assert count is not None, "the registry refuses an [assembly] without a count source"
+        start = request.data.first_number
+        own, fit = [], None
+        for index, page_layout_id in assembly.request_pages:
+            page_layout = self.layout(page_layout_id)
+            pdf, _, fit = self._draw(
+                page_layout,
+                request,  # the registry checks that its data model is the book's or a base of it
+                page_layout.variants[0],
+                FORMATS[LAYER_FORMAT],
+                bleed_mm,
+                pages=1,
+            )
+            own.append((index, pdf))
+        number_start = assembly.number_start if start is None else start
+        return Binding(assembly, count, number_start, tuple(own)), fit
 
     @staticmethod
     def edition(layout: Layout, request: ValidRequest) -> tuple[tuple[str, object], ...]:
@@ -347,22 +375,18 @@ class Pipeline:
         key = (layout.id, languages, variant, bleed_mm, spots)
         stored = self.layer_cache.layer(*key, edition) if self.layer_cache else None
         if stored is not None:
-            book = (layout.assembly, stored.book_count) if stored.book_count is not None else None
-            return stored.pdf, stored.pages, book
+            return stored.pdf, stored.pages
         if spots:
-            pdf, pages, book = self._layer(layout, languages, variant, bleed_mm, False, edition)
+            pdf, pages = self._layer(layout, languages, variant, bleed_mm, False, edition)
             pdf = separate(pdf, self.spots)
         else:
             body = layout.sample(languages)
             body["data"].update(edition)
             request = self.validate(layout, body)
-            pdf, pages, book, _ = self._draw(
-                layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm
-            )
+            pdf, pages, _ = self._draw(layout, request, variant, FORMATS[LAYER_FORMAT], bleed_mm)
         if self.layer_cache:
-            stored_layer = StoredLayer(pdf, pages, book[1] if book else None)
-            self.layer_cache.store_layer(*key, stored_layer, edition)
-        return pdf, pages, book
+            self.layer_cache.store_layer(*key, StoredLayer(pdf, pages), edition)
+        return pdf, pages
 
     def render_sample(
         self, layout_id: str, languages: tuple[str, ...], options: RenderOptions
@@ -453,6 +477,6 @@ class Pipeline:
                     bleed_mm = self.press(layout, variant, options).bleed_mm
                     if variant in layout.composite:
                         keys.add((layout.composite[variant][0], bleed_mm, False))
-                    if variant in layout.shared_variants:
+                    if variant in layout.shared_variants or layout.assembly:
                         keys.add((variant, bleed_mm, variant in layout.spot_variants))
         return sorted(keys)

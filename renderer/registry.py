@@ -253,6 +253,8 @@ def _assembly(meta: LayoutFile) -> Assembly | None:
         table.count,
         table.number_start,
         table.bound_separately,
+        table.bound,
+        tuple((own.page - 1, own.layout) for own in table.request_pages),
     )
 
 
@@ -321,8 +323,20 @@ class Registry:
     def __init__(self, root: Path = TEMPLATES_DIR):
         layouts = [_load_layout(meta.parent) for meta in sorted(root.glob("*/layout.toml"))]
         self._layouts = {layout.id: layout for layout in layouts}
+        for layout in layouts:
+            self._check_request_pages(layout)
         if sum(layout.signature_appearance for layout in layouts) > 1:
             raise LayoutError(f"{root}: more than one layout has signature_appearance = true")
+
+    def _check_request_pages(self, layout: Layout) -> None:
+        """A book's request pages are drawn by a layout there is, from the book's data."""
+        for _, page_layout_id in layout.assembly.request_pages if layout.assembly else ():
+            page_layout = self._layouts.get(page_layout_id)
+            if page_layout is None or not issubclass(layout.data_model, page_layout.data_model):
+                raise LayoutError(
+                    f"layout {layout.id}: assembly.request_pages: {page_layout_id} is not a "
+                    f"layout whose data model {layout.data_model.__name__} is or extends"
+                )
 
     def __iter__(self):
         return iter(self._layouts.values())
@@ -340,6 +354,7 @@ class Registry:
         """Read one layout folder again and put it in place of the old one (``renderer serve
         --dev``); raises LayoutError and keeps the old one when the folder is broken."""
         layout = _load_layout(directory)
+        self._check_request_pages(layout)
         self._layouts[layout.id] = layout
         self._layouts = dict(sorted(self._layouts.items()))
         return layout

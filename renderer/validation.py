@@ -254,6 +254,7 @@ class LayoutData(BaseModel):
     (whether they refuse it instead: the request's ``strict``); ``page_count`` (a document
     whose page count follows the data, a register); ``repeat_count`` (how often a book's
     repeated page or spread is printed, when its ``[assembly]`` gives no ``count``);
+    ``first_number`` (the number its first repeated page is given, when the data says);
     ``blanks`` (the values a message text's blanks are filled from).
     """
 
@@ -274,6 +275,11 @@ class LayoutData(BaseModel):
     @property
     def repeat_count(self) -> int | None:
         """A book's repetitions of its repeated part when the data decides them."""
+        return None
+
+    @property
+    def first_number(self) -> int | None:
+        """The page number of an assembly's first repeated page when the data decides it."""
         return None
 
     def blanks(self) -> dict[str, Any]:

@@ -60,7 +60,6 @@ def inputs_digest() -> str:
 class StoredLayer:
     pdf: bytes
     pages: int
-    book_count: int | None  # the repeat count of a book assembly, None without one
 
 
 class WarmCache:
@@ -136,7 +135,7 @@ class WarmCache:
             return None
         if len(pdf) != meta.get("bytes") or not pdf.startswith(b"%PDF-"):
             return None  # never a file another version or a failed write left
-        return StoredLayer(pdf, int(meta["pages"]), meta.get("book_count"))
+        return StoredLayer(pdf, int(meta["pages"]))
 
     def store_layer(
         self, layout_id, languages, variant, bleed_mm, spots, layer: StoredLayer, edition=()
@@ -144,7 +143,7 @@ class WarmCache:
         """Store a layer; a folder that cannot be written only costs the next process the
         drawing (logged once per process)."""
         name = self._name(layout_id, languages, variant, bleed_mm, spots, edition)
-        meta = {"pages": layer.pages, "book_count": layer.book_count, "bytes": len(layer.pdf)}
+        meta = {"pages": layer.pages, "bytes": len(layer.pdf)}
         folder = self.folder / "layers"
         try:
             folder.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,13 @@ XObject and adds ``count`` pages (or spreads) that draw it, each with its own pa
 written in the digits page's embedded font. A 100-page book thus costs a handful of page
 layouts instead of a hundred, and the file holds each inner page's drawing once.
 
+The same assembly numbers a page or spread delivered on its own (``bound`` false: a
+complaint book's inner page, a blank register spread), its first number from the request.
+What the render holds does not depend on the request, so the pipeline draws it once per
+language set and bleed and keeps it (``Pipeline._layer``); the pages that do depend on it
+(``request_pages``: a title page with the body's name) are rendered per request and put in
+place of the drawn ones (``finish``).
+
 Pages are counted as a binder counts them: the parts bound on separately (the cover, an
 endpaper) come first, ``bound_separately`` pages in all, and the block after them must
 have an even number of pages (its leaves have two sides). The file opens two pages up with
@@ -48,8 +55,11 @@ class Assembly:
     back: int  # rendered pages kept as they are, after the repeated part
     numbers: tuple[NumberSpec, ...]  # one per page of the sequence
     count: int | None = None  # repetitions; None: the request's data says (``repeat_count``)
-    number_start: int = 1
+    number_start: int = 1  # the data's ``first_number`` instead, when it gives one
     bound_separately: int = 0  # the first pages that are not the block (cover, endpaper)
+    bound: bool = True  # a book (an even block, two pages up); False: a page or spread alone
+    #: rendered pages (0-based) drawn per request by another layout: (index, layout id)
+    request_pages: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.numbers) != self.repeat:
@@ -94,12 +104,33 @@ def _digit_codes(
     return font_name, page.Resources.Font[font_name], digits
 
 
-def assemble(pdf: pikepdf.Pdf, assembly: Assembly, count: int) -> None:
-    """Replace the template pages by ``count`` numbered repetitions, in place."""
+@dataclass(frozen=True)
+class Binding:
+    """What one request makes of a drawn assembly: ``count`` repetitions numbered from
+    ``number_start``, and its own pages (``Assembly.request_pages``: index → a one-page
+    PDF) put in place of the drawn ones."""
+
+    assembly: Assembly
+    count: int
+    number_start: int
+    own_pages: tuple[tuple[int, bytes], ...] = ()
+
+    @property
+    def total_pages(self) -> int:
+        return self.assembly.total_pages(self.count)
+
+
+def assemble(
+    pdf: pikepdf.Pdf, assembly: Assembly, count: int, number_start: int | None = None
+) -> None:
+    """Replace the template pages by ``count`` numbered repetitions, in place, numbered from
+    ``number_start`` (None: the assembly's)."""
+    if number_start is None:
+        number_start = assembly.number_start
     pages = pdf.pages
     if len(pages) != assembly.render_pages:
         raise AssemblyError(f"expected {assembly.render_pages} rendered pages, got {len(pages)}")
-    if assembly.block_pages(count) % 2:
+    if assembly.bound and assembly.block_pages(count) % 2:
         raise AssemblyError(f"the block would have {assembly.block_pages(count)} pages, not even")
     digits_page = pages[-1]
     font_name, font, digits = _digit_codes(pdf, digits_page)
@@ -111,7 +142,7 @@ def assemble(pdf: pikepdf.Pdf, assembly: Assembly, count: int) -> None:
         for j, (template, form, spec) in enumerate(
             zip(templates, forms, assembly.numbers, strict=True)
         ):
-            number = str(assembly.number_start + i * assembly.repeat + j)
+            number = str(number_start + i * assembly.repeat + j)
             left, _, _, top = (float(v) for v in template.obj.get("/TrimBox", template.MediaBox))
             x = left + spec.x_for(number) * PT_PER_MM  # from the trim: the page may have bleed
             y = top - spec.baseline_mm * PT_PER_MM
@@ -139,6 +170,8 @@ def assemble(pdf: pikepdf.Pdf, assembly: Assembly, count: int) -> None:
     for _ in range(assembly.repeat):  # the templates themselves
         del pages[first_template]
     del pages[len(pages) - 1]  # the digits page
+    if not assembly.bound:
+        return
     # Two pages up, the block's first page (a recto) on the right: odd file pages on the
     # left when the parts before the block have an odd number of pages.
     two_up = "/TwoPageLeft" if assembly.bound_separately % 2 else "/TwoPageRight"

@@ -33,6 +33,10 @@ class ComplaintBookPage(LayoutData):
         1, ge=1, le=COMPLAINT_BOOK_PAGES, description="The number printed on the page."
     )
 
+    @property
+    def first_number(self) -> int:
+        return self.page_number
+
 
 class CertificationBook(BookTitle):
     spreads: int = Field(
@@ -52,6 +56,10 @@ class CertificationBook(BookTitle):
 
 class CertificationBookSpread(LayoutData):
     first_page: int = Field(1, ge=1, le=9999, description="The number of the spread's left page.")
+
+    @property
+    def first_number(self) -> int:
+        return self.first_page
 
 
 REGISTER_ROWS = 12  # entries per spread: one row across the two facing pages
