@@ -2,6 +2,7 @@
 written byte for byte as a second layout at that height writes it. These fail when
 WeasyPrint changes the internals touched there."""
 
+import dataclasses
 import inspect
 import re
 
@@ -11,6 +12,8 @@ from weasyprint.formatting_structure import boxes
 
 from renderer import weasycompat
 from renderer.options import FORMATS
+from renderer.registry import Registry
+from renderer.render import Renderer
 
 CONTENT = """<html><head><style>
 html { background: #ddeeff; } body { margin: 0; font-family: 'Obrazci Sans'; }
@@ -209,3 +212,61 @@ def test_composed_html_renders_what_weasyprint_html_renders(pipeline, layout_id,
     )
     theirs = pipeline.renderer.write_pdf(pipeline.renderer.lay_out(layout, composition), output)
     assert ours == theirs
+
+
+# --- StaticBlocks: laid-out fixed wording reused across documents, unchanged ---------------
+
+LAYOUT_IDS = Registry().ids()
+#: Layouts mostly of fixed wording: the cache must be hit (the tests cannot pass vacuously).
+TEXT_HEAVY = {
+    "certification.copy",
+    "certification.signature",
+    "e-delivery.notice",
+    "e-delivery.physical-notice",
+    "e-delivery.reminder",
+    "notice.office-hours",
+    "stamp.receipt",
+}
+FIELD_TEXT = re.compile(r'(<[^>]* data-field="[^"]*"[^>]*>)([^<]+)<')
+
+
+def _varied(html: str) -> str:
+    """The composed HTML with every value's text doubled: its neighbours move down."""
+    return FIELD_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)} {m.group(2)}<", html)
+
+
+@pytest.fixture(scope="module")
+def renderers(pipeline):
+    """One renderer keeping static blocks across the module's documents, one without."""
+    cached, fresh = Renderer(pipeline.renderer.fonts), Renderer(pipeline.renderer.fonts)
+    fresh.static_blocks = None
+    return cached, fresh
+
+
+def _lay_out(renderer, layout, composition):
+    if layout.page.auto_height:
+        return renderer.lay_out_fitted(layout, composition)
+    return renderer.lay_out(layout, composition)
+
+
+@pytest.mark.parametrize("languages", [("sl",), ("sl", "it"), ("sl", "hu")], ids="+".join)
+@pytest.mark.parametrize("layout_id", LAYOUT_IDS)
+def test_static_blocks_change_no_byte(pipeline, renderers, layout_id, languages):
+    """Each sample laid out after a document whose values differ (reusing its blocks where
+    they moved) and again (reusing its own) writes what a renderer without the cache writes."""
+    layout = pipeline.layout(layout_id)
+    composition = pipeline.composer.compose(
+        layout, pipeline.validate(layout, layout.sample(languages))
+    )
+    varied = dataclasses.replace(composition, html=_varied(composition.html))
+    cached, fresh = renderers
+    formats = ("pdf", "pdfa-2b", "pdfua-1") if layout.tagged else ("pdf", "pdfa-2b")
+    expected = _lay_out(fresh, layout, composition)
+    written = {fmt: fresh.write_pdf(expected, FORMATS[fmt]) for fmt in formats}
+    _lay_out(cached, layout, varied)
+    for written_formats in (formats, ("pdf",)):
+        hits = cached.static_blocks.hits
+        document = _lay_out(cached, layout, composition)
+        for fmt in written_formats:
+            assert cached.write_pdf(document, FORMATS[fmt]) == written[fmt], fmt
+    assert cached.static_blocks.hits > hits or layout_id not in TEXT_HEAVY
