@@ -95,7 +95,9 @@ class Renderer:
         page = self._page(layout.page.width_mm, height, bleed_mm)
         html = weasycompat.ComposedHTML(composition.html, composition.base_url, self.fetcher)
         return html.render(
-            self.font_config, [page, *self.stylesheets(layout)], self.static_blocks
+            font_config=self.font_config,
+            stylesheets=[page, *self.stylesheets(layout)],
+            static_blocks=self.static_blocks,
         )
 
     @staticmethod

@@ -41,6 +41,7 @@ import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import cssselect2
 from weasyprint import CSS, HTML
@@ -205,8 +206,8 @@ STATIC_BOXES = (boxes.BlockBox, boxes.LineBox, boxes.InlineBox, boxes.TextBox)
 class _Laid:
     """A block as layout left it (never drawn: each document gets a copy), where it was."""
 
-    box: object
-    element: object  # the block's element in the document that laid it out
+    box: Any
+    element: ET.Element  # the block's element in the document that laid it out
     position_y: float
     next_page: dict
     adjoining_margins: tuple
@@ -316,17 +317,20 @@ class _Document:
         """The generated text (counters, quotes) of the box and its descendants; None when one
         of them is not plain text in blocks (floated, positioned, a footnote, a target)."""
         if box not in self._boxes:
-            parts = []
-            for inner in box.descendants():
-                if type(inner) not in STATIC_BOXES or not _in_place(inner):
-                    parts = None
-                    break
-                parts.append(
-                    f"{type(inner).__name__} {inner.element_tag} {getattr(inner, 'text', '')!r} "
-                    f"{inner.bookmark_label!r} {inner.string_set!r}"
-                )
-            self._boxes[box] = None if parts is None else _digest(*parts)
+            inner = list(box.descendants())
+            self._boxes[box] = (
+                _digest(*map(_box_text, inner))
+                if all(type(b) in STATIC_BOXES and _in_place(b) for b in inner)
+                else None
+            )
         return self._boxes[box]
+
+
+def _box_text(box) -> str:
+    return (
+        f"{type(box).__name__} {box.element_tag} {getattr(box, 'text', '')!r} "
+        f"{box.bookmark_label!r} {box.string_set!r}"
+    )
 
 
 def _in_place(box) -> bool:
@@ -420,54 +424,64 @@ def _static_block_layout(
 ):
     """WeasyPrint's ``block_level_layout``; for a static block of a document rendered with
     ``StaticBlocks``, a copy of the block as an earlier layout with the same inputs left it."""
+    args = (
+        context,
+        box,
+        bottom_space,
+        skip_stack,
+        containing_block,
+        page_is_empty,
+        absolute_boxes,
+        fixed_boxes,
+        adjoining_margins,
+        first_letter_style,
+        first_line_style,
+        discard,
+        max_lines,
+    )
     document = _DOCUMENT.get()
-    key = None
-    if document is not None and (
+    whole = (
         skip_stack is None
         and first_letter_style is None
         and first_line_style is None
         and not discard
         and max_lines is None
-    ):
+    )
+    key = None
+    if document is not None and whole:
         key = _key(document, context, box, containing_block, page_is_empty, adjoining_margins)
-    if key is not None:
-        laid = document.blocks.get(key)
-        if laid is not None:
-            dy = box.position_y - laid.position_y
-            if not context.overflows_page(bottom_space, laid.reach + dy):
-                document.blocks.count_hit()
-                new_box = _copy(laid.box, dict(zip(laid.element.iter(), box.element.iter())))
-                new_box.translate(0, dy)
-                if adjoining_margins is not None:
-                    adjoining_margins.extend(laid.grew)
-                return new_box, None, dict(laid.next_page), list(laid.adjoining_margins), False, None
-    keep = key is not None and not document.storing
+    if key is None:
+        return _block_level_layout(*args)
+    if (laid := document.blocks.get(key)) is not None:
+        reused = _reuse(context, laid, box, bottom_space, adjoining_margins)
+        if reused is not None:
+            document.blocks.count_hit()
+            return reused
+    if document.storing:  # inside a block that is kept whole
+        return _block_level_layout(*args)
     before = len(adjoining_margins) if adjoining_margins is not None else 0
     position_y = box.position_y
-    if keep:
-        document.storing = True
+    document.storing = True
     try:
-        result = _block_level_layout(
-            context,
-            box,
-            bottom_space,
-            skip_stack,
-            containing_block,
-            page_is_empty,
-            absolute_boxes,
-            fixed_boxes,
-            adjoining_margins,
-            first_letter_style,
-            first_line_style,
-            discard,
-            max_lines,
-        )
+        result = _block_level_layout(*args)
     finally:
-        if keep:
-            document.storing = False
-    if keep:
-        _keep(document, context, key, box, position_y, bottom_space, adjoining_margins, before, result)
+        document.storing = False
+    _keep(document, context, key, box, position_y, bottom_space, adjoining_margins, before, result)
     return result
+
+
+def _reuse(context, laid: _Laid, box, bottom_space, adjoining_margins):
+    """What ``block_level_layout`` returns for ``box``: a copy of ``laid`` moved to the box's
+    place, with the margins it adds to the adjoining ones; None when it would meet the page's
+    bottom there."""
+    dy = box.position_y - laid.position_y
+    if context.overflows_page(bottom_space, laid.reach + dy):
+        return None
+    new_box = _copy(laid.box, dict(zip(laid.element.iter(), box.element.iter(), strict=True)))
+    new_box.translate(0, dy)
+    if adjoining_margins is not None:
+        adjoining_margins.extend(laid.grew)
+    return new_box, None, dict(laid.next_page), list(laid.adjoining_margins), False, None
 
 
 def _keep(document, context, key, box, position_y, bottom_space, adjoining_margins, before, result):

@@ -191,6 +191,13 @@ def test_no_template_makes_list_items_footnotes_notes_or_margin_boxes():
     assert found == []
 
 
+class _PlainHTML(HTML):
+    """WeasyPrint's own HTML, called as the renderer calls ComposedHTML (keeping nothing)."""
+
+    def render(self, font_config, stylesheets, static_blocks=None):
+        return super().render(font_config=font_config, stylesheets=stylesheets)
+
+
 @pytest.mark.parametrize(
     "layout_id",
     ["certification-book.register", "envelope.personal-delivery", "e-delivery.slip", "sign.facade"],
@@ -206,7 +213,7 @@ def test_composed_html_renders_what_weasyprint_html_renders(pipeline, layout_id,
     monkeypatch.setattr(
         weasycompat,
         "ComposedHTML",
-        lambda string, base_url, url_fetcher: HTML(
+        lambda string, base_url, url_fetcher: _PlainHTML(
             string=string, base_url=base_url, url_fetcher=url_fetcher
         ),
     )
@@ -270,3 +277,104 @@ def test_static_blocks_change_no_byte(pipeline, renderers, layout_id, languages)
         for fmt in written_formats:
             assert cached.write_pdf(document, FORMATS[fmt]) == written[fmt], fmt
     assert cached.static_blocks.hits > hits or layout_id not in TEXT_HEAVY
+
+
+def test_static_blocks_are_hit_and_refer_to_the_current_document(pipeline):
+    """The fixed paragraphs of the physical notice (four of six in sl+hu) are copies from the
+    cache the second time, whose boxes name the elements of the document being laid out."""
+    layout = pipeline.layout("e-delivery.physical-notice")
+    composition = pipeline.composer.compose(
+        layout, pipeline.validate(layout, layout.sample(("sl", "hu")))
+    )
+    renderer = Renderer(pipeline.renderer.fonts)
+    renderer.lay_out(layout, composition)
+    assert (renderer.static_blocks.stored, renderer.static_blocks.hits) == (4, 0)
+    document = renderer.lay_out(layout, composition)
+    assert (renderer.static_blocks.stored, renderer.static_blocks.hits) == (4, 4)
+    elements = set(document._html.etree_element.iter())
+    tree = weasycompat.page_box(document.pages[0]).descendants()
+    assert all(box.element is None or box.element in elements for box in tree)
+    renderer.forget("e-delivery.physical-notice")
+    assert len(renderer.static_blocks) == 0
+
+
+def test_static_blocks_are_bounded_and_shared_across_threads(pipeline):
+    from concurrent.futures import ThreadPoolExecutor
+
+    layout = pipeline.layout("certification.signature")
+    composition = pipeline.composer.compose(
+        layout, pipeline.validate(layout, layout.sample(("sl", "hu")))
+    )
+    renderer = Renderer(pipeline.renderer.fonts)
+    renderer.static_blocks = weasycompat.StaticBlocks(capacity=3)
+    output = FORMATS["pdf"]
+    expected = renderer.write_pdf(renderer.lay_out(layout, composition), output)
+    assert len(renderer.static_blocks) == 3 < renderer.static_blocks.stored
+    with ThreadPoolExecutor(2) as pool:
+        written = pool.map(
+            lambda _: renderer.write_pdf(renderer.lay_out(layout, composition), output), range(6)
+        )
+        assert set(written) == {expected}
+    assert renderer.static_blocks.hits >= 6
+
+
+def test_no_template_styles_by_what_a_static_block_key_leaves_out():
+    """A block's key holds its ancestors' and their siblings' start tags, not their content:
+    no selector may look at content (``:empty``, ``:has()``)."""
+    from renderer.paths import TEMPLATES_DIR
+
+    pattern = re.compile(r":empty|:has\(")
+    found = [
+        path.name
+        for path in TEMPLATES_DIR.rglob("*")
+        if path.suffix in (".css", ".j2") and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_weasyprint_layout_internals_are_as_the_static_blocks_expect():
+    """What weasycompat's static blocks rely on: the fails here say what changed upstream."""
+    from weasyprint.draw import text as draw_text
+    from weasyprint.formatting_structure import build
+    from weasyprint.layout import LayoutContext, block, flex, grid
+    from weasyprint.text import line_break
+
+    # the wrapped function, called through block.py's global name by the in-flow layout
+    assert list(inspect.signature(weasycompat._block_level_layout).parameters) == list(
+        inspect.signature(weasycompat._static_block_layout).parameters
+    )
+    assert block.block_level_layout is weasycompat._static_block_layout
+    assert "block_level_layout" in block._in_flow_layout.__code__.co_names
+    # flex and grid items (laid out with styles of their own) are told apart by their flags
+    assert "block.block_level_layout" in inspect.getsource(flex)
+    assert "child.is_flex_item = True" in inspect.getsource(build)
+    assert "child.is_grid_item = True" in inspect.getsource(build)
+    assert "block_level_layout" in inspect.getsource(grid)
+    # a block is laid out into a copy of itself with new children, its decorations trimmed
+    source = inspect.getsource(block.block_container_layout)
+    assert "box.copy_with_children(new_children)" in source
+    assert "adjoining_margins.append(box.margin_top)" in source
+    # what the key and the fit check read of the layout context
+    context = LayoutContext(None, lambda *a, **k: None, None, None, None)
+    for name in ("in_column", "footnotes", "current_page", "forced_break", "style_for"):
+        assert hasattr(context, name), name
+    assert isinstance(inspect.getattr_static(LayoutContext, "excluded_shapes"), property)
+    assert list(inspect.signature(LayoutContext.overflows_page).parameters) == [
+        "self",
+        "bottom_space",
+        "position_y",
+    ]
+    # boxes copied, translated, and what marks one that refers to something elsewhere
+    for name in ("deepcopy", "translate", "descendants", "copy_with_children"):
+        assert callable(getattr(boxes.ParentBox, name)), name
+    for name in ("footnote", "missing_link", "cached_counter_values", "bookmark_label"):
+        assert hasattr(boxes.Box, name), name
+    # a laid-out text keeps a Pango layout torn down to plain values; drawing sets it up again
+    # from the box's text and style: a shallow copy shares nothing drawing changes
+    assert "layout.deactivate()" in inspect.getsource(line_break.first_line_metrics)
+    assert "del self.layout, self.language, self.style" in inspect.getsource(
+        line_break.Layout.deactivate
+    )
+    source = inspect.getsource(draw_text.draw_text)
+    assert "textbox.pango_layout.reactivate(textbox.style)" in source
+    assert "textbox.pango_layout.deactivate()" in source
