@@ -29,6 +29,34 @@ no footnote or note area with content, no background image (its position may dep
 page's size). ``fit_page_height`` refuses such a page (returns False) and the caller lays it
 out again. ``tests/test_weasycompat.py`` proves the result byte for byte against the second
 layout and fails when WeasyPrint changes what is touched here.
+
+Most of a document is fixed wording, laid out again for every request. ``StaticBlocks``
+keeps laid-out blocks across the documents ``ComposedHTML.render`` is given it for:
+WeasyPrint's ``block_level_layout``, as the in-flow layout of a block's children calls it
+(through ``weasyprint.layout.block``'s global name; flex and grid items, laid out with
+styles of their own, are left alone), is wrapped. A block is kept when
+
+- no element in it has a ``data-field`` (a request's value): the cache holds only what is
+  the same for every request;
+- it and its descendants are blocks, lines, inline boxes and text, in normal flow and
+  unpositioned, with no footnote and no cross-reference (``target-counter()``...);
+- it was laid out whole (from its start, no page break inside, not collapsing through), with
+  no float beside it, not in a column, without ``::first-line`` or ``::first-letter`` styles
+  passed down, and it stays clear of the page's bottom by its bottom spacing twice over (no
+  check against the bottom can have changed it).
+
+Its key: the stylesheets and font configuration, the base URL and the document's own
+``<head>`` and style elements; the element's place (each ancestor's siblings' start tags and
+its index among them: what selectors can see, since no template matches by content, a test
+keeps it so) and content; the generated text, bookmark labels and string sets of its boxes;
+and the inputs of its layout: its left edge, the containing block's width, height and
+direction, the adjoining margins, whether the page is empty (and not the first, and the
+break forced). A hit is a deep copy of the kept block moved to the new height, its boxes
+naming the new document's elements, each text with a Pango layout object of its own (drawing
+sets one up from the box's text and style and tears it down again), and the margins the
+block appended to the adjoining ones appended again. ``tests/test_weasycompat.py`` proves
+every layout's documents byte for byte against a renderer without the cache (with values
+that move the blocks) and fails when WeasyPrint changes what is touched here.
 """
 
 from __future__ import annotations
