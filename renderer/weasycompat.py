@@ -57,6 +57,14 @@ sets one up from the box's text and style and tears it down again), and the marg
 block appended to the adjoining ones appended again. ``tests/test_weasycompat.py`` proves
 every layout's documents byte for byte against a renderer without the cache (with values
 that move the blocks) and fails when WeasyPrint changes what is touched here.
+
+A paragraph that holds a value is laid out each time, but most of its text is fixed wording
+broken into the same lines at the same widths: ``StaticBlocks.lines`` keeps what
+``split_first_line`` returned (as the inline layout and the min/max-content widths call it)
+for a text that neither holds one of the document's values nor is part of one, keyed by the
+font configuration, the text, the style properties it reads (``TEXT_PROPERTIES``, a test
+compares them with the ones WeasyPrint's line breaker names), the width and the call's
+flags; each hit gets a Pango layout object of its own.
 """
 
 from __future__ import annotations
@@ -77,7 +85,7 @@ from weasyprint import _find_base_url as find_base_url
 from weasyprint.css.units import LENGTHS_TO_PIXELS
 from weasyprint.formatting_structure import boxes
 from weasyprint.html import UA, UA_COUNTER_STYLE, UA_FORM_STYLESHEET
-from weasyprint.layout import block
+from weasyprint.layout import block, inline, preferred
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.layout.background import box_rectangle
 
@@ -243,12 +251,11 @@ class _Laid:
     grew: tuple  # the margins it added to the adjoining margins it was given
 
 
-class StaticBlocks:
-    """Laid-out blocks of fixed wording, shared by the documents of one renderer: a least
-    recently used cache of ``capacity`` blocks, safe across threads. ``hits`` and ``stored``
-    count for the tests."""
+class Kept:
+    """A least recently used cache of ``capacity`` entries, safe across threads; ``hits`` and
+    ``stored`` count for the tests."""
 
-    def __init__(self, capacity: int = 512):
+    def __init__(self, capacity: int):
         self.capacity = capacity
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
@@ -258,20 +265,20 @@ class StaticBlocks:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key) -> _Laid | None:
+    def get(self, key):
         with self._lock:
-            laid = self._entries.get(key)
-            if laid is not None:
+            entry = self._entries.get(key)
+            if entry is not None:
                 self._entries.move_to_end(key)
-            return laid
+            return entry
 
     def count_hit(self) -> None:
         with self._lock:
             self.hits += 1
 
-    def put(self, key, laid: _Laid) -> None:
+    def put(self, key, entry) -> None:
         with self._lock:
-            self._entries[key] = laid
+            self._entries[key] = entry
             self._entries.move_to_end(key)
             self.stored += 1
             while len(self._entries) > self.capacity:
@@ -280,6 +287,19 @@ class StaticBlocks:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+class StaticBlocks(Kept):
+    """Laid-out blocks of fixed wording shared by the documents of one renderer, and the
+    lines of fixed wording broken (``lines``, for the blocks that hold a value too)."""
+
+    def __init__(self, capacity: int = 512):
+        super().__init__(capacity)
+        self.lines = Kept(capacity * 8)
+
+    def clear(self) -> None:
+        super().clear()
+        self.lines.clear()
 
 
 def _start_tag(element) -> str:
@@ -306,6 +326,28 @@ class _Document:
         self._siblings: dict = {}
         self._elements: dict = {}
         self._boxes: dict = {}
+        self._styles: dict = {}
+        self.values = {  # the texts of the innermost data-field elements
+            text
+            for element in root.iter()
+            if element.get("data-field") is not None
+            and not any(
+                inner.get("data-field") is not None
+                for inner in element.iter()
+                if inner is not element
+            )
+            and (text := "".join(element.itertext()).strip())
+        }
+
+    def text_style(self, style) -> str:
+        """What breaking a text into lines reads of its style (see ``TEXT_PROPERTIES``)."""
+        kept = self._styles.get(id(style))
+        if kept is None or kept[0] is not style:  # a style made and dropped during layout
+            kept = self._styles[id(style)] = (
+                style,
+                repr([style[name] for name in TEXT_PROPERTIES]),
+            )
+        return kept[1]
 
     def _children(self, parent) -> str:
         """The start tags of an element's children: what sibling selectors can see."""
@@ -372,6 +414,39 @@ def _in_place(box) -> bool:
         and box.cached_counter_values is None
     )
 
+
+#: The style properties ``split_first_line`` reads, and the Pango layout it sets up.
+TEXT_PROPERTIES = (
+    "direction",
+    "font_family",
+    "font_feature_settings",
+    "font_kerning",
+    "font_language_override",
+    "font_size",
+    "font_stretch",
+    "font_style",
+    "font_variant_alternates",
+    "font_variant_caps",
+    "font_variant_east_asian",
+    "font_variant_ligatures",
+    "font_variant_numeric",
+    "font_variant_position",
+    "font_variation_settings",
+    "font_weight",
+    "hyphenate_character",
+    "hyphenate_limit_chars",
+    "hyphenate_limit_zone",
+    "hyphens",
+    "lang",
+    "letter_spacing",
+    "line_height",
+    "overflow_wrap",
+    "tab_size",
+    "text_decoration_line",
+    "white_space",
+    "word_break",
+    "word_spacing",
+)
 
 _DOCUMENT: ContextVar[_Document | None] = ContextVar("static_blocks", default=None)
 _block_level_layout = block.block_level_layout
@@ -542,4 +617,41 @@ def _keep(document, context, key, box, position_y, bottom_space, adjoining_margi
     )
 
 
+_split_first_line = inline.split_first_line
+
+
+def _static_split_first_line(
+    text, style, context, max_width, justification_spacing, is_line_start=True, minimum=False
+):
+    """WeasyPrint's ``split_first_line``; for a text of fixed wording (none of the request's
+    values in it, nor it in one) of a document rendered with ``StaticBlocks``, what an earlier
+    call with the same text, style and width returned, with a Pango layout of its own."""
+    document = _DOCUMENT.get()
+    if document is None or any(value in text or text in value for value in document.values):
+        return _split_first_line(
+            text, style, context, max_width, justification_spacing, is_line_start, minimum
+        )
+    lines = document.blocks.lines
+    key = (
+        style.font_config,
+        text,
+        document.text_style(style),
+        max_width,
+        justification_spacing,
+        is_line_start,
+        minimum,
+    )
+    if (kept := lines.get(key)) is not None:
+        lines.count_hit()
+    else:
+        kept = _split_first_line(
+            text, style, context, max_width, justification_spacing, is_line_start, minimum
+        )
+        lines.put(key, kept)
+    layout, *metrics = kept
+    return (copy.copy(layout), *metrics)
+
+
 block.block_level_layout = _static_block_layout
+inline.split_first_line = _static_split_first_line
+preferred.split_first_line = _static_split_first_line

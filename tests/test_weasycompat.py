@@ -295,7 +295,26 @@ def test_static_blocks_are_hit_and_refer_to_the_current_document(pipeline):
     tree = weasycompat.page_box(document.pages[0]).descendants()
     assert all(box.element is None or box.element in elements for box in tree)
     renderer.forget("e-delivery.physical-notice")
-    assert len(renderer.static_blocks) == 0
+    assert len(renderer.static_blocks) == len(renderer.static_blocks.lines) == 0
+
+
+def test_fixed_lines_are_reused_and_values_are_not_kept(pipeline):
+    """The lines of the certification's paragraphs that hold values are broken once: the
+    second time every text of fixed wording is a hit, and no kept text holds a value."""
+    layout = pipeline.layout("certification.copy")
+    request = pipeline.validate(layout, layout.sample(("sl", "hu")))
+    composition = pipeline.composer.compose(layout, request)
+    renderer = Renderer(pipeline.renderer.fonts)
+    renderer.lay_out(layout, composition)
+    lines = renderer.static_blocks.lines
+    stored, hits = lines.stored, lines.hits
+    assert stored > 20
+    renderer.lay_out(layout, composition)
+    assert lines.stored == stored and lines.hits - hits >= stored
+    kept = {key[1] for key in lines._entries}
+    for value in ("Upravna enota Lendava", "OV-12/2026", "pogodba", "4,50"):
+        assert value in composition.html
+        assert not any(value in text for text in kept), value
 
 
 def test_static_blocks_are_bounded_and_shared_across_threads(pipeline):
@@ -336,7 +355,8 @@ def test_weasyprint_layout_internals_are_as_the_static_blocks_expect():
     """What weasycompat's static blocks rely on: the fails here say what changed upstream."""
     from weasyprint.draw import text as draw_text
     from weasyprint.formatting_structure import build
-    from weasyprint.layout import LayoutContext, block, flex, grid
+    from weasyprint.layout import LayoutContext, block, flex, grid, inline, preferred
+    from weasyprint.text import fonts as text_fonts
     from weasyprint.text import line_break
 
     # the wrapped function, called through block.py's global name by the in-flow layout
@@ -369,6 +389,20 @@ def test_weasyprint_layout_internals_are_as_the_static_blocks_expect():
         assert callable(getattr(boxes.ParentBox, name)), name
     for name in ("footnote", "missing_link", "cached_counter_values", "bookmark_label"):
         assert hasattr(boxes.Box, name), name
+    # the line breaker, called through the global names of the inline and preferred layouts
+    assert list(inspect.signature(weasycompat._split_first_line).parameters) == list(
+        inspect.signature(weasycompat._static_split_first_line).parameters
+    )
+    assert inline.split_first_line is preferred.split_first_line
+    assert inline.split_first_line is weasycompat._static_split_first_line
+    assert "split_first_line" in inline.split_text_box.__code__.co_names
+    assert "from .inline import split_first_line" in inspect.getsource(preferred)
+    # what it reads of the style: every property named in line_break.py and fonts.py
+    read = set()
+    for module in (line_break, text_fonts):
+        read |= set(re.findall(r"style\['([a-z_]+)'\]", inspect.getsource(module)))
+    assert read == set(weasycompat.TEXT_PROPERTIES)
+    assert "percentage(" in inspect.getsource(line_break.split_first_line)
     # a laid-out text keeps a Pango layout torn down to plain values; drawing sets it up again
     # from the box's text and style: a shallow copy shares nothing drawing changes
     assert "layout.deactivate()" in inspect.getsource(line_break.first_line_metrics)
