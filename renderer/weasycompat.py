@@ -342,11 +342,8 @@ class _Document:
     def text_style(self, style) -> str:
         """What breaking a text into lines reads of its style (see ``TEXT_PROPERTIES``)."""
         kept = self._styles.get(id(style))
-        if kept is None or kept[0] is not style:  # a style made and dropped during layout
-            kept = self._styles[id(style)] = (
-                style,
-                repr([style[name] for name in TEXT_PROPERTIES]),
-            )
+        if kept is None:  # the style is kept with it: its id is not reused meanwhile
+            kept = self._styles[id(style)] = (style, repr([style[n] for n in TEXT_PROPERTIES]))
         return kept[1]
 
     def _children(self, parent) -> str:
