@@ -36,6 +36,7 @@ class Renderer:
         self._stylesheets: dict[str, list[CSS]] = {}
         self._page_css: dict[tuple[float, float, float], CSS] = {}
         self._lock = threading.Lock()
+        self.static_blocks = weasycompat.StaticBlocks()
 
     def _parse(self, css: str, base_url: str) -> CSS:
         return CSS(
@@ -68,7 +69,9 @@ class Renderer:
 
     def forget(self, layout_id: str | None = None) -> None:
         """Parse a layout's stylesheet again at its next use (all, and the shared base, when
-        ``layout_id`` is None): ``renderer serve --dev`` after a file changed."""
+        ``layout_id`` is None): ``renderer serve --dev`` after a file changed. The static
+        blocks laid out so far are forgotten too."""
+        self.static_blocks.clear()
         with self._lock:
             if layout_id is None:
                 self._stylesheets.clear()
@@ -92,7 +95,9 @@ class Renderer:
         page = self._page(layout.page.width_mm, height, bleed_mm)
         html = weasycompat.ComposedHTML(composition.html, composition.base_url, self.fetcher)
         return html.render(
-            font_config=self.font_config, stylesheets=[page, *self.stylesheets(layout)]
+            font_config=self.font_config,
+            stylesheets=[page, *self.stylesheets(layout)],
+            static_blocks=self.static_blocks,
         )
 
     @staticmethod

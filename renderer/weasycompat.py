@@ -29,11 +29,55 @@ no footnote or note area with content, no background image (its position may dep
 page's size). ``fit_page_height`` refuses such a page (returns False) and the caller lays it
 out again. ``tests/test_weasycompat.py`` proves the result byte for byte against the second
 layout and fails when WeasyPrint changes what is touched here.
+
+Most of a document is fixed wording, laid out again for every request. ``StaticBlocks``
+keeps laid-out blocks across the documents ``ComposedHTML.render`` is given it for:
+WeasyPrint's ``block_level_layout``, as the in-flow layout of a block's children calls it
+(through ``weasyprint.layout.block``'s global name; flex and grid items, laid out with
+styles of their own, are left alone), is wrapped. A block is kept when
+
+- no element in it has a ``data-field`` (a request's value): the cache holds only what is
+  the same for every request;
+- it and its descendants are blocks, lines, inline boxes and text, in normal flow and
+  unpositioned, with no footnote and no cross-reference (``target-counter()``...);
+- it was laid out whole (from its start, no page break inside, not collapsing through), with
+  no float beside it, not in a column, without ``::first-line`` or ``::first-letter`` styles
+  passed down, and it stays clear of the page's bottom by its bottom spacing twice over (no
+  check against the bottom can have changed it).
+
+Its key: the stylesheets and font configuration, the base URL and the document's own
+``<head>`` and style elements; the element's place (each ancestor's siblings' start tags and
+its index among them: what selectors can see, since no template matches by content, a test
+keeps it so) and content; the generated text, bookmark labels and string sets of its boxes;
+and the inputs of its layout: its left edge, the containing block's width, height and
+direction, the adjoining margins, whether the page is empty (and not the first, and the
+break forced). A hit is a deep copy of the kept block moved to the new height, its boxes
+naming the new document's elements, each text with a Pango layout object of its own (drawing
+sets one up from the box's text and style and tears it down again), and the margins the
+block appended to the adjoining ones appended again. ``tests/test_weasycompat.py`` proves
+every layout's documents byte for byte against a renderer without the cache (with values
+that move the blocks) and fails when WeasyPrint changes what is touched here.
+
+A paragraph that holds a value is laid out each time, but most of its text is fixed wording
+broken into the same lines at the same widths: ``StaticBlocks.lines`` keeps what
+``split_first_line`` returned (as the inline layout and the min/max-content widths call it)
+for a text that neither holds one of the document's values nor is part of one, keyed by the
+font configuration, the text, the style properties it reads (``TEXT_PROPERTIES``, a test
+compares them with the ones WeasyPrint's line breaker names), the width and the call's
+flags; each hit gets a Pango layout object of its own.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import re
+import threading
+import xml.etree.ElementTree as ET
+from collections import OrderedDict
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
 
 import cssselect2
 from weasyprint import CSS, HTML
@@ -41,6 +85,7 @@ from weasyprint import _find_base_url as find_base_url
 from weasyprint.css.units import LENGTHS_TO_PIXELS
 from weasyprint.formatting_structure import boxes
 from weasyprint.html import UA, UA_COUNTER_STYLE, UA_FORM_STYLESHEET
+from weasyprint.layout import block, inline, preferred
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.layout.background import box_rectangle
 
@@ -108,6 +153,24 @@ class ComposedHTML(HTML):
     def _ua_stylesheets(self, forms=False):
         return [UA_STYLESHEET, UA_FORM_STYLESHEET] if forms else [UA_STYLESHEET]
 
+    def render(self, font_config, stylesheets, static_blocks: StaticBlocks | None = None):
+        """``HTML.render(font_config=..., stylesheets=...)``, reusing the static blocks that
+        ``static_blocks`` kept from earlier documents and keeping this one's."""
+        if static_blocks is None:
+            return super().render(font_config=font_config, stylesheets=stylesheets)
+        root = self.etree_element
+        own_style = "".join(
+            ET.tostring(element, encoding="unicode")
+            for element in root.iter()
+            if element.tag.rsplit("}", 1)[-1] in ("head", "style", "link")
+        )
+        prefix = (font_config, *stylesheets, self.base_url, own_style)
+        token = _DOCUMENT.set(_Document(static_blocks, prefix, root))
+        try:
+            return super().render(font_config=font_config, stylesheets=stylesheets)
+        finally:
+            _DOCUMENT.reset(token)
+
 
 def page_box(page):
     """The laid-out page box of a ``weasyprint.Page`` (the root of its box tree)."""
@@ -167,3 +230,425 @@ def disown_font_files(font_config) -> None:
     master that exits (recycled, reloaded) would otherwise remove the files the master and
     every other worker still load fonts from."""
     font_config._folder = None
+
+
+# --- Static blocks: laid-out fixed wording reused across documents -------------------------
+
+#: The boxes a cached block may hold, before and after layout: text in blocks, nothing else.
+STATIC_BOXES = (boxes.BlockBox, boxes.LineBox, boxes.InlineBox, boxes.TextBox)
+
+
+@dataclass(frozen=True)
+class _Laid:
+    """A block as layout left it (never drawn: each document gets a copy), where it was."""
+
+    box: Any
+    element: ET.Element  # the block's element in the document that laid it out
+    position_y: float
+    next_page: dict
+    adjoining_margins: tuple
+    reach: float  # see _reach
+    grew: tuple  # the margins it added to the adjoining margins it was given
+
+
+class Kept:
+    """A least recently used cache of ``capacity`` entries, safe across threads; ``hits`` and
+    ``stored`` count for the tests."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.stored = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def count_hit(self) -> None:
+        with self._lock:
+            self.hits += 1
+
+    def put(self, key, entry) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            self.stored += 1
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class StaticBlocks(Kept):
+    """Laid-out blocks of fixed wording shared by the documents of one renderer, and the
+    lines of fixed wording broken (``lines``, for the blocks that hold a value too)."""
+
+    def __init__(self, capacity: int = 512):
+        super().__init__(capacity)
+        self.lines = Kept(capacity * 8)
+
+    def clear(self) -> None:
+        super().clear()
+        self.lines.clear()
+
+
+def _start_tag(element) -> str:
+    return f"<{element.tag} {sorted(element.attrib.items())!r}>"
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).digest()
+
+
+class _Document:
+    """One render's view of the cache: what every key starts with (the stylesheets, the font
+    configuration, the base URL, the document's own style), where each element is and what it
+    holds (``element_key``), and each box's static content (``box_key``)."""
+
+    def __init__(self, blocks: StaticBlocks, prefix: tuple, root):
+        self.blocks = blocks
+        self.prefix = prefix
+        self.storing = False  # a block is being laid out to be kept: its own are not
+        self._places = {
+            child: (parent, index) for parent in root.iter() for index, child in enumerate(parent)
+        }
+        self._paths: dict = {}
+        self._siblings: dict = {}
+        self._elements: dict = {}
+        self._boxes: dict = {}
+        self._styles: dict = {}
+        self.values = {  # the texts of the innermost data-field elements
+            text
+            for element in root.iter()
+            if element.get("data-field") is not None
+            and not any(
+                inner.get("data-field") is not None
+                for inner in element.iter()
+                if inner is not element
+            )
+            and (text := "".join(element.itertext()).strip())
+        }
+
+    def text_style(self, style) -> str:
+        """What breaking a text into lines reads of its style (see ``TEXT_PROPERTIES``)."""
+        kept = self._styles.get(id(style))
+        if kept is None:  # the style is kept with it: its id is not reused meanwhile
+            kept = self._styles[id(style)] = (style, repr([style[n] for n in TEXT_PROPERTIES]))
+        return kept[1]
+
+    def _children(self, parent) -> str:
+        """The start tags of an element's children: what sibling selectors can see."""
+        if (tags := self._siblings.get(parent)) is None:
+            tags = self._siblings[parent] = "".join(_start_tag(child) for child in parent)
+        return tags
+
+    def _path(self, element) -> bytes:
+        """The element's place: each ancestor's siblings' start tags and its index there."""
+        if (path := self._paths.get(element)) is None:
+            place = self._places.get(element)
+            if place is None:
+                path = _digest(_start_tag(element))
+            else:
+                parent, index = place
+                path = _digest(self._path(parent).hex(), self._children(parent), str(index))
+            self._paths[element] = path
+        return path
+
+    def element_key(self, element) -> bytes | None:
+        """Where the element is and what it holds; None when it holds a request's value."""
+        if element not in self._elements:
+            fixed = all(inner.get("data-field") is None for inner in element.iter())
+            self._elements[element] = (
+                _digest(
+                    self._path(element).hex(),
+                    _start_tag(element),
+                    element.text or "",
+                    *(ET.tostring(child, encoding="unicode") for child in element),
+                )
+                if fixed
+                else None
+            )
+        return self._elements[element]
+
+    def box_key(self, box) -> bytes | None:
+        """The generated text (counters, quotes) of the box and its descendants; None when one
+        of them is not plain text in blocks (floated, positioned, a footnote, a target)."""
+        if box not in self._boxes:
+            inner = list(box.descendants())
+            self._boxes[box] = (
+                _digest(*map(_box_text, inner))
+                if all(type(b) in STATIC_BOXES and _in_place(b) for b in inner)
+                else None
+            )
+        return self._boxes[box]
+
+
+def _box_text(box) -> str:
+    return (
+        f"{type(box).__name__} {box.element_tag} {getattr(box, 'text', '')!r} "
+        f"{box.bookmark_label!r} {box.string_set!r}"
+    )
+
+
+def _in_place(box) -> bool:
+    """Whether a box is in normal flow, unpositioned and refers to nothing elsewhere."""
+    style = box.style
+    return (
+        style["position"] == "static"
+        and style["float"] == "none"
+        and box.footnote is None
+        and box.missing_link is None
+        and box.cached_counter_values is None
+    )
+
+
+#: The style properties ``split_first_line`` reads, and the Pango layout it sets up.
+TEXT_PROPERTIES = (
+    "direction",
+    "font_family",
+    "font_feature_settings",
+    "font_kerning",
+    "font_language_override",
+    "font_size",
+    "font_stretch",
+    "font_style",
+    "font_variant_alternates",
+    "font_variant_caps",
+    "font_variant_east_asian",
+    "font_variant_ligatures",
+    "font_variant_numeric",
+    "font_variant_position",
+    "font_variation_settings",
+    "font_weight",
+    "hyphenate_character",
+    "hyphenate_limit_chars",
+    "hyphenate_limit_zone",
+    "hyphens",
+    "lang",
+    "letter_spacing",
+    "line_height",
+    "overflow_wrap",
+    "tab_size",
+    "text_decoration_line",
+    "white_space",
+    "word_break",
+    "word_spacing",
+)
+
+_DOCUMENT: ContextVar[_Document | None] = ContextVar("static_blocks", default=None)
+_block_level_layout = block.block_level_layout
+
+
+def _key(document: _Document, context, box, containing_block, page_is_empty, adjoining_margins):
+    """The cache key of laying out ``box`` here, or None when it is not a static block."""
+    element = box.element
+    if (
+        type(box) is not boxes.BlockBox
+        or element is None
+        or box.is_flex_item
+        or box.is_grid_item
+        or box.style is not context.style_for(element)
+        or context.excluded_shapes
+        or context.in_column
+        or context.footnotes
+    ):
+        return None
+    where = document.element_key(element)
+    what = where and document.box_key(box)
+    if what is None:
+        return None
+    return (
+        document.prefix,
+        where,
+        what,
+        box.position_x,
+        containing_block.width,
+        containing_block.height,
+        containing_block.style["direction"],
+        containing_block.is_for_root_element,
+        tuple(adjoining_margins or ()),
+        page_is_empty,
+        context.current_page > 1,
+        context.forced_break,
+    )
+
+
+def _copy(laid_box, elements: dict | None = None):
+    """A deep copy of a laid-out block, its elements those of ``elements`` (old → new), each
+    text with a Pango layout of its own (drawing sets it up and tears it down again)."""
+    box = laid_box.deepcopy()
+    for inner in box.descendants():
+        if elements is not None and inner.element is not None:
+            inner.element = elements[inner.element]
+        if isinstance(inner, boxes.TextBox):
+            inner.pango_layout = copy.copy(inner.pango_layout)
+    return box
+
+
+def _reach(box) -> float:
+    """How far down a laid-out block may have met the page's bottom: its lowest descendant,
+    with twice every bottom padding, border and margin inside it (the space layout keeps below
+    a box it checks) and a pixel to spare."""
+    bottom = spacing = 0.0
+    for inner in box.descendants():
+        bottom = max(bottom, inner.position_y + inner.margin_height())
+        if isinstance(inner, boxes.BlockBox):
+            spacing += inner.padding_bottom + inner.border_bottom_width + inner.margin_bottom
+    return bottom + 2 * spacing + 1
+
+
+def _static_block_layout(
+    context,
+    box,
+    bottom_space,
+    skip_stack,
+    containing_block,
+    page_is_empty=True,
+    absolute_boxes=None,
+    fixed_boxes=None,
+    adjoining_margins=None,
+    first_letter_style=None,
+    first_line_style=None,
+    discard=False,
+    max_lines=None,
+):
+    """WeasyPrint's ``block_level_layout``; for a static block of a document rendered with
+    ``StaticBlocks``, a copy of the block as an earlier layout with the same inputs left it."""
+    args = (
+        context,
+        box,
+        bottom_space,
+        skip_stack,
+        containing_block,
+        page_is_empty,
+        absolute_boxes,
+        fixed_boxes,
+        adjoining_margins,
+        first_letter_style,
+        first_line_style,
+        discard,
+        max_lines,
+    )
+    document = _DOCUMENT.get()
+    whole = (
+        skip_stack is None
+        and first_letter_style is None
+        and first_line_style is None
+        and not discard
+        and max_lines is None
+    )
+    key = None
+    if document is not None and whole:
+        key = _key(document, context, box, containing_block, page_is_empty, adjoining_margins)
+    if key is None:
+        return _block_level_layout(*args)
+    if (laid := document.blocks.get(key)) is not None:
+        reused = _reuse(context, laid, box, bottom_space, adjoining_margins)
+        if reused is not None:
+            document.blocks.count_hit()
+            return reused
+    if document.storing:  # inside a block that is kept whole
+        return _block_level_layout(*args)
+    before = len(adjoining_margins) if adjoining_margins is not None else 0
+    position_y = box.position_y
+    document.storing = True
+    try:
+        result = _block_level_layout(*args)
+    finally:
+        document.storing = False
+    _keep(document, context, key, box, position_y, bottom_space, adjoining_margins, before, result)
+    return result
+
+
+def _reuse(context, laid: _Laid, box, bottom_space, adjoining_margins):
+    """What ``block_level_layout`` returns for ``box``: a copy of ``laid`` moved to the box's
+    place, with the margins it adds to the adjoining ones; None when it would meet the page's
+    bottom there."""
+    dy = box.position_y - laid.position_y
+    if context.overflows_page(bottom_space, laid.reach + dy):
+        return None
+    new_box = _copy(laid.box, dict(zip(laid.element.iter(), box.element.iter(), strict=True)))
+    new_box.translate(0, dy)
+    if adjoining_margins is not None:
+        adjoining_margins.extend(laid.grew)
+    return new_box, None, dict(laid.next_page), list(laid.adjoining_margins), False, None
+
+
+def _keep(document, context, key, box, position_y, bottom_space, adjoining_margins, before, result):
+    """Keep a block laid out whole, on the page without meeting its bottom."""
+    new_box, resume_at, next_page, next_margins, through, max_lines = result
+    if (
+        new_box is None
+        or resume_at is not None
+        or through
+        or max_lines is not None
+        or next_margins is adjoining_margins
+        or any(type(inner) not in STATIC_BOXES for inner in new_box.descendants())
+    ):
+        return
+    reach = _reach(new_box)
+    if context.overflows_page(bottom_space, reach):
+        return
+    grew = tuple(adjoining_margins[before:]) if adjoining_margins is not None else ()
+    document.blocks.put(
+        key,
+        _Laid(
+            _copy(new_box),
+            box.element,
+            position_y,
+            dict(next_page),
+            tuple(next_margins),
+            reach,
+            grew,
+        ),
+    )
+
+
+_split_first_line = inline.split_first_line
+
+
+def _static_split_first_line(
+    text, style, context, max_width, justification_spacing, is_line_start=True, minimum=False
+):
+    """WeasyPrint's ``split_first_line``; for a text of fixed wording (none of the request's
+    values in it, nor it in one) of a document rendered with ``StaticBlocks``, what an earlier
+    call with the same text, style and width returned, with a Pango layout of its own."""
+    document = _DOCUMENT.get()
+    if document is None or any(value in text or text in value for value in document.values):
+        return _split_first_line(
+            text, style, context, max_width, justification_spacing, is_line_start, minimum
+        )
+    lines = document.blocks.lines
+    key = (
+        style.font_config,
+        text,
+        document.text_style(style),
+        max_width,
+        justification_spacing,
+        is_line_start,
+        minimum,
+    )
+    if (kept := lines.get(key)) is not None:
+        lines.count_hit()
+    else:
+        kept = _split_first_line(
+            text, style, context, max_width, justification_spacing, is_line_start, minimum
+        )
+        lines.put(key, kept)
+    layout, *metrics = kept
+    return (copy.copy(layout), *metrics)
+
+
+block.block_level_layout = _static_block_layout
+inline.split_first_line = _static_split_first_line
+preferred.split_first_line = _static_split_first_line

@@ -2,6 +2,7 @@
 written byte for byte as a second layout at that height writes it. These fail when
 WeasyPrint changes the internals touched there."""
 
+import dataclasses
 import inspect
 import re
 
@@ -11,6 +12,8 @@ from weasyprint.formatting_structure import boxes
 
 from renderer import weasycompat
 from renderer.options import FORMATS
+from renderer.registry import Registry
+from renderer.render import Renderer
 
 CONTENT = """<html><head><style>
 html { background: #ddeeff; } body { margin: 0; font-family: 'Obrazci Sans'; }
@@ -188,6 +191,13 @@ def test_no_template_makes_list_items_footnotes_notes_or_margin_boxes():
     assert found == []
 
 
+class _PlainHTML(HTML):
+    """WeasyPrint's own HTML, called as the renderer calls ComposedHTML (keeping nothing)."""
+
+    def render(self, font_config, stylesheets, static_blocks=None):
+        return super().render(font_config=font_config, stylesheets=stylesheets)
+
+
 @pytest.mark.parametrize(
     "layout_id",
     ["certification-book.register", "envelope.personal-delivery", "e-delivery.slip", "sign.facade"],
@@ -203,9 +213,202 @@ def test_composed_html_renders_what_weasyprint_html_renders(pipeline, layout_id,
     monkeypatch.setattr(
         weasycompat,
         "ComposedHTML",
-        lambda string, base_url, url_fetcher: HTML(
+        lambda string, base_url, url_fetcher: _PlainHTML(
             string=string, base_url=base_url, url_fetcher=url_fetcher
         ),
     )
     theirs = pipeline.renderer.write_pdf(pipeline.renderer.lay_out(layout, composition), output)
     assert ours == theirs
+
+
+# --- StaticBlocks: laid-out fixed wording reused across documents, unchanged ---------------
+
+LAYOUT_IDS = Registry().ids()
+#: Layouts mostly of fixed wording: the cache must be hit (the tests cannot pass vacuously).
+TEXT_HEAVY = {
+    "certification.copy",
+    "certification.signature",
+    "e-delivery.notice",
+    "e-delivery.physical-notice",
+    "e-delivery.reminder",
+    "notice.office-hours",
+    "stamp.receipt",
+}
+FIELD_TEXT = re.compile(r'(<[^>]* data-field="[^"]*"[^>]*>)([^<]+)<')
+
+
+def _varied(html: str) -> str:
+    """The composed HTML with every value's text doubled: its neighbours move down."""
+    return FIELD_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)} {m.group(2)}<", html)
+
+
+@pytest.fixture(scope="module")
+def renderers(pipeline):
+    """One renderer keeping static blocks across the module's documents, one without."""
+    cached, fresh = Renderer(pipeline.renderer.fonts), Renderer(pipeline.renderer.fonts)
+    fresh.static_blocks = None
+    return cached, fresh
+
+
+def _lay_out(renderer, layout, composition):
+    if layout.page.auto_height:
+        return renderer.lay_out_fitted(layout, composition)
+    return renderer.lay_out(layout, composition)
+
+
+@pytest.mark.parametrize("languages", [("sl",), ("sl", "it"), ("sl", "hu")], ids="+".join)
+@pytest.mark.parametrize("layout_id", LAYOUT_IDS)
+def test_static_blocks_change_no_byte(pipeline, renderers, layout_id, languages):
+    """Each sample laid out after a document whose values differ (reusing its blocks where
+    they moved) and again (reusing its own) writes what a renderer without the cache writes."""
+    layout = pipeline.layout(layout_id)
+    composition = pipeline.composer.compose(
+        layout, pipeline.validate(layout, layout.sample(languages))
+    )
+    varied = dataclasses.replace(composition, html=_varied(composition.html))
+    cached, fresh = renderers
+    formats = ("pdf", "pdfa-2b", "pdfua-1") if layout.tagged else ("pdf", "pdfa-2b")
+    expected = _lay_out(fresh, layout, composition)
+    written = {fmt: fresh.write_pdf(expected, FORMATS[fmt]) for fmt in formats}
+    _lay_out(cached, layout, varied)
+    for written_formats in (formats, ("pdf",)):
+        hits = cached.static_blocks.hits
+        document = _lay_out(cached, layout, composition)
+        for fmt in written_formats:
+            assert cached.write_pdf(document, FORMATS[fmt]) == written[fmt], fmt
+    assert cached.static_blocks.hits > hits or layout_id not in TEXT_HEAVY
+
+
+def test_static_blocks_are_hit_and_refer_to_the_current_document(pipeline):
+    """The fixed paragraphs of the physical notice (four of six in sl+hu) are copies from the
+    cache the second time, whose boxes name the elements of the document being laid out."""
+    layout = pipeline.layout("e-delivery.physical-notice")
+    composition = pipeline.composer.compose(
+        layout, pipeline.validate(layout, layout.sample(("sl", "hu")))
+    )
+    renderer = Renderer(pipeline.renderer.fonts)
+    renderer.lay_out(layout, composition)
+    assert (renderer.static_blocks.stored, renderer.static_blocks.hits) == (4, 0)
+    document = renderer.lay_out(layout, composition)
+    assert (renderer.static_blocks.stored, renderer.static_blocks.hits) == (4, 4)
+    elements = set(document._html.etree_element.iter())
+    tree = weasycompat.page_box(document.pages[0]).descendants()
+    assert all(box.element is None or box.element in elements for box in tree)
+    renderer.forget("e-delivery.physical-notice")
+    assert len(renderer.static_blocks) == len(renderer.static_blocks.lines) == 0
+
+
+def test_fixed_lines_are_reused_and_values_are_not_kept(pipeline):
+    """The lines of the certification's paragraphs that hold values are broken once: the
+    second time every text of fixed wording is a hit, and no kept text holds a value."""
+    layout = pipeline.layout("certification.copy")
+    request = pipeline.validate(layout, layout.sample(("sl", "hu")))
+    composition = pipeline.composer.compose(layout, request)
+    renderer = Renderer(pipeline.renderer.fonts)
+    renderer.lay_out(layout, composition)
+    lines = renderer.static_blocks.lines
+    stored, hits = lines.stored, lines.hits
+    assert stored > 20
+    renderer.lay_out(layout, composition)
+    assert lines.stored == stored and lines.hits - hits >= stored
+    kept = {key[1] for key in lines._entries}
+    for value in ("Upravna enota Lendava", "OV-12/2026", "pogodba", "4,50"):
+        assert value in composition.html
+        assert not any(value in text for text in kept), value
+
+
+def test_static_blocks_are_bounded_and_shared_across_threads(pipeline):
+    from concurrent.futures import ThreadPoolExecutor
+
+    layout = pipeline.layout("certification.signature")
+    composition = pipeline.composer.compose(
+        layout, pipeline.validate(layout, layout.sample(("sl", "hu")))
+    )
+    renderer = Renderer(pipeline.renderer.fonts)
+    renderer.static_blocks = weasycompat.StaticBlocks(capacity=3)
+    output = FORMATS["pdf"]
+    expected = renderer.write_pdf(renderer.lay_out(layout, composition), output)
+    assert len(renderer.static_blocks) == 3 < renderer.static_blocks.stored
+    with ThreadPoolExecutor(2) as pool:
+        written = pool.map(
+            lambda _: renderer.write_pdf(renderer.lay_out(layout, composition), output), range(6)
+        )
+        assert set(written) == {expected}
+    assert renderer.static_blocks.hits >= 6
+
+
+def test_no_template_styles_by_what_a_static_block_key_leaves_out():
+    """A block's key holds its ancestors' and their siblings' start tags, not their content:
+    no selector may look at content (``:empty``, ``:has()``)."""
+    from renderer.paths import TEMPLATES_DIR
+
+    pattern = re.compile(r":empty|:has\(")
+    found = [
+        path.name
+        for path in TEMPLATES_DIR.rglob("*")
+        if path.suffix in (".css", ".j2") and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_weasyprint_layout_internals_are_as_the_static_blocks_expect():
+    """What weasycompat's static blocks rely on: the fails here say what changed upstream."""
+    from weasyprint.draw import text as draw_text
+    from weasyprint.formatting_structure import build
+    from weasyprint.layout import LayoutContext, block, flex, grid, inline, preferred
+    from weasyprint.text import fonts as text_fonts
+    from weasyprint.text import line_break
+
+    # the wrapped function, called through block.py's global name by the in-flow layout
+    assert list(inspect.signature(weasycompat._block_level_layout).parameters) == list(
+        inspect.signature(weasycompat._static_block_layout).parameters
+    )
+    assert block.block_level_layout is weasycompat._static_block_layout
+    assert "block_level_layout" in block._in_flow_layout.__code__.co_names
+    # flex and grid items (laid out with styles of their own) are told apart by their flags
+    assert "block.block_level_layout" in inspect.getsource(flex)
+    assert "child.is_flex_item = True" in inspect.getsource(build)
+    assert "child.is_grid_item = True" in inspect.getsource(build)
+    assert "block_level_layout" in inspect.getsource(grid)
+    # a block is laid out into a copy of itself with new children, its decorations trimmed
+    source = inspect.getsource(block.block_container_layout)
+    assert "box.copy_with_children(new_children)" in source
+    assert "adjoining_margins.append(box.margin_top)" in source
+    # what the key and the fit check read of the layout context
+    context = LayoutContext(None, lambda *a, **k: None, None, None, None)
+    for name in ("in_column", "footnotes", "current_page", "forced_break", "style_for"):
+        assert hasattr(context, name), name
+    assert isinstance(inspect.getattr_static(LayoutContext, "excluded_shapes"), property)
+    assert list(inspect.signature(LayoutContext.overflows_page).parameters) == [
+        "self",
+        "bottom_space",
+        "position_y",
+    ]
+    # boxes copied, translated, and what marks one that refers to something elsewhere
+    for name in ("deepcopy", "translate", "descendants", "copy_with_children"):
+        assert callable(getattr(boxes.ParentBox, name)), name
+    for name in ("footnote", "missing_link", "cached_counter_values", "bookmark_label"):
+        assert hasattr(boxes.Box, name), name
+    # the line breaker, called through the global names of the inline and preferred layouts
+    assert list(inspect.signature(weasycompat._split_first_line).parameters) == list(
+        inspect.signature(weasycompat._static_split_first_line).parameters
+    )
+    assert inline.split_first_line is preferred.split_first_line
+    assert inline.split_first_line is weasycompat._static_split_first_line
+    assert "split_first_line" in inline.split_text_box.__code__.co_names
+    assert "from .inline import split_first_line" in inspect.getsource(preferred)
+    # what it reads of the style: every property named in line_break.py and fonts.py
+    read = set()
+    for module in (line_break, text_fonts):
+        read |= set(re.findall(r"style\['([a-z_]+)'\]", inspect.getsource(module)))
+    assert read == set(weasycompat.TEXT_PROPERTIES)
+    assert "percentage(" in inspect.getsource(line_break.split_first_line)
+    # a laid-out text keeps a Pango layout torn down to plain values; drawing sets it up again
+    # from the box's text and style: a shallow copy shares nothing drawing changes
+    assert "layout.deactivate()" in inspect.getsource(line_break.first_line_metrics)
+    assert "del self.layout, self.language, self.style" in inspect.getsource(
+        line_break.Layout.deactivate
+    )
+    source = inspect.getsource(draw_text.draw_text)
+    assert "textbox.pango_layout.reactivate(textbox.style)" in source
+    assert "textbox.pango_layout.deactivate()" in source
