@@ -226,7 +226,8 @@ def test_composed_html_renders_what_weasyprint_html_renders(pipeline, layout_id,
 LAYOUT_IDS = Registry().ids()
 #: Layouts mostly of fixed wording: the cache must be hit (the tests cannot pass vacuously).
 #: Layouts whose fixed wording is kept in every language set (the office-hours notice in one
-#: language is not: its headings are h1 whose margins run into their sections').
+#: language is not: its only fixed blocks are its h1 headings, and WeasyPrint gives an h1
+#: cached counter values, which StaticBlocks does not keep).
 TEXT_HEAVY = {
     "certification.copy",
     "certification.signature",
