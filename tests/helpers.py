@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
@@ -30,16 +31,30 @@ def free_port() -> int:
 
 
 class QuietHandler(WSGIRequestHandler):
-    """wsgiref's handler without its access log on stderr."""
+    """wsgiref's handler without its access log on stderr; a connection that sends nothing
+    for 10 s is dropped."""
+
+    timeout = 10
 
     def log_message(self, *args):
         pass
 
 
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """A thread per connection: a browser's idle or speculative connection (Chromium opens
+    some and sends nothing) no longer holds up every other request, and the shutdown at the
+    fixture's end, behind it. Seen: a studio browser module hung after a string of failures."""
+
+    daemon_threads = True
+    block_on_close = False
+
+
 @contextmanager
 def serving(app) -> Iterator[str]:
     """``app`` served on a free loopback port in a thread; yields its base URL."""
-    httpd: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=QuietHandler)
+    httpd: WSGIServer = make_server(
+        "127.0.0.1", 0, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+    )
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
