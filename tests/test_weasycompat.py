@@ -177,18 +177,22 @@ def test_the_user_agent_stylesheet_is_scoped_as_expected():
         weasycompat.scoped_ua_css(UA.replace("@top-center ", "@top-center{} @x "))
 
 
-def test_no_template_makes_list_items_footnotes_notes_or_margin_boxes():
-    """What the scoped user-agent rules no longer style outside li, and the page-margin
-    boxes whose rules are left out."""
+def _templates_matching(pattern: re.Pattern) -> list[str]:
+    """The templates and stylesheets in which ``pattern`` occurs."""
     from renderer.paths import TEMPLATES_DIR
 
-    pattern = re.compile(r"list-item|footnote|note\(|<li\b|::marker|@(top|bottom|left|right)-")
-    found = [
+    return [
         path.name
         for path in TEMPLATES_DIR.rglob("*")
         if path.suffix in (".css", ".j2") and pattern.search(path.read_text(encoding="utf-8"))
     ]
-    assert found == []
+
+
+def test_no_template_makes_list_items_footnotes_notes_or_margin_boxes():
+    """What the scoped user-agent rules no longer style outside li, and the page-margin
+    boxes whose rules are left out."""
+    pattern = re.compile(r"list-item|footnote|note\(|<li\b|::marker|@(top|bottom|left|right)-")
+    assert _templates_matching(pattern) == []
 
 
 class _PlainHTML(HTML):
@@ -351,15 +355,8 @@ def test_static_blocks_are_bounded_and_shared_across_threads(pipeline):
 def test_no_template_styles_by_what_a_static_block_key_leaves_out():
     """A block's key holds its ancestors' and their siblings' start tags, not their content:
     no selector may look at content (``:empty``, ``:has()``)."""
-    from renderer.paths import TEMPLATES_DIR
-
     pattern = re.compile(r":empty|:has\(")
-    found = [
-        path.name
-        for path in TEMPLATES_DIR.rglob("*")
-        if path.suffix in (".css", ".j2") and pattern.search(path.read_text(encoding="utf-8"))
-    ]
-    assert found == []
+    assert _templates_matching(pattern) == []
 
 
 def test_weasyprint_layout_internals_are_as_the_static_blocks_expect():
