@@ -37,6 +37,7 @@ class Renderer:
         self._page_css: dict[tuple[float, float, float], CSS] = {}
         self._lock = threading.Lock()
         self.static_blocks = weasycompat.StaticBlocks()
+        self.drawn_images = weasycompat.DrawnImages()
 
     def _parse(self, css: str, base_url: str) -> CSS:
         return CSS(
@@ -72,6 +73,7 @@ class Renderer:
         ``layout_id`` is None): ``renderer serve --dev`` after a file changed. The static
         blocks laid out so far are forgotten too."""
         self.static_blocks.clear()
+        self.drawn_images.clear()
         with self._lock:
             if layout_id is None:
                 self._stylesheets.clear()
@@ -127,10 +129,9 @@ class Renderer:
                 document = self.lay_out(layout, composition, height, bleed_mm)
         return document
 
-    @staticmethod
-    def write_pdf(document, output: OutputFormat) -> bytes:
+    def write_pdf(self, document, output: OutputFormat) -> bytes:
         options = {"pdf_variant": output.pdf_variant} if output.pdf_variant else {}
-        return document.write_pdf(**options)
+        return weasycompat.write_pdf(document, self.drawn_images, **options)
 
 
 _IMPORT = re.compile(r'@import url\("([^"]+)"\);')

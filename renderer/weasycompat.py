@@ -65,6 +65,16 @@ for a text that neither holds one of the document's values nor is part of one, k
 font configuration, the text, the style properties it reads (``TEXT_PROPERTIES``, a test
 compares them with the ones WeasyPrint's line breaker names), the width and the call's
 flags; each hit gets a Pango layout object of its own.
+
+The arms of the Republic (an SVG image) take WeasyPrint a few milliseconds to draw on every
+page that shows them (a fifth of the facade sign's render). ``write_pdf`` with
+``DrawnImages`` keeps the operators an SVG drawing appended to the page's content stream and
+appends them again for the same image (its URL and parsed tree) at the same size, under the
+same transformation and drawing state (colours and alphas set). Only a drawing that registered
+nothing but alpha graphics states (re-registered on a hit) is kept: one that adds a pattern,
+shading, group, image or font is drawn by WeasyPrint every time. ``tests/test_weasycompat.py``
+compares the bytes against WeasyPrint's own drawing in every format and fails when WeasyPrint
+changes what is touched here.
 """
 
 from __future__ import annotations
@@ -80,11 +90,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import cssselect2
+import pydyf
 from weasyprint import CSS, HTML
 from weasyprint import _find_base_url as find_base_url
 from weasyprint.css.units import LENGTHS_TO_PIXELS
 from weasyprint.formatting_structure import boxes
 from weasyprint.html import UA, UA_COUNTER_STYLE, UA_FORM_STYLESHEET
+from weasyprint.images import SVGImage
 from weasyprint.layout import block, inline, preferred
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.layout.background import box_rectangle
@@ -649,6 +661,136 @@ def _static_split_first_line(
     return (copy.copy(layout), *metrics)
 
 
+# --- SVG images drawn once ----------------------------------------------------------------
+
+
+class DrawnImages(Kept):
+    """The operators SVG images drew into a page, shared by the documents of one renderer."""
+
+    def __init__(self, capacity: int = 64):
+        super().__init__(capacity)
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    operators: tuple  # what the drawing appended to the page's content stream
+    state: tuple  # the stream's drawing state after it
+    alpha_states: tuple  # the alpha graphics states it registered: (name, entries)
+
+
+_DRAWN_IMAGES: ContextVar[DrawnImages | None] = ContextVar("obrazci_drawn_images", default=None)
+
+
+def write_pdf(document, drawn_images: DrawnImages | None = None, **options) -> bytes:
+    """``document.write_pdf(**options)``, an SVG image drawn the way an earlier page drew it
+    (same image, size, place and drawing state) replaying that drawing's operators."""
+    token = _DRAWN_IMAGES.set(drawn_images)
+    try:
+        return document.write_pdf(**options)
+    finally:
+        _DRAWN_IMAGES.reset(token)
+
+
+#: The drawing state of WeasyPrint's page stream that an SVG drawing reads and changes: the
+#: colours and alphas set (an operator is written only when they change). The font state and
+#: the transformation stack must come out of the drawing as they went in.
+_STREAM_STATE = (
+    "_current_color",
+    "_current_color_stroke",
+    "_current_alpha",
+    "_current_alpha_stroke",
+)
+_STREAM_FONT = ("_current_font", "_current_font_size", "_old_font", "_old_font_size")
+
+
+def _stream_state(stream, names=_STREAM_STATE) -> tuple:
+    return tuple(getattr(stream, name) for name in names)
+
+
+def _stream_ctm(stream) -> tuple:
+    return tuple(tuple(tuple(row) for row in matrix) for matrix in stream._ctm_stack)
+
+
+def _stream_resources(stream) -> tuple:
+    """How much the page has registered but its alpha states (``set_alpha``'s, kept by
+    ``_Drawn``): what an SVG drawing that cannot be replayed adds to (fonts, images, patterns,
+    shadings, groups, tags, any other graphics state)."""
+    return (
+        *(
+            -1 if kept is None else len(kept)
+            for kept in (stream._fonts, stream._images, stream._tags)
+        ),
+        *sorted(
+            (name, len(entries))
+            for name, entries in stream._resources.items()
+            if name != "ExtGState"
+        ),
+    )
+
+
+def _alpha_states(stream, before) -> tuple | None:
+    """The graphics states registered since ``before`` (their names), if all are
+    ``set_alpha``'s (a fill or stroke alpha and nothing else); None otherwise."""
+    added = tuple(
+        (name, dict(state))
+        for name, state in stream._resources["ExtGState"].items()
+        if name not in before
+    )
+    for name, state in added:
+        if not (name[:1] in ("a", "A") and set(state) <= {"ca", "CA"} and len(state) == 1):
+            return None
+    return added
+
+
+def _svg_source(image) -> str:
+    """The SVG image's source as parsed (its URL and tree), computed once per image."""
+    source = getattr(image, "_obrazci_source", None)
+    if source is None:
+        svg = image._svg
+        source = f"{svg.url}\x00{ET.tostring(svg.tree._etree_node, encoding='unicode')}"
+        image._obrazci_source = source
+    return source
+
+
+def _drawn_svg(self, stream, concrete_width, concrete_height, _style):
+    """WeasyPrint's ``SVGImage.draw``; inside ``write_pdf`` with ``DrawnImages``, the operators
+    an earlier drawing of the same image at the same size, transformation and drawing state
+    appended, when that drawing registered nothing (no font, image, graphics state, pattern,
+    shading or group: every operator is self-contained) and appended only operator text."""
+    drawn_images = _DRAWN_IMAGES.get()
+    if drawn_images is None:
+        return _draw_svg(self, stream, concrete_width, concrete_height, _style)
+    ctm, font = _stream_ctm(stream), _stream_state(stream, _STREAM_FONT)
+    key = (_svg_source(self), concrete_width, concrete_height, ctm, _stream_state(stream))
+    if (drawn := drawn_images.get(key)) is not None:
+        drawn_images.count_hit()
+        states = stream._resources["ExtGState"]
+        for name, entries in drawn.alpha_states:
+            if name not in states:
+                states[name] = pydyf.Dictionary(entries)
+        stream.stream.extend(drawn.operators)
+        for name, value in zip(_STREAM_STATE, drawn.state, strict=True):
+            setattr(stream, name, value)
+        return None
+    start, resources = len(stream.stream), _stream_resources(stream)
+    states_before = set(stream._resources["ExtGState"])
+    _draw_svg(self, stream, concrete_width, concrete_height, _style)
+    operators = tuple(stream.stream[start:])
+    alpha_states = _alpha_states(stream, states_before)
+    if (
+        alpha_states is not None
+        and _stream_resources(stream) == resources
+        and _stream_ctm(stream) == ctm
+        and _stream_state(stream, _STREAM_FONT) == font
+        and all(type(operator) in (bytes, str) for operator in operators)
+    ):
+        drawn_images.put(key, _Drawn(operators, _stream_state(stream), alpha_states))
+    return None
+
+
+_draw_svg = SVGImage.draw
+
 block.block_level_layout = _static_block_layout
 inline.split_first_line = _static_split_first_line
 preferred.split_first_line = _static_split_first_line
+SVGImage.draw = _drawn_svg

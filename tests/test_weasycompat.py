@@ -2,6 +2,7 @@
 written byte for byte as a second layout at that height writes it. These fail when
 WeasyPrint changes the internals touched there."""
 
+import base64
 import dataclasses
 import inspect
 import re
@@ -420,3 +421,77 @@ def test_weasyprint_layout_internals_are_as_the_static_blocks_expect():
     source = inspect.getsource(draw_text.draw_text)
     assert "textbox.pango_layout.reactivate(textbox.style)" in source
     assert "textbox.pango_layout.deactivate()" in source
+
+
+SVG_LAYOUTS = ("sign.directory", "sign.facade", "signature.stamp", "envelope.personal-delivery")
+
+
+@pytest.mark.parametrize("languages", [("sl",), ("sl", "hu")], ids="+".join)
+@pytest.mark.parametrize("layout_id", SVG_LAYOUTS)
+def test_drawn_svg_images_change_no_byte(pipeline, layout_id, languages):
+    """The arms drawn again from the operators an earlier document's drawing appended write
+    what WeasyPrint's own SVG drawing writes, in every format."""
+    layout = pipeline.layout(layout_id)
+    composition = pipeline.composer.compose(
+        layout, pipeline.validate(layout, layout.sample(languages))
+    )
+    fresh, cached = Renderer(pipeline.renderer.fonts), Renderer(pipeline.renderer.fonts)
+    fresh.drawn_images = None
+    for fmt in ("pdf", "pdfa-1b", "pdfx-4"):
+        expected = fresh.write_pdf(_lay_out(fresh, layout, composition), FORMATS[fmt])
+        cached.write_pdf(_lay_out(cached, layout, composition), FORMATS[fmt])
+        hits = cached.drawn_images.hits
+        assert cached.write_pdf(_lay_out(cached, layout, composition), FORMATS[fmt]) == expected
+        assert cached.drawn_images.hits > hits, fmt
+
+
+def _svg_page(svg: str) -> str:
+    source = base64.b64encode(svg.encode()).decode()
+    return f'<html><body><img src="data:image/svg+xml;base64,{source}" style="width: 20mm"></body></html>'
+
+
+PLAIN_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" width="10" height="10">'
+    '<path d="M0,0 H10 V10 Z" fill="#ed1c24" fill-opacity="0.5"/></svg>'
+)
+GRADIENT_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" width="10" height="10">'
+    '<defs><linearGradient id="g"><stop offset="0" stop-color="red"/>'
+    '<stop offset="1" stop-color="blue"/></linearGradient></defs>'
+    '<rect width="10" height="10" fill="url(#g)"/></svg>'
+)
+
+
+@pytest.mark.parametrize(("svg", "kept"), [(PLAIN_SVG, 1), (GRADIENT_SVG, 0)])
+def test_only_self_contained_svg_drawings_are_kept(svg, kept):
+    """A drawing that registers only alpha states is kept and replayed to the same bytes; one
+    that registers a pattern or shading (a gradient) is drawn by WeasyPrint every time."""
+    drawn = weasycompat.DrawnImages()
+    html = _svg_page(svg)
+    expected = weasycompat.write_pdf(HTML(string=html).render())
+    assert weasycompat.write_pdf(HTML(string=html).render(), drawn) == expected
+    assert (drawn.stored, drawn.hits) == (kept, 0)
+    assert weasycompat.write_pdf(HTML(string=html).render(), drawn) == expected
+    assert (drawn.stored, drawn.hits) == (kept, kept)
+
+
+def test_weasyprint_svg_drawing_is_as_the_drawn_images_expect():
+    """What weasycompat's drawn images rely on: the fails here say what changed upstream."""
+    from weasyprint import draw
+    from weasyprint.images import SVGImage
+    from weasyprint.pdf import stream
+
+    assert SVGImage.draw is weasycompat._drawn_svg
+    assert list(inspect.signature(weasycompat._draw_svg).parameters) == list(
+        inspect.signature(weasycompat._drawn_svg).parameters
+    )
+    assert "replacement.draw(stream" in inspect.getsource(draw.draw_replacedbox)
+    source = inspect.getsource(stream.Stream)
+    for name in (*weasycompat._STREAM_STATE, *weasycompat._STREAM_FONT, "_ctm_stack"):
+        assert f"self.{name} " in source, name
+    for name in ("_fonts", "_images", "_tags", "_resources"):
+        assert f"self.{name} = {name[1:]}" in source, name
+    # set_alpha registers its states by these names, holding one entry each
+    alpha = inspect.getsource(stream.Stream.set_alpha)
+    assert "key = f'A{alpha}'" in alpha and "key = f'a{alpha}'" in alpha
+    assert "pydyf.Dictionary({'CA': alpha})" in alpha
