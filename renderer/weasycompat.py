@@ -753,3 +753,30 @@ def dotted_line(box, index: int, width: float):
 
 
 draw.draw_border = _draw_dotted_border
+
+
+# --- Normal flow: one look at the style -----------------------------------------------------
+
+#: The values of ``float`` that take a box out of the normal flow (``Box.is_floated``, and
+#: ``Box.is_footnote``'s ``footnote``).
+OUT_OF_FLOW_FLOATS = frozenset(("left", "right", "inline-start", "inline-end", "footnote"))
+#: Those of ``position`` (``Box.is_absolutely_positioned``) and, as its first item, of a
+#: ``running()`` or ``note()`` position (``Box.is_running``, ``Box.is_note``).
+OUT_OF_FLOW_POSITIONS = frozenset(("absolute", "fixed"))
+OUT_OF_FLOW_FUNCTIONS = frozenset(("running()", "note()"))
+
+
+def _is_in_normal_flow(self) -> bool:
+    """WeasyPrint's ``Box.is_in_normal_flow``: not floated, absolutely positioned, running,
+    a footnote or a note, read in two look-ups of the style instead of five method calls
+    (the inline layout asks it of every child of every line it tries: some 800 times a
+    certification). ``float`` first, as the style computes ``position`` with it."""
+    style = self.style
+    if style["float"] in OUT_OF_FLOW_FLOATS:
+        return False
+    position = style["position"]
+    return position not in OUT_OF_FLOW_POSITIONS and position[0] not in OUT_OF_FLOW_FUNCTIONS
+
+
+_box_is_in_normal_flow = boxes.Box.is_in_normal_flow
+boxes.Box.is_in_normal_flow = _is_in_normal_flow

@@ -4,6 +4,7 @@ WeasyPrint changes the internals touched there."""
 
 import dataclasses
 import inspect
+import itertools
 import re
 
 import pytest
@@ -545,3 +546,42 @@ def test_weasyprint_draws_borders_as_the_dotted_lines_expect():
         "column_rule_width",
     ):
         assert part in source, part
+
+
+def test_normal_flow_is_read_as_weasyprint_reads_it():
+    """``is_in_normal_flow`` answers as WeasyPrint's own for every float and position, and
+    what it folds together is as WeasyPrint defines it (the fails say what changed)."""
+    assert boxes.Box.is_in_normal_flow is weasycompat._is_in_normal_flow
+    floats = ("none", "left", "right", "inline-start", "inline-end", "footnote")
+    positions = ("static", "relative", "absolute", "fixed", ("running()", "r"), ("note()", "n"))
+    for float_, position in itertools.product(floats, positions):
+        box = boxes.BlockBox.__new__(boxes.BlockBox)
+        box.style = {"float": float_, "position": position}
+        expected = weasycompat._box_is_in_normal_flow(box)
+        assert weasycompat._is_in_normal_flow(box) == expected, (float_, position)
+    document = HTML(string="<p>a <span style='float: right'>b</span> <i>c</i></p>").render()
+    tree = list(weasycompat.page_box(document.pages[0]).descendants())
+    assert [weasycompat._is_in_normal_flow(b) for b in tree] == [
+        weasycompat._box_is_in_normal_flow(b) for b in tree
+    ]
+    for name, source in {
+        "is_floated": "self.style['float'] in ('left', 'right', 'inline-start', 'inline-end')",
+        "is_footnote": "self.style['float'] == 'footnote'",
+        "is_note": "self.style['position'][0] == 'note()'",
+        "is_absolutely_positioned": "self.style['position'] in ('absolute', 'fixed')",
+        "is_running": "self.style['position'][0] == 'running()'",
+    }.items():
+        assert source in inspect.getsource(getattr(boxes.Box, name)), name
+        assert not any(name in vars(cls) for cls in _box_classes() if cls is not boxes.Box), name
+    source = inspect.getsource(weasycompat._box_is_in_normal_flow)
+    for name in ("is_floated", "is_absolutely_positioned", "is_running", "is_footnote", "is_note"):
+        assert f"self.{name}()" in source, name
+
+
+def _box_classes():
+    found, todo = [], [boxes.Box]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
