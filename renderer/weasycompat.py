@@ -709,8 +709,8 @@ def _draw_dotted_border(stream, box) -> None:
     units (a tenth of a px here), so that its dots would drift off their places, a tenth of
     a px each, and the last ones fall off the line."""
     sides = _dotted_sides(box)
-    lines = sides and [dotted_line(box, index, width) for index, width, _ in sides]
-    if not lines or None in lines:
+    lines = [dotted_line(box, index, width) for index, width, _ in sides or ()]
+    if sides is None or None in lines:
         _draw_border(stream, box)
         return
     with stream.artifact(), stream.stacked():
