@@ -81,6 +81,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 import re
 import threading
 import xml.etree.ElementTree as ET
@@ -91,9 +92,11 @@ from typing import Any
 
 import cssselect2
 import pydyf
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, draw
 from weasyprint import _find_base_url as find_base_url
 from weasyprint.css.units import LENGTHS_TO_PIXELS
+from weasyprint.draw import border
+from weasyprint.draw.color import get_color
 from weasyprint.formatting_structure import boxes
 from weasyprint.html import UA, UA_COUNTER_STYLE, UA_FORM_STYLESHEET
 from weasyprint.images import SVGImage
@@ -794,3 +797,128 @@ block.block_level_layout = _static_block_layout
 inline.split_first_line = _static_split_first_line
 preferred.split_first_line = _static_split_first_line
 SVGImage.draw = _drawn_svg
+
+
+# --- Dotted borders: one stroked line a side ----------------------------------------------
+
+_draw_border = border.draw_border
+#: The sides in the order of a box's border widths: top, right, bottom, left.
+SIDES = border.SIDES
+#: The length of a dot's dash, in px (see ``_draw_dotted_border``).
+DOT_DASH = 0.001
+
+
+def _dotted_sides(box) -> list | None:
+    """The sides of ``box``'s border to draw as dotted lines (each ``(index, width, color)``,
+    ``index`` in ``SIDES``), when every side it has is dotted and not transparent, no two of
+    them meet at a corner, its corners are square and nothing else is drawn with its border
+    (column rules, a border image); None otherwise (WeasyPrint draws the border itself)."""
+    style = box.style
+    if style["visibility"] != "visible" or style["border_image_source"][0] != "none":
+        return None
+    if isinstance(box, boxes.BlockContainerBox) and (
+        style["column_width"] != "auto" or style["column_count"] != "auto"
+    ):
+        return None  # column rules
+    sides = []
+    for index, side in enumerate(SIDES):
+        width = getattr(box, f"border_{side}_width")
+        if not width:
+            continue
+        color = get_color(style, f"border_{side}_color")
+        if not color.alpha or style[f"border_{side}_style"] != "dotted":
+            return None
+        sides.append((index, width, color))
+    if not sides or any((a - b) % 2 for (a, _, _), (b, _, _) in _pairs(sides)):
+        return None  # nothing drawn, or two sides meeting at a corner
+    if any(rx or ry for rx, ry in box.rounded_border_box()[4:]):
+        return None
+    return sides
+
+
+def _pairs(items: list) -> list:
+    return [(a, b) for i, a in enumerate(items) for b in items[i + 1 :]]
+
+
+def _draw_dotted_border(stream, box) -> None:
+    """WeasyPrint's ``draw_border``; a border whose sides are all dotted, none meeting another
+    at a corner (the official's line over *uradna oseba*), drawn as one stroked line a side
+    with a dash pattern of dots (``[0 d]``, round caps: true circles) instead of four Bézier
+    curves a dot clipped out of the border's area. The dots are where WeasyPrint puts them
+    (see ``dotted_line``); a side shorter than two dots is left to it.
+
+    Each dash is ``DOT_DASH`` long, not 0: PDFium strokes a dash of length 0 as one of 0.1
+    units (a tenth of a px here), so that its dots would drift off their places, a tenth of
+    a px each, and the last ones fall off the line."""
+    sides = _dotted_sides(box)
+    lines = [dotted_line(box, index, width) for index, width, _ in sides or ()]
+    if sides is None or None in lines:
+        _draw_border(stream, box)
+        return
+    with stream.artifact(), stream.stacked():
+        stream.set_line_cap(1)  # round
+        for (index, width, color), (x1, y1, x2, y2, period) in zip(sides, lines, strict=True):
+            stream.set_color(color, stroke=True)
+            stream.set_line_width(width)
+            stream.set_dash([DOT_DASH, period - DOT_DASH], 0)
+            if index % 2 == 0:  # each dash centred on its dot's place
+                x1 -= DOT_DASH / 2
+            else:
+                y1 -= DOT_DASH / 2
+            stream.move_to(x1, y1)
+            stream.line_to(x2, y2)
+            stream.stroke()
+
+
+def dotted_line(box, index: int, width: float):
+    """Where WeasyPrint's ``clip_border_segment`` puts the dots of a dotted side (``index`` in
+    ``SIDES``) with no rounded corner and no side beside it: ``n = floor(L / w / 2) + 1`` dots
+    of diameter ``w`` along the border box's edge of length ``L``, the first and the last flush
+    with its ends, evenly spaced (``int(L // (2 * w)) + 1``, as WeasyPrint's own dotted fast
+    path for four sides counts them, is one fewer when ``L`` is a whole number of ``2w``
+    apart from rounding: 45 mm at 0.25 mm); as ``(x1, y1, x2, y2, period)``, the line through their
+    centres from the first, past the last by half a dot (so that rounding leaves the last on
+    the line) and short of a next, and the distance between two; None when ``L < 2w`` (no space)."""
+    x, y, w, h = box.rounded_border_box()[:4]
+    length = w if index % 2 == 0 else h
+    spaces = math.floor(length / width / 2)  # as WeasyPrint computes them, rounding included
+    if not spaces:
+        return None
+    period = (length - (spaces + 1) * width) / spaces + width  # its space, and a dot
+    half = width / 2
+    if index == 0:
+        return x + half, y + half, x + w, y + half, period
+    if index == 2:
+        return x + half, y + h - half, x + w, y + h - half, period
+    line_x = x + w - half if index == 1 else x + half
+    return line_x, y + half, line_x, y + h, period
+
+
+draw.draw_border = _draw_dotted_border
+
+
+# --- Normal flow: one look at the style -----------------------------------------------------
+
+#: The values of ``float`` that take a box out of the normal flow (``Box.is_floated``, and
+#: ``Box.is_footnote``'s ``footnote``).
+OUT_OF_FLOW_FLOATS = frozenset(("left", "right", "inline-start", "inline-end", "footnote"))
+#: Those of ``position`` (``Box.is_absolutely_positioned``) and, as its first item, of a
+#: ``running()`` or ``note()`` position (``Box.is_running``, ``Box.is_note``).
+OUT_OF_FLOW_POSITIONS = frozenset(("absolute", "fixed"))
+OUT_OF_FLOW_FUNCTIONS = frozenset(("running()", "note()"))
+
+
+def _is_in_normal_flow(self) -> bool:
+    """WeasyPrint's ``Box.is_in_normal_flow``: not floated, absolutely positioned, running,
+    a footnote or a note, read in two look-ups of the style instead of five method calls
+    (the inline layout asks it of every child of every line it tries: some 800 times a
+    certification). ``float`` first, as the style computes ``position`` with it."""
+    style = self.style
+    if style["float"] in OUT_OF_FLOW_FLOATS:
+        return False
+    position = style["position"]
+    return position not in OUT_OF_FLOW_POSITIONS and position[0] not in OUT_OF_FLOW_FUNCTIONS
+
+
+_box_is_in_normal_flow = boxes.Box.is_in_normal_flow
+boxes.Box.is_in_normal_flow = _is_in_normal_flow

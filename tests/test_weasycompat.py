@@ -5,6 +5,7 @@ WeasyPrint changes the internals touched there."""
 import base64
 import dataclasses
 import inspect
+import itertools
 import re
 
 import pytest
@@ -495,3 +496,167 @@ def test_weasyprint_svg_drawing_is_as_the_drawn_images_expect():
     alpha = inspect.getsource(stream.Stream.set_alpha)
     assert "key = f'A{alpha}'" in alpha and "key = f'a{alpha}'" in alpha
     assert "pydyf.Dictionary({'CA': alpha})" in alpha
+
+
+# --- Dotted borders: one stroked line a side, the dots where WeasyPrint puts them ----------
+
+#: Dotted sides that meet no other: 45 mm at 0.25 mm is a whole number of dots apart (the
+#: count rounds there), the others are not; vertical sides; two colours and widths.
+DOTTED = """<html><head><style>body { margin: 0 } div { margin: 3mm }</style></head><body>
+<div style="border-top: 0.25mm dotted #000; width: 45mm; height: 2mm"></div>
+<div style="border-top: 0.2mm dotted #22a3dc; border-bottom: 0.3mm dotted red; width: 37.3mm"></div>
+<div style="border-left: 0.35mm dotted #000; border-right: 0.25mm dotted #000; width: 11mm; height: 23.7mm"></div>
+</body></html>"""
+
+
+def _dots(pdf_bytes: bytes) -> list[list[tuple[float, float]]]:
+    """The dot centres of each side, as WeasyPrint draws them (a closed path of four Bézier
+    curves a dot, between two clips) or as weasycompat strokes them (a dashed line)."""
+    import io
+
+    import pikepdf
+
+    from renderer.press import content
+
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        instructions = content.parse(pdf.pages[0])
+    sides, dots, dash, start = [], [], None, None
+    for index, (operands, operator) in enumerate(instructions):
+        op = str(operator)
+        values = [float(v) for v in operands] if op in ("m", "l") else []
+        following = [str(o) for _, o in instructions[index + 1 : index + 6]]
+        if op == "m" and following == ["c", "c", "c", "c", "h"]:
+            (x1, y1), (x2, y2) = values, [float(v) for v in instructions[index + 2][0][-2:]]
+            dots.append(((x1 + x2) / 2, (y1 + y2) / 2))  # the dot's rightmost and leftmost
+        elif op == "W*" and dots:
+            sides.append(dots)
+            dots = []
+        elif op == "d":
+            on, off = (float(v) for v in operands[0])
+            dash = (on, on + off)
+        elif op == "m" and dash is not None:
+            start = values
+        elif op == "l" and dash is not None and start is not None:
+            (x1, y1), (x2, y2), (on, period) = start, values, dash
+            axis = 0 if y1 == y2 else 1
+            first, end = start[axis] + on / 2, values[axis]
+            count = int((end - first) // period) + 1
+            sides.append(
+                [
+                    (first + k * period, y1) if axis == 0 else (x1, first + k * period)
+                    for k in range(count)
+                ]
+            )
+            start = None
+    return sorted(sides)
+
+
+def test_dotted_borders_are_stroked_with_weasyprints_dots(monkeypatch):
+    """Each dotted side is one stroked line whose dots fall where WeasyPrint's own drawing
+    puts them (its last dot, past the box and clipped away, aside), as many, within a
+    thousandth of a px; every dash has a length (PDFium draws one of 0 a tenth of a px long)."""
+    from weasyprint import draw
+
+    ours = HTML(string=DOTTED).write_pdf(uncompressed_pdf=True)
+    monkeypatch.setattr(draw, "draw_border", weasycompat._draw_border)
+    theirs = HTML(string=DOTTED).write_pdf(uncompressed_pdf=True)
+    stroked, drawn = _dots(ours), _dots(theirs)
+    assert len(stroked) == len(drawn) == 5
+    for line, dots in zip(stroked, drawn, strict=True):
+        assert len(line) == len(dots) - 1 > 20
+        for (x1, y1), (x2, y2) in zip(line, dots, strict=False):
+            assert x1 == pytest.approx(x2, abs=1e-3) and y1 == pytest.approx(y2, abs=1e-3)
+    dashes = re.findall(rb"\[([0-9. ]+)\] 0 d", ours)
+    assert len(dashes) == 5 and all(dash.startswith(b"0.001 ") for dash in dashes)
+    assert len(ours) < len(theirs) / 2
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "border: 0.25mm dotted #000",  # four sides: WeasyPrint's own fast path
+        "border-top: 0.25mm dotted #000; border-left: 0.25mm dotted #000",  # sides that meet
+        "border-top: 0.25mm dotted #000; border-bottom: 0.25mm solid #000",
+        "border-top: 0.25mm dotted #000; border-radius: 1mm",
+        "border-top: 0.25mm dotted transparent",
+        "border-top: 0.25mm dashed #000",
+        "border-top: 1mm dotted #000; width: 1.5mm",  # shorter than two dots
+    ],
+)
+def test_other_borders_are_drawn_by_weasyprint(monkeypatch, style):
+    from weasyprint import draw
+
+    html = f'<div style="{style}; width: 30mm; height: 5mm"></div>'
+    if "width: 1.5mm" in style:
+        html = html.replace("width: 30mm; ", "")
+    ours = HTML(string=html).write_pdf()
+    monkeypatch.setattr(draw, "draw_border", weasycompat._draw_border)
+    assert HTML(string=html).write_pdf() == ours
+
+
+def test_weasyprint_draws_borders_as_the_dotted_lines_expect():
+    """What the dotted lines rely on in WeasyPrint's drawing: the fails here say what changed."""
+    from weasyprint import draw
+    from weasyprint.draw import border
+
+    # drawing calls draw_border through draw/__init__.py's global name
+    assert draw.draw_border is weasycompat._draw_dotted_border
+    for function in (draw.draw_stacking_context, draw.draw_inline_level, draw.draw_table):
+        assert "draw_border" in function.__code__.co_names, function
+    assert border.SIDES == ("top", "right", "bottom", "left")
+    # a side with no rounded corner: dots flush with its ends, evenly spaced, as computed here
+    source = inspect.getsource(border.clip_border_segment)
+    for line in (
+        "number_of_spaces = floor(length / dash / 2)",
+        "space = (length - number_of_dashes * dash) / number_of_spaces",
+        "advance = i * (space + dash)",
+        "cx, cy = bbx + advance + dash / 2, bby + width / 2",
+    ):
+        assert line in source, line
+    # what it checks before a border is drawn side by side
+    source = inspect.getsource(border.draw_border)
+    for part in (
+        "box.style['visibility'] != 'visible'",
+        "border_image_source",
+        "column_rule_width",
+    ):
+        assert part in source, part
+
+
+def test_normal_flow_is_read_as_weasyprint_reads_it():
+    """``is_in_normal_flow`` answers as WeasyPrint's own for every float and position, and
+    what it folds together is as WeasyPrint defines it (the fails say what changed)."""
+    assert boxes.Box.is_in_normal_flow is weasycompat._is_in_normal_flow
+    floats = ("none", "left", "right", "inline-start", "inline-end", "footnote")
+    positions = ("static", "relative", "absolute", "fixed", ("running()", "r"), ("note()", "n"))
+    for float_, position in itertools.product(floats, positions):
+        box = boxes.BlockBox.__new__(boxes.BlockBox)
+        box.style = {"float": float_, "position": position}
+        expected = weasycompat._box_is_in_normal_flow(box)
+        assert weasycompat._is_in_normal_flow(box) == expected, (float_, position)
+    document = HTML(string="<p>a <span style='float: right'>b</span> <i>c</i></p>").render()
+    tree = list(weasycompat.page_box(document.pages[0]).descendants())
+    assert [weasycompat._is_in_normal_flow(b) for b in tree] == [
+        weasycompat._box_is_in_normal_flow(b) for b in tree
+    ]
+    for name, source in {
+        "is_floated": "self.style['float'] in ('left', 'right', 'inline-start', 'inline-end')",
+        "is_footnote": "self.style['float'] == 'footnote'",
+        "is_note": "self.style['position'][0] == 'note()'",
+        "is_absolutely_positioned": "self.style['position'] in ('absolute', 'fixed')",
+        "is_running": "self.style['position'][0] == 'running()'",
+    }.items():
+        assert source in inspect.getsource(getattr(boxes.Box, name)), name
+        assert not any(name in vars(cls) for cls in _box_classes() if cls is not boxes.Box), name
+    source = inspect.getsource(weasycompat._box_is_in_normal_flow)
+    for name in ("is_floated", "is_absolutely_positioned", "is_running", "is_footnote", "is_note"):
+        assert f"self.{name}()" in source, name
+
+
+def _box_classes():
+    found, todo = [], [boxes.Box]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
