@@ -381,23 +381,32 @@ def timed(fn) -> float:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids) -> float:
-    """User + system CPU time the processes have used so far (clock-tick resolution)."""
-    total = 0
+def cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU time each process has used so far (clock-tick resolution)."""
+    used = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            used[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
         except (OSError, IndexError, ValueError):
             pass
-    return total / CLOCK_TICKS
+    return used
 
 
 def cpu_clock(pids_of):
-    """A CPU clock for a system: this process's own (in-process renders) or the summed
-    ticks of the processes that do the work (the service's workers, Chromium's processes)."""
-    return time.process_time if pids_of is None else (lambda: cpu_seconds(pids_of()))
+    """A CPU clock for a system: this process's own (in-process renders) or the ticks of
+    each process that does the work (the service's workers, Chromium's processes)."""
+    if pids_of is None:
+        return lambda: {0: time.process_time()}
+    return lambda: cpu_seconds(pids_of())
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """The CPU time used between two readings: what each process that is in both used, and
+    all of a process that started between them (a worker that exited in between, recycled
+    after its requests, is not counted: its time is gone with it)."""
+    return sum(used - before.get(pid, 0.0) for pid, used in after.items())
 
 
 def measure(case: Case, systems: dict, repeat: int, budget_s: float) -> None:
@@ -414,7 +423,7 @@ def measure(case: Case, systems: dict, repeat: int, budget_s: float) -> None:
         for name, (fn, clock) in systems.items():
             before = clock()
             case.times[name].append(timed(fn))
-            cpu[name] += clock() - before
+            cpu[name] += cpu_used(before, clock())
         rounds += 1
         if round_ >= 4 and time.perf_counter() - started > budget_s:
             break
