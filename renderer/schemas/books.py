@@ -124,3 +124,12 @@ class CertificationRegister(LayoutData):
     @property
     def page_count(self) -> int:
         return 2 * len(self.spreads)
+
+    @property
+    def repeat_count(self) -> int:
+        """The blank spreads the register is printed on (its ``[cells]``)."""
+        return len(self.spreads)
+
+    @property
+    def first_number(self) -> int:
+        return self.first_page
