@@ -242,7 +242,9 @@ class EnvelopeImprint:
         """The lines ``text`` takes in the slot's width (``shaping.break_lines``), each
         one run."""
         lines = break_lines(
-            self.font, [(text, slot.language)], slot.width * self.font.upem / slot.size,
+            self.font,
+            [(text, slot.language)],
+            slot.width * self.font.upem / slot.size,
             slot.language,
         )
         return [line[0].run for line in lines if line]

@@ -38,7 +38,7 @@ from ..layoutfile import LayoutError
 from ..units import PT_PER_PX
 from ..validation import FieldError
 from .book import TEXT_FONT
-from .shaping import Piece, Shaper, break_lines
+from .shaping import Piece, Shaper, break_lines, shaper
 
 CELL_CLASS = "cell"
 TEXT = b"0 0 0 rg"  # as WeasyPrint writes black text (the press makes it K-only later)
@@ -131,7 +131,9 @@ def cells(composed: str, language: str) -> list[list[Cell]]:
             for token in TOKEN.finditer(match[2]):
                 opening, text, other = token.groups()
                 if other is not None:
-                    raise LayoutError(f"a register cell holds markup the register cannot draw: {match[0]!r}")
+                    raise LayoutError(
+                        f"a register cell holds markup the register cannot draw: {match[0]!r}"
+                    )
                 if opening is not None:
                     attrs = _attributes(opening)
                     field, lang = stack[-1]
@@ -204,8 +206,7 @@ def draw(plan: Plan, font: Shaper, composed: str) -> Drawn:
                     width = piece.run.width * scale
                     uncommon = uncommon or not piece.run.common
                     out.append(
-                        b"1 0 0 1 %.3f %.3f Tm %s"
-                        % (x * PT_PER_PX, y, piece.run.operand(size_pt))
+                        b"1 0 0 1 %.3f %.3f Tm %s" % (x * PT_PER_PX, y, piece.run.operand(size_pt))
                     )
                     segment = cell.segments[piece.segment]
                     if piece.text.strip() and not _inside(
@@ -213,12 +214,12 @@ def draw(plan: Plan, font: Shaper, composed: str) -> Drawn:
                     ):
                         limit = column.limit or box.describe()
                         if segment.field is None:
-                            raise LayoutOverflow(
-                                f"fixed text {piece.text!r} does not fit {limit}"
-                            )
+                            raise LayoutOverflow(f"fixed text {piece.text!r} does not fit {limit}")
                         errors.setdefault(
                             segment.field,
-                            FieldError(segment.field, f"does not fit its box ({limit}); shorten it"),
+                            FieldError(
+                                segment.field, f"does not fit its box ({limit}); shorten it"
+                            ),
                         )
                     x += width
         out += [b"ET", b"Q"]
@@ -292,7 +293,7 @@ def read_plan(document, composed: str, spread_pages: int) -> Plan:
         raise LayoutError("the register's sample has no text in its cells")
     line = next(_line_boxes(first))
     text = next(_texts(line))
-    x0, y0 = first.content_box_x(), first.content_box_y()
+    y0 = first.content_box_y()
     style = text.style
     language = style["lang"] or "sl"
     metrics = (
@@ -312,7 +313,11 @@ def read_plan(document, composed: str, spread_pages: int) -> Plan:
             element = box.element
             fit = element.get("data-fit")
             x, y = box.content_box_x(), box.content_box_y()
-            limit = (fit or Rect(x, y, x + box.width, y + box.height).describe()) if fit is not None else None
+            limit = (
+                (fit or Rect(x, y, x + box.width, y + box.height).describe())
+                if fit is not None
+                else None
+            )
             columns[round(x, 3)] = Column(x, box.width, limit)
         sides.append(
             Side(
@@ -328,16 +333,17 @@ def read_plan(document, composed: str, spread_pages: int) -> Plan:
         *metrics,
         language,
     )
-    _check(plan, laid, composed)
+    compare(plan, document, composed)
     return plan
 
 
-def _check(plan: Plan, laid: list[list], composed: str) -> None:
-    """Every cell of the sample as WeasyPrint laid it out is where the plan puts it, set as
-    the plan sets it, and broken into the same lines as ``lines`` breaks it."""
-    from .shaping import shaper
-
+def compare(plan: Plan, document, composed: str) -> None:
+    """Every cell of a register as WeasyPrint laid it out (``document``, from the
+    ``composed`` HTML) is where the plan puts it, set as the plan sets it, and broken into
+    the same lines, each piece starting at the same place, as ``lines`` breaks it; a
+    LayoutError names the first that is not."""
     font = shaper()
+    laid = [list(_cell_boxes(weasycompat.page_box(page))) for page in document.pages]
     scale = plan.size / font.upem
     composed_cells = cells(composed, plan.language)
     if len(composed_cells) != len(laid):
@@ -365,9 +371,13 @@ def _check(plan: Plan, laid: list[list], composed: str) -> None:
                     if (
                         text.style["font_size"] != plan.size
                         or text.style["text_align_all"] not in ("start", "left")
-                        or not _near(text.position_y + text.baseline - top, plan.baseline + row * plan.pitch)
+                        or not _near(
+                            text.position_y + text.baseline - top, plan.baseline + row * plan.pitch
+                        )
                     ):
-                        raise LayoutError(f"page {number + 1}: cell {index}: text not set as planned")
+                        raise LayoutError(
+                            f"page {number + 1}: cell {index}: text not set as planned"
+                        )
                 expected.append([(round(t.position_x, 2), t.text) for t in texts])
             got = []
             for line in lines(plan, font, column, cell):
@@ -383,7 +393,9 @@ def _check(plan: Plan, laid: list[list], composed: str) -> None:
                 )
 
 
-def _same(got: Sequence[list[tuple[float, str]]], expected: Sequence[list[tuple[float, str]]]) -> bool:
+def _same(
+    got: Sequence[list[tuple[float, str]]], expected: Sequence[list[tuple[float, str]]]
+) -> bool:
     """The same lines, each the same texts starting at the same places (within 0.02 px)."""
     return len(got) == len(expected) and all(
         len(a) == len(b)
