@@ -384,8 +384,15 @@ class Pipeline:
     @functools.lru_cache(maxsize=16)  # noqa: B019
     def register_plan(self, layout: Layout, languages: tuple[str, ...]) -> register.Plan:
         """Where a register's cells are in ``languages``, read from WeasyPrint's layout of its
-        sample (the entries repeated to fill a spread), once per language set."""
+        sample (the entries repeated to fill a spread), once per language set; with a
+        ``layer_cache``, read from it if another process read it, and stored once read."""
         assert layout.cells is not None
+        stored = self.layer_cache.plan(layout.id, languages) if self.layer_cache else None
+        if stored is not None:
+            try:
+                return register.Plan.from_json(stored)
+            except (TypeError, KeyError):
+                pass  # not a plan this code wrote: read it again
         blank = self.layout(layout.cells.blank)
         assert blank.assembly is not None
         rows = layout.data_model.rows_per_spread  # type: ignore[attr-defined]
@@ -393,9 +400,12 @@ class Pipeline:
         composition = self.composer.compose(layout, request)
         document = self.renderer.lay_out(layout, composition)
         try:
-            return register.read_plan(document, composition.html, blank.assembly.repeat)
+            plan = register.read_plan(document, composition.html, blank.assembly.repeat)
         except LayoutError as exc:
             raise LayoutError(f"{layout.id}: {exc}") from None
+        if self.layer_cache:
+            self.layer_cache.store_plan(layout.id, languages, plan.as_json())
+        return plan
 
     @staticmethod
     def edition(layout: Layout, request: ValidRequest) -> tuple[tuple[str, object], ...]:
@@ -495,7 +505,9 @@ class Pipeline:
         missing = 0
         for layout in self.registry:
             for languages in language_sets:
-                if layout.cells is not None and draw:
+                if layout.cells is not None and (
+                    draw or (self.layer_cache and self.layer_cache.plan(layout.id, languages))
+                ):
                     self.register_plan(layout, languages)
                 layers = self.layers_asked(layout)
                 if not layers:

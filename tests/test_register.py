@@ -319,3 +319,22 @@ def test_the_studio_pipeline_still_lays_the_table_out(pipeline):
     data[1]["party"] = "W" * 40  # one word wider than the cell
     result = studio.render(LAYOUT, body(data), RenderOptions("pdf"))
     assert result.fit is not None and result.fit.errors[0].pointer == "/data/entries/1/party"
+
+
+def test_a_second_process_reads_the_plan_from_the_warm_cache(tmp_path, monkeypatch):
+    """The plan is kept with the layers: a second process renders a register without any
+    WeasyPrint layout, the same bytes."""
+    from renderer.pipeline import Pipeline
+    from renderer.warmcache import WarmCache
+
+    Pipeline._layer.cache_clear()
+    first = Pipeline(warm_cache=WarmCache(tmp_path))
+    sample = first.layout(LAYOUT).sample(("sl", "hu"))
+    drawn = first.render(LAYOUT, sample, RenderOptions("pdf")).content
+    second = Pipeline(warm_cache=WarmCache(tmp_path))
+    monkeypatch.setattr(second.renderer, "lay_out", lambda *a, **k: pytest.fail("laid out"))
+    assert second.render(LAYOUT, sample, RenderOptions("pdf")).content == drawn
+    layout = second.layout(LAYOUT)
+    assert second.register_plan(layout, ("sl", "hu")) == first.register_plan(
+        first.layout(LAYOUT), ("sl", "hu")
+    )

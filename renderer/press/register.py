@@ -25,6 +25,7 @@ outside it), embedded once per file with a CIDSet, so the pages stay PDF/A-1b.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Iterator, Sequence
@@ -81,6 +82,18 @@ class Plan:
     pitch: float  # line height
     size: float  # font size
     language: str  # the cells' language (the document's): where lines may break
+
+    def as_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, stored: dict) -> Plan:
+        """A plan ``as_json`` wrote (the warm cache); a TypeError or KeyError if it is not one."""
+        sides = tuple(
+            Side(tuple(Column(**column) for column in side["columns"]), tuple(side["rows"]))
+            for side in stored["sides"]
+        )
+        return cls(**{**stored, "sides": sides})
 
 
 @dataclass(frozen=True)
