@@ -1,6 +1,7 @@
 """Finish: pikepdf sets what WeasyPrint leaves open.
 
-- books: the repeated pages assembled from one drawing each (``press.book``);
+- books: the repeated pages assembled from one drawing each (``press.book``), with the
+  printed register's entries written on them (``press.register``);
 - page boxes: TrimBox, BleedBox and CropBox, with the bleed and crop marks of print-ready
   output (``printready``); a screen page's boxes all equal its MediaBox;
 - pages for the press: black as DeviceGray (black ink only); PDF/X-4: the output intent
@@ -127,7 +128,8 @@ def finish(pdf_bytes: bytes, options: FinishOptions) -> bytes:
         if options.book:
             for index, page_pdf in options.book.own_pages:  # open until saved: copied lazily
                 pdf.pages[index] = opened.enter_context(pikepdf.open(BytesIO(page_pdf))).pages[0]
-            assemble(pdf, options.book.assembly, options.book.count, options.book.number_start)
+            book = options.book
+            assemble(pdf, book.assembly, book.count, book.number_start, book.texts, book.font)
         if options.layer:
             _as_output(pdf, options.output)
         if options.scan is not None:

@@ -160,6 +160,14 @@ class ImprintTable(_Table):
     barcodes: list[BarcodeTable] = []
 
 
+class CellsTable(_Table):
+    """``[cells]``: the layout's pages are the blank pages of another layout (an
+    ``[assembly]`` of one page or spread, drawn once) repeated, with the cells' text of the
+    request written on them (renderer/press/register.py), not a table laid out per request."""
+
+    blank: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*$")]
+
+
 class LayoutFile(_Table):
     """The whole ``layout.toml``."""
 
@@ -186,6 +194,7 @@ class LayoutFile(_Table):
     tagged: bool = False  # offered in pdfua-1, pdfa-2a and pdfa-3a (a document meant to be read)
     signature_appearance: bool = False
     imprint: ImprintTable | None = None
+    cells: CellsTable | None = None
     prescribed: list[PrescribedTable] = []
 
     @field_validator("data_model", mode="before")
@@ -231,6 +240,14 @@ class LayoutFile(_Table):
                 raise ValueError("assembly.count: without it the data model must give repeat_count")
         if self.imprint and not self.composite:
             raise ValueError("imprint: a layered batch needs a composite variant (the proof)")
+        if self.cells and LayoutData.repeat_count in (
+            self.data_model.repeat_count,
+            self.data_model.first_number,
+        ):
+            raise ValueError(
+                "cells: the data model must give repeat_count and first_number "
+                "(the blank pages' repetitions and first number)"
+            )
         for name in self.layer_fields:
             if name not in self.data_model.model_fields:
                 raise ValueError(

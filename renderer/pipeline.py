@@ -29,11 +29,13 @@ from .options import (
     OutputFormat,
     RenderOptions,
 )
+from .press import register
 from .press.book import Binding
 from .press.printready import PrintReady
+from .press.shaping import shaper
 from .press.spots import load_spots
 from .raster import png
-from .registry import Layout, Registry
+from .registry import Layout, LayoutError, Registry
 from .render import Renderer
 from .textout import as_email_html, as_plain_text
 from .uploads import Attachment, Scan, check_attachment, check_scan, count_pages
@@ -220,7 +222,12 @@ class Pipeline:
             variant_drawn = variant
         spots = self.spots if variant in layout.spot_variants else ()
         book = None
-        if variant_drawn in layout.shared_variants or layout.assembly:
+        if layout.cells is not None and self.refuse_overflow:
+            # the blank pages' layer with the cells written on it (the studio's pipeline,
+            # which draws overflows, lays the table out)
+            pdf, book = self._register(layout, request, variant_drawn, press.bleed_mm)
+            pages, fit = book.total_pages, None
+        elif variant_drawn in layout.shared_variants or layout.assembly:
             pdf, pages = self._layer(
                 layout,
                 request.languages,
@@ -350,6 +357,56 @@ class Pipeline:
         number_start = assembly.number_start if start is None else start
         return Binding(assembly, count, number_start, tuple(own)), fit
 
+    def _register(
+        self, layout: Layout, request: ValidRequest, variant: str, bleed_mm: float
+    ) -> tuple[bytes, Binding]:
+        """A register's pages (``[cells]``): its blank pages' layer, and the binding that
+        repeats and numbers them with the request's cells written on them; a value that does
+        not fit is refused as the fit check refuses it."""
+        assert layout.cells is not None
+        blank = self.layout(layout.cells.blank)
+        assert blank.assembly is not None  # the registry checks it
+        pdf, _ = self._layer(blank, request.languages, blank.variants[0], bleed_mm, False)
+        plan = self.register_plan(layout, request.languages)
+        with stage(layout.id, "compose"):
+            composition = self.composer.compose(layout, request, variant)
+        with stage(layout.id, "layout"):
+            font = shaper()
+            drawn = register.draw(plan, font, composition.html)
+        if drawn.errors:
+            raise InvalidRequest(drawn.errors)
+        count, start = request.data.repeat_count, request.data.first_number
+        assert count is not None and start is not None  # the layout file checks the hooks
+        program = font.full_program if drawn.uncommon else font.base_program
+        return pdf, Binding(blank.assembly, count, start, texts=tuple(drawn.pages), font=program)
+
+    # One Pipeline lives as long as its process: the cache holding it is no leak.
+    @functools.lru_cache(maxsize=16)  # noqa: B019
+    def register_plan(self, layout: Layout, languages: tuple[str, ...]) -> register.Plan:
+        """Where a register's cells are in ``languages``, read from WeasyPrint's layout of its
+        sample (the entries repeated to fill a spread), once per language set; with a
+        ``layer_cache``, read from it if another process read it, and stored once read."""
+        assert layout.cells is not None
+        stored = self.layer_cache.plan(layout.id, languages) if self.layer_cache else None
+        if stored is not None:
+            try:
+                return register.Plan.from_json(stored)
+            except (TypeError, KeyError):
+                pass  # not a plan this code wrote: read it again
+        blank = self.layout(layout.cells.blank)
+        assert blank.assembly is not None
+        rows = layout.data_model.rows_per_spread  # type: ignore[attr-defined]
+        request = self.validate(layout, register.filled_sample(layout.sample(languages), rows))
+        composition = self.composer.compose(layout, request)
+        document = self.renderer.lay_out(layout, composition)
+        try:
+            plan = register.read_plan(document, composition.html, blank.assembly.repeat)
+        except LayoutError as exc:
+            raise LayoutError(f"{layout.id}: {exc}") from None
+        if self.layer_cache:
+            self.layer_cache.store_plan(layout.id, languages, plan.as_json())
+        return plan
+
     @staticmethod
     def edition(layout: Layout, request: ValidRequest) -> tuple[tuple[str, object], ...]:
         """The request's values of the fields its shared layers depend on (``layer_fields``
@@ -448,6 +505,10 @@ class Pipeline:
         missing = 0
         for layout in self.registry:
             for languages in language_sets:
+                if layout.cells is not None and (
+                    draw or (self.layer_cache and self.layer_cache.plan(layout.id, languages))
+                ):
+                    self.register_plan(layout, languages)
                 layers = self.layers_asked(layout)
                 if not layers:
                     continue

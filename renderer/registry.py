@@ -20,7 +20,16 @@ from .paths import SAMPLES_DIR, TEMPLATES_DIR
 from .press.book import Assembly, NumberSpec
 from .validation import LayoutData, request_json_schema
 
-__all__ = ["Barcode", "Imprint", "Layout", "LayoutError", "PageSize", "Prescribed", "Registry"]
+__all__ = [
+    "Barcode",
+    "Cells",
+    "Imprint",
+    "Layout",
+    "LayoutError",
+    "PageSize",
+    "Prescribed",
+    "Registry",
+]
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,14 @@ class Imprint:
     barcodes: Mapping[str, Barcode]  # by the field their line is tagged with
 
 
+@dataclass(frozen=True)
+class Cells:
+    """``[cells]``: the pages are ``blank``'s (a layout with an ``[assembly]`` of one page
+    or spread) repeated, the request's cells written on them (renderer/press/register.py)."""
+
+    blank: str
+
+
 @dataclass(frozen=True, eq=False)  # identity equality: one object per layout, hashable for caches
 class Layout:
     id: str
@@ -181,6 +198,7 @@ class Layout:
     safe_mm: float = 3.0  # the safe area's margin inside the trim (the studio's print view)
     signature_appearance: bool = False  # the appearance of a visible signature (one layout)
     imprint: Imprint | None = None  # its variable layer drawn without a layout (output=layers)
+    cells: Cells | None = None  # its pages another layout's, its cells written on them
 
     @property
     def template_name(self) -> str:
@@ -303,6 +321,7 @@ def _load_layout(directory: Path) -> Layout:
         safe_mm=meta.page.safe_mm,
         signature_appearance=meta.signature_appearance,
         imprint=_imprint(meta),
+        cells=Cells(meta.cells.blank) if meta.cells else None,
     )
     if layout.id != directory.name:
         raise LayoutError(f"{meta_path}: id: {layout.id!r} differs from its folder name")
@@ -325,6 +344,7 @@ class Registry:
         self._layouts = {layout.id: layout for layout in layouts}
         for layout in layouts:
             self._check_request_pages(layout)
+            self._check_cells(layout)
         if sum(layout.signature_appearance for layout in layouts) > 1:
             raise LayoutError(f"{root}: more than one layout has signature_appearance = true")
 
@@ -337,6 +357,17 @@ class Registry:
                     f"layout {layout.id}: assembly.request_pages: {page_layout_id} is not a "
                     f"layout whose data model {layout.data_model.__name__} is or extends"
                 )
+
+    def _check_cells(self, layout: Layout) -> None:
+        """A register's blank pages are a layout there is, one page or spread drawn once."""
+        if layout.cells is None:
+            return
+        blank = self._layouts.get(layout.cells.blank)
+        if blank is None or blank.assembly is None or blank.assembly.bound:
+            raise LayoutError(
+                f"layout {layout.id}: cells.blank: {layout.cells.blank} is not a layout "
+                "with an [assembly] of one page or spread (bound = false)"
+            )
 
     def __iter__(self):
         return iter(self._layouts.values())
@@ -355,6 +386,7 @@ class Registry:
         --dev``); raises LayoutError and keeps the old one when the folder is broken."""
         layout = _load_layout(directory)
         self._check_request_pages(layout)
+        self._check_cells(layout)
         self._layouts[layout.id] = layout
         self._layouts = dict(sorted(self._layouts.items()))
         return layout

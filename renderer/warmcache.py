@@ -1,6 +1,7 @@
 """What ``Pipeline.warm()`` makes that can be kept on disk, so that a new process starts
 warm without making it again: the cached layers (``Pipeline._layer``, e.g. the envelope's
-pre-print) and the compiled templates (Jinja2's bytecode).
+pre-print), the registers' plans (``Pipeline.register_plan``: where the cells are) and the
+compiled templates (Jinja2's bytecode).
 
 Drawing the layers is most of what ``warm()`` costs (seconds, against milliseconds to read
 them back); compiling the templates a fifth of the rest. Neither depends on a request,
@@ -150,6 +151,25 @@ class WarmCache:
             # the PDF first: a meta file names a PDF that is complete
             write_whole(folder / f"{name}.pdf", layer.pdf)
             write_whole(folder / f"{name}.json", json.dumps(meta).encode())
+        except OSError as exc:
+            self._warn(exc)
+
+    def plan(self, layout_id: str, languages: tuple[str, ...]) -> dict | None:
+        """A register's stored plan (``press.register.Plan`` as JSON), or None."""
+        path = self.folder / "plans" / f"{layout_id}.{'-'.join(languages)}.json"
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return stored if isinstance(stored, dict) else None
+
+    def store_plan(self, layout_id: str, languages: tuple[str, ...], plan: dict) -> None:
+        folder = self.folder / "plans"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_whole(
+                folder / f"{layout_id}.{'-'.join(languages)}.json", json.dumps(plan).encode()
+            )
         except OSError as exc:
             self._warn(exc)
 

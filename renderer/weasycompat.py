@@ -1,5 +1,7 @@
 """The one place that reaches into WeasyPrint's internals: for speed, and for the laid-out
-box tree the envelope imprint reads its plan from (``page_box``, ``placed``).
+box tree the envelope imprint and the register read their plans from (``page_box``,
+``placed``), and Pango's line-break opportunities they break text at
+(``break_opportunities``).
 
 ``ComposedHTML`` is WeasyPrint's ``HTML`` for the documents composed here, made faster in
 two ways that leave every document as it was (``tests/test_weasycompat.py`` renders each
@@ -103,6 +105,7 @@ from weasyprint.images import SVGImage
 from weasyprint.layout import block, inline, preferred
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.layout.background import box_rectangle
+from weasyprint.text.line_break import get_log_attrs
 
 from . import fasthtml
 
@@ -196,6 +199,12 @@ def placed(box):
     """The box itself, for an absolutely positioned box that layout wrapped in its
     placeholder (``AbsolutePlaceholder``); any other box as it is."""
     return box._box if isinstance(box, AbsolutePlaceholder) else box
+
+
+def break_opportunities(text: str, language: str) -> list[bool]:
+    """Where Pango may break ``text`` into lines, as WeasyPrint asks it (its
+    ``get_log_attrs``): item ``i`` is True when a line may start at ``text[i]``."""
+    return [attr.is_line_break for attr in get_log_attrs(text, language)]
 
 
 def content_bottom_px(page) -> float:

@@ -117,7 +117,9 @@ def test_all_fonts_embedded_and_only_ours(rendered_samples, layout_id, languages
     assert found
     for name, embedded in found:
         assert embedded, name
-        assert "Obrazci-Sans" in name, name
+        # WeasyPrint names a font by the CSS family; the press (press/fonts.py: the register's
+        # cells) by the font file's PostScript name
+        assert "Obrazci-Sans" in name or name.endswith("+NotoSans-Regular"), name
 
 
 @pytest.mark.parametrize("languages", [("sl", "it"), ("sl", "hu")], ids=["sl+it", "sl+hu"])

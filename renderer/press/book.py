@@ -22,6 +22,8 @@ the block's first page on the right, so its spreads face each other as in the bo
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pikepdf
@@ -29,6 +31,7 @@ import pikepdf
 from ..textfit import text_width_mm
 from ..units import PT_PER_MM
 from . import content
+from .fonts import FontProgram, deflated_stream, embed
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,16 @@ class Assembly:
         return self.front + self.repeat + self.back + 1
 
 
+#: The resource name of the font a binding's texts are drawn in (``Binding.texts``).
+TEXT_FONT = "/OBZText"
+TEXT_ZLIB_LEVEL = 3
+
+
+def _placed(text: bytes, left: float, bottom: float) -> bytes:
+    """A page's text moved to its trim box's corner (past the bleed), deflated."""
+    return zlib.compress(b"q 1 0 0 1 %.4f %.4f cm\n%s\nQ" % (left, bottom, text), TEXT_ZLIB_LEVEL)
+
+
 class AssemblyError(RuntimeError):
     """The render does not have the pages the assembly expects: a layout bug."""
 
@@ -108,12 +121,16 @@ def _digit_codes(
 class Binding:
     """What one request makes of a drawn assembly: ``count`` repetitions numbered from
     ``number_start``, and its own pages (``Assembly.request_pages``: index → a one-page
-    PDF) put in place of the drawn ones."""
+    PDF) put in place of the drawn ones; ``texts``: a content stream drawn over each
+    repetition's pages in turn (the register's entries, ``press.register``), in the font
+    ``font`` under the resource name ``TEXT_FONT``."""
 
     assembly: Assembly
     count: int
     number_start: int
     own_pages: tuple[tuple[int, bytes], ...] = ()
+    texts: tuple[bytes, ...] = ()
+    font: FontProgram | None = None
 
     @property
     def total_pages(self) -> int:
@@ -121,10 +138,18 @@ class Binding:
 
 
 def assemble(
-    pdf: pikepdf.Pdf, assembly: Assembly, count: int, number_start: int | None = None
+    pdf: pikepdf.Pdf,
+    assembly: Assembly,
+    count: int,
+    number_start: int | None = None,
+    texts: Sequence[bytes] = (),
+    font: FontProgram | None = None,
 ) -> None:
     """Replace the template pages by ``count`` numbered repetitions, in place, numbered from
-    ``number_start`` (None: the assembly's)."""
+    ``number_start`` (None: the assembly's); with ``texts``, each repeated page also draws
+    the next of them (its text, placed from the page's trim box) in ``font``."""
+    if texts and (font is None or len(texts) != count * assembly.repeat):
+        raise AssemblyError(f"{len(texts)} texts for {count * assembly.repeat} pages")
     if number_start is None:
         number_start = assembly.number_start
     pages = pdf.pages
@@ -133,17 +158,23 @@ def assemble(
     if assembly.bound and assembly.block_pages(count) % 2:
         raise AssemblyError(f"the block would have {assembly.block_pages(count)} pages, not even")
     digits_page = pages[-1]
-    font_name, font, digits = _digit_codes(pdf, digits_page)
+    font_name, digits_font, digits = _digit_codes(pdf, digits_page)
     first_template = assembly.front
     templates = [pages[first_template + i] for i in range(assembly.repeat)]
     forms = [pdf.make_indirect(t.as_form_xobject()) for t in templates]
     insert_at = first_template + assembly.repeat  # before the back pages
+    fonts = {str(font_name): digits_font}
+    if texts:
+        assert font is not None
+        fonts[TEXT_FONT] = embed(pdf, font, cid_set=True)
     for i in range(count):
         for j, (template, form, spec) in enumerate(
             zip(templates, forms, assembly.numbers, strict=True)
         ):
             number = str(number_start + i * assembly.repeat + j)
-            left, _, _, top = (float(v) for v in template.obj.get("/TrimBox", template.MediaBox))
+            left, bottom, _, top = (
+                float(v) for v in template.obj.get("/TrimBox", template.MediaBox)
+            )
             x = left + spec.x_for(number) * PT_PER_MM  # from the trim: the page may have bleed
             y = top - spec.baseline_mm * PT_PER_MM
             glyphs = b"".join(digits[d] for d in number).hex().encode()
@@ -154,14 +185,19 @@ def assemble(
                 + glyphs
                 + b"> Tj ET"
             )
+            streams = [pdf.make_stream(content)]
+            if texts:
+                streams.append(
+                    deflated_stream(pdf, _placed(texts[i * assembly.repeat + j], left, bottom))
+                )
             page = pikepdf.Dictionary(
                 Type=pikepdf.Name.Page,
                 MediaBox=template.MediaBox,
                 Resources=pikepdf.Dictionary(
                     XObject=pikepdf.Dictionary(Tpl=form),
-                    Font=pikepdf.Dictionary({str(font_name): font}),
+                    Font=pikepdf.Dictionary(fonts),
                 ),
-                Contents=pdf.make_stream(content),
+                Contents=streams[0] if len(streams) == 1 else pikepdf.Array(streams),
             )
             if "/Group" in template.obj:
                 page.Group = template.obj.Group

@@ -168,8 +168,17 @@ class FontProgram:
 
     @cached_property
     def packed(self) -> tuple[bytes, bytes]:
-        """The font program and the ToUnicode map, deflated (for the raw writer)."""
+        """The font program and the ToUnicode map, deflated (once, for both writers)."""
         return zlib.compress(self.data, 9), zlib.compress(self.to_unicode, 9)
+
+    @cached_property
+    def cid_set(self) -> bytes:
+        """The CIDSet (PDF/A-1 wants one for a subset): a bit per CID (= glyph id) the
+        program has, the first CID in the first byte's high bit; deflated."""
+        bits = bytearray(max(self.glyphs) // 8 + 1)
+        for gid in self.glyphs:
+            bits[gid // 8] |= 0x80 >> (gid % 8)
+        return zlib.compress(bytes(bits), 9)
 
 
 @lru_cache(maxsize=8)  # the imprint's Latin set, and the last slug lines' characters
@@ -268,12 +277,23 @@ def write_raw(program: FontProgram, pdf: RawPdf, name: str = "font") -> None:
     pdf.put_stream(parts["cmap"], to_unicode)
 
 
-def embed(pdf: pikepdf.Pdf, program: FontProgram) -> pikepdf.Object:
-    """The font as an indirect Type0 font object of ``pdf``."""
-    file = pdf.make_stream(program.data)
+def deflated_stream(pdf: pikepdf.Pdf, deflated: bytes) -> pikepdf.Stream:
+    """A stream of ``pdf`` holding data already deflated (saving does not compress it again)."""
+    stream = pikepdf.Stream(pdf, deflated)
+    stream.Filter = pikepdf.Name.FlateDecode
+    return stream
+
+
+def embed(pdf: pikepdf.Pdf, program: FontProgram, cid_set: bool = False) -> pikepdf.Object:
+    """The font as an indirect Type0 font object of ``pdf``; with ``cid_set``, its descriptor
+    lists the CIDs it has (PDF/A-1 wants it for a subset; any PDF allows it)."""
+    font_file, to_unicode = program.packed
+    file = deflated_stream(pdf, font_file)
     file.Length1 = len(program.data)
     descriptor = pikepdf.Object.parse(b"<< %s >>" % program.descriptor_entries)
     descriptor.FontFile2 = file
+    if cid_set:
+        descriptor.CIDSet = deflated_stream(pdf, program.cid_set)
     descendant = pikepdf.Object.parse(
         b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo %s "
         b"/CIDToGIDMap /Identity /DW 0 /W [%s] >>"
@@ -285,7 +305,7 @@ def embed(pdf: pikepdf.Pdf, program: FontProgram) -> pikepdf.Object:
         % program.name.encode("ascii")
     )
     font.DescendantFonts = pikepdf.Array([pdf.make_indirect(descendant)])
-    font.ToUnicode = pdf.make_stream(program.to_unicode)
+    font.ToUnicode = deflated_stream(pdf, to_unicode)
     return pdf.make_indirect(font)
 
 

@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from weasyprint.formatting_structure import boxes
-from weasyprint.text.line_break import get_log_attrs
 
 from .. import weasycompat
 from ..barcodes import QUIET_MODULES, Code128Symbol
@@ -53,7 +52,7 @@ from ..units import PT_PER_MM, PT_PER_PX
 from ..validation import FieldError, InvalidRequest, LayoutData, ValidRequest, pointer
 from .fonts import FontProgram, write_raw
 from .rawpdf import RawPdf
-from .shaping import Shaped, Shaper, shaper
+from .shaping import Shaped, Shaper, break_lines, shaper
 
 BLACK = b"0 0 0 1 k"  # K only: no rich black for text
 ZLIB_LEVEL = 3
@@ -240,37 +239,15 @@ class EnvelopeImprint:
         return Drawn(lines, bars, list(errors.values()), uncommon)
 
     def _break(self, text: str, slot: TextSlot) -> list[Shaped]:
-        """The lines ``text`` takes in the slot's width: all of it if it fits, otherwise
-        broken greedily at Pango's break opportunities (as WeasyPrint does); a piece with
-        no opportunity to break stays whole and overflows."""
-        shape, language, limit = (
-            self.font.shape,
-            slot.language,
+        """The lines ``text`` takes in the slot's width (``shaping.break_lines``), each
+        one run."""
+        lines = break_lines(
+            self.font,
+            [(text, slot.language)],
             slot.width * self.font.upem / slot.size,
+            slot.language,
         )
-        run = shape(text, language)
-        if run.width <= limit:
-            return [run]
-        lines: list[Shaped] = []
-        while True:
-            attrs = get_log_attrs(text, language)
-            best = first = None
-            for index in range(1, len(text)):
-                if attrs[index].is_line_break:
-                    first = first or index
-                    if shape(text[:index].rstrip(" "), language).width > limit:
-                        break
-                    best = index
-            cut = best or first
-            if cut is None:
-                return [*lines, run]
-            lines.append(shape(text[:cut].rstrip(" "), language))
-            text = text[cut:].lstrip(" ")
-            if not text:
-                return lines
-            run = shape(text, language)
-            if run.width <= limit:
-                return [*lines, run]
+        return [line[0].run for line in lines if line]
 
     # --- PDF ------------------------------------------------------------------------
 

@@ -12,12 +12,15 @@ with a glyph outside it (Greek, Cyrillic, …) embeds the whole font instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import uharfbuzz as hb
 
 from ..fonts import FONTS
+from ..weasycompat import break_opportunities
 from .fonts import FontProgram, metrics, subset_program, whole_program
 
 #: What the prepared subset covers: every Latin letter sl, it and hu (and their neighbours)
@@ -99,3 +102,64 @@ class Shaper:
 @lru_cache(maxsize=1)
 def shaper() -> Shaper:
     return Shaper()
+
+
+class Piece(NamedTuple):
+    """The part of one segment of a text that falls on a line, shaped."""
+
+    segment: int  # index into the segments
+    text: str
+    run: Shaped
+
+
+def break_lines(
+    font: Shaper, segments: Sequence[tuple[str, str]], limit: float, language: str
+) -> list[list[Piece]]:
+    """The lines a text of ``segments`` ((text, language) each, spaces already collapsed:
+    the text boxes of one block, each shaped on its own as WeasyPrint shapes each box)
+    takes in a width of ``limit`` font units (the box's width x upem / font size): all of
+    it on one line if it fits, otherwise broken greedily at Pango's break opportunities in
+    the whole text (``language``: the block's), as WeasyPrint breaks it; the spaces at a
+    break belong to no line. A piece with no opportunity to break stays whole and overflows."""
+    text = "".join(part for part, _ in segments)
+    starts, at = [], 0
+    for part, _ in segments:
+        starts.append(at)
+        at += len(part)
+
+    def pieces(start: int, end: int) -> list[Piece]:
+        found = []
+        for index, (part, lang) in enumerate(segments):
+            first, last = max(start, starts[index]), min(end, starts[index] + len(part))
+            if first < last:
+                piece = text[first:last]
+                found.append(Piece(index, piece, font.shape(piece, lang)))
+        return found
+
+    def width(line: list[Piece]) -> int:
+        return sum(piece.run.width for piece in line)
+
+    lines: list[list[Piece]] = []
+    start = 0
+    while True:
+        line = pieces(start, len(text))
+        if width(line) <= limit:
+            return [*lines, line]
+        rest = text[start:]
+        opportunities = break_opportunities(rest, language)
+        best = first = None
+        for index in range(1, len(rest)):
+            if opportunities[index]:
+                first = first or index
+                if width(pieces(start, start + len(rest[:index].rstrip(" ")))) > limit:
+                    break
+                best = index
+        cut = best or first
+        if cut is None:
+            return [*lines, line]
+        lines.append(pieces(start, start + len(rest[:cut].rstrip(" "))))
+        start += cut
+        while start < len(text) and text[start] == " ":
+            start += 1
+        if start == len(text):
+            return lines

@@ -63,8 +63,10 @@ class CertificationBookSpread(LayoutData):
 
 
 REGISTER_ROWS = 12  # entries per spread: one row across the two facing pages
-#: Layout time grows faster than the entries (WeasyPrint's table pagination): 240 entries
-#: (40 pages) take a few seconds; the body limit alone would let 1,771 in (28 s unloaded).
+#: The API draws the entries directly (press/register.py: 240 entries, 40 pages, in about
+#: 0.1 s), but the studio lays the table out, whose time grows faster than the entries
+#: (WeasyPrint's table pagination: 240 entries take a few seconds; the body limit alone
+#: would let 1,771 in, 28 s unloaded).
 MAX_REGISTER_ENTRIES = 240
 
 
@@ -124,3 +126,12 @@ class CertificationRegister(LayoutData):
     @property
     def page_count(self) -> int:
         return 2 * len(self.spreads)
+
+    @property
+    def repeat_count(self) -> int:
+        """The blank spreads the register is printed on (its ``[cells]``)."""
+        return len(self.spreads)
+
+    @property
+    def first_number(self) -> int:
+        return self.first_page

@@ -175,6 +175,7 @@ class DevReload:
         for layout_id in sorted(layouts):
             self._reload_layout(layout_id)
         Pipeline._layer.cache_clear()  # pre-rendered layers are made from the layouts' files
+        Pipeline.register_plan.cache_clear()  # and the registers' plans
         if everything or catalogs:
             self.studio.forget()
 
