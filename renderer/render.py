@@ -71,7 +71,7 @@ class Renderer:
     def forget(self, layout_id: str | None = None) -> None:
         """Parse a layout's stylesheet again at its next use (all, and the shared base, when
         ``layout_id`` is None): ``renderer serve --dev`` after a file changed. The static
-        blocks laid out so far are forgotten too."""
+        blocks laid out and the SVG images drawn so far are forgotten too."""
         self.static_blocks.clear()
         self.drawn_images.clear()
         with self._lock:

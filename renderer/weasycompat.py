@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import math
 import re
 import threading
@@ -673,6 +674,11 @@ def _static_split_first_line(
     return (copy.copy(layout), *metrics)
 
 
+block.block_level_layout = _static_block_layout
+inline.split_first_line = _static_split_first_line
+preferred.split_first_line = _static_split_first_line
+
+
 # --- SVG images drawn once ----------------------------------------------------------------
 
 
@@ -801,10 +807,6 @@ def _drawn_svg(self, stream, concrete_width, concrete_height, _style):
 
 
 _draw_svg = SVGImage.draw
-
-block.block_level_layout = _static_block_layout
-inline.split_first_line = _static_split_first_line
-preferred.split_first_line = _static_split_first_line
 SVGImage.draw = _drawn_svg
 
 
@@ -838,15 +840,11 @@ def _dotted_sides(box) -> list | None:
         if not color.alpha or style[f"border_{side}_style"] != "dotted":
             return None
         sides.append((index, width, color))
-    if not sides or any((a - b) % 2 for (a, _, _), (b, _, _) in _pairs(sides)):
+    if not sides or any((a - b) % 2 for (a, _, _), (b, _, _) in itertools.combinations(sides, 2)):
         return None  # nothing drawn, or two sides meeting at a corner
     if any(rx or ry for rx, ry in box.rounded_border_box()[4:]):
         return None
     return sides
-
-
-def _pairs(items: list) -> list:
-    return [(a, b) for i, a in enumerate(items) for b in items[i + 1 :]]
 
 
 def _draw_dotted_border(stream, box) -> None:
